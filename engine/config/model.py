@@ -1,0 +1,346 @@
+"""The compiled configuration: one frozen, versioned object that everything else reads.
+
+`engine.config.compile` builds it from the loaded YAML; a reload replaces it with one
+reference swap. Nothing here does I/O. Collections are tuples or read-only mappings so a
+Config can be shared between concurrent handlers without copying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+from typing import Any, Literal
+
+ConversationState = Literal["bot", "queued", "agent", "closed"]
+CONVERSATION_STATES: tuple[ConversationState, ...] = ("bot", "queued", "agent", "closed")
+
+OptionType = Literal["string", "integer", "number", "boolean", "choice", "user", "channel", "role"]
+
+DM = "dm"
+"""The `where` of a direct message with the bot (any other `where` is a channel name)."""
+
+
+def frozen_map(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """A read-only view of a dict, used for every mapping inside a Config."""
+    return MappingProxyType(dict(items or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where something was written: file path (as given to the loader), 1-based line and column."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+# --- actions -------------------------------------------------------------------------------
+# One class per action a community manager can write under `do:`. Text fields hold template
+# *sources*; they are rendered by engine.templates at run time with the event's variables.
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Answer where the event happened: ephemeral for a slash command, in the DM for a DM."""
+
+    text: str | None = None
+    message: str | None = None  # name of an entry under `messages:` (instead of text)
+
+
+@dataclass(frozen=True, slots=True)
+class SendDm:
+    """Send the player a direct message."""
+
+    text: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """Post a message in a channel."""
+
+    channel: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """Open a case from a template; a template with a form shows the form first (commands only)."""
+
+    template: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateCase:
+    """Change a case's status and/or add a note; `ref` is a template such as '{{ options.ref }}'."""
+
+    ref: str
+    status: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunChatbot:
+    """Let a chatbot answer the message."""
+
+    chatbot: str
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """Hand the conversation to a live agent in Flex, routed to `queue`."""
+
+    queue: str
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveQueue:
+    """Take the player out of the queue (their case stays open) and back to the bot."""
+
+
+@dataclass(frozen=True, slots=True)
+class CloseConversation:
+    """End the conversation with the agent."""
+
+
+@dataclass(frozen=True, slots=True)
+class RelayToAgent:
+    """Implicit: while queued or with an agent, an unmatched message goes to the contact center."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refuse:
+    """Implicit: the command may not run here or for this user; `reason` is shown to the user."""
+
+    reason: str
+
+
+Action = (
+    Reply
+    | SendDm
+    | Post
+    | OpenCase
+    | UpdateCase
+    | RunChatbot
+    | Handoff
+    | LeaveQueue
+    | CloseConversation
+    | RelayToAgent
+    | Refuse
+)
+
+
+# --- the parts of a config ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """An official source whose new entries are posted in a channel."""
+
+    url: str
+    every_seconds: int = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A text channel and who may do what in it. `None` means everyone (@everyone)."""
+
+    name: str
+    topic: str | None = None
+    view: tuple[str, ...] | None = None
+    send: tuple[str, ...] | None = None
+    threads: tuple[str, ...] | None = None
+    feeds: tuple[Feed, ...] = ()
+    announce_token: str | None = None  # guards POST /hooks/announce/<channel>
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One slash-command option."""
+
+    name: str
+    type: OptionType
+    description: str
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    min: float | None = None  # number range, or string length range for strings
+    max: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cooldown:
+    """At most `uses` uses per user every `per_seconds` seconds."""
+
+    uses: int
+    per_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A slash command. Empty `channels` means any channel; empty `roles` means anyone."""
+
+    name: str
+    description: str
+    actions: tuple[Action, ...]
+    channels: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    options: tuple[Option, ...] = ()
+    cooldown: Cooldown | None = None
+    dm: bool = False  # usable in a DM with the bot
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One field of a case form (a Discord modal text input)."""
+
+    name: str
+    label: str
+    style: Literal["short", "paragraph"] = "short"
+    required: bool = True
+    min_length: int | None = None
+    max_length: int | None = None
+    placeholder: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseTemplate:
+    """How a kind of case (bug report, feature request, support) is opened and tracked."""
+
+    name: str
+    prefix: str
+    title: str  # template source
+    form: tuple[FormField, ...] = ()
+    post_to: str | None = None
+    reply: str | None = None  # template source
+    statuses: tuple[str, ...] = ("open", "closed")
+    notify_on: tuple[str, ...] = ()
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """When a rule applies. Every given part must hold; an empty part holds always."""
+
+    where: tuple[str, ...] = ()  # "dm" and/or channel names
+    says: tuple[str, ...] = ()  # any of these words/phrases, whole words, any case
+    matches: str | None = None  # a regular expression (searched, case-insensitive)
+    roles: tuple[str, ...] = ()  # the player has any of these roles
+    state: tuple[ConversationState, ...] = ("bot", "closed")
+    hours: Literal["open", "closed"] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A routing rule: first match wins, top to bottom."""
+
+    name: str
+    when: Condition
+    actions: tuple[Action, ...]
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    """A Flex queue a handoff can be routed to."""
+
+    name: str
+    description: str | None = None
+    skills: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Chatbot:
+    """A bot that answers players: the built-in knowledge-base bot or an HTTP (Rasa REST) bot."""
+
+    name: str
+    type: Literal["knowledge_base", "http"]
+    suggestions: int = 3
+    min_score: float = 0.0  # knowledge_base: below this relevance nothing is suggested
+    url: str | None = None  # http
+    timeout_seconds: float = 5.0  # http
+    agent_button: str | None = "Talk to an agent"
+    solved_button: str | None = "That solved it"
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """Business hours. `weekly[0]` is Monday; each day holds (start, end) minute ranges."""
+
+    timezone: str
+    weekly: tuple[tuple[tuple[int, int], ...], ...]
+    closed_on: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds that protect agents and the bot."""
+
+    player_messages: Cooldown | None = None
+    queue_timeout_seconds: int = 900
+    message_length: int = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordSettings:
+    token: str | None
+    guild: str
+    admin_channel: str | None = None
+    admin_role: str = "admin"
+    apply_permissions: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FlexSettings:
+    account_sid: str | None
+    auth_token: str | None
+    workspace_sid: str | None
+    workflow_sid: str | None
+    task_channel: str = "chat"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    public_url: str
+    listen: str = "127.0.0.1:8080"
+    admin_token: str | None = None
+    max_body_bytes: int = 65536
+
+
+@dataclass(frozen=True, eq=False)
+class Config:
+    """The whole compiled bot. Equal and hashed by `version`, the hash of its source content."""
+
+    version: str
+    name: str
+    root: str  # folder of flexcord.yaml; relative paths are resolved from here
+    files: tuple[str, ...]
+    discord: DiscordSettings
+    flex: FlexSettings
+    server: ServerSettings
+    storage: str
+    knowledge_base: str | None
+    roles: tuple[str, ...]
+    channels: Mapping[str, Channel]
+    commands: Mapping[str, Command]
+    cases: Mapping[str, CaseTemplate]
+    rules: tuple[Rule, ...]
+    queues: Mapping[str, Queue]
+    chatbots: Mapping[str, Chatbot]
+    messages: Mapping[str, str]  # name -> template source
+    hours: Hours | None
+    limits: Limits
+    index: Any = field(default=None, repr=False)  # engine.routing.RuleIndex, built by compile
+
+    def __hash__(self) -> int:
+        return hash(self.version)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Config) and other.version == self.version

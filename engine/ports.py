@@ -1,0 +1,64 @@
+"""The seams between the core and the platforms: the chat side (Discord) and the contact center (Flex).
+
+Each port is a small Protocol. The runtime only talks to these; engine.discord and engine.flex
+implement them for real, and engine.testing holds in-memory twins used by the core's tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from engine.config.model import frozen_map
+from engine.events import OutMessage
+
+
+class DeliveryError(Exception):
+    """A send failed. `permanent` means retrying cannot help (e.g. the player blocks DMs)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class ChatSide(Protocol):
+    """Where players are: sends to a player's DMs and to channels. Returns the platform message id."""
+
+    async def send_dm(self, user_id: str, message: OutMessage) -> str: ...
+
+    async def post(self, channel: str, message: OutMessage) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffRequest:
+    """Everything the contact center needs to route a player to an agent."""
+
+    user_id: str
+    user_name: str
+    case_ref: str
+    queue: str
+    priority: int = 0
+    skills: tuple[str, ...] = ()
+    case_fields: Mapping[str, str] = field(default_factory=frozen_map)
+    transcript: tuple[tuple[str, str], ...] = ()  # (author, text), oldest first, for the agent
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffTicket:
+    """The contact center's ids for a started handoff. `handoff` is the key events refer to."""
+
+    handoff: str
+    task: str | None = None
+
+
+class ContactCenter(Protocol):
+    """Where agents are (Twilio Flex). Events come back through Runtime.on_contact_event."""
+
+    async def start_handoff(self, request: HandoffRequest) -> HandoffTicket: ...
+
+    async def send(self, handoff: str, user_id: str, text: str, key: str) -> None: ...
+
+    async def close(self, handoff: str) -> None: ...
