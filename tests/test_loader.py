@@ -1,0 +1,294 @@
+"""engine.config.loader: reading flexcord.yaml and its route files, with marks and plain-words errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.config.diagnostics import Diagnostic
+from engine.config.loader import MAX_FILE_BYTES, load
+from engine.config.yamlnodes import Mark, MarkedDict, MarkedList, mark_of
+from tests.fixtures.config.demo import ROOT, col_of, copy_demo, edit, fixture, line_of
+
+
+def only(diagnostics: list[Diagnostic], severity: str = "error") -> Diagnostic:
+    found = [d for d in diagnostics if d.severity == severity]
+    assert len(found) == 1, "\n".join(str(d) for d in diagnostics)
+    return found[0]
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    return copy_demo(tmp_path)
+
+
+# --- the shipped demo ----------------------------------------------------------------------------
+
+
+def test_the_demo_loads_merged_with_every_route_file_and_its_marks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = load("flexcord.yaml")
+    assert result.diagnostics == []
+    assert result.root == "."
+    assert result.files == (
+        "flexcord.yaml",
+        "routes/cases.yaml",
+        "routes/commands.yaml",
+        "routes/messages.yaml",
+        "routes/rules.yaml",
+        "routes/server.yaml",
+    )
+    doc = result.doc
+    assert set(doc["commands"]) == {"bug", "new_feature", "helpme", "case"}
+    assert [rule["name"] for rule in doc["rules"]][:2] == ["leave the queue", "after hours"]
+    commands = Path("routes/commands.yaml")
+    assert mark_of(doc["commands"], "case", of_key=True) == Mark(
+        "routes/commands.yaml", line_of(commands, "  case:"), 3
+    )
+    assert mark_of(doc["rules"], 4) == Mark(
+        "routes/rules.yaml", line_of(Path("routes/rules.yaml"), "everything else"), 5
+    )
+    assert mark_of(doc["discord"], "admin_channel") == Mark("flexcord.yaml", 10, 18)
+    assert isinstance(doc["channels"], MarkedDict) and isinstance(doc["roles"], MarkedList)
+    assert len(result.content_hash) == 64
+
+
+def test_paths_keep_the_form_they_were_given_in(demo: Path) -> None:
+    result = load(demo)
+    assert result.root == str(demo.parent)
+    assert result.files[1] == str(demo.parent / "routes" / "cases.yaml")
+    assert mark_of(result.doc["cases"], "bug", of_key=True) == Mark(
+        str(demo.parent / "routes" / "cases.yaml"), 4, 3
+    )
+
+
+def test_yaml_1_2_scalars_keep_words_times_and_dates_as_text(tmp_path: Path) -> None:
+    main = write(
+        tmp_path / "flexcord.yaml",
+        "version: 1\nrules:\n  - {name: x, when: {says: [yes, no, on, off]}, do: [close]}\n"
+        "hours: {timezone: UTC, open: {sat: 10:00-14:00, sun: 10:00}, closed_on: [2026-12-25]}\n"
+        "octal: 010\nflag: True\nratio: 0.5\nnothing: ~\n",
+    )
+    doc = load(main).doc
+    assert doc["rules"][0]["when"]["says"] == ["yes", "no", "on", "off"]
+    assert doc["hours"]["open"] == {"sat": "10:00-14:00", "sun": "10:00"}
+    assert doc["hours"]["closed_on"] == ["2026-12-25"]
+    assert (doc["octal"], doc["flag"], doc["ratio"], doc["nothing"]) == (10, True, 0.5, None)
+
+
+def test_a_block_of_text_is_marked_at_its_first_line(tmp_path: Path) -> None:
+    main = write(tmp_path / "flexcord.yaml", "version: 1\nmessages:\n  closed: |\n    Bye!\n    See you.\n")
+    doc = load(main).doc
+    assert doc["messages"]["closed"] == "Bye!\nSee you.\n"
+    assert mark_of(doc["messages"], "closed") == Mark(str(main), 4, 5)
+
+
+# --- refusals, each at its place -----------------------------------------------------------------
+
+
+def test_a_duplicate_key_is_refused_at_the_second_naming_the_first(demo: Path) -> None:
+    commands = demo.parent / "routes" / "commands.yaml"
+    edit(commands, "    cooldown: 3/1h\n", "    cooldown: 3/1h\n    description: Another one\n")
+    problem = only(load(demo).diagnostics)
+    first = line_of(commands, "description: Request a new feature")
+    assert (problem.file, problem.line, problem.col) == (str(commands), line_of(commands, "Another one"), 5)
+    assert problem.message == "'description' is written twice here"
+    assert f"line {first}" in (problem.hint or "")
+
+
+def test_bad_indentation_is_explained_at_its_line(demo: Path) -> None:
+    commands = demo.parent / "routes" / "commands.yaml"
+    edit(commands, "    channels: [bug-report]\n", "   channels: [bug-report]\n")
+    result = load(demo)
+    problem = only(result.diagnostics)
+    assert (problem.file, problem.line, problem.col) == (str(commands), line_of(commands, "[bug-report]"), 4)
+    assert problem.message == "this line is indented differently from the lines above it"
+    assert "cases" in result.doc and "commands" not in result.doc  # the other files still load
+
+
+def test_over_indentation_is_explained_at_its_line(tmp_path: Path) -> None:
+    main = write(tmp_path / "flexcord.yaml", "version: 1\ndiscord:\n  guild: x\n    token: y\n")
+    problem = only(load(main).diagnostics)
+    assert (problem.line, problem.col) == (4, 5)
+    assert "indented differently" in problem.message
+
+
+def test_a_colon_inside_a_value_asks_for_quotes(tmp_path: Path) -> None:
+    main = write(tmp_path / "flexcord.yaml", "version: 1\nname: Bug: crash\n")
+    problem = only(load(main).diagnostics)
+    assert (problem.line, problem.col) == (2, 10)
+    assert "quotes" in (problem.hint or "")
+
+
+def test_an_unclosed_list_is_pointed_at_where_it_opens(tmp_path: Path) -> None:
+    main = write(tmp_path / "flexcord.yaml", "version: 1\ninclude: [routes/*.yaml\nname: x\n")
+    problem = only(load(main).diagnostics)
+    assert (problem.line, problem.col, problem.message) == (2, 10, "this list is not closed with ']'")
+
+
+def test_tabs_used_for_indentation_are_refused() -> None:
+    problem = only(load(fixture("tabs.yaml")).diagnostics)
+    assert (problem.line, problem.col) == (3, 1)
+    assert problem.message == "this line is indented with a tab"
+    assert problem.hint == "use spaces"
+
+
+def test_bytes_that_are_not_utf8_are_refused_naming_the_line() -> None:
+    problem = only(load(fixture("not_utf8.yaml")).diagnostics)
+    assert (problem.line, problem.col) == (3, 13)
+    assert "line 3" in problem.message and "UTF-8" in problem.message
+
+
+def test_a_file_over_one_mebibyte_is_refused(tmp_path: Path) -> None:
+    main = write(tmp_path / "flexcord.yaml", "version: 1\n" + "# padding\n" * (MAX_FILE_BYTES // 10))
+    problem = only(load(main).diagnostics)
+    assert (problem.line, problem.col) == (1, 1)
+    assert "too big" in problem.message and "1 MiB" in (problem.hint or "")
+
+
+def test_aliases_are_refused_so_an_alias_bomb_cannot_expand() -> None:
+    result = load(fixture("alias_bomb.yaml"))  # expanded, it would be a billion strings
+    errors = [d for d in result.diagnostics if d.severity == "error"]
+    assert len(errors) == 8 * 9
+    assert (errors[0].line, errors[0].col) == (4, 8)
+    assert errors[0].message == "aliases like '*a' are not supported"
+
+
+def test_nesting_too_deep_to_read_safely_is_refused(tmp_path: Path) -> None:
+    main = write(tmp_path / "flexcord.yaml", "version: 1\nx: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    problem = only(load(main).diagnostics)  # composed, this would crash the process
+    assert (problem.line, problem.col) == (2, 4 + 63)  # the top mapping is the first level
+    assert problem.message == "lists and mappings are nested more than 64 deep here"
+
+
+def test_a_value_with_a_tag_that_does_not_fit_is_refused(tmp_path: Path) -> None:
+    main = write(tmp_path / "flexcord.yaml", "version: 1\nx: !!int abc\n")
+    assert "cannot read a value" in only(load(main).diagnostics).message
+
+
+def test_a_missing_file_is_reported(tmp_path: Path) -> None:
+    problem = only(load(tmp_path / "flexcord.yaml").diagnostics)
+    assert problem.message == "file not found"
+
+
+def test_an_include_that_matches_nothing_is_a_warning(demo: Path) -> None:
+    edit(demo, "include: [routes/*.yaml]", "include: [routes/*.yaml, extra/*.yml]")
+    result = load(demo)
+    warning = only(result.diagnostics, "warning")
+    assert (warning.line, warning.col) == (line_of(demo, "include:"), col_of(demo, "extra/*.yml"))
+    assert "matches no files" in warning.message
+    assert len(result.files) == 6
+
+
+def test_a_syntax_error_in_one_route_file_leaves_the_others_loaded(demo: Path) -> None:
+    edit(
+        demo.parent / "routes" / "rules.yaml",
+        "  support: {description: General player support}",
+        "  support: {description: General player support",
+    )
+    result = load(demo)
+    assert only(result.diagnostics).file.endswith("rules.yaml")
+    assert {"commands", "cases", "messages", "channels"} <= set(result.doc)
+    assert "rules" not in result.doc
+    assert len(result.files) == 6 and len(result.parts) == 5
+
+
+# --- ${VAR} ------------------------------------------------------------------------------------
+
+
+def test_an_unset_variable_is_an_error_online_at_its_exact_place(demo: Path) -> None:
+    env = {
+        "TWILIO_ACCOUNT_SID": "AC1",
+        "TWILIO_AUTH_TOKEN": "t",
+        "TWILIO_WORKSPACE_SID": "WS1",
+        "TWILIO_WORKFLOW_SID": "WW1",
+    }
+    problem = only(load(demo, env=env, offline=False).diagnostics)
+    assert (problem.line, problem.col) == (line_of(demo, "token: ${DISCORD_TOKEN}"), 10)
+    assert problem.message == "environment variable DISCORD_TOKEN is not set"
+    assert problem.hint == "set it before starting, or write ${DISCORD_TOKEN:-value}"
+
+
+def test_an_unset_variable_is_empty_offline(demo: Path) -> None:
+    result = load(demo, env={}, offline=True)
+    assert result.diagnostics == []
+    assert result.doc["discord"]["token"] == ""
+
+
+def test_variables_defaults_and_escapes(tmp_path: Path) -> None:
+    main = write(
+        tmp_path / "flexcord.yaml",
+        'version: 1\nname: "${A}-${B:-bee}-${C:-}-$${A}"\nguild: pre ${A} post\nempty: ${E:-fallback}\n',
+    )
+    doc = load(main, env={"A": "ay", "E": ""}, offline=False).doc
+    assert doc["name"] == "ay-bee--${A}"
+    assert doc["guild"] == "pre ay post"
+    assert doc["empty"] == "fallback"
+
+
+def test_a_second_variable_on_a_line_is_marked_at_its_own_column(tmp_path: Path) -> None:
+    main = write(tmp_path / "flexcord.yaml", "version: 1\nname: ${A:-x} and ${MISSING}\n")
+    problem = only(load(main, env={}, offline=False).diagnostics)
+    assert (problem.line, problem.col) == (2, 19)
+
+
+def test_a_broken_variable_is_an_error(tmp_path: Path) -> None:
+    main = write(tmp_path / "flexcord.yaml", "version: 1\nname: ${NOT A NAME}\n")
+    problem = only(load(main).diagnostics)
+    assert (problem.line, problem.col) == (2, 7)
+    assert "not an environment variable" in problem.message
+
+
+# --- merging route files -------------------------------------------------------------------------
+
+
+def test_the_same_name_in_two_route_files_is_refused_at_the_second(demo: Path) -> None:
+    extra = write(
+        demo.parent / "routes" / "zz-more.yaml", "commands:\n  bug:\n    description: x\n    do: [close]\n"
+    )
+    problem = only(load(demo).diagnostics)
+    commands = demo.parent / "routes" / "commands.yaml"
+    assert (problem.file, problem.line, problem.col) == (str(extra), 2, 3)
+    assert problem.message == f"command 'bug' is already defined at {commands}:{line_of(commands, '  bug:')}"
+
+
+def test_list_sections_are_concatenated_in_file_order(demo: Path) -> None:
+    write(
+        demo.parent / "routes" / "aa-first.yaml", "roles: [helper]\nrules:\n  - {name: first, do: [close]}\n"
+    )
+    doc = load(demo).doc
+    assert doc["rules"][0]["name"] == "first"
+    assert mark_of(doc["rules"], 0) == Mark(str(demo.parent / "routes" / "aa-first.yaml"), 3, 5)
+    assert doc["roles"] == ["helper", "admin", "moderator"]
+
+
+def test_route_sections_may_also_live_in_flexcord_yaml(demo: Path) -> None:
+    edit(demo, "include: [routes/*.yaml]", "include: [routes/*.yaml]\nqueues:\n  vip: {description: VIPs}")
+    doc = load(demo).doc
+    assert set(doc["queues"]) == {"vip", "support", "billing"}
+    assert mark_of(doc["queues"], "vip", of_key=True) == Mark(str(demo), line_of(demo, "vip:"), 3)
+
+
+# --- content hash --------------------------------------------------------------------------------
+
+
+def test_the_content_hash_follows_the_content_and_the_articles(demo: Path) -> None:
+    first = load(demo).content_hash
+    assert load(demo).content_hash == first
+    edit(demo.parent / "routes" / "messages.yaml", "joined the chat.", "joined the chat!")
+    second = load(demo).content_hash
+    assert second != first
+    (demo.parent / "kb" / "new-article.md").write_text("---\ntitle: New\n---\nHello\n", encoding="utf-8")
+    assert load(demo).content_hash != second
+
+
+def test_a_single_include_pattern_may_be_written_without_a_list(demo: Path) -> None:
+    edit(demo, "include: [routes/*.yaml]", "include: routes/*.yaml")
+    result = load(demo)
+    assert result.diagnostics == [] and len(result.files) == 6
