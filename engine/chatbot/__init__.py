@@ -1,0 +1,35 @@
+"""Chatbots that answer players before (or instead of) a live agent.
+
+`answer` is the one entry point: the built-in knowledge-base bot suggests articles; the HTTP bot
+asks an external bot speaking Rasa's REST protocol. Either way the player gets a reply and a
+way to reach a person; what the player typed is only ever data, never a template.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+
+from engine.chatbot.answers import AGENT_BUTTON_ID, SOLVED_BUTTON_ID, ChatbotAnswer, Say
+from engine.chatbot.rasa import ask_rasa
+from engine.chatbot.suggest import suggest_articles
+from engine.config.model import Chatbot
+from engine.events import User
+from engine.knowledge import KnowledgeBase
+
+
+async def answer(
+    bot: Chatbot,
+    text: str,
+    user: User,
+    *,
+    knowledge: KnowledgeBase | None,
+    say: Say,
+    http: aiohttp.ClientSession | None = None,
+) -> ChatbotAnswer:
+    """Let chatbot `bot` answer `text` from `user`. Never raises for a failing bot: it falls back."""
+    if bot.type == "http":
+        return await ask_rasa(bot, text, user, say, http)
+    return suggest_articles(bot, text, knowledge, say)
+
+
+__all__ = ["AGENT_BUTTON_ID", "SOLVED_BUTTON_ID", "ChatbotAnswer", "Say", "answer"]

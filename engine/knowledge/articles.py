@@ -1,0 +1,143 @@
+"""Knowledge-base articles: Markdown files with YAML front matter (title, url, tags), read and checked.
+
+The Markdown files in the knowledge-base folder are the source of truth; the search index is
+always rebuilt from them. Problems are reported with the file and line, in plain words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+FRONT_MATTER_KEYS = ("title", "url", "tags")
+SKIPPED_FILES = frozenset({"readme.md"})  # notes for editors, not articles
+
+
+@dataclass(frozen=True)
+class Article:
+    """`slug` is the file name without `.md`; `body` is the Markdown after the front matter."""
+
+    slug: str
+    title: str
+    url: str | None
+    tags: tuple[str, ...]
+    body: str
+
+
+class ArticleError(ValueError):
+    """An article cannot be read: which file, which line, what is wrong and what to do."""
+
+    def __init__(self, file: str, line: int, message: str, hint: str | None = None) -> None:
+        self.file = file
+        self.line = line
+        self.message = message
+        self.hint = hint
+        text = f"{file}:{line}: {message}"
+        super().__init__(f"{text} ({hint})" if hint else text)
+
+
+def load_articles(folder: str | Path) -> list[Article]:
+    """Read the `*.md` articles directly in `folder`, sorted by file name; no folder means no articles."""
+    root = Path(folder)
+    if not root.exists():
+        return []
+    if not root.is_dir():
+        raise ArticleError(str(root), 1, "the knowledge base must be a folder of .md files, not a file")
+    paths = sorted(p for p in root.glob("*.md") if p.is_file() and p.name.lower() not in SKIPPED_FILES)
+    return [read_article(path) for path in paths]
+
+
+def read_article(path: Path) -> Article:
+    """Read and check one article file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ArticleError(str(path), 1, "the file is not UTF-8 text", "save it as UTF-8") from None
+    return parse_article(path.stem, text, str(path))
+
+
+def parse_article(slug: str, text: str, file: str = "<article>") -> Article:
+    """Split `text` into front matter and body and check the front matter's keys and values."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise ArticleError(
+            file,
+            1,
+            "an article must start with front matter",
+            "put a line '---', then 'title: ...' (and optionally url and tags), then another '---'",
+        )
+    end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
+    if end is None:
+        raise ArticleError(file, 1, "the front matter is never closed", "add a line '---' after the tags")
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 2
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ArticleError(file, line, f"the front matter is not valid YAML: {problem}") from None
+    if not isinstance(meta, dict):
+        raise ArticleError(file, 2, "the front matter must be 'key: value' lines", "for example 'title: ...'")
+    unknown = sorted(str(key) for key in meta if key not in FRONT_MATTER_KEYS)
+    if unknown:
+        raise ArticleError(
+            file,
+            _line_of(lines, end, unknown[0]),
+            f"unknown front matter key '{unknown[0]}'",
+            "expected one of: " + ", ".join(FRONT_MATTER_KEYS),
+        )
+    body = "\n".join(lines[end + 1 :]).strip()
+    return Article(
+        slug=slug,
+        title=_title(meta.get("title"), file, _line_of(lines, end, "title")),
+        url=_url(meta.get("url"), file, _line_of(lines, end, "url")),
+        tags=_tags(meta.get("tags"), file, _line_of(lines, end, "tags")),
+        body=body,
+    )
+
+
+def _line_of(lines: list[str], end: int, key: str) -> int:
+    """The 1-based line where front matter `key` is written (line 2 when it is missing)."""
+    for number, line in enumerate(lines[1:end], start=2):
+        if line.startswith(f"{key}:"):
+            return number
+    return 2
+
+
+def _title(value: object, file: str, line: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        hint = "add a line like 'title: Reset your password'"
+        raise ArticleError(file, line, "the article needs a title", hint)
+    return value.strip()
+
+
+def _url(value: object, file: str, line: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.match(r"https?://\S+$", value.strip()):
+        raise ArticleError(file, line, f"url {value!r} is not a web address", "it must start with https://")
+    return value.strip()
+
+
+def _tags(value: object, file: str, line: int) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items: Iterable[object]
+    if isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise ArticleError(file, line, "tags must be a list", "write them like 'tags: [login, password]'")
+    tags = []
+    for item in items:
+        if not isinstance(item, (str, int, float)) or isinstance(item, bool):
+            raise ArticleError(file, line, f"tag {item!r} is not a word", "write tags as plain words")
+        tag = str(item).strip()
+        if tag:
+            tags.append(tag)
+    return tuple(tags)

@@ -1,0 +1,236 @@
+"""The knowledge base: reading articles, indexing them, and finding the right one for a player's words."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.knowledge import RELEVANCE_FLOOR, Article, ArticleError, KnowledgeBase
+from engine.knowledge.index import plain_text
+
+ROOT = Path(__file__).resolve().parent.parent
+KB_FOLDER = ROOT / "kb"
+QUERIES = yaml.safe_load((Path(__file__).parent / "kb_queries.yaml").read_text(encoding="utf-8"))
+SHARED_KB = KnowledgeBase.build(KB_FOLDER)  # read-only; hypothesis cannot take a function fixture
+
+
+@pytest.fixture
+def demo_kb() -> KnowledgeBase:
+    return SHARED_KB
+
+
+def article(slug: str, title: str, body: str, tags: tuple[str, ...] = ()) -> Article:
+    return Article(slug=slug, title=title, url=None, tags=tags, body=body)
+
+
+# --- the demo articles and the labelled questions ------------------------------------------
+
+
+def test_players_questions_find_their_article_in_the_top_three(demo_kb: KnowledgeBase) -> None:
+    misses = []
+    for pair in QUERIES:
+        hits = demo_kb.search(pair["query"], limit=3)
+        found = [h.article.slug for h in hits if h.score >= RELEVANCE_FLOOR]
+        if pair["expect"] not in found:
+            misses.append(f"{pair['query']!r}: expected {pair['expect']}, got {found}")
+    print("\n".join(["misses:", *misses]) if misses else "no misses")
+    hit_rate = 1 - len(misses) / len(QUERIES)
+    assert hit_rate >= 0.9, "\n".join(misses)
+
+
+def test_labelled_questions_are_many_varied_and_point_at_real_articles(demo_kb: KnowledgeBase) -> None:
+    assert len(QUERIES) >= 30
+    slugs = {a.slug for a in demo_kb.articles}
+    titles = {a.title.casefold() for a in demo_kb.articles}
+    for pair in QUERIES:
+        assert set(pair) == {"query", "expect"}
+        assert pair["expect"] in slugs
+        assert pair["query"].casefold() not in titles
+    assert {pair["expect"] for pair in QUERIES} == slugs  # every article is asked about
+
+
+def test_demo_articles_have_support_urls_and_no_trademarks(demo_kb: KnowledgeBase) -> None:
+    assert len(demo_kb) >= 10
+    for a in demo_kb.articles:
+        assert a.url == f"https://support.example.com/articles/{a.slug}"
+        assert a.tags and a.body
+        text = f"{a.title} {a.body}".casefold()
+        assert not re.search(r"pok[eé]mon|nintendo|niantic", text), a.slug
+
+
+# --- searching ------------------------------------------------------------------------------
+
+
+def test_typos_and_word_forms_still_find_the_article(demo_kb: KnowledgeBase) -> None:
+    for query, slug in [
+        ("pasword", "account-password-reset"),
+        ("refnd", "purchases-and-refunds"),
+        ("crashing", "app-crashes-on-start"),
+        ("suspnded", "ban-appeals"),
+    ]:
+        assert demo_kb.search(query)[0].article.slug == slug, query
+
+
+def test_a_word_in_the_title_ranks_above_the_same_word_in_a_body() -> None:
+    kb = KnowledgeBase.from_articles(
+        [
+            article("body", "Seasonal news", "Our raid schedule changes when the seasons change."),
+            article("title", "Raid schedule", "When and where bosses appear during the seasons."),
+        ]
+    )
+    assert [h.article.slug for h in kb.search("raid schedule")] == ["title", "body"]
+
+
+def test_hits_are_best_first_with_a_highlighted_plain_text_snippet(demo_kb: KnowledgeBase) -> None:
+    hits = demo_kb.search("reset my password", limit=5)
+    assert hits[0].article.slug == "account-password-reset"
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert "**password**" in hits[0].snippet.casefold()
+    assert "##" not in hits[0].snippet
+
+
+def test_limit_bounds_the_number_of_hits(demo_kb: KnowledgeBase) -> None:
+    assert len(demo_kb.search("account password login trade raid", limit=2)) == 2
+    assert demo_kb.search("password", limit=0) == []
+
+
+def test_small_talk_and_stop_words_find_nothing(demo_kb: KnowledgeBase) -> None:
+    for query in ["", "   ", "hello", "how do I do it?", "asdfghjkl", "banana smoothie recipe", "🔥🔥🔥"]:
+        assert demo_kb.search(query) == [], query
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'AND OR NOT "*',
+        ":",
+        "NEAR(",
+        '"',
+        "title:password",
+        "{title tags}: x",
+        "^reset",
+        "pass*",
+        "(((",
+        "-x",
+        "a" * 5000,
+        "\x00",
+        "' OR 1=1 --",
+        "NEAR(reset password, 2)",
+        "ñandú über café",
+    ],
+)
+def test_search_syntax_in_player_text_never_raises(demo_kb: KnowledgeBase, query: str) -> None:
+    hits = demo_kb.search(query)
+    assert all(isinstance(h.score, float) for h in hits)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_is_a_safe_query(query: str) -> None:
+    kb = SHARED_KB
+    hits = kb.search(query)
+    assert len(hits) <= 3
+    assert all(hit.article in kb.articles for hit in hits)
+
+
+async def test_a_kb_built_in_a_thread_is_searched_on_the_event_loop() -> None:
+    kb = await asyncio.to_thread(KnowledgeBase.build, KB_FOLDER)
+    assert kb.search("trade with friends")[0].article.slug == "trading-with-friends"
+
+
+def test_a_new_generation_leaves_the_live_one_untouched() -> None:
+    live = KnowledgeBase.from_articles([article("old", "Raid passes", "Raid passes reset daily.")])
+    fresh = KnowledgeBase.from_articles([article("new", "Trading", "Trade with friends nearby.")])
+    assert [h.article.slug for h in live.search("raid")] == ["old"]
+    assert live.search("trade") == []
+    assert [h.article.slug for h in fresh.search("trade")] == ["new"]
+
+
+def test_version_follows_the_content() -> None:
+    one = [article("a", "Title", "Body")]
+    assert KnowledgeBase.from_articles(one).version == KnowledgeBase.from_articles(one).version
+    changed = KnowledgeBase.from_articles([article("a", "Title", "Body, edited")])
+    assert changed.version != KnowledgeBase.from_articles(one).version
+
+
+def test_two_articles_with_one_name_are_refused() -> None:
+    with pytest.raises(ValueError, match="'a'"):
+        KnowledgeBase.from_articles([article("a", "One", "x"), article("a", "Two", "y")])
+
+
+def test_markdown_markup_is_left_out_of_the_index() -> None:
+    markdown = "## Steps\n\n1. Tap **Forgot password?**\n- See [our page](https://x.example) and `Settings`"
+    assert plain_text(markdown) == "Steps Tap Forgot password? See our page and Settings"
+
+
+# --- reading the folder -----------------------------------------------------------------------
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_missing_folder_is_an_empty_knowledge_base(tmp_path: Path) -> None:
+    kb = KnowledgeBase.build(tmp_path / "nowhere")
+    assert kb.articles == ()
+    assert kb.search("password") == []
+
+
+def test_articles_are_read_from_front_matter_and_body(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "raids.md",
+        "---\ntitle: Raids\nurl: https://x.example/raids\ntags: [raid, boss]\n---\nBody.\n",
+    )
+    write(tmp_path, "plain.md", "---\ntitle: Plain\ntags: one, two\n---\n")
+    write(tmp_path, "README.md", "Notes for editors, not an article.")
+    kb = KnowledgeBase.build(tmp_path)
+    assert kb.articles == (
+        Article("plain", "Plain", None, ("one", "two"), ""),
+        Article("raids", "Raids", "https://x.example/raids", ("raid", "boss"), "Body."),
+    )
+    assert kb.article("raids") is kb.articles[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("Just text, no front matter.\n", 1, "must start with front matter"),
+        ("---\ntitle: Never closed\n", 1, "never closed"),
+        ("---\ntitle: Ok\ntags: [a, b\n---\nbody\n", 3, "not valid YAML"),
+        ("---\ntitel: Typo\n---\nbody\n", 2, "unknown front matter key 'titel'"),
+        ("---\nurl: https://x.example\n---\nbody\n", 2, "needs a title"),
+        ("---\ntitle: T\nurl: support page\n---\n", 3, "not a web address"),
+        ("---\ntitle: T\ntags: {a: b}\n---\n", 3, "tags must be a list"),
+        ("---\n- just\n- a list\n---\n", 2, "'key: value' lines"),
+    ],
+)
+def test_a_bad_article_names_its_file_and_line(tmp_path: Path, text: str, line: int, words: str) -> None:
+    write(tmp_path, "good.md", "---\ntitle: Good\n---\nFine.\n")
+    path = write(tmp_path, "broken.md", text)
+    with pytest.raises(ArticleError) as caught:
+        KnowledgeBase.build(tmp_path)
+    assert caught.value.file == str(path)
+    assert caught.value.line == line
+    assert words in str(caught.value)
+    assert str(caught.value).startswith(f"{path}:{line}: ")
+
+
+def test_an_article_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    (tmp_path / "latin.md").write_bytes("---\ntitle: Caf\xe9\n---\n".encode("latin-1"))
+    with pytest.raises(ArticleError, match=r"latin\.md:1: the file is not UTF-8"):
+        KnowledgeBase.build(tmp_path)
+
+
+def test_a_file_where_the_folder_should_be_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "kb", "not a folder")
+    with pytest.raises(ArticleError, match="must be a folder"):
+        KnowledgeBase.build(path)
