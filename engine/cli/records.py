@@ -1,0 +1,161 @@
+"""`flexcord cases`: look up the cases (tickets) the bot recorded, with history, transcript and deliveries."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import click
+
+from engine.store import CaseRecord, OutboxItem, Store, database_path, open_store
+
+TITLE_WIDTH = 40
+
+
+def _store_location(config_path: str) -> tuple[str, Path]:
+    """The storage URL of the config at `config_path` and the folder relative paths start from."""
+    from engine.config import build
+
+    result = build(config_path, offline=True)
+    if result.config is None:
+        for problem in result.errors:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(
+            f"{config_path} has errors; fix them (see `flexcord validate`) and try again."
+        )
+    config = result.config
+    root = Path(config.root)
+    if not root.is_absolute():
+        root = Path(config_path).resolve().parent
+    return config.storage, root
+
+
+async def _open(config_path: str) -> Store:
+    url, root = _store_location(config_path)
+    try:
+        path = database_path(url, root)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if path != ":memory:" and not Path(path).exists():
+        raise click.ClickException(
+            f"No records yet: {path} does not exist (the bot has not run with this config)."
+        )
+    return await open_store(url, root=root)
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _table(cases: list[CaseRecord]) -> list[str]:
+    rows = [("REF", "STATUS", "TITLE", "REPORTER", "UPDATED")]
+    rows += [
+        (c.ref, c.status, _short(c.title, TITLE_WIDTH), c.reporter_name, f"{c.updated_at:%Y-%m-%d %H:%M}")
+        for c in cases
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+
+
+def _delivery(item: OutboxItem) -> str:
+    target = item.payload.get("target") or item.payload.get("user_id") or item.payload.get("handoff") or ""
+    when = f"{item.created_at:%Y-%m-%d %H:%M}"
+    state = "failed" if item.status == "failed" else f"retrying (next {item.next_attempt_at:%H:%M:%S})"
+    return f"  {when}  {item.kind} to {target}: {state} after {item.attempts} attempt(s): {item.last_error}"
+
+
+async def _show(store: Store, ref: str) -> list[str]:
+    case = await store.get_case(ref)
+    if case is None:
+        raise click.ClickException(f"No case {ref} in {store.url}.")
+    place = "a DM" if case.where == "dm" else f"#{case.where}"
+    lines = [
+        f"{case.ref}: {case.title}",
+        f"Status: {case.status}   Template: {case.template}   Rating: {case.rating or '-'}",
+        f"Reported by {case.reporter_name} ({case.reporter_id}) in {place}"
+        f" on {case.created_at:%Y-%m-%d %H:%M} UTC",
+    ]
+    if case.fields:
+        lines += ["", "Fields:"] + [f"  {name}: {value}" for name, value in case.fields.items()]
+    lines += ["", "History:"]
+    for event in await store.case_history(ref):
+        change = event.to_status if event.from_status is None else f"{event.from_status} -> {event.to_status}"
+        note = f" ({event.note})" if event.note else ""
+        lines.append(f"  {event.at:%Y-%m-%d %H:%M}  {change}  by {event.who}{note}")
+    transcript = await store.case_transcript(ref)
+    lines += ["", "Transcript:" if transcript else "Transcript: (empty)"]
+    for message in transcript:
+        arrow = "<-" if message.direction == "in" else "->"
+        where = "DM" if message.where == "dm" else f"#{message.where}"
+        text = message.text.replace("\n", "\n" + " " * 8)
+        lines.append(f"  {message.at:%Y-%m-%d %H:%M}  {where}  {arrow} {message.author}: {text}")
+    problems = [
+        item for item in await store.case_outbox(ref) if item.last_error and item.status != "delivered"
+    ]
+    if problems:
+        lines += ["", "Deliveries with problems:"] + [_delivery(item) for item in problems]
+    return lines
+
+
+@asynccontextmanager
+async def _records(config_path: str) -> AsyncIterator[Store]:
+    store = await _open(config_path)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+async def _list(config_path: str, status: str | None, template: str | None) -> list[CaseRecord]:
+    async with _records(config_path) as store:
+        return await store.list_cases(status=status, template=template)
+
+
+async def _show_case(config_path: str, ref: str) -> list[str]:
+    async with _records(config_path) as store:
+        return await _show(store, ref.upper())
+
+
+config_option = click.option(
+    "-c",
+    "--config",
+    "config_path",
+    default="flexcord.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The bot's main config file; its `storage` names the records to read.",
+)
+
+
+@click.group()
+def cases() -> None:
+    """Look up cases (bug reports, feature requests, support chats) the bot recorded."""
+
+
+@cases.command("list")
+@config_option
+@click.option("--status", help="Only cases with this status (e.g. open).")
+@click.option("--template", help="Only cases of this template (e.g. bug).")
+def list_cases(config_path: str, status: str | None, template: str | None) -> None:
+    """List cases, most recently updated first."""
+    found = asyncio.run(_list(config_path, status, template))
+    if not found:
+        click.echo("No cases match." if status or template else "No cases yet.")
+        return
+    click.echo("\n".join(_table(found)))
+
+
+@cases.command("show")
+@click.argument("ref")
+@config_option
+def show_case(ref: str, config_path: str) -> None:
+    """Show one case: fields, status history, transcript and deliveries that failed."""
+    click.echo("\n".join(asyncio.run(_show_case(config_path, ref))))
+
+
+COMMANDS = [cases]

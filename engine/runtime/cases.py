@@ -1,0 +1,137 @@
+"""Cases: opening one from a template, changing its status with a history entry, rating it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from engine.config.model import DM, CaseTemplate, UpdateCase
+from engine.events import Embed, FormRequest, OutMessage
+from engine.runtime.turn import Turn, user_variables
+from engine.store import CaseRecord
+
+CLOSED = "closed"
+
+
+def form_request(template: CaseTemplate) -> FormRequest:
+    """The form (a Discord modal) a player fills in to open a case from `template`."""
+    title = f"New {template.name.replace('_', ' ')} ({template.prefix})"
+    return FormRequest(template=template.name, title=title[:45], fields=template.form)
+
+
+def case_embed(case: CaseRecord, template: CaseTemplate) -> Embed:
+    """How a new case is shown in its channel: reference, title, the form's answers, who and where."""
+    labels = {field.name: field.label for field in template.form}
+    fields = tuple((labels.get(name, name), value) for name, value in case.fields.items() if value)
+    place = "a DM" if case.where == DM else f"#{case.where}"
+    return Embed(
+        title=f"{case.ref}: {case.title}"[:256],
+        fields=fields,
+        footer=f"Reported by {case.reporter_name} in {place} · status {case.status}",
+    )
+
+
+def _is_open(case: CaseRecord | None, template: str) -> bool:
+    return case is not None and case.template == template and case.status != CLOSED
+
+
+async def open_case(turn: Turn, name: str, fields: Mapping[str, str] | None = None) -> CaseRecord | None:
+    """Open a case from template `name` for the turn's player, post it and confirm it.
+
+    In a DM the conversation follows the case; if it already follows an open case of the same
+    template, that case is reused ("Case SUP-3 stays open; type agent to come back").
+    """
+    template = turn.config.cases.get(name)
+    if template is None:
+        turn.say("fallback")
+        return None
+    in_dm = turn.where == DM
+    if in_dm and _is_open(turn.case, name):
+        assert turn.case is not None
+        turn.opened = turn.case
+        return turn.case
+    values = dict(fields or {})
+    user = turn.conversation
+    fallback_title = f"{template.name.replace('_', ' ').capitalize()} from {user.user_name}"
+    title = turn.render(template.title, {"form": values}, fallback=fallback_title).strip() or fallback_title
+    case = await turn.tx.create_case(
+        template=name,
+        prefix=template.prefix,
+        title=title[:200],
+        status=template.statuses[0] if template.statuses else "open",
+        reporter_id=user.user_id,
+        reporter_name=user.user_name,
+        where=turn.where,
+        fields=values,
+        conversation_id=user.id,
+        at=turn.now,
+    )
+    turn.opened = case
+    await turn.attach_case(case)
+    if in_dm:
+        turn.update(case_ref=case.ref)
+    if template.post_to:
+        turn.post(template.post_to, OutMessage(embeds=(case_embed(case, template),)), render=False)
+    if template.reply:
+        turn.say(text=template.reply, extra={"form": values})
+    return case
+
+
+async def update_case(turn: Turn, action: UpdateCase, who: str) -> None:
+    """Show a case, or change its status and/or add a note; the reporter hears of `notify_on` statuses."""
+    ref = turn.render(action.ref, fallback="").strip().upper()
+    status = turn.render(action.status, fallback="").strip() if action.status else ""
+    note = turn.render(action.note, fallback="").strip() if action.note else ""
+    case = await turn.tx.get_case(ref) if ref else None
+    if case is None:
+        shown = ref or "(none given)"
+        turn.tell(OutMessage(f"I can't find case {shown}. Give a reference like BUG-12."))
+        return
+    template = turn.template_of(case)
+    statuses = template.statuses if template is not None else (case.status,)
+    if status and status not in statuses:
+        allowed = ", ".join(statuses)
+        kind = template.name if template is not None else case.template
+        turn.tell(OutMessage(f"'{status}' is not a status of {kind} cases. Use one of: {allowed}."))
+        return
+    if not status and not note:
+        turn.case = case
+        turn.tell(OutMessage(describe(case)))
+        return
+    if status == case.status and not note:
+        turn.case = case
+        turn.tell(OutMessage(f"{case.ref} is already {case.status}."))
+        return
+    await turn.tx.change_case(case.ref, status or case.status, who=who, note=note or None, at=turn.now)
+    updated = await turn.tx.get_case(case.ref)
+    assert updated is not None
+    await turn.attach_case(updated)
+    if status and status != case.status:
+        turn.tell(OutMessage(f"{case.ref} is now {status}." + (" Note added." if note else "")))
+        if template is not None and status in template.notify_on:
+            reporter = user_variables(case.reporter_id, case.reporter_name)
+            turn.dm(
+                case.reporter_id,
+                turn.generation.message("case_updated"),
+                {"user": reporter},
+                conversation_id=case.conversation_id,
+            )
+    else:
+        turn.tell(OutMessage(f"Note added to {case.ref}."))
+
+
+def describe(case: CaseRecord) -> str:
+    """A case in two lines, for `/case REF` without changes."""
+    place = "a DM" if case.where == DM else f"#{case.where}"
+    return (
+        f"**{case.ref}** · {case.title}\n"
+        f"Status: {case.status} · reported by {case.reporter_name} in {place} "
+        f"on {case.created_at:%Y-%m-%d}"
+    )
+
+
+async def rate(turn: Turn, rating: int) -> None:
+    """Store the player's 1-5 rating on their conversation's case and thank them."""
+    if turn.case is not None:
+        await turn.tx.rate_case(turn.case.ref, rating, turn.now)
+    turn.update(awaiting_rating=False)
+    turn.say("rating_thanks", extra={"rating": rating})

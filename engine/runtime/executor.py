@@ -1,0 +1,106 @@
+"""Carries out a routing Decision's actions, in order, for one player event inside its Turn."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from engine.chatbot import ChatbotAnswer
+from engine.config.model import (
+    CloseConversation,
+    Handoff,
+    LeaveQueue,
+    OpenCase,
+    Post,
+    Refuse,
+    RelayToAgent,
+    Reply,
+    RunChatbot,
+    SendDm,
+    UpdateCase,
+)
+from engine.events import Decision, Event, OutMessage
+from engine.runtime import cases, conversations
+from engine.runtime.limits import SlidingWindow, describe_wait
+from engine.runtime.turn import Turn
+
+DEFAULT_TEMPLATE = "support"
+
+
+def _default_template(turn: Turn) -> str | None:
+    if DEFAULT_TEMPLATE in turn.config.cases:
+        return DEFAULT_TEMPLATE
+    return next(iter(turn.config.cases), None)
+
+
+def relay_text(event: Event) -> str:
+    """What the agent sees of a player's message: the text, then any attachment links."""
+    return "\n".join(part for part in (event.text, *event.attachments) if part)
+
+
+async def execute(
+    turn: Turn,
+    event: Event,
+    decision: Decision,
+    answers: Mapping[int, ChatbotAnswer],
+    relays: SlidingWindow,
+) -> None:
+    """Run each action of `decision`; `answers` holds the chatbot answers computed beforehand by index."""
+    for index, action in enumerate(decision.actions):
+        if isinstance(action, Reply):
+            turn.say(action.message, text=action.text)
+        elif isinstance(action, SendDm):
+            turn.dm(event.user.id, action.text or turn.generation.message(action.message or "fallback"))
+        elif isinstance(action, Post):
+            turn.post(action.channel, OutMessage(action.text))
+        elif isinstance(action, OpenCase):
+            if not await _open_case(turn, event, action):
+                return
+        elif isinstance(action, UpdateCase):
+            await cases.update_case(turn, action, who=event.user.name)
+        elif isinstance(action, RunChatbot):
+            answer = answers.get(index)
+            if answer is None:
+                turn.say("fallback")
+            else:
+                for message in answer.messages:
+                    turn.tell(message)
+        elif isinstance(action, Handoff):
+            case = turn.opened
+            if case is None:
+                name = _default_template(turn)
+                case = await cases.open_case(turn, name) if name is not None else None
+            if case is not None:
+                await conversations.hand_off(turn, action, case)
+        elif isinstance(action, LeaveQueue):
+            await conversations.leave_queue(turn)
+        elif isinstance(action, CloseConversation):
+            await conversations.close(turn, event.user.name, tell_contact_center=True)
+        elif isinstance(action, RelayToAgent):
+            _relay(turn, event, relays)
+        elif isinstance(action, Refuse):
+            turn.tell(OutMessage(action.reason))
+
+
+async def _open_case(turn: Turn, event: Event, action: OpenCase) -> bool:
+    """Open the case, or ask for its form first (a slash command); False stops the remaining actions."""
+    template = turn.config.cases.get(action.template)
+    if template is not None and template.form and event.kind == "command":
+        turn.form = cases.form_request(template)
+        return False
+    fields = {name: str(value) for name, value in event.options.items()} if event.kind == "form" else {}
+    await cases.open_case(turn, action.template, fields)
+    return True
+
+
+def _relay(turn: Turn, event: Event, relays: SlidingWindow) -> None:
+    """Pass the player's message to the agent, unless they exceed `limits.player_messages`."""
+    limit = turn.config.limits.player_messages
+    if limit is not None:
+        wait = relays.take(event.user.id, limit, turn.now)
+        if wait is not None:
+            turn.say("rate_limited", extra={"wait": describe_wait(wait)})
+            return
+    text = relay_text(event)
+    if not text:
+        return
+    turn.contact("send", {"user_id": event.user.id, "text": text}, key=event.id)

@@ -1,0 +1,39 @@
+"""Per-player rate limits: slash-command cooldowns and messages to agents, as sliding windows."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from datetime import datetime
+
+from engine.config.model import Cooldown
+
+
+def describe_wait(seconds: float) -> str:
+    """A wait in words for players: '42 s', '5 min', '5 min 3 s', '2 h 10 min'."""
+    total = max(1, math.ceil(seconds))
+    if total < 60:
+        return f"{total} s"
+    if total < 3600:
+        minutes, rest = divmod(total, 60)
+        return f"{minutes} min" + (f" {rest} s" if rest else "")
+    hours, rest = divmod(total, 3600)
+    minutes = math.ceil(rest / 60)
+    return f"{hours} h" + (f" {minutes} min" if minutes else "")
+
+
+class SlidingWindow:
+    """Counts uses per key over the last `per_seconds`; kept in memory (limits reset on restart)."""
+
+    def __init__(self) -> None:
+        self._uses: dict[str, deque[datetime]] = {}
+
+    def take(self, key: str, limit: Cooldown, now: datetime) -> float | None:
+        """Use one slot for `key` at `now`; None if allowed, else the seconds until a slot frees up."""
+        uses = self._uses.setdefault(key, deque())
+        while uses and (now - uses[0]).total_seconds() >= limit.per_seconds:
+            uses.popleft()
+        if len(uses) >= limit.uses:
+            return limit.per_seconds - (now - uses[0]).total_seconds()
+        uses.append(now)
+        return None

@@ -1,0 +1,319 @@
+"""The runtime: turns routing Decisions and contact-center events into effects, with a durable record.
+
+Each event is applied once: its processed mark, state changes, transcript lines and outbox items
+commit in one transaction; the outbox then delivers them. Events of one player are handled one
+at a time; different players run concurrently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from engine.chatbot import answer
+from engine.config.model import DM, Config, Refuse, RunChatbot
+from engine.events import ContactEvent, Decision, Event, Outcome
+from engine.ports import ChatSide, ContactCenter, HandoffTicket
+from engine.routing import route
+from engine.runtime import cases, conversations
+from engine.runtime.executor import execute, relay_text
+from engine.runtime.generation import Generation
+from engine.runtime.limits import SlidingWindow, describe_wait
+from engine.runtime.locks import KeyedLock
+from engine.runtime.outbox import Outbox
+from engine.runtime.turn import Turn, hours_variables, user_variables
+from engine.store import ConversationRecord, OutboxItem, Store, StoreTx, to_text
+
+log = logging.getLogger(__name__)
+
+PROCESSED_RETENTION = timedelta(days=7)  # repeated deliveries come within minutes, not days
+PRUNE_EVERY = timedelta(hours=1)
+SOLVED_BUTTON = "solved"
+RATING_BUTTON = "rate:"
+RATINGS = ("1", "2", "3", "4", "5")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def event_text(event: Event) -> str:
+    """An event as one transcript line: what was typed, or the command, form or button used."""
+    if event.kind == "command":
+        options = " ".join(f"{name}: {value}" for name, value in event.options.items())
+        return f"/{event.command} {options}".strip()
+    if event.kind == "form":
+        fields = "; ".join(f"{name}: {value}" for name, value in event.options.items())
+        return f"[{event.form} form] {fields}"
+    if event.kind == "button":
+        return f"[{event.text or event.button}]"
+    return relay_text(event)
+
+
+def event_variables(config: Config, event: Event) -> dict[str, object]:
+    """Template variables of an event; a command's options left out by the player read as ''."""
+    options = dict(event.options)
+    command = config.commands.get(event.command or "") if event.kind == "command" else None
+    if command is not None:
+        options = {option.name: "" for option in command.options} | options
+    values: dict[str, object] = {"text": event.text, "options": options, "channel": event.where}
+    if event.kind == "form":
+        values["form"] = dict(event.options)
+    return values
+
+
+def rating_of(event: Event, conversation: ConversationRecord | None) -> int | None:
+    """A 1-5 rating: a rate:N button, or the bare number typed right after a chat closed."""
+    if event.kind == "button" and event.button and event.button.startswith(RATING_BUTTON):
+        value = event.button[len(RATING_BUTTON) :]
+        return int(value) if value in RATINGS else None
+    if (
+        event.kind == "message"
+        and event.where == DM
+        and conversation is not None
+        and conversation.awaiting_rating
+    ):
+        value = event.text.strip().rstrip("!.")
+        return int(value) if value in RATINGS else None
+    return None
+
+
+class Runtime:
+    """Handles player events and contact-center events for the current Generation."""
+
+    def __init__(
+        self,
+        generation: Generation,
+        store: Store,
+        chat: ChatSide,
+        contact: ContactCenter,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._generation = generation
+        self.store = store
+        self.chat = chat
+        self.contact = contact
+        self.clock = clock
+        self.outbox = Outbox(store, chat, contact, self, clock=clock)
+        self._players = KeyedLock()
+        self._cooldowns = SlidingWindow()
+        self._relays = SlidingWindow()
+        self._pruned_at: datetime | None = None
+
+    @property
+    def generation(self) -> Generation:
+        return self._generation
+
+    @property
+    def config(self) -> Config:
+        return self._generation.config
+
+    def swap(self, generation: Generation) -> None:
+        """Serve a new generation; events already being handled finish on the one they started with."""
+        self._generation = generation
+
+    async def start(self) -> None:
+        """Resume delivering outbox items left pending by a previous run."""
+        await self.outbox.start()
+
+    async def stop(self) -> None:
+        await self.outbox.stop()
+
+    # --- player events -----------------------------------------------------------------------
+
+    async def handle(self, event: Event) -> Outcome:
+        """Route a player's event and carry out the decision; a repeated event id does nothing."""
+        generation = self._generation
+        config = generation.config
+        key = f"event:{event.id}"
+        async with self._players.hold(event.user.id):
+            if await self.store.is_processed(key):
+                return Outcome(decision=None)
+            known = await self.store.conversation(event.user.id)
+            rating = rating_of(event, known)
+            solved = event.kind == "button" and event.button == SOLVED_BUTTON
+            if rating is not None or solved:
+                what = f"rating {rating}/5" if rating is not None else "the answer solved it"
+                decision = Decision(rule=None, actions=(), explanation=what, config_version=config.version)
+            else:
+                state = known.state if known is not None else "bot"
+                decision = self._cooldown(config, event, route(config, event, state, event.at))
+            in_dm = event.kind == "message" and event.where == DM
+            if not (decision.actions or rating is not None or solved or in_dm):
+                return Outcome(decision=decision, state=known.state if known is not None else None)
+            answers = await self._chatbot_answers(generation, decision, event)
+            async with self.store.transaction() as tx:
+                if not await tx.mark_processed(key, event.at):
+                    return Outcome(decision=None)
+                turn = await self._begin(generation, tx, event, rating)
+                if rating is not None:
+                    await cases.rate(turn, rating)
+                elif solved:
+                    turn.say("solved")
+                else:
+                    await execute(turn, event, decision, answers, self._relays)
+                await turn.finish()
+            await self.outbox.deliver(turn.lanes)
+        return Outcome(
+            decision=decision,
+            replies=tuple(turn.replies),
+            form=turn.form,
+            state=turn.conversation.state,
+            case_ref=turn.case.ref if turn.case is not None else None,
+        )
+
+    async def _begin(self, generation: Generation, tx: StoreTx, event: Event, rating: int | None) -> Turn:
+        """The player's Turn: conversation loaded (or created), inbound line written to the transcript."""
+        user = event.user
+        conversation = await tx.open_conversation(user.id, user.name, event.at)
+        turn = Turn(
+            generation,
+            tx,
+            conversation,
+            now=event.at,
+            key=f"event:{event.id}",
+            where=event.where,
+            by_reply=not (event.kind == "message" and event.where == DM),
+            variables=event_variables(generation.config, event),
+        )
+        if conversation.user_name != user.name:
+            turn.update(user_name=user.name)
+        await turn.load_case()
+        if event.kind == "message" and rating is None:
+            if conversation.state == "closed":
+                conversations.back_to_bot(turn)
+            elif conversation.awaiting_rating:
+                turn.update(awaiting_rating=False)
+        await turn.record_inbound(event_text(event), event.id)
+        return turn
+
+    def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
+        """Refuse a slash command used more often than its `cooldown` allows, saying when it is usable."""
+        if event.kind != "command" or any(isinstance(action, Refuse) for action in decision.actions):
+            return decision
+        command = config.commands.get(event.command or "")
+        if command is None or command.cooldown is None:
+            return decision
+        wait = self._cooldowns.take(f"{event.user.id}/{command.name}", command.cooldown, event.at)
+        if wait is None:
+            return decision
+        reason = f"You can use /{command.name} again in {describe_wait(wait)}."
+        return dataclasses.replace(decision, actions=(Refuse(reason),), explanation=f"refused: {reason}")
+
+    async def _chatbot_answers(
+        self, generation: Generation, decision: Decision, event: Event
+    ) -> dict[int, Any]:
+        """Chatbot answers, computed before the transaction so a slow bot never holds the store."""
+
+        answers: dict[int, Any] = {}
+        base = {
+            "user": user_variables(event.user.id, event.user.name),
+            "channel": event.where,
+            "text": event.text,
+            "hours": hours_variables(generation.config, event.at),
+        }
+
+        def say(name: str, variables: Mapping[str, object]) -> str:
+            return generation.templates.render(generation.message(name), {**base, **variables}, "")
+
+        for index, action in enumerate(decision.actions):
+            bot = generation.config.chatbots.get(action.chatbot) if isinstance(action, RunChatbot) else None
+            if bot is None:
+                continue
+            try:
+                answers[index] = await answer(
+                    bot, event.text, event.user, knowledge=generation.knowledge, say=say
+                )
+            except Exception:
+                log.exception("chatbot %s failed to answer", bot.name)
+        return answers
+
+    # --- the contact center ------------------------------------------------------------------
+
+    async def on_contact_event(self, event: ContactEvent) -> None:
+        """Apply an agent's or the contact center's event to the player's conversation, once."""
+        generation = self._generation
+        key = f"contact:{event.id}"
+        now = event.at or self.clock()
+        found = await self._conversation_of(event.handoff)
+        if found is None:
+            log.info("contact-center event %s is for an unknown handoff %s; ignored", event.id, event.handoff)
+            return
+        async with self._players.hold(found.user_id):
+            async with self.store.transaction() as tx:
+                if not await tx.mark_processed(key, now):
+                    return
+                conversation = await tx.conversation_by_id(found.id)
+                if conversation is None or conversation.handoff != event.handoff:
+                    return
+                turn = Turn(generation, tx, conversation, now=now, key=key)
+                await turn.load_case()
+                await conversations.apply_contact_event(turn, event)
+                await turn.finish()
+            await self.outbox.deliver(turn.lanes)
+
+    async def _conversation_of(self, handoff: str) -> ConversationRecord | None:
+        async with self.store.view() as view:
+            found = await view.conversation_by_handoff(handoff)
+        if found is None:  # the handoff may be starting right now: wait until its id is recorded
+            async with self.outbox.starting:
+                pass
+            async with self.store.view() as view:
+                found = await view.conversation_by_handoff(handoff)
+        return found
+
+    # --- time ----------------------------------------------------------------------------------
+
+    async def tick(self, now: datetime | None = None) -> None:
+        """Tell players waiting longer than `queue_timeout`, retry due deliveries, forget old event ids."""
+        now = now or self.clock()
+        generation = self._generation
+        cutoff = now - timedelta(seconds=generation.config.limits.queue_timeout_seconds)
+        async with self.store.view() as view:
+            waiting = await view.waiting_since(cutoff)
+        for conversation in waiting:
+            async with self._players.hold(conversation.user_id):
+                created = await self._queue_timeout(generation, conversation.id, cutoff, now)
+                await self.outbox.deliver(created, now)
+        await self.outbox.deliver_due(now)
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            async with self.store.transaction() as tx:
+                await tx.forget_processed(now - PROCESSED_RETENTION)
+            self._pruned_at = now
+
+    async def _queue_timeout(
+        self, generation: Generation, conversation_id: int, cutoff: datetime, now: datetime
+    ) -> list[str]:
+        async with self.store.transaction() as tx:
+            c = await tx.conversation_by_id(conversation_id)
+            if (
+                c is None
+                or c.state != "queued"
+                or c.timeout_notified
+                or c.queued_at is None
+                or c.queued_at > cutoff
+            ):
+                return []
+            turn = Turn(generation, tx, c, now=now, key=f"timeout:{c.id}:{to_text(c.queued_at)}")
+            await turn.load_case()
+            turn.say("queue_timeout")
+            turn.update(timeout_notified=True)
+            await turn.finish()
+            return turn.lanes
+
+    # --- delivery outcomes (engine.runtime.outbox.Reactions) -----------------------------------
+
+    async def handoff_started(
+        self, tx: StoreTx, item: OutboxItem, ticket: HandoffTicket, now: datetime
+    ) -> list[str]:
+        return await conversations.handoff_started(self._generation, tx, item, ticket, now)
+
+    async def handoff_not_started(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]:
+        return await conversations.handoff_not_started(self._generation, tx, item, now)
+
+    async def dm_undeliverable(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]:
+        return await conversations.dm_undeliverable(self._generation, tx, item, now)

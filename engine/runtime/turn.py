@@ -1,0 +1,280 @@
+"""One unit of work inside one store transaction: an event, a contact-center event, a delivery outcome.
+
+A Turn holds the player's conversation and case, and collects what should be said and sent, in
+order. Texts are rendered when the turn finishes, so a message written before `open_case` in a
+rule can still name the case; then everything is written to the transcript and the outbox at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any, Literal
+
+from engine.config.model import DM, CaseTemplate, Config, frozen_map
+from engine.events import Button, FormRequest, OutMessage
+from engine.hours import describe_next_open, is_open
+from engine.runtime.generation import Generation
+from engine.runtime.wire import contact_lane, dm_lane, message_to_payload, post_lane
+from engine.store import CaseRecord, ConversationRecord, StoreTx
+
+BOT_AUTHOR = "bot"
+DEFAULT_FALLBACK = "Sorry, something went wrong."
+
+
+def user_variables(user_id: str, name: str) -> dict[str, str]:
+    return {"id": user_id, "name": name, "mention": f"<@{user_id}>"}
+
+
+def case_variables(case: CaseRecord) -> dict[str, str]:
+    return {"ref": case.ref, "title": case.title, "status": case.status, "template": case.template}
+
+
+def hours_variables(config: Config, now: datetime) -> dict[str, object]:
+    """`hours.open` and `hours.next_open` for templates; always open when the config sets no hours."""
+    if config.hours is None:
+        return {"open": True, "next_open": "now"}
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return {"open": is_open(config.hours, now), "next_open": describe_next_open(config.hours, now)}
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """Something to say, rendered and written when the turn finishes."""
+
+    to: Literal["player", "dm", "post"]
+    target: str  # user id or channel name
+    message: OutMessage  # text is a template source when `render` is true
+    render: bool = True
+    extra: Mapping[str, object] = field(default_factory=frozen_map)
+    author: str = BOT_AUTHOR
+    conversation_id: int | None = None  # whose transcript it belongs to (none for channel posts)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactDraft:
+    """A call to the contact center for this player, written to the outbox when the turn finishes."""
+
+    kind: Literal["start_handoff", "send", "close"]
+    payload: Mapping[str, Any]
+    key: str | None = None
+
+
+class Turn:
+    """The state one piece of work reads and changes, and what it will say and send."""
+
+    def __init__(
+        self,
+        generation: Generation,
+        tx: StoreTx,
+        conversation: ConversationRecord,
+        *,
+        now: datetime,
+        key: str,
+        where: str = DM,
+        by_reply: bool = False,
+        variables: Mapping[str, object] | None = None,
+    ) -> None:
+        self.generation = generation
+        self.config = generation.config
+        self.tx = tx
+        self.conversation = conversation
+        self.now = now
+        self.key = key
+        self.where = where
+        self.by_reply = by_reply  # answers go back as interaction replies instead of DMs
+        self.base_variables: dict[str, object] = dict(variables or {})
+        self.case: CaseRecord | None = None
+        self.opened: CaseRecord | None = None  # the case opened by this turn, if any
+        self.inbound_id: int | None = None
+        self.replies: list[OutMessage] = []
+        self.form: FormRequest | None = None
+        self.lanes: list[str] = []  # outbox lanes this turn wrote to, in order
+        self._drafts: list[Draft | ContactDraft] = []
+        self._saved = conversation
+        self._sequence = 0
+
+    async def load_case(self) -> None:
+        """Make the conversation's current case the one this turn talks about."""
+        if self.conversation.case_ref is not None:
+            self.case = await self.tx.get_case(self.conversation.case_ref)
+
+    def update(self, **changes: Any) -> None:
+        """Change the conversation; saved when the turn finishes."""
+        self.conversation = dataclasses.replace(self.conversation, **changes, updated_at=self.now)
+
+    def template_of(self, case: CaseRecord) -> CaseTemplate | None:
+        return self.config.cases.get(case.template)
+
+    # --- rendering ---------------------------------------------------------------------------
+
+    def variables(self, extra: Mapping[str, object] = frozen_map()) -> dict[str, object]:
+        values: dict[str, object] = {
+            "user": user_variables(self.conversation.user_id, self.conversation.user_name),
+            "channel": self.where,
+            **self.base_variables,
+            "hours": self.hours,
+        }
+        if self.case is not None:
+            values["case"] = case_variables(self.case)
+        if self.conversation.agent_name:
+            values["agent"] = {"name": self.conversation.agent_name}
+        values.update(extra)
+        return values
+
+    @cached_property
+    def hours(self) -> dict[str, object]:
+        return hours_variables(self.config, self.now)
+
+    @cached_property
+    def fallback(self) -> str:
+        """What is said when a template cannot be rendered: the `fallback` message."""
+        return self.generation.templates.render(self.generation.message("fallback"), {}, DEFAULT_FALLBACK)
+
+    def render(
+        self, source: str, extra: Mapping[str, object] = frozen_map(), *, fallback: str | None = None
+    ) -> str:
+        """Render a template; on error `fallback` (default: the `fallback` message), never an exception."""
+        text = self.fallback if fallback is None else fallback
+        return self.generation.templates.render(source, self.variables(extra), text)
+
+    # --- what to say and send ----------------------------------------------------------------
+
+    def say(
+        self,
+        message: str | None = None,
+        *,
+        text: str | None = None,
+        extra: Mapping[str, object] = frozen_map(),
+        buttons: tuple[Button, ...] = (),
+    ) -> None:
+        """Tell the player a named message (or a template `text`) where the event came from."""
+        source = text if text is not None else self.generation.message(message or "fallback")
+        c = self.conversation
+        self._drafts.append(
+            Draft("player", c.user_id, OutMessage(source, buttons=buttons), True, extra, conversation_id=c.id)
+        )
+
+    def tell(
+        self, message: OutMessage, *, author: str = BOT_AUTHOR, to: Literal["player", "dm"] = "player"
+    ) -> None:
+        """Give the player a ready message (a chatbot answer, an agent's words), not a template."""
+        c = self.conversation
+        self._drafts.append(Draft(to, c.user_id, message, False, frozen_map(), author, c.id))
+
+    def dm(
+        self,
+        user_id: str,
+        source: str,
+        extra: Mapping[str, object] = frozen_map(),
+        *,
+        conversation_id: int | None = None,
+    ) -> None:
+        """Send a template as a direct message to `user_id` (the player or, e.g., a case's reporter)."""
+        if user_id == self.conversation.user_id:
+            conversation_id = self.conversation.id
+        self._drafts.append(
+            Draft("dm", user_id, OutMessage(source), True, extra, conversation_id=conversation_id)
+        )
+
+    def post(self, channel: str, message: OutMessage, *, render: bool = True) -> None:
+        self._drafts.append(Draft("post", channel, message, render))
+
+    def contact(
+        self,
+        kind: Literal["start_handoff", "send", "close"],
+        payload: Mapping[str, Any],
+        key: str | None = None,
+    ) -> None:
+        """Queue a call to the contact center in this player's contact lane."""
+        self._drafts.append(ContactDraft(kind, payload, key))
+
+    # --- writing it all down -----------------------------------------------------------------
+
+    def _used(self, lane: str) -> None:
+        if lane not in self.lanes:
+            self.lanes.append(lane)
+
+    def _next_key(self) -> str:
+        self._sequence += 1
+        return f"{self.key}:{self._sequence}"
+
+    async def record_inbound(self, text: str, platform_id: str | None) -> None:
+        c = self.conversation
+        self.inbound_id = await self.tx.add_message(
+            conversation_id=c.id,
+            case_ref=c.case_ref,
+            direction="in",
+            author=c.user_name,
+            text=text,
+            where=self.where,
+            at=self.now,
+            platform_id=platform_id,
+        )
+
+    async def attach_case(self, case: CaseRecord) -> None:
+        """The turn is about `case` from now on: its messages, the inbound one too, join its transcript."""
+        self.case = case
+        if self.inbound_id is not None:
+            await self.tx.set_message_case(self.inbound_id, case.ref)
+
+    async def finish(self) -> None:
+        """Render what was said, write it to the transcript and outbox, save the conversation."""
+        if self.conversation != self._saved:
+            await self.tx.save_conversation(self.conversation)
+        case_ref = self.case.ref if self.case is not None else None
+        for draft in self._drafts:
+            if isinstance(draft, ContactDraft):
+                await self._write_contact(draft, case_ref)
+            else:
+                await self._write(draft, case_ref)
+
+    async def _write_contact(self, draft: ContactDraft, case_ref: str | None) -> None:
+        lane = contact_lane(self.conversation.user_id)
+        await self.tx.enqueue(
+            lane=lane,
+            kind=draft.kind,
+            payload=dict(draft.payload),
+            key=draft.key or self._next_key(),
+            at=self.now,
+            case_ref=case_ref,
+        )
+        self._used(lane)
+
+    async def _write(self, draft: Draft, case_ref: str | None) -> None:
+        message = draft.message
+        if draft.render:
+            message = dataclasses.replace(message, text=self.render(message.text, draft.extra))
+        key = self._next_key()
+        message = dataclasses.replace(message, key=key)
+        where = draft.target if draft.to == "post" else (self.where if draft.to == "player" else DM)
+        transcript_text = "\n".join([message.text, *(embed.title for embed in message.embeds)]).strip()
+        message_id = await self.tx.add_message(
+            conversation_id=draft.conversation_id,
+            case_ref=case_ref,
+            direction="out",
+            author=draft.author,
+            text=transcript_text,
+            where=where,
+            at=self.now,
+        )
+        if draft.to == "player" and self.by_reply:
+            self.replies.append(message)
+            return
+        lane = post_lane(draft.target) if draft.to == "post" else dm_lane(draft.target)
+        kind = "post" if draft.to == "post" else "dm"
+        payload = {"target": draft.target, "message": message_to_payload(message)}
+        await self.tx.enqueue(
+            lane=lane,
+            kind=kind,
+            payload=payload,
+            key=key,
+            at=self.now,
+            case_ref=case_ref,
+            message_id=message_id,
+        )
+        self._used(lane)

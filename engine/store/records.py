@@ -1,0 +1,109 @@
+"""The rows the store keeps, as frozen dataclasses: cases, history, conversations, transcript, outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from engine.config.model import ConversationState
+
+Direction = Literal["in", "out"]
+OutboxStatus = Literal["pending", "delivered", "failed"]
+
+
+def to_text(moment: datetime) -> str:
+    """A UTC timestamp as fixed-width ISO 8601 text, so text order is time order."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_text(text: str) -> datetime:
+    """The inverse of `to_text`."""
+    return datetime.fromisoformat(text)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    """A case (ticket): what was reported, by whom, where, and how far it got."""
+
+    ref: str
+    template: str
+    prefix: str
+    number: int
+    title: str
+    status: str
+    reporter_id: str
+    reporter_name: str
+    where: str
+    fields: Mapping[str, str]
+    conversation_id: int | None
+    rating: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """One change of a case: its status moved (or a note was added), by whom and when."""
+
+    case_ref: str
+    from_status: str | None
+    to_status: str
+    who: str
+    note: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRecord:
+    """The one conversation a player has with the bot and, through handoffs, with agents."""
+
+    id: int
+    user_id: str
+    user_name: str
+    state: ConversationState
+    handoff: str | None
+    case_ref: str | None
+    queue: str | None
+    agent_name: str | None
+    awaiting_rating: bool
+    queued_at: datetime | None
+    timeout_notified: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """One line of a transcript: who said what, when and where, with the platform's id."""
+
+    id: int
+    conversation_id: int | None
+    case_ref: str | None
+    direction: Direction
+    author: str
+    text: str
+    where: str
+    platform_id: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """An outbound call waiting for delivery, delivered, or given up on (with the reason)."""
+
+    id: int
+    lane: str
+    kind: str
+    payload: Mapping[str, Any]
+    status: OutboxStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    key: str
+    created_at: datetime
+    delivered_at: datetime | None
+    case_ref: str | None
+    message_id: int | None = None

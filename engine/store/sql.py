@@ -1,0 +1,217 @@
+"""Every SQL statement the store runs, and the ordered schema migrations.
+
+The SQL is portable (SQLite 3.35+ and PostgreSQL) except for these, each marked `SQLite:` below:
+- `INTEGER PRIMARY KEY AUTOINCREMENT` (PostgreSQL: `BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY`);
+- `?` placeholders (PostgreSQL drivers use `%s` or `$1`; a backend rewrites them);
+- `BEGIN IMMEDIATE` to take the write lock up front (PostgreSQL: `BEGIN`).
+Timestamps are fixed-width UTC ISO 8601 text, booleans are 0/1 integers, JSON is text.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        1,
+        (
+            """CREATE TABLE conversations (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,  -- SQLite: identity column
+                user_id TEXT NOT NULL UNIQUE,
+                user_name TEXT NOT NULL,
+                state TEXT NOT NULL,
+                handoff TEXT,
+                case_ref TEXT,
+                queue TEXT,
+                agent_name TEXT,
+                awaiting_rating INTEGER NOT NULL DEFAULT 0,
+                queued_at TEXT,
+                timeout_notified INTEGER NOT NULL DEFAULT 0,
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX conversations_handoff ON conversations (handoff)",
+            "CREATE INDEX conversations_state ON conversations (state, queued_at)",
+            """CREATE TABLE case_counters (
+                prefix TEXT PRIMARY KEY,
+                last_number INTEGER NOT NULL
+            )""",
+            """CREATE TABLE cases (
+                ref TEXT PRIMARY KEY,
+                template TEXT NOT NULL,
+                prefix TEXT NOT NULL,
+                number INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                status TEXT NOT NULL,
+                reporter_id TEXT NOT NULL,
+                reporter_name TEXT NOT NULL,
+                place TEXT NOT NULL,
+                fields TEXT NOT NULL,
+                conversation_id INTEGER REFERENCES conversations (id),
+                rating INTEGER,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (prefix, number)
+            )""",
+            "CREATE INDEX cases_status ON cases (status, template)",
+            """CREATE TABLE case_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,  -- SQLite: identity column
+                case_ref TEXT NOT NULL REFERENCES cases (ref),
+                from_status TEXT,
+                to_status TEXT NOT NULL,
+                who TEXT NOT NULL,
+                note TEXT,
+                at TEXT NOT NULL
+            )""",
+            "CREATE INDEX case_events_case ON case_events (case_ref)",
+            """CREATE TABLE messages (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,  -- SQLite: identity column
+                conversation_id INTEGER REFERENCES conversations (id),
+                case_ref TEXT REFERENCES cases (ref),
+                direction TEXT NOT NULL,
+                author TEXT NOT NULL,
+                text TEXT NOT NULL,
+                place TEXT NOT NULL,
+                platform_id TEXT,
+                at TEXT NOT NULL
+            )""",
+            "CREATE INDEX messages_conversation ON messages (conversation_id)",
+            "CREATE INDEX messages_case ON messages (case_ref)",
+            """CREATE TABLE processed_events (
+                id TEXT PRIMARY KEY,
+                at TEXT NOT NULL
+            )""",
+            "CREATE INDEX processed_events_at ON processed_events (at)",
+            """CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,  -- SQLite: identity column
+                lane TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT NOT NULL,
+                last_error TEXT,
+                idempotency_key TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL,
+                delivered_at TEXT,
+                case_ref TEXT REFERENCES cases (ref),
+                message_id INTEGER REFERENCES messages (id)
+            )""",
+            "CREATE INDEX outbox_pending ON outbox (status, lane, id)",
+            "CREATE INDEX outbox_case ON outbox (case_ref)",
+            """CREATE TABLE seen (
+                namespace TEXT NOT NULL,
+                key TEXT NOT NULL,
+                at TEXT NOT NULL,
+                PRIMARY KEY (namespace, key)
+            )""",
+            """CREATE TABLE settings (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            )""",
+        ),
+    ),
+)
+"""(version, statements) in order; a store applies those above its recorded version, once."""
+
+CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+SCHEMA_VERSION = "SELECT MAX(version) FROM schema_version"
+RECORD_VERSION = "INSERT INTO schema_version (version) VALUES (?)"
+
+BEGIN_WRITE = "BEGIN IMMEDIATE"  # SQLite: take the write lock at the start
+COMMIT = "COMMIT"
+ROLLBACK = "ROLLBACK"
+
+# --- processed events, seen keys, settings -------------------------------------------------
+
+MARK_PROCESSED = "INSERT INTO processed_events (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING"
+IS_PROCESSED = "SELECT 1 FROM processed_events WHERE id = ?"
+FORGET_PROCESSED = "DELETE FROM processed_events WHERE at < ?"
+MARK_SEEN = "INSERT INTO seen (namespace, key, at) VALUES (?, ?, ?) ON CONFLICT (namespace, key) DO NOTHING"
+GET_SETTING = "SELECT value FROM settings WHERE key = ?"
+PUT_SETTING = (
+    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+
+# --- cases -----------------------------------------------------------------------------------
+
+NEXT_CASE_NUMBER = (
+    "INSERT INTO case_counters (prefix, last_number) VALUES (?, 1) "
+    "ON CONFLICT (prefix) DO UPDATE SET last_number = case_counters.last_number + 1 "
+    "RETURNING last_number"
+)
+CASE_COLUMNS = (
+    "ref, template, prefix, number, title, status, reporter_id, reporter_name, place, fields, "
+    "conversation_id, rating, created_at, updated_at"
+)
+INSERT_CASE = f"INSERT INTO cases ({CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+GET_CASE = f"SELECT {CASE_COLUMNS} FROM cases WHERE ref = ?"
+LIST_CASES = f"SELECT {CASE_COLUMNS} FROM cases"  # + WHERE / ORDER BY built in the store
+SET_CASE_STATUS = "UPDATE cases SET status = ?, updated_at = ? WHERE ref = ?"
+SET_CASE_RATING = "UPDATE cases SET rating = ?, updated_at = ? WHERE ref = ?"
+TOUCH_CASE = "UPDATE cases SET updated_at = ? WHERE ref = ?"
+INSERT_CASE_EVENT = (
+    "INSERT INTO case_events (case_ref, from_status, to_status, who, note, at) VALUES (?, ?, ?, ?, ?, ?)"
+)
+CASE_HISTORY = (
+    "SELECT case_ref, from_status, to_status, who, note, at FROM case_events WHERE case_ref = ? ORDER BY id"
+)
+
+# --- conversations ---------------------------------------------------------------------------
+
+CONVERSATION_COLUMNS = (
+    "id, user_id, user_name, state, handoff, case_ref, queue, agent_name, awaiting_rating, "
+    "queued_at, timeout_notified, updated_at"
+)
+INSERT_CONVERSATION = (
+    "INSERT INTO conversations (user_id, user_name, state, updated_at) VALUES (?, ?, 'bot', ?) "
+    "ON CONFLICT (user_id) DO NOTHING"
+)
+GET_CONVERSATION = f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE user_id = ?"
+GET_CONVERSATION_BY_ID = f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?"
+CONVERSATION_BY_HANDOFF = f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE handoff = ?"
+WAITING_SINCE = (
+    f"SELECT {CONVERSATION_COLUMNS} FROM conversations "
+    "WHERE state = 'queued' AND timeout_notified = 0 AND queued_at <= ? ORDER BY queued_at"
+)
+SAVE_CONVERSATION = (
+    "UPDATE conversations SET user_name = ?, state = ?, handoff = ?, case_ref = ?, queue = ?, "
+    "agent_name = ?, awaiting_rating = ?, queued_at = ?, timeout_notified = ?, updated_at = ? WHERE id = ?"
+)
+
+# --- transcript ------------------------------------------------------------------------------
+
+MESSAGE_COLUMNS = "id, conversation_id, case_ref, direction, author, text, place, platform_id, at"
+INSERT_MESSAGE = (
+    "INSERT INTO messages (conversation_id, case_ref, direction, author, text, place, platform_id, at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+SET_MESSAGE_PLATFORM_ID = "UPDATE messages SET platform_id = ? WHERE id = ?"
+SET_MESSAGE_CASE = "UPDATE messages SET case_ref = ? WHERE id = ?"
+CASE_TRANSCRIPT = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE case_ref = ? ORDER BY id"
+RECENT_MESSAGES = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?"
+
+# --- outbox ----------------------------------------------------------------------------------
+
+OUTBOX_COLUMNS = (
+    "id, lane, kind, payload, status, attempts, next_attempt_at, last_error, idempotency_key, "
+    "created_at, delivered_at, case_ref, message_id"
+)
+ENQUEUE = (
+    "INSERT INTO outbox (lane, kind, payload, status, attempts, next_attempt_at, idempotency_key, "
+    "created_at, case_ref, message_id) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?) RETURNING id"
+)
+GET_OUTBOX_ITEM = f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?"
+LANE_HEAD = f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE lane = ? AND status = 'pending' ORDER BY id LIMIT 1"
+PENDING_LANES = (
+    "SELECT lane, MIN(id) AS first FROM outbox WHERE status = 'pending' GROUP BY lane ORDER BY first"
+)
+PENDING_OF_KIND = (
+    f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE lane = ? AND kind = ? AND status = 'pending' ORDER BY id"
+)
+CASE_OUTBOX = f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE case_ref = ? ORDER BY id"
+MARK_DELIVERED = (
+    "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL "
+    "WHERE id = ?"
+)
+MARK_RETRY = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?"
+MARK_FAILED = "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?"
+SET_PAYLOAD = "UPDATE outbox SET payload = ? WHERE id = ?"
+GIVE_UP = "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?"

@@ -1,0 +1,85 @@
+"""`flexcord cases list/show` read the store named by the config, relative to the config's folder."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+from engine.testing import DM_BLOCKED, ManualClock, generation_from, memory_world
+
+ASH = "111"
+
+
+async def record_some_cases(root: Path) -> None:
+    world = await memory_world(
+        generation_from(root / "flexcord.yaml"),
+        store_url=f"sqlite:///{root / 'flexcord.db'}",
+        clock=ManualClock(),
+    )
+    try:
+        ash = world.player(ASH, "Ash")
+        await ash.submits("bug", "bug-report", summary="Map freezes", steps="Open the map", device="")
+        world.chat.block_dms(ASH)
+        brock = world.player("222", "Brock", roles=("moderator",))
+        await brock.uses("case", "mod-log", ref="BUG-1", status="fixed", note="Patched in 1.2.4")
+        world.chat.dms.clear()
+        await ash.submits("feature", "feature-request", idea="Trade history", why="To see past trades")
+    finally:
+        await world.close()
+
+
+@pytest.fixture
+def demo(tmp_path: Path, repo_root: Path) -> Path:
+    shutil.copy(repo_root / "flexcord.yaml", tmp_path)
+    shutil.copytree(repo_root / "routes", tmp_path / "routes")
+    shutil.copytree(repo_root / "kb", tmp_path / "kb")
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), env={"FLEXCORD_STORAGE": None})
+    return result.exit_code, result.output
+
+
+def test_list_and_filter_cases(demo: Path) -> None:
+    asyncio.run(record_some_cases(demo))
+    config = str(demo / "flexcord.yaml")
+    code, output = run("cases", "list", "-c", config)
+    assert code == 0, output
+    lines = output.splitlines()
+    assert lines[0].split() == ["REF", "STATUS", "TITLE", "REPORTER", "UPDATED"]
+    assert [line.split()[:2] for line in lines[1:]] == [["BUG-1", "fixed"], ["FEAT-1", "open"]]
+    assert "Map freezes" in lines[1] and "Ash" in lines[1]
+
+    code, output = run("cases", "list", "-c", config, "--status", "open")
+    assert code == 0 and [line.split()[0] for line in output.splitlines()[1:]] == ["FEAT-1"]
+    code, output = run("cases", "list", "-c", config, "--template", "bug", "--status", "closed")
+    assert (code, output.strip()) == (0, "No cases match.")
+
+
+def test_show_gives_fields_history_transcript_and_failed_deliveries(demo: Path) -> None:
+    asyncio.run(record_some_cases(demo))
+    code, output = run("cases", "show", "bug-1", "-c", str(demo / "flexcord.yaml"))
+    assert code == 0, output
+    assert output.startswith("BUG-1: Map freezes\nStatus: fixed")
+    assert "  summary: Map freezes" in output
+    assert "open -> fixed  by Brock (Patched in 1.2.4)" in output
+    assert "#bug-report  <- Ash: [bug form] summary: Map freezes" in output
+    assert "-> bot: Thanks <@111>! Your report is BUG-1." in output
+    assert "Deliveries with problems:" in output
+    [failed] = [line for line in output.splitlines() if line.strip().startswith("20") and "dm to 111" in line]
+    assert f"failed after 1 attempt(s): {DM_BLOCKED}" in failed
+
+
+def test_helpful_errors_for_a_missing_store_or_case(demo: Path) -> None:
+    config = str(demo / "flexcord.yaml")
+    code, output = run("cases", "list", "-c", config)
+    assert code == 1 and "No records yet" in output and "flexcord.db" in output
+    asyncio.run(record_some_cases(demo))
+    code, output = run("cases", "show", "BUG-9", "-c", config)
+    assert code == 1 and "No case BUG-9" in output

@@ -1,0 +1,230 @@
+"""The SQLite store: migrations, sequential case refs under concurrency, atomic transactions, dedupe."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from engine.store import database_path, open_store, sql
+from engine.store.sqlite import Store
+
+NOW = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
+
+
+async def new_case(store: Store, prefix: str = "BUG", title: str = "Crash") -> str:
+    async with store.transaction() as tx:
+        case = await tx.create_case(
+            template=prefix.lower(),
+            prefix=prefix,
+            title=title,
+            status="open",
+            reporter_id="111",
+            reporter_name="Ash",
+            where="bug-report",
+            fields={"summary": title},
+            conversation_id=None,
+            at=NOW,
+        )
+    return case.ref
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[Store]:
+    opened = await open_store("sqlite:///:memory:")
+    yield opened
+    await opened.close()
+
+
+def test_database_path_resolves_relative_paths_under_the_config_root(tmp_path: Path) -> None:
+    assert database_path("sqlite:///data/x.db", tmp_path) == str(tmp_path / "data" / "x.db")
+    assert database_path("sqlite:////abs/x.db", tmp_path) == "/abs/x.db"
+    assert database_path("sqlite:///:memory:", tmp_path) == ":memory:"
+    with pytest.raises(ValueError, match="not supported"):
+        database_path("postgres://db/flexcord")
+    with pytest.raises(ValueError, match="names no file"):
+        database_path("sqlite:///")
+
+
+async def test_opening_twice_applies_each_migration_once_with_wal_and_foreign_keys(tmp_path: Path) -> None:
+    url = "sqlite:///records/flexcord.db"
+    first = await open_store(url, root=tmp_path)
+    await new_case(first)
+    await first.close()
+    second = await open_store(url, root=tmp_path)
+    assert (await second.get_case("BUG-1")) is not None
+    await second.close()
+
+    db = sqlite3.connect(tmp_path / "records" / "flexcord.db")
+    versions = [row[0] for row in db.execute("SELECT version FROM schema_version")]
+    assert versions == [version for version, _ in sql.MIGRATIONS]
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+
+
+async def test_foreign_keys_are_enforced(store: Store) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        async with store.transaction() as tx:
+            await tx.add_message(
+                conversation_id=999, case_ref=None, direction="in", author="x", text="x", where="dm", at=NOW
+            )
+
+
+async def test_fifty_concurrent_creations_get_fifty_sequential_refs(store: Store) -> None:
+    refs = await asyncio.gather(*(new_case(store, title=f"bug {n}") for n in range(50)))
+    assert sorted(refs, key=lambda ref: int(ref.split("-")[1])) == [f"BUG-{n}" for n in range(1, 51)]
+    assert await new_case(store, prefix="FEAT") == "FEAT-1"
+
+
+async def test_a_failing_transaction_leaves_nothing_behind(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as tx:
+            assert await tx.mark_processed("event:1", NOW)
+            await tx.create_case(
+                template="bug",
+                prefix="BUG",
+                title="lost",
+                status="open",
+                reporter_id="1",
+                reporter_name="Ash",
+                where="dm",
+                fields={},
+                conversation_id=None,
+                at=NOW,
+            )
+            raise RuntimeError("crash in the middle")
+    assert not await store.is_processed("event:1")
+    assert await store.get_case("BUG-1") is None
+    assert await new_case(store) == "BUG-1"  # the counter rolled back too
+
+
+async def test_an_event_is_marked_processed_once(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert await tx.mark_processed("event:7", NOW)
+        assert not await tx.mark_processed("event:7", NOW)
+    assert await store.is_processed("event:7")
+    async with store.transaction() as tx:
+        assert await tx.forget_processed(NOW + timedelta(days=1)) == 1
+    assert not await store.is_processed("event:7")
+
+
+async def test_case_status_changes_are_recorded_in_order(store: Store) -> None:
+    ref = await new_case(store)
+    later = NOW + timedelta(hours=1)
+    async with store.transaction() as tx:
+        await tx.change_case(ref, "triaged", who="Brock", note="seen it", at=later)
+        await tx.change_case(ref, "fixed", who="Misty", note=None, at=later)
+        await tx.rate_case(ref, 5, later)
+    case = await store.get_case(ref)
+    assert case is not None and (case.status, case.rating, case.updated_at) == ("fixed", 5, later)
+    history = await store.case_history(ref)
+    assert [(e.from_status, e.to_status, e.who, e.note) for e in history] == [
+        (None, "open", "Ash", "opened"),
+        ("open", "triaged", "Brock", "seen it"),
+        ("triaged", "fixed", "Misty", None),
+    ]
+    with pytest.raises(KeyError):
+        async with store.transaction() as tx:
+            await tx.change_case("BUG-99", "fixed", who="x", note=None, at=NOW)
+
+
+async def test_list_cases_filters_by_status_and_template(store: Store) -> None:
+    await new_case(store)
+    await new_case(store, prefix="FEAT")
+    async with store.transaction() as tx:
+        await tx.change_case("BUG-1", "fixed", who="Brock", note=None, at=NOW + timedelta(minutes=1))
+    assert [c.ref for c in await store.list_cases()] == ["BUG-1", "FEAT-1"]
+    assert [c.ref for c in await store.list_cases(status="open")] == ["FEAT-1"]
+    assert [c.ref for c in await store.list_cases(template="bug")] == ["BUG-1"]
+    assert await store.list_cases(status="open", template="bug") == []
+
+
+async def test_conversation_is_created_once_and_saved(store: Store) -> None:
+    async with store.transaction() as tx:
+        first = await tx.open_conversation("111", "Ash", NOW)
+        again = await tx.open_conversation("111", "Ash K.", NOW)
+        assert first == again and first.state == "bot"
+        await tx.save_conversation(dataclasses.replace(first, handoff="CH1", state="queued", queued_at=NOW))
+    saved = await store.conversation("111")
+    assert saved is not None and (saved.state, saved.handoff, saved.queued_at) == ("queued", "CH1", NOW)
+    async with store.view() as view:
+        assert (await view.conversation_by_handoff("CH1")) == saved
+        assert [c.user_id for c in await view.waiting_since(NOW)] == ["111"]
+        assert await view.waiting_since(NOW - timedelta(seconds=1)) == []
+
+
+async def test_transcript_lines_carry_the_case_and_platform_ids(store: Store) -> None:
+    ref = await new_case(store)
+    async with store.transaction() as tx:
+        conversation = await tx.open_conversation("111", "Ash", NOW)
+        first = await tx.add_message(
+            conversation_id=conversation.id,
+            case_ref=None,
+            direction="in",
+            author="Ash",
+            text="hi",
+            where="dm",
+            at=NOW,
+        )
+        await tx.set_message_case(first, ref)
+        second = await tx.add_message(
+            conversation_id=conversation.id,
+            case_ref=ref,
+            direction="out",
+            author="bot",
+            text="hello",
+            where="dm",
+            at=NOW,
+        )
+        await tx.set_message_platform_id(second, "m-42")
+    lines = await store.case_transcript(ref)
+    assert [(m.direction, m.author, m.text, m.platform_id) for m in lines] == [
+        ("in", "Ash", "hi", None),
+        ("out", "bot", "hello", "m-42"),
+    ]
+    async with store.view() as view:
+        assert [m.text for m in await view.recent_messages(conversation.id, limit=1)] == ["hello"]
+
+
+async def test_outbox_items_keep_lane_order_and_unique_keys(store: Store) -> None:
+    async with store.transaction() as tx:
+        a = await tx.enqueue(lane="dm:1", kind="dm", payload={"n": 1}, key="k1", at=NOW)
+        b = await tx.enqueue(lane="dm:1", kind="dm", payload={"n": 2}, key="k2", at=NOW)
+        c = await tx.enqueue(lane="post:x", kind="post", payload={"n": 3}, key="k3", at=NOW)
+    with pytest.raises(sqlite3.IntegrityError):
+        async with store.transaction() as tx:
+            await tx.enqueue(lane="dm:1", kind="dm", payload={}, key="k1", at=NOW)
+    async with store.view() as view:
+        assert await view.pending_lanes() == ["dm:1", "post:x"]
+        head = await view.lane_head("dm:1")
+        assert head is not None and head.id == a and head.payload == {"n": 1}
+    async with store.transaction() as tx:
+        await tx.mark_retry(a, NOW + timedelta(seconds=4), "503")
+        await tx.mark_delivered(c, NOW)
+    async with store.view() as view:
+        head = await view.lane_head("dm:1")
+        assert head is not None and (head.id, head.attempts, head.last_error) == (a, 1, "503")
+        assert await view.pending_lanes() == ["dm:1"]
+    async with store.transaction() as tx:
+        await tx.mark_failed(a, "blocked")
+    async with store.view() as view:
+        head = await view.lane_head("dm:1")
+        assert head is not None and head.id == b
+        failed = await view.outbox_item(a)
+        assert failed is not None
+        assert (failed.status, failed.attempts, failed.last_error) == ("failed", 2, "blocked")
+
+
+async def test_settings_and_seen_keys_persist(store: Store) -> None:
+    assert await store.get_setting("commands") is None
+    await store.put_setting("commands", "abc")
+    await store.put_setting("commands", "def")
+    assert await store.get_setting("commands") == "def"
+    assert await store.mark_seen("feed:news", "entry-1", NOW)
+    assert not await store.mark_seen("feed:news", "entry-1", NOW)
+    assert await store.mark_seen("feed:other", "entry-1", NOW)
