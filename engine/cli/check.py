@@ -92,10 +92,16 @@ def validate(config: str, output: str, online: bool) -> None:
     is_flag=True,
     help="Exit 1 if the files in schemas/ (or --write's folder) are out of date.",
 )
-def schema(kind: str | None, folder: str | None, check_only: bool) -> None:
+@click.option("--reference", is_flag=True, help="Print the config reference in Markdown (docs/CONFIG.md).")
+def schema(kind: str | None, folder: str | None, check_only: bool, reference: bool) -> None:
     """Print the JSON Schemas of flexcord's YAML files, or write them for editors (--write)."""
     from engine.config.schema import MAIN_SCHEMA, ROUTES_SCHEMA, dump, schemas, write
 
+    if reference:
+        from engine.config.reference import reference as markdown
+
+        click.echo(markdown(), nl=False)
+        return
     everything = schemas()
     if check_only:
         target = Path(folder or "schemas")
