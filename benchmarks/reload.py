@@ -1,0 +1,146 @@
+"""Reload benchmark: how long a hot reload takes (build + prepare + swap), and how long the loop stalls.
+
+    python benchmarks/reload.py [--quick] [--rounds 10] [--rules 10000]
+
+Two bots, each copied to a temporary folder and served by the real runtime (in-memory SQLite,
+in-memory chat and contact center): the demo bot (flexcord.yaml, routes/, kb/) and a generated
+bot with `--rules` rules (the routing benchmark's generator). Each round edits the bot's name in
+flexcord.yaml, so the content hash changes and the reload does all its work, then calls
+`Reloader.request`. It prints the median and worst of: the whole reload, each step (build: load,
+schema, checks, compile in a worker thread; prepare: templates and knowledge base in a worker
+thread; swap), an unchanged reload (same content: build only), and the longest event-loop stall
+seen by a 1 ms ticker while reloads run (the work is off the loop, so this stays small).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from routing import generate_rules, write_bot  # noqa: E402
+
+from engine.config import build  # noqa: E402
+from engine.reload import Reloader, ReloadResult  # noqa: E402
+from engine.runtime import build_generation  # noqa: E402
+from engine.testing import memory_world  # noqa: E402
+
+
+def demo_bot(folder: Path) -> Path:
+    shutil.copy(ROOT / "flexcord.yaml", folder / "flexcord.yaml")
+    shutil.copytree(ROOT / "routes", folder / "routes")
+    shutil.copytree(ROOT / "kb", folder / "kb")
+    return folder / "flexcord.yaml"
+
+
+def generated_bot(folder: Path, rules: int) -> Path:
+    return write_bot(folder, generate_rules(rules, random.Random(7)))
+
+
+@dataclass
+class Figures:
+    total: list[float] = field(default_factory=list)
+    steps: dict[str, list[float]] = field(default_factory=dict)
+    unchanged: list[float] = field(default_factory=list)
+    stall: float = 0.0
+
+    def add(self, result: ReloadResult) -> None:
+        assert result.ok and result.changed, [str(d) for d in result.errors]
+        self.total.append(result.duration_s)
+        for step, seconds in result.timings.items():
+            self.steps.setdefault(step, []).append(seconds)
+
+
+class StallMeter:
+    """The longest gap between ticks of a 1 ms ticker: how long the event loop was blocked."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _tick(self) -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            self.longest = max(self.longest, now - last - 0.001)
+            last = now
+
+    def __enter__(self) -> StallMeter:
+        self._task = asyncio.ensure_future(self._tick())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
+async def measure(config_path: Path, rounds: int) -> Figures:
+    built = build(config_path)
+    assert built.config is not None, [str(d) for d in built.errors]
+    world = await memory_world(build_generation(built.config))
+    reloader = Reloader(config_path, world.runtime)
+    figures = Figures()
+    main = config_path.read_text(encoding="utf-8")
+    try:
+        with StallMeter() as meter:
+            for number in range(rounds):
+                config_path.write_text(main.replace("name: ", f"name: round {number} ", 1), encoding="utf-8")
+                figures.add(await reloader.request(f"round {number}"))
+                same = await reloader.request("unchanged")
+                assert same.ok and not same.changed
+                figures.unchanged.append(same.duration_s)
+        figures.stall = meter.longest
+    finally:
+        await world.close()
+    return figures
+
+
+def ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:8.1f} {max(values) * 1000:8.1f}"
+
+
+def report(name: str, figures: Figures) -> None:
+    print(f"\n{name}: {len(figures.total)} reloads (median / worst, ms)")
+    print(f"  reload (build+prepare+swap+listeners) {ms(figures.total)}")
+    for step in ("build", "prepare", "swap"):
+        print(f"    {step:<34} {ms(figures.steps[step])}")
+    print(f"  unchanged reload (build only)         {ms(figures.unchanged)}")
+    print(f"  longest event-loop stall              {figures.stall * 1000:8.1f}")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 rounds and 1,000 generated rules")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rules", type=int, default=10_000)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)  # the generated bot has many "can never match" warnings
+    rounds, rules = (3, 1000) if args.quick else (args.rounds, args.rules)
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = Path(tmp) / "demo"
+        demo.mkdir()
+        report("demo bot", await measure(demo_bot(demo), rounds))
+        big = Path(tmp) / "generated"
+        big.mkdir()
+        report(
+            f"generated bot, {rules:,} rules", await measure(generated_bot(big, rules), max(3, rounds // 2))
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
