@@ -1,0 +1,255 @@
+"""`flexcord run`, `flexcord plan`, `flexcord apply`: the bot in production, and its channel permissions.
+
+`run` connects to Discord and Twilio Flex and serves the webhooks until SIGINT/SIGTERM.
+`plan` prints how the server's channel permissions differ from the config; `apply` makes them match.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import discord
+
+from engine.config import build
+from engine.config.diagnostics import format_text
+from engine.config.model import Config
+from engine.discord import permissions
+from engine.discord.client import configured_guild, intents
+
+log = logging.getLogger(__name__)
+
+SECRETS_HELP = """\
+flexcord {command} needs its secrets. Set these environment variables:
+  DISCORD_TOKEN          the bot's token (Discord Developer Portal > your application > Bot)
+  TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WORKSPACE_SID, TWILIO_WORKFLOW_SID
+                         your Twilio account and the Flex TaskRouter workspace and workflow
+  FLEXCORD_PUBLIC_URL    the https address where Twilio reaches this server
+To try the bot without any account, run: flexcord sandbox"""
+BAD_TOKEN = "Discord refused the token in DISCORD_TOKEN; copy it again from the Developer Portal (Bot tab)."
+TICK_EVERY = 30.0  # seconds between runtime ticks (queue timeouts, due retries)
+
+config_option = click.option(
+    "-c",
+    "--config",
+    "config_path",
+    default="flexcord.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The bot's flexcord.yaml.",
+)
+
+
+def _exit(code: int, text: str) -> None:
+    click.echo(text, err=True)
+    sys.exit(code)
+
+
+def load(config_path: Path, command: str, *, secrets: bool) -> Config:
+    """The config, checked; exits 1 on a config error and 2 when a needed secret is not set."""
+    offline = build(config_path, offline=True)
+    if offline.config is None or not offline.ok:
+        _exit(1, format_text(offline.errors) or f"{config_path}: the config cannot be used")
+    assert offline.config is not None
+    if not offline.config.discord.token:
+        _exit(2, SECRETS_HELP.format(command=command))
+    if not secrets:
+        return offline.config
+    online = build(config_path, offline=False)
+    if online.config is None or not online.ok:
+        _exit(2, format_text(online.errors) + "\n\n" + SECRETS_HELP.format(command=command))
+    assert online.config is not None
+    return online.config
+
+
+# --- plan / apply ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionReport:
+    """What `plan` or `apply` found and did, and the exit code it means."""
+
+    text: str
+    code: int
+
+
+async def permissions_report(
+    client: discord.Client, config: Config, *, apply: bool, exit_code: bool
+) -> PermissionReport:
+    """Plan (and with `apply`, make) the channel permission changes in the configured server."""
+    guild = configured_guild(client, config)
+    if guild is None:
+        return PermissionReport(
+            f"The bot is not in a server matching discord.guild '{config.discord.guild}'. "
+            "Invite it to the server, or set discord.guild to the server's name or id.",
+            1,
+        )
+    planned = permissions.plan(config, permissions.snapshot(guild))
+    lines = [f"Server: {guild.name}", planned.text()]
+    code = 2 if exit_code and planned.changes else 0
+    if apply and planned.changes:
+        result = await permissions.apply(planned, guild)
+        lines.append(f"Applied: {result.written} overwrite(s) written.")
+        lines.extend(f"failed: {failure}" for failure in result.failures)
+        code = 1 if result.failures else 0
+    return PermissionReport("\n".join(lines), code)
+
+
+class _OneShot(discord.Client):
+    """Connects, runs one job once the server's state has arrived, then disconnects."""
+
+    def __init__(self, job: Callable[[discord.Client], Awaitable[PermissionReport]]) -> None:
+        super().__init__(intents=intents())
+        self.job = job
+        self.report = PermissionReport("The bot disconnected before it was ready.", 1)
+
+    async def on_ready(self) -> None:
+        try:
+            self.report = await self.job(self)
+        finally:
+            await self.close()
+
+
+def _permissions_command(config_path: Path, *, apply: bool, exit_code: bool) -> None:
+    command = "apply" if apply else "plan"
+    config = load(config_path, command, secrets=False)
+    client = _OneShot(lambda c: permissions_report(c, config, apply=apply, exit_code=exit_code))
+    try:
+        asyncio.run(client.start(str(config.discord.token)))
+    except discord.LoginFailure:
+        _exit(2, BAD_TOKEN)
+    click.echo(client.report.text)
+    sys.exit(client.report.code)
+
+
+@click.command("plan")
+@config_option
+@click.option("--exit-code", is_flag=True, help="Exit with 2 when changes are pending (for CI).")
+def plan(config_path: Path, exit_code: bool) -> None:
+    """Show how the server's channel permissions differ from the config."""
+    _permissions_command(config_path, apply=False, exit_code=exit_code)
+
+
+@click.command("apply")
+@config_option
+def apply(config_path: Path) -> None:
+    """Change the server's channel permissions to match the config."""
+    _permissions_command(config_path, apply=True, exit_code=False)
+
+
+# --- run -------------------------------------------------------------------------------------
+
+
+async def _tick(runtime: Any) -> None:
+    while True:
+        await asyncio.sleep(TICK_EVERY)
+        try:
+            await runtime.tick()
+        except Exception:
+            log.exception("the runtime's tick failed")
+
+
+async def serve_bot(config_path: Path, config: Config, *, watch: bool) -> None:
+    """Run everything together until SIGINT/SIGTERM: store, runtime, Flex, web server, Discord."""
+    from engine.admin import admin_blueprint
+    from engine.discord import announce_blueprint, create_client
+    from engine.events import OutMessage
+    from engine.flex.contact_center import TwilioContactCenter
+    from engine.metrics import Metrics
+    from engine.reload import DiscordFollower, Reloader
+    from engine.runtime import Runtime, prepare
+    from engine.server import ServerServices, create_app, serve
+    from engine.store import open_store
+
+    store = await open_store(config.storage, root=config.root)
+    contact = TwilioContactCenter(config.flex, config.server.public_url)
+    client = create_client(None, config_provider=lambda: runtime.config, store=store)
+    runtime = Runtime(await prepare(config), store, client.chat, contact)
+    client.runtime = runtime
+
+    async def notify(text: str) -> None:
+        channel = runtime.config.discord.admin_channel
+        if channel:
+            await client.chat.post(channel, OutMessage(text=text))
+
+    async def discord_ready() -> tuple[str, bool, str]:
+        ok = client.is_ready() and client.guild is not None
+        return "discord", ok, f"connected to {client.guild.name}" if client.guild else "not connected yet"
+
+    metrics = Metrics()
+    reloader = Reloader(
+        config_path,
+        runtime,
+        listeners=[DiscordFollower(client)],
+        offline=False,
+        notify=notify,
+        metrics=metrics,
+    )
+    client.reload_callback = reloader.reload_callback
+    app = create_app(
+        ServerServices(
+            runtime=runtime,
+            ready_checks=[discord_ready],
+            blueprints=[
+                admin_blueprint(reloader, metrics),
+                announce_blueprint(lambda: runtime.config, client.chat.post),
+            ],
+            observer=metrics,
+        )
+    )
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stopping.set)
+    reloader.install_signal_handler()
+    await runtime.start()
+    tasks = [
+        asyncio.create_task(serve(app, config.server.listen, stopping), name="web"),
+        asyncio.create_task(client.start(str(config.discord.token)), name="discord"),
+        asyncio.create_task(_tick(runtime), name="tick"),
+    ]
+    if watch:
+        tasks.append(asyncio.create_task(reloader.watch(), name="watch"))
+    waiting = asyncio.create_task(stopping.wait())
+    log.info("flexcord is running (config %s); press Ctrl+C to stop", config.version)
+    try:
+        done, _ = await asyncio.wait([waiting, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not waiting and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        stopping.set()
+        reloader.remove_signal_handlers()
+        await client.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(tasks[0], 10)  # the web server finishes the requests in flight
+        for task in (*tasks[1:], waiting):
+            task.cancel()
+        await asyncio.gather(*tasks, waiting, return_exceptions=True)
+        await runtime.stop()
+        await contact.aclose()
+        await store.close()
+
+
+@click.command("run")
+@config_option
+@click.option("--watch", is_flag=True, help="Reload when a config file or KB article changes.")
+def run(config_path: Path, watch: bool) -> None:
+    """Run the bot: Discord, Twilio Flex and the webhook server, until Ctrl+C (or SIGTERM)."""
+    config = load(config_path, "run", secrets=True)
+    try:
+        asyncio.run(serve_bot(config_path, config, watch=watch))
+    except discord.LoginFailure:
+        _exit(2, BAD_TOKEN)
+
+
+COMMANDS = [run, plan, apply]

@@ -1,0 +1,133 @@
+"""The runtime's chat side on Discord: DMs and channel posts, with errors the outbox understands.
+
+Long text is split into clean parts, each part carries a nonce derived from the message's key (so
+Discord drops a duplicate of a send whose answer was lost), and parts already delivered for a key
+are remembered, so a retried message resumes where it stopped instead of repeating itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import discord
+
+from engine.discord.render import MessagePart, message_parts
+from engine.events import OutMessage
+from engine.ports import DeliveryError
+
+log = logging.getLogger(__name__)
+
+CANNOT_DM = 50007  # Discord: "Cannot send messages to this user"
+_REMEMBERED = 4096
+
+
+def delivery_error(exc: BaseException, where: str) -> DeliveryError:
+    """The DeliveryError for a failed Discord call: permanent when retrying cannot help."""
+    if isinstance(exc, discord.RateLimited):
+        return DeliveryError(f"Discord rate limit while sending to {where}", retry_after=exc.retry_after)
+    if isinstance(exc, discord.Forbidden):
+        if exc.code == CANNOT_DM:
+            return DeliveryError(
+                f"{where} does not accept direct messages from the bot (Discord error {CANNOT_DM})",
+                permanent=True,
+            )
+        return DeliveryError(
+            f"the bot is not allowed to send to {where}: {exc.text or 'Missing Permissions'}; "
+            "check the bot's role and the channel permissions",
+            permanent=True,
+        )
+    if isinstance(exc, discord.NotFound):
+        return DeliveryError(f"{where} no longer exists on Discord", permanent=True)
+    if isinstance(exc, discord.HTTPException):
+        if exc.status == 429 or exc.status >= 500:
+            return DeliveryError(
+                f"Discord answered {exc.status} while sending to {where}", retry_after=_retry_after(exc)
+            )
+        return DeliveryError(
+            f"Discord refused the message for {where}: {exc.text or exc.status}", permanent=True
+        )
+    if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError, OSError)):
+        return DeliveryError(f"could not reach Discord while sending to {where}: {exc}")
+    return DeliveryError(f"could not send to {where}: {exc}", permanent=True)
+
+
+def _retry_after(exc: discord.HTTPException) -> float | None:
+    headers = getattr(exc.response, "headers", None) or {}
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class DiscordChat:
+    """engine.ports.ChatSide for Discord. `guild` returns the configured server once it is known."""
+
+    def __init__(self, client: discord.Client, guild: Callable[[], discord.Guild | None]) -> None:
+        self._client = client
+        self._guild = guild
+        self._sent: OrderedDict[str, list[str]] = OrderedDict()
+
+    async def send_dm(self, user_id: str, message: OutMessage) -> str:
+        """DM a player; returns the id of the first Discord message."""
+        where = f"player {user_id}"
+        try:
+            user = self._client.get_user(int(user_id)) or await self._client.fetch_user(int(user_id))
+            channel = user.dm_channel or await user.create_dm()
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+            raise delivery_error(exc, where) from exc
+        return await self._deliver(channel, message, where)
+
+    async def post(self, channel: str, message: OutMessage) -> str:
+        """Post in a channel of the configured server, by name; returns the id of the first message."""
+        guild = self._guild()
+        if guild is None:
+            raise DeliveryError("the bot is not connected to the configured Discord server yet")
+        target = discord.utils.get(guild.text_channels, name=channel)
+        if target is None:
+            raise DeliveryError(
+                f"there is no #{channel} channel in {guild.name}; create it or change the config",
+                permanent=True,
+            )
+        return await self._deliver(target, message, f"#{channel}")
+
+    async def _deliver(self, channel: discord.abc.Messageable, message: OutMessage, where: str) -> str:
+        parts = message_parts(message)
+        if not parts:
+            raise DeliveryError("the message is empty", permanent=True)
+        sent = self._sent.get(message.key, []) if message.key else []
+        for part in parts[len(sent) :]:
+            try:
+                result = await send_part(channel, part)
+            except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+                error = delivery_error(exc, where)
+                log.warning(
+                    "send to %s failed (%s): %s",
+                    where,
+                    "permanent" if error.permanent else "will retry",
+                    error,
+                )
+                raise error from exc
+            sent.append(str(result.id))
+            if message.key:
+                self._remember(message.key, sent)
+        return sent[0]
+
+    def _remember(self, key: str, ids: list[str]) -> None:
+        self._sent[key] = ids
+        self._sent.move_to_end(key)
+        while len(self._sent) > _REMEMBERED:
+            self._sent.popitem(last=False)
+
+
+async def send_part(channel: discord.abc.Messageable, part: MessagePart) -> discord.Message:
+    """Send one part of a message, with its nonce when it has one."""
+    kwargs: dict[str, Any] = part.send_kwargs()
+    if part.nonce is not None:
+        kwargs["nonce"] = part.nonce
+    return await channel.send(**kwargs)
