@@ -1,0 +1,340 @@
+"""Webhook benchmark: the signed Twilio webhook endpoint against a bare Quart endpoint, and send latency.
+
+    python benchmarks/webhook.py [--quick] [--requests 2000] [--concurrency 32] [--rounds 10] [--sends 2000]
+
+1. Throughput. A server process runs flexcord's app (engine.server.create_app) on Hypercorn with
+   one extra route, POST /bench/bare, that reads the body and answers 200. The client (this
+   process, aiohttp, bounded concurrency, loopback) posts the same signed onMessageAdded form to
+   /twilio/conversations (signature check, form parsing, event mapping, background hand-off to a
+   runtime that does nothing) and to /bench/bare, in short alternating rounds so both see the
+   same machine load. It prints the median round's requests/s, requests per CPU-second of the
+   server process (what one core sustains, steady on a shared machine) and p50/p99 for each,
+   and the median of the per-round ratios signed/bare (target >= 0.7).
+2. Send latency. TwilioContactCenter.send, through the real twilio SDK and flexcord's transport,
+   to a raw asyncio HTTP server in this process that timestamps the first byte of each request
+   and answers a canned Twilio message. Latency is first byte received minus send() called:
+   what flexcord adds before the Twilio request leaves (target p99 <= 2 ms). The same interval
+   is also given in the thread's CPU time, which leaves out time spent waiting for a core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.config.model import FlexSettings  # noqa: E402
+from engine.events import ContactEvent  # noqa: E402
+
+ACCOUNT_SID = "AC" + "a1" * 16
+AUTH_TOKEN = "bench-token"
+PUBLIC_URL = "https://care.example.com"
+AGENT_MESSAGE = {
+    "AccountSid": ACCOUNT_SID,
+    "EventType": "onMessageAdded",
+    "ConversationSid": "CH" + "d4" * 16,
+    "MessageSid": "IM" + "e5" * 16,
+    "Author": "misty",
+    "Body": "Hi, this is Misty from support. Which device are you playing on?",
+    "Source": "SDK",
+    "Index": "4",
+    "Attributes": "{}",
+    "DateCreated": "2026-03-04T17:00:00Z",
+    "WebhookSid": "WH" + "f6" * 16,
+    "WebhookType": "webhook",
+    "RetryCount": "0",
+}
+
+
+# --- the server process ---------------------------------------------------------------------------
+
+
+class IdleRuntime:
+    """A runtime that accepts every event and does nothing: the benchmark measures the webhook layer."""
+
+    def __init__(self, config: object) -> None:
+        self._config = config
+
+    @property
+    def config(self) -> object:
+        return self._config
+
+    async def on_contact_event(self, event: ContactEvent) -> None:
+        return None
+
+
+def serve() -> None:
+    """Run flexcord's app with a bare endpoint on a free port; print the URL; stop on stdin EOF."""
+    import dataclasses
+
+    from quart import Blueprint, request
+
+    from engine.config import build
+    from engine.server import ServerServices, create_app, start_server
+
+    env = {
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "FLEXCORD_PUBLIC_URL": PUBLIC_URL,
+    }
+    config = build(ROOT / "flexcord.yaml", env=env).config
+    assert config is not None
+    config = dataclasses.replace(config, server=dataclasses.replace(config.server, public_url=PUBLIC_URL))
+    bare = Blueprint("bench", __name__)
+
+    @bare.post("/bench/bare")
+    async def bare_endpoint() -> tuple[str, int]:
+        await request.get_data()
+        return "", 200
+
+    @bare.get("/bench/cpu")
+    async def cpu() -> str:
+        return repr(time.process_time())
+
+    app = create_app(ServerServices(runtime=IdleRuntime(config), blueprints=[bare]))  # type: ignore[arg-type]
+
+    async def run() -> None:
+        server = await start_server(app)
+        print(server.url, flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        await server.stop()
+
+    asyncio.run(run())
+
+
+# --- the client -----------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def hammer(
+    url: str, body: bytes, headers: dict[str, str], total: int, concurrency: int, cpu_url: str
+) -> dict[str, float]:
+    """POST `body` `total` times with `concurrency` workers: requests/s, server CPU per request, latencies."""
+    latencies: list[float] = []
+    remaining = total
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def server_cpu() -> float:
+            async with http.get(cpu_url) as answer:
+                return float(await answer.text())
+
+        async def worker() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                start = time.perf_counter()
+                async with http.post(url, data=body, headers=headers) as answer:
+                    await answer.read()
+                    if answer.status != 200:
+                        raise RuntimeError(f"{url} answered {answer.status}")
+                latencies.append((time.perf_counter() - start) * 1000)
+
+        cpu_before = await server_cpu()
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+        cpu = await server_cpu() - cpu_before
+    return {
+        "rps": total / elapsed,
+        "cpu_rps": total / cpu,  # what one core sustains, whatever else the machine is doing
+        "p50": percentile(latencies, 0.5),
+        "p99": percentile(latencies, 0.99),
+    }
+
+
+async def throughput(requests: int, concurrency: int, rounds: int) -> dict[str, dict[str, float]]:
+    from twilio.request_validator import RequestValidator
+
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT
+    )
+    assert server.stdout is not None and server.stdin is not None
+    base = server.stdout.readline().decode().strip()
+    try:
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(
+            PUBLIC_URL + "/twilio/conversations", AGENT_MESSAGE
+        )
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        body = urlencode(AGENT_MESSAGE).encode()
+        cpu_url = f"{base}/bench/cpu"
+        targets: dict[str, tuple[str, dict[str, str]]] = {
+            "bare": (f"{base}/bench/bare", form),
+            "signed": (f"{base}/twilio/conversations", {**form, "X-Twilio-Signature": signature}),
+        }
+        for url, headers in targets.values():  # warm up both paths
+            await hammer(url, body, headers, max(200, requests // 10), concurrency, cpu_url)
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
+        for round_number in range(rounds):  # short alternating rounds: both see the same machine load
+            order = list(targets.items()) if round_number % 2 == 0 else list(targets.items())[::-1]
+            for name, (url, headers) in order:
+                runs[name].append(await hammer(url, body, headers, requests, concurrency, cpu_url))
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+    summary = {
+        name: {k: statistics.median(r[k] for r in results) for k in results[0]}
+        for name, results in runs.items()
+    }
+    for measure in ("rps", "cpu_rps"):
+        ratios = [s[measure] / b[measure] for s, b in zip(runs["signed"], runs["bare"], strict=True)]
+        summary[f"ratio_{measure}"] = {
+            "median": statistics.median(ratios),
+            "min": min(ratios),
+            "max": max(ratios),
+        }
+    return summary
+
+
+class CannedTwilio(asyncio.Protocol):
+    """Answers every HTTP request with a canned Twilio message; notes when each request's first byte came."""
+
+    arrivals: list[tuple[int, int]]
+
+    def __init__(self, arrivals: list[tuple[int, int]]) -> None:
+        self.arrivals = arrivals
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        if not self.buffer:
+            self.arrivals.append((time.perf_counter_ns(), time.thread_time_ns()))
+        self.buffer += data
+        while b"\r\n\r\n" in self.buffer:
+            head, _, rest = self.buffer.partition(b"\r\n\r\n")
+            length = next(
+                (
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                0,
+            )
+            if len(rest) < length:
+                return
+            self.buffer = rest[length:]
+            method = head.split(b" ", 1)[0]
+            payload = MESSAGES if method == b"GET" else MESSAGE
+            assert self.transport is not None
+            self.transport.write(
+                b"HTTP/1.1 %d OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (200 if method == b"GET" else 201, len(payload), payload)
+            )
+            if self.buffer:
+                self.arrivals.append((time.perf_counter_ns(), time.thread_time_ns()))
+
+
+MESSAGE = json.dumps({
+    "sid": "IM" + "0" * 32, "account_sid": ACCOUNT_SID, "conversation_sid": "CH" + "1" * 32, "body": "x",
+    "author": "discord_1", "attributes": "{}", "index": 0, "date_created": "2026-03-04T17:00:00Z",
+    "date_updated": "2026-03-04T17:00:00Z", "url": "http://127.0.0.1/v1/x", "links": {},
+}).encode()  # fmt: skip
+MESSAGES = json.dumps({"messages": [], "meta": {"key": "messages", "next_page_url": None}}).encode()
+
+
+async def send_latency(sends: int) -> dict[str, float]:
+    from engine.flex.contact_center import TwilioContactCenter
+
+    arrivals: list[tuple[int, int]] = []
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: CannedTwilio(arrivals), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    flex = FlexSettings(ACCOUNT_SID, AUTH_TOKEN, "WS" + "b2" * 16, "WW" + "c3" * 16)
+    contact = TwilioContactCenter(flex, PUBLIC_URL, base_url=f"http://127.0.0.1:{port}")
+    conversation = "CH" + "1" * 32
+    await contact.send(conversation, "80351110224678912", "warm-up", "warm-up")  # reads recent keys once
+    for n in range(200):
+        await contact.send(conversation, "80351110224678912", "warm-up", f"w{n}")
+    delays: list[float] = []
+    cpu: list[
+        float
+    ] = []  # the same interval in this thread's CPU time: time spent waiting for a core is left out
+    for n in range(sends):
+        arrivals.clear()
+        start, start_cpu = time.perf_counter_ns(), time.thread_time_ns()
+        await contact.send(conversation, "80351110224678912", "Which device are you on?", f"k{n}")
+        delays.append((arrivals[0][0] - start) / 1e6)
+        cpu.append((arrivals[0][1] - start_cpu) / 1e6)
+    await contact.aclose()
+    server.close()
+    return {
+        "p50": percentile(delays, 0.5),
+        "p99": percentile(delays, 0.99),
+        "max": max(delays),
+        "cpu_p50": percentile(cpu, 0.5),
+        "cpu_p99": percentile(cpu, 0.99),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="fewer requests, for a smoke run")
+    parser.add_argument("--requests", type=int, default=2000, help="requests per endpoint per round")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--sends", type=int, default=2000)
+    args = parser.parse_args()
+    if args.serve:
+        serve()
+        return
+    if args.quick:
+        args.requests, args.rounds, args.sends = 500, 2, 200
+    print(f"machine: {platform.machine()} {platform.processor() or ''} cpus={os.cpu_count()} "
+          f"python {platform.python_version()} {platform.system()} {platform.release()}")  # fmt: skip
+    result = asyncio.run(throughput(args.requests, args.concurrency, args.rounds))
+    bare, signed = result["bare"], result["signed"]
+
+    def show(name: str, r: dict[str, float]) -> str:
+        return (
+            f"{name:<28} {r['rps']:>6.0f} req/s   {r['cpu_rps']:>6.0f} req/CPU-s"
+            f"   p50 {r['p50']:6.2f} ms   p99 {r['p99']:6.2f} ms"
+        )
+
+    print(f"throughput: {args.requests} requests x {args.rounds} rounds, concurrency {args.concurrency}")
+    print("(median of the rounds)")
+    print(show("bare Quart endpoint", bare))
+    print(show("signed /twilio/conversations", signed))
+    for measure, label in (("rps", "req/s"), ("cpu_rps", "req/CPU-s")):
+        ratio = result[f"ratio_{measure}"]
+        print(
+            f"ratio signed/bare in {label}, per round: median {ratio['median']:.2f} "
+            f"(min {ratio['min']:.2f}, max {ratio['max']:.2f}); target >= 0.70"
+        )
+    latency = asyncio.run(send_latency(args.sends))
+    print(
+        f"send latency (send() called -> first byte at the Twilio endpoint), {args.sends} sends: "
+        f"p50 {latency['p50']:.3f} ms   p99 {latency['p99']:.3f} ms   max {latency['max']:.3f} ms"
+        " (target p99 <= 2 ms)"
+    )
+    print(
+        f"  same interval in CPU time of the sending thread: p50 {latency['cpu_p50']:.3f} ms"
+        f"   p99 {latency['cpu_p99']:.3f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

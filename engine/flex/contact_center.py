@@ -1,0 +1,324 @@
+"""The contact-center port on Twilio Flex Conversations: a conversation per handoff, routed by an Interaction.
+
+start_handoff creates (or resumes) the player's conversation, adds the player, a scoped webhook
+back to flexcord and the transcript so far, then creates the Interaction whose task carries the
+case ref, queue, priority and case fields so Flex routes by skill. The interaction and channel
+sids are written into the conversation's attributes, so `close` works after a restart.
+
+Idempotency of `send`: Twilio has no idempotency key, so flexcord looks before it re-sends.
+The first send to a conversation in this process reads its recent messages and remembers the
+keys already there (this covers an outbox replay after a crash); a send whose outcome was
+unknown (timeout, 5xx, broken connection) marks its key, and the next attempt with that key
+checks the recent messages again. Steady-state sends cost exactly one request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from twilio.rest import Client
+
+from engine.config.model import FlexSettings
+from engine.flex.errors import as_delivery_error, is_transport_failure, status_of
+from engine.flex.identity import identity_for
+from engine.flex.transport import TwilioTransport
+from engine.ports import DeliveryError, HandoffRequest, HandoffTicket
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+WEBHOOK_PATH = "/twilio/conversations"
+WEBHOOK_FILTERS = (
+    "onMessageAdded",
+    "onParticipantAdded",
+    "onParticipantRemoved",
+    "onConversationStateUpdated",
+)
+MARK = "flexcord"  # attributes["source"] of everything flexcord creates
+RECENT = 50  # messages read back to find an already-delivered key
+KEEP_CLOSED = 50  # closed conversations kept per player; older ones are deleted (Twilio caps at 1,000)
+REMEMBERED_KEYS = 10_000
+PLAYER_AUTHORS = frozenset({"player", "user", "customer"})
+MAX_BODY = 1600  # Twilio's limit for a message body, in characters
+
+
+class TwilioContactCenter:
+    """engine.ports.ContactCenter on Twilio: Conversations API + Interactions API, async only."""
+
+    def __init__(
+        self,
+        flex: FlexSettings,
+        public_url: str,
+        *,
+        base_url: str | None = None,
+        client: Client | None = None,
+        timeout: float = 10.0,
+        keep_closed: int = KEEP_CLOSED,
+    ) -> None:
+        if client is None:
+            if not flex.account_sid or not flex.auth_token:
+                raise ValueError(
+                    "flex.account_sid and flex.auth_token are not set in flexcord.yaml: set them "
+                    "(usually through TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN) to reach Flex"
+                )
+            self._transport: TwilioTransport | None = TwilioTransport(timeout)
+            client = Client(flex.account_sid, flex.auth_token, http_client=self._transport)
+        else:
+            self._transport = None
+        if base_url:
+            client.conversations.base_url = base_url
+            client.flex_api.base_url = base_url
+        self.client = client
+        self.flex = flex
+        self.webhook_url = public_url.rstrip("/") + WEBHOOK_PATH
+        self.keep_closed = keep_closed
+        self._channels: dict[str, tuple[str, str]] = {}  # conversation -> (interaction, channel)
+        self._delivered: OrderedDict[str, None] = OrderedDict()  # keys known to be in Twilio
+        self._checked: set[str] = set()  # conversations whose recent keys were read
+        self._uncertain: set[str] = set()  # keys whose last send ended without an answer
+
+    @property
+    def _conversations(self) -> Any:
+        return self.client.conversations.v1.conversations
+
+    async def aclose(self) -> None:
+        """Release the HTTP connections this contact center opened."""
+        if self._transport is not None:
+            await self._transport.close()
+
+    # --- start ---------------------------------------------------------------------------
+
+    async def start_handoff(self, request: HandoffRequest) -> HandoffTicket:
+        """Open (or resume) the player's conversation and create the Flex interaction routing it."""
+        identity = identity_for(request.user_id)
+        current = await self._call("looking up the player's conversations", self._tidy, identity, request)
+        if current is not None and "interaction_sid" in current[1]:
+            sid, attributes = current
+            self._channels[sid] = (attributes["interaction_sid"], attributes["interaction_channel_sid"])
+            return HandoffTicket(handoff=sid, task=attributes["interaction_sid"])
+        fresh = current is None
+        if current is None:
+            attributes = self._attributes(request)
+            conversation = await self._call(
+                "creating the conversation",
+                self._conversations.create_async,
+                friendly_name=f"{request.case_ref} {request.queue}",
+                attributes=json.dumps(attributes),
+            )
+            sid = str(conversation.sid)
+            self._checked.add(sid)  # a new conversation holds none of the player's keys yet
+        else:
+            sid, attributes = current
+        await self._call("adding the player", self._prepare, sid, identity, request, fresh)
+        interaction = await self._call(
+            "creating the Flex interaction",
+            self.client.flex_api.v1.interaction.create_async,
+            channel={"type": "chat", "initiated_by": "customer", "properties": {"media_channel_sid": sid}},
+            routing={"properties": self._routing(request, sid)},
+        )
+        channel_sid = str((interaction.channel or {}).get("sid", ""))
+        self._channels[sid] = (interaction.sid, channel_sid)
+        attributes |= {"interaction_sid": interaction.sid, "interaction_channel_sid": channel_sid}
+        await self._call(
+            "recording the interaction",
+            self._conversations(sid).update_async,
+            attributes=json.dumps(attributes),
+        )
+        return HandoffTicket(handoff=sid, task=interaction.sid)
+
+    def _attributes(self, request: HandoffRequest) -> dict[str, Any]:
+        return {
+            "source": MARK,
+            "case": request.case_ref,
+            "discord_user": request.user_id,
+            "user_name": request.user_name,
+            "queue": request.queue,
+        }
+
+    def _routing(self, request: HandoffRequest, conversation: str) -> dict[str, Any]:
+        task = {
+            **{str(k): str(v) for k, v in request.case_fields.items()},
+            "case": request.case_ref,
+            "queue": request.queue,
+            "priority": request.priority,
+            "skills": list(request.skills),
+            "discord_user": request.user_id,
+            "customerName": request.user_name,
+            "customerAddress": identity_for(request.user_id),
+            "conversationSid": conversation,
+            "channelType": "chat",
+        }
+        return {
+            "workspace_sid": self.flex.workspace_sid,
+            "workflow_sid": self.flex.workflow_sid,
+            "task_channel_unique_name": self.flex.task_channel,
+            "priority": request.priority,
+            "attributes": task,
+        }
+
+    async def _tidy(self, identity: str, request: HandoffRequest) -> tuple[str, dict[str, Any]] | None:
+        """Find the player's open conversation for this case; close stale ones; trim closed ones."""
+        listing = self.client.conversations.v1.participant_conversations
+        found = await listing.list_async(identity=identity, page_size=50)
+        keep: tuple[str, dict[str, Any]] | None = None
+        closed: list[tuple[str, str]] = []
+        for item in found:
+            sid = str(item.conversation_sid)
+            if item.conversation_state == "closed":
+                closed.append((str(item.conversation_date_created or ""), sid))
+                continue
+            attributes = _load(item.conversation_attributes)
+            if attributes.get("source") != MARK:
+                continue
+            if keep is None and attributes.get("case") == request.case_ref:
+                keep = (sid, attributes)
+            else:
+                await self._close(sid, attributes)
+                closed.append(("~", sid))
+        closed.sort()
+        for _, sid in closed[: max(0, len(closed) - self.keep_closed)]:
+            try:
+                await self._conversations(sid).delete_async()
+            except Exception as exc:  # trimming old history must never block a handoff
+                log.warning("could not delete closed conversation %s: %s", sid, exc)
+        return keep
+
+    async def _prepare(self, sid: str, identity: str, request: HandoffRequest, fresh: bool) -> None:
+        """Add what a new conversation needs; on a resumed one, only what is still missing."""
+        conversation = self._conversations(sid)
+        if fresh or not any(p.identity == identity for p in await conversation.participants.list_async()):
+            await conversation.participants.create_async(identity=identity)
+        hooks = [] if fresh else await conversation.webhooks.list_async()
+        if not any((h.configuration or {}).get("url") == self.webhook_url for h in hooks):
+            await conversation.webhooks.create_async(
+                target="webhook",
+                configuration_url=self.webhook_url,
+                configuration_method="post",
+                configuration_filters=list(WEBHOOK_FILTERS),
+            )
+        posted: Counter[str] = Counter()
+        if not fresh:  # lines already there (a retry's transcript may have grown or slid: match by content)
+            for message in await conversation.messages.list_async(page_size=50):
+                line = _load(message.attributes).get("transcript")
+                if isinstance(line, str):
+                    posted[line] += 1
+        player = {request.user_name, request.user_id, *PLAYER_AUTHORS}
+        for author, text in request.transcript:
+            line = hashlib.sha1(f"{author}\n{text}".encode()).hexdigest()[:16]
+            if posted[line] > 0:
+                posted[line] -= 1
+                continue
+            if not text:
+                continue
+            await conversation.messages.create_async(
+                author=identity if author in player else (author or "bot"),
+                body=text if len(text) <= MAX_BODY else text[: MAX_BODY - 1] + "…",
+                attributes=json.dumps({"source": MARK, "transcript": line, "case": request.case_ref}),
+            )
+
+    # --- send ----------------------------------------------------------------------------
+
+    async def send(self, handoff: str, user_id: str, text: str, key: str) -> None:
+        """Post the player's message in the conversation, once per key (split past 1,600 characters)."""
+        parts = [text[i : i + MAX_BODY] for i in range(0, len(text), MAX_BODY)] or [text]
+        for number, part in enumerate(parts):
+            await self._send_part(handoff, user_id, part, key if number == 0 else f"{key}#{number + 1}", key)
+
+    async def _send_part(self, handoff: str, user_id: str, text: str, key: str, message_id: str) -> None:
+        if handoff not in self._checked or key in self._uncertain:
+            await self._call("reading recent messages", self._learn_keys, handoff)
+        if key in self._delivered:
+            self._uncertain.discard(key)
+            return
+        messages = self._conversations(handoff).messages
+        try:
+            await messages.create_async(
+                author=identity_for(user_id),
+                body=text,
+                attributes=json.dumps({"discord_message_id": message_id, "key": key}),
+                x_twilio_webhook_enabled="true",
+            )
+        except Exception as exc:
+            if is_transport_failure(exc) or (status_of(exc) or 0) >= 500:
+                self._uncertain.add(key)
+            raise as_delivery_error(exc, "sending the player's message") from exc
+        self._uncertain.discard(key)
+        self._remember(key)
+
+    async def _learn_keys(self, handoff: str) -> None:
+        recent = await self._conversations(handoff).messages.list_async(order="desc", limit=RECENT)
+        for message in recent:
+            key = _load(message.attributes).get("key")
+            if isinstance(key, str):
+                self._remember(key)
+        self._checked.add(handoff)
+
+    def _remember(self, key: str) -> None:
+        self._delivered[key] = None
+        self._delivered.move_to_end(key)
+        while len(self._delivered) > REMEMBERED_KEYS:
+            self._delivered.popitem(last=False)
+
+    # --- close ---------------------------------------------------------------------------
+
+    async def close(self, handoff: str) -> None:
+        """Close the interaction channel (ending the task) and the conversation."""
+        await self._call("closing the conversation", self._close, handoff, None)
+
+    async def _close(self, sid: str, attributes: dict[str, Any] | None) -> None:
+        channel = self._channels.pop(sid, None)
+        if channel is None:
+            if attributes is None:
+                try:
+                    conversation = await self._conversations(sid).fetch_async()
+                except Exception as exc:
+                    if status_of(exc) == 404:
+                        return
+                    raise
+                if conversation.state == "closed":
+                    return
+                attributes = _load(conversation.attributes)
+            if "interaction_sid" in attributes:
+                channel = (attributes["interaction_sid"], attributes["interaction_channel_sid"])
+        if channel is not None:
+            interaction, channel_sid = channel
+            try:
+                await (
+                    self.client.flex_api.v1.interaction(interaction)
+                    .channels(channel_sid)
+                    .update_async(status="closed", routing={"status": "closed"})
+                )
+            except Exception as exc:
+                if status_of(exc) not in (400, 404, 409):
+                    raise
+                log.info("interaction %s was already closed: %s", interaction, exc)
+        try:
+            await self._conversations(sid).update_async(state="closed")
+        except Exception as exc:
+            if status_of(exc) not in (400, 404, 409):
+                raise
+
+    async def _call(self, action: str, step: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        try:
+            return await step(*args, **kwargs)
+        except DeliveryError:
+            raise
+        except Exception as exc:
+            raise as_delivery_error(exc, action) from exc
+
+
+def _load(text: object) -> dict[str, Any]:
+    """A Twilio `attributes` string as a dict ({} when empty or not JSON)."""
+    if not isinstance(text, str) or not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

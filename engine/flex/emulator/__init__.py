@@ -1,0 +1,62 @@
+"""A local, stateful stand-in for Twilio Conversations + Flex Interactions, for tests and the sandbox.
+
+`create_emulator(...)` returns a Quart app serving the REST endpoints flexcord calls (same
+paths, form bodies, Basic auth, JSON and status codes as Twilio), an agent API under
+/emulator/ to play the Flex agent, and signed webhooks back to flexcord. With spec_check on,
+every request is validated against Twilio's official OpenAPI specs; see GET /emulator/violations.
+Run it alone with `python -m engine.flex.emulator --port 8099`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from quart import Quart
+
+from engine.flex.emulator.agent import agent_api
+from engine.flex.emulator.contract import ContractCheck
+from engine.flex.emulator.delivery import WebhookSender
+from engine.flex.emulator.rest import rest_api
+from engine.flex.emulator.world import Emulator, Fault, TwilioError
+
+__all__ = ["Emulator", "Fault", "TwilioError", "create_emulator", "emulator_of"]
+
+EXTENSION = "flex_emulator"
+
+
+def create_emulator(
+    account_sid: str,
+    auth_token: str,
+    *,
+    webhook_signing_url_override: str | None = None,
+    webhook_delivery_url_override: str | None = None,
+    spec_check: bool = True,
+    receipts: Path | None = None,
+    specs: Path | None = None,
+) -> Quart:
+    """The emulator as a Quart app; `emulator_of(app)` gives its state for in-process inspection."""
+    app = Quart("flex_emulator")
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    sender = WebhookSender(
+        auth_token,
+        signing_base=webhook_signing_url_override,
+        delivery_base=webhook_delivery_url_override,
+    )
+    emulator = Emulator(account_sid, auth_token, sender, receipts)
+    contract = ContractCheck(specs) if spec_check else None
+    app.extensions[EXTENSION] = emulator
+    app.register_blueprint(rest_api(emulator, contract))
+    app.register_blueprint(agent_api(emulator))
+
+    @app.after_serving
+    async def stop() -> None:
+        await emulator.settle()
+        await sender.aclose()
+
+    return app
+
+
+def emulator_of(app: Quart) -> Emulator:
+    """The Emulator behind an app made by create_emulator."""
+    emulator: Emulator = app.extensions[EXTENSION]
+    return emulator

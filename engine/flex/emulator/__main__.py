@@ -1,0 +1,52 @@
+"""`python -m engine.flex.emulator --port 8099`: run the Flex emulator on its own (Hypercorn).
+
+With --port 0 a free port is chosen; the first line printed is always the emulator's URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+from engine.flex.emulator import create_emulator
+from engine.server import start_server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m engine.flex.emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--account-sid", default=os.environ.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32))
+    parser.add_argument("--auth-token", default=os.environ.get("TWILIO_AUTH_TOKEN", "emulator-token"))
+    parser.add_argument("--receipts", type=Path, help="append one JSON line per message received")
+    parser.add_argument("--no-spec-check", action="store_true", help="skip the OpenAPI contract check")
+    parser.add_argument("--sign-as", help="base URL to sign webhooks for, instead of the configured URL")
+    parser.add_argument("--deliver-to", help="base URL to deliver webhooks to, instead of the configured URL")
+    args = parser.parse_args()
+    app = create_emulator(
+        args.account_sid,
+        args.auth_token,
+        webhook_signing_url_override=args.sign_as,
+        webhook_delivery_url_override=args.deliver_to,
+        spec_check=not args.no_spec_check,
+        receipts=args.receipts,
+    )
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        server = await start_server(app, args.host, args.port)
+        print(server.url, flush=True)
+        await stop.wait()
+        await server.stop()
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()

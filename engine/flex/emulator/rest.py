@@ -1,0 +1,271 @@
+"""The Twilio REST endpoints flexcord calls, as HTTP: Conversations v1 and Flex v1 Interactions.
+
+Every request is authenticated with HTTP Basic (account SID and auth token), may meet an
+injected fault, and (with the contract check on) must be one Twilio's OpenAPI spec accepts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from quart import Blueprint, Response, g, jsonify, request
+from werkzeug.datastructures import MultiDict
+
+from engine.flex.emulator.contract import ContractCheck
+from engine.flex.emulator.world import Emulator, Fault, TwilioError
+
+
+def rest_api(emulator: Emulator, contract: ContractCheck | None) -> Blueprint:
+    """Blueprint of /v1/...: the part of Twilio's API the emulator implements."""
+    api = Blueprint("twilio_rest", __name__)
+    state = emulator.state
+
+    @api.before_request
+    async def gate() -> Response | None:
+        emulator.requests.append({"method": request.method, "path": request.path, "at": time.time()})
+        if not _authorized(request.headers.get("Authorization", ""), emulator):
+            return _error(TwilioError(401, 20003, "Authenticate"))
+        fault = emulator.take_fault(request.method, request.path)
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.after:
+                g.fault_after = fault
+            elif fault.status is not None:
+                return _fault_answer(fault)
+        if contract is not None:
+            body = await request.get_data(cache=True, as_text=False, parse_form_data=False)
+            problems = contract.check(
+                request.method,
+                request.path,
+                request.query_string.decode("latin-1"),
+                dict(request.headers),
+                body,
+                request.content_type or "",
+            )
+            if problems:
+                emulator.violations.append(
+                    {"method": request.method, "path": request.path, "errors": problems}
+                )
+                return _error(TwilioError(400, 20001, "; ".join(problems)))
+        return None
+
+    @api.after_request
+    async def lose_answer(answer: Response) -> Response:
+        fault: Fault | None = g.pop("fault_after", None)
+        return _fault_answer(fault) if fault is not None and fault.status is not None else answer
+
+    @api.errorhandler(TwilioError)
+    async def twilio_error(error: TwilioError) -> Response:
+        return _error(error)
+
+    def base() -> str:
+        return request.host_url.rstrip("/")
+
+    def hooks_on() -> bool:
+        return request.headers.get("X-Twilio-Webhook-Enabled", "").lower() == "true"
+
+    @api.post("/v1/Conversations")
+    async def create_conversation() -> tuple[Response, int]:
+        form = await request.form
+        c = emulator.create_conversation(
+            form.get("FriendlyName"), form.get("UniqueName"), form.get("Attributes"), form.get("State")
+        )
+        return jsonify(state.conversation_json(c, base())), 201
+
+    @api.get("/v1/Conversations/<sid>")
+    async def fetch_conversation(sid: str) -> Response:
+        return jsonify(state.conversation_json(emulator.conversation(sid), base()))
+
+    @api.post("/v1/Conversations/<sid>")
+    async def update_conversation(sid: str) -> Response:
+        c = emulator.conversation(sid)
+        form = await request.form
+        await emulator.update_conversation(c, form.to_dict(), source="API", webhooks=hooks_on())
+        return jsonify(state.conversation_json(c, base()))
+
+    @api.delete("/v1/Conversations/<sid>")
+    async def delete_conversation(sid: str) -> tuple[str, int]:
+        emulator.delete_conversation(sid)
+        return "", 204
+
+    @api.post("/v1/Conversations/<sid>/Participants")
+    async def add_participant(sid: str) -> tuple[Response, int]:
+        c = emulator.conversation(sid)
+        form = await request.form
+        identity = form.get("Identity")
+        if not identity:
+            raise TwilioError(400, 20001, "Identity is required for a chat participant")
+        p = await emulator.add_participant(
+            c, identity, form.get("Attributes"), source="API", webhooks=hooks_on()
+        )
+        return jsonify(state.participant_json(p, base())), 201
+
+    @api.get("/v1/Conversations/<sid>/Participants")
+    async def list_participants(sid: str) -> Response:
+        c = emulator.conversation(sid)
+        return _page("participants", [state.participant_json(p, base()) for p in c.participants.values()])
+
+    @api.post("/v1/Conversations/<sid>/Webhooks")
+    async def add_webhook(sid: str) -> tuple[Response, int]:
+        c = emulator.conversation(sid)
+        form = await request.form
+        w = emulator.add_webhook(
+            c,
+            form.get("Target", ""),
+            form.get("Configuration.Url"),
+            form.get("Configuration.Method", "post"),
+            form.getlist("Configuration.Filters"),
+        )
+        return jsonify(state.webhook_json(w, base())), 201
+
+    @api.get("/v1/Conversations/<sid>/Webhooks")
+    async def list_webhooks(sid: str) -> Response:
+        c = emulator.conversation(sid)
+        return _page("webhooks", [state.webhook_json(w, base()) for w in c.webhooks.values()])
+
+    @api.post("/v1/Conversations/<sid>/Messages")
+    async def add_message(sid: str) -> tuple[Response, int]:
+        c = emulator.conversation(sid)
+        form = await request.form
+        m = await emulator.add_message(
+            c,
+            form.get("Author", "system"),
+            form.get("Body", ""),
+            form.get("Attributes"),
+            source="API",
+            webhooks=hooks_on(),
+        )
+        return jsonify(state.message_json(m, base())), 201
+
+    @api.get("/v1/Conversations/<sid>/Messages")
+    async def list_messages(sid: str) -> Response:
+        c = emulator.conversation(sid)
+        messages = c.messages[::-1] if request.args.get("Order") == "desc" else c.messages
+        return _page("messages", [state.message_json(m, base()) for m in messages])
+
+    @api.get("/v1/ParticipantConversations")
+    async def participant_conversations() -> Response:
+        identity = request.args.get("Identity")
+        found = [
+            state.participant_conversation_json(p, c, base())
+            for c in state.conversations.values()
+            for p in c.participants.values()
+            if identity is not None and p.identity == identity
+        ]
+        return _page("conversations", found)
+
+    @api.post("/v1/Interactions")
+    async def create_interaction() -> tuple[Response, int]:
+        form = await request.form
+        channel, routing = _json_field(form, "Channel"), _json_field(form, "Routing")
+        task = emulator.create_interaction(channel, routing)
+        return jsonify(state.interaction_json(task, base())), 201
+
+    @api.get("/v1/Interactions/<sid>")
+    async def fetch_interaction(sid: str) -> Response:
+        return jsonify(state.interaction_json(emulator.interaction(sid), base()))
+
+    @api.get("/v1/Interactions/<sid>/Channels/<channel>")
+    async def fetch_channel(sid: str, channel: str) -> Response:
+        return jsonify(state.channel_json(emulator.interaction(sid, channel), base()))
+
+    @api.post("/v1/Interactions/<sid>/Channels/<channel>")
+    async def update_channel(sid: str, channel: str) -> Response:
+        task = emulator.interaction(sid, channel)
+        form = await request.form
+        await emulator.update_channel(task, form.get("Status", ""), _json_field(form, "Routing"))
+        return jsonify(state.channel_json(task, base()))
+
+    return api
+
+
+def _authorized(header: str, emulator: Emulator) -> bool:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        user, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return hmac.compare_digest(user, emulator.account_sid) and hmac.compare_digest(
+        password, emulator.auth_token
+    )
+
+
+def _fault_answer(fault: Fault) -> Response:
+    too_many = fault.status == 429
+    status = fault.status or 500
+    answer = _error(
+        TwilioError(
+            status,
+            20429 if too_many else 20500,
+            "Too Many Requests" if too_many else "Service unavailable (injected fault)",
+        )
+    )
+    if fault.retry_after is not None:
+        answer.headers["Retry-After"] = f"{fault.retry_after:g}"
+    return answer
+
+
+def _error(error: TwilioError) -> Response:
+    answer = jsonify(error.as_json())
+    answer.status_code = error.status
+    return answer
+
+
+def _json_field(form: MultiDict[str, str], name: str) -> dict[str, Any]:
+    text = form.get(name)
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise TwilioError(400, 20001, f"{name} must be a JSON object") from None
+    if not isinstance(value, dict):
+        raise TwilioError(400, 20001, f"{name} must be a JSON object")
+    return value
+
+
+def _page(key: str, records: list[dict[str, Any]]) -> Response:
+    """One page of a list, with Twilio's `meta` block so the SDK can follow next_page_url."""
+    size = min(max(_int(request.args.get("PageSize"), 50), 1), 1000)
+    number = max(_int(request.args.get("Page"), 0), 0)
+    chunk = records[number * size : (number + 1) * size]
+    url = request.base_url
+
+    def link(page: int) -> str:
+        query = [
+            (k, v) for k, v in request.args.items(multi=True) if k not in ("Page", "PageSize", "PageToken")
+        ]
+        return f"{url}?{urlencode([*query, ('PageSize', size), ('Page', page), ('PageToken', f'PT{page}')])}"
+
+    more = (number + 1) * size < len(records)
+    return jsonify(
+        {
+            key: chunk,
+            "meta": {
+                "page": number,
+                "page_size": size,
+                "first_page_url": link(0),
+                "previous_page_url": link(number - 1) if number > 0 else None,
+                "url": link(number),
+                "next_page_url": link(number + 1) if more else None,
+                "key": key,
+            },
+        }
+    )
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default

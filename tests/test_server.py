@@ -1,0 +1,106 @@
+"""The webhook server on real Hypercorn: health, readiness, body limits, errors, contributed blueprints."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from quart import Blueprint
+
+from engine.server import ServerServices, create_app, start_server
+from tests.flex_fixtures import RecordingRuntime, demo_config
+
+
+async def store_ok() -> tuple[str, bool, str]:
+    return "store", True, "sqlite reachable"
+
+
+async def discord_down() -> tuple[str, bool, str]:
+    return "discord", False, "not connected"
+
+
+async def config_broken() -> tuple[str, bool, str]:
+    raise RuntimeError("config not loaded")
+
+
+def extra() -> Blueprint:
+    blueprint = Blueprint("extra", __name__)
+
+    @blueprint.get("/extra")
+    async def hello() -> str:
+        return "hello"
+
+    return blueprint
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def test_health_and_contributed_blueprints(http: aiohttp.ClientSession) -> None:
+    runtime = RecordingRuntime(demo_config())
+    server = await start_server(create_app(ServerServices(runtime, [store_ok], [extra()])))
+    try:
+        assert server.port > 0 and server.url.startswith("http://127.0.0.1:")
+        async with http.get(f"{server.url}/healthz") as answer:
+            assert answer.status == 200 and await answer.json() == {"status": "ok"}
+        async with http.get(f"{server.url}/readyz") as answer:
+            assert answer.status == 200
+            body = await answer.json()
+            assert body["status"] == "ready"
+            assert body["checks"] == [{"name": "store", "ok": True, "detail": "sqlite reachable"}]
+        async with http.get(f"{server.url}/extra") as answer:
+            assert answer.status == 200 and await answer.text() == "hello"
+    finally:
+        await server.stop()
+
+
+async def test_readyz_is_503_when_any_check_fails(http: aiohttp.ClientSession) -> None:
+    runtime = RecordingRuntime(demo_config())
+    services = ServerServices(runtime, [store_ok, discord_down, config_broken])
+    server = await start_server(create_app(services))
+    try:
+        async with http.get(f"{server.url}/readyz") as answer:
+            assert answer.status == 503
+            checks = {c["name"]: c for c in (await answer.json())["checks"]}
+        assert checks["store"]["ok"] and not checks["discord"]["ok"]
+        assert checks["config_broken"] == {
+            "ok": False,
+            "name": "config_broken",
+            "detail": "RuntimeError: config not loaded",
+        }
+    finally:
+        await server.stop()
+
+
+async def test_bad_input_never_gives_a_500(http: aiohttp.ClientSession) -> None:
+    runtime = RecordingRuntime(demo_config(max_body_bytes=1000))
+    server = await start_server(create_app(ServerServices(runtime)))
+    url = f"{server.url}/twilio/conversations"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    try:
+        async with http.post(url, data=b"a=" + b"x" * 5000, headers=form) as answer:
+            assert answer.status == 413
+
+        async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: the body is cut while it streams
+            for _ in range(10):
+                yield b"x" * 500
+
+        async with http.post(url, data=chunks(), headers=form) as answer:
+            assert answer.status == 413
+        async with http.post(url, data=b"\xff\xfe=\x00", headers=form) as answer:
+            assert answer.status == 400
+        async with http.post(
+            url, data=b'{"EventType": "onMessageAdded"}', headers={"Content-Type": "application/json"}
+        ) as answer:
+            assert answer.status == 400
+        async with http.get(f"{server.url}/nowhere") as answer:
+            assert answer.status == 404 and (await answer.json())["status"] == 404
+        async with http.get(url) as answer:
+            assert answer.status == 405
+    finally:
+        await server.stop()
+    assert runtime.events == []
