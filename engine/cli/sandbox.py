@@ -1,0 +1,122 @@
+"""`flexcord sandbox`: try the bot on this machine, with no Discord or Twilio account."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import webbrowser
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from engine.config.diagnostics import ConfigError, format_text
+from engine.sandbox import DEFAULT_DATA, Sandbox, parse_moment
+
+CLOCK_ENV = "FLEXCORD_SANDBOX_NOW"
+
+
+def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_moment(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def _stopper(sandbox: Sandbox) -> Callable[[], None]:
+    """Ctrl+C stops cleanly; a second Ctrl+C quits at once."""
+    pressed = 0
+
+    def stop() -> None:
+        nonlocal pressed
+        pressed += 1
+        if pressed > 1:
+            os._exit(130)
+        click.echo("\nstopping the sandbox… (Ctrl+C again to quit at once)")
+        sandbox.request_stop()
+
+    return stop
+
+
+async def _run(sandbox: Sandbox, open_page: bool) -> None:
+    await sandbox.start()
+    loop = asyncio.get_running_loop()
+    stop = _stopper(sandbox)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop)
+    click.echo("")
+    click.secho(f"  flexcord sandbox is running: {sandbox.url}", fg="green", bold=True)
+    click.echo(f"  rules: {sandbox.config_path}  (edits are picked up as you save)")
+    click.echo(f"  records: {sandbox.data}")
+    click.echo("  press Ctrl+C to stop")
+    click.echo("")
+    if open_page:
+        with contextlib.suppress(Exception):
+            webbrowser.open(sandbox.url)
+    try:
+        await sandbox.wait()
+    finally:
+        await sandbox.stop()
+        click.echo("the sandbox stopped")
+
+
+@click.command("sandbox")
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    default="flexcord.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The bot's flexcord.yaml.",
+)
+@click.option(
+    "--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port of the page."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--data",
+    default=str(DEFAULT_DATA),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the sandbox's records (its SQLite database).",
+)
+@click.option("--no-open", is_flag=True, help="Do not open the page in a browser.")
+@click.option(
+    "--clock",
+    envvar=CLOCK_ENV,
+    callback=_moment,
+    hidden=True,
+    help=f"Start the sandbox at this moment (ISO 8601), e.g. to try business hours; also ${CLOCK_ENV}.",
+)
+def sandbox(
+    config_path: Path, port: int, host: str, data: Path, no_open: bool, clock: datetime | None
+) -> None:
+    """Play your bot in the browser: an emulated Discord server and Flex agent desk, no accounts needed."""
+    if not config_path.is_file():
+        raise click.ClickException(f"{config_path} does not exist; pass your bot's file with -c")
+    if not click.get_current_context().find_root().params.get("verbose"):
+        for chatty in ("discord", "hypercorn.error"):  # the banner says what matters
+            logging.getLogger(chatty).setLevel(logging.WARNING)
+    runner = Sandbox(config_path, host=host, port=port, data=data, clock=clock)
+    try:
+        asyncio.run(_run(runner, open_page=not no_open and not os.environ.get("CI")))
+    except ConfigError as exc:
+        click.echo(format_text(exc.diagnostics), err=True)
+        click.echo(f"{config_path} has problems; fix them and start the sandbox again.", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt:
+        pass
+
+
+COMMANDS = [sandbox]

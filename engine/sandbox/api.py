@@ -1,0 +1,212 @@
+"""The sandbox page and its JSON API, as one Quart blueprint on flexcord's own server.
+
+| Method | Path | Body or query | Answer |
+|---|---|---|---|
+| GET | / | | the sandbox page |
+| GET | /sandbox/api/state | | State |
+| GET | /sandbox/api/messages | ?user=U&channel=C (channel name or dm) | [Message], oldest first |
+| POST | /sandbox/api/messages | {user, channel, text} | Message; 403 if they may not post there |
+| POST | /sandbox/api/commands | {user, channel, name, options: {name: value}} | {reply} or {form} |
+| POST | /sandbox/api/forms | {user, form, values: {field: value}} | {reply} |
+| POST | /sandbox/api/buttons | {user, message, button} (button id or label) | {reply} or {form} |
+| GET | /sandbox/api/agent/tasks | | [Task], newest first |
+| POST | /sandbox/api/agent/tasks/SID/accept | {agent} | Task; the player is told who joined |
+| GET | /sandbox/api/agent/tasks/SID/messages | | [{from: player/agent/bot, author, text, at}] |
+| POST | /sandbox/api/agent/tasks/SID/messages | {text} | Task; the text reaches the player's DM |
+| POST | /sandbox/api/agent/tasks/SID/close | {} | Task; the player is told, asked to rate |
+| GET | /sandbox/api/cases | | [Case], newest first |
+| GET | /sandbox/api/cases/REF | | Case with history and transcript |
+| POST | /sandbox/api/faults | {target: discord or twilio, status: 429 or 500, count} | the next calls fail |
+| POST | /sandbox/api/reload | | the reload result {ok, version, errors} (no token) |
+| GET, POST | /sandbox/api/clock | {now: ISO 8601, or null for real time} | the clock, as in State |
+
+- State: {guild, channels: [{name, topic, can_view: {user: bool}, can_send: {user: bool}}],
+  users: [{name, id, roles}], commands: [{name, description, options: [{name, type,
+  description, required, choices}], channels, roles, dm}], config: {version, name,
+  last_reload: {ok, at, version, errors: [{file, line, col, message, hint}], warnings}},
+  clock: {now, shifted, hours, timezone}}
+- Message: {id, author, bot, text, embeds: [{title, url, description, author, fields, footer}],
+  buttons: [{id, label, style, url, disabled}], ephemeral, at}
+- reply: {text, embeds, buttons, ephemeral, messages: [Message]}
+- form: {id, title, fields: [{name, label, style, required, min_length, max_length}]}
+- Task: {sid, status, case, queue, priority, player, agent, attributes, at}
+- Case: {ref, template, title, status, user_name, where, fields, rating, created_at,
+  history: [{at, from, status, who, note, text}], transcript: [{at, author, text, direction}]}
+
+Errors are {"error": "what went wrong, in plain words"} with a 4xx status.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from quart import Blueprint, Response, jsonify, request, send_from_directory
+
+from engine.sandbox.clock import parse_moment
+from engine.sandbox.guild import Refused
+
+if TYPE_CHECKING:
+    from engine.sandbox.app import Sandbox
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _error(error: Refused) -> tuple[Response, int]:
+    return jsonify({"error": error.message}), error.status
+
+
+async def _body() -> dict[str, Any]:
+    data = await request.get_json(force=True, silent=True)
+    if not isinstance(data, dict):
+        raise Refused("Send a JSON object as the request body.", 400)
+    return data
+
+
+def _field(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise Refused(f"'{name}' is missing.", 400)
+    return value
+
+
+def _map(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name) or {}
+    if not isinstance(value, dict):
+        raise Refused(f"'{name}' must be an object of name: value.", 400)
+    return value
+
+
+def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
+    """The page at / and the JSON API under /sandbox/api/ (see the module docstring)."""
+    page = Blueprint("sandbox", __name__)
+    guild, players, desk = sandbox.guild, sandbox.players, sandbox.desk
+    page.register_error_handler(Refused, _error)
+
+    @page.get("/")
+    async def index() -> Response:
+        return await send_from_directory(STATIC, "index.html")
+
+    @page.get("/sandbox/static/<path:name>")
+    async def static_file(name: str) -> Response:
+        return await send_from_directory(STATIC, name)
+
+    @page.get("/sandbox/api/state")
+    async def state() -> Response:
+        return jsonify(sandbox.state())
+
+    @page.get("/sandbox/api/messages")
+    async def messages() -> Response:
+        user = request.args.get("user", "")
+        channel = request.args.get("channel", "")
+        if not user or not channel:
+            raise Refused("Say whose messages and where: ?user=ash&channel=dm", 400)
+        return jsonify(guild.messages(user, channel))
+
+    @page.post("/sandbox/api/messages")
+    async def post_message() -> Response:
+        data = await _body()
+        return jsonify(
+            await players.send(_field(data, "user"), _field(data, "channel"), _field(data, "text"))
+        )
+
+    @page.post("/sandbox/api/commands")
+    async def command() -> Response:
+        data = await _body()
+        name = _field(data, "name").lstrip("/")
+        spec = sandbox.runtime.config.commands.get(name)
+        options = players.option_values(spec, _map(data, "options"))
+        return jsonify(await players.command(_field(data, "user"), _field(data, "channel"), name, options))
+
+    @page.post("/sandbox/api/forms")
+    async def form() -> Response:
+        data = await _body()
+        return jsonify(await players.submit(_field(data, "user"), _field(data, "form"), _map(data, "values")))
+
+    @page.post("/sandbox/api/buttons")
+    async def button() -> Response:
+        data = await _body()
+        return jsonify(
+            await players.click(_field(data, "user"), _field(data, "message"), _field(data, "button"))
+        )
+
+    @page.get("/sandbox/api/agent/tasks")
+    async def tasks() -> Response:
+        return jsonify(desk.tasks())
+
+    async def agent_action(action: Callable[[], Awaitable[dict[str, Any]]]) -> Response:
+        return jsonify(await action())
+
+    @page.post("/sandbox/api/agent/tasks/<sid>/accept")
+    async def accept(sid: str) -> Response:
+        data = await _body()
+        return await agent_action(lambda: desk.accept(sid, str(data.get("agent") or "Agent")))
+
+    @page.get("/sandbox/api/agent/tasks/<sid>/messages")
+    async def task_messages(sid: str) -> Response:
+        return jsonify(desk.messages(sid))
+
+    @page.post("/sandbox/api/agent/tasks/<sid>/messages")
+    async def agent_says(sid: str) -> Response:
+        data = await _body()
+        return await agent_action(lambda: desk.say(sid, _field(data, "text")))
+
+    @page.post("/sandbox/api/agent/tasks/<sid>/close")
+    async def close(sid: str) -> Response:
+        return await agent_action(lambda: desk.close(sid))
+
+    @page.get("/sandbox/api/cases")
+    async def cases() -> Response:
+        return jsonify(await desk.cases())
+
+    @page.get("/sandbox/api/cases/<ref>")
+    async def case(ref: str) -> Response:
+        return jsonify(await desk.case(ref))
+
+    @page.post("/sandbox/api/faults")
+    async def faults() -> Response:
+        data = await _body()
+        target, status, count = data.get("target"), data.get("status"), data.get("count", 1)
+        if status not in (429, 500) or not isinstance(count, int) or not 1 <= count <= 100:
+            raise Refused("Send {target, status: 429 or 500, count: 1 to 100}.", 400)
+        if target == "discord":
+            await guild.inject_fault(status, count)
+        elif target == "twilio":
+            desk.inject_fault(status, count)
+        else:
+            raise Refused("target must be 'discord' or 'twilio'.", 400)
+        return jsonify({"ok": True, "target": target, "status": status, "count": count})
+
+    @page.post("/sandbox/api/reload")
+    async def reload() -> Response:
+        result = await sandbox.reload("sandbox page")
+        return jsonify(result)
+
+    @page.get("/sandbox/api/clock")
+    async def get_clock() -> Response:
+        return jsonify(sandbox.clock_json())
+
+    @page.post("/sandbox/api/clock")
+    async def set_clock() -> Response:
+        data = await _body()
+        given = data.get("now")
+        try:
+            moment = parse_moment(given) if isinstance(given, str) and given.strip() else None
+        except ValueError as exc:
+            raise Refused(str(exc), 400) from exc
+        await sandbox.set_clock(moment)
+        return jsonify(sandbox.clock_json())
+
+    return page
+
+
+def diagnostic_json(diagnostic: Any, root: Path) -> dict[str, Any]:
+    """A config problem for the page: file (relative to the bot's folder), line, col, message, hint."""
+    data = asdict(diagnostic)
+    shown = {key: data.get(key) for key in ("file", "line", "col", "severity", "message", "hint")}
+    with contextlib.suppress(ValueError):
+        shown["file"] = str(Path(str(shown["file"])).resolve().relative_to(root.resolve()))
+    return shown

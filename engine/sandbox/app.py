@@ -1,0 +1,328 @@
+"""`flexcord sandbox`: the whole product on one machine, with no accounts, and a page to play both sides.
+
+One process, one event loop:
+- the runtime with the given config, its SQLite store under the data folder, hot reload on;
+- Discord emulated by SimCord, with the real flexcord bot (engine.discord) attached to it;
+- Twilio emulated by the Flex emulator, reached by the real Flex adapter (twilio SDK) on a second,
+  internal loopback port: the emulator is its own web app with Twilio's paths (/v1/...), as the
+  real Twilio is its own host, so flexcord's public port serves only flexcord. The emulator
+  sends its signed webhooks to flexcord's real webhook server, like Twilio does;
+- one public port for the page, the sandbox API, the webhooks, /healthz and /metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from engine.admin import admin_blueprint, result_json
+from engine.config import build
+from engine.config.diagnostics import ConfigError
+from engine.config.model import Config
+from engine.discord import announce_blueprint, create_client
+from engine.flex import TwilioContactCenter
+from engine.flex.emulator import create_emulator, emulator_of
+from engine.hours import describe_next_open, is_open
+from engine.metrics import Metrics
+from engine.reload import Reloader, ReloadResult
+from engine.runtime import Runtime, prepare
+from engine.sandbox.api import diagnostic_json, sandbox_blueprint
+from engine.sandbox.clock import SandboxClock
+from engine.sandbox.desk import AgentDesk
+from engine.sandbox.feeds import sample_feed
+from engine.sandbox.guild import Refused, SandboxGuild
+from engine.sandbox.players import Players
+from engine.server import RunningServer, ServerServices, create_app, serve, start_server
+from engine.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+TICK_EVERY = 5.0  # seconds between runtime ticks (queue timeouts, due retries)
+DEFAULT_DATA = Path(".flexcord") / "sandbox"
+_SIDS = {"account_sid": "AC", "workspace_sid": "WS", "workflow_sid": "WW"}
+
+
+def sandboxed(config: Config, public_url: str, listen: str, storage: str, auth_token: str) -> Config:
+    """The config as the sandbox runs it: its own URL, store and Twilio credentials (never real ones)."""
+    flex = dataclasses.replace(
+        config.flex,
+        **{name: prefix + "0" * 32 for name, prefix in _SIDS.items()},
+        auth_token=auth_token,
+    )
+    return dataclasses.replace(
+        config,
+        server=dataclasses.replace(config.server, public_url=public_url, listen=listen),
+        flex=flex,
+        storage=storage,
+        discord=dataclasses.replace(config.discord, apply_permissions=True),
+    )
+
+
+def bind(host: str, port: int) -> tuple[socket.socket, int]:
+    """Open the public port now, so its number (port 0: any free one) is known before anything starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(f"cannot listen on {host}:{port} ({exc.strerror}); try another --port") from exc
+    sock.listen(1024)
+    return sock, int(sock.getsockname()[1])
+
+
+class Sandbox:
+    """Everything `flexcord sandbox` runs; `start()`, then `url`, then `stop()`."""
+
+    def __init__(
+        self,
+        config_path: str | Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        data: str | Path = DEFAULT_DATA,
+        clock: datetime | None = None,
+        watch: bool = True,
+    ) -> None:
+        self.config_path = Path(config_path)
+        self.host = host
+        self.port = port
+        self.data = Path(data)
+        self.clock = SandboxClock(clock)
+        self.watch = watch
+        self.auth_token = secrets.token_hex(16)
+        self.last_reload: dict[str, Any] = {}
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._stopping = asyncio.Event()
+        self._cleanup: list[Callable[[], Awaitable[Any]]] = []
+
+    @property
+    def url(self) -> str:
+        shown = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{f'[{shown}]' if ':' in shown else shown}:{self.port}"
+
+    def _sandboxed(self, config: Config) -> Config:
+        storage = "sqlite:///" + str((self.data / "flexcord.db").resolve())
+        return sandboxed(config, self.url, f"{self.host}:{self.port}", storage, self.auth_token)
+
+    async def _prepare(self, config: Config) -> Any:
+        return await prepare(self._sandboxed(config))
+
+    async def start(self) -> None:
+        """Build and start everything; raises ConfigError when the config cannot be used at all."""
+        built = await asyncio.to_thread(build, self.config_path, offline=True)
+        if not built.ok or built.config is None:
+            raise ConfigError(built.diagnostics)
+        self.data.mkdir(parents=True, exist_ok=True)
+        sock, self.port = bind(self.host, self.port)
+        self._cleanup.append(lambda: asyncio.to_thread(sock.close))
+        try:
+            await self._start(built.config, sock)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self, loaded: Config, sock: socket.socket) -> None:
+        config = self._sandboxed(loaded)
+        self.store: Store = await open_store(config.storage)
+        self._cleanup.append(self.store.close)
+        emulator_app = create_emulator(str(config.flex.account_sid), self.auth_token, spec_check=False)
+        self.emulator: RunningServer = await start_server(emulator_app, "127.0.0.1", 0)
+        self._cleanup.append(self.emulator.stop)
+        contact = TwilioContactCenter(config.flex, self.url, base_url=self.emulator.url)
+        self._cleanup.append(contact.aclose)
+
+        generation = await prepare(config)
+        client = create_client(
+            None, config_provider=lambda: self.runtime.config, store=self.store, fetch_feed=sample_feed
+        )
+        self.runtime = Runtime(generation, self.store, client.chat, contact, clock=self.clock)
+        client.runtime = self.runtime
+        self.metrics = Metrics()
+        self.reloader = Reloader(
+            self.config_path, self.runtime, metrics=self.metrics, offline=True, prepare=self._prepare
+        )
+        self.reloader.add_listener(_Follower(self))
+        client.reload_callback = self.reloader.reload_callback
+        self.client = client
+
+        self.guild = SandboxGuild(client, config, self.clock)
+        await self.guild.start()
+        self._cleanup.append(self.guild.stop)
+        self.players = Players(self.guild)
+        await self.runtime.start()
+        self._cleanup.append(self.runtime.stop)
+        self.desk = AgentDesk(emulator_of(emulator_app), self.store)
+        self._record_reload(True, config.version, ())
+
+        app = create_app(
+            ServerServices(
+                runtime=self.runtime,
+                blueprints=[
+                    sandbox_blueprint(self),
+                    admin_blueprint(self.reloader, self.metrics),
+                    announce_blueprint(lambda: self.runtime.config, client.chat.post),
+                ],
+                observer=self.metrics,
+            )
+        )
+        fd = os.dup(sock.fileno())  # Hypercorn takes ownership of the descriptor it is given
+        self._spawn(serve(app, f"fd://{fd}", self._stopping))
+        self._spawn(self._tick())
+        self._spawn(self._follow_reloads())
+        if self.watch:
+            self._spawn(self.reloader.watch())
+
+    def _spawn(self, coroutine: Awaitable[Any]) -> None:
+        self._tasks.append(asyncio.ensure_future(coroutine))
+
+    async def stop(self) -> None:
+        """Stop serving, then everything else in the reverse order of starting."""
+        self._stopping.set()
+        server, others = (self._tasks[0], self._tasks[1:]) if self._tasks else (None, [])
+        if server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server, 10)
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        self._tasks = []
+        while self._cleanup:
+            step = self._cleanup.pop()
+            try:
+                await step()
+            except Exception:
+                log.exception("stopping the sandbox: a step failed")
+
+    def request_stop(self) -> None:
+        """Ask the server to stop (what Ctrl+C does); `wait()` then returns."""
+        self._stopping.set()
+
+    async def wait(self) -> None:
+        """Run until the server stops (Ctrl+C stops it)."""
+        if self._tasks:
+            await asyncio.shield(self._tasks[0])
+
+    # --- background work -----------------------------------------------------------------------
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_EVERY)
+            try:
+                await self.runtime.tick(self.clock())
+            except Exception:
+                log.exception("the runtime's tick failed")
+
+    async def _follow_reloads(self) -> None:
+        while True:
+            result = await self.reloader.next_result()
+            self._record_reload(result.ok, result.version, result.diagnostics)
+
+    def _record_reload(self, ok: bool, version: str, diagnostics: Any) -> None:
+        problems = [diagnostic_json(d, self.config_path.parent) for d in diagnostics]
+        self.last_reload = {
+            "ok": ok,
+            "at": datetime.now(UTC).isoformat(),
+            "version": version,
+            "errors": [p for p in problems if p["severity"] == "error"],
+            "warnings": [p for p in problems if p["severity"] == "warning"],
+        }
+
+    async def reload(self, reason: str) -> dict[str, Any]:
+        """Reload the rules now; the answer says what is serving and every problem found."""
+        result: ReloadResult = await self.reloader.request(reason)
+        self._record_reload(result.ok, result.version, result.diagnostics)
+        return result_json(result)
+
+    # --- what the page shows -------------------------------------------------------------------
+
+    def clock_json(self) -> dict[str, Any]:
+        now = self.clock()
+        hours = self.runtime.config.hours
+        shown: str | None = None
+        if hours is not None:
+            shown = "open" if is_open(hours, now) else f"closed, back {describe_next_open(hours, now)}"
+        return {
+            "now": now.isoformat(),
+            "shifted": self.clock.shifted,
+            "hours": shown,
+            "timezone": hours.timezone if hours is not None else None,
+        }
+
+    async def set_clock(self, moment: datetime | None) -> None:
+        """Move the sandbox to `moment` (None: real time); Discord's clock can only move forward."""
+        target = moment or self.clock.real_now()
+        discord_now = self.guild.env.now()
+        if target < discord_now:
+            raise Refused(
+                f"The sandbox's Discord is already at {discord_now.isoformat(timespec='seconds')} and "
+                "cannot go back in time. Pick a later moment, or restart the sandbox with --clock.",
+                409,
+            )
+        self.clock.set(moment)
+        await self.guild.follow_clock()
+
+    def state(self) -> dict[str, Any]:
+        config = self.runtime.config
+        guild = self.guild
+        people = list(guild.people.values())
+        channels = []
+        for name in guild.channels:
+            allowed = {p.name: guild.permissions(p, name) for p in people}
+            channels.append(
+                {
+                    "name": name,
+                    "topic": guild.topics.get(name),
+                    "can_view": {who: bool(perms.view_channel) for who, perms in allowed.items()},
+                    "can_send": {who: bool(perms.send_messages) for who, perms in allowed.items()},
+                }
+            )
+        return {
+            "guild": guild.guild.name,
+            "channels": channels,
+            "users": [{"name": p.name, "id": str(p.member.id), "roles": list(p.roles)} for p in people],
+            "commands": [
+                {
+                    "name": c.name,
+                    "description": c.description,
+                    "options": [
+                        {
+                            "name": o.name,
+                            "type": o.type,
+                            "description": o.description,
+                            "required": o.required,
+                            "choices": list(o.choices),
+                        }
+                        for o in c.options
+                    ],
+                    "channels": list(c.channels),
+                    "roles": list(c.roles),
+                    "dm": c.dm,
+                }
+                for c in config.commands.values()
+            ],
+            "config": {"version": config.version, "name": config.name, "last_reload": self.last_reload},
+            "clock": self.clock_json(),
+        }
+
+
+class _Follower:
+    """After a reload: the server gets the new channels, the bot re-syncs commands and permissions."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    async def config_swapped(self, old: Config, new: Config) -> None:
+        await self.sandbox.guild.update(new)
+        await self.sandbox.client.refresh_commands()
+        await self.sandbox.client.apply_permissions()

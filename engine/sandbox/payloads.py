@@ -1,0 +1,120 @@
+"""What the sandbox page is shown: Discord messages, interaction answers and forms as plain JSON.
+
+Everything here reads discord.py objects (and SimCord's interaction results) that the real bot
+produced; nothing is invented. Bot messages are shown with the bot's name, `flexcord`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from simcord import InteractionResult
+
+BOT_NAME = "flexcord"
+
+_TEXT_INPUT = 4
+_ACTION_ROW = 1
+_LABEL = 18
+_STYLES = {1: "primary", 2: "secondary", 3: "success", 4: "danger", 5: "link"}
+
+
+def embed_json(embed: discord.Embed) -> dict[str, Any]:
+    """An embed as the page draws it: author, title (a link when it has a url), description, fields."""
+    return {
+        "title": embed.title or "",
+        "url": embed.url,
+        "description": embed.description or "",
+        "author": embed.author.name if embed.author else None,
+        "fields": [{"name": field.name, "value": field.value} for field in embed.fields],
+        "footer": embed.footer.text if embed.footer else None,
+    }
+
+
+def buttons_json(components: list[Any]) -> list[dict[str, Any]]:
+    """The buttons under a message, in order; `id` is what the page sends back to click one."""
+    buttons: list[dict[str, Any]] = []
+    for row in components:
+        for item in getattr(row, "children", [row]):
+            if not isinstance(item, discord.components.Button):
+                continue
+            buttons.append(
+                {
+                    "id": item.custom_id or item.url or item.label or "",
+                    "label": item.label or "",
+                    "style": _STYLES.get(int(item.style.value), "secondary"),
+                    "url": item.url,
+                    "disabled": item.disabled,
+                }
+            )
+    return buttons
+
+
+def author_name(message: discord.Message, bot_id: int | None) -> str:
+    if bot_id is not None and message.author.id == bot_id:
+        return BOT_NAME
+    return message.author.display_name
+
+
+def message_json(message: discord.Message, bot_id: int | None) -> dict[str, Any]:
+    """One message in a channel or DM, with its embeds, buttons and whether only its viewer sees it."""
+    return {
+        "id": str(message.id),
+        "author": author_name(message, bot_id),
+        "author_id": str(message.author.id),
+        "bot": message.author.bot,
+        "text": message.content,
+        "embeds": [embed_json(embed) for embed in message.embeds],
+        "buttons": buttons_json(message.components),
+        "ephemeral": message.flags.ephemeral,
+        "at": message.created_at.isoformat(),
+    }
+
+
+def reply_json(result: InteractionResult, bot_id: int | None) -> dict[str, Any]:
+    """The bot's answer to a command, form or button: its response and followups run together."""
+    shown = [result.response] if result.response is not None else []
+    shown += result.followups
+    messages = [message_json(part.message, bot_id) for part in shown]
+    return {
+        "text": "\n".join(m["text"] for m in messages if m["text"]),
+        "embeds": [embed for m in messages for embed in m["embeds"]],
+        "buttons": [button for m in messages for button in m["buttons"]],
+        "ephemeral": result.ephemeral or any(m["ephemeral"] for m in messages),
+        "messages": messages,
+    }
+
+
+def _text_inputs(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for node in components:
+        kind = node.get("type")
+        if kind == _TEXT_INPUT:
+            found.append(node)
+        elif kind == _ACTION_ROW:
+            found += _text_inputs(node.get("components") or [])
+        elif kind == _LABEL and isinstance(node.get("component"), dict):
+            child = dict(node["component"])
+            child.setdefault("label", node.get("label"))
+            found += _text_inputs([child])
+    return found
+
+
+def form_json(form_id: str, modal: dict[str, Any]) -> dict[str, Any]:
+    """A modal (case form) the bot showed: its title and text fields, keyed by the field's custom_id."""
+    return {
+        "id": form_id,
+        "title": modal.get("title") or "Form",
+        "fields": [
+            {
+                "name": node["custom_id"],
+                "label": node.get("label") or node["custom_id"],
+                "style": "paragraph" if node.get("style") == 2 else "short",
+                "required": bool(node.get("required", True)),
+                "min_length": node.get("min_length"),
+                "max_length": node.get("max_length"),
+                "placeholder": node.get("placeholder"),
+            }
+            for node in _text_inputs(modal.get("components") or [])
+        ],
+    }

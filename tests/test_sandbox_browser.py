@@ -1,0 +1,113 @@
+"""The sandbox page in a real browser: the whole demo played by clicking and typing, as a person would.
+
+Headless Debian Chromium (/usr/bin/chromium) driven by Playwright; never a downloaded browser.
+With FLEXCORD_SCREENSHOT=1 the final page is saved as docs/sandbox.png.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+
+from tests.test_sandbox_api import ROOT, running_sandbox
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _need_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)")
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium); outside CI this test is skipped")
+
+
+async def _send(page: Page, text: str) -> None:
+    await page.fill("#composer-input", text)
+    await page.press("#composer-input", "Enter")
+
+
+async def test_the_whole_demo_played_on_the_page(tmp_path: Path) -> None:
+    _need_chromium()
+    expect.set_options(timeout=20_000)
+    async with running_sandbox(tmp_path) as sandbox, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1440, "height": 900})
+            problems: list[str] = []
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            await page.goto(sandbox.url)
+            await expect(page.locator("#reload-status")).to_contain_text("Rules loaded")
+            messages = page.locator("#messages")
+            await expect(messages).to_contain_text("Nothing in #general yet")
+
+            # /bug in #bug-report: the command picker, then the form, then the private confirmation.
+            await page.click("[data-channel='bug-report']")
+            await page.fill("#composer-input", "/bu")
+            await expect(page.locator("#command-picker")).to_contain_text("File an official bug report")
+            await page.press("#composer-input", "Enter")
+            await page.press("#composer-input", "Enter")
+            await expect(page.locator("#form-dialog")).to_be_visible()
+            await expect(page.locator("#form-dialog")).to_contain_text("What went wrong?")
+            await page.fill("#field-summary", "Game crashes when I open the map")
+            await page.fill("#field-steps", "Open the map from the menu")
+            await page.click("#form-submit")
+            await expect(messages).to_contain_text("Your report is BUG-1")
+            await expect(page.locator(".message.ephemeral .only-you")).to_contain_text(
+                "Only you can see this"
+            )
+            await expect(page.locator("#case-list")).to_contain_text("BUG-1")
+
+            # A question in the DM: article suggestions with a link and buttons.
+            await page.click("#dm-button")
+            await expect(messages).to_contain_text("No messages with the bot yet")
+            await _send(page, "my game crashes on start")
+            await expect(page.locator(".embed-title a").first).to_be_visible()
+            await expect(messages.get_by_role("button", name="Talk to an agent")).to_be_visible()
+
+            # Asking for an agent: a case, the transfer message, a task on the desk.
+            await _send(page, "I want an agent")
+            await expect(messages).to_contain_text("I opened case SUP-1")
+            task = page.locator(".task", has_text="SUP-1")
+            await expect(task).to_contain_text("pending")
+
+            # The agent accepts; the player sees who joined.
+            await page.fill("#agent-name", "Nurse Joy")
+            await task.get_by_role("button", name="Accept").click()
+            await expect(messages).to_contain_text("Nurse Joy joined the chat.")
+
+            # Messages both ways.
+            await page.fill("#task-input", "Hi ash, what happened?")
+            await page.press("#task-input", "Enter")
+            await expect(messages).to_contain_text("Hi ash, what happened?")
+            await _send(page, "My Pikachu vanished after the update")
+            await expect(page.locator("#task-messages")).to_contain_text("My Pikachu vanished")
+
+            # The agent closes; the player sees it and rates the chat.
+            await page.click("#task-close")
+            await expect(messages).to_contain_text("Your chat about SUP-1 is closed")
+            prompt = page.locator(".message", has_text="How did we do")
+            await prompt.get_by_role("button", name="5").click()
+            await expect(messages).to_contain_text("Thanks for rating us 5/5!")
+
+            await page.click("tr[data-ref='SUP-1']")
+            await expect(page.locator("#case-detail")).to_contain_text("Pikachu vanished")
+            await expect(page.locator("tr[data-ref='SUP-1']")).to_contain_text("closed")
+            if os.environ.get("FLEXCORD_SCREENSHOT") == "1":
+                await page.screenshot(path=str(ROOT / "docs" / "sandbox.png"))
+            assert problems == []
+        finally:
+            await browser.close()
