@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from engine.cli.options import config_option
 from engine.config.yamlread import read_yaml
 
 _ANY_HOST = {"", "0.0.0.0", "::", "[::]", "*"}
@@ -90,14 +91,7 @@ def report(status: int, answer: dict[str, Any]) -> str:
 
 
 @click.command("reload")
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    default="flexcord.yaml",
-    show_default=True,
-    type=click.Path(path_type=Path),
-)
+@config_option
 @click.option("--url", help="The bot's reload endpoint (default: from server.listen in the config).")
 @click.option(
     "--token", envvar="FLEXCORD_ADMIN_TOKEN", show_envvar=True, help="The admin token (server.admin_token)."

@@ -10,9 +10,8 @@ from typing import Any
 
 import click
 
+from engine.cli.options import config_option
 from engine.config.diagnostics import format_json, format_text
-
-DEFAULT_CONFIG = "flexcord.yaml"
 
 
 def _plural(count: int, word: str) -> str:
@@ -42,14 +41,7 @@ def _summary(result: Any, config: str) -> str:
 
 
 @click.command()
-@click.option(
-    "-c",
-    "--config",
-    default=DEFAULT_CONFIG,
-    envvar="FLEXCORD_CONFIG",
-    show_default=True,
-    help="The bot's flexcord.yaml (or set FLEXCORD_CONFIG).",
-)
+@config_option
 @click.option(
     "--format",
     "output",
@@ -61,17 +53,17 @@ def _summary(result: Any, config: str) -> str:
 @click.option(
     "--online", is_flag=True, help="Also require every ${VARIABLE} to be set (the secrets for a real start)."
 )
-def validate(config: str, output: str, online: bool) -> None:
+def validate(config_path: Path, output: str, online: bool) -> None:
     """Check flexcord.yaml and its route files; exit 1 if there are errors (warnings are fine)."""
     from engine.config import build
 
-    result = build(config, offline=not online)
+    result = build(config_path, offline=not online)
     if output == "json":
         click.echo(format_json(result.diagnostics))
     else:
         if result.diagnostics:
             click.echo(format_text(result.diagnostics))
-        click.echo(_summary(result, config))
+        click.echo(_summary(result, str(config_path)))
     sys.exit(0 if result.ok else 1)
 
 

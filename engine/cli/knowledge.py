@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from engine.chatbot.suggest import good_hits
+from engine.cli.options import config_option
 from engine.config.model import Config
 from engine.knowledge import ArticleError, KnowledgeBase
 
@@ -18,15 +19,7 @@ def kb() -> None:
 
 @kb.command("search")
 @click.argument("query")
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    default="flexcord.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The bot's flexcord.yaml (its knowledge_base folder is searched).",
-)
+@config_option
 @click.option(
     "--kb",
     "kb_dir",
@@ -58,15 +51,7 @@ def search(query: str, config_path: str, kb_dir: str | None, limit: int) -> None
 
 
 @kb.command("list")
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    default="flexcord.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The bot's flexcord.yaml.",
-)
+@config_option
 @click.option(
     "--kb",
     "kb_dir",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from engine.cli.options import config_option
 from engine.store import CaseRecord, OutboxItem, Store, database_path, open_store
 
 TITLE_WIDTH = 40
@@ -119,17 +120,6 @@ async def _list(config_path: str, status: str | None, template: str | None) -> l
 async def _show_case(config_path: str, ref: str) -> list[str]:
     async with _records(config_path) as store:
         return await _show(store, ref.upper())
-
-
-config_option = click.option(
-    "-c",
-    "--config",
-    "config_path",
-    default="flexcord.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="The bot's main config file; its `storage` names the records to read.",
-)
 
 
 @click.group()

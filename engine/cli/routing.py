@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from engine.cli.options import config_option, load_config
 from engine.config.model import Config, ConversationState, Refuse
 from engine.events import Decision, Event, RuleTrace, User
 from engine.hours import describe_next_open, is_open
@@ -26,22 +27,6 @@ from engine.routing.route_tests import (
 )
 
 STATES = ("bot", "queued", "agent", "closed")
-CONFIG_OPTION = click.option(
-    "-c", "--config", "config_path", default="flexcord.yaml", show_default=True, help="The bot's config."
-)
-
-
-def load_config(path: str) -> Config:
-    """The compiled config at `path`, or exit 1 after printing every error found."""
-    from engine.config import build
-
-    result = build(path, offline=True)
-    if result.ok and result.config is not None:
-        return result.config
-    for diagnostic in result.errors:
-        click.echo(str(diagnostic), err=True)
-    click.echo(f"{path}: the config has errors; fix them and try again (see `flexcord validate`).", err=True)
-    sys.exit(1)
 
 
 def _hours_line(config: Config, decision: Decision, at: datetime, given: bool) -> str:
@@ -128,7 +113,7 @@ def _json_report(config: Config, decision: Decision, at: datetime) -> str:
 
 
 @click.command("route")
-@CONFIG_OPTION
+@config_option
 @click.option("--where", default="dm", show_default=True, help="dm, or the channel name where it is written.")
 @click.option("--text", default="", help="What the player writes.")
 @click.option("--user-roles", default="", help="The player's roles, comma-separated (admin,moderator).")
@@ -150,7 +135,7 @@ def _json_report(config: Config, decision: Decision, at: datetime) -> str:
 @click.option("--expect", help="Exit 1 unless this rule (or /command) matches.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def route_command(
-    config_path: str,
+    config_path: Path,
     where: str,
     text: str,
     user_roles: str,
@@ -231,11 +216,11 @@ def _junit(results: dict[str, list[RouteTestResult]], path: str) -> None:
 
 @click.command("test")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@CONFIG_OPTION
+@config_option
 @click.option(
     "--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write a JUnit XML report here."
 )
-def test_command(files: tuple[str, ...], config_path: str, junit_path: str | None) -> None:
+def test_command(files: tuple[str, ...], config_path: Path, junit_path: str | None) -> None:
     """Run route tests (default: tests/routes/*.yaml next to the config); exit 1 if any fails."""
     config = load_config(config_path)
     if not files:

@@ -19,6 +19,7 @@ from typing import Any
 import click
 import discord
 
+from engine.cli.options import config_option
 from engine.config import build
 from engine.config.diagnostics import format_text
 from engine.config.model import Config
@@ -36,16 +37,6 @@ flexcord {command} needs its secrets. Set these environment variables:
 To try the bot without any account, run: flexcord sandbox"""
 BAD_TOKEN = "Discord refused the token in DISCORD_TOKEN; copy it again from the Developer Portal (Bot tab)."
 TICK_EVERY = 30.0  # seconds between runtime ticks (queue timeouts, due retries)
-
-config_option = click.option(
-    "-c",
-    "--config",
-    "config_path",
-    default="flexcord.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The bot's flexcord.yaml.",
-)
 
 
 def _exit(code: int, text: str) -> None:
