@@ -207,3 +207,13 @@ def test_a_section_of_the_wrong_shape_does_not_make_its_names_look_undeclared(de
             "'roles' should be a list of names, not the single word 'admin'",
         ),
     ]
+
+
+def test_offline_is_the_default_and_online_requires_the_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DISCORD_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    config = str(ROOT / "flexcord.yaml")
+    assert CliRunner().invoke(cli, ["validate", "-c", config, "--offline"]).exit_code == 0
+    online = CliRunner().invoke(cli, ["validate", "-c", config, "--online"])
+    assert online.exit_code == 1
+    assert "flexcord.yaml:8:" in online.output and "DISCORD_TOKEN" in online.output

@@ -51,7 +51,10 @@ def _summary(result: Any, config: str) -> str:
     help="text: one problem per line; json: a list for tools.",
 )
 @click.option(
-    "--online", is_flag=True, help="Also require every ${VARIABLE} to be set (the secrets for a real start)."
+    "--online/--offline",
+    default=False,
+    help="--online also requires every ${VARIABLE} to be set (the secrets for a real start); "
+    "--offline (the default) checks the rules without secrets.",
 )
 def validate(config_path: Path, output: str, online: bool) -> None:
     """Check flexcord.yaml and its route files; exit 1 if there are errors (warnings are fine)."""
