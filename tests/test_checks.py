@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from engine.config.checks import check
-from engine.config.checks_rules import regex_danger
+from engine.config.checks_rules import check_rules, regex_danger
 from engine.config.diagnostics import Diagnostic
 from engine.config.loader import load
+from engine.config.yamlnodes import Mark, MarkedDict, MarkedList
 from tests.fixtures.config.demo import ROOT, col_of, copy_demo, edit, line_of
 
 
@@ -319,3 +324,87 @@ def test_without_a_messages_section_one_warning_names_every_default(demo: Path) 
     warning = only(problems(demo))
     assert (warning.severity, warning.file, warning.line) == ("warning", str(demo), 4)
     assert all(name in warning.message for name in DEFAULT_MESSAGES)
+
+
+# --- shadowed rules and regex danger, against plain definitions -----------------------------------
+
+_WORDS = ["agent", "refund", "Agent", "real  person", "bug"]
+_WHEN = st.fixed_dictionaries(
+    {},
+    optional={
+        "where": st.sampled_from(["dm", "general"]) | st.lists(st.sampled_from(["dm", "general", "help"])),
+        "says": st.sampled_from(_WORDS) | st.lists(st.sampled_from(_WORDS), max_size=3),
+        "roles": st.lists(st.sampled_from(["mod", "vip"]), max_size=2),
+        "state": st.sampled_from(["queued", "bot"]) | st.lists(st.sampled_from(["bot", "queued", "closed"])),
+        "matches": st.sampled_from(["refund", r"\d+"]),
+        "hours": st.sampled_from(["open", "closed"]),
+    },
+)
+
+
+def _limit(value: Any) -> frozenset[str]:
+    names = [value] if isinstance(value, str) else value or []
+    return frozenset(" ".join(name.lower().split()) for name in names)
+
+
+def _beats(earlier: dict[str, Any], later: dict[str, Any]) -> bool:
+    """Every message `later` matches, `earlier` matches too (the definition the check implements)."""
+    for key in ("where", "says", "roles"):
+        mine, theirs = _limit(earlier.get(key)), _limit(later.get(key))
+        if mine and not (theirs and theirs <= mine):
+            return False
+    states = [_limit(rule.get("state")) or {"bot", "closed"} for rule in (earlier, later)]
+    return states[1] <= states[0] and all(
+        earlier.get(key) is None or earlier.get(key) == later.get(key) for key in ("matches", "hours")
+    )
+
+
+def _marked(value: Any, line: int) -> Any:
+    if isinstance(value, dict):
+        marked = MarkedDict(mark=Mark("rules.yaml", line, 5))
+        for key, item in value.items():
+            marked[key] = _marked(item, line)
+            marked.key_marks[key] = marked.value_marks[key] = Mark("rules.yaml", line, 5)
+        return marked
+    if isinstance(value, list):
+        items = MarkedList([_marked(item, line) for item in value], mark=Mark("rules.yaml", line, 5))
+        items.item_marks.extend(Mark("rules.yaml", line, 5) for _ in value)
+        return items
+    return value
+
+
+@settings(max_examples=200, deadline=None)
+@given(whens=st.lists(_WHEN, max_size=14))
+def test_each_shadowed_rule_is_reported_with_the_first_rule_that_beats_it(
+    whens: list[dict[str, Any]],
+) -> None:
+    rules = _marked([{"name": f"r{i}", "when": when, "do": ["close"]} for i, when in enumerate(whens)], 0)
+    rules.item_marks[:] = [Mark("rules.yaml", i + 1, 5) for i in range(len(rules))]
+    expected = []
+    for i, later in enumerate(whens):
+        first = next((j for j in range(i) if _beats(whens[j], later)), None)
+        if first is not None:
+            expected.append(
+                f"rule 'r{i}' can never match: rule 'r{first}' (rules.yaml:{first + 1}) always matches first"
+            )
+    found = check_rules(rules, lambda node, key: False)
+    assert [d.message for d in found] == expected
+    assert [d.line for d in found] == [int(m.split("'")[1][1:]) + 1 for m in expected]
+
+
+_PIECES = ["a", "b", "(", ")", "|", "*", "+", "?", "{2,}", "(?:", r"\d", "[ab]", ".", " ", "(?x)", "(?#c)"]
+_PIECES += [r"\)", "[)]", "(?=", "(?i)", "{1,3}", "(?P<n>", "(?P=n)", r"\1", "(a+)", "(a|ab)"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), min_size=1, max_size=8))
+@example(pieces=["(a+)", "(?#c)", "*"])  # a comment between a group and its repeat
+@example(pieces=["(?x)", "(a+)", " ", "+"])  # a space there, in verbose mode
+def test_the_quick_look_at_a_regex_agrees_with_the_full_analysis(pieces: list[str]) -> None:
+    pattern = "".join(pieces)
+    try:
+        re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return
+    # a repeated group of one letter adds no danger, but makes any quick look do the full analysis
+    assert regex_danger(pattern) == regex_danger(pattern + "(?:a)*")

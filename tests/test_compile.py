@@ -11,6 +11,7 @@ import pytest
 
 from engine.config import build
 from engine.config.compile import CompileError, compile_action, compile_config, parse_cooldown, parse_duration
+from engine.config.loader import load
 from engine.config.model import (
     CloseConversation,
     Config,
@@ -329,3 +330,27 @@ def test_a_compile_problem_reaches_build_with_its_line(tmp_path: Path) -> None:
     assert [(d.line, d.message) for d in result.errors] == [
         (4, "rule 'shouting': says '?!' has no letters or digits to look for")
     ]
+
+
+def test_an_unknown_state_is_refused_where_it_is_written(tmp_path: Path) -> None:
+    (tmp_path / "flexcord.yaml").write_text(
+        "rules:\n  - name: waiting\n    when: {says: hi, state: [bot, waiting]}\n    do: [close]\n"
+        "  - name: plain\n    when: {state: queued}\n    do: [close, {reply: hi}]\n",
+        encoding="utf-8",
+    )
+    doc = load(tmp_path / "flexcord.yaml").doc  # the schema would refuse it first; the compiler too
+    with pytest.raises(CompileError, match=r"unknown state 'waiting' \(expected one of: ") as caught:
+        compile_doc(doc)
+    assert caught.value.mark == Mark(str(tmp_path / "flexcord.yaml"), 3, 29)  # at the states
+    doc["rules"].pop(0)
+    doc["rules"].item_marks.pop(0)
+    assert compile_doc(doc).rules[0].when.state == ("queued",)
+
+
+def test_an_action_mistake_in_a_rule_is_marked_at_its_item(tmp_path: Path) -> None:
+    (tmp_path / "flexcord.yaml").write_text(
+        "rules:\n  - name: first\n    do:\n      - close\n      - {reply: hi, dm: hi}\n", encoding="utf-8"
+    )
+    with pytest.raises(CompileError, match="one 'name: value' pair") as caught:
+        compile_doc(load(tmp_path / "flexcord.yaml").doc)
+    assert caught.value.mark == Mark(str(tmp_path / "flexcord.yaml"), 5, 9)

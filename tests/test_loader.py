@@ -1,14 +1,22 @@
-"""engine.config.loader: reading flexcord.yaml and its route files, with marks and plain-words errors."""
+"""engine.config.loader and yamlread/yamlplain: reading flexcord.yaml and its route files, with marks and
+plain-words errors."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from engine.config import build
 from engine.config.diagnostics import Diagnostic
 from engine.config.loader import MAX_FILE_BYTES, load
 from engine.config.yamlnodes import Mark, MarkedDict, MarkedList, mark_of
+from engine.config.yamlread import YamlRead, read
 from tests.fixtures.config.demo import ROOT, col_of, copy_demo, edit, fixture, line_of
 
 
@@ -292,3 +300,157 @@ def test_a_single_include_pattern_may_be_written_without_a_list(demo: Path) -> N
     edit(demo, "include: [routes/*.yaml]", "include: routes/*.yaml")
     result = load(demo)
     assert result.diagnostics == [] and len(result.files) == 6
+
+
+# --- the one-pass reader and the full reader agree -----------------------------------------------
+
+ENV = {"SET": "a value"}
+ODD_YAML = {
+    "anchor": "version: 1\na: &x 1\nb: 2\n",
+    "alias": "a: &x 1\nb: *x\n",
+    "wrong tag": "x: !!int abc\n",
+    "text tag": "x: !!str 5\n",
+    "local tag": "x: !thing 5\n",
+    "non-specific tag": "x: ! 5\n",
+    "tagged key": "!!str 1: a\n",
+    "tagged mapping": "x: !!map {a: 1}\n",
+    "pairs": "x: !!pairs [a: 1, b: 2]\n",
+    "duplicate key": "a: 1\nb: 2\na: 3\n",
+    "list as key": "[a]: 1\n",
+    "mapping as key": "{a: 1}: 2\n",
+    "explicit key": "? a\n: 1\n",
+    "second document": "a: 1\n---\nb: 2\n",
+    "empty": "",
+    "comments only": "# nothing here\n",
+    "document marker only": "---\n",
+    "single value": "just words\n",
+    "list at the top": "- a\n- b\n",
+    "unclosed list": "a: [1, 2\n",
+    "bad indentation": "a:\n  b: 1\n c: 2\n",
+    "tab": "a:\n\tb: 1\n",
+    "blocks of text": "a: |\n  one\n  two\nb: >-\n  three\n  four\nc: |+\n\n  five\nd: |\n",
+    "core schema": (
+        "t: true\nf: False\nn: null\ne:\ntilde: ~\ni: -12\nplus: +3\nu: 1_000\nfl: 1.5e3\ndot: .5\n"
+        "inf: -.inf\nnan: .nan\ny: yes\nno: no\non: on\ntime: 10:00\ndate: 2026-12-25\noct: 0o17\n"
+        "hex: 0x1f\nkeys: {1: a, true: b, null: c, ~: d}\n"
+    ),
+    "quoted": "a: '1'\nb: \"true\"\nc: 'it''s'\nd: \"tab\\there\"\ne: ''\n",
+    "flow": "a: {b: [1, {c: d}], e: []}\nf: {}\n",
+    "variables": (
+        "a: ${SET}\nb: ${UNSET}\nc: ${UNSET:-dflt}\nd: $${SET}\ne: ${bad name}\nf: ${\n"
+        'g: "${SET} and ${UNSET}"\n'
+        'h: |\n  ${SET}\n  ${UNSET}\ni: ["${UNSET}", x]\n'
+    ),
+    "windows line ends": "a: 1\r\nb:\r\n  - c\r\n",
+    "byte order mark": "\ufeffa: 1\n",
+    "unicode": "naïve: café ☕\n",
+    "64 deep": "x: " + "[" * 63 + "]" * 63 + "\n",
+    "65 deep": "x: " + "[" * 64 + "]" * 64 + "\n",
+}
+NOT_PLAIN = {
+    "anchor",
+    "alias",
+    "wrong tag",
+    "text tag",
+    "local tag",
+    "non-specific tag",
+    "tagged key",
+    "tagged mapping",
+    "pairs",
+    "duplicate key",
+    "list as key",
+    "mapping as key",
+    "second document",
+    "unclosed list",
+    "bad indentation",
+    "tab",
+    "65 deep",
+}
+
+
+def shape(value: Any) -> Any:
+    """Everything a reader gives back for a value: kinds, values, marks and attributes."""
+    if isinstance(value, MarkedDict):
+        items = [(k, value.key_marks[k], value.value_marks[k], shape(v)) for k, v in value.items()]
+        return ("mapping", value.mark, items, sorted(vars(value)))
+    if isinstance(value, MarkedList):
+        return ("list", value.mark, list(value.item_marks), [shape(v) for v in value], sorted(vars(value)))
+    return (type(value).__name__, repr(value))
+
+
+def assert_both_readers_agree(path: Path, env: dict[str, str], offline: bool) -> YamlRead:
+    quick = read(str(path), env=env, offline=offline)
+    full = read(str(path), env=env, offline=offline, one_pass=False)
+    assert not full.plain
+    assert (quick.readable, quick.problems) == (full.readable, full.problems)
+    assert shape(quick.data) == shape(full.data)
+    return quick
+
+
+@pytest.mark.parametrize("offline", [True, False], ids=["offline", "online"])
+@pytest.mark.parametrize("name", sorted(ODD_YAML))
+def test_the_one_pass_reader_gives_what_the_full_reader_gives(
+    tmp_path: Path, name: str, offline: bool
+) -> None:
+    path = tmp_path / "file.yaml"
+    path.write_bytes(ODD_YAML[name].encode("utf-8"))
+    quick = assert_both_readers_agree(path, ENV, offline)
+    assert quick.plain == (name not in NOT_PLAIN)
+
+
+SHIPPED = [
+    ROOT / "flexcord.yaml",
+    *sorted((ROOT / "routes").glob("*.yaml")),
+    *sorted((ROOT / "tests" / "routes").glob("*.yaml")),
+    *sorted(Path(fixture("tabs.yaml")).parent.glob("*.yaml")),
+]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_shipped_files_and_bad_fixtures_read_the_same_both_ways(path: Path) -> None:
+    assert_both_readers_agree(path, ENV, offline=True)
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=12),
+    st.sampled_from(["${SET}", "${UNSET:-x}", "$${SET}", "${", "a: b", "- x", "#", "yes", "10:00", "1_0"]),
+)
+_DOCUMENTS = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=_DOCUMENTS,
+    flow=st.sampled_from([None, True, False]),
+    style=st.sampled_from([None, '"', "'", "|", ">"]),
+    offline=st.booleans(),
+)
+def test_any_dumped_document_reads_the_same_both_ways(
+    tmp_path: Path, data: Any, flow: bool | None, style: str | None, offline: bool
+) -> None:
+    path = tmp_path / "generated.yaml"
+    text = yaml.safe_dump(data, default_flow_style=flow, default_style=style, allow_unicode=True)
+    path.write_text(text, encoding="utf-8")
+    assert_both_readers_agree(path, ENV, offline)
+
+
+# --- build ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_build_leaves_the_garbage_collector_as_it_found_it(collecting: bool) -> None:
+    was = gc.isenabled()
+    try:
+        gc.enable() if collecting else gc.disable()
+        assert build(ROOT / "flexcord.yaml", env={}, offline=True).ok
+        assert gc.isenabled() is collecting
+    finally:
+        gc.enable() if was else gc.disable()

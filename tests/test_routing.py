@@ -8,12 +8,14 @@ import string
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.config import load_config
 from engine.config.compile import compile_config
 from engine.config.model import (
     Config,
@@ -27,6 +29,7 @@ from engine.config.model import (
 )
 from engine.events import Decision, Event, User
 from engine.routing import RuleIndex, normalise, route, route_naive
+from engine.routing.index import compiled_regex
 from engine.routing.literals import required_literals
 
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -380,6 +383,20 @@ def test_a_bad_regex_is_refused_at_compile() -> None:
 
 def test_index_is_built_by_compile() -> None:
     assert isinstance(make([rule("a")]).index, RuleIndex)
+
+
+def test_a_regex_the_checks_compiled_is_not_compiled_again(tmp_path: Path) -> None:
+    pattern = r"\border\s*#?(\d{5,})"
+    (tmp_path / "flexcord.yaml").write_text(
+        "version: 1\ndiscord: {guild: Test}\nrules:\n"
+        f"  - {{name: order, when: {{matches: '{pattern}'}}, do: [close]}}\n",
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "flexcord.yaml", env={}, offline=True)
+    assert config.index is not None
+    compiled = config.index.rules[0].regex
+    assert compiled is compiled_regex(pattern)
+    assert compiled is not None and compiled.flags & re.IGNORECASE
 
 
 # --- the index agrees with a plain scan on random configs ------------------------------------

@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from engine.cli import main as cli
 from engine.config.diagnostics import Diagnostic
 from engine.config.loader import load
-from engine.config.schema import dump, schemas
+from engine.config.schema import dump, quick_pattern, schemas
+from engine.config.schema_defs import (
+    DATE,
+    DAYS,
+    DURATION,
+    IDENTIFIER,
+    LISTEN,
+    PREFIX,
+    RATE,
+    SLUG,
+    STORAGE,
+    TIMES,
+    URL,
+    URL_OR_EMPTY,
+)
 from engine.config.schema_errors import validate_file
 from tests.fixtures.config.demo import ROOT, col_of, copy_demo, edit, line_of
 
@@ -27,10 +46,12 @@ SHIPPED_YAML = [
 
 
 def schema_problems(main: Path) -> list[Diagnostic]:
-    """Every schema problem of every file of the config at `main`."""
+    """Every schema problem of every file of the config at `main` (the same with the quick validator)."""
     found: list[Diagnostic] = []
     for part in load(main).parts:
-        found.extend(validate_file(part.doc, part.file, main=part.main).diagnostics)
+        check = validate_file(part.doc, part.file, main=part.main)
+        assert validate_file(part.doc, part.file, main=part.main, plain=part.plain) == check
+        found.extend(check.diagnostics)
     return sorted(found, key=lambda d: (d.file, d.line, d.col))
 
 
@@ -275,3 +296,129 @@ def test_several_errors_in_one_file_are_all_reported_in_one_run(demo: Path) -> N
         (line_of(demo, "monday-friday"), "'9"),
     ]
     assert problems[2].hint == "use 1024 to 10485760"
+
+
+# --- the quick validator ---------------------------------------------------------------------------
+
+EXAMPLES = {  # a value each pattern accepts
+    SLUG: "bug-report_2",
+    IDENTIFIER: "handoff_started",
+    PREFIX: "BUG1",
+    DURATION: "1h30m",
+    RATE: "2/10m",
+    DAYS: "mon-fri, sat",
+    TIMES: "09:00-12:00, 13:00-18:00",
+    DATE: "2026-12-25",
+    STORAGE: "sqlite:///flexcord.db",
+    LISTEN: "127.0.0.1:8080",
+    URL: "https://example.org/hook",
+    URL_OR_EMPTY: "https://example.org/hook",
+}
+PROBES = sorted(
+    {*range(0x300), 0x10000, 0x1F600, 0x10FFFF}
+    | {
+        c
+        for c in range(0x300, 0x10000)
+        if not 0xD800 <= c < 0xE000
+        and (chr(c).isspace() or unicodedata.category(chr(c)) in {"Zs", "Zl", "Zp", "Cc", "Cf", "Nd"})
+    }
+)
+
+
+def _patterns(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                yield value
+            else:
+                yield from _patterns(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _patterns(item)
+
+
+@pytest.mark.parametrize("pattern", sorted(set(_patterns(list(schemas().values())))))
+def test_a_quick_pattern_accepts_no_text_python_refuses(pattern: str) -> None:
+    assert pattern in EXAMPLES, "add an example for the new pattern"
+    quick = jsonschema_rs.Draft202012Validator({"type": "string", "pattern": quick_pattern(pattern)})
+    example = EXAMPLES[pattern]
+    assert quick.is_valid(example) and re.search(pattern, example)
+    middle = len(example) // 2
+    for char in map(chr, PROBES):
+        for text in (
+            char + example,
+            example[:middle] + char + example[middle:],
+            example[:middle] + char + example[middle + 1 :],
+            example + char,
+        ):
+            if quick.is_valid(text):
+                assert re.search(pattern, text), f"{text!r} passes the quick check only"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "quick"),
+    [
+        (r"^https?://\S+$", r"^https?://[^\s\x1c-\x1f\x85]+$"),
+        (r"a\\S", r"a\\S"),  # a backslash, then the letter S
+        (r"a\\\S", r"a\\[^\s\x1c-\x1f\x85]"),
+    ],
+)
+def test_only_a_real_not_space_class_is_rewritten(pattern: str, quick: str) -> None:
+    assert quick_pattern(pattern) == quick
+
+
+_DEMO_PARTS = load(ROOT / "flexcord.yaml").parts
+_ODD_TEXT = [
+    "https://a\x1cb",
+    "https://a\x85b",
+    "https://ab\n",
+    "https://a\ufeff",
+    "sqlite:///x.db\n",
+    "mon-fri\n",
+    "09:00-18:00\n",
+    "2026-12-25\n",
+    "a\ud800",
+    "BUG",
+    "bug-report",
+    "10m",
+    "2/10m",
+    "",
+    " ",
+    "\u2028",
+]
+_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=10)
+    | st.sampled_from(_ODD_TEXT),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _slots(node: Any) -> list[tuple[Any, Any]]:
+    """Every (container, key) in a document, to put another value at."""
+    found: list[tuple[Any, Any]] = []
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        found.append((node, key))
+        found.extend(_slots(value))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_the_quick_validator_never_passes_a_file_the_full_check_refuses(data: st.DataObject) -> None:
+    part = data.draw(st.sampled_from(_DEMO_PARTS))
+    doc = copy.deepcopy(part.doc)
+    for _ in range(data.draw(st.integers(1, 3))):
+        slots = _slots(doc)
+        container, key = data.draw(st.sampled_from(slots)) if slots else (doc, "x")
+        if data.draw(st.booleans()) and isinstance(container, dict):
+            container[data.draw(st.text(max_size=12))] = data.draw(_VALUES)
+        else:
+            container[key] = data.draw(_VALUES)
+    full = validate_file(doc, part.file, main=part.main)
+    assert validate_file(doc, part.file, main=part.main, plain=True) == full

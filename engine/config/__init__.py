@@ -8,6 +8,7 @@ so a reload may run it in a worker thread. The heavy modules are imported on fir
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,16 @@ class BuildResult:
 
 def build(path: Path | str, *, env: Mapping[str, str] | None = None, offline: bool = True) -> BuildResult:
     """Load, check and compile the config at `path`; never raises for a problem in the YAML."""
+    enabled = gc.isenabled()
+    gc.disable()  # the marked document is many long-lived objects: collecting half-way only re-walks them
+    try:
+        return _build(path, env=env, offline=offline)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(path: Path | str, *, env: Mapping[str, str] | None, offline: bool) -> BuildResult:
     from engine.config.checks import check
     from engine.config.loader import load
     from engine.config.schema_errors import validate_file
@@ -55,7 +66,7 @@ def build(path: Path | str, *, env: Mapping[str, str] | None = None, offline: bo
     refused: set[Mark] = set()
     sections: set[str] = set()
     for part in loaded.parts:
-        schema_check = validate_file(part.doc, part.file, main=part.main)
+        schema_check = validate_file(part.doc, part.file, main=part.main, plain=part.plain)
         problems.extend(schema_check.diagnostics)
         refused |= schema_check.entries
         sections |= schema_check.sections

@@ -101,7 +101,7 @@ class _Checker:
 
     def skipped(self, node: Any, key: str | int) -> bool:
         """True when the schema already refused this entry."""
-        return mark_of(node, key) in self.skip
+        return bool(self.skip) and mark_of(node, key) in self.skip
 
     def entries(self, section: str) -> Iterator[tuple[str, MarkedDict]]:
         node = _section(self.doc, section, MarkedDict)

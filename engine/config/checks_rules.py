@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.config.diagnostics import Diagnostic
 from engine.config.yamlnodes import Mark, MarkedDict, MarkedList, mark_of
+from engine.routing.index import compiled_regex
 
 __all__ = ["check_rules", "regex_danger"]
 
@@ -32,10 +33,11 @@ def check_rules(rules: MarkedList, skipped: Callable[[Any, int], bool]) -> list[
     problems: list[Diagnostic] = []
     seen: dict[str, Mark] = {}
     views: list[_RuleView] = []
+    marks = rules.item_marks
     for index, rule in enumerate(rules):
         if not isinstance(rule, MarkedDict) or skipped(rules, index):
             continue
-        mark = mark_of(rules, index) or rules.mark
+        mark = marks[index] if index < len(marks) else rules.mark
         name = rule.get("name")
         if isinstance(name, str):
             name_mark = mark_of(rule, "name") or mark
@@ -70,7 +72,7 @@ def check_rules(rules: MarkedList, skipped: Callable[[Any, int], bool]) -> list[
 
 def _regex_problem(pattern: str, mark: Mark) -> Diagnostic | None:
     try:
-        re.compile(pattern, re.IGNORECASE)
+        compiled_regex(pattern)  # as the router will (and it keeps the result for the compile step)
     except re.error as exc:
         return Diagnostic(
             mark.file,
@@ -93,8 +95,16 @@ def _regex_problem(pattern: str, mark: Mark) -> Diagnostic | None:
     )
 
 
+_GROUP_REPEATED = re.compile(r"\)[*+?{]|\(\?(?!:)")
+"""A group with a repeat right after it, or a group other than (?:...), where flags like (?x) or a
+(?#comment) may stand between a group and its repeat. Without either, every repeat is of one
+character, class or escape, and such a pattern cannot backtrack exponentially."""
+
+
 def regex_danger(pattern: str) -> str | None:
     """Why `pattern` can backtrack exponentially, or None when it cannot (as far as we can tell)."""
+    if _GROUP_REPEATED.search(pattern) is None:
+        return None
     try:
         parsed = sre_parse.parse(pattern, re.IGNORECASE)
     except re.error:
@@ -234,30 +244,14 @@ class _RuleView:
 
     @classmethod
     def of(cls, name: str, mark: Mark, when: MarkedDict) -> _RuleView | None:
-        parts: dict[str, frozenset[str]] = {}
-        for key in ("where", "says", "roles", "state"):
-            value = when.get(key)
-            if value is None:
-                parts[key] = frozenset()
-            elif isinstance(value, str):
-                parts[key] = frozenset({_words(value)})
-            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-                parts[key] = frozenset(_words(v) for v in value)
-            else:
-                return None
+        where, says = _limit(when.get("where")), _limit(when.get("says"))
+        roles, states = _limit(when.get("roles")), _limit(when.get("state"))
+        if where is None or says is None or roles is None or states is None:
+            return None
         matches, hours = when.get("matches"), when.get("hours")
         if not isinstance(matches, str | None) or not isinstance(hours, str | None):
             return None
-        return cls(
-            name,
-            mark,
-            parts["where"],
-            parts["says"],
-            matches,
-            parts["roles"],
-            parts["state"] or _DEFAULT_STATES,
-            hours,
-        )
+        return cls(name, mark, where, says, matches, roles, states or _DEFAULT_STATES, hours)
 
     def always_before(self, later: _RuleView) -> bool:
         """True when every message `later` matches is matched by this rule (so `later` never runs)."""
@@ -275,15 +269,71 @@ def _words(value: str) -> str:
     return " ".join(value.lower().split())
 
 
+_NO_LIMIT: frozenset[str] = frozenset()
+
+
+def _limit(value: Any) -> frozenset[str] | None:
+    """A name or a list of names as a set of words; None when it is something else."""
+    if value is None:
+        return _NO_LIMIT
+    if isinstance(value, str):
+        return frozenset((_words(value),))
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return frozenset(map(_words, value))
+    return None
+
+
 def _covers(earlier: frozenset[str], later: frozenset[str]) -> bool:
     """An 'any of' limit: no limit covers everything; otherwise the later one must be narrower."""
     return not earlier or (bool(later) and later <= earlier)
 
 
+class _Shelf:
+    """Earlier rules filed by the values of one 'any of' limit (`says` or `where`), so the ones whose
+    limit covers a later rule's are found by set intersection instead of by comparing every pair."""
+
+    __slots__ = ("by_value", "unlimited")
+
+    def __init__(self) -> None:
+        self.unlimited: list[int] = []  # rules without this limit: they cover any later rule
+        self.by_value: dict[str, set[int]] = {}
+
+    def add(self, position: int, values: frozenset[str]) -> None:
+        if not values:
+            self.unlimited.append(position)
+        for value in values:
+            self.by_value.setdefault(value, set()).add(position)
+
+    def covering(self, values: frozenset[str]) -> list[int]:
+        """Rules whose limit covers `values` (see _covers): unlimited ones, or those holding all of them."""
+        if not values:
+            return self.unlimited
+        postings = sorted((self.by_value.get(value, set()) for value in values), key=len)
+        if not postings[0]:
+            return self.unlimited
+        return [*self.unlimited, *postings[0].intersection(*postings[1:])]
+
+
 def _shadowed(views: list[_RuleView]) -> list[Diagnostic]:
+    """Rules an earlier rule always beats, each named with the first rule that beats it.
+
+    An earlier rule can only cover a later one if it has no `says` or holds every `says` of the
+    later one, and has no `matches` or the same one; earlier rules are filed that way (rules
+    without `says` also by `where`), so each rule is compared only with the few that qualify.
+    """
     problems = []
+    by_says = _Shelf()  # rules with `says`, by keyword
+    without_says: dict[str | None, _Shelf] = {}  # by `matches` (None: no regex), then by `where`
     for i, later in enumerate(views):
-        for earlier in views[:i]:
+        candidates: list[int] = []
+        for matches in {None, later.matches}:
+            shelf = without_says.get(matches)
+            if shelf is not None:
+                candidates += shelf.covering(later.where)
+        if later.says:
+            candidates += by_says.covering(later.says)
+        for j in sorted(set(candidates)):
+            earlier = views[j]
             if earlier.always_before(later):
                 problems.append(
                     Diagnostic(
@@ -297,4 +347,8 @@ def _shadowed(views: list[_RuleView]) -> list[Diagnostic]:
                     )
                 )
                 break
+        if later.says:
+            by_says.add(i, later.says)
+        else:
+            without_says.setdefault(later.matches, _Shelf()).add(i, later.where)
     return problems

@@ -369,7 +369,11 @@ def _chatbot(name: str, node: Mapping[str, Any], mark: Mark | None) -> Chatbot:
 
 def compile_actions(items: Sequence[Any]) -> tuple[Action, ...]:
     """Compile a `do:` list."""
-    return tuple(compile_action(item, mark_of(items, i)) for i, item in enumerate(items))
+    marks = getattr(items, "item_marks", ())
+    return tuple(
+        compile_action(item, marks[i] if i < len(marks) else mark_of(items, i))
+        for i, item in enumerate(items)
+    )
 
 
 def _message_action(kind: Any, value: Any) -> Action:
@@ -420,9 +424,10 @@ def compile_action(item: Any, mark: Mark | None = None) -> Action:
 # --- rules -----------------------------------------------------------------------------------
 
 
-def _states(value: Any, mark: Mark | None) -> tuple[ConversationState, ...]:
+def _states(value: Any, node: Mapping[str, Any], rule_mark: Mark | None) -> tuple[ConversationState, ...]:
     if value is None:
         return ("bot", "closed")
+    mark = mark_of(node, "state") or rule_mark
     states: list[ConversationState] = []
     for state in [value] if isinstance(value, str) else value:
         if state not in CONVERSATION_STATES:
@@ -441,7 +446,7 @@ def _condition(node: Mapping[str, Any], mark: Mark | None) -> Condition:
         says=tuple(str(s) for s in ([says] if isinstance(says, str) else says or ())),
         matches=str(matches) if matches is not None else None,
         roles=_names(node.get("roles")),
-        state=_states(node.get("state"), mark_of(node, "state") or mark),
+        state=_states(node.get("state"), node, mark),
         hours=node.get("hours"),
     )
 
@@ -449,8 +454,9 @@ def _condition(node: Mapping[str, Any], mark: Mark | None) -> Condition:
 def _rules(items: Sequence[Any]) -> tuple[Rule, ...]:
     rules: list[Rule] = []
     seen: set[str] = set()
+    marks = getattr(items, "item_marks", ())
     for i, node in enumerate(items):
-        mark = mark_of(items, i)
+        mark = marks[i] if i < len(marks) else mark_of(items, i)
         name = str(node.get("name") or f"rule {i + 1}")
         if name in seen:
             raise CompileError(f"two rules are named '{name}'; give each rule its own name", mark)

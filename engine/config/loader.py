@@ -19,7 +19,7 @@ from typing import Any
 
 from engine.config.diagnostics import Diagnostic
 from engine.config.yamlnodes import Mark, MarkedDict, MarkedList
-from engine.config.yamlread import MAX_FILE_BYTES, read_yaml
+from engine.config.yamlread import MAX_FILE_BYTES, read
 
 __all__ = [
     "LIST_SECTIONS",
@@ -50,11 +50,13 @@ _SINGULAR = {
 
 @dataclass(frozen=True, slots=True)
 class LoadedFile:
-    """One YAML file as read: its path (as given), its top-level mapping, and whether it is flexcord.yaml."""
+    """One YAML file as read: its path (as given), its top-level mapping, whether it is flexcord.yaml,
+    and whether it held only plain YAML (mappings, lists, untagged scalars: JSON's kinds of value)."""
 
     file: str
     doc: MarkedDict
     main: bool
+    plain: bool = False
 
 
 @dataclass(slots=True)
@@ -81,15 +83,15 @@ def load(path: Path | str, *, env: Mapping[str, str] | None = None, offline: boo
     root = os.path.dirname(main) or "."
     problems: list[Diagnostic] = []
     parts: list[LoadedFile] = []
-    main_doc = _read_part(main, environ, offline, problems, main=True)
-    if main_doc is not None:
-        parts.append(LoadedFile(main, main_doc, True))
+    main_part = _read_part(main, environ, offline, problems, main=True)
+    if main_part is not None:
+        parts.append(main_part)
     files = [main]
-    for route_file in _included(main_doc, main, root, problems):
+    for route_file in _included(main_part.doc if main_part else None, main, root, problems):
         files.append(route_file)
-        doc = _read_part(route_file, environ, offline, problems, main=False)
-        if doc is not None:
-            parts.append(LoadedFile(route_file, doc, False))
+        part = _read_part(route_file, environ, offline, problems, main=False)
+        if part is not None:
+            parts.append(part)
     merged = merge(parts, main, problems)
     return LoadResult(
         doc=merged,
@@ -103,14 +105,14 @@ def load(path: Path | str, *, env: Mapping[str, str] | None = None, offline: boo
 
 def _read_part(
     file: str, env: Mapping[str, str], offline: bool, problems: list[Diagnostic], *, main: bool
-) -> MarkedDict | None:
-    """One file's top-level mapping; None when it cannot be read at all."""
-    readable, data, found = read_yaml(file, env=env, offline=offline)
+) -> LoadedFile | None:
+    """One file and its top-level mapping; None when it cannot be read at all."""
+    readable, data, found, plain = read(file, env=env, offline=offline)
     problems.extend(found)
     if not readable:
         return None
     if data is None:
-        return MarkedDict(mark=Mark(file, 1, 1))
+        return LoadedFile(file, MarkedDict(mark=Mark(file, 1, 1)), main, plain)
     if not isinstance(data, MarkedDict):
         where = getattr(data, "mark", Mark(file, 1, 1))
         kind = "flexcord.yaml" if main else "a route file"
@@ -125,7 +127,7 @@ def _read_part(
             )
         )
         return None
-    return data
+    return LoadedFile(file, data, main, plain)
 
 
 def _included(main_doc: MarkedDict | None, main: str, root: str, problems: list[Diagnostic]) -> list[str]:
@@ -235,7 +237,14 @@ def _merge_named(
 def content_hash(doc: Mapping[str, Any], root: str) -> str:
     """sha256 of the merged document and the knowledge-base articles: same content, same hash."""
     digest = hashlib.sha256(
-        json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+        json.dumps(
+            doc,
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            default=str,
+            check_circular=False,  # read from YAML without aliases: a tree, never a cycle
+        ).encode()
     )
     folder = doc.get("knowledge_base")
     if isinstance(folder, str) and folder:

@@ -8,10 +8,12 @@ where editors find them through each YAML file's `# yaml-language-server: $schem
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 from engine.config.schema_defs import (
@@ -31,7 +33,17 @@ from engine.config.schema_defs import (
 )
 from engine.config.schema_routes import route_properties
 
-__all__ = ["MAIN_SCHEMA", "ROUTES_SCHEMA", "main_schema", "routes_schema", "schemas", "validator", "write"]
+__all__ = [
+    "MAIN_SCHEMA",
+    "ROUTES_SCHEMA",
+    "main_schema",
+    "quick_pattern",
+    "quick_validator",
+    "routes_schema",
+    "schemas",
+    "validator",
+    "write",
+]
 
 MAIN_SCHEMA = "flexcord.schema.json"
 ROUTES_SCHEMA = "routes.schema.json"
@@ -250,3 +262,37 @@ def write(folder: Path | str) -> list[Path]:
 def validator(main: bool) -> Any:
     """A Draft 2020-12 validator for flexcord.yaml (main) or a route file; read-only, safe to share."""
     return Draft202012Validator(main_schema() if main else routes_schema())
+
+
+_NOT_SPACE = r"[^\s\x1c-\x1f\x85]"
+"""What Python's `\\S` matches: the quick validator's regexes count fewer characters as spaces."""
+
+
+_SPACE_CLASS = re.compile(r"(?<!\\)((?:\\\\)*)\\S")  # \S, not a literal backslash before an S
+
+
+def quick_pattern(pattern: str) -> str:
+    """`pattern` for the quick validator, never looser than Python's `re` reading of it
+    (flexcord's patterns use `\\S` only outside brackets)."""
+    return _SPACE_CLASS.sub(lambda found: found.group(1) + _NOT_SPACE, pattern)
+
+
+def _quick_schema(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: quick_pattern(value) if key == "pattern" and isinstance(value, str) else _quick_schema(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_quick_schema(item) for item in node]
+    return node
+
+
+@cache
+def quick_validator(main: bool) -> Any:
+    """A compiled (Rust) Draft 2020-12 validator that only tells valid from invalid, in a few
+    milliseconds for thousands of rules; `validator` explains the problems when there are any.
+
+    It sees the same schema, with regexes that accept nothing Python's would refuse
+    (`quick_pattern`); fed only JSON's kinds of value it never accepts a file `validator` refuses."""
+    return jsonschema_rs.Draft202012Validator(_quick_schema(main_schema() if main else routes_schema()))

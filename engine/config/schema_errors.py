@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from engine.config.diagnostics import Diagnostic
-from engine.config.schema import validator
+from engine.config.schema import quick_validator, validator
 from engine.config.schema_defs import ACTION_EXAMPLES, ACTIONS, BARE_ACTIONS, PATTERN_WORDS
 from engine.config.yamlnodes import Mark, MarkedDict, MarkedList, mark_of
 
@@ -76,8 +76,14 @@ class SchemaCheck:
     sections: set[str] = field(default_factory=set)  # sections of the wrong shape (left out of the merge)
 
 
-def validate_file(doc: MarkedDict, file: str, *, main: bool) -> SchemaCheck:
-    """Check one file (flexcord.yaml when `main`, else a route file) against its schema."""
+def validate_file(doc: MarkedDict, file: str, *, main: bool, plain: bool = False) -> SchemaCheck:
+    """Check one file (flexcord.yaml when `main`, else a route file) against its schema.
+
+    `plain`: the file holds only JSON's kinds of value (engine.config.loader.LoadedFile.plain), so
+    the quick validator may say at once that it is valid; only a file with problems is walked
+    again to explain each one."""
+    if plain and _quickly_valid(doc, main):
+        return SchemaCheck([])
     errors = sorted(validator(main).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     found: dict[tuple[Any, ...], tuple[tuple[Any, ...], Diagnostic]] = {}
@@ -95,6 +101,13 @@ def validate_file(doc: MarkedDict, file: str, *, main: bool) -> SchemaCheck:
     diagnostics = [d for path, d in found.values() if not _covered(d, unknown.get(path, []))]
     misspelt = {name for name in unknown.get((), []) if name}  # 'mesages:' stands for 'messages:'
     return SchemaCheck(diagnostics, broken, {str(path[0]) for path in typed if len(path) == 1} | misspelt)
+
+
+def _quickly_valid(doc: MarkedDict, main: bool) -> bool:
+    try:
+        return bool(quick_validator(main).is_valid(doc))
+    except Exception:  # a value it cannot take: the full check decides
+        return False
 
 
 def _covered(diagnostic: Diagnostic, suggested: list[str]) -> bool:

@@ -9,6 +9,10 @@ expand to gigabytes) impossible without any counting. Anchors alone (`&name`) ar
 Scalars follow YAML 1.2's core schema rather than PyYAML's YAML 1.1 one, so `says: [yes, no]`
 stays words instead of becoming booleans, `10:00` is not the number 600, and `2026-12-25` stays
 the text "2026-12-25". Keys are always the text as written.
+
+A plain file (mappings, lists and untagged scalars only) is read in one pass over the parser's
+events (engine.config.yamlplain); anything else is read again by the full reader here, which
+explains each problem (wording in engine.config.yamlerrors).
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
 from engine.config.diagnostics import Diagnostic
+from engine.config.yamlerrors import alias_refused, error_at, syntax_error
 from engine.config.yamlnodes import Mark, MarkedDict, MarkedList
+from engine.config.yamlplain import read_plain
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -51,8 +59,12 @@ class _MarkedLoader(_Base):
         self.env = env
         self.offline = offline
         self.text = text
-        self.line_starts = _line_starts(text)
         self.problems: list[Diagnostic] = []
+
+    @cached_property
+    def line_starts(self) -> list[int]:
+        """Where each line starts in the text (only needed for block text and `${VAR}`)."""
+        return _line_starts(self.text)
 
     def mark(self, mark: yaml.Mark) -> Mark:
         return Mark(self.file, mark.line + 1, mark.column + 1)
@@ -60,11 +72,16 @@ class _MarkedLoader(_Base):
     def value_mark(self, node: yaml.Node) -> Mark:
         """Where a value starts; for a `|` or `>` block of text, its first line of text."""
         if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
-            line = node.start_mark.line + 1
-            if line < len(self.line_starts) - 1:
-                content = self.text[self.line_starts[line] : self.line_starts[line + 1]]
-                return Mark(self.file, line + 1, len(content) - len(content.lstrip(" ")) + 1)
+            return self.block_mark(node.start_mark)
         return self.mark(node.start_mark)
+
+    def block_mark(self, start: yaml.Mark) -> Mark:
+        """Where the text of a `|` or `>` block starts: the line after its indicator."""
+        line = start.line + 1
+        if line < len(self.line_starts) - 1:
+            content = self.text[self.line_starts[line] : self.line_starts[line + 1]]
+            return Mark(self.file, line + 1, len(content) - len(content.lstrip(" ")) + 1)
+        return self.mark(start)
 
     def problem(self, at: Mark, message: str, hint: str | None = None) -> None:
         self.problems.append(Diagnostic(at.file, at.line, at.col, "error", message, hint))
@@ -105,20 +122,22 @@ class _MarkedLoader(_Base):
 
     def construct_text(self, node: yaml.ScalarNode) -> str:
         value = str(node.value)
-        return self.substitute(value, node) if "${" in value else value
+        return self.substitute(value, node.start_mark) if "${" in value else value
 
     def construct_whole_number(self, node: yaml.ScalarNode) -> int:
         return int(str(node.value).replace("_", ""), 10)
 
-    def substitute(self, value: str, node: yaml.ScalarNode) -> str:
-        """Fill in `${VAR}` / `${VAR:-default}` from the environment; `$${` stands for a literal `${`."""
-        search_from = self.line_starts[node.start_mark.line] + node.start_mark.column
+    def substitute(self, value: str, start: yaml.Mark) -> str:
+        """Fill in `${VAR}` / `${VAR:-default}` from the environment; `$${` stands for a literal `${`.
+
+        `start` is where the scalar is written, to mark each variable at its own column."""
+        search_from = self.line_starts[start.line] + start.column
 
         def where(written: str) -> Mark:
             nonlocal search_from
             found = self.text.find(written, search_from)
             if found < 0:
-                return self.mark(node.start_mark)
+                return self.mark(start)
             search_from = found + len(written)
             line = _line_of(self.line_starts, found)
             return Mark(self.file, line + 1, found - self.line_starts[line] + 1)
@@ -182,74 +201,101 @@ def _add_core_schema(loader: type[_MarkedLoader]) -> None:
 _add_core_schema(_MarkedLoader)
 
 
+class YamlRead(NamedTuple):
+    """What reading one file gave: `plain` when it held only mappings, lists and untagged scalars
+    (so `data` holds only dicts, lists, text, numbers, true/false and None)."""
+
+    readable: bool
+    data: Any
+    problems: list[Diagnostic]
+    plain: bool = False
+
+
 def read_yaml(file: str, *, env: Mapping[str, str], offline: bool) -> tuple[bool, Any, list[Diagnostic]]:
     """(readable, data, problems) for one file; data is None for an empty file."""
+    readable, data, problems, _plain = read(file, env=env, offline=offline)
+    return readable, data, problems
+
+
+def read(file: str, *, env: Mapping[str, str], offline: bool, one_pass: bool = True) -> YamlRead:
+    """Read one file: in one pass over the parser's events when it is plain (engine.config.yamlplain),
+    else (or with `one_pass=False`) by the full reader, which explains every problem."""
+    text = _text(file)
+    if isinstance(text, Diagnostic):
+        return YamlRead(False, None, [text])
+    problems = _tabs(file, text)
+    if one_pass:
+        loader = _MarkedLoader(text, file=file, env=env, offline=offline)
+        try:
+            plain, data = read_plain(loader, MAX_DEPTH)
+        finally:
+            loader.dispose()
+        if plain:
+            return YamlRead(True, data, [*problems, *loader.problems], plain=True)
+    return _read_composed(file, text, env, offline, problems)
+
+
+def _text(file: str) -> str | Diagnostic:
+    """The text of a file, or why it cannot be read."""
     start = Mark(file, 1, 1)
     try:
         size = os.path.getsize(file)
         if size > MAX_FILE_BYTES:
-            return (
-                False,
-                None,
-                [
-                    _at(
-                        start,
-                        f"this file is too big ({size / 1048576:.1f} MiB)",
-                        "flexcord reads files up to 1 MiB; split it into several route files",
-                    )
-                ],
+            return error_at(
+                start,
+                f"this file is too big ({size / 1048576:.1f} MiB)",
+                "flexcord reads files up to 1 MiB; split it into several route files",
             )
         with open(file, "rb") as handle:
             raw = handle.read()
     except FileNotFoundError:
-        return (
-            False,
-            None,
-            [_at(start, "file not found", "check the path, or the folder you run flexcord from")],
-        )
+        return error_at(start, "file not found", "check the path, or the folder you run flexcord from")
     except OSError as exc:
-        return False, None, [_at(start, f"cannot read this file: {exc.strerror or exc}")]
+        return error_at(start, f"cannot read this file: {exc.strerror or exc}")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return (
-            False,
-            None,
-            [
-                _at(
-                    Mark(file, line, col),
-                    f"line {line} has bytes that are not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-                    "save the file as UTF-8 in your editor",
-                )
-            ],
+        return error_at(
+            Mark(file, line, col),
+            f"line {line} has bytes that are not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+            "save the file as UTF-8 in your editor",
         )
-    problems = _tabs(file, text)
+
+
+def _read_composed(
+    file: str, text: str, env: Mapping[str, str], offline: bool, problems: list[Diagnostic]
+) -> YamlRead:
+    """The full reader: look for aliases and deep nesting first, then compose and construct."""
+    start = Mark(file, 1, 1)
     tab_lines = {d.line for d in problems}
     refused = _structure(file, text)
     if refused:
-        return False, None, [*problems, *refused]
+        return YamlRead(False, None, [*problems, *refused])
     loader = _MarkedLoader(text, file=file, env=env, offline=offline)
     try:
         data = loader.get_single_data()
     except _AliasUsed:  # not seen in the event stream; refused all the same
-        return False, None, [*problems, _at(start, "this file reuses a value with an alias (*name)")]
+        return YamlRead(
+            False, None, [*problems, error_at(start, "this file reuses a value with an alias (*name)")]
+        )
     except yaml.MarkedYAMLError as exc:
-        syntax = _syntax_error(file, text, exc)
+        syntax = syntax_error(file, text, exc)
         if syntax.line not in tab_lines:
             problems.append(syntax)
-        return False, None, [*problems, *loader.problems]
+        return YamlRead(False, None, [*problems, *loader.problems])
     except yaml.YAMLError as exc:
-        return False, None, [*problems, _at(start, f"cannot read this YAML: {exc}")]
+        return YamlRead(False, None, [*problems, error_at(start, f"cannot read this YAML: {exc}")])
     except RecursionError:
-        return False, None, [*problems, _at(start, "this file nests lists or mappings too deeply to read")]
+        problem = error_at(start, "this file nests lists or mappings too deeply to read")
+        return YamlRead(False, None, [*problems, problem])
     except (ValueError, TypeError) as exc:  # a value with an explicit tag, like !!int abc
-        return False, None, [*problems, _at(start, f"cannot read a value in this file: {exc}")]
+        return YamlRead(False, None, [*problems, error_at(start, f"cannot read a value in this file: {exc}")])
     finally:
         loader.dispose()
     problems.extend(loader.problems)
-    return True, data, problems
+    return YamlRead(True, data, problems)
 
 
 def _structure(file: str, text: str) -> list[Diagnostic]:
@@ -265,13 +311,13 @@ def _structure(file: str, text: str) -> list[Diagnostic]:
             start = event.start_mark
             at = Mark(file, start.line + 1, start.column + 1) if start is not None else Mark(file, 1, 1)
             if isinstance(event, yaml.AliasEvent):
-                found.append(_alias(at, event.anchor))
+                found.append(alias_refused(at, event.anchor))
             elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
                     return [
                         *found,
-                        _at(
+                        error_at(
                             at,
                             f"lists and mappings are nested more than {MAX_DEPTH} deep here",
                             "flexcord's settings are never this deep; check the brackets and indentation",
@@ -284,15 +330,9 @@ def _structure(file: str, text: str) -> list[Diagnostic]:
     return found
 
 
-def _at(mark: Mark, message: str, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(mark.file, mark.line, mark.col, "error", message, hint)
-
-
 def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    starts.extend(i + 1 for i, char in enumerate(text) if char == "\n")
-    starts.append(len(text) + 1)
-    return starts
+    """The offset of each line's first character, and one past the end: len(text) + 1."""
+    return list(accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0))
 
 
 def _line_of(starts: list[int], offset: int) -> int:
@@ -308,79 +348,17 @@ def _line_of(starts: list[int], offset: int) -> int:
 
 def _tabs(file: str, text: str) -> list[Diagnostic]:
     """A tab in the indentation of a line: YAML counts only spaces there."""
-    found = []
+    found: list[Diagnostic] = []
+    if "\t" not in text:
+        return found
     for number, line in enumerate(text.split("\n"), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent and line.strip() and not line.lstrip(" \t").startswith("#"):
             found.append(
-                _at(
+                error_at(
                     Mark(file, number, indent.index("\t") + 1),
                     "this line is indented with a tab",
                     "use spaces",
                 )
             )
     return found
-
-
-def _alias(mark: Mark, name: str | None) -> Diagnostic:
-    return _at(
-        mark,
-        f"aliases like '*{name}' are not supported",
-        "write the value out where it is needed (aliases can expand a few lines into gigabytes)",
-    )
-
-
-_INDENTATION = "this line is indented differently from the lines above it"
-
-
-def _syntax_error(file: str, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
-    """A YAML syntax error in plain words, at the line where it can be fixed."""
-    problem = exc.problem or ""
-    at = exc.problem_mark or exc.context_mark
-    mark = Mark(file, at.line + 1, at.column + 1) if at else Mark(file, 1, 1)
-    lines = text.split("\n")
-    line_text = lines[mark.line - 1] if 0 < mark.line <= len(lines) else ""
-    context_mark = exc.context_mark
-    context = Mark(file, context_mark.line + 1, context_mark.column + 1) if context_mark else mark
-    first_char = Mark(file, mark.line, len(line_text) - len(line_text.lstrip()) + 1)
-    if "expected key" in problem or "expected '-' indicator" in problem or "expected <block end>" in problem:
-        return _at(first_char, _INDENTATION, "line it up with the lines it belongs with, using spaces")
-    if "mapping values are not allowed" in problem:
-        if ": " in line_text[: mark.col - 1] or line_text[: mark.col - 1].lstrip().startswith("- "):
-            return _at(
-                mark,
-                "a ':' followed by a space inside a value starts a new key",
-                'put the whole value in quotes, like title: "Bug: crash"',
-            )
-        return _at(first_char, _INDENTATION, "line it up with the lines it belongs with, using spaces")
-    if "found undefined alias" in problem:
-        return _alias(mark, None)
-    if "tab character" in problem or (0 < mark.col <= len(line_text) and line_text[mark.col - 1] == "\t"):
-        return _at(mark, "this line is indented with a tab", "use spaces")
-    if "cannot start any token" in problem:
-        char = line_text[mark.col - 1] if 0 < mark.col <= len(line_text) else "?"
-        return _at(mark, f"a value cannot start with '{char}'", "put the value in quotes")
-    if "could not find expected ':'" in problem:
-        return _at(
-            context,
-            "this line is neither 'key: value' nor a list item '- value'",
-            "add ': ' after the key, or check the indentation",
-        )
-    if "end of stream" in problem and "quoted" in (exc.context or ""):
-        return _at(context, "this quoted text is never closed", "add the closing quote")
-    if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
-        bracket = "]" if "]" in problem else "}"
-        return _at(
-            context,
-            f"this list is not closed with '{bracket}'",
-            f"close it with '{bracket}' on the same line, and separate items with commas",
-        )
-    if "another document" in problem:
-        return _at(
-            mark, "this file holds a second YAML document (after '---')", "keep everything in one document"
-        )
-    if "could not determine a constructor" in problem:
-        return _at(
-            mark, "tags like '!name' are not supported here", "remove the tag, or put the value in quotes"
-        )
-    return _at(mark, f"this is not valid YAML: {problem or exc}", exc.context or None)

@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import ahocorasick
@@ -52,6 +53,13 @@ class RuleError(ValueError):
         super().__init__(message)
 
 
+@lru_cache(maxsize=16384)
+def compiled_regex(pattern: str) -> re.Pattern[str]:
+    """`pattern` compiled case-insensitively, as rules match; kept, because checking a config and
+    compiling it both need it, and a reload mostly meets the same patterns again."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
 def compile_rule(position: int, rule: Rule) -> CompiledRule:
     """Prepare one rule; a keyword with no letters or digits, or a bad regex, is a RuleError."""
     keys = []
@@ -65,7 +73,7 @@ def compile_rule(position: int, rule: Rule) -> CompiledRule:
     regex = None
     if rule.when.matches is not None:
         try:
-            regex = re.compile(rule.when.matches, re.IGNORECASE)
+            regex = compiled_regex(rule.when.matches)
         except re.error as exc:
             message = f"rule '{rule.name}': matches is not a valid regular expression: {exc}"
             raise RuleError(position, message) from None
@@ -90,14 +98,19 @@ class RuleIndex:
         self.wheres = frozenset(w for r in self.rules for w in r.where)
         postings: dict[str, dict[Bucket, list[int]]] = defaultdict(lambda: defaultdict(list))
         always: dict[Bucket, list[int]] = defaultdict(list)
+        buckets_of: dict[tuple[frozenset[str], frozenset[str]], list[Bucket]] = {}  # few distinct ones
         for compiled in self.rules:
-            buckets = [
-                (where, state)
-                for where in sorted(compiled.where) or [ANYWHERE]
-                for state in sorted(compiled.states)
-            ]
-            literals = required_literals(compiled.regex.pattern) if compiled.regex else None
-            keys = dict.fromkeys(compiled.says) if compiled.says else (literals or ())
+            buckets = buckets_of.get((compiled.where, compiled.states))
+            if buckets is None:
+                buckets = buckets_of[(compiled.where, compiled.states)] = [
+                    (where, state)
+                    for where in sorted(compiled.where) or [ANYWHERE]
+                    for state in sorted(compiled.states)
+                ]
+            if compiled.says:
+                keys: Any = dict.fromkeys(compiled.says)
+            else:
+                keys = (required_literals(compiled.regex.pattern) if compiled.regex else None) or ()
             for bucket in buckets:
                 if keys:
                     for key in keys:
