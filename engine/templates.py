@@ -27,6 +27,7 @@ VARIABLES: Mapping[str, str] = {
     "wait": "how long to wait, in words ('42 s')",
     "channel": "the channel name where it happened",
     "text": "what the player wrote",
+    "limit": "the limit a player went over, e.g. the longest message allowed (2000)",
 }
 """Every variable a template may use, with what it holds (the README lists these)."""
 

@@ -131,6 +131,7 @@ class MemoryContactCenter(_Recorder):
         self.requests: list[HandoffRequest] = []
         self.handoffs: dict[str, HandoffRequest] = {}
         self.sent: dict[str, list[str]] = defaultdict(list)  # handoff -> texts the agent received
+        self.notices: dict[str, list[str]] = defaultdict(list)  # handoff -> flexcord's own notices
         self.closed: list[str] = []
         self.attempts = 0
         self._numbers = itertools.count(1)
@@ -168,6 +169,15 @@ class MemoryContactCenter(_Recorder):
             return
         self.keys.append(key)
         self.sent[handoff].append(text)
+        await self._notify()
+
+    async def notify(self, handoff: str, text: str, key: str) -> None:
+        self.attempts += 1
+        self._failures.check()
+        if key in self.keys:
+            return
+        self.keys.append(key)
+        self.notices[handoff].append(text)
         await self._notify()
 
     async def close(self, handoff: str) -> None:

@@ -118,11 +118,27 @@ class FlexWorld:
         return contact
 
 
+class DurableRuntime(RecordingRuntime):
+    """A recording runtime that records events durably, as the real one does; the first `fail` fail."""
+
+    def __init__(self, config: Config, fail: int = 0) -> None:
+        super().__init__(config)
+        self.fail = fail
+
+    async def accept_contact_event(self, event: ContactEvent) -> None:
+        if self.fail > 0:
+            self.fail -= 1
+            raise RuntimeError("the store is busy")
+        self.events.append(event)
+
+
 @asynccontextmanager
-async def running_flex_world(observer: WebhookObserver | None = None) -> AsyncIterator[FlexWorld]:
+async def running_flex_world(
+    observer: WebhookObserver | None = None, runtime: RecordingRuntime | None = None
+) -> AsyncIterator[FlexWorld]:
     """Both sides on loopback: webhooks are signed for PUBLIC_URL and delivered to flexcord's port."""
     config = demo_config(public_url=PUBLIC_URL)
-    runtime = RecordingRuntime(config)
+    runtime = runtime or RecordingRuntime(config)
     flexcord = await start_server(create_app(ServerServices(runtime=runtime, observer=observer)))
     app = create_emulator(
         ACCOUNT_SID, AUTH_TOKEN, spec_check=True, webhook_delivery_url_override=flexcord.url

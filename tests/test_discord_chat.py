@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from engine.discord.chat import DiscordChat
 from engine.events import OutMessage
 from engine.ports import DeliveryError
+from engine.sandbox.ledger import MessageLedger
 from tests.discord_fixtures import open_server
 
 MESSAGES = "/channels/*/messages"
@@ -80,3 +82,45 @@ async def test_a_long_agent_message_arrives_as_clean_parts() -> None:
         assert parts[0].startswith("**Brock")
         joined = " ".join(parts).split()
         assert joined[-900:] == words  # every word whole, in order
+
+
+async def test_a_send_whose_answer_was_lost_is_found_on_discord_and_not_sent_again() -> None:
+    async with open_server() as server:
+        ledger = MessageLedger(enforce_nonce=False)  # as SimCord: Discord's nonce check does not help here
+        ledger.attach(server.env.backend)
+        ledger.lose_answers(1)
+        player = server.player.user
+        await player.send_dm("how do I trade with a friend?")
+        assert len(bot_messages(player.dm_channel.history())) == 1  # made, but the bot got a timeout
+        await server.env.advance_time(30)  # the outbox retries on its timer and looks first
+        await server.env.advance_time(600)
+        replies = bot_messages(player.dm_channel.history())
+        assert len(replies) == 1 and replies[0].embeds
+        dm = f"/channels/{player.dm_channel.id}/messages"
+        calls = [(r.method, r.path) for r in server.env.http_requests if r.path == dm]
+        assert calls == [("POST", dm), ("GET", dm)]  # the lost send, then the look that found it
+        outbox = await server.store.lane_outbox(f"dm:{server.player.id}")
+        assert [(item.status, item.attempts) for item in outbox] == [("delivered", 2)]
+
+
+async def test_a_repeated_send_that_discord_did_not_make_is_sent_after_the_look() -> None:
+    async with open_server() as server:
+        chat, player = server.client.chat, server.player.user
+        await chat.send_dm(str(player.id), OutMessage(text="Same words", key="dm:1:0"))
+        server.env.inject_error("POST", MESSAGES, status=502, message="Bad Gateway")
+        message = OutMessage(text="Same words", key="dm:1:1")
+        with pytest.raises(DeliveryError):
+            await chat.send_dm(str(player.id), message)
+        await chat.send_dm(str(player.id), message)  # the look finds only the older one: this is sent
+        assert [m.content for m in player.dm_channel.history()] == ["Same words", "Same words"]
+
+
+async def test_discord_with_enforced_nonces_answers_a_repeat_with_the_first_message() -> None:
+    async with open_server() as server:
+        MessageLedger().attach(server.env.backend)
+        chat, channel = server.client.chat, server.channels["general"]
+        message = OutMessage(text="Once only", key="post:general:9")
+        first = await chat.post("general", message)
+        fresh = DiscordChat(server.client, lambda: server.client.guild)  # a restarted bot, memory empty
+        assert await fresh.post("general", message) == first
+        assert [m.content for m in channel.history()] == ["Once only"]

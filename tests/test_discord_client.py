@@ -138,6 +138,33 @@ async def test_a_button_still_works_after_the_bot_restarts_on_the_same_store() -
         server.runtime = runtime  # the fixture stops this one
 
 
+async def test_dms_sent_while_the_bot_was_away_are_read_back_when_it_returns() -> None:
+    async with open_server() as server:
+        player = server.player.user
+        await player.send_dm("how do I trade with a friend?")
+        await server.runtime.stop()
+        await server.env.restart_bot(discord.Client(intents=discord.Intents(guilds=True)))  # flexcord is down
+        await player.send_dm("I want to talk to a real person")  # Discord keeps it; nobody reads it now
+        await player.send_dm("it is about my account")
+
+        config = demo_config()
+        clock = SimClock()
+        clock.env = server.env
+        contact = MemoryContactCenter()
+        client = make_client(None, config, server.store)
+        runtime = Runtime(await prepare(config), server.store, client.chat, contact, clock=clock)
+        client.runtime, contact.runtime = runtime, runtime
+        server.runtime = runtime  # the fixture stops this one
+        await server.env.restart_bot(client)
+        await server.env.settle()
+
+        [request] = contact.requests
+        said = [text for author, text in request.transcript if author == "ash"]
+        assert said == ["how do I trade with a friend?", "I want to talk to a real person"]
+        assert contact.sent[contact.handoff_of(str(player.id))] == ["it is about my account"]
+        assert await client.catch_up() == 0  # nothing new: read back once only
+
+
 class SlowRuntime:
     """The real runtime behind a delay longer than Discord waits for a first answer."""
 

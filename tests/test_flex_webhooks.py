@@ -12,7 +12,15 @@ from twilio.request_validator import RequestValidator
 from engine.flex.webhooks import BadWebhook, conversation_event, parse_form, studio_event, taskrouter_event
 from engine.metrics import Metrics
 from engine.ports import HandoffRequest
-from tests.flex_fixtures import AUTH_TOKEN, PUBLIC_URL, FlexWorld, running_flex_world, wait_for
+from tests.flex_fixtures import (
+    AUTH_TOKEN,
+    PUBLIC_URL,
+    DurableRuntime,
+    FlexWorld,
+    demo_config,
+    running_flex_world,
+    wait_for,
+)
 
 CONVERSATION = "CH" + "d4" * 16
 SIGNER = RequestValidator(AUTH_TOKEN)
@@ -254,3 +262,44 @@ async def test_emulated_agent_flow_sends_signed_webhooks_to_flexcord(flex_world:
     }
     assert all(d["status"] == 200 and d["url"] == PUBLIC_URL + "/twilio/conversations" for d in deliveries)
     assert await flex.agent("GET", "/violations") == []
+
+
+async def test_unknown_fields_are_ignored(flex_world: FlexWorld) -> None:
+    params = agent_message(FutureField="something new", Media="[]", RetryCount="0")
+    assert await post(flex_world, "/twilio/conversations", params) == 200
+    (event,) = await wait_for(lambda: flex_world.runtime.events)
+    assert (event.kind, event.text) == ("agent_message", "Hi, I'm Ash from support.")
+
+
+async def test_an_event_is_acknowledged_only_once_recorded_and_twilio_asked_again_if_not() -> None:
+    runtime = DurableRuntime(demo_config(public_url=PUBLIC_URL), fail=1)
+    async with running_flex_world(runtime=runtime) as world:
+        assert await post(world, "/twilio/conversations", agent_message()) == 503  # not recorded
+        assert runtime.events == []
+        assert await post(world, "/twilio/conversations", agent_message()) == 200  # Twilio's retry
+        assert [event.kind for event in runtime.events] == ["agent_message"]  # recorded before the 200
+
+
+async def test_the_emulator_retries_and_keeps_a_conversations_webhooks_in_order() -> None:
+    runtime = DurableRuntime(demo_config(public_url=PUBLIC_URL), fail=2)
+    async with running_flex_world(runtime=runtime) as world:
+        ticket = await world.contact_center().start_handoff(HandoffRequest("42", "Brock", "SUP-3", "support"))
+        (task,) = await world.flex.tasks()
+        await world.flex.agent("POST", f"/tasks/{task['sid']}/accept", {"agent": "Misty"})  # 503, 503, 200
+        for text in ("one", "two", "three"):
+            await world.flex.agent("POST", f"/tasks/{task['sid']}/messages", {"text": text})
+        events = await wait_for(lambda: runtime.events if len(runtime.events) == 4 else None)
+        assert [(e.kind, e.text) for e in events] == [
+            ("agent_joined", ""),
+            ("agent_message", "one"),
+            ("agent_message", "two"),
+            ("agent_message", "three"),
+        ]
+        assert all(e.handoff == ticket.handoff for e in events)
+        deliveries = await world.flex.agent("GET", "/deliveries")
+        assert [(d["event"], d["attempts"], d["status"]) for d in deliveries] == [
+            ("onParticipantAdded", 3, 200),
+            ("onMessageAdded", 1, 200),
+            ("onMessageAdded", 1, 200),
+            ("onMessageAdded", 1, 200),
+        ]

@@ -228,3 +228,37 @@ async def test_settings_and_seen_keys_persist(store: Store) -> None:
     assert await store.mark_seen("feed:news", "entry-1", NOW)
     assert not await store.mark_seen("feed:news", "entry-1", NOW)
     assert await store.mark_seen("feed:other", "entry-1", NOW)
+
+
+async def test_what_a_restart_reads_back_latest_events_and_where_each_dm_was_read_to(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert await tx.mark_processed("event:100", NOW)
+        assert await tx.mark_processed("event:101", NOW + timedelta(seconds=5))
+        assert await tx.mark_processed(
+            "contact:IM1", NOW + timedelta(hours=1)
+        )  # Twilio's clock, not Discord's
+        ash = await tx.open_conversation("111", "Ash", NOW)
+        misty = await tx.open_conversation("222", "Misty", NOW + timedelta(seconds=1))
+        for conversation, platform_id, where in (
+            (ash, "900", "dm"),
+            (ash, "950", "dm"),
+            (ash, "990", "bug-report"),  # not a DM
+            (misty, None, "dm"),
+        ):
+            await tx.add_message(
+                conversation_id=conversation.id,
+                case_ref=None,
+                direction="in",
+                author=conversation.user_name,
+                text="hi",
+                where=where,
+                at=NOW,
+                platform_id=platform_id,
+            )
+        await tx.enqueue(lane="dm:111", kind="dm", payload={}, key="k1", at=NOW)
+        await tx.enqueue(lane="dm:222", kind="dm", payload={}, key="k2", at=NOW)
+    async with store.view() as view:
+        assert await view.last_processed_at("event:") == NOW + timedelta(seconds=5)
+        assert await view.last_processed_at("nothing:") is None
+    assert await store.dm_watermarks(10) == {"111": 950}  # Misty's DM has no Discord id
+    assert [item.key for item in await store.lane_outbox("dm:111")] == ["k1"]

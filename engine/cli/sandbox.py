@@ -97,8 +97,29 @@ async def _run(sandbox: Sandbox, open_page: bool) -> None:
     hidden=True,
     help=f"Start the sandbox at this moment (ISO 8601), e.g. to try business hours; also ${CLOCK_ENV}.",
 )
+@click.option(
+    "--flex-url",
+    metavar="URL",
+    help="Use the Flex emulator already running at URL (python -m engine.flex.emulator) instead of "
+    "starting one inside the sandbox; it uses $TWILIO_ACCOUNT_SID and $TWILIO_AUTH_TOKEN, or the "
+    "emulator's defaults.",
+)
+@click.option(
+    "--discord-receipts",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Append one JSON line per message the bot makes on the emulated Discord to FILE (on disk "
+    "before the bot hears back); on start, the nonces in FILE are remembered, as Discord would.",
+)
 def sandbox(
-    config_path: Path, port: int, host: str, data: Path, no_open: bool, clock: datetime | None
+    config_path: Path,
+    port: int,
+    host: str,
+    data: Path,
+    no_open: bool,
+    clock: datetime | None,
+    flex_url: str | None,
+    discord_receipts: Path | None,
 ) -> None:
     """Play your bot in the browser: an emulated Discord server and Flex agent desk, no accounts needed."""
     if not config_path.is_file():
@@ -106,7 +127,15 @@ def sandbox(
     if not click.get_current_context().find_root().params.get("verbose"):
         for chatty in ("discord", "hypercorn.error"):  # the banner says what matters
             logging.getLogger(chatty).setLevel(logging.WARNING)
-    runner = Sandbox(config_path, host=host, port=port, data=data, clock=clock)
+    runner = Sandbox(
+        config_path,
+        host=host,
+        port=port,
+        data=data,
+        clock=clock,
+        flex_url=flex_url,
+        discord_receipts=discord_receipts,
+    )
     try:
         asyncio.run(_run(runner, open_page=not no_open and not os.environ.get("CI")))
     except ConfigError as exc:

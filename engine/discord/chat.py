@@ -1,8 +1,14 @@
 """The runtime's chat side on Discord: DMs and channel posts, with errors the outbox understands.
 
-Long text is split into clean parts, each part carries a nonce derived from the message's key (so
-Discord drops a duplicate of a send whose answer was lost), and parts already delivered for a key
-are remembered, so a retried message resumes where it stopped instead of repeating itself.
+Long text is split into clean parts, each part carries a nonce derived from the message's key,
+sent with `enforce_nonce` (so Discord drops a duplicate of a send whose answer was lost, within
+its window of a few minutes), and parts already delivered for a key are remembered, so a retried
+message resumes where it stopped instead of repeating itself. When a DM ends without an answer
+(a timeout, a dropped connection, a 5xx), the retry first looks at the DM's newest messages: if
+the part is there, made by the bot after the newest message known before that send (our own
+sends and the DMs the gateway shows keep that id), it counts as delivered. So a lost answer never
+doubles a DM, even past the nonce window. Without such an id (the first send to a DM after a
+restart) and for channel posts (the bot does not follow server channels), the nonce alone guards.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ log = logging.getLogger(__name__)
 
 CANNOT_DM = 50007  # Discord: "Cannot send messages to this user"
 _REMEMBERED = 4096
+RECENT = 10  # newest messages read to find a part whose send ended without an answer
 
 
 def delivery_error(exc: BaseException, where: str) -> DeliveryError:
@@ -72,6 +79,8 @@ class DiscordChat:
         self._client = client
         self._guild = guild
         self._sent: OrderedDict[str, list[str]] = OrderedDict()
+        self._uncertain: OrderedDict[str, int] = OrderedDict()  # part nonce -> newest id before its send
+        self._newest: OrderedDict[int, int] = OrderedDict()  # channel -> newest message id seen there
 
     async def send_dm(self, user_id: str, message: OutMessage) -> str:
         """DM a player; returns the id of the first Discord message."""
@@ -102,27 +111,81 @@ class DiscordChat:
             raise DeliveryError("the message is empty", permanent=True)
         sent = self._sent.get(message.key, []) if message.key else []
         for part in parts[len(sent) :]:
-            try:
-                result = await send_part(channel, part)
-            except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
-                error = delivery_error(exc, where)
-                log.warning(
-                    "send to %s failed (%s): %s",
-                    where,
-                    "permanent" if error.permanent else "will retry",
-                    error,
-                )
-                raise error from exc
-            sent.append(str(result.id))
+            sent.append(await self._send_once(channel, part, where))
             if message.key:
                 self._remember(message.key, sent)
         return sent[0]
+
+    async def _send_once(self, channel: discord.abc.Messageable, part: MessagePart, where: str) -> str:
+        """Send one part, unless an earlier send of it whose answer was lost did arrive."""
+        nonce = part.nonce
+        before: int | None = None  # the newest id known in this DM before the send, if any
+        try:
+            if nonce is not None and nonce in self._uncertain:
+                found = await self._find_sent(channel, part, self._uncertain[nonce])
+                if found is not None:
+                    del self._uncertain[nonce]
+                    self.saw(_channel_id(channel), int(found))
+                    return found
+            if isinstance(channel, discord.DMChannel):
+                before = self._newest.get(_channel_id(channel))
+            result = await send_part(channel, part)
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+            if nonce is not None and before is not None and _outcome_unknown(exc):
+                self._uncertain.setdefault(nonce, before)
+                while len(self._uncertain) > _REMEMBERED:
+                    self._uncertain.popitem(last=False)
+            error = delivery_error(exc, where)
+            log.warning(
+                "send to %s failed (%s): %s", where, "permanent" if error.permanent else "will retry", error
+            )
+            raise error from exc
+        if nonce is not None:
+            self._uncertain.pop(nonce, None)
+        self.saw(_channel_id(channel), result.id)
+        return str(result.id)
+
+    def saw(self, channel_id: int, message_id: int) -> None:
+        """A message exists in this channel (sent by us, or shown by the gateway): looks start after it."""
+        self._newest[channel_id] = max(self._newest.get(channel_id, 0), message_id)
+        self._newest.move_to_end(channel_id)
+        while len(self._newest) > _REMEMBERED:
+            self._newest.popitem(last=False)
+
+    async def _find_sent(self, channel: discord.abc.Messageable, part: MessagePart, after: int) -> str | None:
+        """The id of the bot's message for `part` made after message `after`, if Discord has one."""
+        me = self._client.user
+        titles = [embed.title for embed in part.embeds]
+        async for found in channel.history(limit=RECENT):
+            if found.id <= after:
+                break
+            if (
+                me is not None
+                and found.author.id == me.id
+                and found.content == part.content
+                and [embed.title for embed in found.embeds] == titles
+            ):
+                return str(found.id)
+        return None
 
     def _remember(self, key: str, ids: list[str]) -> None:
         self._sent[key] = ids
         self._sent.move_to_end(key)
         while len(self._sent) > _REMEMBERED:
             self._sent.popitem(last=False)
+
+
+def _channel_id(channel: discord.abc.Messageable) -> int:
+    return int(getattr(channel, "id", 0))
+
+
+def _outcome_unknown(exc: BaseException) -> bool:
+    """True when a send may have reached Discord although no answer says so."""
+    if isinstance(exc, discord.HTTPException):
+        return exc.status >= 500
+    if isinstance(exc, aiohttp.ClientConnectorError):  # never connected: nothing was sent
+        return False
+    return isinstance(exc, (TimeoutError, aiohttp.ClientError, OSError))
 
 
 async def send_part(channel: discord.abc.Messageable, part: MessagePart) -> discord.Message:

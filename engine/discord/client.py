@@ -35,6 +35,9 @@ from engine.events import Event, Outcome, User
 
 log = logging.getLogger(__name__)
 
+CATCH_UP_PLAYERS = 200  # at start-up, the DMs of this many most recently active players are read back
+CATCH_UP_MESSAGES = 50  # per player
+
 ReloadCallback = Callable[[], Awaitable[tuple[bool, str]]]
 """Reloads the config; returns (ok, text to show the admin)."""
 
@@ -43,6 +46,12 @@ class EventHandler(Protocol):
     """The part of engine.runtime.Runtime the Discord side calls."""
 
     async def handle(self, event: Event) -> Outcome: ...
+
+
+class DiscordStore(FeedStore, Protocol):
+    """The store as the Discord side uses it: settings, feeds, and where each player's DM was read to."""
+
+    async def dm_watermarks(self, limit: int) -> dict[str, int]: ...
 
 
 def intents() -> discord.Intents:
@@ -74,7 +83,7 @@ class FlexcordClient(discord.Client):
         runtime: EventHandler | None,
         *,
         config_provider: Callable[[], Config],
-        store: FeedStore,
+        store: DiscordStore,
         reload_callback: ReloadCallback | None = None,
         fetch_feed: FeedFetch | None = None,
     ) -> None:
@@ -116,8 +125,39 @@ class FlexcordClient(discord.Client):
                 "the bot is not (yet) in a server matching discord.guild '%s'; invite it or fix the name",
                 config.discord.guild,
             )
-            return
-        await self.adopt(guild)
+        else:
+            await self.adopt(guild)
+        await self.catch_up()
+
+    async def catch_up(self) -> int:
+        """Read the DMs players sent while the bot was away; returns how many were handled.
+
+        Discord does not replay messages to a bot that was down (or restarted), so for the
+        players who talked to the bot most recently, the DM is read after the newest message
+        already handled. Each goes through `on_message`; an id seen before is dropped by the runtime.
+        """
+        if self.runtime is None:
+            return 0
+        handled = 0
+        try:
+            marks = await self.store.dm_watermarks(CATCH_UP_PLAYERS)
+        except Exception:
+            log.exception("could not read which DMs to catch up on")
+            return 0
+        for user_id, newest in marks.items():
+            try:
+                user = self.get_user(int(user_id)) or await self.fetch_user(int(user_id))
+                channel = user.dm_channel or await user.create_dm()
+                after = discord.Object(newest)
+                async for message in channel.history(after=after, oldest_first=True, limit=CATCH_UP_MESSAGES):
+                    if not message.author.bot:
+                        await self.on_message(message)
+                        handled += 1
+            except (discord.HTTPException, ValueError) as exc:
+                log.warning("could not catch up on the DMs of player %s: %s", user_id, exc)
+        if handled:
+            log.info("caught up on %d DM(s) sent while the bot was away", handled)
+        return handled
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self.adopt(guild)
@@ -280,6 +320,8 @@ class FlexcordClient(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         """A player's DM to the bot goes to the runtime; its replies are sent back in the DM."""
+        if message.guild is None:
+            self.chat.saw(message.channel.id, message.id)
         if message.guild is not None or message.author.bot or self.runtime is None:
             return
         event = Event(
@@ -312,7 +354,7 @@ def create_client(
     runtime: EventHandler | None,
     *,
     config_provider: Callable[[], Config],
-    store: FeedStore,
+    store: DiscordStore,
     reload_callback: ReloadCallback | None = None,
     fetch_feed: FeedFetch | None = None,
 ) -> FlexcordClient:

@@ -226,11 +226,19 @@ class TwilioContactCenter:
 
     async def send(self, handoff: str, user_id: str, text: str, key: str) -> None:
         """Post the player's message in the conversation, once per key (split past 1,600 characters)."""
+        await self._post(handoff, identity_for(user_id), text, key, {"discord_message_id": key})
+
+    async def notify(self, handoff: str, text: str, key: str) -> None:
+        """Post flexcord's own notice for the agent (author `flexcord`), once per key."""
+        await self._post(handoff, MARK, text, key, {"source": MARK, "notice": True})
+
+    async def _post(self, handoff: str, author: str, text: str, key: str, extra: dict[str, Any]) -> None:
         parts = [text[i : i + MAX_BODY] for i in range(0, len(text), MAX_BODY)] or [text]
         for number, part in enumerate(parts):
-            await self._send_part(handoff, user_id, part, key if number == 0 else f"{key}#{number + 1}", key)
+            part_key = key if number == 0 else f"{key}#{number + 1}"
+            await self._send_part(handoff, author, part, part_key, extra)
 
-    async def _send_part(self, handoff: str, user_id: str, text: str, key: str, message_id: str) -> None:
+    async def _send_part(self, handoff: str, author: str, text: str, key: str, extra: dict[str, Any]) -> None:
         if handoff not in self._checked or key in self._uncertain:
             await self._call("reading recent messages", self._learn_keys, handoff)
         if key in self._delivered:
@@ -239,9 +247,9 @@ class TwilioContactCenter:
         messages = self._conversations(handoff).messages
         try:
             await messages.create_async(
-                author=identity_for(user_id),
+                author=author,
                 body=text,
-                attributes=json.dumps({"discord_message_id": message_id, "key": key}),
+                attributes=json.dumps({**extra, "key": key}),
                 x_twilio_webhook_enabled="true",
             )
         except Exception as exc:

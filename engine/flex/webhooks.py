@@ -2,9 +2,12 @@
 
 Every request must carry an X-Twilio-Signature that validates against the *configured*
 public URL (config.server.public_url + path), never the URL the request arrived at, since a
-proxy in front of flexcord changes that. A valid call is answered 200 at once (Twilio waits
-5 s at most) and turned into a ContactEvent that the runtime applies after the answer; events
-carry Twilio's ids, so a repeated delivery is applied once by the runtime.
+proxy in front of flexcord changes that. A valid call becomes a ContactEvent. When the sink can
+record events durably (`accept_contact_event`, as the runtime does), the answer waits for that
+commit, at most ACK_WITHIN seconds (Twilio waits 5 s): 200 once it is recorded, 503 when it is
+not yet or it failed, so Twilio delivers it again and an acknowledged event is never lost.
+Delivering what the event says (a DM to the player) happens after the answer. Events carry
+Twilio's ids, so a repeated delivery is applied once by the runtime.
 """
 
 from __future__ import annotations
@@ -33,10 +36,14 @@ CONVERSATION_EVENTS = WEBHOOK_FILTERS
 MAX_NAMES = 10_000
 SIGNATURE_HEADER = "X-Twilio-Signature"
 SHUTDOWN_GRACE = 5.0
+ACK_WITHIN = 4.0  # seconds to wait for the event's commit before asking Twilio to deliver it again
 
 
 class ContactEventSink(Protocol):
-    """The runtime as the webhooks see it: the current config, and where events go."""
+    """The runtime as the webhooks see it: the current config, and where events go.
+
+    A sink may also have `async accept_contact_event(event)`: record it durably, deliver later.
+    """
 
     @property
     def config(self) -> Config: ...
@@ -122,7 +129,7 @@ def conversation_event(form: Mapping[str, str], names: dict[str, str]) -> Contac
         sid = form.get("MessageSid", "")
         if not sid:
             raise BadWebhook("MessageSid is missing")
-        agent = names.get(author) or author or "Agent"
+        agent = names.get(author)  # unknown (e.g. after a restart): the runtime uses the name it kept
         return ContactEvent("agent_message", sid, conversation, agent=agent, text=form.get("Body", ""), at=at)
     if kind in ("onParticipantAdded", "onParticipantRemoved"):
         identity = form.get("Identity", "")
@@ -217,11 +224,31 @@ def twilio_webhooks(sink: ContactEventSink, observer: WebhookObserver | None = N
             return answer(400, str(exc))
         if event is None:
             note(endpoint, "ignored")
-        else:
+            return answer(200)
+        accept = getattr(sink, "accept_contact_event", None)
+        if accept is None:  # a sink that cannot say when an event is safe: apply after the answer
             note(endpoint, "accepted")
-            task = asyncio.get_running_loop().create_task(apply(event))  # after the answer, not before
-            pending.add(task)
-            task.add_done_callback(pending.discard)
+            track(asyncio.get_running_loop().create_task(apply(event)))
+            return answer(200)
+        return await recorded(endpoint, track(asyncio.get_running_loop().create_task(accept(event))))
+
+    def track(task: asyncio.Task[None]) -> asyncio.Task[None]:
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+        return task
+
+    async def recorded(endpoint: str, task: asyncio.Task[None]) -> Response:
+        """200 once the event is committed; 503 (Twilio retries, the runtime drops the repeat) if not."""
+        done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
+        if not done:  # still working: it goes on, and a repeated delivery will find it applied
+            note(endpoint, "slow")
+            return answer(503, "still recording the event; deliver it again")
+        if task.cancelled() or task.exception() is not None:
+            error = None if task.cancelled() else task.exception()
+            log.error("recording a contact-center event failed: %r", error, exc_info=error)
+            note(endpoint, "failed")
+            return answer(503, "could not record the event; deliver it again")
+        note(endpoint, "accepted")
         return answer(200)
 
     @hooks.after_app_serving

@@ -18,6 +18,23 @@ def form_request(template: CaseTemplate) -> FormRequest:
     return FormRequest(template=template.name, title=title[:45], fields=template.form)
 
 
+FIELD_LIMIT = 4000  # Discord's longest text input; a field without `max` is held to it
+
+
+def form_values(template: CaseTemplate | None, given: Mapping[str, object]) -> dict[str, str]:
+    """A submitted form's answers as the case keeps them: only the template's fields, each within its `max`.
+
+    Discord enforces the form's limits, but a case is only as safe as what the runtime accepts.
+    """
+    if template is None:
+        return {}
+    values: dict[str, str] = {}
+    for spec in template.form:
+        if spec.name in given:
+            values[spec.name] = str(given[spec.name])[: spec.max_length or FIELD_LIMIT]
+    return values
+
+
 def case_embed(case: CaseRecord, template: CaseTemplate) -> Embed:
     """How a new case is shown in its channel: reference, title, the form's answers, who and where."""
     labels = {field.name: field.label for field in template.form}

@@ -190,6 +190,6 @@ async def dm_undeliverable(generation: Generation, tx: StoreTx, item: OutboxItem
         return []
     turn = await _turn(generation, tx, conversation, f"item:{item.id}:undeliverable", now)
     text = turn.render(generation.message("dm_blocked"))
-    turn.contact("send", {"user_id": conversation.user_id, "text": text})
+    turn.contact("send", {"user_id": conversation.user_id, "text": text, "notice": True})
     await turn.finish()
     return turn.lanes

@@ -87,7 +87,7 @@ async def _open_case(turn: Turn, event: Event, action: OpenCase) -> bool:
     if template is not None and template.form and event.kind == "command":
         turn.form = cases.form_request(template)
         return False
-    fields = {name: str(value) for name, value in event.options.items()} if event.kind == "form" else {}
+    fields = cases.form_values(template, event.options) if event.kind == "form" else {}
     await cases.open_case(turn, action.template, fields)
     return True
 

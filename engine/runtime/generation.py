@@ -34,6 +34,8 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
     "case_updated": "Your case {{ case.ref }} is now **{{ case.status }}**.",
     "rate_limited": "You're sending messages too fast. Please wait {{ wait }} and try again.",
     "dm_blocked": "The player can't receive direct messages from the bot, so they missed your last message.",
+    "too_long": "That message is too long for me: please keep it to {{ limit }} characters at most, "
+    "or send it in parts.",
 }
 """What the runtime says when the config has no message of that name."""
 

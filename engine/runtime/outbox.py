@@ -85,6 +85,23 @@ class Outbox:
             added = await self._deliver_lane(queue.pop(0), now)
             queue.extend(lane for lane in dict.fromkeys(added) if lane not in queue)
 
+    def deliver_soon(self, lanes: Iterable[str]) -> None:
+        """Deliver these lanes in the background (the caller answers someone first); never raises."""
+        wanted = list(lanes)
+        if wanted and not self._stopped:
+            self._track(asyncio.get_running_loop().create_task(self._deliver_quietly(wanted)))
+
+    async def _deliver_quietly(self, lanes: list[str]) -> None:
+        try:
+            await self.deliver(lanes)
+        except Exception:  # the items stay pending: the retry timer or the next tick picks them up
+            log.exception("delivering outbox lanes %s failed; they will be retried", lanes)
+            self._schedule(self.clock() + timedelta(seconds=BASE_DELAY_S))
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def deliver_due(self, now: datetime | None = None) -> None:
         """Deliver every item that is due (new, or its retry time has come)."""
         async with self.store.view() as view:
@@ -154,7 +171,10 @@ class Outbox:
                 conversation = await view.conversation(user_id)
             if conversation is None or conversation.handoff is None:
                 raise DeliveryError("the player is not connected to an agent", permanent=True)
-            await self.contact.send(conversation.handoff, user_id, str(payload["text"]), item.key)
+            if payload.get("notice"):  # flexcord's own words to the agent, not the player's
+                await self.contact.notify(conversation.handoff, str(payload["text"]), item.key)
+            else:
+                await self.contact.send(conversation.handoff, user_id, str(payload["text"]), item.key)
             return None
         if item.kind == "close":
             await self.contact.close(str(payload["handoff"]))
@@ -242,9 +262,7 @@ class Outbox:
         self._timer = None
         if self._stopped:
             return
-        task = asyncio.get_running_loop().create_task(self._drain())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._track(asyncio.get_running_loop().create_task(self._drain()))
 
     async def _drain(self) -> None:
         try:

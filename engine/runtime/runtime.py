@@ -134,23 +134,30 @@ class Runtime:
             if await self.store.is_processed(key):
                 return Outcome(decision=None)
             known = await self.store.conversation(event.user.id)
-            rating = rating_of(event, known)
+            limit = config.limits.message_length
+            too_long = event.kind == "message" and len(event.text) > limit
+            rating = None if too_long else rating_of(event, known)
             solved = event.kind == "button" and event.button == SOLVED_BUTTON
-            if rating is not None or solved:
+            if too_long:
+                why = f"refused: the message has {len(event.text)} characters, over {limit}"
+                decision = Decision(rule=None, actions=(), explanation=why, config_version=config.version)
+            elif rating is not None or solved:
                 what = f"rating {rating}/5" if rating is not None else "the answer solved it"
                 decision = Decision(rule=None, actions=(), explanation=what, config_version=config.version)
             else:
                 state = known.state if known is not None else "bot"
                 decision = self._cooldown(config, event, route(config, event, state, event.at))
             in_dm = event.kind == "message" and event.where == DM
-            if not (decision.actions or rating is not None or solved or in_dm):
+            if not (decision.actions or rating is not None or solved or in_dm or too_long):
                 return Outcome(decision=decision, state=known.state if known is not None else None)
             answers = await self._chatbot_answers(generation, decision, event)
             async with self.store.transaction() as tx:
                 if not await tx.mark_processed(key, event.at):
                     return Outcome(decision=None)
                 turn = await self._begin(generation, tx, event, rating)
-                if rating is not None:
+                if too_long:  # neither routed nor relayed: the player hears the limit and can split it
+                    turn.say("too_long", extra={"limit": limit})
+                elif rating is not None:
                     await cases.rate(turn, rating)
                 elif solved:
                     turn.say("solved")
@@ -188,7 +195,11 @@ class Runtime:
                 conversations.back_to_bot(turn)
             elif conversation.awaiting_rating:
                 turn.update(awaiting_rating=False)
-        await turn.record_inbound(event_text(event), event.id)
+        text = event_text(event)
+        limit = generation.config.limits.message_length
+        if event.kind == "message" and len(event.text) > limit:  # refused; the record stays bounded
+            text = event.text[:limit] + "…"
+        await turn.record_inbound(text, event.id)
         return turn
 
     def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
@@ -235,26 +246,38 @@ class Runtime:
     # --- the contact center ------------------------------------------------------------------
 
     async def on_contact_event(self, event: ContactEvent) -> None:
-        """Apply an agent's or the contact center's event to the player's conversation, once."""
+        """Apply an agent's or the contact center's event to the player's conversation, once, and deliver."""
+        await self.outbox.deliver(await self._apply_contact_event(event))
+
+    async def accept_contact_event(self, event: ContactEvent) -> None:
+        """Apply the event durably and return; what it says is delivered in the background.
+
+        A webhook answers Twilio only once this returns, so an event acknowledged is never lost
+        (a crash before the commit gets the event delivered again), yet the answer does not
+        wait for Discord.
+        """
+        self.outbox.deliver_soon(await self._apply_contact_event(event))
+
+    async def _apply_contact_event(self, event: ContactEvent) -> list[str]:
+        """Commit the event's effects (once); returns the outbox lanes it wrote to."""
         generation = self._generation
         key = f"contact:{event.id}"
         now = event.at or self.clock()
         found = await self._conversation_of(event.handoff)
         if found is None:
             log.info("contact-center event %s is for an unknown handoff %s; ignored", event.id, event.handoff)
-            return
-        async with self._players.hold(found.user_id):
-            async with self.store.transaction() as tx:
-                if not await tx.mark_processed(key, now):
-                    return
-                conversation = await tx.conversation_by_id(found.id)
-                if conversation is None or conversation.handoff != event.handoff:
-                    return
-                turn = Turn(generation, tx, conversation, now=now, key=key)
-                await turn.load_case()
-                await conversations.apply_contact_event(turn, event)
-                await turn.finish()
-            await self.outbox.deliver(turn.lanes)
+            return []
+        async with self._players.hold(found.user_id), self.store.transaction() as tx:
+            if not await tx.mark_processed(key, now):
+                return []
+            conversation = await tx.conversation_by_id(found.id)
+            if conversation is None or conversation.handoff != event.handoff:
+                return []
+            turn = Turn(generation, tx, conversation, now=now, key=key)
+            await turn.load_case()
+            await conversations.apply_contact_event(turn, event)
+            await turn.finish()
+        return turn.lanes
 
     async def _conversation_of(self, handoff: str) -> ConversationRecord | None:
         async with self.store.view() as view:

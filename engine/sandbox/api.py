@@ -16,7 +16,8 @@
 | POST | /sandbox/api/agent/tasks/SID/close | {} | Task; the player is told, asked to rate |
 | GET | /sandbox/api/cases | | [Case], newest first |
 | GET | /sandbox/api/cases/REF | | Case with history and transcript |
-| POST | /sandbox/api/faults | {target: discord or twilio, status: 429 or 500, count} | the next calls fail |
+| POST | /sandbox/api/faults | {target: discord/twilio, status: 429/500/"timeout", count} | next calls fail |
+| POST | /sandbox/api/faults | {target: discord, refuse_dms: name} | the player blocks DMs from the bot |
 | POST | /sandbox/api/reload | | the reload result {ok, version, errors} (no token) |
 | GET, POST | /sandbox/api/clock | {now: ISO 8601, or null for real time} | the clock, as in State |
 
@@ -32,6 +33,10 @@
 - Task: {sid, status, case, queue, priority, player, agent, attributes, at}
 - Case: {ref, template, title, status, user_name, where, fields, rating, created_at,
   history: [{at, from, status, who, note, text}], transcript: [{at, author, text, direction}]}
+
+A "timeout" fault is carried out, but the bot gets no answer (Discord: a timeout; Twilio: a 500),
+as when a connection drops at the wrong moment. Refusing DMs answers each DM to the player with
+Discord's error 50007 until the sandbox restarts.
 
 Errors are {"error": "what went wrong, in plain words"} with a 4xx status.
 """
@@ -53,6 +58,7 @@ if TYPE_CHECKING:
     from engine.sandbox.app import Sandbox
 
 STATIC = Path(__file__).parent / "static"
+FAULTS = (429, 500, "timeout")
 
 
 def _error(error: Refused) -> tuple[Response, int]:
@@ -135,7 +141,7 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
 
     @page.get("/sandbox/api/agent/tasks")
     async def tasks() -> Response:
-        return jsonify(desk.tasks())
+        return jsonify(await desk.tasks())
 
     async def agent_action(action: Callable[[], Awaitable[dict[str, Any]]]) -> Response:
         return jsonify(await action())
@@ -147,7 +153,7 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
 
     @page.get("/sandbox/api/agent/tasks/<sid>/messages")
     async def task_messages(sid: str) -> Response:
-        return jsonify(desk.messages(sid))
+        return jsonify(await desk.messages(sid))
 
     @page.post("/sandbox/api/agent/tasks/<sid>/messages")
     async def agent_says(sid: str) -> Response:
@@ -169,13 +175,17 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
     @page.post("/sandbox/api/faults")
     async def faults() -> Response:
         data = await _body()
-        target, status, count = data.get("target"), data.get("status"), data.get("count", 1)
-        if status not in (429, 500) or not isinstance(count, int) or not 1 <= count <= 100:
-            raise Refused("Send {target, status: 429 or 500, count: 1 to 100}.", 400)
+        target, refuse = data.get("target"), data.get("refuse_dms")
+        if target == "discord" and isinstance(refuse, str):
+            await guild.refuse_dms(guild.person(refuse))
+            return jsonify({"ok": True, "target": target, "refuse_dms": refuse})
+        status, count = data.get("status"), data.get("count", 1)
+        if status not in FAULTS or not isinstance(count, int) or not 1 <= count <= 100:
+            raise Refused('Send {target, status: 429, 500 or "timeout", count: 1 to 100}.', 400)
         if target == "discord":
             await guild.inject_fault(status, count)
         elif target == "twilio":
-            desk.inject_fault(status, count)
+            await desk.inject_fault(status, count)
         else:
             raise Refused("target must be 'discord' or 'twilio'.", 400)
         return jsonify({"ok": True, "target": target, "status": status, "count": count})

@@ -6,8 +6,14 @@ One process, one event loop:
 - Twilio emulated by the Flex emulator, reached by the real Flex adapter (twilio SDK) on a second,
   internal loopback port: the emulator is its own web app with Twilio's paths (/v1/...), as the
   real Twilio is its own host, so flexcord's public port serves only flexcord. The emulator
-  sends its signed webhooks to flexcord's real webhook server, like Twilio does;
+  sends its signed webhooks to flexcord's real webhook server, like Twilio does. With
+  `flex_url` the sandbox uses an emulator running in another process instead
+  (`python -m engine.flex.emulator`), which outlives a crash of the sandbox;
 - one public port for the page, the sandbox API, the webhooks, /healthz and /metrics.
+
+A restart on the same data folder carries on: the emulated Discord's server and people keep
+their ids, its clock never goes back before the events already recorded (so new message ids
+never meet old ones), and with `discord_receipts` its memory of message nonces survives too.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +36,7 @@ from engine.config.diagnostics import ConfigError
 from engine.config.model import Config
 from engine.discord import announce_blueprint, create_client
 from engine.flex import TwilioContactCenter
-from engine.flex.emulator import create_emulator, emulator_of
+from engine.flex.emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, create_emulator, emulator_of
 from engine.hours import describe_next_open, is_open
 from engine.metrics import Metrics
 from engine.reload import Reloader, ReloadResult
@@ -47,17 +53,24 @@ from engine.store import Store, open_store
 log = logging.getLogger(__name__)
 
 TICK_EVERY = 5.0  # seconds between runtime ticks (queue timeouts, due retries)
+RESTART_GAP = timedelta(seconds=1)  # after a restart, Discord's clock starts past the last recorded event
 DEFAULT_DATA = Path(".flexcord") / "sandbox"
 _SIDS = {"account_sid": "AC", "workspace_sid": "WS", "workflow_sid": "WW"}
 
 
-def sandboxed(config: Config, public_url: str, listen: str, storage: str, auth_token: str) -> Config:
+def sandboxed(
+    config: Config,
+    public_url: str,
+    listen: str,
+    storage: str,
+    auth_token: str,
+    account_sid: str | None = None,
+) -> Config:
     """The config as the sandbox runs it: its own URL, store and Twilio credentials (never real ones)."""
-    flex = dataclasses.replace(
-        config.flex,
-        **{name: prefix + "0" * 32 for name, prefix in _SIDS.items()},
-        auth_token=auth_token,
-    )
+    sids = {name: prefix + "0" * 32 for name, prefix in _SIDS.items()}
+    if account_sid:
+        sids["account_sid"] = account_sid
+    flex = dataclasses.replace(config.flex, **sids, auth_token=auth_token)
     return dataclasses.replace(
         config,
         server=dataclasses.replace(config.server, public_url=public_url, listen=listen),
@@ -93,6 +106,8 @@ class Sandbox:
         data: str | Path = DEFAULT_DATA,
         clock: datetime | None = None,
         watch: bool = True,
+        flex_url: str | None = None,
+        discord_receipts: Path | None = None,
     ) -> None:
         self.config_path = Path(config_path)
         self.host = host
@@ -100,7 +115,13 @@ class Sandbox:
         self.data = Path(data)
         self.clock = SandboxClock(clock)
         self.watch = watch
+        self.flex_url = flex_url.rstrip("/") if flex_url else None
+        self.discord_receipts = discord_receipts
+        self.account_sid: str | None = None
         self.auth_token = secrets.token_hex(16)
+        if self.flex_url:  # the emulator on its own takes the credentials it was started with
+            self.account_sid = os.environ.get("TWILIO_ACCOUNT_SID") or DEFAULT_ACCOUNT_SID
+            self.auth_token = os.environ.get("TWILIO_AUTH_TOKEN") or DEFAULT_AUTH_TOKEN
         self.last_reload: dict[str, Any] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopping = asyncio.Event()
@@ -113,7 +134,8 @@ class Sandbox:
 
     def _sandboxed(self, config: Config) -> Config:
         storage = "sqlite:///" + str((self.data / "flexcord.db").resolve())
-        return sandboxed(config, self.url, f"{self.host}:{self.port}", storage, self.auth_token)
+        listen = f"{self.host}:{self.port}"
+        return sandboxed(config, self.url, listen, storage, self.auth_token, self.account_sid)
 
     async def _prepare(self, config: Config) -> Any:
         return await prepare(self._sandboxed(config))
@@ -136,10 +158,18 @@ class Sandbox:
         config = self._sandboxed(loaded)
         self.store: Store = await open_store(config.storage)
         self._cleanup.append(self.store.close)
-        emulator_app = create_emulator(str(config.flex.account_sid), self.auth_token, spec_check=False)
-        self.emulator: RunningServer = await start_server(emulator_app, "127.0.0.1", 0)
-        self._cleanup.append(self.emulator.stop)
-        contact = TwilioContactCenter(config.flex, self.url, base_url=self.emulator.url)
+        await self._carry_on_from_records()
+        if self.flex_url is None:
+            emulator_app = create_emulator(str(config.flex.account_sid), self.auth_token, spec_check=False)
+            self.emulator: RunningServer | None = await start_server(emulator_app, "127.0.0.1", 0)
+            self._cleanup.append(self.emulator.stop)
+            self.desk = AgentDesk(self.emulator.url, self.store, emulator_of(emulator_app))
+        else:
+            self.emulator = None
+            self.desk = AgentDesk(self.flex_url, self.store)
+        self._cleanup.append(self.desk.aclose)
+        flex_url = self.flex_url or self.desk.url
+        contact = TwilioContactCenter(config.flex, self.url, base_url=flex_url)
         self._cleanup.append(contact.aclose)
 
         generation = await prepare(config)
@@ -156,13 +186,12 @@ class Sandbox:
         client.reload_callback = self.reloader.reload_callback
         self.client = client
 
-        self.guild = SandboxGuild(client, config, self.clock)
+        self.guild = SandboxGuild(client, config, self.clock, receipts=self.discord_receipts)
         await self.guild.start()
         self._cleanup.append(self.guild.stop)
         self.players = Players(self.guild)
         await self.runtime.start()
         self._cleanup.append(self.runtime.stop)
-        self.desk = AgentDesk(emulator_of(emulator_app), self.store)
         self._record_reload(True, config.version, ())
 
         app = create_app(
@@ -182,6 +211,14 @@ class Sandbox:
         self._spawn(self._follow_reloads())
         if self.watch:
             self._spawn(self.reloader.watch())
+
+    async def _carry_on_from_records(self) -> None:
+        """After a restart, start no earlier than the last recorded Discord event (ids only grow)."""
+        async with self.store.view() as view:
+            latest = await view.last_processed_at("event:")
+        if latest is not None and self.clock() <= latest + RESTART_GAP:
+            log.info("the sandbox carries on from its records, at %s", latest + RESTART_GAP)
+            self.clock.set(latest + RESTART_GAP)
 
     def _spawn(self, coroutine: Awaitable[Any]) -> None:
         self._tasks.append(asyncio.ensure_future(coroutine))

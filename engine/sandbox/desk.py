@@ -1,8 +1,10 @@
-"""The agent's desk in the sandbox: Flex tasks from the local Flex emulator, and the case records.
+"""The agent's desk in the sandbox: Flex tasks from the Flex emulator, and the case records.
 
-An agent accepting, writing and closing here goes through the emulator exactly as the Flex UI
-would through Twilio: the emulator fires its signed webhooks at flexcord's webhook server, and
-the player hears about it on Discord. Cases are read from flexcord's own store.
+An agent accepting, writing and closing here goes through the emulator's agent API exactly as
+the Flex UI would through Twilio: the emulator fires its signed webhooks at flexcord's webhook
+server, and the player hears about it on Discord. The emulator may run in the sandbox's process
+or on its own (`flexcord sandbox --flex-url`); the desk reaches it over HTTP either way. Cases
+are read from flexcord's own store.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.flex.emulator import Emulator, Fault, TwilioError
-from engine.flex.emulator.state import Task, safe_identity
+import aiohttp
+
+from engine.flex.emulator import Emulator
+from engine.flex.emulator.state import safe_identity
 from engine.flex.identity import is_customer
 from engine.sandbox.guild import Refused
 from engine.store import CaseRecord, Store
@@ -20,97 +24,106 @@ OPEN_TASK = ("pending", "reserved", "assigned")
 
 
 class AgentDesk:
-    """What an agent sees and does: tasks (newest first), their chat, and every case with its history."""
+    """What an agent sees and does: tasks (newest first), their chat, and every case with its history.
 
-    def __init__(self, emulator: Emulator, store: Store) -> None:
-        self.emulator = emulator
+    `emulator` is the in-process emulator's state when there is one (tests look at it).
+    """
+
+    def __init__(self, emulator_url: str, store: Store, emulator: Emulator | None = None) -> None:
+        self.url = emulator_url.rstrip("/")
         self.store = store
+        self.emulator = emulator
+        self._http: aiohttp.ClientSession | None = None
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    async def _agent_api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the emulator's agent API; its refusals become `Refused` with Twilio's words."""
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        try:
+            async with self._http.request(method, f"{self.url}/emulator{path}", json=body) as answer:
+                data = await answer.json(content_type=None)
+                if answer.status >= 400:
+                    message = data.get("message") if isinstance(data, dict) else None
+                    raise Refused(
+                        str(message or f"the Flex emulator answered {answer.status}"), answer.status
+                    )
+                return data
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise Refused(f"The Flex emulator at {self.url} does not answer: {exc}", 502) from exc
 
     # --- tasks ---------------------------------------------------------------------------------
 
-    def tasks(self) -> list[dict[str, Any]]:
-        tasks = sorted(self.emulator.state.tasks.values(), key=lambda t: t.date_created, reverse=True)
-        return [self._task_json(task) for task in tasks]
+    async def tasks(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self._agent_api("GET", "/tasks")
+        found.sort(key=lambda task: str(task.get("date_created") or ""), reverse=True)
+        return [_task_json(task) for task in found]
 
-    @staticmethod
-    def _task_json(task: Task) -> dict[str, Any]:
-        attributes = dict(task.attributes)
-        return {
-            "sid": task.sid,
-            "status": task.status,
-            "case": attributes.get("case"),
-            "queue": attributes.get("queue"),
-            "priority": task.routing.get("priority", attributes.get("priority", 0)),
-            "player": attributes.get("customerName"),
-            "agent": task.agent,
-            "attributes": attributes,
-            "at": task.date_created,
-        }
-
-    def _task(self, sid: str) -> Task:
-        task = self.emulator.state.tasks.get(sid)
-        if task is None:
-            raise Refused(f"There is no task {sid}.", 404)
+    async def _task(self, sid: str) -> dict[str, Any]:
+        task: dict[str, Any] = await self._agent_api("GET", f"/tasks/{sid}")
         return task
 
     async def accept(self, sid: str, agent: str) -> dict[str, Any]:
         """The agent takes the task and joins the player's conversation."""
-        task = self._task(sid)
         name = agent.strip() or "Agent"
-        await self._twilio(self.emulator.accept(task, name))
-        return self._task_json(task)
+        return _task_json(await self._agent_api("POST", f"/tasks/{sid}/accept", {"agent": name}))
 
     async def say(self, sid: str, text: str) -> dict[str, Any]:
         """The agent writes to the player."""
-        task = self._task(sid)
         if not text.strip():
             raise Refused("Type a message first.", 400)
-        if task.agent is None:
+        task = await self._task(sid)
+        if task.get("agent") is None:
             raise Refused("Accept the task first, then write to the player.", 409)
-        if task.status not in OPEN_TASK:
+        if task.get("status") not in OPEN_TASK:
             raise Refused("This chat is closed.", 409)
-        await self._twilio(self.emulator.agent_says(task, text))
-        return self._task_json(task)
+        await self._agent_api("POST", f"/tasks/{sid}/messages", {"text": text})
+        return _task_json(await self._task(sid))
 
     async def close(self, sid: str) -> dict[str, Any]:
         """The agent ends the chat (the player is told, and asked to rate it)."""
-        task = self._task(sid)
-        if task.status not in OPEN_TASK:
+        task = await self._task(sid)
+        if task.get("status") not in OPEN_TASK:
             raise Refused("This chat is already closed.", 409)
-        await self._twilio(self.emulator.agent_closes(task))
-        return self._task_json(task)
+        return _task_json(await self._agent_api("POST", f"/tasks/{sid}/close"))
 
-    def messages(self, sid: str) -> list[dict[str, Any]]:
+    async def messages(self, sid: str) -> list[dict[str, Any]]:
         """The conversation so far, as the agent sees it: who wrote (player, agent or bot) and what."""
-        task = self._task(sid)
-        conversation = self.emulator.state.conversations.get(task.conversation_sid)
-        if conversation is None:
-            return []
-        agent = safe_identity(task.agent) if task.agent else None
-        player = str(task.attributes.get("customerName") or "player")
+        task = await self._task(sid)
+        found: list[dict[str, Any]] = await self._agent_api("GET", f"/tasks/{sid}/messages")
+        agent = safe_identity(task["agent"]) if task.get("agent") else None
+        player = str(task.get("attributes", {}).get("customerName") or "player")
         shown = []
-        for message in conversation.messages:
-            if is_customer(message.author):
+        for message in found:
+            author = str(message.get("author") or "")
+            if is_customer(author):
                 who, name = "player", player
-            elif agent is not None and message.author == agent:
-                who, name = "agent", task.agent or message.author
+            elif agent is not None and author == agent:
+                who, name = "agent", task.get("agent") or author
             else:
-                who, name = "bot", message.author
-            shown.append({"from": who, "author": name, "text": message.body, "at": message.date_created})
+                who, name = "bot", author
+            shown.append(
+                {"from": who, "author": name, "text": message.get("body"), "at": message.get("date_created")}
+            )
         return shown
 
-    def inject_fault(self, status: int, count: int) -> None:
-        """Make the emulated Twilio answer flexcord's next `count` calls with `status`."""
-        self.emulator.faults.append(
-            Fault(status=status, count=count, retry_after=1.0 if status == 429 else None)
-        )
+    async def inject_fault(self, status: int | str, count: int) -> None:
+        """Make the emulated Twilio answer flexcord's next `count` calls with `status`.
 
-    @staticmethod
-    async def _twilio(call: Any) -> None:
-        try:
-            await call
-        except TwilioError as exc:
-            raise Refused(exc.message, exc.status) from exc
+        "timeout": the calls are carried out, but flexcord gets a 500 instead of the answer.
+        """
+        lost = status == "timeout"
+        fault = {
+            "status": 500 if lost else status,
+            "count": count,
+            "retry_after": 1.0 if status == 429 else None,
+            "after": lost,
+        }
+        await self._agent_api("POST", "/faults", fault)
 
     # --- cases ---------------------------------------------------------------------------------
 
@@ -147,6 +160,22 @@ class AgentDesk:
                 for line in transcript
             ],
         }
+
+
+def _task_json(task: dict[str, Any]) -> dict[str, Any]:
+    """A task (as the emulator's agent API lists it) for the page."""
+    attributes = dict(task.get("attributes") or {})
+    return {
+        "sid": task.get("sid"),
+        "status": task.get("status"),
+        "case": attributes.get("case"),
+        "queue": attributes.get("queue"),
+        "priority": task.get("priority", attributes.get("priority", 0)),
+        "player": attributes.get("customerName"),
+        "agent": task.get("agent"),
+        "attributes": attributes,
+        "at": task.get("date_created"),
+    }
 
 
 def _history_line(before: str | None, after: str, who: str, note: str | None) -> str:

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -24,7 +25,9 @@ import simcord
 from simcord import ChannelHandle, GuildHandle, MemberActor, RoleHandle, UserHandle
 
 from engine.config.model import DM, Channel, Config
+from engine.discord.chat import CANNOT_DM
 from engine.sandbox.clock import SandboxClock
+from engine.sandbox.ledger import MessageLedger
 from engine.sandbox.payloads import message_json
 
 log = logging.getLogger(__name__)
@@ -66,14 +69,24 @@ class SandboxGuild:
     """The emulated Discord server: its channels, roles and people, its clock, and what each person sees."""
 
     def __init__(
-        self, client: discord.Client, config: Config, clock: SandboxClock, *, settle: float = 10.0
+        self,
+        client: discord.Client,
+        config: Config,
+        clock: SandboxClock,
+        *,
+        settle: float = 10.0,
+        receipts: Path | None = None,
     ) -> None:
         self.client = client
         self.clock = clock
         # SimCord's clock starts on 2026-01-01 and only moves forward, stepping through every timer
         # the bot set. A stand-in bot (no timers) is attached while it leaps to the sandbox's time.
+        # Everything below is made at that fixed moment, in the same order every time, so the
+        # server, its channels and its people keep their ids when the sandbox restarts.
         self._stand_in = discord.Client(intents=discord.Intents(guilds=True))
         self.env = simcord.Env(self._stand_in, check_errors=False, settle_timeout=settle)
+        self.ledger = MessageLedger(receipts)  # nonces enforced as Discord does; receipts if asked
+        self.ledger.attach(self.env.backend)
         self.lock = asyncio.Lock()
         self._follower: asyncio.Task[None] | None = None
         self._errors_seen = 0
@@ -196,11 +209,31 @@ class SandboxGuild:
             self._ensure_channels(config)
             self._remember_send_roles(config)
 
-    async def inject_fault(self, status: int, count: int) -> None:
-        """Make Discord answer the bot's next `count` message sends with `status` (429 or 500)."""
+    async def inject_fault(self, status: int | str, count: int) -> None:
+        """Fail the bot's next `count` message sends with `status` (429, 500; "timeout": made, unanswered)."""
         async with self.lock:
+            if status == "timeout":
+                self.ledger.lose_answers(count)
+                return
             self.env.inject_error(
-                "POST", "/channels/*/messages", status=status, times=count, message="Injected by the sandbox"
+                "POST",
+                "/channels/*/messages",
+                status=int(status),
+                times=count,
+                message="Injected by the sandbox",
+            )
+
+    async def refuse_dms(self, person: Person) -> None:
+        """The player blocks DMs from the bot: every DM to them fails with Discord's error 50007."""
+        async with self.lock:
+            channel = person.user.dm_channel
+            self.env.inject_error(
+                "POST",
+                f"/channels/{channel.id}/messages",
+                status=403,
+                code=CANNOT_DM,
+                message="Cannot send messages to this user",
+                times=None,
             )
 
     # --- what players see ----------------------------------------------------------------------

@@ -112,6 +112,16 @@ class StoreView:
     async def is_processed(self, event_id: str) -> bool:
         return await self._one(sql.IS_PROCESSED, (event_id,)) is not None
 
+    async def last_processed_at(self, prefix: str) -> datetime | None:
+        """When the latest remembered event whose id starts with `prefix` happened (None: none yet)."""
+        row = await self._one(sql.LAST_PROCESSED_AT, (prefix.replace("%", "") + "%",))
+        return _opt_time(row[0]) if row is not None else None
+
+    async def dm_watermarks(self, limit: int) -> dict[str, int]:
+        """For the `limit` most recently active players: the id of the newest DM of theirs handled."""
+        rows = await self._all(sql.DM_WATERMARKS, (limit,))
+        return {str(row[0]): int(row[1]) for row in rows if row[1]}
+
     async def get_setting(self, key: str) -> str | None:
         row = await self._one(sql.GET_SETTING, (key,))
         return None if row is None else str(row[0])
@@ -179,3 +189,7 @@ class StoreView:
 
     async def case_outbox(self, ref: str) -> list[OutboxItem]:
         return [_outbox(row) for row in await self._all(sql.CASE_OUTBOX, (ref,))]
+
+    async def lane_outbox(self, lane: str) -> list[OutboxItem]:
+        """Every item of a lane (pending, delivered and failed), oldest first."""
+        return [_outbox(row) for row in await self._all(sql.LANE_OUTBOX, (lane,))]

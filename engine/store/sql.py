@@ -207,6 +207,7 @@ PENDING_OF_KIND = (
     f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE lane = ? AND kind = ? AND status = 'pending' ORDER BY id"
 )
 CASE_OUTBOX = f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE case_ref = ? ORDER BY id"
+LANE_OUTBOX = f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE lane = ? ORDER BY id"
 MARK_DELIVERED = (
     "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL "
     "WHERE id = ?"
@@ -215,3 +216,9 @@ MARK_RETRY = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, la
 MARK_FAILED = "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?"
 SET_PAYLOAD = "UPDATE outbox SET payload = ? WHERE id = ?"
 GIVE_UP = "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?"
+LAST_PROCESSED_AT = "SELECT MAX(at) FROM processed_events WHERE id LIKE ?"
+DM_WATERMARKS = (  # SQLite: CAST of a Discord id to INTEGER (PostgreSQL: BIGINT; ids are digits)
+    "SELECT c.user_id, (SELECT MAX(CAST(m.platform_id AS INTEGER)) FROM messages m "
+    "WHERE m.conversation_id = c.id AND m.direction = 'in' AND m.place = 'dm' AND m.platform_id IS NOT NULL) "
+    "FROM conversations c ORDER BY c.updated_at DESC LIMIT ?"
+)

@@ -221,6 +221,14 @@ class Store:
         async with self.view() as v:
             return await v.case_outbox(ref)
 
+    async def dm_watermarks(self, limit: int) -> dict[str, int]:
+        async with self.view() as v:
+            return await v.dm_watermarks(limit)
+
+    async def lane_outbox(self, lane: str) -> list[OutboxItem]:
+        async with self.view() as v:
+            return await v.lane_outbox(lane)
+
     async def conversation(self, user_id: str) -> ConversationRecord | None:
         async with self.view() as v:
             return await v.conversation(user_id)

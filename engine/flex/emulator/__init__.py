@@ -15,13 +15,23 @@ from quart import Quart
 
 from engine.flex.emulator.agent import agent_api
 from engine.flex.emulator.contract import ContractCheck
-from engine.flex.emulator.delivery import WebhookSender
+from engine.flex.emulator.delivery import SHUTDOWN_GRACE, WebhookSender
 from engine.flex.emulator.rest import rest_api
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
 
-__all__ = ["Emulator", "Fault", "TwilioError", "create_emulator", "emulator_of"]
+__all__ = [
+    "DEFAULT_ACCOUNT_SID",
+    "DEFAULT_AUTH_TOKEN",
+    "Emulator",
+    "Fault",
+    "TwilioError",
+    "create_emulator",
+    "emulator_of",
+]
 
 EXTENSION = "flex_emulator"
+DEFAULT_ACCOUNT_SID = "AC" + "0" * 32  # what the emulator run on its own accepts, unless told otherwise
+DEFAULT_AUTH_TOKEN = "emulator-token"
 
 
 def create_emulator(
@@ -50,7 +60,7 @@ def create_emulator(
 
     @app.after_serving
     async def stop() -> None:
-        await emulator.settle()
+        await emulator.settle(SHUTDOWN_GRACE)  # webhooks in flight may finish; retries are dropped
         await sender.aclose()
 
     return app

@@ -11,7 +11,7 @@ import os
 import signal
 from pathlib import Path
 
-from engine.flex.emulator import create_emulator
+from engine.flex.emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, create_emulator
 from engine.server import start_server
 
 
@@ -19,8 +19,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m engine.flex.emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8099)
-    parser.add_argument("--account-sid", default=os.environ.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32))
-    parser.add_argument("--auth-token", default=os.environ.get("TWILIO_AUTH_TOKEN", "emulator-token"))
+    parser.add_argument("--account-sid", default=os.environ.get("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID))
+    parser.add_argument("--auth-token", default=os.environ.get("TWILIO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN))
     parser.add_argument("--receipts", type=Path, help="append one JSON line per message received")
     parser.add_argument("--no-spec-check", action="store_true", help="skip the OpenAPI contract check")
     parser.add_argument("--sign-as", help="base URL to sign webhooks for, instead of the configured URL")

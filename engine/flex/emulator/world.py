@@ -9,14 +9,16 @@ changes made by an agent (the Flex UI, `Source=SDK`) always fire.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.flex.emulator.delivery import Delivery, WebhookSender
+from engine.flex.emulator.delivery import QUICK_WAIT, Delivery, WebhookSender
 from engine.flex.emulator.state import (
     Conversation,
     FlexState,
@@ -82,7 +84,6 @@ class Emulator:
         self.faults: list[Fault] = []
         self.violations: list[dict[str, Any]] = []
         self.requests: deque[dict[str, Any]] = deque(maxlen=10_000)
-        self._background: set[asyncio.Task[Any]] = set()
 
     # --- conversations -------------------------------------------------------------------
 
@@ -227,8 +228,10 @@ class Emulator:
             "author": m.author,
             "at": time.time(),
         }
-        with self.receipts.open("a", encoding="utf-8") as out:
+        with self.receipts.open("a", encoding="utf-8") as out:  # one line, on disk before the answer
             out.write(json.dumps(line) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
 
     # --- interactions --------------------------------------------------------------------
 
@@ -324,8 +327,8 @@ class Emulator:
             "EventType": event,
             "Source": source,
         }
-        sends = [
-            self.sender.send(
+        deliveries = [
+            self.sender.enqueue(
                 event,
                 c.sid,
                 w.url,
@@ -335,18 +338,19 @@ class Emulator:
             for w in c.webhooks.values()
             if w.target == "webhook" and w.url and event in w.filters
         ]
-        if wait:
-            return list(await asyncio.gather(*sends))
-        for send in sends:
-            background = asyncio.ensure_future(send)
-            self._background.add(background)
-            background.add_done_callback(self._background.discard)
-        return []
+        if not wait:
+            return []
+        # An agent's action waits for its webhooks' quick attempts, but not behind an earlier
+        # webhook of the conversation that is waiting for a retry: Flex takes the message anyway.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(QUICK_WAIT):
+                for delivery in deliveries:
+                    await delivery.answered.wait()
+        return deliveries
 
-    async def settle(self) -> None:
-        """Wait for webhooks still being delivered (at shutdown, or in a test)."""
-        while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)
+    async def settle(self, timeout: float | None = None) -> bool:
+        """Wait for webhooks still being delivered (at shutdown, or in a test); False if some still are."""
+        return await self.sender.settle(timeout)
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:
