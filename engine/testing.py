@@ -20,6 +20,7 @@ from engine.config.model import DM
 from engine.events import ContactEvent, ContactEventKind, Event, EventKind, Outcome, OutMessage, User
 from engine.ports import DeliveryError, HandoffRequest, HandoffTicket
 from engine.runtime import Generation, Runtime, build_generation
+from engine.runtime.runtime import TrafficObserver
 from engine.store import Store, open_store
 
 DM_BLOCKED = "Cannot send messages to this user (Discord error 50007)"
@@ -296,13 +297,17 @@ class World:
 
 
 async def memory_world(
-    generation: Generation, *, store_url: str = "sqlite:///:memory:", clock: ManualClock | None = None
+    generation: Generation,
+    *,
+    store_url: str = "sqlite:///:memory:",
+    clock: ManualClock | None = None,
+    observer: TrafficObserver | None = None,
 ) -> World:
     """A started runtime on `generation` with MemoryChat, MemoryContactCenter and a fresh store."""
     store = await open_store(store_url)
     chat, contact = MemoryChat(), MemoryContactCenter()
     clock = clock or ManualClock()
-    runtime = Runtime(generation, store, chat, contact, clock=clock)
+    runtime = Runtime(generation, store, chat, contact, clock=clock, observer=observer)
     contact.runtime = runtime
     await runtime.start()
     return World(runtime, store, chat, contact, clock)

@@ -144,6 +144,9 @@ def test_taskrouter_and_studio_events() -> None:
     assert accepted is not None and accepted.kind == "agent_joined" and accepted.agent == "Misty"
     done = taskrouter_event({"EventType": "task.completed", "TaskAttributes": attributes})
     assert done is not None and done.kind == "closed" and done.handoff == CONVERSATION
+    for dropped in ("task.canceled", "workflow.timeout"):
+        failed = taskrouter_event({"EventType": dropped, "TaskSid": "WT1", "TaskAttributes": attributes})
+        assert failed is not None and failed.kind == "failed" and failed.handoff == CONVERSATION
     assert taskrouter_event({"EventType": "task.created", "TaskAttributes": attributes}) is None
     assert taskrouter_event({"EventType": "task.completed", "TaskAttributes": "{}"}) is None
     bot = studio_event({"ConversationSid": CONVERSATION, "Body": "Here is an article", "Id": "7"}, None)

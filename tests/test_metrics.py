@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prometheus_client.parser import text_string_to_metric_families
 
 from engine.metrics import RELOAD_RESULTS, Metrics
@@ -75,3 +77,30 @@ def test_two_bots_in_one_process_keep_separate_counts() -> None:
     assert first.value("flexcord_handoffs_total", {"queue": "support"}) == 1
     assert second.value("flexcord_handoffs_total", {"queue": "support"}) is None
     assert second.value("flexcord_config_reloads_total", {"result": "failure"}) == 0
+
+
+async def test_the_runtime_counts_routed_messages_cases_and_handoffs(repo_root: Path) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from engine.testing import ManualClock, generation_from, memory_world
+
+    metrics = Metrics()
+    monday_morning = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
+    world = await memory_world(
+        generation_from(repo_root / "flexcord.yaml"), clock=ManualClock(monday_morning), observer=metrics
+    )
+    try:
+        ash = world.player("1001", "ash")
+        await ash.says("I want to talk to a real person")
+        await ash.says("are you there?")  # while queued: to the agent
+        misty = world.player("1002", "misty")
+        await misty.says("how do I reset my password")
+    finally:
+        await world.close()
+    found = samples(metrics)
+    assert found[("flexcord_messages_routed_total", (("rule", "live agent"),))] == 1
+    assert found[("flexcord_messages_routed_total", (("rule", "(to the agent)"),))] == 1
+    assert found[("flexcord_messages_routed_total", (("rule", "everything else"),))] == 1
+    assert found[("flexcord_cases_opened_total", (("template", "support"),))] == 1
+    assert found[("flexcord_handoffs_total", (("queue", "support"),))] == 1

@@ -163,7 +163,8 @@ async def serve_bot(config_path: Path, config: Config, *, watch: bool) -> None:
     store = await open_store(config.storage, root=config.root)
     contact = TwilioContactCenter(config.flex, config.server.public_url)
     client = create_client(None, config_provider=lambda: runtime.config, store=store)
-    runtime = Runtime(await prepare(config), store, client.chat, contact)
+    metrics = Metrics()
+    runtime = Runtime(await prepare(config), store, client.chat, contact, observer=metrics)
     client.runtime = runtime
 
     async def notify(text: str) -> None:
@@ -175,7 +176,6 @@ async def serve_bot(config_path: Path, config: Config, *, watch: bool) -> None:
         ok = client.is_ready() and client.guild is not None
         return "discord", ok, f"connected to {client.guild.name}" if client.guild else "not connected yet"
 
-    metrics = Metrics()
     reloader = Reloader(
         config_path,
         runtime,

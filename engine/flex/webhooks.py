@@ -153,10 +153,14 @@ def conversation_event(form: Mapping[str, str], names: dict[str, str]) -> Contac
     return None
 
 
+UNROUTED = ("task.canceled", "workflow.timeout")
+"""TaskRouter events after which no agent will take the task (canceled, or the workflow gave up)."""
+
+
 def taskrouter_event(form: Mapping[str, str]) -> ContactEvent | None:
-    """A TaskRouter event callback as a ContactEvent (reservation accepted, task wrapped up or completed)."""
+    """A TaskRouter event callback as a ContactEvent: an agent accepted, the task ended, or it was dropped."""
     kind = form.get("EventType", "")
-    if kind not in ("reservation.accepted", "task.wrapup", "task.completed"):
+    if kind not in ("reservation.accepted", "task.wrapup", "task.completed", *UNROUTED):
         return None
     task = _attributes(form.get("TaskAttributes"))
     conversation = task.get("conversationSid") or next(
@@ -170,6 +174,8 @@ def taskrouter_event(form: Mapping[str, str]) -> ContactEvent | None:
         return ContactEvent(
             "agent_joined", kind + form.get("ReservationSid", ""), str(conversation), agent=agent
         )
+    if kind in UNROUTED:  # nobody will pick the task up: the player is told and offered the bot
+        return ContactEvent("failed", kind + form.get("TaskSid", str(conversation)), str(conversation))
     return ContactEvent("closed", f"{conversation}closed", str(conversation))
 
 

@@ -48,6 +48,7 @@ async def hand_off(turn: Turn, action: Handoff, case: CaseRecord) -> None:
         timeout_notified=False,
     )
     turn.say("handoff_started")
+    turn.handoffs.append(action.queue)
     payload = {
         "conversation_id": c.id,
         "case_ref": case.ref,

@@ -11,10 +11,10 @@ import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from engine.chatbot import answer
-from engine.config.model import DM, Config, Refuse, RunChatbot
+from engine.config.model import DM, Config, Refuse, RelayToAgent, RunChatbot
 from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter, HandoffTicket
 from engine.routing import route
@@ -81,6 +81,20 @@ def rating_of(event: Event, conversation: ConversationRecord | None) -> int | No
     return None
 
 
+RELAYED = "(to the agent)"
+"""The rule label of a message that no rule matched and that went to the agent."""
+
+
+class TrafficObserver(Protocol):
+    """Who counts traffic (engine.metrics.Metrics): told once an event's effects are committed."""
+
+    def message_routed(self, rule: str | None) -> None: ...
+
+    def handoff(self, queue: str) -> None: ...
+
+    def case_opened(self, template: str) -> None: ...
+
+
 class Runtime:
     """Handles player events and contact-center events for the current Generation."""
 
@@ -92,8 +106,10 @@ class Runtime:
         contact: ContactCenter,
         *,
         clock: Callable[[], datetime] = utc_now,
+        observer: TrafficObserver | None = None,
     ) -> None:
         self._generation = generation
+        self.observer = observer
         self.store = store
         self.chat = chat
         self.contact = contact
@@ -164,6 +180,7 @@ class Runtime:
                 else:
                     await execute(turn, event, decision, answers, self._relays)
                 await turn.finish()
+            self._observe(decision, turn)
             await self.outbox.deliver(turn.lanes)
         return Outcome(
             decision=decision,
@@ -172,6 +189,17 @@ class Runtime:
             state=turn.conversation.state,
             case_ref=turn.case.ref if turn.case is not None else None,
         )
+
+    def _observe(self, decision: Decision, turn: Turn) -> None:
+        """Count what a committed turn did: the rule that routed it, the case and handoffs it started."""
+        if self.observer is None:
+            return
+        relayed = any(isinstance(action, RelayToAgent) for action in decision.actions)
+        self.observer.message_routed(decision.rule or (RELAYED if relayed else None))
+        if turn.opened is not None:
+            self.observer.case_opened(turn.opened.template)
+        for queue in turn.handoffs:
+            self.observer.handoff(queue)
 
     async def _begin(self, generation: Generation, tx: StoreTx, event: Event, rating: int | None) -> Turn:
         """The player's Turn: conversation loaded (or created), inbound line written to the transcript."""

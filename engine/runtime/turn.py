@@ -90,6 +90,7 @@ class Turn:
         self.base_variables: dict[str, object] = dict(variables or {})
         self.case: CaseRecord | None = None
         self.opened: CaseRecord | None = None  # the case opened by this turn, if any
+        self.handoffs: list[str] = []  # queues this turn asked the contact center for
         self.inbound_id: int | None = None
         self.replies: list[OutMessage] = []
         self.form: FormRequest | None = None

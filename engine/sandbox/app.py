@@ -176,9 +176,11 @@ class Sandbox:
         client = create_client(
             None, config_provider=lambda: self.runtime.config, store=self.store, fetch_feed=sample_feed
         )
-        self.runtime = Runtime(generation, self.store, client.chat, contact, clock=self.clock)
-        client.runtime = self.runtime
         self.metrics = Metrics()
+        self.runtime = Runtime(
+            generation, self.store, client.chat, contact, clock=self.clock, observer=self.metrics
+        )
+        client.runtime = self.runtime
         self.reloader = Reloader(
             self.config_path, self.runtime, metrics=self.metrics, offline=True, prepare=self._prepare
         )
