@@ -234,3 +234,16 @@ def test_a_file_where_the_folder_should_be_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, "kb", "not a folder")
     with pytest.raises(ArticleError, match="must be a folder"):
         KnowledgeBase.build(path)
+
+
+def test_the_question_set_matches_its_schema_and_names_real_articles(repo_root: Path) -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    schema = json.loads((repo_root / "schemas" / "kb-queries.schema.json").read_text(encoding="utf-8"))
+    pairs = yaml.safe_load((repo_root / "tests" / "kb_queries.yaml").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(pairs)
+    slugs = {path.stem for path in (repo_root / "kb").glob("*.md")}
+    assert {pair["expect"] for pair in pairs} <= slugs
