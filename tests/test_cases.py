@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from engine.events import User
-from engine.runtime import Generation
-from engine.testing import Player, World, generation_from, memory_world
+from engine.testing import Player, World
 
 ASH = "111"
-
-
-@pytest.fixture(scope="module")
-def generation(repo_root: Path) -> Generation:
-    return generation_from(repo_root / "flexcord.yaml")
-
-
-@pytest.fixture
-async def world(generation: Generation) -> AsyncIterator[World]:
-    opened = await memory_world(generation)
-    yield opened
-    await opened.close()
 
 
 async def file_bug(player: Player, summary: str = "Game crashes on the map") -> str | None:

@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from engine.config.model import frozen_map
 from engine.runtime import Generation, build_generation, prepare
-from engine.testing import World, generation_from, memory_world
+from engine.testing import World
 
 ASH = "111"
-
-
-@pytest.fixture(scope="module")
-def generation(repo_root: Path) -> Generation:
-    return generation_from(repo_root / "flexcord.yaml")
-
-
-@pytest.fixture
-async def world(generation: Generation) -> AsyncIterator[World]:
-    opened = await memory_world(generation)
-    yield opened
-    await opened.close()
 
 
 def with_messages(generation: Generation, **messages: str) -> Generation:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,23 +17,9 @@ from engine.testing import (
     MemoryContactCenter,
     Player,
     World,
-    generation_from,
-    memory_world,
 )
 
 ASH = "111"
-
-
-@pytest.fixture(scope="module")
-def generation(repo_root: Path) -> Generation:
-    return generation_from(repo_root / "flexcord.yaml")
-
-
-@pytest.fixture
-async def world(generation: Generation) -> AsyncIterator[World]:
-    opened = await memory_world(generation)
-    yield opened
-    await opened.close()
 
 
 def test_retry_delay_grows_exponentially_with_jitter_and_honours_retry_after() -> None:
