@@ -196,11 +196,11 @@ async def test_the_whole_demo_from_bug_report_to_rating(api: Api) -> None:
     # Messages both ways.
     await api.post(f"agent/tasks/{task['sid']}/messages", {"text": "Hi ash, what happened?"})
     await api.dm_saying("ash", "Nurse Joy.*Hi ash, what happened")
-    await api.say("ash", "dm", "My Pikachu vanished after the update")
+    await api.say("ash", "dm", "My Sparkfox vanished after the update")
 
     async def agent_sees_it() -> bool:
         chat = await api.get(f"agent/tasks/{task['sid']}/messages")
-        return any(m["from"] == "player" and "Pikachu vanished" in m["text"] for m in chat)
+        return any(m["from"] == "player" and "Sparkfox vanished" in m["text"] for m in chat)
 
     await eventually(agent_sees_it, "the player's message on the agent desk")
 
@@ -213,7 +213,7 @@ async def test_the_whole_demo_from_bug_report_to_rating(api: Api) -> None:
     assert "5/5" in rated["reply"]["text"]
     closed = await api.get(f"cases/{support_ref.group()}")
     assert closed["status"] == "closed" and closed["rating"] == 5
-    assert any("Pikachu vanished" in line["text"] for line in closed["transcript"])
+    assert any("Sparkfox vanished" in line["text"] for line in closed["transcript"])
 
 
 async def _task_for(api: Api, ref: str) -> dict[str, Any] | None:
@@ -292,7 +292,7 @@ async def test_edited_rules_apply_without_a_restart_and_a_broken_edit_keeps_the_
 
     trading = await eventually(has_trading, "the new channel to appear")
     assert trading["topic"] == "Swap items with other players" and trading["can_send"]["ash"] is True
-    await api.say("ash", "trading", "Anyone has a spare Master Ball?")
+    await api.say("ash", "trading", "Anyone has a spare golden orb?")
     state = await api.get("state")
 
     rules = sandbox.config_path.parent / "routes" / "rules.yaml"

@@ -93,8 +93,8 @@ async def test_the_whole_demo_played_on_the_page(tmp_path: Path) -> None:
             await page.fill("#task-input", "Hi ash, what happened?")
             await page.press("#task-input", "Enter")
             await expect(messages).to_contain_text("Hi ash, what happened?")
-            await _send(page, "My Pikachu vanished after the update")
-            await expect(page.locator("#task-messages")).to_contain_text("My Pikachu vanished")
+            await _send(page, "My Sparkfox vanished after the update")
+            await expect(page.locator("#task-messages")).to_contain_text("My Sparkfox vanished")
 
             # The agent closes; the player sees it and rates the chat.
             await page.click("#task-close")
@@ -104,10 +104,41 @@ async def test_the_whole_demo_played_on_the_page(tmp_path: Path) -> None:
             await expect(messages).to_contain_text("Thanks for rating us 5/5!")
 
             await page.click("tr[data-ref='SUP-1']")
-            await expect(page.locator("#case-detail")).to_contain_text("Pikachu vanished")
+            await expect(page.locator("#case-detail")).to_contain_text("Sparkfox vanished")
             await expect(page.locator("tr[data-ref='SUP-1']")).to_contain_text("closed")
             if os.environ.get("FLEXCORD_SCREENSHOT") == "1":
                 await page.screenshot(path=str(ROOT / "docs" / "sandbox.png"))
             assert problems == []
+        finally:
+            await browser.close()
+
+
+async def test_a_broken_edit_shows_on_the_page_while_the_old_rules_keep_answering(tmp_path: Path) -> None:
+    _need_chromium()
+    expect.set_options(timeout=20_000)
+    async with running_sandbox(tmp_path) as sandbox, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1440, "height": 900})
+            await page.goto(sandbox.url)
+            status = page.locator("#reload-status")
+            await expect(status).to_contain_text("Rules loaded")
+
+            rules = sandbox.config_path.parent / "routes" / "rules.yaml"
+            text = rules.read_text(encoding="utf-8")
+            rules.write_text(text.replace("do: [chatbot: faq]", "do: [chatbot: faqq]"), encoding="utf-8")
+            line = next(n for n, row in enumerate(text.splitlines(), 1) if "do: [chatbot: faq]" in row)
+            errors = page.locator("#reload-errors")
+            await expect(errors).to_contain_text(f"rules.yaml:{line}:")
+            await expect(errors).to_contain_text("faqq")
+
+            # The old rules still answer: a question gets article suggestions from the FAQ bot.
+            await page.click("#dm-button")
+            await _send(page, "my game crashes on start")
+            await expect(page.locator(".embed-title a").first).to_be_visible()
+
+            rules.write_text(text, encoding="utf-8")  # fixed: the page says the rules are loaded again
+            await expect(status).to_contain_text("Rules loaded")
+            await expect(errors).not_to_contain_text("faqq")
         finally:
             await browser.close()
