@@ -14,7 +14,6 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 import discord
@@ -36,7 +35,6 @@ flexcord {command} needs its secrets. Set these environment variables:
   FLEXCORD_PUBLIC_URL    the https address where Twilio reaches this server
 To try the bot without any account, run: flexcord sandbox"""
 BAD_TOKEN = "Discord refused the token in DISCORD_TOKEN; copy it again from the Developer Portal (Bot tab)."
-TICK_EVERY = 30.0  # seconds between runtime ticks (queue timeouts, due retries)
 
 
 def _exit(code: int, text: str) -> None:
@@ -139,96 +137,48 @@ def apply(config_path: Path) -> None:
 # --- run -------------------------------------------------------------------------------------
 
 
-async def _tick(runtime: Any) -> None:
-    while True:
-        await asyncio.sleep(TICK_EVERY)
-        try:
-            await runtime.tick()
-        except Exception:
-            log.exception("the runtime's tick failed")
+class DiscordLogin:
+    """The real Discord: the bot logs in with its token; `session` runs until the client closes."""
+
+    def __init__(self, client: discord.Client, token: str) -> None:
+        self.client = client
+        self.token = token
+        self._session: asyncio.Task[None] | None = None
+
+    @property
+    def session(self) -> asyncio.Task[None]:
+        """The connection, from `start` on; it ends with an error when Discord refuses the token."""
+        if self._session is None:
+            raise RuntimeError("the bot has not started logging in to Discord")
+        return self._session
+
+    async def start(self) -> None:
+        self._session = asyncio.create_task(self.client.start(self.token), name="discord")
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._session is not None:
+            await asyncio.gather(self._session, return_exceptions=True)
 
 
 async def serve_bot(config_path: Path, config: Config, *, watch: bool) -> None:
     """Run everything together until SIGINT/SIGTERM: store, runtime, Flex, web server, Discord."""
-    from engine.admin import admin_blueprint
-    from engine.discord import announce_blueprint, create_client
-    from engine.events import OutMessage
-    from engine.flex.contact_center import TwilioContactCenter
-    from engine.metrics import Metrics
-    from engine.reload import DiscordFollower, Reloader
-    from engine.runtime import Runtime, prepare
-    from engine.server import ServerServices, create_app, serve
-    from engine.store import open_store
+    from engine.assembly import assemble
 
-    store = await open_store(config.storage, root=config.root)
-    contact = TwilioContactCenter(config.flex, config.server.public_url)
-    client = create_client(None, config_provider=lambda: runtime.config, store=store)
-    metrics = Metrics()
-    runtime = Runtime(await prepare(config), store, client.chat, contact, observer=metrics)
-    client.runtime = runtime
-
-    async def notify(text: str) -> None:
-        channel = runtime.config.discord.admin_channel
-        if channel:
-            await client.chat.post(channel, OutMessage(text=text))
-
-    async def discord_ready() -> tuple[str, bool, str]:
-        ok = client.is_ready() and client.guild is not None
-        return "discord", ok, f"connected to {client.guild.name}" if client.guild else "not connected yet"
-
-    reloader = Reloader(
-        config_path,
-        runtime,
-        listeners=[DiscordFollower(client)],
-        offline=False,
-        notify=notify,
-        metrics=metrics,
-    )
-    client.reload_callback = reloader.reload_callback
-    app = create_app(
-        ServerServices(
-            runtime=runtime,
-            ready_checks=[discord_ready],
-            blueprints=[
-                admin_blueprint(reloader, metrics),
-                announce_blueprint(lambda: runtime.config, client.chat.post),
-            ],
-            observer=metrics,
-        )
-    )
-    stopping = asyncio.Event()
+    bot = await assemble(config_path, config, offline=False)
+    login = DiscordLogin(bot.client, str(config.discord.token))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stopping.set)
-    reloader.install_signal_handler()
-    await runtime.start()
-    tasks = [
-        asyncio.create_task(serve(app, config.server.listen, stopping), name="web"),
-        asyncio.create_task(client.start(str(config.discord.token)), name="discord"),
-        asyncio.create_task(_tick(runtime), name="tick"),
-    ]
-    if watch:
-        tasks.append(asyncio.create_task(reloader.watch(), name="watch"))
-    waiting = asyncio.create_task(stopping.wait())
-    log.info("flexcord is running (config %s); press Ctrl+C to stop", config.version)
+            loop.add_signal_handler(sig, bot.request_stop)
+    bot.reloader.install_signal_handler()
     try:
-        done, _ = await asyncio.wait([waiting, *tasks], return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if task is not waiting and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+        await bot.start(login, watch=watch)
+        log.info("flexcord is running (config %s); press Ctrl+C to stop", config.version)
+        await bot.wait(login.session)
     finally:
-        stopping.set()
-        reloader.remove_signal_handlers()
-        await client.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(tasks[0], 10)  # the web server finishes the requests in flight
-        for task in (*tasks[1:], waiting):
-            task.cancel()
-        await asyncio.gather(*tasks, waiting, return_exceptions=True)
-        await runtime.stop()
-        await contact.aclose()
-        await store.close()
+        bot.reloader.remove_signal_handlers()
+        await bot.stop()
 
 
 @click.command("run")

@@ -19,7 +19,6 @@ never meet old ones), and with `discord_receipts` its memory of message nonces s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
@@ -30,25 +29,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from engine.admin import admin_blueprint, result_json
+from engine.admin import result_json
+from engine.assembly import Bot, assemble, unwind
 from engine.config import build
 from engine.config.diagnostics import ConfigError
 from engine.config.model import Config
-from engine.discord import announce_blueprint, create_client
-from engine.flex import TwilioContactCenter
 from engine.flex.emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, create_emulator, emulator_of
 from engine.hours import describe_next_open, is_open
-from engine.metrics import Metrics
-from engine.reload import Reloader, ReloadResult
-from engine.runtime import Runtime, prepare
+from engine.reload import ReloadResult
+from engine.runtime import prepare
 from engine.sandbox.api import diagnostic_json, sandbox_blueprint
 from engine.sandbox.clock import SandboxClock
 from engine.sandbox.desk import AgentDesk
 from engine.sandbox.feeds import sample_feed
 from engine.sandbox.guild import Refused, SandboxGuild
 from engine.sandbox.players import Players
-from engine.server import RunningServer, ServerServices, create_app, serve, start_server
-from engine.store import Store, open_store
+from engine.server import RunningServer, start_server
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +119,8 @@ class Sandbox:
             self.account_sid = os.environ.get("TWILIO_ACCOUNT_SID") or DEFAULT_ACCOUNT_SID
             self.auth_token = os.environ.get("TWILIO_AUTH_TOKEN") or DEFAULT_AUTH_TOKEN
         self.last_reload: dict[str, Any] = {}
-        self._tasks: list[asyncio.Task[Any]] = []
-        self._stopping = asyncio.Event()
+        self.emulator: RunningServer | None = None  # the Flex emulator, unless `flex_url` names one
+        self.bot: Bot | None = None
         self._cleanup: list[Callable[[], Awaitable[Any]]] = []
 
     @property
@@ -156,63 +152,34 @@ class Sandbox:
 
     async def _start(self, loaded: Config, sock: socket.socket) -> None:
         config = self._sandboxed(loaded)
-        self.store: Store = await open_store(config.storage)
-        self._cleanup.append(self.store.close)
-        await self._carry_on_from_records()
-        if self.flex_url is None:
+        flex_url, emulator = self.flex_url, None
+        if flex_url is None:
             emulator_app = create_emulator(str(config.flex.account_sid), self.auth_token, spec_check=False)
-            self.emulator: RunningServer | None = await start_server(emulator_app, "127.0.0.1", 0)
+            self.emulator = await start_server(emulator_app, "127.0.0.1", 0)
             self._cleanup.append(self.emulator.stop)
-            self.desk = AgentDesk(self.emulator.url, self.store, emulator_of(emulator_app))
-        else:
-            self.emulator = None
-            self.desk = AgentDesk(self.flex_url, self.store)
+            flex_url, emulator = self.emulator.url, emulator_of(emulator_app)
+        self.bot = await assemble(
+            self.config_path,
+            config,
+            offline=True,
+            contact_base_url=flex_url,
+            clock=self.clock,
+            fetch_feed=sample_feed,
+            prepare=self._prepare,
+            listeners=[_Follower(self)],
+            notify_admins=False,
+        )
+        self.store, self.client, self.runtime = self.bot.store, self.bot.client, self.bot.runtime
+        self.metrics, self.reloader = self.bot.metrics, self.bot.reloader
+        await self._carry_on_from_records()
+        self.desk = AgentDesk(flex_url, self.store, emulator)
         self._cleanup.append(self.desk.aclose)
-        flex_url = self.flex_url or self.desk.url
-        contact = TwilioContactCenter(config.flex, self.url, base_url=flex_url)
-        self._cleanup.append(contact.aclose)
-
-        generation = await prepare(config)
-        client = create_client(
-            None, config_provider=lambda: self.runtime.config, store=self.store, fetch_feed=sample_feed
-        )
-        self.metrics = Metrics()
-        self.runtime = Runtime(
-            generation, self.store, client.chat, contact, clock=self.clock, observer=self.metrics
-        )
-        client.runtime = self.runtime
-        self.reloader = Reloader(
-            self.config_path, self.runtime, metrics=self.metrics, offline=True, prepare=self._prepare
-        )
-        self.reloader.add_listener(_Follower(self))
-        client.reload_callback = self.reloader.reload_callback
-        self.client = client
-
-        self.guild = SandboxGuild(client, config, self.clock, receipts=self.discord_receipts)
-        await self.guild.start()
-        self._cleanup.append(self.guild.stop)
+        self.guild = SandboxGuild(self.client, config, self.clock, receipts=self.discord_receipts)
         self.players = Players(self.guild)
-        await self.runtime.start()
-        self._cleanup.append(self.runtime.stop)
+        self.bot.app.register_blueprint(sandbox_blueprint(self))  # the page and its API
         self._record_reload(True, config.version, ())
-
-        app = create_app(
-            ServerServices(
-                runtime=self.runtime,
-                blueprints=[
-                    sandbox_blueprint(self),
-                    admin_blueprint(self.reloader, self.metrics),
-                    announce_blueprint(lambda: self.runtime.config, client.chat.post),
-                ],
-                observer=self.metrics,
-            )
-        )
-        fd = os.dup(sock.fileno())  # Hypercorn takes ownership of the descriptor it is given
-        self._spawn(serve(app, f"fd://{fd}", self._stopping))
-        self._spawn(self._tick())
-        self._spawn(self._follow_reloads())
-        if self.watch:
-            self._spawn(self.reloader.watch())
+        await self.bot.start(self.guild, listen=sock, watch=self.watch, tick_every=TICK_EVERY)
+        self.bot.spawn(self._follow_reloads())
 
     async def _carry_on_from_records(self) -> None:
         """After a restart, start no earlier than the last recorded Discord event (ids only grow)."""
@@ -222,45 +189,23 @@ class Sandbox:
             log.info("the sandbox carries on from its records, at %s", latest + RESTART_GAP)
             self.clock.set(latest + RESTART_GAP)
 
-    def _spawn(self, coroutine: Awaitable[Any]) -> None:
-        self._tasks.append(asyncio.ensure_future(coroutine))
-
     async def stop(self) -> None:
-        """Stop serving, then everything else in the reverse order of starting."""
-        self._stopping.set()
-        server, others = (self._tasks[0], self._tasks[1:]) if self._tasks else (None, [])
-        if server is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(server, 10)
-        for task in others:
-            task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
-        self._tasks = []
-        while self._cleanup:
-            step = self._cleanup.pop()
-            try:
-                await step()
-            except Exception:
-                log.exception("stopping the sandbox: a step failed")
+        """Stop the bot (serving first), then the agent desk, the emulator and the public port."""
+        if self.bot is not None:
+            await self.bot.stop()
+        await unwind(self._cleanup, "the sandbox")
 
     def request_stop(self) -> None:
         """Ask the server to stop (what Ctrl+C does); `wait()` then returns."""
-        self._stopping.set()
+        if self.bot is not None:
+            self.bot.request_stop()
 
     async def wait(self) -> None:
-        """Run until the server stops (Ctrl+C stops it)."""
-        if self._tasks:
-            await asyncio.shield(self._tasks[0])
+        """Run until a stop is asked for (Ctrl+C) or a part of the bot ends (its error is raised)."""
+        if self.bot is not None:
+            await self.bot.wait()
 
     # --- background work -----------------------------------------------------------------------
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(TICK_EVERY)
-            try:
-                await self.runtime.tick(self.clock())
-            except Exception:
-                log.exception("the runtime's tick failed")
 
     async def _follow_reloads(self) -> None:
         while True:

@@ -1,0 +1,230 @@
+"""The running bot put together once, for `flexcord run` and `flexcord sandbox` alike.
+
+`assemble` opens the store and builds the Flex contact center, the Discord client, the runtime,
+the metrics, the reloader and the web app, each wired to the others. `Bot.start` connects
+Discord through a `Gateway` (the real one with the bot's token, or an emulated server), then
+starts the runtime, the web server, the periodic tick and, if asked, the file watcher;
+`Bot.stop` stops them in the reverse order. What production and the sandbox do differently
+is a parameter: the clock, where Flex is, how a config becomes a runtime generation, extra
+pages, who follows a reload and whether the admin channel hears of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from quart import Quart
+
+from engine.admin import admin_blueprint
+from engine.config.model import Config
+from engine.discord import FlexcordClient, announce_blueprint, create_client
+from engine.discord.announcements import FeedFetch
+from engine.events import OutMessage
+from engine.flex import TwilioContactCenter
+from engine.metrics import Metrics
+from engine.reload import DiscordFollower, Prepare, Reloader, ReloadListener
+from engine.runtime import Runtime, utc_now
+from engine.runtime import prepare as prepare_generation
+from engine.server import ServerServices, create_app, serve
+from engine.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+TICK_EVERY = 30.0  # seconds between runtime ticks (queue timeouts, due retries)
+FINISH_REQUESTS_WITHIN = 10.0  # seconds the web server has on stop for the requests in flight
+
+
+class Gateway(Protocol):
+    """How the bot meets Discord: `start` returns once connecting is under way, `stop` disconnects."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(eq=False)
+class Bot:
+    """The assembled bot: its parts, and the order in which they start and stop."""
+
+    config_path: Path
+    store: Store
+    contact: TwilioContactCenter
+    client: FlexcordClient
+    runtime: Runtime
+    metrics: Metrics
+    reloader: Reloader
+    app: Quart
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _server: asyncio.Task[None] | None = field(default=None, init=False)
+    _tasks: list[asyncio.Future[Any]] = field(default_factory=list, init=False)
+    _stops: list[Callable[[], Awaitable[Any]]] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self._stops += [self.store.close, self.contact.aclose]  # the bot owns what assemble opened
+
+    async def start(
+        self,
+        gateway: Gateway,
+        *,
+        listen: str | socket.socket | None = None,
+        watch: bool = False,
+        tick_every: float = TICK_EVERY,
+    ) -> None:
+        """Connect Discord, resume pending deliveries, serve the app on `listen`, tick, and watch files.
+
+        `listen` is "host:port" (server.listen of the config when not given) or an open socket,
+        so that a port chosen by the system is known before anything starts.
+        """
+        await gateway.start()
+        self._stops.append(gateway.stop)
+        await self.runtime.start()
+        self._stops.append(self.runtime.stop)
+        where = listen if listen is not None else self.runtime.config.server.listen
+        if isinstance(where, socket.socket):
+            where = f"fd://{os.dup(where.fileno())}"  # Hypercorn takes ownership of the descriptor
+        self._server = asyncio.create_task(serve(self.app, where, self.stopping), name="web")
+        self._tasks.append(self._server)
+        self.spawn(self._tick(tick_every))
+        if watch:
+            self.spawn(self.reloader.watch())
+
+    def spawn(self, work: Awaitable[Any]) -> None:
+        """Run `work` beside the bot until it stops; `wait` returns if it ends first."""
+        self._tasks.append(asyncio.ensure_future(work))
+
+    def request_stop(self) -> None:
+        """Ask the bot to stop (what SIGTERM and Ctrl+C do); `wait` then returns."""
+        self.stopping.set()
+
+    async def wait(self, *also: asyncio.Future[Any]) -> None:
+        """Run until a stop is asked for or a part ends: the web server, a spawned task, one of `also`.
+
+        A part that ended with an error raises it here.
+        """
+        asked = asyncio.ensure_future(self.stopping.wait())
+        try:
+            done, _ = await asyncio.wait([asked, *self._tasks, *also], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            asked.cancel()
+        for part in done:
+            if part is not asked and not part.cancelled() and part.exception() is not None:
+                raise part.exception()  # type: ignore[misc]
+
+    async def stop(self) -> None:
+        """Stop serving (the requests in flight finish), the spawned work, then the rest in reverse order."""
+        self.stopping.set()
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server, FINISH_REQUESTS_WITHIN)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._server = None
+        await unwind(self._stops, "the bot")
+
+    async def _tick(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.runtime.tick()
+            except Exception:
+                log.exception("the runtime's tick failed")
+
+
+async def unwind(steps: list[Callable[[], Awaitable[Any]]], what: str) -> None:
+    """Run the stop `steps` last first, emptying the list; a failing step is logged, the rest still run."""
+    while steps:
+        step = steps.pop()
+        try:
+            await step()
+        except Exception:
+            log.exception("stopping %s: a step failed", what)
+
+
+async def assemble(
+    config_path: str | Path,
+    config: Config,
+    *,
+    offline: bool,
+    contact_base_url: str | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    fetch_feed: FeedFetch | None = None,
+    prepare: Prepare | None = None,
+    listeners: Iterable[ReloadListener] | None = None,
+    notify_admins: bool = True,
+) -> Bot:
+    """The bot for `config`, built but not started (only its store is open).
+
+    - `offline`: how the reloader builds the config (False: secrets from the environment);
+    - `contact_base_url`: where the twilio SDK reaches Flex (None: Twilio itself);
+    - `clock`: the runtime's time; `fetch_feed`: how announcement feeds are read;
+    - `prepare`: how a config becomes a runtime generation, the first one and every reload's;
+    - `listeners`: who follows a reload (default: the Discord client re-syncs commands and permissions);
+    - `notify_admins`: the admin channel hears of a refused reload (and of a follower that failed).
+
+    More pages can be registered on `bot.app` before `bot.start`.
+    """
+    make_generation: Prepare = prepare or prepare_generation
+    store = await open_store(config.storage, root=config.root)
+    try:
+        contact = TwilioContactCenter(config.flex, config.server.public_url, base_url=contact_base_url)
+    except BaseException:
+        await store.close()
+        raise
+    try:
+        generation = await make_generation(config)
+    except BaseException:
+        await contact.aclose()
+        await store.close()
+        raise
+
+    client = create_client(None, config_provider=lambda: runtime.config, store=store, fetch_feed=fetch_feed)
+    metrics = Metrics()
+    runtime = Runtime(generation, store, client.chat, contact, clock=clock, observer=metrics)
+    client.runtime = runtime
+
+    async def notify(text: str) -> None:
+        channel = runtime.config.discord.admin_channel
+        if channel:
+            await client.chat.post(channel, OutMessage(text=text))
+
+    async def discord_ready() -> tuple[str, bool, str]:
+        guild = client.guild
+        ok = client.is_ready() and guild is not None
+        return "discord", ok, f"connected to {guild.name}" if guild is not None else "not connected yet"
+
+    reloader = Reloader(
+        config_path,
+        runtime,
+        listeners=[DiscordFollower(client)] if listeners is None else listeners,
+        offline=offline,
+        notify=notify if notify_admins else None,
+        metrics=metrics,
+        prepare=make_generation,
+    )
+    client.reload_callback = reloader.reload_callback
+    app = create_app(
+        ServerServices(
+            runtime=runtime,
+            ready_checks=[discord_ready],
+            blueprints=[
+                admin_blueprint(reloader, metrics),
+                announce_blueprint(lambda: runtime.config, client.chat.post),
+            ],
+            observer=metrics,
+        )
+    )
+    return Bot(Path(config_path), store, contact, client, runtime, metrics, reloader, app)
+
+
+__all__ = ["TICK_EVERY", "Bot", "Gateway", "assemble", "unwind"]
