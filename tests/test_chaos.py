@@ -31,7 +31,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +41,7 @@ import aiohttp
 import pytest
 
 from tests.test_bad_input import edit
-from tests.test_sandbox_api import demo_copy
+from tests.test_sandbox_api import demo_copy, eventually
 
 pytestmark = pytest.mark.chaos
 
@@ -81,18 +81,6 @@ def read_lines(path: Path) -> list[dict[str, Any]]:
         except ValueError:
             continue
     return found
-
-
-async def until(probe: Callable[[], Awaitable[Any]], what: str, within: float) -> Any:
-    """Poll `probe` until it returns something truthy, for at most `within` seconds."""
-    end = time.monotonic() + within
-    while True:
-        found = await probe()
-        if found:
-            return found
-        if time.monotonic() > end:
-            raise AssertionError(f"gave up waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 @dataclass
@@ -172,7 +160,7 @@ class Flexcord:
             except aiohttp.ClientError:
                 return False
 
-        await until(healthy, "flexcord to answer", START_WITHIN)
+        await eventually(healthy, "flexcord to answer", START_WITHIN)
         self.up.set()
         return time.monotonic() - began
 
@@ -270,7 +258,7 @@ class Chaos:
             _, tasks = await self._json("GET", f"{self.flex_url}/emulator/tasks")
             return tasks if len(tasks) == len(PEOPLE) else None
 
-        for task in await until(all_tasks, "a task for every player", 30):
+        for task in await eventually(all_tasks, "a task for every player", 30):
             conversation = PEOPLE.index(task["attributes"]["customerName"])
             self.tasks[conversation] = task["sid"]
             agent = {"agent": f"Agent {conversation}"}
@@ -284,7 +272,7 @@ class Chaos:
             joined = {line["to_name"] for line in lines if "joined the chat" in line["content"]}
             return joined >= set(PEOPLE)
 
-        await until(all_joined, "every player to hear their agent joined", 30)
+        await eventually(all_joined, "every player to hear their agent joined", 30)
 
     # --- the bursts ----------------------------------------------------------------------------
 
@@ -395,7 +383,7 @@ class Chaos:
             return complete and time.monotonic() - still_since >= QUIET
 
         try:
-            await until(settled, "every accepted message to arrive", SETTLE_WITHIN)
+            await eventually(settled, "every accepted message to arrive", SETTLE_WITHIN)
         except AssertionError:
             self.count()  # the assertions below say what is missing
 

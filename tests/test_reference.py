@@ -5,6 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from engine.cli import main
+from engine.config.compile import ACTION_NAMES
 from engine.config.schema import main_schema
 from tests.conftest import ROOT
 
@@ -22,16 +23,6 @@ def test_reference_documents_every_section_and_action() -> None:
     text = CliRunner().invoke(main, ["schema", "--reference"]).output
     for key in main_schema()["properties"]:
         assert f"### `{key}`" in text
-    for action in (
-        "reply",
-        "dm",
-        "post",
-        "open_case",
-        "update_case",
-        "chatbot",
-        "handoff",
-        "leave_queue",
-        "close",
-    ):
+    for action in ACTION_NAMES:
         assert f"| `{action}` |" in text
     assert "How often one player may use it, like 2/10m." in text
