@@ -215,3 +215,14 @@ async def test_resumes_a_half_done_handoff_without_duplicates(flex_world: FlexWo
     assert [m.body for m in conversation.messages] == [text for _, text in REQUEST.transcript] + ["hello?"]
     assert len(flex_world.flex.emulator.state.tasks) == 1
     assert flex_world.flex.emulator.violations == []
+
+
+def test_what_the_contact_center_remembers_is_bounded() -> None:
+    from engine.flex.contact_center import Bounded
+
+    remembered: Bounded[int] = Bounded(3)
+    for number in range(5):
+        remembered.put(f"CH{number}", number)
+    remembered.put("CH2", 2)  # stored again: now the most recent
+    remembered.put("CH5", 5)
+    assert list(remembered) == ["CH4", "CH2", "CH5"]

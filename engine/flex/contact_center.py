@@ -44,6 +44,25 @@ MARK = "flexcord"  # attributes["source"] of everything flexcord creates
 RECENT = 50  # messages read back to find an already-delivered key
 KEEP_CLOSED = 50  # closed conversations kept per player; older ones are deleted (Twilio caps at 1,000)
 REMEMBERED_KEYS = 10_000
+CONVERSATIONS = 10_000  # conversations whose details are kept in memory
+
+V = TypeVar("V")
+
+
+class Bounded(OrderedDict[str, V]):
+    """A dict that forgets its least recently stored entries past `limit`."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def put(self, key: str, value: V) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
+
+
 PLAYER_AUTHORS = frozenset({"player", "user", "customer"})
 MAX_BODY = 1600  # Twilio's limit for a message body, in characters
 
@@ -78,10 +97,12 @@ class TwilioContactCenter:
         self.flex = flex
         self.webhook_url = public_url.rstrip("/") + WEBHOOK_PATH
         self.keep_closed = keep_closed
-        self._channels: dict[str, tuple[str, str]] = {}  # conversation -> (interaction, channel)
-        self._delivered: OrderedDict[str, None] = OrderedDict()  # keys known to be in Twilio
-        self._checked: set[str] = set()  # conversations whose recent keys were read
-        self._uncertain: set[str] = set()  # keys whose last send ended without an answer
+        # What is remembered here is also in Twilio, so each cache is bounded: a forgotten entry is
+        # read again when needed (conversations an agent closed never pass through close()).
+        self._channels: Bounded[tuple[str, str]] = Bounded(CONVERSATIONS)  # -> (interaction, channel)
+        self._delivered: Bounded[None] = Bounded(REMEMBERED_KEYS)  # keys known to be in Twilio
+        self._checked: Bounded[None] = Bounded(CONVERSATIONS)  # conversations whose keys were read
+        self._uncertain: Bounded[None] = Bounded(REMEMBERED_KEYS)  # keys whose last send got no answer
 
     @property
     def _conversations(self) -> Any:
@@ -100,7 +121,7 @@ class TwilioContactCenter:
         current = await self._call("looking up the player's conversations", self._tidy, identity, request)
         if current is not None and "interaction_sid" in current[1]:
             sid, attributes = current
-            self._channels[sid] = (attributes["interaction_sid"], attributes["interaction_channel_sid"])
+            self._channels.put(sid, (attributes["interaction_sid"], attributes["interaction_channel_sid"]))
             return HandoffTicket(handoff=sid, task=attributes["interaction_sid"])
         fresh = current is None
         if current is None:
@@ -112,7 +133,7 @@ class TwilioContactCenter:
                 attributes=json.dumps(attributes),
             )
             sid = str(conversation.sid)
-            self._checked.add(sid)  # a new conversation holds none of the player's keys yet
+            self._checked.put(sid, None)  # a new conversation holds none of the player's keys yet
         else:
             sid, attributes = current
         await self._call("adding the player", self._prepare, sid, identity, request, fresh)
@@ -123,7 +144,7 @@ class TwilioContactCenter:
             routing={"properties": self._routing(request, sid)},
         )
         channel_sid = str((interaction.channel or {}).get("sid", ""))
-        self._channels[sid] = (interaction.sid, channel_sid)
+        self._channels.put(sid, (interaction.sid, channel_sid))
         attributes |= {"interaction_sid": interaction.sid, "interaction_channel_sid": channel_sid}
         await self._call(
             "recording the interaction",
@@ -242,7 +263,7 @@ class TwilioContactCenter:
         if handoff not in self._checked or key in self._uncertain:
             await self._call("reading recent messages", self._learn_keys, handoff)
         if key in self._delivered:
-            self._uncertain.discard(key)
+            self._uncertain.pop(key, None)
             return
         messages = self._conversations(handoff).messages
         try:
@@ -254,9 +275,9 @@ class TwilioContactCenter:
             )
         except Exception as exc:
             if is_transport_failure(exc) or (status_of(exc) or 0) >= 500:
-                self._uncertain.add(key)
+                self._uncertain.put(key, None)
             raise as_delivery_error(exc, "sending the player's message") from exc
-        self._uncertain.discard(key)
+        self._uncertain.pop(key, None)
         self._remember(key)
 
     async def _learn_keys(self, handoff: str) -> None:
@@ -265,13 +286,10 @@ class TwilioContactCenter:
             key = _load(message.attributes).get("key")
             if isinstance(key, str):
                 self._remember(key)
-        self._checked.add(handoff)
+        self._checked.put(handoff, None)
 
     def _remember(self, key: str) -> None:
-        self._delivered[key] = None
-        self._delivered.move_to_end(key)
-        while len(self._delivered) > REMEMBERED_KEYS:
-            self._delivered.popitem(last=False)
+        self._delivered.put(key, None)
 
     # --- close ---------------------------------------------------------------------------
 
