@@ -214,6 +214,9 @@ async def test_the_whole_demo_from_bug_report_to_rating(api: Api) -> None:
     closed = await api.get(f"cases/{support_ref.group()}")
     assert closed["status"] == "closed" and closed["rating"] == 5
     assert any("Sparkfox vanished" in line["text"] for line in closed["transcript"])
+    # Both sides keep the sandbox's time, agent-side events (from the Flex emulator) included.
+    assert {entry["at"][:10] for entry in closed["history"]} == {"2026-03-02"}
+    assert {line["at"][:10] for line in closed["transcript"]} == {"2026-03-02"}
 
 
 async def _task_for(api: Api, ref: str) -> dict[str, Any] | None:

@@ -154,7 +154,9 @@ class Sandbox:
         config = self._sandboxed(loaded)
         flex_url, emulator = self.flex_url, None
         if flex_url is None:
-            emulator_app = create_emulator(str(config.flex.account_sid), self.auth_token, spec_check=False)
+            emulator_app = create_emulator(
+                str(config.flex.account_sid), self.auth_token, spec_check=False, clock=self.clock
+            )
             self.emulator = await start_server(emulator_app, "127.0.0.1", 0)
             self._cleanup.append(self.emulator.stop)
             flex_url, emulator = self.emulator.url, emulator_of(emulator_app)

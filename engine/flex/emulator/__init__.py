@@ -9,6 +9,8 @@ Run it alone with `python -m engine.flex.emulator --port 8099`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from quart import Quart
@@ -43,6 +45,7 @@ def create_emulator(
     spec_check: bool = True,
     receipts: Path | None = None,
     specs: Path | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> Quart:
     """The emulator as a Quart app; `emulator_of(app)` gives its state for in-process inspection."""
     app = Quart("flex_emulator")
@@ -52,7 +55,7 @@ def create_emulator(
         signing_base=webhook_signing_url_override,
         delivery_base=webhook_delivery_url_override,
     )
-    emulator = Emulator(account_sid, auth_token, sender, receipts)
+    emulator = Emulator(account_sid, auth_token, sender, receipts, clock)
     contract = ContractCheck(specs) if spec_check else None
     app.extensions[EXTENSION] = emulator
     app.register_blueprint(rest_api(emulator, contract))

@@ -21,8 +21,13 @@ def new_sid(prefix: str) -> str:
     return prefix + uuid.uuid4().hex
 
 
+def stamp(moment: datetime | None = None) -> str:
+    """A Twilio timestamp ("2026-11-23T18:00:00Z") of `moment`, default now."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp()
 
 
 def safe_identity(name: str) -> str:

@@ -14,7 +14,9 @@ import json
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +29,8 @@ from engine.flex.emulator.state import (
     Task,
     Webhook,
     new_sid,
-    now,
     safe_identity,
+    stamp,
 )
 
 
@@ -74,8 +76,14 @@ class Emulator:
     """One emulated account: its resources, faults, contract violations and webhook deliveries."""
 
     def __init__(
-        self, account_sid: str, auth_token: str, sender: WebhookSender, receipts: Path | None
+        self,
+        account_sid: str,
+        auth_token: str,
+        sender: WebhookSender,
+        receipts: Path | None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
+        self.clock = clock  # the emulated Twilio's time (the sandbox's clock); None: the real one
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.state = FlexState(account_sid)
@@ -84,6 +92,10 @@ class Emulator:
         self.faults: list[Fault] = []
         self.violations: list[dict[str, Any]] = []
         self.requests: deque[dict[str, Any]] = deque(maxlen=10_000)
+
+    def now(self) -> str:
+        """The emulated Twilio's current time as a Twilio timestamp."""
+        return stamp(self.clock() if self.clock is not None else None)
 
     # --- conversations -------------------------------------------------------------------
 
@@ -103,6 +115,7 @@ class Emulator:
         if unique_name and any(c.unique_name == unique_name for c in self.state.conversations.values()):
             raise TwilioError(409, 50353, f"Conversation with unique name {unique_name} already exists")
         c = Conversation(new_sid("CH"), friendly_name, unique_name, _json_text(attributes), state or "active")
+        c.date_created = c.date_updated = self.now()
         self.state.conversations[c.sid] = c
         return c
 
@@ -117,7 +130,7 @@ class Emulator:
             c.friendly_name = fields["FriendlyName"]
         before = c.state
         c.state = fields.get("State", c.state)
-        c.date_updated = now()
+        c.date_updated = self.now()
         if c.state != before:
             task = self.state.task_for(c.sid)
             if c.state == "closed" and task is not None and task.status in ("pending", "assigned"):
@@ -149,7 +162,7 @@ class Emulator:
             raise TwilioError(400, 50377, "Can't update conversation as it's in final closed state")
         if any(p.identity == identity for p in c.participants.values()):
             raise TwilioError(409, 50433, "Participant already exists")
-        p = Participant(new_sid("MB"), c.sid, identity, _json_text(attributes))
+        p = Participant(new_sid("MB"), c.sid, identity, _json_text(attributes), self.now())
         c.participants[p.sid] = p
         if webhooks:
             await self.fire(
@@ -176,7 +189,7 @@ class Emulator:
     ) -> Webhook:
         if target == "webhook" and not url:
             raise TwilioError(400, 20001, "Configuration.Url is required for a webhook target")
-        w = Webhook(new_sid("WH"), c.sid, target, url, method, tuple(filters))
+        w = Webhook(new_sid("WH"), c.sid, target, url, method, tuple(filters), self.now())
         c.webhooks[w.sid] = w
         return w
 
@@ -196,6 +209,7 @@ class Emulator:
             body,
             _json_text(attributes),
             author_participant.sid if author_participant else None,
+            self.now(),
         )
         c.messages.append(m)
         if source == "API":
@@ -252,6 +266,7 @@ class Emulator:
         task = Task(
             new_sid("WT"), new_sid("KD"), new_sid("UO"), conversation.sid, dict(attributes), dict(route)
         )
+        task.date_created = self.now()
         task.attributes |= {
             "conversationSid": conversation.sid,
             "flexInteractionSid": task.interaction_sid,
