@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from engine.config import build
-from engine.config.compile import CompileError, compile_action, compile_config, parse_cooldown, parse_duration
+from engine.config.actions import compile_action
+from engine.config.compile import compile_config
 from engine.config.loader import load
 from engine.config.model import (
     CloseConversation,
@@ -28,6 +29,7 @@ from engine.config.model import (
     SendDm,
     UpdateCase,
 )
+from engine.config.values import CompileError, parse_cooldown, parse_duration
 from engine.config.yamlnodes import Mark
 from engine.routing import RuleIndex
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from engine.cli import main
-from engine.config.compile import ACTION_NAMES
+from engine.config.actions import ACTION_NAMES
 from engine.config.schema import main_schema
 from tests.conftest import ROOT
 

@@ -9,69 +9,44 @@ their file:line (from MarkedDict) as `Source`, so `flexcord route` can point at 
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Literal
 
+from engine.config.actions import compile_actions
 from engine.config.model import (
     CONVERSATION_STATES,
-    Action,
     CaseTemplate,
     Channel,
     Chatbot,
-    CloseConversation,
     Command,
     Condition,
     Config,
     ConversationState,
-    Cooldown,
     DiscordSettings,
     Feed,
     FlexSettings,
     FormField,
-    Handoff,
-    Hours,
-    LeaveQueue,
     Limits,
-    OpenCase,
     Option,
-    Post,
     Queue,
-    Reply,
     Rule,
-    RunChatbot,
-    SendDm,
     ServerSettings,
     Source,
-    UpdateCase,
     frozen_map,
 )
-from engine.config.yamlnodes import Mark, mark_of
-from engine.hours import parse_hours_spec
-
-__all__ = [
-    "CompileError",
-    "compile_action",
-    "compile_actions",
-    "compile_config",
-    "parse_cooldown",
-    "parse_duration",
-    "parse_hours",
-]
-
-ACTION_NAMES = (
-    "reply",
-    "dm",
-    "post",
-    "open_case",
-    "update_case",
-    "chatbot",
-    "handoff",
-    "leave_queue",
-    "close",
+from engine.config.values import (
+    CompileError,
+    names,
+    parse_cooldown,
+    parse_duration,
+    parse_hours,
+    text_or_none,
 )
+from engine.config.yamlnodes import Mark, mark_of
+
+__all__ = ["CompileError", "compile_config"]
 
 
 @contextmanager
@@ -107,7 +82,7 @@ def _compile(doc: Mapping[str, Any], *, root: str, files: Sequence[str], version
         flex=_flex(_section(doc, "flex")),
         server=_server(_section(doc, "server")),
         storage=str(doc.get("storage") or "sqlite:///flexcord.db"),
-        knowledge_base=_text(doc.get("knowledge_base")),
+        knowledge_base=text_or_none(doc.get("knowledge_base")),
         roles=tuple(str(r) for r in doc.get("roles") or ()),
         channels=frozen_map(_named(doc, "channels", _channel)),
         commands=frozen_map(_named(doc, "commands", _command)),
@@ -127,57 +102,6 @@ def _compile(doc: Mapping[str, Any], *, root: str, files: Sequence[str], version
     return replace(config, index=index)
 
 
-# --- values a schema cannot check ------------------------------------------------------------
-
-
-class CompileError(ValueError):
-    """A value the schema let through but that cannot be used; `mark` says where it was written."""
-
-    def __init__(self, message: str, mark: Mark | None = None) -> None:
-        self.message = message
-        self.mark = mark
-        super().__init__(f"{mark}: {message}" if mark else message)
-
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION = re.compile(r"\s*(\d+)\s*([smhd])\s*")
-
-
-def parse_duration(value: Any, mark: Mark | None = None) -> int:
-    """Seconds in a duration: `30s`, `10m`, `1h`, `2d`, `1h30m`, or a plain number of seconds."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    text = str(value).strip().lower()
-    if text.isdigit():
-        return int(text)
-    parts = _DURATION.findall(text)
-    if not parts or "".join(f"{n}{u}" for n, u in parts) != text.replace(" ", ""):
-        raise CompileError(f"'{value}' is not a duration; write it like 30s, 10m, 1h or 2d", mark)
-    return sum(int(number) * _UNITS[unit] for number, unit in parts)
-
-
-def parse_cooldown(value: Any, mark: Mark | None = None) -> Cooldown:
-    """`2/10m` -> at most 2 uses every 10 minutes."""
-    uses, sep, per = str(value).partition("/")
-    if not sep or not uses.strip().isdigit() or int(uses) < 1:
-        raise CompileError(f"'{value}' is not a limit; write it like 2/10m (2 times every 10 minutes)", mark)
-    seconds = parse_duration(per, mark)
-    if seconds < 1:
-        raise CompileError(f"'{value}': the time in a limit must be at least 1s", mark)
-    return Cooldown(uses=int(uses), per_seconds=seconds)
-
-
-def parse_hours(node: Mapping[str, Any], mark: Mark | None = None) -> Hours:
-    """Opening hours from `{timezone, open: {"mon-fri": "09:00-18:00"}, closed_on: [dates]}`."""
-    try:
-        return parse_hours_spec(node)
-    except ValueError as exc:
-        raise CompileError(str(exc), mark_of(node, "open") or mark) from None
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
 def _source(mark: Mark | None) -> Source | None:
     return Source(mark.file, mark.line, mark.col) if mark is not None else None
 
@@ -187,23 +111,8 @@ def _section(doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _text(value: Any) -> str | None:
-    """A setting that may be missing or left empty (an unset ${VAR:-}); both mean None."""
-    if value is None or value == "":
-        return None
-    return str(value)
-
-
-def _names(value: Any) -> tuple[str, ...]:
-    """A single name or a list of names; channel names may be written with a leading '#'."""
-    if value is None:
-        return ()
-    items = [value] if isinstance(value, str) else list(value)
-    return tuple(str(item).lstrip("#") for item in items)
-
-
 def _optional_names(node: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
-    return _names(node[key]) if node.get(key) is not None else None
+    return names(node[key]) if node.get(key) is not None else None
 
 
 def _named(doc: Mapping[str, Any], key: str, make: Any) -> dict[str, Any]:
@@ -220,9 +129,9 @@ def _named(doc: Mapping[str, Any], key: str, make: Any) -> dict[str, Any]:
 
 def _discord(node: Mapping[str, Any]) -> DiscordSettings:
     return DiscordSettings(
-        token=_text(node.get("token")),
+        token=text_or_none(node.get("token")),
         guild=str(node.get("guild") or ""),
-        admin_channel=_text(node.get("admin_channel")),
+        admin_channel=text_or_none(node.get("admin_channel")),
         admin_role=str(node.get("admin_role") or "admin"),
         apply_permissions=bool(node.get("apply_permissions", False)),
     )
@@ -230,10 +139,10 @@ def _discord(node: Mapping[str, Any]) -> DiscordSettings:
 
 def _flex(node: Mapping[str, Any]) -> FlexSettings:
     return FlexSettings(
-        account_sid=_text(node.get("account_sid")),
-        auth_token=_text(node.get("auth_token")),
-        workspace_sid=_text(node.get("workspace_sid")),
-        workflow_sid=_text(node.get("workflow_sid")),
+        account_sid=text_or_none(node.get("account_sid")),
+        auth_token=text_or_none(node.get("auth_token")),
+        workspace_sid=text_or_none(node.get("workspace_sid")),
+        workflow_sid=text_or_none(node.get("workflow_sid")),
         task_channel=str(node.get("task_channel") or "chat"),
     )
 
@@ -243,7 +152,7 @@ def _server(node: Mapping[str, Any]) -> ServerSettings:
     return ServerSettings(
         public_url=str(node.get("public_url") or f"http://{listen}").rstrip("/"),
         listen=listen,
-        admin_token=_text(node.get("admin_token")),
+        admin_token=text_or_none(node.get("admin_token")),
         max_body_bytes=int(node.get("max_body_bytes") or 65536),
     )
 
@@ -272,12 +181,12 @@ def _channel(name: str, node: Mapping[str, Any], mark: Mark | None) -> Channel:
     feeds = node.get("feeds") or []
     return Channel(
         name=name,
-        topic=_text(node.get("topic")),
+        topic=text_or_none(node.get("topic")),
         view=_optional_names(node, "view"),
         send=_optional_names(node, "send"),
         threads=_optional_names(node, "threads"),
         feeds=tuple(_feed(item, mark_of(feeds, i)) for i, item in enumerate(feeds)),
-        announce_token=_text(node.get("announce_token")),
+        announce_token=text_or_none(node.get("announce_token")),
         source=_source(mark),
     )
 
@@ -302,8 +211,8 @@ def _command(name: str, node: Mapping[str, Any], mark: Mark | None) -> Command:
         name=name,
         description=str(node.get("description") or name),
         actions=compile_actions(node.get("do") or []),
-        channels=_names(node.get("channels")),
-        roles=_names(node.get("roles")),
+        channels=names(node.get("channels")),
+        roles=names(node.get("roles")),
         options=tuple(_option(str(k), v or {}) for k, v in options.items()),
         cooldown=parse_cooldown(cooldown, mark_of(node, "cooldown")) if cooldown else None,
         dm=bool(node.get("dm", False)),
@@ -321,7 +230,7 @@ def _form_field(name: str, node: Mapping[str, Any]) -> FormField:
         required=bool(node.get("required", True)),
         min_length=int(low) if low is not None else None,
         max_length=int(high) if high is not None else None,
-        placeholder=_text(node.get("placeholder")),
+        placeholder=text_or_none(node.get("placeholder")),
     )
 
 
@@ -334,7 +243,7 @@ def _case(name: str, node: Mapping[str, Any], mark: Mark | None) -> CaseTemplate
         title=str(node.get("title") or name),
         form=tuple(_form_field(str(k), v or {}) for k, v in form.items()),
         post_to=str(node["post_to"]).lstrip("#") if node.get("post_to") else None,
-        reply=_text(node.get("reply")),
+        reply=text_or_none(node.get("reply")),
         statuses=statuses,
         notify_on=tuple(str(s) for s in node.get("notify_on") or ()),
         source=_source(mark),
@@ -342,7 +251,9 @@ def _case(name: str, node: Mapping[str, Any], mark: Mark | None) -> CaseTemplate
 
 
 def _queue(name: str, node: Mapping[str, Any], _mark: Mark | None) -> Queue:
-    return Queue(name=name, description=_text(node.get("description")), skills=_names(node.get("skills")))
+    return Queue(
+        name=name, description=text_or_none(node.get("description")), skills=names(node.get("skills"))
+    )
 
 
 def _chatbot(name: str, node: Mapping[str, Any], mark: Mark | None) -> Chatbot:
@@ -357,68 +268,11 @@ def _chatbot(name: str, node: Mapping[str, Any], mark: Mark | None) -> Chatbot:
         type=kind,
         suggestions=int(node.get("suggestions", 3)),
         min_score=float(node.get("min_score", 0.0)),
-        url=_text(node.get("url")),
+        url=text_or_none(node.get("url")),
         timeout_seconds=float(timeout) if timeout is not None else 5.0,
-        agent_button=_text(node["agent_button"]) if "agent_button" in node else "Talk to an agent",
-        solved_button=_text(node["solved_button"]) if "solved_button" in node else "That solved it",
+        agent_button=text_or_none(node["agent_button"]) if "agent_button" in node else "Talk to an agent",
+        solved_button=text_or_none(node["solved_button"]) if "solved_button" in node else "That solved it",
     )
-
-
-# --- actions ---------------------------------------------------------------------------------
-
-
-def compile_actions(items: Sequence[Any]) -> tuple[Action, ...]:
-    """Compile a `do:` list."""
-    marks = getattr(items, "item_marks", ())
-    return tuple(
-        compile_action(item, marks[i] if i < len(marks) else mark_of(items, i))
-        for i, item in enumerate(items)
-    )
-
-
-def _message_action(kind: Any, value: Any) -> Action:
-    if isinstance(value, Mapping):
-        message = _text(value.get("message"))
-        text = _text(value.get("text"))
-        return kind(text=text, message=message)  # type: ignore[no-any-return]
-    return kind(text=str(value))  # type: ignore[no-any-return]
-
-
-def compile_action(item: Any, mark: Mark | None = None) -> Action:
-    """One item of a `do:` list: a bare name (`close`) or a one-key mapping (`open_case: bug`)."""
-    value: Any
-    if isinstance(item, str):
-        name, value = item, None
-    elif isinstance(item, Mapping) and len(item) == 1:
-        name, value = next(iter(item.items()))
-    else:
-        raise CompileError("an action is a name such as 'close' or one 'name: value' pair", mark)
-    bare = value is None or value == {}
-    if name == "leave_queue" and bare:
-        return LeaveQueue()
-    if name == "close" and bare:
-        return CloseConversation()
-    if bare:
-        raise CompileError(f"action '{name}' needs a value (for example '{name}: ...')", mark)
-    if name == "reply":
-        return _message_action(Reply, value)
-    if name == "dm":
-        return _message_action(SendDm, value)
-    if name == "post":
-        return Post(channel=str(value["channel"]).lstrip("#"), text=str(value["text"]))
-    if name == "open_case":
-        return OpenCase(str(value["template"] if isinstance(value, Mapping) else value))
-    if name == "update_case":
-        return UpdateCase(
-            ref=str(value["ref"]), status=_text(value.get("status")), note=_text(value.get("note"))
-        )
-    if name == "chatbot":
-        return RunChatbot(str(value["chatbot"] if isinstance(value, Mapping) else value))
-    if name == "handoff":
-        if isinstance(value, Mapping):
-            return Handoff(queue=str(value["queue"]), priority=int(value.get("priority") or 0))
-        return Handoff(queue=str(value))
-    raise CompileError(f"unknown action '{name}' (expected one of: {', '.join(ACTION_NAMES)})", mark)
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -442,10 +296,10 @@ def _condition(node: Mapping[str, Any], mark: Mark | None) -> Condition:
     says = node.get("says")
     matches = node.get("matches")
     return Condition(
-        where=_names(node.get("where")),
+        where=names(node.get("where")),
         says=tuple(str(s) for s in ([says] if isinstance(says, str) else says or ())),
         matches=str(matches) if matches is not None else None,
-        roles=_names(node.get("roles")),
+        roles=names(node.get("roles")),
         state=_states(node.get("state"), node, mark),
         hours=node.get("hours"),
     )

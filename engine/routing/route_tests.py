@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 import jsonschema
 
-from engine.config.compile import CompileError, compile_action
+from engine.config.actions import compile_action
 from engine.config.diagnostics import Diagnostic
 from engine.config.model import Action, Config, ConversationState, Refuse, RelayToAgent
+from engine.config.values import CompileError
 from engine.config.yamlnodes import Mark, mark_of
 from engine.config.yamlread import read_yaml
 from engine.events import Decision, Event, User
