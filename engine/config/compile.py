@@ -1,9 +1,10 @@
 """Turn the loaded, schema-valid YAML document into the frozen Config the engine runs.
 
-The loader (engine.config.loader) has already checked shapes against the JSON Schema; what is
-left here is what a schema cannot say: durations such as `10m`, cooldowns such as `2/10m`,
-opening hours such as `mon-fri: "09:00-18:00"`, and the action syntax under `do:`. Values keep
-their file:line (from MarkedDict) as `Source`, so `flexcord route` can point at a rule.
+The loader (engine.config.loader) has already checked shapes against the JSON Schema; the values
+a schema cannot fully check are parsed by engine.config.values (durations such as `10m`, limits
+such as `2/10m`, opening hours) and engine.config.actions (the `do:` syntax). Rules, commands,
+channels and templates keep their file:line (from MarkedDict) as `Source`, so `flexcord route` can
+point at them.
 """
 
 from __future__ import annotations
