@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+from pathlib import Path
 
 import discord
 
+from engine.config import build
 from engine.events import Event, Outcome
 from engine.runtime import Runtime, prepare
 from engine.testing import MemoryContactCenter
+from tests.conftest import ROOT
 from tests.discord_fixtures import SimClock, demo_config, make_client, open_server
 
 
@@ -187,3 +191,29 @@ async def test_a_slow_answer_is_deferred_then_delivered() -> None:
         await server.env.advance_time(5)
         shown = [m.content for m in (result.response, *result.followups) if m is not None and m.content]
         assert shown and "BUG-404" in shown[0]
+
+
+async def test_a_dm_rule_for_a_role_sees_the_players_server_roles(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "routes", tmp_path / "routes")
+    shutil.copytree(ROOT / "kb", tmp_path / "kb")
+    shutil.copy(ROOT / "flexcord.yaml", tmp_path / "flexcord.yaml")
+    rules = tmp_path / "routes" / "rules.yaml"
+    staff_rule = (
+        "rules:\n"
+        "  - name: staff status\n"
+        "    when: {where: dm, roles: [moderator], says: [status]}\n"
+        '    do: [reply: "Staff status: all systems go."]\n'
+    )
+    rules.write_text(rules.read_text(encoding="utf-8").replace("rules:\n", staff_rule, 1), encoding="utf-8")
+    result = build(tmp_path / "flexcord.yaml", offline=True)
+    assert result.ok and result.config is not None, [str(d) for d in result.errors]
+    assert result.config.index.uses_roles and not demo_config().index.uses_roles
+
+    async with open_server(config=result.config) as server:
+        moderator, player = server.moderator.user, server.player.user
+        await moderator.send_dm("what is the status?")
+        answer = moderator.dm_channel.last_message
+        assert answer is not None and "Staff status: all systems go." in answer.content
+        await player.send_dm("what is the status?")
+        answer = player.dm_channel.last_message
+        assert answer is not None and answer.author.bot and "Staff status" not in answer.content

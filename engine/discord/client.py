@@ -308,7 +308,7 @@ class FlexcordClient(discord.Client):
     async def _dm_player(self, author: discord.abc.User) -> User:
         """The player behind a DM; their server roles are looked up only when a rule asks for roles."""
         guild = self.guild
-        if guild is None or not _rules_use_roles(self.config_provider()):
+        if guild is None or not self.config_provider().index.uses_roles:
             return person(author)
         member = guild.get_member(author.id)
         if member is None:
@@ -344,10 +344,6 @@ class FlexcordClient(discord.Client):
                     await send_part(message.channel, part)
         except discord.HTTPException as exc:
             log.warning("could not answer a DM from %s: %s", message.author.id, exc)
-
-
-def _rules_use_roles(config: Config) -> bool:
-    return any(rule.when.roles for rule in config.rules)
 
 
 def create_client(

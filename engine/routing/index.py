@@ -96,6 +96,7 @@ class RuleIndex:
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         self.rules = tuple(compile_rule(i, rule) for i, rule in enumerate(rules))
         self.wheres = frozenset(w for r in self.rules for w in r.where)
+        self.uses_roles = any(r.roles for r in self.rules)  # else a DM needs no lookup of server roles
         postings: dict[str, dict[Bucket, list[int]]] = defaultdict(lambda: defaultdict(list))
         always: dict[Bucket, list[int]] = defaultdict(list)
         buckets_of: dict[tuple[frozenset[str], frozenset[str]], list[Bucket]] = {}  # few distinct ones
