@@ -117,10 +117,15 @@ def _problem(status: int, detail: str) -> Response:
 
 
 def hypercorn_config(bind: str) -> HypercornConfig:
-    """Hypercorn settings for flexcord: one bind, no access log, a short graceful shutdown."""
+    """Hypercorn settings for flexcord: one bind, no access log, a short graceful shutdown.
+
+    Its errors go to the `hypercorn.error` logger through flexcord's own logging set-up (given as a
+    Logger, Hypercorn adds no handler of its own, so nothing is printed twice).
+    """
     config = HypercornConfig()
     config.bind = [bind]
     config.accesslog = None
+    config.errorlog = logging.getLogger("hypercorn.error")
     config.graceful_timeout = 5.0
     return config
 
