@@ -16,6 +16,7 @@ COMMAND_MODULES: dict[str, str] = {
     "route": "engine.cli.routing",
     "test": "engine.cli.routing",
     "cases": "engine.cli.records",
+    "report": "engine.cli.report",
     "kb": "engine.cli.knowledge",
     "sandbox": "engine.cli.sandbox",
     "run": "engine.cli.serve",

@@ -1,0 +1,136 @@
+"""The report's reads: plain, read-only SQL over the store's existing tables, mapped to `ReportRows`.
+
+Nothing here writes. The facts come from what the runtime already records:
+- cases and their first move to `closed` (`cases`, `case_events`);
+- a handoff is a `start_handoff` item of the outbox (its payload names the queue and conversation);
+- an agent joined at the case's history note "agent joined" (engine.runtime.conversations);
+- a FAQ answer is a `dm` item whose buttons include the chatbot's "solved" or "agent" button;
+  "That solved it" is the player's inbound line `[<the button's label>]`;
+- knowledge-base gaps, from a gaps table when the store has one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from engine.reports.rows import CaseRow, FaqAnswerRow, FaqSolvedRow, GapRow, HandoffRow, ReportRows
+from engine.store import Store, StoreView, from_text, to_text
+
+CLOSED = "closed"
+FAQ_BUTTONS = ("solved", "agent")  # engine.chatbot's SOLVED_BUTTON_ID and AGENT_BUTTON_ID
+AGENT_JOINED = "agent joined"  # engine.runtime.conversations.AGENT_JOINED
+GAP_TABLES = ("kb_gaps", "knowledge_gaps", "gaps")
+
+CASES = (
+    "SELECT c.ref, c.template, c.created_at, c.rating, "
+    "(SELECT MIN(e.at) FROM case_events e WHERE e.case_ref = c.ref AND e.to_status = ?) "
+    "FROM cases c WHERE c.created_at >= ? AND c.created_at < ? ORDER BY c.created_at"
+)
+HANDOFFS = (
+    "SELECT o.case_ref, o.payload, o.created_at, "
+    "(SELECT MIN(e.at) FROM case_events e WHERE e.case_ref = o.case_ref AND e.note = ? "
+    "AND e.at >= o.created_at) "
+    "FROM outbox o WHERE o.kind = 'start_handoff' AND o.case_ref IS NOT NULL "
+    "AND o.created_at >= ? AND o.created_at < ? ORDER BY o.id"
+)
+FAQ_ANSWERS = (
+    "SELECT m.conversation_id, o.created_at, o.payload FROM outbox o JOIN messages m ON m.id = o.message_id "
+    "WHERE o.kind = 'dm' AND m.conversation_id IS NOT NULL AND o.created_at >= ? AND o.created_at < ? "
+    "AND o.payload LIKE '%\"buttons\"%' ORDER BY o.id"
+)
+FAQ_SOLVED = (  # + "AND text IN (?, ?, ...)"
+    "SELECT conversation_id, at FROM messages WHERE direction = 'in' AND conversation_id IS NOT NULL "
+    "AND at >= ? AND at < ?"
+)
+TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"  # SQLite: PostgreSQL reads information_schema
+
+
+def _buttons(payload: str) -> set[str]:
+    try:
+        message = json.loads(payload).get("message") or {}
+        return {str(button.get("id")) for button in message.get("buttons") or ()}
+    except (ValueError, AttributeError):
+        return set()
+
+
+async def _all(view: StoreView, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
+    return await view._all(query, params)  # read-only SQL on the connection the view holds
+
+
+async def _cases(view: StoreView, since: str, until: str) -> tuple[CaseRow, ...]:
+    rows = await _all(view, CASES, (CLOSED, since, until))
+    return tuple(
+        CaseRow(str(r[0]), str(r[1]), from_text(r[2]), from_text(r[4]) if r[4] else None, r[3]) for r in rows
+    )
+
+
+async def _handoffs(view: StoreView, since: str, until: str) -> tuple[HandoffRow, ...]:
+    found = []
+    for ref, payload, created, joined in await _all(view, HANDOFFS, (AGENT_JOINED, since, until)):
+        data = json.loads(payload)
+        conversation = data.get("conversation_id")
+        found.append(
+            HandoffRow(
+                str(ref),
+                str(data.get("queue") or "-"),
+                int(conversation) if conversation is not None else None,
+                from_text(created),
+                from_text(joined) if joined else None,
+            )
+        )
+    return tuple(found)
+
+
+async def _faq(
+    view: StoreView, since: str, until: str, solved_labels: Sequence[str]
+) -> tuple[tuple[FaqAnswerRow, ...], tuple[FaqSolvedRow, ...]]:
+    answers = tuple(
+        FaqAnswerRow(int(r[0]), from_text(r[1]))
+        for r in await _all(view, FAQ_ANSWERS, (since, until))
+        if _buttons(r[2]) & set(FAQ_BUTTONS)
+    )
+    solved: tuple[FaqSolvedRow, ...] = ()
+    if solved_labels:
+        marks = ", ".join("?" for _ in solved_labels)
+        query = f"{FAQ_SOLVED} AND text IN ({marks})"
+        texts = [f"[{label}]" for label in solved_labels]
+        solved = tuple(
+            FaqSolvedRow(int(r[0]), from_text(r[1])) for r in await _all(view, query, (since, until, *texts))
+        )
+    return answers, solved
+
+
+async def _gaps(view: StoreView, since: str, until: str) -> tuple[GapRow, ...] | None:
+    tables = {str(r[0]) for r in await _all(view, TABLES)}
+    table = next((name for name in GAP_TABLES if name in tables), None)
+    if table is None:
+        return None
+    columns = {str(r[1]) for r in await _all(view, f"PRAGMA table_info({table})")}
+    text = next((c for c in ("question", "text", "query") if c in columns), None)
+    at = next((c for c in ("at", "asked_at", "created_at") if c in columns), None)
+    if text is None or at is None:
+        return None
+    query = (
+        f"SELECT {text}, COUNT(*) AS n FROM {table} WHERE {at} >= ? AND {at} < ? "
+        f"GROUP BY {text} ORDER BY n DESC, {text} LIMIT 10"
+    )
+    return tuple(GapRow(str(r[0]), int(r[1])) for r in await _all(view, query, (since, until)))
+
+
+async def read_rows(
+    store: Store, since: datetime, until: datetime, *, solved_labels: Sequence[str] = ()
+) -> ReportRows:
+    """Every fact of the period [since, until) the report needs, read in one consistent view."""
+    start, end = to_text(since), to_text(until)
+    async with store.view() as view:
+        cases = await _cases(view, start, end)
+        handoffs = await _handoffs(view, start, end)
+        answers, solved = await _faq(view, start, end, solved_labels)
+        gaps = await _gaps(view, start, end)
+    return ReportRows(since, until, cases, handoffs, answers, solved, gaps)
+
+
+__all__ = ["read_rows"]

@@ -1,0 +1,210 @@
+"""Support reports: the real runtime records known cases; the report gives known figures in each format."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+from engine.config import build
+from engine.config.model import Config
+from engine.reports import build_report
+from engine.reports.render import as_table
+from engine.testing import ManualClock, World, generation_from, memory_world
+
+START = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)  # Wednesday 09:00 in Los Angeles: support is open
+NOW = START + timedelta(hours=2)
+
+
+def at(minutes: float) -> datetime:
+    return START + timedelta(minutes=minutes)
+
+
+async def play_a_morning(world: World) -> None:
+    """Five players and one bug report, each step at a known minute after 09:00 (Los Angeles)."""
+    clock = world.clock
+    ash, misty, brock = world.player("111", "Ash"), world.player("222", "Misty"), world.player("333", "Brock")
+    dawn, may, gary = world.player("444", "Dawn"), world.player("555", "May"), world.player("666", "Gary")
+
+    await ash.says("how do I reset my password")  # FAQ answer, then "That solved it"
+    clock.now = at(1)
+    await ash.presses("solved", "That solved it")
+
+    clock.now = at(10)
+    await misty.says("how do raids work")  # FAQ answer, then asks for an agent: escalated
+    clock.now = at(11)
+    await misty.says("I want an agent")  # SUP-1, queue support
+    clock.now = at(14)
+    await world.contact.agent_joins(world.contact.handoff_of("222"), "Nurse Joy")  # waited 3 min
+    clock.now = at(30)
+    await world.contact.closes(world.contact.handoff_of("222"))  # resolved in 19 min
+    clock.now = at(31)
+    await misty.says("5")
+
+    clock.now = at(20)
+    await brock.says("I was charged twice")  # SUP-2, queue billing
+    clock.now = at(29)
+    await world.contact.agent_joins(world.contact.handoff_of("333"), "Officer Jenny")  # waited 9 min
+    clock.now = at(60)
+    await world.contact.closes(world.contact.handoff_of("333"))  # resolved in 40 min
+    clock.now = at(61)
+    await brock.presses("rate:3", "3")
+
+    clock.now = at(40)
+    await dawn.says("how do I trade with friends")  # FAQ answer, nothing after: gave up
+
+    clock.now = at(50)
+    await may.says("agent")  # SUP-3, nobody joins
+
+    clock.now = at(70)
+    await gary.submits("bug", "bug-report", summary="Map freezes", steps="Open the map", device="")
+
+
+@pytest.fixture
+def demo(tmp_path: Path, repo_root: Path) -> Path:
+    shutil.copy(repo_root / "flexcord.yaml", tmp_path)
+    shutil.copytree(repo_root / "routes", tmp_path / "routes")
+    shutil.copytree(repo_root / "kb", tmp_path / "kb")
+    return tmp_path
+
+
+def config_of(root: Path) -> Config:
+    config = build(root / "flexcord.yaml", offline=True).config
+    assert config is not None
+    return config
+
+
+async def recorded(root: Path) -> World:
+    world = await memory_world(
+        generation_from(root / "flexcord.yaml"),
+        store_url=f"sqlite:///{root / 'flexcord.db'}",
+        clock=ManualClock(START),
+    )
+    await play_a_morning(world)
+    return world
+
+
+EXPECTED_CSV = {
+    ("cases", "total"): "4",
+    ("opened", "2026-03-04/bug/-"): "1",
+    ("opened", "2026-03-04/support/billing"): "1",
+    ("opened", "2026-03-04/support/support"): "2",
+    ("waiting", "count"): "2",
+    ("waiting", "median_s"): "360",
+    ("waiting", "p90_s"): "540",
+    ("waiting", "pending"): "1",
+    ("resolution", "count"): "2",
+    ("resolution", "median_s"): "1770",
+    ("resolution", "p90_s"): "2400",
+    ("resolution", "pending"): "2",
+    ("satisfaction", "count"): "2",
+    ("satisfaction", "average"): "4",
+    ("satisfaction", "rating_3"): "1",
+    ("satisfaction", "rating_5"): "1",
+    ("satisfaction", "rating_1"): "0",
+    ("faq", "answers"): "3",
+    ("faq", "solved"): "1",
+    ("faq", "escalated"): "1",
+    ("faq", "gave_up"): "1",
+    ("hours", "Wed/09"): "3",
+    ("hours", "Wed/10"): "1",
+    ("hours", "Sun/03"): "0 closed",
+    ("sla", "billing/first_response"): "1/1 over 300s",
+    ("sla", "support/first_response"): "1/2 over 300s",
+    ("sla", "support/resolution"): "1/2 over 3600s",
+    ("breach", "SUP-2/billing/first_response"): "540",
+    ("breach", "SUP-3/support/first_response"): "open",
+    ("breach", "SUP-3/support/resolution"): "open",
+    ("gaps", "recorded"): "no",
+}
+
+
+async def test_a_morning_of_known_cases_gives_each_figure(demo: Path) -> None:
+    world = await recorded(demo)
+    try:
+        report = await build_report(world.store, config_of(demo), NOW)
+    finally:
+        await world.close()
+
+    assert report.cases == 4
+    assert [(o.day, o.template, o.queue, o.count) for o in report.opened] == [
+        ("2026-03-04", "bug", "-", 1),
+        ("2026-03-04", "support", "billing", 1),
+        ("2026-03-04", "support", "support", 2),
+    ]
+    assert (report.waiting.count, report.waiting.median_s, report.waiting.p90_s) == (2, 360.0, 540.0)
+    assert report.waiting.pending == 1  # SUP-3 is still waiting
+    assert (report.resolution.median_s, report.resolution.p90_s, report.resolution.pending) == (
+        1770.0,
+        2400.0,
+        2,
+    )
+    assert report.satisfaction.average == 4.0
+    assert dict(report.satisfaction.distribution) == {1: 0, 2: 0, 3: 1, 4: 0, 5: 1}
+    assert (report.faq.answers, report.faq.solved, report.faq.escalated, report.faq.gave_up) == (3, 1, 1, 1)
+    busy = {(c.weekday, c.hour): c.count for c in report.hours if c.count}
+    assert busy == {(2, 9): 3, (2, 10): 1}
+    opening = {(c.weekday, c.hour): c.open for c in report.hours}
+    assert opening[(2, 9)] and opening[(5, 10)] and not opening[(5, 15)] and not opening[(6, 12)]
+    assert [(t.queue, t.kind, t.target_s, t.checked, t.breached) for t in report.sla] == [
+        ("billing", "first_response", 300, 1, 1),
+        ("support", "first_response", 300, 2, 1),
+        ("support", "resolution", 3600, 2, 1),
+    ]
+    assert [(b.case_ref, b.kind, b.took_s) for b in report.breaches] == [
+        ("SUP-2", "first_response", 540.0),
+        ("SUP-3", "first_response", None),
+        ("SUP-3", "resolution", None),
+    ]
+    assert report.gaps is None
+    text = as_table(report)
+    assert "median 6m, 90% within 9m (2 joined, 1 still waiting)" in text
+    assert "not recorded yet" in text
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), env={"FLEXCORD_STORAGE": None})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_report_csv_parses_back_to_the_same_figures_as_json(demo: Path) -> None:
+    asyncio.run(_record_and_close(demo))
+    common = ["report", "-c", str(demo / "flexcord.yaml"), "--since", "7d", "--until", NOW.isoformat()]
+    rows = list(csv.reader(io.StringIO(run(*common, "--format", "csv"))))
+    assert rows[0] == ["section", "key", "value"]
+    figures = {(section, key): value for section, key, value in rows[1:]}
+    assert {key: figures.get(key) for key in EXPECTED_CSV} == EXPECTED_CSV
+    assert figures[("period", "until")] == NOW.isoformat()
+
+    data = json.loads(run(*common, "--format", "json"))
+    assert data["cases"] == int(figures[("cases", "total")])
+    for section in ("waiting", "resolution"):
+        for key, value in data[section].items():
+            assert float(figures[(section, key)]) == value
+    assert {k: str(v) for k, v in data["faq"].items()} == {
+        k: v for (s, k), v in figures.items() if s == "faq"
+    }
+    assert data["satisfaction"]["average"] == float(figures[("satisfaction", "average")])
+
+    table = run(*common)
+    assert "Cases opened: 4" in table and "SUP-2 (billing, first response): took 9m" in table
+
+
+async def _record_and_close(root: Path) -> None:
+    world = await recorded(root)
+    await world.close()
+
+
+def test_report_says_plainly_when_the_period_is_not_a_duration(demo: Path) -> None:
+    result = CliRunner().invoke(main, ["report", "-c", str(demo / "flexcord.yaml"), "--since", "a week"])
+    assert result.exit_code == 2
+    assert "'a week' is not a duration; write it like 30s, 10m, 1h or 2d" in result.output
