@@ -32,6 +32,7 @@ from engine.events import OutMessage
 from engine.flex import TwilioContactCenter
 from engine.metrics import Metrics
 from engine.reload import DiscordFollower, Prepare, Reloader, ReloadListener
+from engine.reports.page import reports_blueprint
 from engine.runtime import Runtime, utc_now
 from engine.runtime import prepare as prepare_generation
 from engine.server import ServerServices, create_app, serve
@@ -162,6 +163,7 @@ async def assemble(
     prepare: Prepare | None = None,
     listeners: Iterable[ReloadListener] | None = None,
     notify_admins: bool = True,
+    reports_public: bool = False,
 ) -> Bot:
     """The bot for `config`, built but not started (only its store is open).
 
@@ -170,7 +172,8 @@ async def assemble(
     - `clock`: the runtime's time; `fetch_feed`: how announcement feeds are read;
     - `prepare`: how a config becomes a runtime generation, the first one and every reload's;
     - `listeners`: who follows a reload (default: the Discord client re-syncs commands and permissions);
-    - `notify_admins`: the admin channel hears of a refused reload (and of a follower that failed).
+    - `notify_admins`: the admin channel hears of a refused reload (and of a follower that failed);
+    - `reports_public`: /reports needs no admin token (the sandbox).
 
     More pages can be registered on `bot.app` before `bot.start`.
     """
@@ -220,6 +223,7 @@ async def assemble(
             blueprints=[
                 admin_blueprint(reloader, metrics),
                 announce_blueprint(lambda: runtime.config, client.chat.post),
+                reports_blueprint(store, lambda: runtime.config, clock, public=reports_public),
             ],
             observer=metrics,
         )

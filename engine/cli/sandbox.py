@@ -111,6 +111,12 @@ async def _run(sandbox: Sandbox, open_page: bool) -> None:
     help="Append one JSON line per message the bot makes on the emulated Discord to FILE (on disk "
     "before the bot hears back); on start, the nonces in FILE are remembered, as Discord would.",
 )
+@click.option(
+    "--seed-demo-data",
+    is_flag=True,
+    help="Fill the records with a week of made-up support history, so /reports has something to show "
+    "(once per data folder).",
+)
 def sandbox(
     config_path: Path,
     port: int,
@@ -120,6 +126,7 @@ def sandbox(
     clock: datetime | None,
     flex_url: str | None,
     discord_receipts: Path | None,
+    seed_demo_data: bool,
 ) -> None:
     """Play your bot in the browser: an emulated Discord server and Flex agent desk, no accounts needed."""
     if not config_path.is_file():
@@ -135,6 +142,7 @@ def sandbox(
         clock=clock,
         flex_url=flex_url,
         discord_receipts=discord_receipts,
+        seed_demo_data=seed_demo_data,
     )
     try:
         asyncio.run(_run(runner, open_page=not no_open and not os.environ.get("CI")))

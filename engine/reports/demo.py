@@ -36,6 +36,7 @@ PLAYERS = (
 )
 AGENTS = ("Nurse Joy", "Officer Jenny", "Professor Oak")
 SUPPORT_TEMPLATE, SOLVED_LABEL = "support", "That solved it"
+SEEDED = "demo_data_seeded_at"
 
 
 @dataclass
@@ -191,11 +192,17 @@ def _moments(config: Config, rng: random.Random, now: datetime, days: int) -> li
     return sorted(moments)
 
 
-async def seed_week(store: Store, config: Config, now: datetime, *, seed: int = 7, days: int = 7) -> DemoWeek:
-    """Write `days` of made-up history ending at `now` into `store`; returns what was written."""
+async def seed_week(
+    store: Store, config: Config, now: datetime, *, seed: int = 7, days: int = 7
+) -> DemoWeek | None:
+    """Write `days` of made-up history ending at `now` into `store`; returns what was written
+    (None when this store was seeded before: a restart on the same data keeps its history)."""
     rng = random.Random(seed)
     week = DemoWeek()
     async with store.transaction() as tx:
+        if await tx.get_setting(SEEDED) is not None:
+            return None
+        await tx.put_setting(SEEDED, now.isoformat())
         writer = _Writer(tx, config, rng, week, now)
         for moment in _moments(config, rng, now, days):
             await writer.player(moment)

@@ -102,7 +102,8 @@ function render(data) {
   const minutes = (s) => (s === null ? null : Math.round(s / 6) / 10);
   draw("chart-times", { type: "bar", data: { labels: ["wait for an agent", "time to resolution"], datasets: [
     { label: "median", backgroundColor: COLORS[0], data: [minutes(data.waiting.median_s), minutes(data.resolution.median_s)] },
-    { label: "90th percentile", backgroundColor: COLORS[3], data: [minutes(data.waiting.p90_s), minutes(data.resolution.p90_s)] }] } });
+    { label: "90th percentile", backgroundColor: COLORS[3], data: [minutes(data.waiting.p90_s), minutes(data.resolution.p90_s)] }] },
+    options: { indexAxis: "y", scales: { x: { type: "logarithmic", title: { display: true, text: "minutes (log scale)" } } } } });
   const hours = data.hours;
   const most = Math.max(1, ...hours.map((c) => c.count));
   draw("chart-hours", { type: "bar", data: { labels: hours.map((c) => `${WEEKDAYS[c.weekday]} ${String(c.hour).padStart(2, "0")}h`),
@@ -112,7 +113,7 @@ function render(data) {
         grouped: false, order: 1 }] },
     options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { autoSkip: true, maxTicksLimit: 28 } } } } });
   lists(data);
-  document.body.dataset.loaded = data.since;
+  document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
 }
 
 async function load() {
