@@ -33,6 +33,7 @@ from engine.flex import TwilioContactCenter
 from engine.metrics import Metrics
 from engine.reload import DiscordFollower, Prepare, Reloader, ReloadListener
 from engine.reports.page import reports_blueprint
+from engine.reports.queries import outbox_pending
 from engine.runtime import Runtime, utc_now
 from engine.runtime import prepare as prepare_generation
 from engine.server import ServerServices, create_app, serve
@@ -216,6 +217,12 @@ async def assemble(
         prepare=make_generation,
     )
     client.reload_callback = reloader.reload_callback
+
+    async def scrape(m: Metrics) -> None:
+        m.discord_connected.set(1 if client.is_ready() and not client.is_closed() else 0)
+        m.outbox_backlog(await outbox_pending(store, clock()))
+
+    metrics.before_scrape(scrape)
     app = create_app(
         ServerServices(
             runtime=runtime,

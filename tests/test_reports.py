@@ -68,12 +68,28 @@ async def play_a_morning(world: World) -> None:
     await gary.submits("bug", "bug-report", summary="Map freezes", steps="Open the map", device="")
 
 
+SLA_QUEUES = (
+    "  support: {description: General player support, sla: {first_response: 5m, resolution: 1h}}\n"
+    "  billing: {description: Payments and refunds, skills: [billing], sla: {first_response: 5m}}\n"
+)
+
+
+def with_sla(root: Path) -> Path:
+    """The demo queues get service levels: an agent within 5 minutes, support closed within 1 hour."""
+    rules = root / "routes" / "rules.yaml"
+    text = rules.read_text(encoding="utf-8")
+    start = text.index("  support: {description: General player support}")
+    end = text.index("\n", text.index("  billing: {description:")) + 1
+    rules.write_text(text[:start] + SLA_QUEUES + text[end:], encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def demo(tmp_path: Path, repo_root: Path) -> Path:
     shutil.copy(repo_root / "flexcord.yaml", tmp_path)
     shutil.copytree(repo_root / "routes", tmp_path / "routes")
     shutil.copytree(repo_root / "kb", tmp_path / "kb")
-    return tmp_path
+    return with_sla(tmp_path)
 
 
 def config_of(root: Path) -> Config:

@@ -7,13 +7,30 @@ With FLEXCORD_SCREENSHOT=1 the page is saved as docs/reports.png.
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Page, async_playwright, expect
 
-from tests.test_sandbox_api import ROOT, running_sandbox
+from engine.sandbox import Sandbox
+from tests.test_reports import with_sla
+from tests.test_sandbox_api import OPEN_HOURS, ROOT, demo_copy
 from tests.test_sandbox_browser import ARGS, CHROMIUM, _need_chromium
+
+
+@asynccontextmanager
+async def seeded_sandbox(folder: Path) -> AsyncIterator[Sandbox]:
+    """The demo (its queues with `sla:` targets) in the sandbox, with a week of demo history."""
+    config = demo_copy(folder)
+    with_sla(config.parent)
+    sandbox = Sandbox(config, port=0, data=folder / "data", clock=OPEN_HOURS, seed_demo_data=True)
+    await sandbox.start()
+    try:
+        yield sandbox
+    finally:
+        await sandbox.stop()
 
 
 async def chart_data(page: Page, canvas: str) -> Any:
@@ -26,7 +43,7 @@ async def chart_data(page: Page, canvas: str) -> Any:
 async def test_reports_page_draws_a_seeded_week_with_the_right_totals(tmp_path: Path) -> None:
     _need_chromium()
     expect.set_options(timeout=20_000)
-    async with running_sandbox(tmp_path, seed_demo_data=True) as sandbox, async_playwright() as playwright:
+    async with seeded_sandbox(tmp_path) as sandbox, async_playwright() as playwright:
         week = sandbox.demo_week
         assert week is not None and week.total > 40
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)

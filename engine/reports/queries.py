@@ -1,4 +1,5 @@
-"""The report's reads: plain, read-only SQL over the store's existing tables, mapped to `ReportRows`.
+"""The report's reads (and the outbox backlog /metrics shows): plain, read-only SQL over the store's
+existing tables, mapped to `ReportRows`.
 
 Nothing here writes. The facts come from what the runtime already records:
 - cases and their first move to `closed` (`cases`, `case_events`);
@@ -45,6 +46,7 @@ FAQ_SOLVED = (  # + "AND text IN (?, ?, ...)"
     "SELECT conversation_id, at FROM messages WHERE direction = 'in' AND conversation_id IS NOT NULL "
     "AND at >= ? AND at < ?"
 )
+OUTBOX_PENDING = "SELECT kind, COUNT(*), MIN(created_at) FROM outbox WHERE status = 'pending' GROUP BY kind"
 TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"  # SQLite: PostgreSQL reads information_schema
 
 
@@ -133,4 +135,13 @@ async def read_rows(
     return ReportRows(since, until, cases, handoffs, answers, solved, gaps)
 
 
-__all__ = ["read_rows"]
+async def outbox_pending(store: Store, now: datetime) -> list[tuple[str, int, float]]:
+    """(item kind, items waiting for delivery, age in seconds of the oldest) for /metrics."""
+    async with store.view() as view:
+        rows = await _all(view, OUTBOX_PENDING)
+    return [
+        (str(kind), int(n), max(0.0, (now - from_text(oldest)).total_seconds())) for kind, n, oldest in rows
+    ]
+
+
+__all__ = ["outbox_pending", "read_rows"]
