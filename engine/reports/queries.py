@@ -28,23 +28,23 @@ GAP_TABLES = ("kb_gaps", "knowledge_gaps", "gaps")
 CASES = (
     "SELECT c.ref, c.template, c.created_at, c.rating, "
     "(SELECT MIN(e.at) FROM case_events e WHERE e.case_ref = c.ref AND e.to_status = ?) "
-    "FROM cases c WHERE c.created_at >= ? AND c.created_at < ? ORDER BY c.created_at"
+    "FROM cases c WHERE c.created_at >= ? AND c.created_at <= ? ORDER BY c.created_at"
 )
 HANDOFFS = (
     "SELECT o.case_ref, o.payload, o.created_at, "
     "(SELECT MIN(e.at) FROM case_events e WHERE e.case_ref = o.case_ref AND e.note = ? "
     "AND e.at >= o.created_at) "
     "FROM outbox o WHERE o.kind = 'start_handoff' AND o.case_ref IS NOT NULL "
-    "AND o.created_at >= ? AND o.created_at < ? ORDER BY o.id"
+    "AND o.created_at >= ? AND o.created_at <= ? ORDER BY o.id"
 )
 FAQ_ANSWERS = (
     "SELECT m.conversation_id, o.created_at, o.payload FROM outbox o JOIN messages m ON m.id = o.message_id "
-    "WHERE o.kind = 'dm' AND m.conversation_id IS NOT NULL AND o.created_at >= ? AND o.created_at < ? "
+    "WHERE o.kind = 'dm' AND m.conversation_id IS NOT NULL AND o.created_at >= ? AND o.created_at <= ? "
     "AND o.payload LIKE '%\"buttons\"%' ORDER BY o.id"
 )
 FAQ_SOLVED = (  # + "AND text IN (?, ?, ...)"
     "SELECT conversation_id, at FROM messages WHERE direction = 'in' AND conversation_id IS NOT NULL "
-    "AND at >= ? AND at < ?"
+    "AND at >= ? AND at <= ?"
 )
 OUTBOX_PENDING = "SELECT kind, COUNT(*), MIN(created_at) FROM outbox WHERE status = 'pending' GROUP BY kind"
 TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"  # SQLite: PostgreSQL reads information_schema
@@ -116,7 +116,7 @@ async def _gaps(view: StoreView, since: str, until: str) -> tuple[GapRow, ...] |
     if text is None or at is None:
         return None
     query = (
-        f"SELECT {text}, COUNT(*) AS n FROM {table} WHERE {at} >= ? AND {at} < ? "
+        f"SELECT {text}, COUNT(*) AS n FROM {table} WHERE {at} >= ? AND {at} <= ? "
         f"GROUP BY {text} ORDER BY n DESC, {text} LIMIT 10"
     )
     return tuple(GapRow(str(r[0]), int(r[1])) for r in await _all(view, query, (since, until)))
@@ -125,7 +125,7 @@ async def _gaps(view: StoreView, since: str, until: str) -> tuple[GapRow, ...] |
 async def read_rows(
     store: Store, since: datetime, until: datetime, *, solved_labels: Sequence[str] = ()
 ) -> ReportRows:
-    """Every fact of the period [since, until) the report needs, read in one consistent view."""
+    """Every fact of the period [since, until] the report needs, read in one consistent view."""
     start, end = to_text(since), to_text(until)
     async with store.view() as view:
         cases = await _cases(view, start, end)

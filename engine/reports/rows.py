@@ -58,7 +58,7 @@ class GapRow:
 
 @dataclass(frozen=True, slots=True)
 class ReportRows:
-    """Everything read for one report period [since, until)."""
+    """Everything read for one report period [since, until]."""
 
     since: datetime
     until: datetime
