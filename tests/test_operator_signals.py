@@ -4,6 +4,7 @@ process metrics; the Grafana dashboard and the alert rules name only metrics /me
 from __future__ import annotations
 
 import base64
+import configparser
 import json
 import re
 import shutil
@@ -230,3 +231,18 @@ async def test_the_running_bot_serves_signals_promtool_accepts_and_reports_behin
 
 def test_promtool_is_installed_for_the_checks_above() -> None:
     need_promtool()  # skipped (with the reason) when promtool is missing; the checks above then skip it
+
+
+# --- running it as a service ------------------------------------------------------------------------
+
+
+def test_the_systemd_unit_restarts_reads_its_environment_file_and_reloads_on_sighup() -> None:
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str
+    unit.read(ROOT / "docs" / "flexcord.service", encoding="utf-8")
+    service = unit["Service"]
+    assert service["Restart"] == "on-failure"
+    assert service["EnvironmentFile"] == "/etc/flexcord/flexcord.env"
+    assert service["ExecReload"] == "/bin/kill -HUP $MAINPID"
+    assert service["ExecStart"].split()[1:] == ["run", "-c", "/srv/flexcord/flexcord.yaml"]
+    assert (ROOT / "docs" / "flexcord.env.example").read_text(encoding="utf-8").count("FLEXCORD_ADMIN_TOKEN=")
