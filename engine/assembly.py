@@ -153,6 +153,18 @@ async def unwind(steps: list[Callable[[], Awaitable[Any]]], what: str) -> None:
             log.exception("stopping %s: a step failed", what)
 
 
+def watch_signals(
+    metrics: Metrics, store: Store, client: FlexcordClient, clock: Callable[[], datetime]
+) -> None:
+    """Before each scrape of /metrics: is Discord connected, how many outbox items wait and for how long."""
+
+    async def scrape(m: Metrics) -> None:
+        m.discord_connected.set(1 if client.is_ready() and not client.is_closed() else 0)
+        m.outbox_backlog(await outbox_pending(store, clock()))
+
+    metrics.before_scrape(scrape)
+
+
 async def assemble(
     config_path: str | Path,
     config: Config,
@@ -217,12 +229,7 @@ async def assemble(
         prepare=make_generation,
     )
     client.reload_callback = reloader.reload_callback
-
-    async def scrape(m: Metrics) -> None:
-        m.discord_connected.set(1 if client.is_ready() and not client.is_closed() else 0)
-        m.outbox_backlog(await outbox_pending(store, clock()))
-
-    metrics.before_scrape(scrape)
+    watch_signals(metrics, store, client, clock)
     app = create_app(
         ServerServices(
             runtime=runtime,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import io
 import json
 import shutil
@@ -12,11 +13,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from quart import Quart
 
 from engine.cli import main
 from engine.config import build
 from engine.config.model import Config
 from engine.reports import build_report
+from engine.reports.page import reports_blueprint
 from engine.reports.render import as_table
 from engine.testing import ManualClock, World, generation_from, memory_world
 
@@ -224,3 +227,32 @@ def test_report_says_plainly_when_the_period_is_not_a_duration(demo: Path) -> No
     result = CliRunner().invoke(main, ["report", "-c", str(demo / "flexcord.yaml"), "--since", "a week"])
     assert result.exit_code == 2
     assert "'a week' is not a duration; write it like 30s, 10m, 1h or 2d" in result.output
+
+
+# --- the page's guard ----------------------------------------------------------------------------
+
+
+async def test_reports_page_is_off_without_an_admin_token_and_asks_for_it_otherwise(demo: Path) -> None:
+    world = await recorded(demo)
+    try:
+        config = config_of(demo)
+        for token, status in ((None, 403), ("s3cret", 401)):
+            served = dataclasses.replace(config, server=dataclasses.replace(config.server, admin_token=token))
+            app = Quart("reports")
+            app.register_blueprint(reports_blueprint(world.store, lambda c=served: c, lambda: NOW))
+            client = app.test_client()
+            for path in ("/reports", "/reports/data.json", "/reports/static/chart.umd.min.js"):
+                answer = await client.get(path, headers={"Authorization": "Bearer wrong"})
+                assert answer.status_code == status, path
+            if token is None:
+                assert "FLEXCORD_ADMIN_TOKEN" in (await answer.get_json())["error"]
+            else:
+                assert answer.headers["WWW-Authenticate"].startswith("Basic")
+        answer = await client.get("/reports/data.json?since=1d", headers={"Authorization": "Bearer s3cret"})
+        assert answer.status_code == 200 and (await answer.get_json())["cases"] == 4
+        answer = await client.get(
+            "/reports/data.json?since=forever", headers={"Authorization": "Bearer s3cret"}
+        )
+        assert answer.status_code == 400
+    finally:
+        await world.close()

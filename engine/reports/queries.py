@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from engine.reports.rows import CaseRow, FaqAnswerRow, FaqSolvedRow, GapRow, HandoffRow, ReportRows
+from engine.reports.rows import CaseRow, FaqRow, GapRow, HandoffRow, ReportRows
 from engine.store import Store, StoreView, from_text, to_text
 
 CLOSED = "closed"
@@ -88,19 +88,19 @@ async def _handoffs(view: StoreView, since: str, until: str) -> tuple[HandoffRow
 
 async def _faq(
     view: StoreView, since: str, until: str, solved_labels: Sequence[str]
-) -> tuple[tuple[FaqAnswerRow, ...], tuple[FaqSolvedRow, ...]]:
+) -> tuple[tuple[FaqRow, ...], tuple[FaqRow, ...]]:
     answers = tuple(
-        FaqAnswerRow(int(r[0]), from_text(r[1]))
+        FaqRow(int(r[0]), from_text(r[1]))
         for r in await _all(view, FAQ_ANSWERS, (since, until))
         if _buttons(r[2]) & set(FAQ_BUTTONS)
     )
-    solved: tuple[FaqSolvedRow, ...] = ()
+    solved: tuple[FaqRow, ...] = ()
     if solved_labels:
         marks = ", ".join("?" for _ in solved_labels)
         query = f"{FAQ_SOLVED} AND text IN ({marks})"
         texts = [f"[{label}]" for label in solved_labels]
         solved = tuple(
-            FaqSolvedRow(int(r[0]), from_text(r[1])) for r in await _all(view, query, (since, until, *texts))
+            FaqRow(int(r[0]), from_text(r[1])) for r in await _all(view, query, (since, until, *texts))
         )
     return answers, solved
 

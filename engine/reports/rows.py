@@ -33,16 +33,9 @@ class HandoffRow:
 
 
 @dataclass(frozen=True, slots=True)
-class FaqAnswerRow:
-    """The FAQ bot answered a player (articles, or "I couldn't find anything") in a conversation."""
-
-    conversation_id: int
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class FaqSolvedRow:
-    """A player pressed "That solved it" under an answer."""
+class FaqRow:
+    """A moment of a conversation with the FAQ bot: it answered (articles, or "I couldn't find
+    anything"), or the player pressed "That solved it"."""
 
     conversation_id: int
     at: datetime
@@ -64,6 +57,6 @@ class ReportRows:
     until: datetime
     cases: tuple[CaseRow, ...] = ()
     handoffs: tuple[HandoffRow, ...] = ()
-    faq_answers: tuple[FaqAnswerRow, ...] = ()
-    faq_solved: tuple[FaqSolvedRow, ...] = ()
+    faq_answers: tuple[FaqRow, ...] = ()
+    faq_solved: tuple[FaqRow, ...] = ()
     gaps: tuple[GapRow, ...] | None = field(default=None)  # None: this store records no gaps yet
