@@ -56,6 +56,7 @@ async def _run(sandbox: Sandbox, open_page: bool) -> None:
     click.secho(f"  flexcord sandbox is running: {sandbox.url}", fg="green", bold=True)
     click.echo(f"  rules: {sandbox.config_path}  (edits are picked up as you save)")
     click.echo(f"  records: {sandbox.data}")
+    click.echo(f"  reports: {sandbox.url}/reports")
     click.echo("  press Ctrl+C to stop")
     click.echo("")
     if open_page:
