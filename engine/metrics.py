@@ -3,6 +3,9 @@
 Each app instance owns a `Metrics` with its own CollectorRegistry, so two bots (or two tests)
 in one process never share counters. The runtime and the webhook server report traffic through
 the small `Observer` protocol, which `Metrics` implements; the core never imports Prometheus.
+Operator signals come the same way (the outbox's delivery problems, the wait for an agent, webhook
+and reload times), plus gauges read just before each scrape (`before_scrape`: outbox backlog,
+Discord connection) and the standard process metrics.
 """
 
 from __future__ import annotations
