@@ -120,6 +120,10 @@ def duration(seconds: float | None) -> str:
     return f"{s // 86400}d {s % 86400 // 3600}h"
 
 
+def _share(part: int, whole: int) -> str:
+    return f" ({round(100 * part / whole)}%)" if whole else ""
+
+
 def as_table(report: Report) -> str:
     """The report for a terminal: headline figures, then the details."""
     r = report
@@ -129,6 +133,8 @@ def as_table(report: Report) -> str:
         "",
         f"Cases opened: {r.cases}",
     ]
+    if r.opened:
+        out.append(f"  {'DAY':<10}  {'TEMPLATE':<16} {'QUEUE':<12} CASES")
     out += [f"  {o.day}  {o.template:<16} {o.queue:<12} {o.count}" for o in r.opened]
     wait, done = r.waiting, r.resolution
     out += [
@@ -143,8 +149,8 @@ def as_table(report: Report) -> str:
     average = "-" if csat.average is None else f"{csat.average:.2f}"
     out += [f"Satisfaction: average {average} of 5 from {csat.count} ratings  ({stars})"]
     out += [
-        f"FAQ bot: {faq.answers} answers: {faq.solved} solved, {faq.escalated} asked for an agent, "
-        f"{faq.gave_up} gave up",
+        f"FAQ bot: {faq.answers} answers: {faq.solved} solved{_share(faq.solved, faq.answers)}, "
+        f"{faq.escalated} asked for an agent, {faq.gave_up} gave up",
         "",
         "Busiest hours (local time):",
     ]
