@@ -132,7 +132,8 @@ def sandbox(
     """Play your bot in the browser: an emulated Discord server and Flex agent desk, no accounts needed."""
     if not config_path.is_file():
         raise click.ClickException(f"{config_path} does not exist; pass your bot's file with -c")
-    if not click.get_current_context().find_root().params.get("verbose"):
+    root = click.get_current_context().find_root().params
+    if not (root.get("verbose") or root.get("log_level") == "debug"):
         for chatty in ("discord", "hypercorn.error"):  # the banner says what matters
             logging.getLogger(chatty).setLevel(logging.WARNING)
     runner = Sandbox(
