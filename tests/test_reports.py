@@ -21,6 +21,7 @@ from engine.config.model import Config
 from engine.reports import build_report
 from engine.reports.page import reports_blueprint
 from engine.reports.render import as_table
+from engine.store import to_text
 from engine.testing import ManualClock, World, generation_from, memory_world
 
 START = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)  # Wednesday 09:00 in Los Angeles: support is open
@@ -256,3 +257,41 @@ async def test_reports_page_is_off_without_an_admin_token_and_asks_for_it_otherw
         assert answer.status_code == 400
     finally:
         await world.close()
+
+
+# --- knowledge-base gaps ---------------------------------------------------------------------------
+
+FAQ_QUESTIONS = """CREATE TABLE IF NOT EXISTS faq_questions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, text TEXT NOT NULL, language TEXT,
+    outcome TEXT NOT NULL, at TEXT NOT NULL)"""
+
+
+async def test_gaps_are_the_most_asked_unanswered_or_escalated_questions_where_the_store_records_them(
+    demo: Path,
+) -> None:
+    world = await recorded(demo)
+    try:
+        asked = [
+            ("how do I delete my account", "unanswered", at(1)),
+            ("How do I delete my account ", "escalated", at(2)),
+            ("refund for my skins", "escalated", at(3)),
+            ("how do I reset my password", "suggested", at(4)),  # answered: not a gap
+            ("how do I delete my account", "unanswered", NOW - timedelta(days=8)),  # before the period
+        ]
+        async with world.store.transaction() as tx:
+            await tx._run(FAQ_QUESTIONS)  # the FAQ bot's record, in stores that keep it
+            for text, outcome, moment in asked:
+                await tx._run(
+                    "INSERT INTO faq_questions (user_id, text, language, outcome, at) "
+                    "VALUES (?, ?, 'en', ?, ?)",
+                    ("111", text, outcome, to_text(moment)),
+                )
+        report = await build_report(world.store, config_of(demo), NOW)
+    finally:
+        await world.close()
+    assert report.gaps is not None
+    assert [(g.question, g.count) for g in report.gaps] == [
+        ("How do I delete my account", 2),
+        ("refund for my skins", 1),
+    ]
+    assert "     2  How do I delete my account" in as_table(report)

@@ -37,6 +37,14 @@ PLAYERS = (
 AGENTS = ("Nurse Joy", "Officer Jenny", "Professor Oak")
 SUPPORT_TEMPLATE, SOLVED_LABEL = "support", "That solved it"
 SEEDED = "demo_data_seeded_at"
+ANSWERED_QUESTIONS = ("how do I reset my password", "when is the next raid", "how do I trade with friends")
+GAP_QUESTIONS = (
+    "how do I delete my account",
+    "how do I delete my account",
+    "can I change my trainer name",
+    "why was my account banned",
+    "do you have a student discount",
+)
 
 
 @dataclass
@@ -47,6 +55,7 @@ class DemoWeek:
     ratings: list[int] = field(default_factory=list)
     handoffs: int = 0
     faq: dict[str, int] = field(default_factory=lambda: {"solved": 0, "escalated": 0, "gave_up": 0})
+    gaps: dict[str, int] | None = None  # questions unanswered or escalated; None: the store keeps none
 
     @property
     def total(self) -> int:
@@ -109,6 +118,7 @@ class _Writer:
         await self._dm(user, conversation, "Here is what I found.", at, f"demo:{user}:faq", buttons=buttons)
         outcome = self.rng.choice(("solved", "solved", "escalated", "escalated", "gave_up"))
         self.week.faq[outcome] += 1
+        await self._question(user, outcome, at)
         if outcome == "solved":
             await self.tx.add_message(
                 conversation_id=conversation,
@@ -121,6 +131,21 @@ class _Writer:
             )
         elif outcome == "escalated":
             await self._support(user, name, conversation, at + timedelta(minutes=2))
+
+    async def _question(self, user: str, outcome: str, at: datetime) -> None:
+        """What the player asked, in stores where the FAQ bot records its questions (gaps)."""
+        record = getattr(self.tx, "record_faq_question", None)
+        if record is None:
+            return
+        gap = outcome != "solved" and self.rng.random() < 0.6
+        text = self.rng.choice(GAP_QUESTIONS if gap else ANSWERED_QUESTIONS)
+        recorded = {"solved": "solved", "escalated": "escalated"}.get(
+            outcome, "unanswered" if gap else "suggested"
+        )
+        await record(user, text, "en", recorded, at)
+        if recorded in ("unanswered", "escalated"):
+            self.week.gaps = self.week.gaps or {}
+            self.week.gaps[text] = self.week.gaps.get(text, 0) + 1
 
     async def _case(self, template: str, user: str, name: str, conversation: int, at: datetime) -> str:
         spec = self.config.cases.get(template)

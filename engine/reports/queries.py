@@ -7,7 +7,8 @@ Nothing here writes. The facts come from what the runtime already records:
 - an agent joined at the case's history note "agent joined" (engine.runtime.conversations);
 - a FAQ answer is a `dm` item whose buttons include the chatbot's "solved" or "agent" button;
   "That solved it" is the player's inbound line `[<the button's label>]`;
-- knowledge-base gaps, from a gaps table when the store has one.
+- knowledge-base gaps: the FAQ bot's questions left unanswered or followed by a request for an agent
+  (`faq_questions`, in stores that record them; otherwise the report says they are not recorded).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from engine.reports.rows import CaseRow, FaqRow, GapRow, HandoffRow, ReportRows
 from engine.store import Store, StoreView, from_text, to_text
 
 CLOSED = "closed"
+TOP_GAPS = 10
 FAQ_BUTTONS = ("solved", "agent")  # engine.chatbot's SOLVED_BUTTON_ID and AGENT_BUTTON_ID
 AGENT_JOINED = "agent joined"  # engine.runtime.conversations.AGENT_JOINED
-GAP_TABLES = ("kb_gaps", "knowledge_gaps", "gaps")
+GAP_TABLE = "faq_questions"  # what the FAQ bot asked and how it ended, in stores that record it
 
 CASES = (
     "SELECT c.ref, c.template, c.created_at, c.rating, "
@@ -47,6 +49,10 @@ FAQ_SOLVED = (  # + "AND text IN (?, ?, ...)"
     "AND at >= ? AND at <= ?"
 )
 OUTBOX_PENDING = "SELECT kind, COUNT(*), MIN(created_at) FROM outbox WHERE status = 'pending' GROUP BY kind"
+GAPS = (  # the same question asked again (case and spaces aside) counts once more
+    "SELECT MIN(TRIM(text)), COUNT(*) AS n FROM faq_questions WHERE outcome IN ('unanswered', 'escalated') "
+    "AND at >= ? AND at <= ? GROUP BY LOWER(TRIM(text)) ORDER BY n DESC, MIN(TRIM(text)) LIMIT ?"
+)
 TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"  # SQLite: PostgreSQL reads information_schema
 
 
@@ -107,19 +113,9 @@ async def _faq(
 
 async def _gaps(view: StoreView, since: str, until: str) -> tuple[GapRow, ...] | None:
     tables = {str(r[0]) for r in await _all(view, TABLES)}
-    table = next((name for name in GAP_TABLES if name in tables), None)
-    if table is None:
+    if GAP_TABLE not in tables:
         return None
-    columns = {str(r[1]) for r in await _all(view, f"PRAGMA table_info({table})")}
-    text = next((c for c in ("question", "text", "query") if c in columns), None)
-    at = next((c for c in ("at", "asked_at", "created_at") if c in columns), None)
-    if text is None or at is None:
-        return None
-    query = (
-        f"SELECT {text}, COUNT(*) AS n FROM {table} WHERE {at} >= ? AND {at} <= ? "
-        f"GROUP BY {text} ORDER BY n DESC, {text} LIMIT 10"
-    )
-    return tuple(GapRow(str(r[0]), int(r[1])) for r in await _all(view, query, (since, until)))
+    return tuple(GapRow(str(r[0]), int(r[1])) for r in await _all(view, GAPS, (since, until, TOP_GAPS)))
 
 
 async def read_rows(
