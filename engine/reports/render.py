@@ -171,7 +171,7 @@ def as_table(report: Report) -> str:
     ]
     out += ["", "Knowledge-base gaps:"]
     if r.gaps is None:
-        out.append("  not recorded yet (this store keeps no record of unanswered questions)")
+        out.append("  not recorded yet (this store keeps no record of the FAQ bot's questions)")
     else:
         out += [f"  {g.count:>4}  {g.question}" for g in r.gaps] or ["  none"]
     return "\n".join(out)

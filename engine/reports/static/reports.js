@@ -85,7 +85,7 @@ function lists(data) {
     (b) => `${b.case} (${b.queue}): ${b.kind === "first_response" ? "wait" : "resolution"} ${b.took_s === null ? "not done yet" : duration(b.took_s)}, target ${duration(b.target_s)}`,
     "None"));
   document.getElementById("gaps").replaceChildren(...(data.gaps === null
-    ? items([], null, "Not recorded yet: this version keeps no record of unanswered questions.")
+    ? items([], null, "Not recorded yet: this store keeps no record of the FAQ bot's questions.")
     : items(data.gaps, (g) => `${g.question} (${g.count}×)`, "None")));
 }
 
