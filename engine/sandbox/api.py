@@ -39,6 +39,12 @@ as when a connection drops at the wrong moment. Refusing DMs answers each DM to 
 Discord's error 50007 until the sandbox restarts.
 
 Errors are {"error": "what went wrong, in plain words"} with a 4xx status.
+
+Another website open in the same browser must not drive the sandbox: a POST must say
+`Content-Type: application/json` (415 otherwise; a plain form cannot), and the `Host` and any
+`Origin` must name the sandbox itself (403 otherwise): a loopback name (127.0.0.1, localhost,
+[::1]) or the address given with `--host`; listening on every address, any Host, and an
+Origin only of that same host.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from quart import Blueprint, Response, jsonify, request, send_from_directory
 
@@ -59,14 +66,48 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).parent / "static"
 FAULTS = (429, 500, "timeout")
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+EVERY_ADDRESS = frozenset({"0.0.0.0", "::", ""})
 
 
 def _error(error: Refused) -> tuple[Response, int]:
     return jsonify({"error": error.message}), error.status
 
 
+def _hostname(value: str) -> str:
+    """The host name of a Host header or an Origin ('http://[::1]:8080' -> '::1'), lower case."""
+    value = value.strip().lower()
+    if "://" in value:
+        value = urlsplit(value).netloc
+    if value.startswith("["):
+        return value[1:].partition("]")[0]
+    return value.rpartition(":")[0] if value.count(":") == 1 else value
+
+
+def guard(listen_host: str) -> Callable[[], Awaitable[None]]:
+    """A check before every sandbox request: JSON for POSTs, and Host and Origin naming the sandbox."""
+    anywhere = listen_host.strip().lower().strip("[]") in EVERY_ADDRESS
+    allowed = LOOPBACK_NAMES | {listen_host.strip().lower().strip("[]")}
+
+    async def check() -> None:
+        host = request.headers.get("Host", "")
+        names = [("Host", host)]
+        origin = request.headers.get("Origin")
+        if origin is not None:
+            names.append(("Origin", origin))
+        for header, value in names:
+            # listening everywhere, any name may reach it, but a page only from the sandbox itself
+            known = _hostname(value) == _hostname(host) if anywhere else _hostname(value) in allowed
+            if not known:
+                raise Refused(f"{header} '{value}' is not this sandbox; open it at its own address.", 403)
+        if request.method == "POST" and request.mimetype != "application/json":
+            raise Refused("Send the body as JSON, with Content-Type: application/json.", 415)
+
+    return check
+
+
 async def _body() -> dict[str, Any]:
-    data = await request.get_json(force=True, silent=True)
+    data = await request.get_json(silent=True)
     if not isinstance(data, dict):
         raise Refused("Send a JSON object as the request body.", 400)
     return data
@@ -91,6 +132,7 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
     page = Blueprint("sandbox", __name__)
     guild, players, desk = sandbox.guild, sandbox.players, sandbox.desk
     page.register_error_handler(Refused, _error)
+    page.before_request(guard(sandbox.host))
 
     @page.get("/")
     async def index() -> Response:

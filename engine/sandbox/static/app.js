@@ -97,6 +97,9 @@ function renderStrip(state) {
   const where = clock.timezone ? ` (${clock.timezone})` : "";
   $("clock").textContent = clock.now ? `Sandbox time ${timeOf(clock.now, {weekday: "short"})}${where}` +
     (clock.hours ? ` · support ${clock.hours}` : "") : "";
+  const notes = [clock.note, state.notice].filter(Boolean);
+  $("sandbox-notes").replaceChildren(...notes.map((note) => el("li", {}, note)));
+  $("sandbox-notes").hidden = !notes.length;
 }
 
 // --- player side -----------------------------------------------------------------------------
