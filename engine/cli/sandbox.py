@@ -150,11 +150,6 @@ def sandbox(
     discord_receipts: Path | None,
 ) -> None:
     """Play your bot in the browser: an emulated Discord server and Flex agent desk, no accounts needed."""
-    if not config_path.is_file():
-        raise click.ClickException(f"{config_path} does not exist; pass your bot's file with -c")
-    if not click.get_current_context().find_root().params.get("verbose"):
-        for chatty in ("discord", "hypercorn.error"):  # the banner says what matters
-            logging.getLogger(chatty).setLevel(logging.WARNING)
     if host not in LOOPBACK:
         click.secho(
             f"warning: the sandbox listens on {host}: other machines can reach it and play as anyone; "
@@ -162,6 +157,11 @@ def sandbox(
             fg="red",
             err=True,
         )
+    if not config_path.is_file():
+        raise click.ClickException(f"{config_path} does not exist; pass your bot's file with -c")
+    if not click.get_current_context().find_root().params.get("verbose"):
+        for chatty in ("discord", "hypercorn.error"):  # the banner says what matters
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     runner = Sandbox(
         config_path,
         host=host,
