@@ -147,8 +147,14 @@ def describe(case: CaseRecord) -> str:
 
 
 async def rate(turn: Turn, rating: int) -> None:
-    """Store the player's 1-5 rating on their conversation's case and thank them."""
+    """Store the player's 1-5 rating on their conversation's case and thank them.
+
+    A chat is rated once: a second rating is answered politely and the first one stays.
+    """
+    turn.update(awaiting_rating=False)
+    if turn.case is not None and turn.case.rating is not None:
+        turn.say("already_rated", extra={"rating": turn.case.rating})
+        return
     if turn.case is not None:
         await turn.tx.rate_case(turn.case.ref, rating, turn.now)
-    turn.update(awaiting_rating=False)
     turn.say("rating_thanks", extra={"rating": rating})
