@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from engine.config.model import frozen_map
@@ -44,6 +45,7 @@ class HandoffRequest:
     skills: tuple[str, ...] = ()
     case_fields: Mapping[str, str] = field(default_factory=frozen_map)
     transcript: tuple[tuple[str, str], ...] = ()  # (author, text), oldest first, for the agent
+    transcript_at: tuple[datetime, ...] = ()  # when each transcript line was said (same order)
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,3 +69,27 @@ async def test_a_chat_is_rated_once(api: Api) -> None:
     await api.say("ash", "dm", "1")
     await api.dm_saying("ash", "already rated this chat 4/5")
     assert (await api.get(f"cases/{ref}"))["rating"] == 4
+
+
+async def test_transcripts_read_well_and_keep_to_their_conversation(api: Api) -> None:
+    await api.say("ash", "dm", "my game crashes on start")
+    await api.dm_saying("ash", "found")
+    await api.post("clock", {"now": "2026-03-02T10:20:00-08:00"})  # twenty minutes later
+    ref, _ = await closed_support_chat(api, "ash", "My Sparkfox vanished")
+    task = await _task_for(api, ref)
+    assert task is not None
+    copied = [m for m in await api.get(f"agent/tasks/{task['sid']}/messages") if m["from"] == "bot"]
+    first = next(m for m in copied if "found" in m["text"])
+    # the bot's earlier answer keeps its own time on the agent's side, before the handoff
+    assert first["at"].startswith("2026-03-02T18:0"), first
+    assert any(m["at"].startswith("2026-03-02T18:2") for m in copied)
+
+    bug = await file_a_bug(api, "ash", "Shop is empty")  # after the chat closed, in #bug-report
+    await api.post("commands", {**BUG, "name": "new_feature", "channel": "feature-request"})
+    support = await api.get(f"cases/{ref}")
+    said = [line["text"] for line in support["transcript"]]
+    assert any("Sparkfox vanished" in text for text in said)
+    assert not any("bug" in text.lower() or "feature" in text.lower() for text in said), said
+    report = await api.get(f"cases/{bug}")
+    texts = " ".join(line["text"] for line in report["transcript"])
+    assert "@ash" in texts and "<@" not in texts

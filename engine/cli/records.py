@@ -41,8 +41,9 @@ def _sandbox_url(data: Path) -> str:
 def _where(config_path: str, data: Path | None) -> tuple[str, Path]:
     """The records to read: the sandbox's under `data` if given, else the config's storage.
 
-    When the config's database does not exist yet but the sandbox has played, the sandbox's
-    records are read (and the terminal says so), so `flexcord cases list` works after playing.
+    When the config's database does not exist yet but the sandbox has played next to the config
+    (its default --data), the sandbox's records are read and the terminal says so, so
+    `flexcord cases list` works right after playing.
     """
     if data is not None:
         if not (data / SANDBOX_DB).exists():
@@ -55,9 +56,10 @@ def _where(config_path: str, data: Path | None) -> tuple[str, Path]:
         raise click.ClickException(str(exc)) from exc
     if path == ":memory:" or Path(path).exists():
         return url, root
-    if (SANDBOX_DATA / SANDBOX_DB).exists():
-        click.echo(f"(reading the sandbox's records in {SANDBOX_DATA}: {path} does not exist yet)", err=True)
-        return _sandbox_url(SANDBOX_DATA), SANDBOX_DATA
+    played = Path(config_path).parent / SANDBOX_DATA  # where ./scripts/sandbox keeps them
+    if (played / SANDBOX_DB).exists():
+        click.echo(f"(reading the sandbox's records in {played}: {path} does not exist yet)", err=True)
+        return _sandbox_url(played), played
     raise click.ClickException(
         f"No records yet: {path} does not exist (the bot has not run with this config). "
         "For the sandbox's records, pass its folder with --data."

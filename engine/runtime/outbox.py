@@ -200,6 +200,7 @@ class Outbox:
             skills=tuple(payload.get("skills", ())),
             case_fields={str(k): str(v) for k, v in dict(payload.get("case_fields", {})).items()},
             transcript=tuple((line.author, line.text) for line in lines),
+            transcript_at=tuple(line.at for line in lines),
         )
 
     async def _succeeded(

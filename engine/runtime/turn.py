@@ -100,8 +100,12 @@ class Turn:
         self._sequence = 0
 
     async def load_case(self) -> None:
-        """Make the conversation's current case the one this turn talks about."""
-        if self.conversation.case_ref is not None:
+        """Make the conversation's current case the one this turn talks about.
+
+        The conversation is the player's DM with the bot: a command or form in a channel is not
+        part of it, so it never lands in that case's transcript.
+        """
+        if self.conversation.case_ref is not None and self.where == DM:
             self.case = await self.tx.get_case(self.conversation.case_ref)
 
     def update(self, **changes: Any) -> None:
@@ -208,14 +212,21 @@ class Turn:
         c = self.conversation
         self.inbound_id = await self.tx.add_message(
             conversation_id=c.id,
-            case_ref=c.case_ref,
+            case_ref=c.case_ref if self.where == DM else None,
             direction="in",
             author=c.user_name,
-            text=text,
+            text=self.readable(text),
             where=self.where,
             at=self.now,
             platform_id=platform_id,
         )
+
+    def readable(self, text: str) -> str:
+        """A transcript line as people read it: the player's mention as @name, not <@id>."""
+        user = self.conversation
+        for mention in (f"<@{user.user_id}>", f"<@!{user.user_id}>"):
+            text = text.replace(mention, f"@{user.user_name}")
+        return text
 
     async def attach_case(self, case: CaseRecord) -> None:
         """The turn is about `case` from now on: its messages, the inbound one too, join its transcript."""
@@ -254,6 +265,7 @@ class Turn:
         message = dataclasses.replace(message, key=key)
         where = draft.target if draft.to == "post" else (self.where if draft.to == "player" else DM)
         transcript_text = "\n".join([message.text, *(embed.title for embed in message.embeds)]).strip()
+        transcript_text = self.readable(transcript_text)
         message_id = await self.tx.add_message(
             conversation_id=draft.conversation_id,
             case_ref=case_ref,
