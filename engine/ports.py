@@ -32,6 +32,10 @@ class ChatSide(Protocol):
 
     async def post(self, channel: str, message: OutMessage) -> str: ...
 
+    async def edit(self, channel: str, message_id: str, message: OutMessage) -> None:
+        """Replace a message posted in a channel (a case's post following the case)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class HandoffRequest:

@@ -93,3 +93,21 @@ async def test_transcripts_read_well_and_keep_to_their_conversation(api: Api) ->
     report = await api.get(f"cases/{bug}")
     texts = " ".join(line["text"] for line in report["transcript"])
     assert "@ash" in texts and "<@" not in texts
+
+
+async def test_the_public_post_of_a_report_follows_its_status(api: Api) -> None:
+    ref = await file_a_bug(api, "ash", "Map freezes")
+
+    async def post_saying(status: str) -> dict[str, Any] | None:
+        for message in await api.messages("misty", "bug-report"):
+            for embed in message["embeds"]:
+                if embed["title"].startswith(ref) and f"status {status}" in (embed["footer"] or ""):
+                    return message
+        return None
+
+    first = await eventually(lambda: post_saying("open"), "the report in #bug-report")
+    change = {"ref": ref, "status": "fixed", "note": "Patched in 1.2.4"}
+    await api.post("commands", {"user": "mod_jenny", "channel": "mod-log", "name": "case", "options": change})
+    edited = await eventually(lambda: post_saying("fixed"), "the report to show its new status")
+    assert edited["id"] == first["id"]  # the same post, edited: not a second one
+    assert len([m for m in await api.messages("misty", "bug-report") if m["embeds"]]) == 1

@@ -47,6 +47,13 @@ def case_embed(case: CaseRecord, template: CaseTemplate) -> Embed:
     )
 
 
+def follow_post(turn: Turn, case: CaseRecord) -> None:
+    """The case's post in its channel shows its current status: edited when the status changes."""
+    template = turn.template_of(case)
+    if template is not None and template.post_to:
+        turn.edit_post(template.post_to, OutMessage(embeds=(case_embed(case, template),)))
+
+
 def _is_open(case: CaseRecord | None, template: str) -> bool:
     return case is not None and case.template == template and case.status != CLOSED
 
@@ -123,6 +130,7 @@ async def update_case(turn: Turn, action: UpdateCase, who: str) -> None:
     assert updated is not None
     await turn.attach_case(updated)
     if status and status != case.status:
+        follow_post(turn, updated)
         turn.tell(OutMessage(f"{case.ref} is now {status}." + (" Note added." if note else "")))
         if template is not None and status in template.notify_on:
             reporter = user_variables(case.reporter_id, case.reporter_name)

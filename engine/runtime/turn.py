@@ -46,7 +46,7 @@ def hours_variables(config: Config, now: datetime) -> dict[str, object]:
 class Draft:
     """Something to say, rendered and written when the turn finishes."""
 
-    to: Literal["player", "dm", "post"]
+    to: Literal["player", "dm", "post", "edit"]
     target: str  # user id or channel name
     message: OutMessage  # text is a template source when `render` is true
     render: bool = True
@@ -186,6 +186,10 @@ class Turn:
             Draft("dm", user_id, OutMessage(source), True, extra, conversation_id=conversation_id)
         )
 
+    def edit_post(self, channel: str, message: OutMessage) -> None:
+        """Replace the case's post in `channel` with `message` (no transcript line: nothing new is said)."""
+        self._drafts.append(Draft("edit", channel, message, render=False))
+
     def post(self, channel: str, message: OutMessage, *, render: bool = True) -> None:
         self._drafts.append(Draft("post", channel, message, render))
 
@@ -259,6 +263,14 @@ class Turn:
 
     async def _write(self, draft: Draft, case_ref: str | None) -> None:
         message = draft.message
+        if draft.to == "edit":
+            lane = post_lane(draft.target)
+            payload = {"target": draft.target, "message": message_to_payload(message)}
+            await self.tx.enqueue(
+                lane=lane, kind="edit", payload=payload, key=self._next_key(), at=self.now, case_ref=case_ref
+            )
+            self._used(lane)
+            return
         if draft.render:
             message = dataclasses.replace(message, text=self.render(message.text, draft.extra))
         key = self._next_key()
