@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata
+import json
 import re
 import signal
 import subprocess
@@ -27,7 +28,7 @@ from click.testing import CliRunner
 
 from engine.cli import main
 from engine.sandbox import Sandbox
-from tests.test_sandbox_api import OPEN_HOURS, Api, _free_port, _task_for, demo_copy, eventually
+from tests.test_sandbox_api import OPEN_HOURS, ROOT, Api, _free_port, _task_for, demo_copy, eventually
 
 ZONE = "Europe/Paris"
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -167,18 +168,31 @@ async def test_the_admin_reloads_from_discord_and_a_refused_reload_is_posted_in_
         await sandbox.stop()
 
 
-async def test_announcements_work_out_of_the_box(tmp_path: Path) -> None:
+def readme_curl() -> tuple[str, dict[str, str], str]:
+    """The README's announcement example: its path, headers and body, as written."""
+    text = (ROOT / "README.md").read_text()
+    command = re.search(r"curl -X POST (\S+) \\\n(.*?)\n```", text, re.S)
+    assert command, "the README shows no curl example for announcements"
+    path = command.group(1).split("8080", 1)[1]
+    headers = dict(h.split(": ", 1) for h in re.findall(r"-H '([^']+)'", command.group(2)))
+    body = re.search(r"-d '([^']+)'", command.group(2))
+    assert body
+    return path, headers, body.group(1)
+
+
+async def test_announcements_work_out_of_the_box_as_the_readme_shows(tmp_path: Path) -> None:
     sandbox = Sandbox(demo_copy(tmp_path), port=0, data=tmp_path / "data", clock=OPEN_HOURS, watch=False)
     await sandbox.start()
     try:
-        token = sandbox.announce_tokens()["announcements"]
+        path, headers, body = readme_curl()
+        assert headers["Authorization"] == f"Bearer {sandbox.announce_tokens()['announcements']}"
         async with aiohttp.ClientSession(base_url=sandbox.url) as session:
-            headers = {"Authorization": f"Bearer {token}"}
-            body = {"title": "Raid weekend", "text": "Double XP from Friday to Sunday!"}
-            async with session.post("/hooks/announce/announcements", json=body, headers=headers) as answer:
-                assert answer.status == 201, await answer.text()
+            for _ in range(2):  # the same Idempotency-Key posts once
+                async with session.post(path, data=body, headers=headers) as answer:
+                    assert answer.status == 201, await answer.text()
             shown = await Api(session).messages("ash", "announcements")
-        assert any(e["title"] == "Raid weekend" for m in shown for e in m["embeds"])
+        titles = [e["title"] for m in shown for e in m["embeds"]]
+        assert titles.count(json.loads(body)["title"]) == 1
     finally:
         await sandbox.stop()
 
