@@ -25,7 +25,9 @@
   users: [{name, id, roles}], commands: [{name, description, options: [{name, type,
   description, required, choices}], channels, roles, dm}], config: {version, name,
   last_reload: {ok, at, version, errors: [{file, line, col, message, hint}], warnings}},
-  clock: {now, shifted, hours, timezone}}
+  clock: {now, shifted, hours, timezone, note}, notice}; `commands` ends with `/flexcord reload`
+  (admin role); `clock.note` says why the clock is not the real time (moved to business hours),
+  `notice` what the page should say about this start (after a restart: Discord starts empty)
 - Message: {id, author, bot, text, embeds: [{title, url, description, author, fields, footer}],
   buttons: [{id, label, style, url, disabled}], ephemeral, at}
 - reply: {text, embeds, buttons, ephemeral, messages: [Message]}
