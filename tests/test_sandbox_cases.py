@@ -72,6 +72,7 @@ async def test_a_chat_is_rated_once(api: Api) -> None:
 
 
 async def test_transcripts_read_well_and_keep_to_their_conversation(api: Api) -> None:
+    earlier = await file_a_bug(api, "ash", "Map freezes")  # in #bug-report, not in the DM
     await api.say("ash", "dm", "my game crashes on start")
     await api.dm_saying("ash", "found")
     await api.post("clock", {"now": "2026-03-02T10:20:00-08:00"})  # twenty minutes later
@@ -83,6 +84,8 @@ async def test_transcripts_read_well_and_keep_to_their_conversation(api: Api) ->
     # the bot's earlier answer keeps its own time on the agent's side, before the handoff
     assert first["at"].startswith("2026-03-02T18:0"), first
     assert any(m["at"].startswith("2026-03-02T18:2") for m in copied)
+    chat = " ".join(m["text"] for m in await api.get(f"agent/tasks/{task['sid']}/messages"))
+    assert earlier not in chat and "bug form" not in chat  # the agent sees the DM only
 
     bug = await file_a_bug(api, "ash", "Shop is empty")  # after the chat closed, in #bug-report
     await api.post("commands", {**BUG, "name": "new_feature", "channel": "feature-request"})

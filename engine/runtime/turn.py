@@ -214,9 +214,10 @@ class Turn:
 
     async def record_inbound(self, text: str, platform_id: str | None) -> None:
         c = self.conversation
+        in_dm = self.where == DM  # the conversation is the DM: channel commands are not part of it
         self.inbound_id = await self.tx.add_message(
-            conversation_id=c.id,
-            case_ref=c.case_ref if self.where == DM else None,
+            conversation_id=c.id if in_dm else None,
+            case_ref=c.case_ref if in_dm else None,
             direction="in",
             author=c.user_name,
             text=self.readable(text),
@@ -279,7 +280,7 @@ class Turn:
         transcript_text = "\n".join([message.text, *(embed.title for embed in message.embeds)]).strip()
         transcript_text = self.readable(transcript_text)
         message_id = await self.tx.add_message(
-            conversation_id=draft.conversation_id,
+            conversation_id=draft.conversation_id if where == DM else None,
             case_ref=case_ref,
             direction="out",
             author=draft.author,
