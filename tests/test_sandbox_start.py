@@ -64,6 +64,8 @@ async def test_a_restart_on_the_same_data_keeps_the_cases_and_the_commands_work(
             async with aiohttp.ClientSession(base_url=sandbox.url) as session:
                 api = Api(session)
                 ref = await file_a_bug(api, "ash", summary)
+                kept = await api.get("cases/BUG-1")  # filed before the restart, transcript and all
+                assert any("Map freezes" in line["text"] for line in kept["transcript"])
                 state = await api.get("state")
                 if round_ == 0:
                     assert state.get("notice") is None
