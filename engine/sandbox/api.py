@@ -132,9 +132,17 @@ def _map(data: dict[str, Any], name: str) -> dict[str, Any]:
 def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
     """The page at / and the JSON API under /sandbox/api/ (see the module docstring)."""
     page = Blueprint("sandbox", __name__)
-    guild, players, desk = sandbox.guild, sandbox.players, sandbox.desk
     page.register_error_handler(Refused, _error)
     page.before_request(guard(sandbox.host))
+    _player_routes(page, sandbox)
+    _agent_routes(page, sandbox)
+    _tool_routes(page, sandbox)
+    return page
+
+
+def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
+    """The page, the state, and what the server's people do."""
+    guild, players = sandbox.guild, sandbox.players
 
     @page.get("/")
     async def index() -> Response:
@@ -183,6 +191,11 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
             await players.click(_field(data, "user"), _field(data, "message"), _field(data, "button"))
         )
 
+
+def _agent_routes(page: Blueprint, sandbox: Sandbox) -> None:
+    """The agent desk: tasks, their chat, and the cases."""
+    desk = sandbox.desk
+
     @page.get("/sandbox/api/agent/tasks")
     async def tasks() -> Response:
         return jsonify(await desk.tasks())
@@ -215,6 +228,11 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
     @page.get("/sandbox/api/cases/<ref>")
     async def case(ref: str) -> Response:
         return jsonify(await desk.case(ref))
+
+
+def _tool_routes(page: Blueprint, sandbox: Sandbox) -> None:
+    """What a tester does: faults on either side, a reload, the clock."""
+    guild, desk = sandbox.guild, sandbox.desk
 
     @page.post("/sandbox/api/faults")
     async def faults() -> Response:
@@ -253,8 +271,6 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
             raise Refused(str(exc), 400) from exc
         await sandbox.set_clock(moment)
         return jsonify(sandbox.clock_json())
-
-    return page
 
 
 def diagnostic_json(diagnostic: Any, root: Path) -> dict[str, Any]:
