@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from engine.cli.options import config_option, load_config
+from engine.cli.options import config_option, data_option, load_config
 from engine.cli.records import _records
 from engine.config.model import Config
 
@@ -36,11 +36,13 @@ def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-async def _text(config_path: Path, config: Config, since: timedelta, until: datetime, fmt: str) -> str:
+async def _text(
+    config_path: Path, data: Path | None, config: Config, since: timedelta, until: datetime, fmt: str
+) -> str:
     from engine.reports import build_report
     from engine.reports.render import as_csv, as_json, as_table
 
-    async with _records(str(config_path)) as store:
+    async with _records(str(config_path), data) as store:
         report = await build_report(store, config, until, since)
     if fmt == "json":
         return json.dumps(as_json(report), indent=2)
@@ -49,6 +51,7 @@ async def _text(config_path: Path, config: Config, since: timedelta, until: date
 
 @click.command("report")
 @config_option
+@data_option
 @click.option(
     "--since",
     default="7d",
@@ -70,11 +73,11 @@ async def _text(config_path: Path, config: Config, since: timedelta, until: date
     show_default=True,
     help="table for people, csv for spreadsheets, json for scripts.",
 )
-def report(config_path: Path, since: timedelta, until: datetime | None, fmt: str) -> None:
+def report(config_path: Path, data: Path | None, since: timedelta, until: datetime | None, fmt: str) -> None:
     """How support went: cases, waiting times, satisfaction, FAQ bot, service levels, from the records."""
     config = load_config(config_path)
     end = until or datetime.now(UTC)
-    click.echo(asyncio.run(_text(config_path, config, since, end, fmt)))
+    click.echo(asyncio.run(_text(config_path, data, config, since, end, fmt)))
 
 
 COMMANDS = [report]
