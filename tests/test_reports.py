@@ -19,9 +19,10 @@ from engine.cli import main
 from engine.config import build
 from engine.config.model import Config
 from engine.reports import build_report
+from engine.reports.demo import DemoWeek, seed_week
 from engine.reports.page import reports_blueprint
 from engine.reports.render import as_table
-from engine.store import to_text
+from engine.store import open_store, to_text
 from engine.testing import ManualClock, World, generation_from, memory_world
 
 START = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)  # Wednesday 09:00 in Los Angeles: support is open
@@ -295,3 +296,23 @@ async def test_gaps_are_the_most_asked_unanswered_or_escalated_questions_where_t
         ("refund for my skins", 1),
     ]
     assert "     2  How do I delete my account" in as_table(report)
+
+
+def test_report_reads_the_sandboxs_records_with_data(demo: Path) -> None:
+    data = demo / "sandbox-data"
+    data.mkdir()
+
+    async def seed() -> DemoWeek | None:
+        store = await open_store(f"sqlite:///{data / 'flexcord.db'}")
+        try:
+            return await seed_week(store, config_of(demo), NOW)
+        finally:
+            await store.close()
+
+    week = asyncio.run(seed())
+    assert week is not None
+    common = ["report", "-c", str(demo / "flexcord.yaml"), "--data", str(data), "--until", NOW.isoformat()]
+    figures = {(s, k): v for s, k, v in list(csv.reader(io.StringIO(run(*common, "--format", "csv"))))[1:]}
+    assert figures[("cases", "total")] == str(week.total)
+    assert figures[("satisfaction", "count")] == str(len(week.ratings))
+    assert {k: int(v) for (s, k), v in figures.items() if s == "faq" and k != "answers"} == week.faq
