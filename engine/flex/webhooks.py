@@ -160,7 +160,7 @@ UNROUTED = ("task.canceled", "workflow.timeout")
 def taskrouter_event(form: Mapping[str, str]) -> ContactEvent | None:
     """A TaskRouter event callback as a ContactEvent: an agent accepted, the task ended, or it was dropped."""
     kind = form.get("EventType", "")
-    if kind not in ("reservation.accepted", "task.wrapup", "task.completed", *UNROUTED):
+    if kind not in ("reservation.accepted", "reservation.wrapup", "task.wrapup", "task.completed", *UNROUTED):
         return None
     task = _attributes(form.get("TaskAttributes"))
     conversation = task.get("conversationSid") or next(
@@ -174,9 +174,28 @@ def taskrouter_event(form: Mapping[str, str]) -> ContactEvent | None:
         return ContactEvent(
             "agent_joined", kind + form.get("ReservationSid", ""), str(conversation), agent=agent
         )
+    if kind == "reservation.wrapup":  # the agent is done with the player (left, or transferred)
+        worker = form.get("WorkerName") or None
+        return ContactEvent("agent_left", kind + form.get("TaskSid", ""), str(conversation), agent=worker)
+    moved = task.get("transfer")
+    if kind in UNROUTED and isinstance(moved, dict) and not moved.get("back"):  # back where it was
+        back = str(moved.get("from") or "")
+        event_id = kind + form.get("TaskSid", str(conversation))
+        return ContactEvent("transfer_failed", event_id, str(conversation), text=back)
     if kind in UNROUTED:  # nobody will pick the task up: the player is told and offered the bot
         return ContactEvent("failed", kind + form.get("TaskSid", str(conversation)), str(conversation))
     return ContactEvent("closed", f"{conversation}closed", str(conversation))
+
+
+def interactions_event(form: Mapping[str, str]) -> ContactEvent | None:
+    """An Interactions webhook: an agent left the interaction's channel (onParticipantLeft)."""
+    if form.get("EventType") != "onParticipantLeft" or form.get("ParticipantType", "agent") != "agent":
+        return None
+    conversation = form.get("MediaChannelSid", "")
+    if not conversation:
+        raise BadWebhook("MediaChannelSid is missing")
+    ident = "onParticipantLeft" + (form.get("ParticipantSid") or form.get("ChannelSid", ""))
+    return ContactEvent("agent_left", ident, conversation)
 
 
 def studio_event(form: Mapping[str, str], idempotency: str | None) -> ContactEvent:
@@ -189,7 +208,8 @@ def studio_event(form: Mapping[str, str], idempotency: str | None) -> ContactEve
 
 
 def twilio_webhooks(sink: ContactEventSink, observer: WebhookObserver | None = None) -> Blueprint:
-    """The blueprint Twilio posts to: /twilio/conversations, /twilio/taskrouter, /twilio/studio/reply."""
+    """The blueprint Twilio posts to: /twilio/conversations, /twilio/taskrouter, /twilio/interactions,
+    /twilio/studio/reply."""
     hooks = Blueprint("twilio_webhooks", __name__, url_prefix="/twilio")
     names: dict[str, str] = {}
     pending: set[asyncio.Task[None]] = set()
@@ -269,6 +289,10 @@ def twilio_webhooks(sink: ContactEventSink, observer: WebhookObserver | None = N
     @hooks.post("/taskrouter")
     async def taskrouter() -> Response:
         return await handle("taskrouter", taskrouter_event)
+
+    @hooks.post("/interactions")
+    async def interactions() -> Response:
+        return await handle("interactions", interactions_event)
 
     @hooks.post("/studio/reply")
     async def studio_reply() -> Response:

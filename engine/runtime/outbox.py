@@ -13,11 +13,11 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffRequest, HandoffTicket
+from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffRequest, HandoffTicket, Transfer
 from engine.runtime.locks import KeyedLock
 from engine.runtime.wire import message_from_payload
 from engine.store import OutboxItem, Store, StoreTx
@@ -40,6 +40,22 @@ class Reactions(Protocol):
     async def handoff_not_started(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]: ...
 
     async def dm_undeliverable(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]: ...
+
+    async def handoff_given_up(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]: ...
+
+    async def transfer_not_made(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]: ...
+
+
+def transfer_of(payload: Mapping[str, Any]) -> Transfer:
+    """A transfer outbox item's payload as the port's Transfer."""
+    return Transfer(
+        queue=str(payload["queue"]),
+        reason=str(payload.get("reason") or ""),
+        skills=tuple(str(s) for s in payload.get("skills", ())),
+        agent=payload.get("agent"),
+        by=payload.get("by"),
+        back=bool(payload.get("back")),
+    )
 
 
 def retry_delay(
@@ -196,6 +212,9 @@ class Outbox:
             return None
         if item.kind == "start_handoff":
             return await self.contact.start_handoff(await self._request(item))
+        if item.kind == "transfer":
+            await self.contact.transfer(str(payload["handoff"]), transfer_of(payload))
+            return None
         raise DeliveryError(f"unknown kind of outbox item: {item.kind}", permanent=True)
 
     async def _edit(self, item: OutboxItem) -> None:
@@ -267,6 +286,10 @@ class Outbox:
                 await tx.mark_retry(item.id, next_at, reason)
             if item.kind == "start_handoff":
                 added = await self.reactions.handoff_not_started(tx, current, now)
+                if final:
+                    added += await self.reactions.handoff_given_up(tx, current, now)
+            elif item.kind == "transfer" and final:
+                added = await self.reactions.transfer_not_made(tx, current, now)
             elif item.kind == "dm" and final:
                 added = await self.reactions.dm_undeliverable(tx, current, now)
         log.info(

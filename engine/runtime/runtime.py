@@ -18,7 +18,7 @@ from engine.config.model import DM, Config, Refuse, RelayToAgent, RunChatbot
 from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter, HandoffTicket
 from engine.routing import route
-from engine.runtime import cases, conversations
+from engine.runtime import cases, conversations, transfers
 from engine.runtime.executor import execute, relay_text
 from engine.runtime.generation import Generation
 from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
@@ -116,7 +116,7 @@ class Runtime:
         self.clock = clock
         delivery = observer if isinstance(observer, DeliveryObserver) else None
         self.outbox = Outbox(store, chat, contact, self, clock=clock, observer=delivery)
-        self._players = KeyedLock()
+        self.players = self._players = KeyedLock()  # one player's events at a time (the desk too)
         self._cooldowns = SlidingWindow()
         self._relays = SlidingWindow()
         self._pruned_at: datetime | None = None
@@ -386,3 +386,9 @@ class Runtime:
 
     async def dm_undeliverable(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]:
         return await conversations.dm_undeliverable(self._generation, tx, item, now)
+
+    async def handoff_given_up(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]:
+        return await transfers.handoff_given_up(self._generation, tx, item, now)
+
+    async def transfer_not_made(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]:
+        return await transfers.item_not_made(self._generation, tx, item, now)

@@ -55,11 +55,14 @@ class Draft:
     conversation_id: int | None = None  # whose transcript it belongs to (none for channel posts)
 
 
+ContactKind = Literal["start_handoff", "send", "close", "transfer"]
+
+
 @dataclass(frozen=True, slots=True)
 class ContactDraft:
     """A call to the contact center for this player, written to the outbox when the turn finishes."""
 
-    kind: Literal["start_handoff", "send", "close"]
+    kind: ContactKind
     payload: Mapping[str, Any]
     key: str | None = None
 
@@ -195,7 +198,7 @@ class Turn:
 
     def contact(
         self,
-        kind: Literal["start_handoff", "send", "close"],
+        kind: ContactKind,
         payload: Mapping[str, Any],
         key: str | None = None,
     ) -> None:

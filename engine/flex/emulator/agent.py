@@ -4,9 +4,14 @@ GET  /emulator/tasks                      tasks: sid, status, conversation, attr
 POST /emulator/tasks/<sid>/accept         {"agent": "Ash"}: the agent joins (onParticipantAdded)
 POST /emulator/tasks/<sid>/messages       {"text": "..."}: the agent writes (onMessageAdded, Source=SDK)
 GET  /emulator/tasks/<sid>/messages       the conversation so far
-POST /emulator/tasks/<sid>/leave          the agent leaves (onParticipantRemoved)
+POST /emulator/tasks/<sid>/leave          the agent leaves (onParticipantRemoved, onParticipantLeft,
+                                          TaskRouter reservation.wrapup)
 POST /emulator/tasks/<sid>/close          the agent ends the chat (onConversationStateUpdated, closed)
-POST /emulator/tasks/<sid>/complete       the agent finishes wrap-up
+POST /emulator/tasks/<sid>/wrapup         the agent ends the chat as Flex UI does (channel closed,
+                                          task wrapping, TaskRouter task.wrapup)
+POST /emulator/tasks/<sid>/complete       the agent finishes wrap-up (TaskRouter task.completed)
+POST /emulator/tasks/<sid>/timeout        nobody took the task in time (TaskRouter workflow.timeout)
+POST /emulator/channel-failures           {"count": 1}: the next interaction channels fail
 POST /emulator/faults                     {"status": 429, "count": 1, "retry_after": 2, "delay": 0,
                                            "path": "/Messages", "method": "POST", "after": false}
                                           (after: do the work, then answer with the status anyway)
@@ -22,6 +27,7 @@ from typing import Any
 
 from quart import Blueprint, Response, jsonify, request
 
+from engine.flex.emulator import flow
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
 
 
@@ -69,8 +75,23 @@ def agent_api(emulator: Emulator) -> Blueprint:
 
     @api.post("/tasks/<sid>/leave")
     async def leave(sid: str) -> Response:
-        await emulator.agent_leaves(emulator.task(sid))
+        await flow.leave(emulator, emulator.task(sid))
         return jsonify(emulator.task(sid).summary())
+
+    @api.post("/tasks/<sid>/wrapup")
+    async def wrap_up(sid: str) -> Response:
+        await flow.wrap_up(emulator, emulator.task(sid))
+        return jsonify(emulator.task(sid).summary())
+
+    @api.post("/tasks/<sid>/timeout")
+    async def time_out(sid: str) -> Response:
+        flow.time_out(emulator, emulator.task(sid))
+        return jsonify(emulator.task(sid).summary())
+
+    @api.post("/channel-failures")
+    async def fail_channels() -> Response:
+        emulator.failing_channels = int((await body()).get("count", 1))
+        return jsonify({"failing_channels": emulator.failing_channels})
 
     @api.post("/tasks/<sid>/close")
     async def close(sid: str) -> Response:
@@ -79,11 +100,8 @@ def agent_api(emulator: Emulator) -> Blueprint:
 
     @api.post("/tasks/<sid>/complete")
     async def complete(sid: str) -> Response:
-        task = emulator.task(sid)
-        if task.status != "wrapping":
-            raise TwilioError(409, 20409, f"Task {sid} is {task.status}, not wrapping")
-        task.status = "completed"
-        return jsonify(task.summary())
+        flow.complete(emulator, emulator.task(sid))
+        return jsonify(emulator.task(sid).summary())
 
     @api.post("/faults")
     async def add_fault() -> tuple[Response, int]:

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from quart import Blueprint, Response, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 
+from engine.flex.emulator import flow
 from engine.flex.emulator.contract import ContractCheck
 from engine.flex.emulator.state import stamp
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
@@ -80,6 +81,7 @@ def rest_api(emulator: Emulator, contract: ContractCheck | None) -> Blueprint:
         c = emulator.create_conversation(
             form.get("FriendlyName"), form.get("UniqueName"), form.get("Attributes"), form.get("State")
         )
+        c.timers = {k.split(".")[1]: v for k, v in form.items() if k.startswith("Timers.")}
         return jsonify(state.conversation_json(c, base())), 201
 
     @api.get("/v1/Conversations/<sid>")
@@ -178,7 +180,15 @@ def rest_api(emulator: Emulator, contract: ContractCheck | None) -> Blueprint:
 
     @api.get("/v1/Interactions/<sid>/Channels/<channel>")
     async def fetch_channel(sid: str, channel: str) -> Response:
-        return jsonify(state.channel_json(emulator.interaction(sid, channel), base()))
+        task = emulator.interaction(sid, channel)
+        flow.settle_channel(emulator, task)
+        return jsonify(state.channel_json(task, base()))
+
+    @api.post("/v1/Interactions/<sid>/Channels/<channel>/Invites")
+    async def create_invite(sid: str, channel: str) -> tuple[Response, int]:
+        form = await request.form
+        task = await flow.invite(emulator, sid, channel, _json_field(form, "Routing"))
+        return jsonify(state.invite_json(task, base())), 201
 
     @api.post("/v1/Interactions/<sid>/Channels/<channel>")
     async def update_channel(sid: str, channel: str) -> Response:
