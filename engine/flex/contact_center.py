@@ -17,12 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from twilio.rest import Client
 
+from engine.bounded import BoundedMap
 from engine.config.model import FlexSettings
 from engine.flex.errors import as_delivery_error, is_transport_failure, status_of
 from engine.flex.identity import identity_for
@@ -45,22 +46,6 @@ RECENT = 50  # messages read back to find an already-delivered key
 KEEP_CLOSED = 50  # closed conversations kept per player; older ones are deleted (Twilio caps at 1,000)
 REMEMBERED_KEYS = 10_000
 CONVERSATIONS = 10_000  # conversations whose details are kept in memory
-
-V = TypeVar("V")
-
-
-class Bounded(OrderedDict[str, V]):
-    """A dict that forgets its least recently stored entries past `limit`."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def put(self, key: str, value: V) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.limit:
-            self.popitem(last=False)
 
 
 PLAYER_AUTHORS = frozenset({"player", "user", "customer"})
@@ -99,10 +84,11 @@ class TwilioContactCenter:
         self.keep_closed = keep_closed
         # What is remembered here is also in Twilio, so each cache is bounded: a forgotten entry is
         # read again when needed (conversations an agent closed never pass through close()).
-        self._channels: Bounded[tuple[str, str]] = Bounded(CONVERSATIONS)  # -> (interaction, channel)
-        self._delivered: Bounded[None] = Bounded(REMEMBERED_KEYS)  # keys known to be in Twilio
-        self._checked: Bounded[None] = Bounded(CONVERSATIONS)  # conversations whose keys were read
-        self._uncertain: Bounded[None] = Bounded(REMEMBERED_KEYS)  # keys whose last send got no answer
+        # conversation sid -> (interaction sid, interaction channel sid)
+        self._channels: BoundedMap[str, tuple[str, str]] = BoundedMap(CONVERSATIONS)
+        self._delivered: BoundedMap[str, None] = BoundedMap(REMEMBERED_KEYS)  # keys known to be in Twilio
+        self._checked: BoundedMap[str, None] = BoundedMap(CONVERSATIONS)  # conversations whose keys were read
+        self._uncertain: BoundedMap[str, None] = BoundedMap(REMEMBERED_KEYS)  # keys sent with no answer
 
     @property
     def _conversations(self) -> Any:
