@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import signal
@@ -12,20 +13,41 @@ import webbrowser
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import click
 
 from engine.config.diagnostics import ConfigError, format_text
-from engine.sandbox import DEFAULT_DATA, Sandbox, parse_moment
+
+if TYPE_CHECKING:
+    from engine.sandbox import Sandbox
 
 CLOCK_ENV = "FLEXCORD_SANDBOX_NOW"
+SANDBOX_EXTRA = ("simcord", "openapi_core")  # what `pip install 'flexcord[sandbox]'` adds
+INSTALL_THE_EXTRA = (
+    "flexcord sandbox needs the sandbox extra (an emulated Discord and Flex), which is not installed "
+    "here ({missing} is missing). Install it with: pip install 'flexcord[sandbox]' "
+    "(scripts/sandbox does this for you)."
+)
+
+
+def _sandbox_package() -> ModuleType:
+    """engine.sandbox, or a plain message saying how to install what it needs."""
+    try:
+        return importlib.import_module("engine.sandbox")
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in SANDBOX_EXTRA:
+            raise
+        raise click.ClickException(INSTALL_THE_EXTRA.format(missing=exc.name)) from None
 
 
 def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return parse_moment(value)
+        moment: datetime = _sandbox_package().parse_moment(value)
+        return moment
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
 
@@ -84,10 +106,8 @@ async def _run(sandbox: Sandbox, open_page: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--data",
-    default=str(DEFAULT_DATA),
-    show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the sandbox's records (its SQLite database).",
+    help="Folder for the sandbox's records (its SQLite database).  [default: .flexcord/sandbox]",
 )
 @click.option("--no-open", is_flag=True, help="Do not open the page in a browser.")
 @click.option(
@@ -115,23 +135,24 @@ def sandbox(
     config_path: Path,
     port: int,
     host: str,
-    data: Path,
+    data: Path | None,
     no_open: bool,
     clock: datetime | None,
     flex_url: str | None,
     discord_receipts: Path | None,
 ) -> None:
     """Play your bot in the browser: an emulated Discord server and Flex agent desk, no accounts needed."""
+    package = _sandbox_package()
     if not config_path.is_file():
         raise click.ClickException(f"{config_path} does not exist; pass your bot's file with -c")
     if not click.get_current_context().find_root().params.get("verbose"):
         for chatty in ("discord", "hypercorn.error"):  # the banner says what matters
             logging.getLogger(chatty).setLevel(logging.WARNING)
-    runner = Sandbox(
+    runner: Sandbox = package.Sandbox(
         config_path,
         host=host,
         port=port,
-        data=data,
+        data=data if data is not None else package.DEFAULT_DATA,
         clock=clock,
         flex_url=flex_url,
         discord_receipts=discord_receipts,

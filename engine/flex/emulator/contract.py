@@ -75,10 +75,10 @@ def spec_name_for(path: str) -> str:
 
 
 class ContractCheck:
-    """Validates requests against the specs in `folder` (found with find_specs() by default)."""
+    """Validates requests against the specs in `folder` (or where find_specs() finds them)."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        self.folder = folder or find_specs()
+        self.folder = find_specs(folder)
 
     def check(
         self,

@@ -12,14 +12,16 @@ import binascii
 import hmac
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from quart import Blueprint, Response, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 
-from engine.flex.emulator.contract import ContractCheck
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
+
+if TYPE_CHECKING:
+    from engine.flex.emulator.contract import ContractCheck
 
 
 def rest_api(emulator: Emulator, contract: ContractCheck | None) -> Blueprint:
