@@ -6,9 +6,10 @@ Importing lazily keeps `flexcord validate` quick: it does not load discord.py, t
 from __future__ import annotations
 
 import importlib
-import logging
 
 import click
+
+from engine.cli.logs import configure_logging
 
 COMMAND_MODULES: dict[str, str] = {
     "validate": "engine.cli.check",
@@ -49,10 +50,12 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
-def main(verbose: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail (still without players' message text).")
+@click.option(
+    "--log-message-text",
+    is_flag=True,
+    help="Let players' message text into the logs (for debugging on a test server only).",
+)
+def main(verbose: bool, log_message_text: bool) -> None:
     """flexcord: your Discord community as the front door of your Twilio Flex contact center."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(verbose, message_text=log_message_text)
