@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 import discord
@@ -36,24 +37,16 @@ class DmWatermarks(Protocol):
     async def dm_watermarks(self, limit: int) -> dict[str, int]: ...
 
 
+@dataclass(eq=False)
 class DmIntake:
     """A player's DM becomes an Event for the runtime; the replies are sent in the same DM."""
 
-    def __init__(
-        self,
-        client: discord.Client,
-        chat: DiscordChat,
-        store: DmWatermarks,
-        config_provider: Callable[[], Config],
-        guild: Callable[[], discord.Guild | None],
-        runtime: Callable[[], EventHandler | None],
-    ) -> None:
-        self.client = client
-        self.chat = chat
-        self.store = store
-        self.config_provider = config_provider
-        self.guild = guild
-        self.runtime = runtime
+    client: discord.Client
+    chat: DiscordChat
+    store: DmWatermarks
+    config_provider: Callable[[], Config]
+    guild: Callable[[], discord.Guild | None]
+    runtime: Callable[[], EventHandler | None]
 
     async def on_message(self, message: discord.Message) -> None:
         """A player's DM to the bot goes to the runtime; its replies are sent back in the DM."""

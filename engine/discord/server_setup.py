@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import discord
@@ -40,26 +41,18 @@ def configured_guild(client: discord.Client, config: Config) -> discord.Guild | 
     return next((g for g in client.guilds if is_configured_guild(g, config.discord.guild)), None)
 
 
+@dataclass(eq=False)
 class CommandSync:
     """The slash commands: rebuilt from a config, sent to Discord per scope when their payload changed."""
 
-    def __init__(
-        self,
-        tree: app_commands.CommandTree[Any],
-        store: SettingsStore,
-        config_provider: Callable[[], Config],
-        guild_id: GuildId,
-        run: command_tree.CommandRunner,
-        reload: command_tree.ReloadRunner,
-    ) -> None:
-        self.tree = tree
-        self.store = store
-        self.config_provider = config_provider
-        self.guild_id = guild_id
-        self.run = run
-        self.reload = reload
-        self.built = False
-        self._syncing = asyncio.Lock()  # one rebuild-and-sync at a time (start-up, reloads)
+    tree: app_commands.CommandTree[Any]
+    store: SettingsStore
+    config_provider: Callable[[], Config]
+    guild_id: GuildId
+    run: command_tree.CommandRunner
+    reload: command_tree.ReloadRunner
+    built: bool = field(default=False, init=False)
+    _syncing: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)  # one rebuild-and-sync at a time
 
     def rebuild(self, config: Config | None = None) -> None:
         """Rebuild the command tree from a config (the current one by default); sync separately."""
@@ -92,14 +85,12 @@ class CommandSync:
         return merge(results)
 
 
+@dataclass(eq=False)
 class ChannelPermissions:
     """The channel permissions of the configured server, made to match the config on request."""
 
-    def __init__(
-        self, config_provider: Callable[[], Config], guild: Callable[[], discord.Guild | None]
-    ) -> None:
-        self.config_provider = config_provider
-        self.guild = guild
+    config_provider: Callable[[], Config]
+    guild: Callable[[], discord.Guild | None]
 
     def plan(self) -> permissions.Plan:
         """What `apply` would change in the configured server."""
@@ -123,22 +114,16 @@ class ChannelPermissions:
         return planned, result
 
 
+@dataclass(eq=False)
 class GuildSetup:
     """Which server the bot serves, and what taking it into service does."""
 
-    def __init__(
-        self,
-        config_provider: Callable[[], Config],
-        commands: CommandSync,
-        permissions: ChannelPermissions,
-        feeds: FeedPoller,
-    ) -> None:
-        self.config_provider = config_provider
-        self.commands = commands
-        self.permissions = permissions
-        self.feeds = feeds
-        self.guild_id: int | None = None
-        self._adopting = asyncio.Lock()
+    config_provider: Callable[[], Config]
+    commands: CommandSync
+    permissions: ChannelPermissions
+    feeds: FeedPoller
+    guild_id: int | None = field(default=None, init=False)
+    _adopting: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     async def find(self, client: discord.Client) -> None:
         """On ready: adopt the configured server, or say it is missing."""
