@@ -231,27 +231,31 @@ class TwilioContactCenter:
 
     # --- send ----------------------------------------------------------------------------
 
-    async def send(self, handoff: str, user_id: str, text: str, key: str) -> None:
+    async def send(self, conversation_sid: str, user_id: str, text: str, key: str) -> None:
         """Post the player's message in the conversation, once per key (split past 1,600 characters)."""
-        await self._post(handoff, identity_for(user_id), text, key, {"discord_message_id": key})
+        await self._post(conversation_sid, identity_for(user_id), text, key, {"discord_message_id": key})
 
-    async def notify(self, handoff: str, text: str, key: str) -> None:
+    async def notify(self, conversation_sid: str, text: str, key: str) -> None:
         """Post flexcord's own notice for the agent (author `flexcord`), once per key."""
-        await self._post(handoff, MARK, text, key, {"source": MARK, "notice": True})
+        await self._post(conversation_sid, MARK, text, key, {"source": MARK, "notice": True})
 
-    async def _post(self, handoff: str, author: str, text: str, key: str, extra: dict[str, Any]) -> None:
+    async def _post(
+        self, conversation_sid: str, author: str, text: str, key: str, extra: dict[str, Any]
+    ) -> None:
         parts = [text[i : i + MAX_BODY] for i in range(0, len(text), MAX_BODY)] or [text]
         for number, part in enumerate(parts):
             part_key = key if number == 0 else f"{key}#{number + 1}"
-            await self._send_part(handoff, author, part, part_key, extra)
+            await self._send_part(conversation_sid, author, part, part_key, extra)
 
-    async def _send_part(self, handoff: str, author: str, text: str, key: str, extra: dict[str, Any]) -> None:
-        if handoff not in self._checked or key in self._uncertain:
-            await self._call("reading recent messages", self._learn_keys, handoff)
+    async def _send_part(
+        self, conversation_sid: str, author: str, text: str, key: str, extra: dict[str, Any]
+    ) -> None:
+        if conversation_sid not in self._checked or key in self._uncertain:
+            await self._call("reading recent messages", self._learn_keys, conversation_sid)
         if key in self._delivered:
             self._uncertain.pop(key, None)
             return
-        messages = self._conversations(handoff).messages
+        messages = self._conversations(conversation_sid).messages
         try:
             await messages.create_async(
                 author=author,
@@ -266,22 +270,22 @@ class TwilioContactCenter:
         self._uncertain.pop(key, None)
         self._remember(key)
 
-    async def _learn_keys(self, handoff: str) -> None:
-        recent = await self._conversations(handoff).messages.list_async(order="desc", limit=RECENT)
+    async def _learn_keys(self, conversation_sid: str) -> None:
+        recent = await self._conversations(conversation_sid).messages.list_async(order="desc", limit=RECENT)
         for message in recent:
             key = _load(message.attributes).get("key")
             if isinstance(key, str):
                 self._remember(key)
-        self._checked.put(handoff, None)
+        self._checked.put(conversation_sid, None)
 
     def _remember(self, key: str) -> None:
         self._delivered.put(key, None)
 
     # --- close ---------------------------------------------------------------------------
 
-    async def close(self, handoff: str) -> None:
+    async def close(self, conversation_sid: str) -> None:
         """Close the interaction channel (ending the task) and the conversation."""
-        await self._call("closing the conversation", self._close, handoff, None)
+        await self._call("closing the conversation", self._close, conversation_sid, None)
 
     async def _close(self, sid: str, attributes: dict[str, Any] | None) -> None:
         channel = self._channels.pop(sid, None)
