@@ -20,7 +20,7 @@ import asyncio
 import contextvars
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any, Protocol
+from typing import Protocol
 
 from quart import Blueprint, Response, request
 
@@ -165,7 +165,7 @@ class TwilioWebhooks:
         except Exception:
             log.exception("applying contact-center event %s failed", event.id)
 
-    def _start(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    def _start(self, work: Coroutine[object, None, None]) -> asyncio.Task[None]:
         """Run `work` in a fresh context (not the request's), tracked until it ends."""
         fresh = contextvars.Context()
         task = asyncio.get_running_loop().create_task(work, context=fresh)

@@ -46,7 +46,7 @@ Prepare = Callable[[Config], Awaitable[Any]]
 """Builds a runtime generation for a config (templates, knowledge base); engine.runtime.prepare."""
 
 
-async def _runtime_prepare(config: Config) -> Any:
+async def _runtime_prepare(config: Config) -> object:
     from engine.runtime import prepare
 
     return await prepare(config)
@@ -193,11 +193,11 @@ class Reloader:
         attempt.diagnostics += built.diagnostics
         return built.config if built.ok else None
 
-    async def _build(self, attempt: _Attempt, new: Config) -> Any | None:
+    async def _build(self, attempt: _Attempt, new: Config) -> object | None:
         """The runtime's next generation, and each listener's `prepare_reload`; None if one failed."""
         try:
             with attempt.step("prepare"):
-                generation = await self.prepare(new)
+                generation: object = await self.prepare(new)
             with attempt.step("listeners_prepare"):
                 for listener in list(self.listeners):
                     prepare = getattr(listener, "prepare_reload", None)
