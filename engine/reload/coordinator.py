@@ -31,6 +31,7 @@ from engine.reload.result import ReloadResult, describe
 log = logging.getLogger(__name__)
 
 LOGGED_PROBLEMS = 20
+_NOT_BUILT = object()  # what _build returns when the new config could not be prepared
 
 
 class Runtime(Protocol):
@@ -167,7 +168,7 @@ class Reloader:
                 self.metrics.reload_succeeded(new.version, new.name, changed=False)
             return await self._succeeded(attempt.result(True))
         generation = await self._build(attempt, new)
-        if generation is None:
+        if generation is _NOT_BUILT:
             return await self._refused(attempt.result(False))
         with attempt.step("swap"):
             self.runtime.swap(generation)  # the only live change
@@ -193,8 +194,8 @@ class Reloader:
         attempt.diagnostics += built.diagnostics
         return built.config if built.ok else None
 
-    async def _build(self, attempt: _Attempt, new: Config) -> object | None:
-        """The runtime's next generation, and each listener's `prepare_reload`; None if one failed."""
+    async def _build(self, attempt: _Attempt, new: Config) -> object:
+        """The runtime's next generation, and each listener's `prepare_reload`; _NOT_BUILT if one failed."""
         try:
             with attempt.step("prepare"):
                 generation: object = await self.prepare(new)
@@ -205,11 +206,11 @@ class Reloader:
                         await prepare(new)
         except ConfigError as exc:
             attempt.diagnostics[:] = exc.diagnostics
-            return None
+            return _NOT_BUILT
         except Exception as exc:
             log.exception("preparing the new config failed")
             attempt.diagnostics.append(_problem(self.path, f"the new config could not be prepared: {exc}"))
-            return None
+            return _NOT_BUILT
         return generation
 
     async def _tell_listeners(self, old: Config, new: Config) -> list[Diagnostic]:
