@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import shutil
+import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from twilio.rest import Client
 
 from engine.flex.emulator import create_emulator, emulator_of
+from engine.flex.emulator.delivery import WebhookSender
 from engine.flex.emulator.specs import SpecsMissing, find_specs
 from engine.flex.transport import TwilioTransport
 from engine.server import RunningServer, start_server
@@ -183,3 +185,17 @@ async def test_runs_on_its_own_and_stops_on_sigterm(tmp_path: Path) -> None:
 def test_emulator_of_gives_the_state() -> None:
     app = create_emulator(ACCOUNT_SID, AUTH_TOKEN, spec_check=False)
     assert emulator_of(app).state.account_sid == ACCOUNT_SID
+
+
+async def test_the_delivery_log_keeps_only_the_latest_deliveries() -> None:
+    closed = socket.socket()  # a port nobody listens on: each delivery fails at once
+    closed.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{closed.getsockname()[1]}/twilio/conversations"
+    closed.close()
+    sender = WebhookSender(AUTH_TOKEN, retry_delays=(), keep=3)
+    try:
+        for number in range(5):
+            await sender.send("onMessageAdded", f"CH{number}", url, "post", {"Index": str(number)})
+    finally:
+        await sender.aclose()
+    assert [delivery.conversation for delivery in sender.log] == ["CH2", "CH3", "CH4"]
