@@ -22,24 +22,8 @@ from typing import Any
 
 from quart import Blueprint, Response, jsonify, request
 
+from engine.flex.emulator.routes import add_routes, route
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
-
-ROUTES: tuple[tuple[str, str, str], ...] = (
-    ("GET", "/tasks", "tasks"),
-    ("GET", "/tasks/<sid>", "task"),
-    ("POST", "/tasks/<sid>/accept", "accept"),
-    ("POST", "/tasks/<sid>/messages", "say"),
-    ("GET", "/tasks/<sid>/messages", "messages"),
-    ("POST", "/tasks/<sid>/leave", "leave"),
-    ("POST", "/tasks/<sid>/close", "close"),
-    ("POST", "/tasks/<sid>/complete", "complete"),
-    ("POST", "/faults", "add_fault"),
-    ("DELETE", "/faults", "clear_faults"),
-    ("GET", "/violations", "violations"),
-    ("GET", "/deliveries", "deliveries"),
-    ("GET", "/requests", "requests"),
-)
-"""Method, path (under /emulator) and handler of every endpoint of the agent API."""
 
 
 async def _body() -> dict[str, Any]:
@@ -74,8 +58,7 @@ class AgentApi:
         """Blueprint of /emulator/...: the endpoints in the module docstring."""
         api = Blueprint("flex_agent", __name__, url_prefix="/emulator")
         api.register_error_handler(TwilioError, self.refused)
-        for method, path, name in ROUTES:
-            api.add_url_rule(path, name, getattr(self, name), methods=[method])
+        add_routes(api, self)
         return api
 
     async def refused(self, error: TwilioError) -> Response:
@@ -85,17 +68,21 @@ class AgentApi:
 
     # --- the agent's work on a task ------------------------------------------------------------
 
+    @route("GET", "/tasks")
     async def tasks(self) -> Response:
         return jsonify([t.summary() for t in self.state.tasks.values()])
 
+    @route("GET", "/tasks/<sid>")
     async def task(self, sid: str) -> Response:
         return jsonify(self.emulator.task(sid).summary())
 
+    @route("POST", "/tasks/<sid>/accept")
     async def accept(self, sid: str) -> Response:
         agent = str((await _body()).get("agent") or "Agent")
         await self.emulator.accept(self.emulator.task(sid), agent)
         return jsonify(self.emulator.task(sid).summary())
 
+    @route("POST", "/tasks/<sid>/messages")
     async def say(self, sid: str) -> tuple[Response, int]:
         text = str((await _body()).get("text") or "")
         if not text:
@@ -103,18 +90,22 @@ class AgentApi:
         message = await self.emulator.agent_says(self.emulator.task(sid), text)
         return jsonify(self.state.message_json(message, request.host_url.rstrip("/"))), 201
 
+    @route("GET", "/tasks/<sid>/messages")
     async def messages(self, sid: str) -> Response:
         c = self.emulator.conversation(self.emulator.task(sid).conversation_sid)
         return jsonify([self.state.message_json(m, request.host_url.rstrip("/")) for m in c.messages])
 
+    @route("POST", "/tasks/<sid>/leave")
     async def leave(self, sid: str) -> Response:
         await self.emulator.agent_leaves(self.emulator.task(sid))
         return jsonify(self.emulator.task(sid).summary())
 
+    @route("POST", "/tasks/<sid>/close")
     async def close(self, sid: str) -> Response:
         await self.emulator.agent_closes(self.emulator.task(sid))
         return jsonify(self.emulator.task(sid).summary())
 
+    @route("POST", "/tasks/<sid>/complete")
     async def complete(self, sid: str) -> Response:
         task = self.emulator.task(sid)
         if task.status != "wrapping":
@@ -124,20 +115,25 @@ class AgentApi:
 
     # --- faults and what the emulator saw ------------------------------------------------------
 
+    @route("POST", "/faults")
     async def add_fault(self) -> tuple[Response, int]:
         self.emulator.faults.append(_fault(await _body()))
         return jsonify({"faults": len(self.emulator.faults)}), 201
 
+    @route("DELETE", "/faults")
     async def clear_faults(self) -> Response:
         self.emulator.faults.clear()
         return jsonify({"faults": 0})
 
+    @route("GET", "/violations")
     async def violations(self) -> Response:
         return jsonify(self.emulator.violations)
 
+    @route("GET", "/deliveries")
     async def deliveries(self) -> Response:
         return jsonify([d.as_json() for d in self.emulator.sender.log])
 
+    @route("GET", "/requests")
     async def requests(self) -> Response:
         return jsonify(list(self.emulator.requests))
 

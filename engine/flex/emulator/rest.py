@@ -18,30 +18,11 @@ from urllib.parse import urlencode
 from quart import Blueprint, Response, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 
+from engine.flex.emulator.routes import add_routes, route
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
 
 if TYPE_CHECKING:
     from engine.flex.emulator.contract import ContractCheck
-
-
-ROUTES: tuple[tuple[str, str, str], ...] = (
-    ("POST", "/v1/Conversations", "create_conversation"),
-    ("GET", "/v1/Conversations/<sid>", "fetch_conversation"),
-    ("POST", "/v1/Conversations/<sid>", "update_conversation"),
-    ("DELETE", "/v1/Conversations/<sid>", "delete_conversation"),
-    ("POST", "/v1/Conversations/<sid>/Participants", "add_participant"),
-    ("GET", "/v1/Conversations/<sid>/Participants", "list_participants"),
-    ("POST", "/v1/Conversations/<sid>/Webhooks", "add_webhook"),
-    ("GET", "/v1/Conversations/<sid>/Webhooks", "list_webhooks"),
-    ("POST", "/v1/Conversations/<sid>/Messages", "add_message"),
-    ("GET", "/v1/Conversations/<sid>/Messages", "list_messages"),
-    ("GET", "/v1/ParticipantConversations", "participant_conversations"),
-    ("POST", "/v1/Interactions", "create_interaction"),
-    ("GET", "/v1/Interactions/<sid>", "fetch_interaction"),
-    ("GET", "/v1/Interactions/<sid>/Channels/<channel>", "fetch_channel"),
-    ("POST", "/v1/Interactions/<sid>/Channels/<channel>", "update_channel"),
-)
-"""Method, path and handler of every endpoint the emulator serves."""
 
 
 def _base() -> str:
@@ -66,8 +47,7 @@ class TwilioRestApi:
         api.before_request(self.gate)
         api.after_request(self.lose_answer)
         api.register_error_handler(TwilioError, self.twilio_error)
-        for method, path, name in ROUTES:
-            api.add_url_rule(path, name, getattr(self, name), methods=[method])
+        add_routes(api, self)
         return api
 
     # --- what every request meets --------------------------------------------------------------
@@ -115,6 +95,7 @@ class TwilioRestApi:
 
     # --- Conversations v1 ----------------------------------------------------------------------
 
+    @route("POST", "/v1/Conversations")
     async def create_conversation(self) -> tuple[Response, int]:
         form = await request.form
         c = self.emulator.create_conversation(
@@ -122,19 +103,23 @@ class TwilioRestApi:
         )
         return jsonify(self.state.conversation_json(c, _base())), 201
 
+    @route("GET", "/v1/Conversations/<sid>")
     async def fetch_conversation(self, sid: str) -> Response:
         return jsonify(self.state.conversation_json(self.emulator.conversation(sid), _base()))
 
+    @route("POST", "/v1/Conversations/<sid>")
     async def update_conversation(self, sid: str) -> Response:
         c = self.emulator.conversation(sid)
         form = await request.form
         await self.emulator.update_conversation(c, form.to_dict(), source="API", webhooks=_hooks_on())
         return jsonify(self.state.conversation_json(c, _base()))
 
+    @route("DELETE", "/v1/Conversations/<sid>")
     async def delete_conversation(self, sid: str) -> tuple[str, int]:
         self.emulator.delete_conversation(sid)
         return "", 204
 
+    @route("POST", "/v1/Conversations/<sid>/Participants")
     async def add_participant(self, sid: str) -> tuple[Response, int]:
         c = self.emulator.conversation(sid)
         form = await request.form
@@ -146,12 +131,14 @@ class TwilioRestApi:
         )
         return jsonify(self.state.participant_json(p, _base())), 201
 
+    @route("GET", "/v1/Conversations/<sid>/Participants")
     async def list_participants(self, sid: str) -> Response:
         c = self.emulator.conversation(sid)
         return _page(
             "participants", [self.state.participant_json(p, _base()) for p in c.participants.values()]
         )
 
+    @route("POST", "/v1/Conversations/<sid>/Webhooks")
     async def add_webhook(self, sid: str) -> tuple[Response, int]:
         c = self.emulator.conversation(sid)
         form = await request.form
@@ -164,10 +151,12 @@ class TwilioRestApi:
         )
         return jsonify(self.state.webhook_json(w, _base())), 201
 
+    @route("GET", "/v1/Conversations/<sid>/Webhooks")
     async def list_webhooks(self, sid: str) -> Response:
         c = self.emulator.conversation(sid)
         return _page("webhooks", [self.state.webhook_json(w, _base()) for w in c.webhooks.values()])
 
+    @route("POST", "/v1/Conversations/<sid>/Messages")
     async def add_message(self, sid: str) -> tuple[Response, int]:
         c = self.emulator.conversation(sid)
         form = await request.form
@@ -181,11 +170,13 @@ class TwilioRestApi:
         )
         return jsonify(self.state.message_json(m, _base())), 201
 
+    @route("GET", "/v1/Conversations/<sid>/Messages")
     async def list_messages(self, sid: str) -> Response:
         c = self.emulator.conversation(sid)
         messages = c.messages[::-1] if request.args.get("Order") == "desc" else c.messages
         return _page("messages", [self.state.message_json(m, _base()) for m in messages])
 
+    @route("GET", "/v1/ParticipantConversations")
     async def participant_conversations(self) -> Response:
         identity = request.args.get("Identity")
         found = [
@@ -198,18 +189,22 @@ class TwilioRestApi:
 
     # --- Flex v1 Interactions ------------------------------------------------------------------
 
+    @route("POST", "/v1/Interactions")
     async def create_interaction(self) -> tuple[Response, int]:
         form = await request.form
         channel, routing = _json_field(form, "Channel"), _json_field(form, "Routing")
         task = self.emulator.create_interaction(channel, routing)
         return jsonify(self.state.interaction_json(task, _base())), 201
 
+    @route("GET", "/v1/Interactions/<sid>")
     async def fetch_interaction(self, sid: str) -> Response:
         return jsonify(self.state.interaction_json(self.emulator.interaction(sid), _base()))
 
+    @route("GET", "/v1/Interactions/<sid>/Channels/<channel>")
     async def fetch_channel(self, sid: str, channel: str) -> Response:
         return jsonify(self.state.channel_json(self.emulator.interaction(sid, channel), _base()))
 
+    @route("POST", "/v1/Interactions/<sid>/Channels/<channel>")
     async def update_channel(self, sid: str, channel: str) -> Response:
         task = self.emulator.interaction(sid, channel)
         form = await request.form
