@@ -140,8 +140,8 @@ def conversation_event(form: Mapping[str, str], names: MutableMapping[str, str])
     kind = form.get("EventType")
     if kind not in CONVERSATION_EVENTS:
         return None
-    conversation = form.get("ConversationSid", "")
-    if not conversation:
+    conversation_sid = form.get("ConversationSid", "")
+    if not conversation_sid:
         raise BadWebhook("ConversationSid is missing")
     at = _at(form.get("DateCreated") or form.get("DateUpdated"))
     if kind == "onMessageAdded":
@@ -151,7 +151,9 @@ def conversation_event(form: Mapping[str, str], names: MutableMapping[str, str])
             return None  # the player's own message, posted by flexcord through the API
         sid = _required(form, "MessageSid")
         agent = names.get(author)  # unknown (e.g. after a restart): the runtime uses the name it kept
-        return ContactEvent("agent_message", sid, conversation, agent=agent, text=form.get("Body", ""), at=at)
+        return ContactEvent(
+            "agent_message", sid, conversation_sid, agent=agent, text=form.get("Body", ""), at=at
+        )
     if kind in ("onParticipantAdded", "onParticipantRemoved"):
         identity = form.get("Identity", "")
         if is_customer(identity):
@@ -164,12 +166,12 @@ def conversation_event(form: Mapping[str, str], names: MutableMapping[str, str])
         return ContactEvent(
             "agent_joined" if joined else "agent_left",
             kind + participant,
-            conversation,
+            conversation_sid,
             agent=name,
             at=at,
         )
     if kind == "onConversationStateUpdated" and form.get("StateTo") == "closed":
-        return ContactEvent("closed", conversation + "closed", conversation, at=at)
+        return ContactEvent("closed", conversation_sid + "closed", conversation_sid, at=at)
     return None
 
 
@@ -183,22 +185,22 @@ def taskrouter_event(form: Mapping[str, str]) -> ContactEvent | None:
     if kind not in ("reservation.accepted", "task.wrapup", "task.completed", *UNROUTED):
         return None
     task = _attributes(form.get("TaskAttributes"))
-    conversation = str(
+    conversation_sid = str(
         task.get("conversationSid")
         or next(
             (m.get("sid") for m in (task.get("conversations") or {}).get("media", []) if isinstance(m, dict)),
             "",
         )
     )
-    if not is_sid(conversation, "CH"):
+    if not is_sid(conversation_sid, "CH"):
         return None  # a task flexcord did not create
     if kind == "reservation.accepted":
         agent = form.get("WorkerName") or "Agent"
         reservation = _required(form, "ReservationSid")
-        return ContactEvent("agent_joined", kind + reservation, conversation, agent=agent)
+        return ContactEvent("agent_joined", kind + reservation, conversation_sid, agent=agent)
     if kind in UNROUTED:  # nobody will pick the task up: the player is told and offered the bot
-        return ContactEvent("failed", kind + _required(form, "TaskSid"), conversation)
-    return ContactEvent("closed", f"{conversation}closed", conversation)
+        return ContactEvent("failed", kind + _required(form, "TaskSid"), conversation_sid)
+    return ContactEvent("closed", f"{conversation_sid}closed", conversation_sid)
 
 
 def studio_event(form: Mapping[str, str], fields: Iterable[tuple[str, str]] | None = None) -> ContactEvent:
@@ -208,11 +210,11 @@ def studio_event(form: Mapping[str, str], fields: Iterable[tuple[str, str]] | No
     widget's `Id` and Twilio's idempotency header are not enough, since the header is not signed
     and a field can swallow the `Id` without changing the signature.
     """
-    conversation = form.get("ConversationSid", "")
-    if not conversation or not form.get("Body"):
+    conversation_sid = form.get("ConversationSid", "")
+    if not conversation_sid or not form.get("Body"):
         raise BadWebhook("ConversationSid and Body are required")
     key = signed_content_key(form.items() if fields is None else fields)
-    return ContactEvent("bot_message", "studio" + key, conversation, text=form["Body"])
+    return ContactEvent("bot_message", "studio" + key, conversation_sid, text=form["Body"])
 
 
 __all__ = [
