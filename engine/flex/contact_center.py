@@ -28,6 +28,7 @@ from engine.config.model import FlexSettings
 from engine.flex.errors import as_delivery_error, is_transport_failure, status_of
 from engine.flex.identity import identity_for
 from engine.flex.transport import TwilioTransport
+from engine.flex.webhook_events import CONVERSATION_EVENTS
 from engine.ports import DeliveryError, HandoffRequest, HandoffTicket
 
 log = logging.getLogger(__name__)
@@ -35,12 +36,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 WEBHOOK_PATH = "/twilio/conversations"
-WEBHOOK_FILTERS = (
-    "onMessageAdded",
-    "onParticipantAdded",
-    "onParticipantRemoved",
-    "onConversationStateUpdated",
-)
+WEBHOOK_FILTERS = CONVERSATION_EVENTS  # the conversation webhook flexcord adds asks for what it handles
 MARK = "flexcord"  # attributes["source"] of everything flexcord creates
 RECENT = 50  # messages read back to find an already-delivered key
 KEEP_CLOSED = 50  # closed conversations kept per player; older ones are deleted (Twilio caps at 1,000)

@@ -19,11 +19,16 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from engine.events import ContactEvent
-from engine.flex.contact_center import WEBHOOK_FILTERS
 from engine.flex.identity import is_customer
 
 FORM = "application/x-www-form-urlencoded"
-CONVERSATION_EVENTS = WEBHOOK_FILTERS
+CONVERSATION_EVENTS = (
+    "onMessageAdded",
+    "onParticipantAdded",
+    "onParticipantRemoved",
+    "onConversationStateUpdated",
+)
+"""The Conversations webhook events flexcord acts on (and asks Twilio for)."""
 
 SID_PREFIXES: Mapping[str, str] = {
     "AccountSid": "AC",
