@@ -143,7 +143,7 @@ def test_specs_are_found_and_an_override_is_checked(tmp_path: Path, monkeypatch:
 def test_the_specs_folder_comes_from_the_option_or_the_environment_and_nothing_is_fetched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shared = find_specs(env={})  # the checkout's default, as tests run from the repository
+    shared = find_specs()  # where this run's specs are
     copy = tmp_path / "specs"
     shutil.copytree(shared, copy)
     elsewhere = tmp_path / "elsewhere"
