@@ -13,7 +13,7 @@ forms, buttons and `/flexcord reload`), chat (sending), announcements (feeds).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 import discord
 from discord import app_commands
@@ -23,7 +23,7 @@ from engine.discord import permissions, sync
 from engine.discord.announcements import FeedFetch, FeedPoller, FeedStore
 from engine.discord.chat import DiscordChat
 from engine.discord.dm_intake import CATCH_UP_MESSAGES, CATCH_UP_PLAYERS, DmIntake, EventHandler
-from engine.discord.interaction_handler import InteractionHandler, ReloadCallback, ReloadCommand
+from engine.discord.interaction_handler import Interaction, InteractionHandler, ReloadCallback, ReloadCommand
 from engine.discord.render import FlexcordButton
 from engine.discord.server_setup import (
     ChannelPermissions,
@@ -122,9 +122,7 @@ class FlexcordClient(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         await self.dms.on_message(message)
 
-    async def on_flexcord_button(
-        self, interaction: discord.Interaction[Any], button_id: str, label: str
-    ) -> None:
+    async def on_flexcord_button(self, interaction: Interaction, button_id: str, label: str) -> None:
         """A pressed flexcord button (FlexcordButton calls this on the interaction's client)."""
         await self.interactions.press_button(interaction, button_id, label)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import discord
 
@@ -28,6 +27,8 @@ from engine.events import Event
 
 log = logging.getLogger(__name__)
 
+Interaction = discord.Interaction[discord.Client]
+
 ReloadCallback = Callable[[], Awaitable[tuple[bool, str]]]
 """Reloads the config; returns (ok, text to show the admin)."""
 
@@ -38,22 +39,18 @@ class InteractionHandler:
     def __init__(self, runtime: Callable[[], EventHandler | None]) -> None:
         self.runtime = runtime
 
-    async def run_command(
-        self, interaction: discord.Interaction[Any], name: str, options: dict[str, object]
-    ) -> None:
+    async def run_command(self, interaction: Interaction, name: str, options: dict[str, object]) -> None:
         """A configured slash command: ask the runtime, then show its form or its replies."""
         event = interaction_event(interaction, "command", command=name, options=options)
         await self._interact(interaction, event)
 
-    async def submit_form(
-        self, interaction: discord.Interaction[Any], template: str, values: dict[str, str]
-    ) -> None:
+    async def submit_form(self, interaction: Interaction, template: str, values: dict[str, str]) -> None:
         """A submitted case form: the runtime opens the case; the player gets the confirmation."""
         await self._interact(
             interaction, interaction_event(interaction, "form", form=template, options=values)
         )
 
-    async def press_button(self, interaction: discord.Interaction[Any], button_id: str, label: str) -> None:
+    async def press_button(self, interaction: Interaction, button_id: str, label: str) -> None:
         """A pressed flexcord button (also one sent before a restart)."""
         await self._interact(
             interaction, interaction_event(interaction, "button", button=button_id, text=label)
@@ -65,7 +62,7 @@ class InteractionHandler:
             raise RuntimeError("the Discord client has no runtime attached")
         return runtime
 
-    async def _interact(self, interaction: discord.Interaction[Any], event: Event) -> None:
+    async def _interact(self, interaction: Interaction, event: Event) -> None:
         in_dm = interaction.guild_id is None
         try:
             outcome = await handle_in_time(interaction, self._runtime().handle(event), ephemeral=not in_dm)
@@ -95,7 +92,7 @@ class ReloadCommand:
         self.config_provider = config_provider
         self.reload = reload
 
-    async def run(self, interaction: discord.Interaction[Any]) -> None:
+    async def run(self, interaction: Interaction) -> None:
         admin = self.config_provider().discord.admin_role
         if admin.lower() not in person(interaction.user).roles:
             await interaction.response.send_message(
