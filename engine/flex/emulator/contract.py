@@ -138,6 +138,7 @@ def _describe(error: BaseException) -> str:
         detail = str(cause)
         cause = cause.__cause__ or cause.__context__
     top = (str(error) or type(error).__name__).split(":", 1)[0]
-    if isinstance(getattr(error, "name", None), str):
-        top += f" {error.name}"  # type: ignore[attr-defined]
+    name = getattr(error, "name", None)
+    if isinstance(name, str):
+        top += f" {name}"
     return f"{top}: {detail}" if detail else top
