@@ -41,7 +41,7 @@ from engine.reload import (
 )
 from engine.runtime import Runtime, utc_now
 from engine.runtime import prepare as prepare_generation
-from engine.server import ServerServices, create_app, serve
+from engine.server import ServerServices, config_ready, create_app, serve, store_ready
 from engine.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -223,7 +223,7 @@ async def assemble(
     app = create_app(
         ServerServices(
             runtime=runtime,
-            ready_checks=[discord_ready],
+            ready_checks=[config_ready(runtime), store_ready(store), discord_ready],
             blueprints=[
                 admin_blueprint(reloader, metrics),
                 announce_blueprint(lambda: runtime.config, client.chat.post),

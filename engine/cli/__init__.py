@@ -50,6 +50,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="flexcord", message="flexcord %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail (still without players' message text).")
 @click.option(
     "--log-message-text",

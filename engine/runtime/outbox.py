@@ -165,6 +165,9 @@ class Outbox:
             return await self.chat.send_dm(str(payload["target"]), message_from_payload(payload["message"]))
         if item.kind == "post":
             return await self.chat.post(str(payload["target"]), message_from_payload(payload["message"]))
+        if item.kind == "edit":
+            await self._edit(item)
+            return None
         if item.kind == "send":
             user_id = str(payload["user_id"])
             async with self.store.view() as view:
@@ -183,6 +186,18 @@ class Outbox:
             return await self.contact.start_handoff(await self._request(item))
         raise DeliveryError(f"unknown kind of outbox item: {item.kind}", permanent=True)
 
+    async def _edit(self, item: OutboxItem) -> None:
+        """Edit the case's post; it went out earlier on the same lane, so its id is known by now."""
+        target = str(item.payload["target"])
+        async with self.store.view() as view:
+            lines = await view.case_transcript(str(item.case_ref))
+        posted = [
+            m.platform_id for m in lines if m.direction == "out" and m.where == target and m.platform_id
+        ]
+        if not posted:
+            raise DeliveryError(f"the case's post in #{target} was never delivered", permanent=True)
+        await self.chat.edit(target, posted[0], message_from_payload(item.payload["message"]))
+
     async def _request(self, item: OutboxItem) -> HandoffRequest:
         """The handoff request as of now: the transcript includes everything said until this attempt."""
         payload = item.payload
@@ -200,6 +215,7 @@ class Outbox:
             skills=tuple(payload.get("skills", ())),
             case_fields={str(k): str(v) for k, v in dict(payload.get("case_fields", {})).items()},
             transcript=tuple((line.author, line.text) for line in lines),
+            transcript_at=tuple(line.at for line in lines),
         )
 
     async def _succeeded(
