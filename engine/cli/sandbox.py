@@ -38,14 +38,28 @@ INSTALL_THE_EXTRA = (
 )
 
 
-def _sandbox_package() -> ModuleType:
-    """engine.sandbox, or a plain message saying how to install what it needs."""
+def _import_sandbox() -> ModuleType | str:
+    """engine.sandbox, or the name of the sandbox extra's package that is missing.
+
+    Imported with this module, before logging is set up, as SimCord's own check on import makes
+    discord.py warn about a client it builds for the purpose.
+    """
     try:
         return importlib.import_module("engine.sandbox")
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] not in SANDBOX_EXTRA:
             raise
-        raise click.ClickException(INSTALL_THE_EXTRA.format(missing=exc.name)) from None
+        return str(exc.name)
+
+
+_SANDBOX = _import_sandbox()
+
+
+def _sandbox_package() -> ModuleType:
+    """engine.sandbox, or a plain message saying how to install what it needs."""
+    if isinstance(_SANDBOX, str):
+        raise click.ClickException(INSTALL_THE_EXTRA.format(missing=_SANDBOX))
+    return _SANDBOX
 
 
 def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | str | None:

@@ -18,12 +18,14 @@ from engine.discord.interactions import (
     CaseForm,
     answer,
     answer_failure,
+    disable_buttons,
     handle_in_time,
     interaction_event,
     person,
     refused,
 )
 from engine.events import Event
+from engine.runtime.runtime import RATING_BUTTON
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,8 @@ class InteractionHandler:
                 CaseForm(outcome.form, self.submit_form, custom_id=custom_id)
             )
             return
+        if event.kind == "button" and (event.button or "").startswith(RATING_BUTTON):
+            await disable_buttons(interaction)  # one rating per chat
         ephemeral = (outcome.ephemeral or refused(outcome)) and not (in_dm and event.kind == "button")
         await answer(interaction, outcome.replies, ephemeral=ephemeral)
 
