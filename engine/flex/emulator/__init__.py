@@ -3,8 +3,9 @@
 `create_emulator(...)` returns a Quart app serving the REST endpoints flexcord calls (same
 paths, form bodies, Basic auth, JSON and status codes as Twilio), an agent API under
 /emulator/ to play the Flex agent, and signed webhooks back to flexcord. With spec_check on,
-every request is validated against Twilio's official OpenAPI specs; see GET /emulator/violations.
-Run it alone with `python -m engine.flex.emulator --port 8099`.
+every request is validated against Twilio's official OpenAPI specs (openapi-core, from the sandbox
+extra; the specs' folder from `specs=`, $FLEXCORD_TWILIO_SPECS or engine.flex.emulator.specs'
+default); see GET /emulator/violations. Run it alone with `python -m engine.flex.emulator --port 8099`.
 """
 
 from __future__ import annotations
