@@ -1,63 +1,39 @@
-"""`flexcord -v` logs more detail, but never a player's message text unless --log-message-text asks for it."""
+"""`flexcord --log-format json --log-level ...`: JSON log lines, and only lines at the level or above."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
+import json
+import subprocess
+import sys
+from pathlib import Path
 
-import pytest
+from tests.test_sandbox_api import demo_copy
 
-from engine.cli.logs import PAYLOAD_LOGGERS, configure_logging
-from tests import test_assembly
-from tests.flex_fixtures import wait_for
-from tests.test_assembly import Running
-
-running = test_assembly.running  # the fixture: the bot as `flexcord run` assembles it
-
-PLAYER_SAYS = "my card number is 4111-zebra-0007"
-AGENT_SAYS = "thanks, I see the okapi-0009 charge"
+FLEXCORD = [sys.executable, "-c", "from engine.cli import main; main()"]
 
 
-@pytest.fixture(autouse=True)
-def log_levels_restored() -> Iterator[None]:
-    names = ["", *PAYLOAD_LOGGERS]
-    levels = {name: logging.getLogger(name).level for name in names}
-    yield
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
+def stderr_of(folder: Path, *options: str) -> list[str]:
+    folder.mkdir(exist_ok=True)
+    config = demo_copy(folder)
+    done = subprocess.run(
+        [*FLEXCORD, *options, "report", "-c", str(config)], capture_output=True, text=True, timeout=120
+    )
+    return done.stderr.splitlines()
 
 
-async def _a_chat_with_an_agent(run: Running) -> None:
-    await run.discord.player.send_dm("I want to talk to a real person")
-    (task,) = await wait_for(lambda: list(run.emulator.state.tasks.values()))
-    await run.agent("POST", f"/tasks/{task.sid}/accept", {"agent": "Misty"})
-    await run.agent("POST", f"/tasks/{task.sid}/messages", {"text": AGENT_SAYS})
-    await wait_for(lambda: any(AGENT_SAYS in text for text in run.discord.dm_texts()))
-    await run.discord.player.send_dm(PLAYER_SAYS)
-    conversation = run.emulator.conversation(task.conversation_sid)
-    await wait_for(lambda: any(m.body == PLAYER_SAYS for m in conversation.messages))
+def test_json_log_lines_carry_time_level_logger_and_message(tmp_path: Path) -> None:
+    lines = stderr_of(tmp_path, "--log-format", "json", "--log-level", "debug")
+    logged = [json.loads(line) for line in lines if line.startswith("{")]
+    assert logged, lines
+    first = logged[0]
+    assert set(first) == {"time", "level", "logger", "message"}
+    assert (first["level"], first["logger"]) == ("debug", "asyncio")
+    assert first["time"].endswith("+00:00")
+    assert any("No records yet" in line for line in lines)  # the command's own error stays plain text
 
 
-def _lines_with_text(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [
-        f"{record.name}: {record.getMessage()[:120]}"
-        for record in caplog.records
-        if PLAYER_SAYS in record.getMessage() or AGENT_SAYS in record.getMessage()
-    ]
-
-
-async def test_verbose_logs_hold_no_message_text(running: Running, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)
-    configure_logging(verbose=True)  # what `flexcord -v run` does
-    await _a_chat_with_an_agent(running)
-    assert logging.getLogger("engine").isEnabledFor(logging.DEBUG)  # -v does log more
-    assert _lines_with_text(caplog) == []
-
-
-async def test_message_text_is_logged_only_when_asked_for(
-    running: Running, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    configure_logging(verbose=True, message_text=True)  # `flexcord -v --log-message-text run`
-    await _a_chat_with_an_agent(running)
-    assert _lines_with_text(caplog) != []
+def test_the_log_level_hides_less_important_lines(tmp_path: Path) -> None:
+    lines = stderr_of(tmp_path, "--log-level", "warning")
+    assert not any("Using selector" in line for line in lines)
+    lines = stderr_of(tmp_path / "again", "-v")
+    assert any("DEBUG asyncio: Using selector" in line for line in lines)

@@ -9,7 +9,7 @@ import importlib
 
 import click
 
-from engine.cli.logs import configure_logging
+from engine.logs import LEVELS, LogFormat, setup_logging
 
 COMMAND_MODULES: dict[str, str] = {
     "validate": "engine.cli.check",
@@ -17,6 +17,7 @@ COMMAND_MODULES: dict[str, str] = {
     "route": "engine.cli.routing",
     "test": "engine.cli.routing",
     "cases": "engine.cli.records",
+    "report": "engine.cli.report",
     "kb": "engine.cli.knowledge",
     "sandbox": "engine.cli.sandbox",
     "run": "engine.cli.serve",
@@ -51,12 +52,28 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="flexcord", message="flexcord %(version)s")
-@click.option("-v", "--verbose", is_flag=True, help="Log more detail (still without players' message text).")
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail (same as --log-level debug).")
+@click.option(
+    "--log-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default="info",
+    show_default=True,
+    envvar="FLEXCORD_LOG_LEVEL",
+    help="Least important log lines shown (or set FLEXCORD_LOG_LEVEL).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    envvar="FLEXCORD_LOG_FORMAT",
+    help="text for people, json for one JSON object per line (or set FLEXCORD_LOG_FORMAT).",
+)
 @click.option(
     "--log-message-text",
     is_flag=True,
-    help="Let players' message text into the logs (for debugging on a test server only).",
+    help="Let players' message text into the logs, which no level shows otherwise (test servers only).",
 )
-def main(verbose: bool, log_message_text: bool) -> None:
+def main(verbose: bool, log_level: str, log_format: LogFormat, log_message_text: bool) -> None:
     """flexcord: your Discord community as the front door of your Twilio Flex contact center."""
-    configure_logging(verbose, message_text=log_message_text)
+    setup_logging("debug" if verbose else log_level, log_format, message_text=log_message_text)

@@ -85,6 +85,7 @@ def _banner(sandbox: Sandbox) -> None:
         f"  rules: {sandbox.config_path}  (edits are picked up as you save; kill -HUP {os.getpid()} too)"
     )
     click.echo(f"  records: {sandbox.data}  (flexcord cases list --data {sandbox.data})")
+    click.echo(f"  reports: {sandbox.url}/reports")
     if sandbox.clock_note:
         click.secho(f"  {sandbox.clock_note}", fg="yellow")
     for channel, token in sandbox.announce_tokens().items():
@@ -177,6 +178,12 @@ async def _run(sandbox: Sandbox, open_page: bool) -> None:
     help="Append one JSON line per message the bot makes on the emulated Discord to FILE (on disk "
     "before the bot hears back); on start, the nonces in FILE are remembered, as Discord would.",
 )
+@click.option(
+    "--seed-demo-data",
+    is_flag=True,
+    help="Fill the records with a week of made-up support history, so /reports has something to show "
+    "(once per data folder).",
+)
 def sandbox(
     config_path: Path,
     port: int,
@@ -186,6 +193,7 @@ def sandbox(
     clock: datetime | str | None,
     flex_url: str | None,
     discord_receipts: Path | None,
+    seed_demo_data: bool,
 ) -> None:
     """Play your bot in the browser: an emulated Discord server and Flex agent desk, no accounts needed."""
     package = _sandbox_package()
@@ -198,7 +206,8 @@ def sandbox(
         )
     if not config_path.is_file():
         raise click.ClickException(f"{config_path} does not exist; pass your bot's file with -c")
-    if not click.get_current_context().find_root().params.get("verbose"):
+    root = click.get_current_context().find_root().params
+    if not (root.get("verbose") or root.get("log_level") == "debug"):
         for chatty in ("discord", "hypercorn.error"):  # the banner says what matters
             logging.getLogger(chatty).setLevel(logging.WARNING)
     runner: Sandbox = package.Sandbox(
@@ -210,6 +219,7 @@ def sandbox(
         real_time=clock == REAL_TIME,
         flex_url=flex_url,
         discord_receipts=discord_receipts,
+        seed_demo_data=seed_demo_data,
     )
     try:
         asyncio.run(_run(runner, open_page=not no_open and not os.environ.get("CI")))

@@ -23,7 +23,7 @@ from engine.runtime.executor import execute, relay_text
 from engine.runtime.generation import Generation
 from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
 from engine.runtime.locks import KeyedLock
-from engine.runtime.outbox import Outbox
+from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.turn import Turn, hours_variables, user_variables
 from engine.store import ConversationRecord, OutboxItem, Store, StoreTx, to_text
 
@@ -114,7 +114,8 @@ class Runtime:
         self.chat = chat
         self.contact = contact
         self.clock = clock
-        self.outbox = Outbox(store, chat, contact, self, clock=clock)
+        delivery = observer if isinstance(observer, DeliveryObserver) else None
+        self.outbox = Outbox(store, chat, contact, self, clock=clock, observer=delivery)
         self._players = KeyedLock()
         self._cooldowns = SlidingWindow()
         self._relays = SlidingWindow()
@@ -314,7 +315,15 @@ class Runtime:
             await turn.load_case()
             await conversations.apply_contact_event(turn, event)
             await turn.finish()
+        self._observe_join(conversation, turn.conversation)
         return turn.lanes
+
+    def _observe_join(self, before: ConversationRecord, after: ConversationRecord) -> None:
+        """Time the wait from handoff (or from an agent leaving) to an agent joining."""
+        joined = before.state == "queued" and after.state == "agent" and before.queued_at is not None
+        observe = getattr(self.observer, "agent_joined", None)
+        if joined and observe is not None and before.queued_at is not None:
+            observe(before.queue or "-", (after.updated_at - before.queued_at).total_seconds())
 
     async def _conversation_of(self, handoff: str) -> ConversationRecord | None:
         async with self.store.view() as view:
