@@ -45,8 +45,8 @@ class LazyGroup(click.Group):
                 raise
             return None  # a command that is not part of this installation
         for command in getattr(module, "COMMANDS", ()):
-            if command.name == cmd_name:
-                return command  # type: ignore[no-any-return]
+            if isinstance(command, click.Command) and command.name == cmd_name:
+                return command
         return None
 
 
@@ -69,6 +69,11 @@ class LazyGroup(click.Group):
     envvar="FLEXCORD_LOG_FORMAT",
     help="text for people, json for one JSON object per line (or set FLEXCORD_LOG_FORMAT).",
 )
-def main(verbose: bool, log_level: str, log_format: LogFormat) -> None:
+@click.option(
+    "--log-message-text",
+    is_flag=True,
+    help="Let players' message text into the logs, which no level shows otherwise (test servers only).",
+)
+def main(verbose: bool, log_level: str, log_format: LogFormat, log_message_text: bool) -> None:
     """flexcord: your Discord community as the front door of your Twilio Flex contact center."""
-    setup_logging("debug" if verbose else log_level, log_format)
+    setup_logging("debug" if verbose else log_level, log_format, message_text=log_message_text)

@@ -126,9 +126,7 @@ async def leave(emulator: Emulator, task: Task) -> None:
         raise TwilioError(409, 20409, f"Task {task.sid} has no agent in the conversation")
     task.agent_participant = None
     await emulator.remove_participant(c, p, source="SDK")
-    interactions_event(
-        emulator, task, "onParticipantLeft", ParticipantSid=new_sid("UT"), ParticipantType="agent"
-    )
+    interactions_event(emulator, task, "onParticipantLeft", ParticipantType="agent")
     taskrouter_event(emulator, task, "reservation.wrapup", WorkerName=task.agent or "Agent")
 
 
