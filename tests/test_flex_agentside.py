@@ -15,25 +15,26 @@ from engine.agentdesk.links import LINK_LIFETIME_S, case_link
 from engine.flex.emulator.state import Task
 from engine.runtime.outbox import MAX_ATTEMPTS
 from tests.flex_fixtures import AUTH_TOKEN, PUBLIC_URL, wait_for
-from tests.test_flex_handoff import PLAYER, Bot, bot  # noqa: F401  (the fixture)
+from tests.test_flex_handoff import Bot, bot  # noqa: F401  (the fixture)
 
 
-async def _with_agent(bot: Bot, agent: str = "Misty", says: str = "I want to talk to a real person") -> Task:  # noqa: F811
-    await bot.player().says(says)
-    task: Task = await wait_for(lambda: next(iter(bot.emulator.state.tasks.values()), None))
-    await bot.agent("POST", f"/tasks/{task.sid}/accept", {"agent": agent})
-    await wait_for(lambda: f"{agent} joined the chat." in bot.dms())
+async def _with_agent(world: Bot, agent: str = "Misty") -> Task:
+    """The player asks for a person and `agent` takes the task."""
+    await world.player().says("I want to talk to a real person")
+    task: Task = await wait_for(lambda: next(iter(world.emulator.state.tasks.values()), None))
+    await world.agent("POST", f"/tasks/{task.sid}/accept", {"agent": agent})
+    await wait_for(lambda: f"{agent} joined the chat." in world.dms())
     return task
 
 
-def _local(bot: Bot, url: str) -> str:
+def _local(world: Bot, url: str) -> str:
     """A case link as Flex would open it, sent to the test's flexcord server instead of the public URL."""
     assert url.startswith(PUBLIC_URL), url
-    return bot.flexcord_url + url[len(PUBLIC_URL) :]
+    return world.flexcord_url + url[len(PUBLIC_URL) :]
 
 
-async def _page(bot: Bot, method: str, url: str, form: dict[str, str] | None = None) -> tuple[int, str]:
-    async with bot.http.request(method, url, data=form) as answer:
+async def _page(world: Bot, method: str, url: str, form: dict[str, str] | None = None) -> tuple[int, str]:
+    async with world.http.request(method, url, data=form) as answer:
         return answer.status, await answer.text()
 
 
