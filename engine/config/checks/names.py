@@ -9,8 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine import templates
-from engine.config.diagnostics import Diagnostic, Severity
-from engine.config.schema.explain import did_you_mean
+from engine.config.diagnostics import Diagnostic, Severity, did_you_mean
 from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 
 __all__ = ["DISCORD_MESSAGE_LIMIT", "MAX_COMMANDS", "NameChecks"]

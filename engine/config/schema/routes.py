@@ -297,6 +297,24 @@ def _chatbot() -> Schema:
     )
 
 
+def _queue() -> Schema:
+    return section(
+        "Queue",
+        "A Flex queue.",
+        {
+            "description": text("Description", "What this queue is for.", high=200),
+            "skills": names_list(
+                "Skills",
+                "Agent skills the task asks for.",
+                prop("Skill", "A skill name.", type="string", minLength=1, maxLength=100),
+            ),
+        },
+    )
+
+
+_COMMAND_NAME = {"type": "string", "pattern": SLUG, "maxLength": 32}
+
+
 def route_properties() -> dict[str, Schema]:
     """The route sections, as top-level properties of a schema."""
     return {
@@ -310,13 +328,7 @@ def route_properties() -> dict[str, Schema]:
         "commands": named(
             "Slash commands",
             "Commands players and staff type (at most 100 in all files together).",
-            prop(
-                "Command name",
-                "Lowercase letters, digits, - and _ (at most 32).",
-                type="string",
-                pattern=SLUG,
-                maxLength=32,
-            ),
+            prop("Command name", "Lowercase letters, digits, - and _ (at most 32).", **_COMMAND_NAME),
             _command(),
             maxProperties=100,
         ),
@@ -336,18 +348,7 @@ def route_properties() -> dict[str, Schema]:
             "Queues",
             "Flex queues a handoff can go to.",
             {"$ref": "#/$defs/queueName"},
-            section(
-                "Queue",
-                "A Flex queue.",
-                {
-                    "description": text("Description", "What this queue is for.", high=200),
-                    "skills": names_list(
-                        "Skills",
-                        "Agent skills the task asks for.",
-                        prop("Skill", "A skill name.", type="string", minLength=1, maxLength=100),
-                    ),
-                },
-            ),
+            _queue(),
         ),
         "chatbots": named(
             "Chatbots",
