@@ -210,7 +210,7 @@ def test_a_template_error_inside_a_block_of_text_points_at_its_own_line(demo: Pa
 
 
 def test_a_missing_built_in_message_is_a_warning_naming_the_default(demo: Path) -> None:
-    from engine.runtime.generation import DEFAULT_MESSAGES
+    from engine.config.messages import DEFAULT_MESSAGES
 
     messages = routes(demo, "messages")
     text = messages.read_text(encoding="utf-8")
@@ -317,7 +317,7 @@ def test_entries_the_schema_refused_are_skipped(demo: Path) -> None:
 
 
 def test_without_a_messages_section_one_warning_names_every_default(demo: Path) -> None:
-    from engine.runtime.generation import DEFAULT_MESSAGES
+    from engine.config.messages import DEFAULT_MESSAGES
 
     (demo.parent / "routes" / "messages.yaml").unlink()
     edit(routes(demo, "rules"), "- reply: {message: after_hours}", "- reply: We are closed.")

@@ -28,9 +28,10 @@ from engine.config.model import (
     RunChatbot,
 )
 from engine.events import Decision, Event, User
-from engine.routing import RuleIndex, normalise, route, route_naive
+from engine.routing import RuleIndex, normalise, route
 from engine.routing.index import compiled_regex
 from engine.routing.literals import required_literals
+from tests.naive_router import route_naive
 
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 SUNDAY_NOON = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine import templates
 from engine.config.diagnostics import Diagnostic, Severity, did_you_mean
+from engine.config.messages import DEFAULT_MESSAGES
 from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 
 __all__ = ["DISCORD_MESSAGE_LIMIT", "MAX_COMMANDS", "NameChecks"]
@@ -245,10 +246,6 @@ class NameChecks:
 
     def builtin_messages(self) -> None:
         """Messages the runtime says on its own: a missing one is a warning naming the default used."""
-        try:
-            from engine.runtime.generation import DEFAULT_MESSAGES
-        except ImportError:
-            return
         if "messages" in self.skip_sections:
             return
         messages = self.doc.get("messages")
