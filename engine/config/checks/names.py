@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine import templates
 from engine.config.diagnostics import Diagnostic, Severity, did_you_mean
+from engine.config.loader import ENTRY_NOUNS
 from engine.config.messages import DEFAULT_MESSAGES
 from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 
@@ -18,14 +19,7 @@ __all__ = ["DISCORD_MESSAGE_LIMIT", "MAX_COMMANDS", "NameChecks"]
 DISCORD_MESSAGE_LIMIT = 2000
 MAX_COMMANDS = 100
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
-_SECTION_WORDS = {
-    "channels": "channel",
-    "roles": "role",
-    "cases": "case template",
-    "chatbots": "chatbot",
-    "queues": "queue",
-    "messages": "message",
-}
+_SECTION_WORDS = {**ENTRY_NOUNS, "roles": "role"}
 
 
 def _section(doc: Mapping[str, Any], key: str, kind: type[Any]) -> Any:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from engine.config.loader import ENTRY_NOUNS
 from engine.config.yaml.nodes import Mark, MarkedDict, mark_of
 
 __all__ = ["NOUNS", "describe", "entry_mark", "expected", "got", "key_mark", "node_at", "value_mark"]
@@ -18,12 +19,7 @@ __all__ = ["NOUNS", "describe", "entry_mark", "expected", "got", "key_mark", "no
 Path = Sequence[str | int]
 
 NOUNS = {
-    "channels": "channel",
-    "commands": "command",
-    "cases": "case template",
-    "queues": "queue",
-    "chatbots": "chatbot",
-    "messages": "message",
+    **ENTRY_NOUNS,
     "options": "option",
     "form": "form field",
     "rules": "rule",
