@@ -48,7 +48,7 @@ class NaiveRouter:
             return False
         if says is not None and not says.search(message.words):
             return False
-        if rule.regex is not None and not rule.regex.search(message.text):
+        if rule.regex is not None and rule.regex.search(message.text) is None:
             return False
         if rule.roles and rule.roles.isdisjoint(message.roles):
             return False

@@ -397,7 +397,7 @@ def test_a_regex_the_checks_compiled_is_not_compiled_again(tmp_path: Path) -> No
     assert config.index is not None
     compiled = config.index.rules[0].regex
     assert compiled is compiled_regex(pattern)
-    assert compiled is not None and compiled.flags & re.IGNORECASE
+    assert compiled is not None and compiled.search("ORDER #12345") == "ORDER #12345"  # in any case
 
 
 # --- the index agrees with a plain scan on random configs ------------------------------------

@@ -226,7 +226,11 @@ def _condition() -> Schema:
                 prop("Word or phrase", "A word or phrase.", type="string", minLength=1, maxLength=200),
             ),
             "matches": text(
-                "Matches", "A regular expression searched in the message (any letter case).", low=1, high=1000
+                "Matches",
+                "A regular expression searched in the message (any letter case); "
+                "no backreferences, no lookarounds.",
+                low=1,
+                high=1000,
             ),
             "roles": ref("roles", "Roles", "The player has any of these roles. " + _ROLES_HINT),
             "state": one_or_many(
