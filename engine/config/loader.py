@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.config.budget import entries_over_budget, files_over_budget
 from engine.config.diagnostics import Diagnostic
 from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList
 from engine.config.yaml.read import MAX_FILE_BYTES, read
@@ -88,13 +89,18 @@ def load(path: Path | str, *, env: Mapping[str, str] | None = None, offline: boo
     main_part = _read_part(main, environ, offline, problems, main=True)
     if main_part is not None:
         parts.append(main_part)
-    files = [main]
-    for route_file in _included(main_part.doc if main_part else None, main, root, problems):
-        files.append(route_file)
+    files = [main, *_included(main_part.doc if main_part else None, main, root, problems)]
+    over = files_over_budget(files, _include_mark(main_part, main))
+    if over is not None:  # refused before any route file is read
+        return LoadResult(MarkedDict(mark=Mark(main, 1, 1)), tuple(files), root, [*problems, over])
+    for route_file in files[1:]:
         part = _read_part(route_file, environ, offline, problems, main=False)
         if part is not None:
             parts.append(part)
     merged = merge(parts, main, problems)
+    too_many = entries_over_budget(merged)
+    if too_many:  # refused before the schema, the checks and the compile
+        return LoadResult(merged, tuple(files), root, [*problems, *too_many])
     return LoadResult(
         doc=merged,
         files=tuple(files),
@@ -103,6 +109,13 @@ def load(path: Path | str, *, env: Mapping[str, str] | None = None, offline: boo
         content_hash=content_hash(merged, root),
         parts=tuple(parts),
     )
+
+
+def _include_mark(main_part: LoadedFile | None, main: str) -> Mark:
+    """Where flexcord.yaml says which files to read: its `include:` key, else its first line."""
+    if main_part is None:
+        return Mark(main, 1, 1)
+    return main_part.doc.key_marks.get("include", main_part.doc.mark)
 
 
 def _read_part(
