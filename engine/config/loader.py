@@ -289,7 +289,7 @@ def _json(doc: Mapping[str, Any], filled: list[Filled]) -> str:
     return "".join(encode(doc, 0))
 
 
-def _as_written(node: Any, filled: list[Filled]) -> Any:
+def _as_written(node: object, filled: list[Filled]) -> object:
     if isinstance(node, dict):
         return {key: _as_written(value, filled) for key, value in node.items()}
     if isinstance(node, list):
