@@ -87,6 +87,11 @@ def validate_file(doc: MarkedDict, file: str, *, main: bool, plain: bool = False
 def _quickly_valid(doc: MarkedDict, main: bool) -> bool:
     try:
         return bool(quick_validator(main).is_valid(doc))
+    except ValueError:  # text filled in from ${VAR} is a str subclass it refuses: once more, as plain JSON
+        try:
+            return bool(quick_validator(main).is_valid(json.loads(json.dumps(doc))))
+        except Exception:
+            return False
     except Exception:  # a value it cannot take: the full check decides
         return False
 
