@@ -23,13 +23,13 @@ def _rows(pairs: list[tuple[str, str]]) -> str:
     return "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in pairs)
 
 
-def render_case(view: CaseView, action: str, message: str = "", problem: bool = False) -> str:
-    """The whole page; `action` is the signed URL its forms post to."""
-    case = view.case
-    fields = [
-        (name, value) for name, value in case.fields.items() if not value.startswith(("http://", "https://"))
-    ]
-    links = [value for value in case.fields.values() if value.startswith(("http://", "https://"))]
+def _is_link(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def _records(view: CaseView) -> str:
+    """Attachments, history, transcript and the player's other cases."""
+    links = [value for value in view.case.fields.values() if _is_link(value)]
     attachments = "".join(
         f'<li><a href="{escape(u)}" target="_blank" rel="noopener">{escape(u)}</a></li>' for u in links
     )
@@ -48,23 +48,44 @@ def render_case(view: CaseView, action: str, message: str = "", problem: bool = 
         "".join(f"<li>{escape(c.ref)} · {escape(c.title)} · {escape(c.status)}</li>" for c in view.others)
         or "<li>none</li>"
     )
+    return (
+        (f"<h2>Attachments</h2><ul>{attachments}</ul>" if attachments else "")
+        + f"<h2>History</h2>{history}<h2>Transcript so far</h2>{transcript}"
+        f"<h2>Other cases of {escape(view.case.reporter_name)}</h2><ul>{others}</ul>"
+    )
+
+
+def _forms(view: CaseView, action: str) -> str:
+    """Change the status / add a note, and transfer the chat; both post to the signed `action`."""
     statuses = "".join(
-        f'<option value="{escape(s)}"{" selected" if s == case.status else ""}>{escape(s)}</option>'
+        f'<option value="{escape(s)}"{" selected" if s == view.case.status else ""}>{escape(s)}</option>'
         for s in view.statuses
     )
     queues = "".join(f'<option value="{escape(q)}">{escape(q)}</option>' for q in view.queues)
+    target = escape(action)
+    return (
+        f'<h2>Change</h2><form method="post" action="{target}">'
+        '<input type="hidden" name="do" value="update">'
+        f'<label>Status <select name="status">{statuses}</select></label> '
+        '<label>Note <input name="note" size="30"></label> <button type="submit">Save</button></form>'
+        f'<form method="post" action="{target}"><input type="hidden" name="do" value="transfer">'
+        f'<label>Transfer to <select name="queue">{queues}</select></label> '
+        '<label>Reason <input name="reason" size="24"></label> '
+        '<button type="submit">Transfer</button></form>'
+    )
+
+
+def render_case(view: CaseView, action: str, message: str = "", problem: bool = False) -> str:
+    """The whole page; `action` is the signed URL its forms post to."""
+    case = view.case
+    fields = [(name, value) for name, value in case.fields.items() if not _is_link(value)]
     notice = (
         f'<p class="{"problem" if problem else "done"}" role="status">{escape(message)}</p>'
         if message
         else ""
     )
     chat = view.conversation
-    state = (
-        f"chat: {chat.state}" + (f" · queue {chat.queue}" if chat and chat.queue else "")
-        if chat
-        else "no chat"
-    )
-    target = escape(action)
+    state = f"chat: {chat.state}" + (f" · queue {chat.queue}" if chat.queue else "") if chat else "no chat"
     return (
         f"<!doctype html><html><head><meta charset=utf-8><title>{escape(case.ref)}</title>"
         f"<style>{STYLE}</style></head><body>"
@@ -72,15 +93,5 @@ def render_case(view: CaseView, action: str, message: str = "", problem: bool = 
         f'<div>Status <b id="status">{escape(case.status)}</b> · {escape(case.reporter_name)}'
         f" · {escape(state)}</div>"
         f"{notice}<h2>Fields</h2><table>{_rows(fields)}</table>"
-        + (f"<h2>Attachments</h2><ul>{attachments}</ul>" if attachments else "")
-        + f'<h2>Change</h2><form method="post" action="{target}">'
-        '<input type="hidden" name="do" value="update">'
-        f'<label>Status <select name="status">{statuses}</select></label> '
-        f'<label>Note <input name="note" size="30"></label> <button type="submit">Save</button></form>'
-        f'<form method="post" action="{target}"><input type="hidden" name="do" value="transfer">'
-        f'<label>Transfer to <select name="queue">{queues}</select></label> '
-        '<label>Reason <input name="reason" size="24"></label> '
-        '<button type="submit">Transfer</button></form>'
-        f"<h2>History</h2>{history}<h2>Transcript so far</h2>{transcript}"
-        f"<h2>Other cases of {escape(case.reporter_name)}</h2><ul>{others}</ul></body></html>"
+        f"{_forms(view, action)}{_records(view)}</body></html>"
     )
