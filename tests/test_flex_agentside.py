@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from engine.agentdesk.links import LINK_LIFETIME_S, case_link
 from engine.flex.emulator.state import Task
-from engine.runtime.outbox import MAX_ATTEMPTS
+from engine.runtime.outbox import MAX_ATTEMPTS, MAX_DELAY_S
 from tests.flex_fixtures import AUTH_TOKEN, PUBLIC_URL, wait_for
 from tests.test_flex_handoff import Bot, bot  # noqa: F401  (the fixture)
 
@@ -126,8 +126,8 @@ async def test_a_channel_that_stays_failed_warns_the_admin_channel(bot: Bot) -> 
     await bot.agent("POST", "/channel-failures", {"count": MAX_ATTEMPTS})
     await bot.player().says("I want to talk to a real person")
     await wait_for(lambda: any("couldn't reach our support team" in text for text in bot.dms()))
-    for _ in range(MAX_ATTEMPTS):
-        await bot.runtime.tick(bot.clock.advance(1000))
+    for _ in range(MAX_ATTEMPTS):  # each retry is due by then, whatever its jitter
+        await bot.runtime.tick(bot.clock.advance(MAX_DELAY_S * 1.2 + 1))
     warned = await wait_for(lambda: [m.text for m in bot.chat.posts.get("mod-log", [])])
     assert "could not reach Flex" in warned[0] and "channel is failed" in warned[0]
     assert sum("couldn't reach our support team" in text for text in bot.dms()) == 1
