@@ -16,6 +16,12 @@ from engine.agentdesk.page import render_case
 from engine.runtime.desk import AgentDesk
 
 HTML = "text/html; charset=utf-8"
+PAGE_HEADERS = {
+    "Referrer-Policy": "no-referrer",  # the signed link never leaks to an attachment's host
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'self' https://flex.twilio.com https://*.twilio.com",  # Flex UI frames it
+}
 
 
 def agent_pages(
@@ -36,7 +42,9 @@ def agent_pages(
         if view is None:
             return Response(f"there is no case {ref}", status=404, content_type="text/plain")
         action = request.full_path if request.query_string else request.path
-        return Response(render_case(view, action, message, problem), status=status, content_type=HTML)
+        answer = Response(render_case(view, action, message, problem), status=status, content_type=HTML)
+        answer.headers.update(PAGE_HEADERS)
+        return answer
 
     @pages.get("/cases/<ref>")
     async def show(ref: str) -> Response:
