@@ -172,3 +172,18 @@ async def test_a_changed_or_expired_case_link_is_refused(bot: Bot) -> None:  # n
             assert status == 403, (bad, method)
     case: Any = await bot.store.get_case(task.attributes["case"])
     assert case.status == "open"
+
+
+async def test_a_transfer_flex_refuses_tells_the_player_and_goes_back_to_the_queue(bot: Bot) -> None:  # noqa: F811
+    first = await _with_agent(bot)
+    await bot.agent("POST", "/faults", {"status": 400, "count": 1, "path": "/Invites", "method": "POST"})
+    await _page(
+        bot, "POST", _local(bot, first.attributes["case_url"]), {"do": "transfer", "queue": "billing"}
+    )
+    await wait_for(lambda: any("didn't go through" in text for text in bot.dms()))
+    back: Task = await wait_for(
+        lambda: next((t for t in bot.emulator.state.tasks.values() if t.status == "pending"), None)
+    )
+    assert back.attributes["queue"] == "support" and back.attributes["case"] == first.attributes["case"]
+    history = await bot.store.case_history(first.attributes["case"])
+    assert any(e.note == "transfer failed; back to support" for e in history)
