@@ -27,7 +27,7 @@ from typing import Any, cast
 import yaml
 
 from engine.config import build
-from engine.config.compile import compile_config
+from engine.config.compile.config import compile_config
 from engine.config.model import Config, ConversationState
 from engine.events import Decision, Event, User
 from engine.routing import NaiveRouter, route

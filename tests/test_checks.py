@@ -1,4 +1,4 @@
-"""engine.config.checks and checks_rules: names that must exist, limits, templates, regexes, rule order."""
+"""engine.config.checks: names that must exist, limits, templates, regexes, rule order."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from engine.config.checks import check
-from engine.config.checks_rules import check_rules, regex_danger
+from engine.config.checks.rules import check_rules, regex_danger
 from engine.config.diagnostics import Diagnostic
 from engine.config.loader import load
-from engine.config.yamlnodes import Mark, MarkedDict, MarkedList
+from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList
 from tests.fixtures.config.demo import ROOT, col_of, copy_demo, edit, line_of
 
 

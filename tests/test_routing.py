@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.config import load_config
-from engine.config.compile import compile_config
+from engine.config.compile.config import compile_config
 from engine.config.model import (
     Config,
     ConversationState,

@@ -11,8 +11,8 @@ import logging
 import click
 
 COMMAND_MODULES: dict[str, str] = {
-    "validate": "engine.cli.check",
-    "schema": "engine.cli.check",
+    "validate": "engine.cli.validate",
+    "schema": "engine.cli.validate",
     "route": "engine.cli.routing",
     "test": "engine.cli.routing",
     "cases": "engine.cli.records",

@@ -16,7 +16,7 @@ from typing import Any
 
 from engine.config.diagnostics import ConfigError, Diagnostic, has_errors, sort_key
 from engine.config.model import Config
-from engine.config.yamlnodes import Mark, MarkedDict
+from engine.config.yaml.nodes import Mark, MarkedDict
 
 __all__ = ["BuildResult", "Config", "ConfigError", "Diagnostic", "build", "load_config"]
 
@@ -59,7 +59,7 @@ def build(path: Path | str, *, env: Mapping[str, str] | None = None, offline: bo
 def _build(path: Path | str, *, env: Mapping[str, str] | None, offline: bool) -> BuildResult:
     from engine.config.checks import check
     from engine.config.loader import load
-    from engine.config.schema_errors import validate_file
+    from engine.config.schema.explain import validate_file
 
     loaded = load(path, env=env, offline=offline)
     problems = list(loaded.diagnostics)
@@ -91,9 +91,9 @@ def _build(path: Path | str, *, env: Mapping[str, str] | None, offline: bool) ->
 
 def _compile(doc: MarkedDict, *, root: str, files: tuple[str, ...], version: str) -> Config | None:
     try:
-        from engine.config.compile import compile_config
+        from engine.config.compile.config import compile_config
     except ModuleNotFoundError as exc:
-        if exc.name == "engine.config.compile":
+        if exc.name == "engine.config.compile.config":
             return None
         raise
     return compile_config(doc, root=root, files=files, version=version)

@@ -1,9 +1,9 @@
 """Read flexcord.yaml and the route files it includes into one marked document.
 
-Every key and value remembers `file:line:col` (engine.config.yamlnodes), `${VAR}` and
+Every key and value remembers `file:line:col` (engine.config.yaml.nodes), `${VAR}` and
 `${VAR:-default}` are filled in from the environment, and every problem found on the way is
 collected as a Diagnostic instead of stopping at the first: a file that cannot be read is
-skipped and the others still load. The YAML reading itself lives in engine.config.yamlread.
+skipped and the others still load. The YAML reading itself lives in engine.config.yaml.read.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.config.diagnostics import Diagnostic
-from engine.config.yamlnodes import Mark, MarkedDict, MarkedList
-from engine.config.yamlread import MAX_FILE_BYTES, read
+from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList
+from engine.config.yaml.read import MAX_FILE_BYTES, read
 
 __all__ = [
     "LIST_SECTIONS",

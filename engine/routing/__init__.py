@@ -2,7 +2,7 @@
 
 - router.py: `route()` for messages, buttons, commands and forms, and the plain-scan `route_naive()`;
 - index.py: the RuleIndex compile builds once, so routing cost does not grow with the number of rules;
-- checks.py: each condition told in plain words, for traces and `flexcord route`;
+- conditions.py: each condition told in plain words, for traces and `flexcord route`;
 - words.py / literals.py: how text and regexes are prepared for matching.
 """
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from engine.config.model import DM, Config, ConversationState, OpenCase, Refuse, RelayToAgent
 from engine.events import Check, Decision, Event, RuleTrace
-from engine.routing.checks import Message, check_rule, holds_after_index, or_list, place, why_matched
+from engine.routing.conditions import Message, check_rule, holds_after_index, or_list, place, why_matched
 from engine.routing.index import CompiledRule, RuleIndex, compile_rule
 
 AGENT_BUTTON = "agent"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from engine.config.compile.values import CompileError, text_or_none
 from engine.config.model import (
     Action,
     CloseConversation,
@@ -17,8 +18,7 @@ from engine.config.model import (
     SendDm,
     UpdateCase,
 )
-from engine.config.values import CompileError, text_or_none
-from engine.config.yamlnodes import Mark, mark_of
+from engine.config.yaml.nodes import Mark, mark_of
 
 ACTION_NAMES = (
     "reply",

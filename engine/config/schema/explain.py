@@ -17,9 +17,9 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from engine.config.diagnostics import Diagnostic
-from engine.config.schema import quick_validator, validator
-from engine.config.schema_defs import ACTION_EXAMPLES, ACTIONS, BARE_ACTIONS, PATTERN_WORDS
-from engine.config.yamlnodes import Mark, MarkedDict, MarkedList, mark_of
+from engine.config.schema.definitions import ACTION_EXAMPLES, ACTIONS, BARE_ACTIONS, PATTERN_WORDS
+from engine.config.schema.documents import quick_validator, validator
+from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 
 __all__ = ["SchemaCheck", "did_you_mean", "validate_file"]
 

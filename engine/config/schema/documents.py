@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator
 
-from engine.config.schema_defs import (
+from engine.config.schema.definitions import (
     DATE,
     DAYS,
     LISTEN,
@@ -31,7 +31,7 @@ from engine.config.schema_defs import (
     section,
     text,
 )
-from engine.config.schema_routes import route_properties
+from engine.config.schema.routes import route_properties
 
 __all__ = [
     "MAIN_SCHEMA",

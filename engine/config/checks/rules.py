@@ -15,7 +15,7 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 from engine.config.diagnostics import Diagnostic
-from engine.config.yamlnodes import Mark, MarkedDict, MarkedList, mark_of
+from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 from engine.routing.index import compiled_regex
 
 __all__ = ["check_rules", "regex_danger"]

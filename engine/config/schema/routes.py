@@ -5,7 +5,7 @@ catches them, not the first sync with Discord.
 
 from __future__ import annotations
 
-from engine.config.schema_defs import (
+from engine.config.schema.definitions import (
     CONVERSATION_STATES,
     IDENTIFIER,
     PREFIX,

@@ -1,6 +1,6 @@
 """Building blocks shared by every flexcord JSON Schema: names, durations, texts and actions.
 
-Each pattern has plain words (PATTERN_WORDS) that schema_errors uses to explain a value that
+Each pattern has plain words (PATTERN_WORDS) that explain.py uses to explain a value that
 does not fit. Actions dispatch on their one key (one property per action), never `oneOf`, so a
 mistake inside `handoff:` is reported inside `handoff:` instead of as "matches no branch".
 """

@@ -6,7 +6,7 @@ MarkedDict / MarkedList directly from the event stream gives the same values, ma
 and needs no separate pass to look for aliases or deep nesting. Anything else (an alias, an
 anchor, a tag, a key that is not a scalar, a key written twice, nesting deeper than the limit,
 a second document, a syntax error) makes `read_plain` give up, and the full reader in
-engine.config.yamlread reads the file again and explains the problem.
+engine.config.yaml.read reads the file again and explains the problem.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from engine.config.yamlnodes import Mark, MarkedDict, MarkedList
+from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList
 
 __all__ = ["EventSource", "read_plain"]
 
@@ -34,7 +34,7 @@ _NOT_PLAIN = object()
 
 
 class EventSource(Protocol):
-    """The marked loader of engine.config.yamlread, as read_plain uses it."""
+    """The marked loader of engine.config.yaml.read, as read_plain uses it."""
 
     file: str
 

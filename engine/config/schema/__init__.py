@@ -1,0 +1,8 @@
+"""The JSON Schemas of flexcord's YAML files, and their errors in plain words.
+
+- definitions.py: building blocks (names, durations, texts, actions) and the words for each pattern;
+- routes.py: the route sections community managers edit (rules, commands, channels, ...);
+- documents.py: the schemas of flexcord.yaml and of a route file, the validators, `flexcord schema --write`;
+- explain.py: `validate_file`, each schema problem as a Diagnostic at the line to fix;
+- reference.py: docs/CONFIG.md, written from the schema's titles and descriptions.
+"""
