@@ -229,7 +229,7 @@ def test_wrong_shapes_enums_ranges_and_patterns_are_each_explained(demo: Path) -
         channels.message
         == "'channels' of command 'bug' should be a list of names, not the single word 'bug-report'"
     )
-    assert channels.hint == "write [bug-report]"
+    assert channels.hint == "write a list in brackets: [bug-report]"
     cooldown = found["commands.yaml", line_of(routes(demo, "commands"), "3 an hour")]
     assert cooldown.message.startswith("'3 an hour' is not a valid limit")
     assert "2/10m" in (cooldown.hint or "")

@@ -19,6 +19,7 @@ from jsonschema.exceptions import ValidationError
 from engine.config.diagnostics import Diagnostic
 from engine.config.schema.definitions import ACTION_EXAMPLES, ACTIONS, BARE_ACTIONS, PATTERN_WORDS
 from engine.config.schema.documents import quick_validator, validator
+from engine.config.schema.hints import expected, got, name_hint, range_hint, split_list_hint, type_hint
 from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 
 __all__ = ["SchemaCheck", "did_you_mean", "validate_file"]
@@ -50,15 +51,6 @@ _NAME_NOUNS = {
     "open": "day",
 }
 _COUNT_NOUNS = {"options": "options", "form": "form fields", "choices": "choices", "commands": "commands"}
-_TYPE_WORDS = {
-    "string": "text",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "array": "a list",
-    "object": "a set of 'key: value' lines",
-    "null": "nothing",
-}
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
@@ -191,60 +183,6 @@ def _diag(mark: Mark, message: str, hint: str | None = None) -> Diagnostic:
     return Diagnostic(mark.file, mark.line, mark.col, "error", message, hint)
 
 
-def _got(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the single word '{value}'" if " " not in value.strip() else f"the text '{value[:40]}'"
-    if isinstance(value, list):
-        return "a list"
-    return "a set of 'key: value' lines"
-
-
-def _expected(schema: dict[str, Any]) -> str:
-    types = schema.get("type", [])
-    types = [types] if isinstance(types, str) else list(types)
-    words = []
-    for kind in types:
-        word = _TYPE_WORDS.get(kind, kind)
-        items = schema.get("items")
-        if kind == "array" and isinstance(items, dict):
-            if str(items.get("$ref", "")).endswith("/action"):
-                word = "a list of actions"
-            elif "$ref" in items or "pattern" in items:
-                word = "a list of names"
-            elif items.get("type") == "string":
-                word = "a list of words"
-        words.append(word)
-    return " or ".join(words) or "something else"
-
-
-def _type_hint(value: Any, schema: dict[str, Any]) -> str | None:
-    types = schema.get("type", [])
-    if "$ref" in schema.get("items", {}) and str(schema["items"]["$ref"]).endswith("/action"):
-        return "write each action as a list item, like do: [chatbot: faq] or '- open_case: bug' lines"
-    if "array" in types and isinstance(value, str | int | float) and not isinstance(value, bool):
-        return f"write [{value}]"
-    if "object" in types and value is None:
-        return "write {} to leave every setting at its default"
-    if types in ("string", ["string"]) and isinstance(value, int | float | bool):
-        return f'put it in quotes: "{json.dumps(value)}"'
-    return None
-
-
-def _range_hint(schema: dict[str, Any], low_key: str, high_key: str, unit: str = "") -> str:
-    low, high = schema.get(low_key), schema.get(high_key)
-    if low is not None and high is not None:
-        return f"use {low} to {high}{unit}"
-    if high is not None:
-        return f"use at most {high}{unit}"
-    return f"use at least {low}{unit}"
-
-
 def _explain(
     error: ValidationError,
     doc: MarkedDict,
@@ -278,7 +216,7 @@ def _explain(
         ]
     if kind == "type":
         return [
-            _diag(at, f"{where} should be {_expected(schema)}, not {_got(value)}", _type_hint(value, schema))
+            _diag(at, f"{where} should be {expected(schema)}, not {got(value)}", type_hint(value, schema))
         ]
     if kind == "enum" and in_action:
         name = str(value)
@@ -298,7 +236,7 @@ def _explain(
             _diag(
                 at,
                 f"{where}: expected one of: {options}; got '{value}'",
-                did_you_mean(str(value), options.split(", ")),
+                did_you_mean(str(value), options.split(", ")) or f"write one of: {options}",
             )
         ]
     if kind == "const":
@@ -308,30 +246,31 @@ def _explain(
             _diag(
                 at,
                 f"{where} must be {json.dumps(error.validator_value)}, not {json.dumps(value, default=str)}",
+                f"write {json.dumps(error.validator_value)}",
             )
         ]
     if kind == "pattern":
         noun, how = PATTERN_WORDS.get(
             str(error.validator_value), ("value", f"it must match {error.validator_value}")
         )
-        return [_diag(at, f"'{value}' is not a valid {noun} ({where})", _pattern_hint(str(value), how))]
+        return [_diag(at, f"'{value}' is not a valid {noun} ({where})", name_hint(str(value), how))]
     if kind in ("maxLength", "minLength"):
         if kind == "minLength" and value == "":
             return [
-                _diag(at, f"{where} is empty", _range_hint(schema, "minLength", "maxLength", " characters"))
+                _diag(at, f"{where} is empty", range_hint(schema, "minLength", "maxLength", " characters"))
             ]
         return [
             _diag(
                 at,
                 f"{where} is too {'long' if kind == 'maxLength' else 'short'}: {len(value)} characters",
-                _range_hint(schema, "minLength", "maxLength", " characters"),
+                range_hint(schema, "minLength", "maxLength", " characters"),
             )
         ]
     if kind in ("maxItems", "minItems", "maxProperties", "minProperties"):
         return [_count(doc, path, value, kind, schema, where, in_action)]
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return [
-            _diag(at, f"{where} is {value}, which is out of range", _range_hint(schema, "minimum", "maximum"))
+            _diag(at, f"{where} is {value}, which is out of range", range_hint(schema, "minimum", "maximum"))
         ]
     if kind == "uniqueItems" and isinstance(value, MarkedList):
         seen: set[str] = set()
@@ -343,14 +282,6 @@ def _explain(
                 ]
             seen.add(key)
     return [_diag(at, f"{where}: {error.message}")]
-
-
-def _pattern_hint(value: str, how: str) -> str:
-    if value.startswith("#"):
-        return "write channel names without '#'"
-    if value != value.lower() and value.lower() == value.lower().strip():
-        return how + f"; try '{value.lower()}'"
-    return how
 
 
 def _bad_name(
@@ -367,7 +298,8 @@ def _bad_name(
         )
     if kind == "pattern":
         how = PATTERN_WORDS.get(str(schema.get("pattern")), ("", "use other characters"))[1]
-        return _diag(at, f"'{name}' is not a valid {noun}", _pattern_hint(name, how))
+        joiner = "_" if noun in ("command name", "option name") else "-"
+        return _diag(at, f"'{name}' is not a valid {noun}", name_hint(name, how, joiner))
     return _diag(at, f"'{name}' is not a valid {noun}")
 
 
@@ -387,6 +319,12 @@ def _unknown_keys(
         if key in allowed:
             continue
         at = mark_of(node, key, of_key=True) or _value_mark(doc, path)
+        split = split_list_hint(node, key)
+        if split is not None:
+            unknown.setdefault(path, []).append("")
+            if not any(d.hint == split for d in found):  # one mistake, reported once
+                found.append(_diag(at, f"'{key}' is read as a key of its own in {where}", split))
+            continue
         suggestion = did_you_mean(key, allowed)
         unknown.setdefault(path, []).append(suggestion.split("'")[1] if suggestion else "")
         if in_action:

@@ -1,0 +1,116 @@
+"""Hints for schema problems: what was written, what is expected, and how to write it instead.
+
+Kept apart from engine.config.schema.explain, which decides where each problem is reported.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["LIST_KEYS", "expected", "got", "name_hint", "range_hint", "split_list_hint", "type_hint"]
+
+TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a set of 'key: value' lines",
+    "null": "nothing",
+}
+
+
+_WORDS_FOR_BOOLEANS = {"yes", "no", "on", "off", "y", "n"}
+
+
+def got(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the single word '{value}'" if " " not in value.strip() else f"the text '{value[:40]}'"
+    if isinstance(value, list):
+        return "a list"
+    return "a set of 'key: value' lines"
+
+
+def expected(schema: dict[str, Any]) -> str:
+    types = schema.get("type", [])
+    types = [types] if isinstance(types, str) else list(types)
+    words = []
+    for kind in types:
+        word = TYPE_WORDS.get(kind, kind)
+        items = schema.get("items")
+        if kind == "array" and isinstance(items, dict):
+            if str(items.get("$ref", "")).endswith("/action"):
+                word = "a list of actions"
+            elif "$ref" in items or "pattern" in items:
+                word = "a list of names"
+            elif items.get("type") == "string":
+                word = "a list of words"
+        words.append(word)
+    return " or ".join(words) or "something else"
+
+
+def type_hint(value: Any, schema: dict[str, Any]) -> str | None:
+    types = schema.get("type", [])
+    if "$ref" in schema.get("items", {}) and str(schema["items"]["$ref"]).endswith("/action"):
+        return "write each action as a list item, like do: [chatbot: faq] or '- open_case: bug' lines"
+    if "array" in types and isinstance(value, str | int | float) and not isinstance(value, bool):
+        return f"write a list in brackets: [{value}]"
+    if "boolean" in types and isinstance(value, str) and value.lower() in _WORDS_FOR_BOOLEANS:
+        meant = "true" if value.lower() in ("yes", "on", "y") else "false"
+        return f"write {meant} (yes/no/on/off are plain words here; only true and false mean on or off)"
+    if ("integer" in types or "number" in types) and isinstance(value, str) and value.strip().isdigit():
+        return f"write the number without quotes: {value.strip()}"
+    if "object" in types and value is None:
+        return "write {} to leave every setting at its default"
+    if types in ("string", ["string"]) and isinstance(value, int | float | bool):
+        return f'put it in quotes: "{json.dumps(value)}"'
+    return None
+
+
+def range_hint(schema: dict[str, Any], low_key: str, high_key: str, unit: str = "") -> str:
+    low, high = schema.get(low_key), schema.get(high_key)
+    if low is not None and high is not None:
+        return f"use {low} to {high}{unit}"
+    if high is not None:
+        return f"use at most {high}{unit}"
+    return f"use at least {low}{unit}"
+
+
+def name_hint(value: str, how: str, joiner: str = "-") -> str:
+    """How to write a name that does not fit its pattern, with a suggestion when one is clear."""
+    if value.startswith("#"):
+        return "write channel names without '#'"
+    if " " in value.strip():
+        return how + f"; try '{joiner.join(value.lower().split())}'"
+    if value != value.lower() and value.lower() == value.lower().strip():
+        return how + f"; try '{value.lower()}'"
+    return how
+
+
+LIST_KEYS = frozenset(
+    {"says", "roles", "state", "channels", "statuses", "notify_on", "view", "send", "threads", "choices"}
+    | {"skills", "include", "closed_on", "do"}
+)
+"""Keys whose value is a list: written without brackets in `{...}`, their commas split them."""
+
+
+def split_list_hint(node: dict[str, Any], key: str) -> str | None:
+    """`{says: hello, hi}` reads as says: hello plus a key 'hi': say how to write the list."""
+    if node.get(key) is not None:
+        return None
+    keys = list(node)
+    for index in range(keys.index(key) - 1, -1, -1):
+        before = keys[index]
+        if before in LIST_KEYS and isinstance(node[before], str):
+            items = [node[before], *(k for k in keys[index + 1 :] if node[k] is None)]
+            return f"without brackets the commas end the list: write {before}: [{', '.join(items)}]"
+        if node[keys[index]] is not None:
+            return None
+    return None
