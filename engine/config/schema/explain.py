@@ -314,7 +314,7 @@ def _unknown_keys(
     node = error.instance if isinstance(error.instance, dict) else {}
     allowed = list(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
     where = describe(doc, path, main)
-    found = []
+    found: list[Diagnostic] = []
     for key in node:
         if key in allowed:
             continue
