@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine import templates
+from engine.config.checks.templates import DISCORD_MESSAGE_LIMIT, Scope, text_problems
 from engine.config.diagnostics import Diagnostic, Severity
 from engine.config.schema.explain import did_you_mean
 from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 
 __all__ = ["DISCORD_MESSAGE_LIMIT", "MAX_COMMANDS", "NameChecks"]
 
-DISCORD_MESSAGE_LIMIT = 2000
 MAX_COMMANDS = 100
-_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _SECTION_WORDS = {
     "channels": "channel",
     "roles": "role",
@@ -65,6 +63,7 @@ class NameChecks:
         self.skip = skip
         self.skip_sections = skip_sections
         self.problems: list[Diagnostic] = []
+        self.scope = Scope("message")  # where the texts being checked are used
         self.declared: dict[str, list[str]] = {
             "channels": list(_section(doc, "channels", dict)),
             "roles": _names(doc.get("roles")),
@@ -160,6 +159,8 @@ class NameChecks:
             )
         for name, command in self.entries("commands"):
             user = f"command '{name}'"
+            options = command.get("options")
+            self.scope = Scope("command", options=list(options) if isinstance(options, dict) else [])
             for channel, mark in _name_marks(command, "channels"):
                 self.refer("channels", channel, mark, user)
             for role, mark in _name_marks(command, "roles"):
@@ -197,6 +198,8 @@ class NameChecks:
     def cases(self) -> None:
         for name, case in self.entries("cases"):
             user = f"case template '{name}'"
+            form = case.get("form")
+            self.scope = Scope("case template", form=list(form) if isinstance(form, dict) else [])
             post_to = case.get("post_to")
             if isinstance(post_to, str):
                 self.refer("channels", post_to, mark_of(case, "post_to") or case.mark, user)
@@ -221,6 +224,7 @@ class NameChecks:
             if not isinstance(rule, MarkedDict) or self.skipped(rules, index):
                 continue
             user = f"rule '{rule.get('name', index + 1)}'"
+            self.scope = Scope("rule")
             when = rule.get("when")
             if isinstance(when, MarkedDict):
                 for where, mark in _name_marks(when, "where"):
@@ -230,6 +234,7 @@ class NameChecks:
             self.actions(rule, user, command=False)
 
     def chatbots_and_messages(self) -> None:
+        self.scope = Scope("message")
         for name, _text in _section(self.doc, "messages", MarkedDict).items():
             self.text(self.doc["messages"], name, f"message '{name}'")
         for name, bot in self.entries("chatbots"):
@@ -353,34 +358,10 @@ class NameChecks:
 
     def text(self, node: Any, key: str, user: str) -> None:
         """A message the bot sends: a valid template that fits in a Discord message."""
-        value = node.get(key) if isinstance(node, dict) else None
-        if not isinstance(value, str):
-            return
-        mark = mark_of(node, key) or node.mark
-        fixed = len(_PLACEHOLDER.sub("", value))
-        if fixed > DISCORD_MESSAGE_LIMIT:
-            self.problems.append(
-                _diag(
-                    mark,
-                    f"the text of {user} is too long for Discord: {fixed} characters without its "
-                    "{{ }} parts",
-                    f"Discord shows at most {DISCORD_MESSAGE_LIMIT} characters in a message",
-                )
-            )
-        self.template(node, key, user)
+        self.problems.extend(text_problems(node, key, user, self.scope))
 
     def template(self, node: Any, key: str, user: str) -> None:
-        value = node.get(key) if isinstance(node, dict) else None
-        if not isinstance(value, str) or templates.is_static(value):
-            return
-        mark = mark_of(node, key) or node.mark
-        for problem in templates.check(value):
-            at = Mark(mark.file, mark.line + problem.line - 1, mark.col)
-            hint = problem.hint
-            unknown = re.match(r"unknown variable '(\w+)'", problem.message)
-            if unknown:
-                hint = did_you_mean(unknown.group(1), templates.VARIABLES) or hint
-            self.problems.append(_diag(at, f"{problem.message} of {user}", hint))
+        self.problems.extend(text_problems(node, key, user, self.scope, length=False))
 
 
 def _is_timezone(name: str) -> bool:

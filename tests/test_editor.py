@@ -1,0 +1,75 @@
+"""What an editor shows: the real yaml-language-server over the shipped YAML and over broken files.
+
+Community managers edit in VS Code or another editor running yaml-language-server, which checks
+each file against the schema named on its first line. The shipped files must show no problem at
+all there, and a broken file must show the problem where the CLI shows it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.yamlls import ROOT, LanguageServer, install
+
+SHIPPED = [
+    ROOT / "flexcord.yaml",
+    *sorted((ROOT / "routes").glob("*.yaml")),
+    ROOT / "tests" / "kb_queries.yaml",
+    ROOT / "tests" / "routes" / "demo.yaml",
+]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LanguageServer]:
+    problem = install()
+    if problem is not None:
+        pytest.skip(problem)
+    running = LanguageServer(ROOT)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the demo bot with its schemas, so files can be broken without touching the real ones."""
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    shutil.copytree(ROOT / "routes", tmp_path / "routes")
+    shutil.copy(ROOT / "flexcord.yaml", tmp_path / "flexcord.yaml")
+    return tmp_path
+
+
+def opened(server: LanguageServer, path: Path, text: str) -> list[tuple[int, str]]:
+    """(1-based line, message) of each problem the editor shows in `path` holding `text`."""
+    path.write_text(text, encoding="utf-8")
+    server.open(path)
+    return [(d["range"]["start"]["line"] + 1, d["message"]) for d in server.diagnostics(path)]
+
+
+def test_every_shipped_yaml_file_shows_no_problem_in_the_editor(server: LanguageServer) -> None:
+    for path in SHIPPED:
+        assert path.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema="), path
+        server.open(path)
+    shown = {path.relative_to(ROOT).as_posix(): server.diagnostics(path) for path in SHIPPED}
+    assert shown == {name: [] for name in shown}
+
+
+def test_a_misspelt_key_is_shown_at_its_line(server: LanguageServer, project: Path) -> None:
+    text = (
+        (ROOT / "routes" / "server.yaml")
+        .read_text(encoding="utf-8")
+        .replace("    topic: flexcord", "    topik: flexcord")
+    )
+    line = text.splitlines().index("    topik: flexcord reports problems here") + 1
+    assert opened(server, project / "routes" / "server.yaml", text) == [
+        (line, "Property topik is not allowed.")
+    ]
+
+
+def test_a_yaml_syntax_error_is_shown_at_its_line(server: LanguageServer, project: Path) -> None:
+    text = "# yaml-language-server: $schema=../schemas/routes.schema.json\nroles: [admin\nchannels: {}\n"
+    shown = opened(server, project / "routes" / "server.yaml", text)
+    assert shown and shown[0][0] in (2, 3)
