@@ -186,12 +186,13 @@ def test_a_missing_file_is_reported(tmp_path: Path) -> None:
     assert problem.message == "file not found"
 
 
-def test_an_include_that_matches_nothing_is_a_warning(demo: Path) -> None:
+def test_an_include_that_matches_nothing_is_an_error(demo: Path) -> None:
     edit(demo, "include: [routes/*.yaml]", "include: [routes/*.yaml, extra/*.yml]")
     result = load(demo)
-    warning = only(result.diagnostics, "warning")
-    assert (warning.line, warning.col) == (line_of(demo, "include:"), col_of(demo, "extra/*.yml"))
-    assert "matches no files" in warning.message
+    error = only(result.diagnostics, "error")
+    assert (error.line, error.col) == (line_of(demo, "include:"), col_of(demo, "extra/*.yml"))
+    assert "matches no files" in error.message
+    assert error.hint and "check the folder name and the extension (.yaml)" in error.hint
     assert len(result.files) == 6
 
 

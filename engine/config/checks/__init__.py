@@ -21,14 +21,19 @@ __all__ = ["check"]
 
 
 def check(
-    doc: MarkedDict, *, skip: Collection[Mark] = (), skip_sections: Collection[str] = ()
+    doc: MarkedDict,
+    *,
+    skip: Collection[Mark] = (),
+    skip_sections: Collection[str] = (),
+    partial: bool = False,
 ) -> list[Diagnostic]:
     """Every problem the schema cannot find, in the merged document of flexcord.yaml and its routes.
 
     `skip`: marks of entries the schema refused; `skip_sections`: sections the schema refused
-    whole (names used from them are not reported as undeclared).
+    whole (names used from them are not reported as undeclared); `partial`: some file could not be
+    read, so no name is reported as undeclared (it may be declared there) but every other check runs.
     """
-    checker = NameChecks(doc, frozenset(skip), frozenset(skip_sections))
+    checker = NameChecks(doc, frozenset(skip), frozenset(skip_sections), partial=partial)
     checker.run()
     rules = doc.get("rules")
     checker.problems.extend(

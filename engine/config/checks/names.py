@@ -58,8 +58,11 @@ def _name_marks(node: Any, key: str) -> Iterator[tuple[str, Mark]]:
 class NameChecks:
     """One pass over one document, collecting problems."""
 
-    def __init__(self, doc: MarkedDict, skip: frozenset[Mark], skip_sections: frozenset[str]) -> None:
+    def __init__(
+        self, doc: MarkedDict, skip: frozenset[Mark], skip_sections: frozenset[str], *, partial: bool = False
+    ) -> None:
         self.doc = doc
+        self.partial = partial
         self.skip = skip
         self.skip_sections = skip_sections
         self.problems: list[Diagnostic] = []
@@ -90,7 +93,7 @@ class NameChecks:
     def refer(self, section: str, name: str, mark: Mark, user: str) -> None:
         """`name` must be declared under `section`."""
         known = self.declared[section]
-        if name in known or section in self.skip_sections:
+        if name in known or section in self.skip_sections or self.partial:
             return
         if section == "channels" and name == "dm":
             return
