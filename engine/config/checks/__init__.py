@@ -1,7 +1,9 @@
 """What a schema cannot see, checked on the merged document after the schema check.
 
 - names.py: names that must be declared, limits across files, templates and message texts;
-- rules.py: the rule list as a whole: unique names, regexes, rules that can never match.
+- rules.py: the rule list as a whole: unique names, regexes, rules that can never match;
+- templates.py: every {{ }} text, to the attribute, where it is used;
+- traps.py: warnings for what YAML reads without complaint but surely means something else.
 
 `check(doc)` reports every problem at the `file:line:col` of the offending value. Entries the
 schema already refused can be skipped (pass their marks as `skip`) so one mistake is not
@@ -14,6 +16,7 @@ from collections.abc import Collection
 
 from engine.config.checks.names import NameChecks
 from engine.config.checks.rules import check_rules
+from engine.config.checks.traps import traps
 from engine.config.diagnostics import Diagnostic
 from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList
 
@@ -39,4 +42,4 @@ def check(
     checker.problems.extend(
         check_rules(rules if isinstance(rules, MarkedList) else MarkedList(), checker.skipped)
     )
-    return checker.problems
+    return [*checker.problems, *traps(doc)]

@@ -19,7 +19,15 @@ from jsonschema.exceptions import ValidationError
 from engine.config.diagnostics import Diagnostic
 from engine.config.schema.definitions import ACTION_EXAMPLES, ACTIONS, BARE_ACTIONS, PATTERN_WORDS
 from engine.config.schema.documents import quick_validator, validator
-from engine.config.schema.hints import expected, got, name_hint, range_hint, split_list_hint, type_hint
+from engine.config.schema.hints import (
+    expected,
+    got,
+    name_hint,
+    range_hint,
+    split_list_hint,
+    split_text_hint,
+    type_hint,
+)
 from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 
 __all__ = ["SchemaCheck", "did_you_mean", "validate_file"]
@@ -223,13 +231,8 @@ def _explain(
         if name in ACTIONS:
             example = ACTION_EXAMPLES.get(name, f"{name}: ...")
             return [_diag(at, f"action '{name}' needs a value", f"write it like '{example}'")]
-        return [
-            _diag(
-                at,
-                f"unknown action '{name}'",
-                did_you_mean(name, ACTIONS) or "actions: " + ", ".join(ACTIONS),
-            )
-        ]
+        hint = split_text_hint(_node(doc, path[:-1]), path[-1]) or did_you_mean(name, ACTIONS)
+        return [_diag(at, f"unknown action '{name}'", hint or "actions: " + ", ".join(ACTIONS))]
     if kind == "enum":
         options = ", ".join(str(v) for v in error.validator_value)
         return [

@@ -8,7 +8,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["LIST_KEYS", "expected", "got", "name_hint", "range_hint", "split_list_hint", "type_hint"]
+__all__ = [
+    "LIST_KEYS",
+    "expected",
+    "got",
+    "name_hint",
+    "range_hint",
+    "split_list_hint",
+    "split_text_hint",
+    "type_hint",
+]
 
 TYPE_WORDS = {
     "string": "text",
@@ -113,4 +122,17 @@ def split_list_hint(node: dict[str, Any], key: str) -> str | None:
             return f"without brackets the commas end the list: write {before}: [{', '.join(items)}]"
         if node[keys[index]] is not None:
             return None
+    return None
+
+
+def split_text_hint(items: Any, index: Any) -> str | None:
+    """`do: [reply: Hi, welcome]` reads 'welcome' as a second action: say to quote the text."""
+    if not isinstance(items, list) or not isinstance(index, int) or index == 0:
+        return None
+    before = items[index - 1]
+    if isinstance(before, dict) and len(before) == 1:
+        ((action, text),) = before.items()
+        if action in ("reply", "dm") and isinstance(text, str):
+            whole = f"{text}, {items[index]}"
+            return f'a comma inside [ ] separates items: put the text in quotes, like [{action}: "{whole}"]'
     return None
