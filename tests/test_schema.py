@@ -21,6 +21,7 @@ from engine.cli import main as cli
 from engine.config.diagnostics import Diagnostic
 from engine.config.loader import load
 from engine.config.schema.definitions import (
+    COMMAND_NAME,
     DATE,
     DAYS,
     DURATION,
@@ -183,9 +184,9 @@ def test_a_command_name_with_capitals_gets_the_allowed_form(demo: Path) -> None:
     edit(routes(demo, "commands"), "  helpme:", "  HelpMe:")
     problem = only(schema_problems(demo))
     assert problem.message == "'HelpMe' is not a valid command name"
-    assert "lowercase letters, digits, - and _" in (problem.hint or "") and "try 'helpme'" in (
+    assert "lowercase letters (of any alphabet), digits, - and _" in (
         problem.hint or ""
-    )
+    ) and "try 'helpme'" in (problem.hint or "")
 
 
 def test_a_form_with_six_fields_is_refused_at_the_form(demo: Path) -> None:
@@ -302,6 +303,7 @@ def test_several_errors_in_one_file_are_all_reported_in_one_run(demo: Path) -> N
 
 EXAMPLES = {  # a value each pattern accepts
     SLUG: "bug-report_2",
+    COMMAND_NAME: "помощь_2",
     IDENTIFIER: "handoff_started",
     PREFIX: "BUG1",
     DURATION: "1h30m",

@@ -58,6 +58,7 @@ def build(path: Path | str, *, env: Mapping[str, str] | None = None, offline: bo
 
 def _build(path: Path | str, *, env: Mapping[str, str] | None, offline: bool) -> BuildResult:
     from engine.config.checks import check
+    from engine.config.checks.knowledge import article_problems
     from engine.config.loader import load
     from engine.config.schema.explain import validate_file
 
@@ -73,6 +74,7 @@ def _build(path: Path | str, *, env: Mapping[str, str] | None, offline: bool) ->
     # every check runs; with a file unread, the names it declares are not called undeclared
     partial = not loaded.complete or "include" in sections
     problems.extend(check(loaded.doc, skip=refused, skip_sections=sections, partial=partial))
+    problems.extend(article_problems(loaded.doc, loaded.root))
     version = loaded.content_hash[:12]
     config = None
     if not has_errors(problems):

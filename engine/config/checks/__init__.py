@@ -2,6 +2,7 @@
 
 - names.py: names that must be declared, limits across files, templates and message texts;
 - rules.py: the rule list as a whole: unique names, regexes, rules that can never match;
+- discord.py: Discord's limits on slash commands (names in any alphabet, 4,000 characters);
 - templates.py: every {{ }} text, to the attribute, where it is used;
 - traps.py: warnings for what YAML reads without complaint but surely means something else.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from engine.config.checks.discord import discord_limits
 from engine.config.checks.names import NameChecks
 from engine.config.checks.rules import check_rules
 from engine.config.checks.traps import traps
@@ -42,4 +44,4 @@ def check(
     checker.problems.extend(
         check_rules(rules if isinstance(rules, MarkedList) else MarkedList(), checker.skipped)
     )
-    return [*checker.problems, *traps(doc)]
+    return [*checker.problems, *discord_limits(doc), *traps(doc)]

@@ -12,6 +12,9 @@ from typing import Any
 Schema = dict[str, Any]
 
 SLUG = r"^[-_a-z0-9]+$"
+COMMAND_NAME = r"^[^\x00-\x20\x7fA-Z!-,./:-@\[-^`{-~]+$"
+"""No space, capital A-Z or ASCII punctuation but - and _: what every regex engine (Python's, Rust's,
+the editor's JavaScript) agrees on; engine.config.checks.discord applies Discord's full rule."""
 IDENTIFIER = r"^[a-z_][a-z0-9_]*$"
 PREFIX = r"^[A-Z][A-Z0-9]{0,9}$"
 DURATION = r"^[1-9][0-9]*[smhd]([0-9]+[smhd])*$"
@@ -29,6 +32,10 @@ URL_OR_EMPTY = r"^(https?://\S+)?$"
 
 PATTERN_WORDS: dict[str, tuple[str, str]] = {
     SLUG: ("name", "use lowercase letters, digits, - and _ only, like bug-report"),
+    COMMAND_NAME: (
+        "name",
+        "use lowercase letters (of any alphabet), digits, - and _ only, like bug_report or помощь",
+    ),
     IDENTIFIER: (
         "name",
         "use lowercase letters, digits and _ only, starting with a letter, like handoff_started",

@@ -6,6 +6,7 @@ catches them, not the first sync with Discord.
 from __future__ import annotations
 
 from engine.config.schema.definitions import (
+    COMMAND_NAME,
     CONVERSATION_STATES,
     IDENTIFIER,
     PREFIX,
@@ -124,9 +125,9 @@ def _command() -> Schema:
                 "What the player fills in, by name (at most 25).",
                 prop(
                     "Option name",
-                    "Lowercase letters, digits, - and _ (at most 32).",
+                    "Lowercase letters of any alphabet, digits, - and _ (at most 32).",
                     type="string",
-                    pattern=SLUG,
+                    pattern=COMMAND_NAME,
                     maxLength=32,
                 ),
                 _option(),
@@ -312,9 +313,9 @@ def route_properties() -> dict[str, Schema]:
             "Commands players and staff type (at most 100 in all files together).",
             prop(
                 "Command name",
-                "Lowercase letters, digits, - and _ (at most 32).",
+                "Lowercase letters of any alphabet, digits, - and _ (at most 32), like bug_report.",
                 type="string",
-                pattern=SLUG,
+                pattern=COMMAND_NAME,
                 maxLength=32,
             ),
             _command(),
