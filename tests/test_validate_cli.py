@@ -64,6 +64,38 @@ def test_the_installed_command_validates_the_shipped_config(no_secrets: None) ->
     assert done.stdout.strip().endswith("are valid: 4 commands, 5 rules, 3 case templates")
 
 
+ADAPTERS = ("aiosqlite", "aiohttp", "discord", "twilio", "quart", "hypercorn", "simcord", "openapi_core")
+LOADED = """
+import sys
+{code}
+print(sorted(name for name in sys.modules
+             if name.split(".")[0] in {adapters!r} or name.startswith("engine.runtime")))
+"""
+
+
+def _loaded_after(code: str) -> str:
+    """The adapter and runtime modules a fresh interpreter holds after running `code`."""
+    script = LOADED.format(code=code, adapters=set(ADAPTERS))
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("package", ["engine.config", "engine.routing"])
+def test_config_and_routing_load_no_adapter_nor_the_runtime(package: str) -> None:
+    assert _loaded_after(f"import {package}") == "[]"
+
+
+def test_validate_loads_no_adapter_nor_the_runtime(no_secrets: None) -> None:
+    code = (
+        "from click.testing import CliRunner\n"
+        "from engine.cli import main\n"
+        "assert CliRunner().invoke(main, ['validate']).exit_code == 0"
+    )
+    assert _loaded_after(code) == "[]"
+
+
 def test_errors_are_printed_one_per_line_with_a_summary_and_exit_1(demo: Path, no_secrets: None) -> None:
     commands = demo.parent / "routes" / "commands.yaml"
     rules = demo.parent / "routes" / "rules.yaml"

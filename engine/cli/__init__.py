@@ -36,12 +36,7 @@ class LazyGroup(click.Group):
         module_name = COMMAND_MODULES.get(cmd_name)
         if module_name is None:
             return None
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            return None  # a command that is not part of this installation
+        module = importlib.import_module(module_name)
         for command in getattr(module, "COMMANDS", ()):
             if command.name == cmd_name:
                 return command  # type: ignore[no-any-return]

@@ -91,13 +91,9 @@ def _build(path: Path | str, *, env: Mapping[str, str] | None, offline: bool) ->
     )
 
 
-def _compile(doc: MarkedDict, *, root: str, files: tuple[str, ...], version: str) -> Config | None:
-    try:
-        from engine.config.compile.config import compile_config
-    except ModuleNotFoundError as exc:
-        if exc.name == "engine.config.compile.config":
-            return None
-        raise
+def _compile(doc: MarkedDict, *, root: str, files: tuple[str, ...], version: str) -> Config:
+    from engine.config.compile.config import compile_config
+
     return compile_config(doc, root=root, files=files, version=version)
 
 
@@ -113,9 +109,6 @@ def _compile_problem(exc: ValueError, main: str) -> Diagnostic:
 def load_config(path: Path | str, **kwargs: Any) -> Config:
     """The compiled Config at `path`, or ConfigError carrying every problem found."""
     result = build(path, **kwargs)
-    if result.config is None or not result.ok:
-        problems = list(result.diagnostics)
-        if result.ok:
-            problems.append(Diagnostic(str(path), 1, 1, "error", "the config compiler is not available"))
-        raise ConfigError(problems)
+    if result.config is None:
+        raise ConfigError(result.diagnostics)
     return result.config

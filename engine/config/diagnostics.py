@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -51,3 +52,9 @@ def format_text(diagnostics: Iterable[Diagnostic]) -> str:
 
 def format_json(diagnostics: Iterable[Diagnostic]) -> str:
     return json.dumps([asdict(d) for d in sorted(diagnostics, key=sort_key)], indent=2)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """'did you mean 'x'?' when one of `choices` is close to `word`."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None

@@ -22,6 +22,7 @@ from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList
 from engine.config.yaml.read import MAX_FILE_BYTES, read
 
 __all__ = [
+    "ENTRY_NOUNS",
     "LIST_SECTIONS",
     "MAX_FILE_BYTES",
     "NAMED_SECTIONS",
@@ -38,7 +39,7 @@ LIST_SECTIONS = ("roles", "rules")
 ROUTE_SECTIONS = ("roles", "channels", "commands", "cases", "rules", "queues", "chatbots", "messages")
 """The only sections a route file may hold (flexcord.yaml may hold them too)."""
 
-_SINGULAR = {
+ENTRY_NOUNS = {
     "channels": "channel",
     "commands": "command",
     "cases": "case template",
@@ -46,6 +47,7 @@ _SINGULAR = {
     "chatbots": "chatbot",
     "messages": "message",
 }
+"""What one entry of each named section is called, in messages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +236,7 @@ def _merge_named(
                     here.line,
                     here.col,
                     "error",
-                    f"{_SINGULAR[section]} '{name}' is already defined at {there.file}:{there.line}",
+                    f"{ENTRY_NOUNS[section]} '{name}' is already defined at {there.file}:{there.line}",
                     "give one of them another name, or remove one",
                 )
             )

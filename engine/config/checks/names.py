@@ -9,21 +9,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine import templates
 from engine.config.checks.templates import DISCORD_MESSAGE_LIMIT, Scope, text_problems
-from engine.config.diagnostics import Diagnostic, Severity
-from engine.config.schema.explain import did_you_mean
+from engine.config.diagnostics import Diagnostic, Severity, did_you_mean
+from engine.config.loader import ENTRY_NOUNS
+from engine.config.messages import DEFAULT_MESSAGES
 from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 
 __all__ = ["DISCORD_MESSAGE_LIMIT", "MAX_COMMANDS", "NameChecks"]
 
 MAX_COMMANDS = 100
-_SECTION_WORDS = {
-    "channels": "channel",
-    "roles": "role",
-    "cases": "case template",
-    "chatbots": "chatbot",
-    "queues": "queue",
-    "messages": "message",
-}
+_SECTION_WORDS = {**ENTRY_NOUNS, "roles": "role"}
 
 
 def _section(doc: Mapping[str, Any], key: str, kind: type[Any]) -> Any:
@@ -254,10 +248,6 @@ class NameChecks:
 
     def builtin_messages(self) -> None:
         """Messages the runtime says on its own: a missing one is a warning naming the default used."""
-        try:
-            from engine.runtime.generation import DEFAULT_MESSAGES
-        except ImportError:
-            return
         if "messages" in self.skip_sections:
             return
         messages = self.doc.get("messages")

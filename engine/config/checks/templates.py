@@ -20,8 +20,7 @@ from typing import Any
 from jinja2 import Environment, TemplateSyntaxError, nodes
 
 from engine import templates
-from engine.config.diagnostics import Diagnostic
-from engine.config.schema.explain import did_you_mean
+from engine.config.diagnostics import Diagnostic, did_you_mean
 from engine.config.yaml.nodes import mark_of
 from engine.templates import TemplateProblem
 

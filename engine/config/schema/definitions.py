@@ -189,6 +189,11 @@ ACTIONS: dict[str, Schema] = _actions()
 
 def definitions() -> dict[str, Schema]:
     """The shared `$defs` of every schema."""
+    return {**_names(), **_values()}
+
+
+def _names() -> dict[str, Schema]:
+    """Names a community manager chooses, and where each is declared."""
     slug = {"type": "string", "pattern": SLUG, "minLength": 1}
     return {
         "channelName": {
@@ -229,6 +234,12 @@ def definitions() -> dict[str, Schema]:
             "pattern": IDENTIFIER,
             "maxLength": 100,
         },
+    }
+
+
+def _values() -> dict[str, Schema]:
+    """Values written the same way everywhere: durations, limits, texts, role lists, actions."""
+    return {
         "duration": {
             "title": "Duration",
             "description": "A length of time: 30s, 10m, 1h or 2d.",

@@ -2,51 +2,39 @@
 
 jsonschema's messages ("'x' does not match '^[-_a-z0-9]+$'") are written for programmers. Here
 each error becomes a Diagnostic at the mark of the offending value (or of the key, for unknown
-keys), says what is wrong in words, and hints at the allowed form or range. Actions dispatch on
-their key in the schema, so every error is already the deepest one for its place; no `best_match`.
+keys), says what is wrong in words, and hints at the allowed form or range: one small function
+per kind of schema keyword (`_EXPLAINERS`). Actions dispatch on their key in the schema, so every
+error is already the deepest one for its place; no `best_match`.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from engine.config.diagnostics import Diagnostic
+from engine.config.diagnostics import Diagnostic, did_you_mean
 from engine.config.schema.definitions import ACTION_EXAMPLES, ACTIONS, BARE_ACTIONS, PATTERN_WORDS
 from engine.config.schema.documents import quick_validator, validator
-from engine.config.schema.hints import (
+from engine.config.schema.hints import name_hint, split_list_hint, split_text_hint, type_hint
+from engine.config.schema.places import (
+    describe,
+    entry_mark,
     expected,
     got,
-    name_hint,
-    range_hint,
-    split_list_hint,
-    split_text_hint,
-    type_hint,
+    key_mark,
+    node_at,
+    quoted,
+    value_mark,
 )
 from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 
 __all__ = ["SchemaCheck", "did_you_mean", "validate_file"]
 
-Path = Sequence[str | int]
-
-_NOUNS = {
-    "channels": "channel",
-    "commands": "command",
-    "cases": "case template",
-    "queues": "queue",
-    "chatbots": "chatbot",
-    "messages": "message",
-    "options": "option",
-    "form": "form field",
-    "rules": "rule",
-    "feeds": "feed",
-    "do": "action",
-}
 _NAME_NOUNS = {
     "channels": "channel name",
     "commands": "command name",
@@ -59,12 +47,6 @@ _NAME_NOUNS = {
     "open": "day",
 }
 _COUNT_NOUNS = {"options": "options", "form": "form fields", "choices": "choices", "commands": "commands"}
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """'did you mean 'x'?' when one of `choices` is close to `word`."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +75,10 @@ def validate_file(doc: MarkedDict, file: str, *, main: bool, plain: bool = False
         path = tuple(error.absolute_path)
         if path in typed and error.validator != "type":
             continue
-        entry = _entry_mark(doc, path)
+        entry = entry_mark(doc, path)
         if entry is not None:
             broken.add(entry)
-        for diagnostic in _explain(error, doc, path, main, unknown):
+        for diagnostic in _explain(_Problem(error, doc, path, main, unknown)):
             found.setdefault((diagnostic.line, diagnostic.col, diagnostic.message), (path, diagnostic))
     diagnostics = [d for path, d in found.values() if not _covered(d, unknown.get(path, []))]
     misspelt = {name for name in unknown.get((), []) if name}  # 'mesages:' stands for 'messages:'
@@ -115,258 +97,232 @@ def _covered(diagnostic: Diagnostic, suggested: list[str]) -> bool:
     return diagnostic.message.startswith("missing '") and diagnostic.message.split("'")[1] in suggested
 
 
-def _get(node: Any, key: str | int) -> Any:
-    if isinstance(node, dict) and isinstance(key, str):
-        return node.get(key)
-    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-        return node[key]
-    return None
+@dataclass(frozen=True)
+class _Problem:
+    """One jsonschema error, with what explaining it needs: the document, the place, the words."""
+
+    error: ValidationError
+    doc: MarkedDict
+    path: tuple[Any, ...]
+    main: bool
+    unknown: dict[tuple[Any, ...], list[str]]  # suggested names of unknown keys, by path (filled here)
+
+    @property
+    def kind(self) -> str:
+        return str(self.error.validator)
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return self.error.schema if isinstance(self.error.schema, dict) else {}
+
+    @property
+    def value(self) -> Any:
+        return self.error.instance
+
+    @cached_property
+    def where(self) -> str:
+        return describe(self.doc, self.path, self.main)
+
+    @property
+    def at(self) -> Mark:
+        return value_mark(self.doc, self.path)
+
+    @property
+    def in_action(self) -> bool:
+        return len(self.path) >= 2 and self.path[-2] == "do" and isinstance(self.path[-1], int)
+
+    def diag(self, message: str, hint: str | None = None, at: Mark | None = None) -> Diagnostic:
+        at = at or self.at
+        return Diagnostic(at.file, at.line, at.col, "error", message, hint)
 
 
-def _node(doc: Any, path: Path) -> Any:
-    for key in path:
-        doc = _get(doc, key)
-    return doc
+def _explain(problem: _Problem) -> list[Diagnostic]:
+    if "propertyNames" in problem.error.relative_schema_path:
+        return [_bad_name(problem)]
+    explainer = _EXPLAINERS.get(problem.kind)
+    found = explainer(problem) if explainer else []
+    return found or [problem.diag(f"{problem.where}: {problem.error.message}")]
 
 
-def _value_mark(doc: MarkedDict, path: Path) -> Mark:
-    if not path:
-        return doc.mark
-    return mark_of(_node(doc, path[:-1]), path[-1]) or doc.mark
-
-
-def _key_mark(doc: MarkedDict, path: Path) -> Mark:
-    """Where the thing at `path` is named: its key (`bug:`) or its list item (`- name: ...`)."""
-    if not path:
-        return doc.mark
-    return mark_of(_node(doc, path[:-1]), path[-1], of_key=True) or doc.mark
-
-
-def _entry_mark(doc: MarkedDict, path: Path) -> Mark | None:
-    """The mark of the named entry (command, rule, ...) a path lies in."""
-    if len(path) >= 2 and path[0] in _NOUNS:
-        return _value_mark(doc, path[:2])
-    return None
-
-
-def describe(doc: MarkedDict, path: Path, main: bool) -> str:
-    """A place in words: "'type' of option 'ref' of command 'bug'"."""
-    if not path:
-        return "flexcord.yaml" if main else "this route file"
-    parts: list[str] = []
-    plain: list[str] = []
-    node: Any = doc
-    i = 0
-    while i < len(path):
-        key = path[i]
-        child = _get(node, key)
-        if isinstance(key, str) and key in _NOUNS and i + 1 < len(path):
-            if plain:
-                parts.append("'" + ".".join(plain) + "'")
-                plain = []
-            index = path[i + 1]
-            item = _get(child, index)
-            if isinstance(index, int):
-                name = item.get("name") if isinstance(item, dict) and key == "rules" else None
-                label = f"'{name}'" if isinstance(name, str) else str(index + 1)
-            else:
-                label = f"'{index}'"
-            parts.append(f"{_NOUNS[key]} {label}")
-            node = item
-            i += 2
+def _missing_keys(problem: _Problem) -> list[Diagnostic]:
+    present = problem.value if isinstance(problem.value, dict) else {}
+    properties = problem.schema.get("properties", {})
+    at = key_mark(problem.doc, problem.path)
+    found = []
+    for key in problem.error.validator_value:
+        if key in present:
             continue
-        if isinstance(key, int):
-            parts.append(("'" + ".".join(plain) + "' " if plain else "") + f"item {key + 1}")
-            plain = []
-        else:
-            plain.append(key)
-        node = child
-        i += 1
-    if plain:
-        parts.append("'" + ".".join(plain) + "'")
-    return " of ".join(reversed(parts))
+        description = properties.get(key, {}).get("description", "").rstrip(".")
+        hint = f"add '{key}:' ({description})" if description else f"add '{key}:'"
+        found.append(problem.diag(f"missing '{key}' in {problem.where}", hint, at))
+    return found
 
 
-def _diag(mark: Mark, message: str, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(mark.file, mark.line, mark.col, "error", message, hint)
+def _wrong_type(problem: _Problem) -> list[Diagnostic]:
+    message = f"{problem.where} should be {expected(problem.schema)}, not {got(problem.value)}"
+    return [problem.diag(message, type_hint(problem.value, problem.schema))]
 
 
-def _explain(
-    error: ValidationError,
-    doc: MarkedDict,
-    path: tuple[Any, ...],
-    main: bool,
-    unknown: dict[tuple[Any, ...], list[str]],
-) -> list[Diagnostic]:
-    kind = error.validator
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    value = error.instance
-    where = describe(doc, path, main)
-    at = _value_mark(doc, path)
-    in_action = len(path) >= 2 and path[-2] == "do" and isinstance(path[-1], int)
-    if "propertyNames" in error.relative_schema_path:
-        return [_bad_name(doc, path, str(value), kind, schema)]
-    if kind == "additionalProperties":
-        return _unknown_keys(error, doc, path, main, in_action, unknown)
-    if kind == "required":
-        present = value if isinstance(value, dict) else {}
-        missing = [key for key in error.validator_value if key not in present]
-        properties = schema.get("properties", {})
-        return [
-            _diag(
-                _key_mark(doc, path),
-                f"missing '{key}' in {where}",
-                f"add '{key}:' ({properties.get(key, {}).get('description', '').rstrip('.')})"
-                if properties.get(key, {}).get("description")
-                else f"add '{key}:'",
-            )
-            for key in missing
-        ]
-    if kind == "type":
-        return [
-            _diag(at, f"{where} should be {expected(schema)}, not {got(value)}", type_hint(value, schema))
-        ]
-    if kind == "enum" and in_action:
-        name = str(value)
-        if name in ACTIONS:
-            example = ACTION_EXAMPLES.get(name, f"{name}: ...")
-            return [_diag(at, f"action '{name}' needs a value", f"write it like '{example}'")]
-        hint = split_text_hint(_node(doc, path[:-1]), path[-1]) or did_you_mean(name, ACTIONS)
-        return [_diag(at, f"unknown action '{name}'", hint or "actions: " + ", ".join(ACTIONS))]
-    if kind == "enum":
-        options = ", ".join(str(v) for v in error.validator_value)
-        return [
-            _diag(
-                at,
-                f"{where}: expected one of: {options}; got '{value}'",
-                did_you_mean(str(value), options.split(", ")) or f"write one of: {options}",
-            )
-        ]
-    if kind == "const":
-        if path and path[-1] in BARE_ACTIONS:
-            return [_diag(at, f"'{path[-1]}' takes no value", f"write it bare: '- {path[-1]}'")]
-        return [
-            _diag(
-                at,
-                f"{where} must be {json.dumps(error.validator_value)}, not {json.dumps(value, default=str)}",
-                f"write {json.dumps(error.validator_value)}",
-            )
-        ]
-    if kind == "pattern":
-        noun, how = PATTERN_WORDS.get(
-            str(error.validator_value), ("value", f"it must match {error.validator_value}")
+def _not_one_of(problem: _Problem) -> list[Diagnostic]:
+    if problem.in_action:
+        return [_unknown_action(problem, str(problem.value))]
+    options = ", ".join(str(v) for v in problem.error.validator_value)
+    message = f"{problem.where}: expected one of: {options}; got '{problem.value}'"
+    hint = did_you_mean(str(problem.value), options.split(", ")) or f"write one of: {options}"
+    return [problem.diag(message, hint)]
+
+
+def _unknown_action(problem: _Problem, name: str) -> Diagnostic:
+    """An action written bare that needs a value, or a name that is no action at all."""
+    if name in ACTIONS:
+        example = ACTION_EXAMPLES.get(name, f"{name}: ...")
+        return problem.diag(f"action '{name}' needs a value", f"write it like '{example}'")
+    hint = split_text_hint(node_at(problem.doc, problem.path[:-1]), problem.path[-1]) or did_you_mean(
+        name, ACTIONS
+    )
+    return problem.diag(f"unknown action '{name}'", hint or "actions: " + ", ".join(ACTIONS))
+
+
+def _not_the_constant(problem: _Problem) -> list[Diagnostic]:
+    last = problem.path[-1] if problem.path else None
+    if last in BARE_ACTIONS:
+        return [problem.diag(f"'{last}' takes no value", f"write it bare: '- {last}'")]
+    return [
+        problem.diag(
+            f"{problem.where} must be {quoted(problem.error.validator_value)}, not {quoted(problem.value)}",
+            f"write {quoted(problem.error.validator_value)}",
         )
-        return [_diag(at, f"'{value}' is not a valid {noun} ({where})", name_hint(str(value), how))]
-    if kind in ("maxLength", "minLength"):
-        if kind == "minLength" and value == "":
-            return [
-                _diag(at, f"{where} is empty", range_hint(schema, "minLength", "maxLength", " characters"))
-            ]
-        return [
-            _diag(
-                at,
-                f"{where} is too {'long' if kind == 'maxLength' else 'short'}: {len(value)} characters",
-                range_hint(schema, "minLength", "maxLength", " characters"),
-            )
-        ]
-    if kind in ("maxItems", "minItems", "maxProperties", "minProperties"):
-        return [_count(doc, path, value, kind, schema, where, in_action)]
-    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return [
-            _diag(at, f"{where} is {value}, which is out of range", range_hint(schema, "minimum", "maximum"))
-        ]
-    if kind == "uniqueItems" and isinstance(value, MarkedList):
-        seen: set[str] = set()
-        for index, item in enumerate(value):
-            key = json.dumps(item, sort_keys=True, default=str)
-            if key in seen:
-                return [
-                    _diag(mark_of(value, index) or at, f"'{item}' is listed twice in {where}", "remove one")
-                ]
-            seen.add(key)
-    return [_diag(at, f"{where}: {error.message}")]
+    ]
 
 
-def _bad_name(
-    doc: MarkedDict, path: tuple[Any, ...], name: str, kind: Any, schema: dict[str, Any]
-) -> Diagnostic:
+def _wrong_pattern(problem: _Problem) -> list[Diagnostic]:
+    pattern = str(problem.error.validator_value)
+    noun, how = PATTERN_WORDS.get(pattern, ("value", f"it must match {pattern}"))
+    value = str(problem.value)
+    return [problem.diag(f"'{value}' is not a valid {noun} ({problem.where})", name_hint(value, how))]
+
+
+def _wrong_length(problem: _Problem) -> list[Diagnostic]:
+    hint = _range_hint(problem.schema, "minLength", "maxLength", " characters")
+    if problem.kind == "minLength" and problem.value == "":
+        return [problem.diag(f"{problem.where} is empty", hint)]
+    how = "long" if problem.kind == "maxLength" else "short"
+    return [problem.diag(f"{problem.where} is too {how}: {len(problem.value)} characters", hint)]
+
+
+def _out_of_range(problem: _Problem) -> list[Diagnostic]:
+    hint = _range_hint(problem.schema, "minimum", "maximum")
+    return [problem.diag(f"{problem.where} is {problem.value}, which is out of range", hint)]
+
+
+def _range_hint(schema: dict[str, Any], low_key: str, high_key: str, unit: str = "") -> str:
+    low, high = schema.get(low_key), schema.get(high_key)
+    if low is not None and high is not None:
+        return f"use {low} to {high}{unit}"
+    if high is not None:
+        return f"use at most {high}{unit}"
+    return f"use at least {low}{unit}"
+
+
+def _listed_twice(problem: _Problem) -> list[Diagnostic]:
+    value = problem.value
+    if not isinstance(value, MarkedList):
+        return []
+    seen: set[str] = set()
+    for index, item in enumerate(value):
+        key = json.dumps(item, sort_keys=True, default=str)
+        if key in seen:
+            at = mark_of(value, index) or problem.at
+            return [problem.diag(f"'{item}' is listed twice in {problem.where}", "remove one", at)]
+        seen.add(key)
+    return []
+
+
+def _bad_name(problem: _Problem) -> Diagnostic:
     """A name chosen by the community manager (a command, a channel, a day) that does not fit."""
-    at = mark_of(_node(doc, path), name, of_key=True) or _value_mark(doc, path)
+    name, path, schema = str(problem.value), problem.path, problem.schema
+    at = mark_of(node_at(problem.doc, path), name, of_key=True) or problem.at
     noun = _NAME_NOUNS.get(str(path[-1]) if path else "", "name")
-    if kind == "maxLength":
-        return _diag(
-            at,
-            f"{noun} '{name}' is too long: {len(name)} characters",
-            f"use at most {schema.get('maxLength')} characters",
-        )
-    if kind == "pattern":
+    if problem.kind == "maxLength":
+        message = f"{noun} '{name}' is too long: {len(name)} characters"
+        return problem.diag(message, f"use at most {schema.get('maxLength')} characters", at)
+    if problem.kind == "pattern":
         how = PATTERN_WORDS.get(str(schema.get("pattern")), ("", "use other characters"))[1]
         joiner = "_" if noun in ("command name", "option name") else "-"
-        return _diag(at, f"'{name}' is not a valid {noun}", name_hint(name, how, joiner))
-    return _diag(at, f"'{name}' is not a valid {noun}")
+        return problem.diag(f"'{name}' is not a valid {noun}", name_hint(name, how, joiner), at)
+    return problem.diag(f"'{name}' is not a valid {noun}", at=at)
 
 
-def _unknown_keys(
-    error: ValidationError,
-    doc: MarkedDict,
-    path: tuple[Any, ...],
-    main: bool,
-    in_action: bool,
-    unknown: dict[tuple[Any, ...], list[str]],
-) -> list[Diagnostic]:
-    node = error.instance if isinstance(error.instance, dict) else {}
-    allowed = list(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
-    where = describe(doc, path, main)
+def _unknown_keys(problem: _Problem) -> list[Diagnostic]:
+    node = problem.value if isinstance(problem.value, dict) else {}
+    allowed = list(problem.schema.get("properties", {}))
     found: list[Diagnostic] = []
     for key in node:
         if key in allowed:
             continue
-        at = mark_of(node, key, of_key=True) or _value_mark(doc, path)
+        at = mark_of(node, key, of_key=True) or problem.at
         split = split_list_hint(node, key)
         if split is not None:
-            unknown.setdefault(path, []).append("")
+            problem.unknown.setdefault(problem.path, []).append("")
             if not any(d.hint == split for d in found):  # one mistake, reported once
-                found.append(_diag(at, f"'{key}' is read as a key of its own in {where}", split))
+                found.append(
+                    problem.diag(f"'{key}' is read as a key of its own in {problem.where}", split, at)
+                )
             continue
         suggestion = did_you_mean(key, allowed)
-        unknown.setdefault(path, []).append(suggestion.split("'")[1] if suggestion else "")
-        if in_action:
-            found.append(_diag(at, f"unknown action '{key}'", suggestion or "actions: " + ", ".join(ACTIONS)))
-        elif not path and not main and suggestion is None and key in validator(True).schema["properties"]:
-            found.append(
-                _diag(
-                    at,
-                    f"'{key}' belongs in flexcord.yaml, not in a route file",
-                    "route files may hold only: " + ", ".join(allowed),
-                )
-            )
-        else:
-            found.append(
-                _diag(
-                    at, f"unknown key '{key}' in {where}", suggestion or "allowed keys: " + ", ".join(allowed)
-                )
-            )
+        problem.unknown.setdefault(problem.path, []).append(suggestion.split("'")[1] if suggestion else "")
+        found.append(_unknown_key(problem, key, at, suggestion, allowed))
     return found
 
 
-def _count(
-    doc: MarkedDict,
-    path: tuple[Any, ...],
-    value: Any,
-    kind: Any,
-    schema: dict[str, Any],
-    where: str,
-    in_action: bool,
+def _unknown_key(
+    problem: _Problem, key: str, at: Mark, suggestion: str | None, allowed: list[str]
 ) -> Diagnostic:
-    at = _value_mark(doc, path)
+    if problem.in_action:
+        return problem.diag(f"unknown action '{key}'", suggestion or "actions: " + ", ".join(ACTIONS), at)
+    if (
+        not problem.path
+        and not problem.main
+        and suggestion is None
+        and key in validator(True).schema["properties"]
+    ):
+        hint = "route files may hold only: " + ", ".join(allowed)
+        return problem.diag(f"'{key}' belongs in flexcord.yaml, not in a route file", hint, at)
+    hint = suggestion or "allowed keys: " + ", ".join(allowed)
+    return problem.diag(f"unknown key '{key}' in {problem.where}", hint, at)
+
+
+def _wrong_count(problem: _Problem) -> list[Diagnostic]:
+    value, kind = problem.value, problem.kind
     size = len(value) if isinstance(value, list | dict) else 0
-    if in_action and kind == "maxProperties":
-        return _diag(
-            at,
-            f"one action per list item; this one has {size}: {', '.join(value)}",
-            "start each action on its own line with '- '",
-        )
-    noun = _COUNT_NOUNS.get(str(path[-1]) if path else "", "entries")
+    if problem.in_action and kind == "maxProperties":
+        message = f"one action per list item; this one has {size}: {', '.join(value)}"
+        return [problem.diag(message, "start each action on its own line with '- '")]
+    noun = _COUNT_NOUNS.get(str(problem.path[-1]) if problem.path else "", "entries")
     if kind in ("minItems", "minProperties"):
-        return _diag(at, f"{where} is empty", f"list at least {schema.get(kind)}")
-    return _diag(at, f"too many {noun} in {where}: {size}", f"use at most {schema.get(kind)}")
+        return [problem.diag(f"{problem.where} is empty", f"list at least {problem.schema.get(kind)}")]
+    return [
+        problem.diag(f"too many {noun} in {problem.where}: {size}", f"use at most {problem.schema.get(kind)}")
+    ]
+
+
+_EXPLAINERS: dict[str, Callable[[_Problem], list[Diagnostic]]] = {
+    "additionalProperties": _unknown_keys,
+    "required": _missing_keys,
+    "type": _wrong_type,
+    "enum": _not_one_of,
+    "const": _not_the_constant,
+    "pattern": _wrong_pattern,
+    "maxLength": _wrong_length,
+    "minLength": _wrong_length,
+    "maxItems": _wrong_count,
+    "minItems": _wrong_count,
+    "maxProperties": _wrong_count,
+    "minProperties": _wrong_count,
+    "minimum": _out_of_range,
+    "maximum": _out_of_range,
+    "exclusiveMinimum": _out_of_range,
+    "exclusiveMaximum": _out_of_range,
+    "uniqueItems": _listed_twice,
+}
+"""For each JSON Schema keyword, the function that explains an error of that kind."""

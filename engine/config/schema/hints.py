@@ -8,61 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = [
-    "LIST_KEYS",
-    "expected",
-    "got",
-    "name_hint",
-    "range_hint",
-    "split_list_hint",
-    "split_text_hint",
-    "type_hint",
-]
-
-TYPE_WORDS = {
-    "string": "text",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "array": "a list",
-    "object": "a set of 'key: value' lines",
-    "null": "nothing",
-}
-
+__all__ = ["LIST_KEYS", "name_hint", "split_list_hint", "split_text_hint", "type_hint"]
 
 _WORDS_FOR_BOOLEANS = {"yes", "no", "on", "off", "y", "n"}
-
-
-def got(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the single word '{value}'" if " " not in value.strip() else f"the text '{value[:40]}'"
-    if isinstance(value, list):
-        return "a list"
-    return "a set of 'key: value' lines"
-
-
-def expected(schema: dict[str, Any]) -> str:
-    types = schema.get("type", [])
-    types = [types] if isinstance(types, str) else list(types)
-    words = []
-    for kind in types:
-        word = TYPE_WORDS.get(kind, kind)
-        items = schema.get("items")
-        if kind == "array" and isinstance(items, dict):
-            if str(items.get("$ref", "")).endswith("/action"):
-                word = "a list of actions"
-            elif "$ref" in items or "pattern" in items:
-                word = "a list of names"
-            elif items.get("type") == "string":
-                word = "a list of words"
-        words.append(word)
-    return " or ".join(words) or "something else"
 
 
 def type_hint(value: Any, schema: dict[str, Any]) -> str | None:
@@ -81,15 +29,6 @@ def type_hint(value: Any, schema: dict[str, Any]) -> str | None:
     if types in ("string", ["string"]) and isinstance(value, int | float | bool):
         return f'put it in quotes: "{json.dumps(value)}"'
     return None
-
-
-def range_hint(schema: dict[str, Any], low_key: str, high_key: str, unit: str = "") -> str:
-    low, high = schema.get(low_key), schema.get(high_key)
-    if low is not None and high is not None:
-        return f"use {low} to {high}{unit}"
-    if high is not None:
-        return f"use at most {high}{unit}"
-    return f"use at least {low}{unit}"
 
 
 def name_hint(value: str, how: str, joiner: str = "-") -> str:

@@ -126,9 +126,7 @@ def _command() -> Schema:
                 prop(
                     "Option name",
                     "Lowercase letters of any alphabet, digits, - and _ (at most 32).",
-                    type="string",
-                    pattern=COMMAND_NAME,
-                    maxLength=32,
+                    **_COMMAND_NAME,
                 ),
                 _option(),
                 maxProperties=25,
@@ -227,7 +225,11 @@ def _condition() -> Schema:
                 prop("Word or phrase", "A word or phrase.", type="string", minLength=1, maxLength=200),
             ),
             "matches": text(
-                "Matches", "A regular expression searched in the message (any letter case).", low=1, high=1000
+                "Matches",
+                "A regular expression searched in the message (any letter case); "
+                "no backreferences, no lookarounds.",
+                low=1,
+                high=1000,
             ),
             "roles": ref("roles", "Roles", "The player has any of these roles. " + _ROLES_HINT),
             "state": one_or_many(
@@ -298,6 +300,24 @@ def _chatbot() -> Schema:
     )
 
 
+def _queue() -> Schema:
+    return section(
+        "Queue",
+        "A Flex queue.",
+        {
+            "description": text("Description", "What this queue is for.", high=200),
+            "skills": names_list(
+                "Skills",
+                "Agent skills the task asks for.",
+                prop("Skill", "A skill name.", type="string", minLength=1, maxLength=100),
+            ),
+        },
+    )
+
+
+_COMMAND_NAME = {"type": "string", "pattern": COMMAND_NAME, "maxLength": 32}
+
+
 def route_properties() -> dict[str, Schema]:
     """The route sections, as top-level properties of a schema."""
     return {
@@ -314,9 +334,7 @@ def route_properties() -> dict[str, Schema]:
             prop(
                 "Command name",
                 "Lowercase letters of any alphabet, digits, - and _ (at most 32), like bug_report.",
-                type="string",
-                pattern=COMMAND_NAME,
-                maxLength=32,
+                **_COMMAND_NAME,
             ),
             _command(),
             maxProperties=100,
@@ -337,18 +355,7 @@ def route_properties() -> dict[str, Schema]:
             "Queues",
             "Flex queues a handoff can go to.",
             {"$ref": "#/$defs/queueName"},
-            section(
-                "Queue",
-                "A Flex queue.",
-                {
-                    "description": text("Description", "What this queue is for.", high=200),
-                    "skills": names_list(
-                        "Skills",
-                        "Agent skills the task asks for.",
-                        prop("Skill", "A skill name.", type="string", minLength=1, maxLength=100),
-                    ),
-                },
-            ),
+            _queue(),
         ),
         "chatbots": named(
             "Chatbots",
