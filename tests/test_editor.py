@@ -73,3 +73,45 @@ def test_a_yaml_syntax_error_is_shown_at_its_line(server: LanguageServer, projec
     text = "# yaml-language-server: $schema=../schemas/routes.schema.json\nroles: [admin\nchannels: {}\n"
     shown = opened(server, project / "routes" / "server.yaml", text)
     assert shown and shown[0][0] in (2, 3)
+
+
+def test_a_value_from_the_environment_is_accepted_and_a_wrong_default_explained(
+    server: LanguageServer, project: Path
+) -> None:
+    text = (ROOT / "flexcord.yaml").read_text(encoding="utf-8")
+    text = text.replace("${FLEXCORD_LISTEN:-127.0.0.1:8080}", "${FLEXCORD_LISTEN:-127.0.0.1}")
+    line = text.splitlines().index("  listen: ${FLEXCORD_LISTEN:-127.0.0.1}") + 1
+    assert opened(server, project / "flexcord.yaml", text) == [
+        (line, "Not a valid listen address: Write host:port, like 127.0.0.1:8080.")
+    ]
+
+
+def test_a_command_name_in_capitals_is_explained_in_plain_words(
+    server: LanguageServer, project: Path
+) -> None:
+    text = (ROOT / "routes" / "commands.yaml").read_text(encoding="utf-8").replace("  helpme:", "  HelpMe:")
+    line = text.splitlines().index("  HelpMe:") + 1
+    shown = opened(server, project / "routes" / "commands.yaml", text)
+    assert shown == [
+        (
+            line,
+            "Not a valid name: Use lowercase letters (of any alphabet), digits, - and _ only, "
+            "like bug_report or помощь.",
+        )
+    ]
+
+
+def test_a_name_in_another_alphabet_is_accepted(server: LanguageServer, project: Path) -> None:
+    text = (ROOT / "routes" / "commands.yaml").read_text(encoding="utf-8").replace("  helpme:", "  помощь:")
+    assert opened(server, project / "routes" / "commands.yaml", text) == []
+
+
+def test_completion_works_in_block_style(server: LanguageServer, project: Path) -> None:
+    text = (
+        "# yaml-language-server: $schema=../schemas/routes.schema.json\n"
+        "rules:\n  - name: x\n    when:\n      where: dm\n      \n    do:\n      - \n"
+    )
+    path = project / "routes" / "block.yaml"
+    opened(server, path, text)  # half-written: an empty list item is a problem until filled in
+    assert {"says", "matches", "hours"} <= set(server.completion(path, 5, 6))
+    assert {"reply", "chatbot", "handoff"} <= set(server.completion(path, 7, 8))

@@ -34,6 +34,7 @@ from engine.config.schema.definitions import (
     TIMES,
     URL,
     URL_OR_EMPTY,
+    from_env,
 )
 from engine.config.schema.documents import dump, quick_pattern, schemas
 from engine.config.schema.explain import validate_file
@@ -315,6 +316,9 @@ EXAMPLES = {  # a value each pattern accepts
     LISTEN: "127.0.0.1:8080",
     URL: "https://example.org/hook",
     URL_OR_EMPTY: "https://example.org/hook",
+    from_env(STORAGE): "${FLEXCORD_STORAGE:-sqlite:///flexcord.db}",
+    from_env(LISTEN): "${FLEXCORD_LISTEN:-127.0.0.1:8080}",
+    from_env(URL_OR_EMPTY): "${FLEXCORD_PUBLIC_URL:-https://example.org/hook}",
 }
 PROBES = sorted(
     {*range(0x300), 0x10000, 0x1F600, 0x10FFFF}

@@ -30,6 +30,19 @@ LISTEN = r"^(.+:[0-9]{1,5})?$"
 URL = r"^https?://\S+$"
 URL_OR_EMPTY = r"^(https?://\S+)?$"
 
+_ENV_NAME = r"\$\{[A-Za-z_][A-Za-z0-9_]*"
+
+
+def from_env(pattern: str) -> str:
+    """`pattern` (anchored with ^...$), or a `${VAR}` / `${VAR:-default}` whose default fits it.
+
+    The CLI checks values after filling the variables in, an editor checks the file as written:
+    with this, both accept `public_url: ${FLEXCORD_PUBLIC_URL:-http://127.0.0.1:8080}`.
+    """
+    inner = pattern.removeprefix("^").removesuffix("$")
+    return f"^(?:{inner}|{_ENV_NAME}(?::-{inner})?\\}})$"
+
+
 PATTERN_WORDS: dict[str, tuple[str, str]] = {
     SLUG: ("name", "use lowercase letters, digits, - and _ only, like bug-report"),
     COMMAND_NAME: (
@@ -55,6 +68,17 @@ PATTERN_WORDS: dict[str, tuple[str, str]] = {
     URL_OR_EMPTY: ("web address", "write a full address starting with https://"),
 }
 """For each pattern: what the value is called and how to write it."""
+PATTERN_WORDS.update({from_env(pattern): words for pattern, words in list(PATTERN_WORDS.items())})
+
+
+def pattern_error_message(pattern: str) -> str | None:
+    """The plain words an editor shows for a value that does not fit `pattern` (patternErrorMessage)."""
+    words = PATTERN_WORDS.get(pattern)
+    if words is None:
+        return None
+    noun, how = words
+    return f"Not a valid {noun}: {how[0].upper()}{how[1:]}."
+
 
 CONVERSATION_STATES = ("bot", "queued", "agent", "closed")
 BARE_ACTIONS = ("leave_queue", "close")

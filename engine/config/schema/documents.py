@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from engine.config.schema.definitions import (
     Schema,
     definitions,
+    pattern_error_message,
 )
 from engine.config.schema.routes import route_properties
 from engine.config.schema.settings import settings_properties
@@ -78,8 +79,21 @@ def routes_schema() -> Schema:
 
 
 def schemas() -> dict[str, Schema]:
-    """Every schema flexcord writes, by file name."""
-    return {MAIN_SCHEMA: main_schema(), ROUTES_SCHEMA: routes_schema()}
+    """Every schema flexcord writes, by file name, with plain words for editors where a value
+    does not fit its pattern (`patternErrorMessage`, which yaml-language-server shows)."""
+    return {MAIN_SCHEMA: _for_editors(main_schema()), ROUTES_SCHEMA: _for_editors(routes_schema())}
+
+
+def _for_editors(node: Any) -> Any:
+    if isinstance(node, dict):
+        found = {key: _for_editors(value) for key, value in node.items()}
+        message = pattern_error_message(node["pattern"]) if isinstance(node.get("pattern"), str) else None
+        if message is not None:
+            found["patternErrorMessage"] = message
+        return found
+    if isinstance(node, list):
+        return [_for_editors(item) for item in node]
+    return node
 
 
 def dump(schema: Schema) -> str:
