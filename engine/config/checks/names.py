@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine import templates
+from engine.config.checks.hours import hours_problems
 from engine.config.checks.templates import DISCORD_MESSAGE_LIMIT, Scope, text_problems
 from engine.config.diagnostics import Diagnostic, Severity, did_you_mean
 from engine.config.loader import ENTRY_NOUNS
@@ -122,20 +121,7 @@ class NameChecks:
             )
         hours = self.doc.get("hours")
         if isinstance(hours, MarkedDict):
-            zone = hours.get("timezone")
-            if isinstance(zone, str) and zone and not _is_timezone(zone):
-                mark = mark_of(hours, "timezone") or hours.mark
-                hint = (
-                    did_you_mean(zone, available_timezones()) or "use a name like America/Los_Angeles or UTC"
-                )
-                self.problems.append(_diag(mark, f"unknown timezone '{zone}'", hint))
-            for day, mark in _name_marks(hours, "closed_on"):
-                try:
-                    date.fromisoformat(day)
-                except ValueError:
-                    self.problems.append(
-                        _diag(mark, f"'{day}' is not a date in the calendar", "write it like 2026-12-25")
-                    )
+            self.problems.extend(hours_problems(hours))
 
     def channels(self) -> None:
         for name, channel in self.entries("channels"):
@@ -355,14 +341,6 @@ class NameChecks:
 
     def template(self, node: Any, key: str, user: str) -> None:
         self.problems.extend(text_problems(node, key, user, self.scope, length=False))
-
-
-def _is_timezone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def _statuses(case: Mapping[str, Any]) -> list[str]:
