@@ -159,8 +159,31 @@ def _missing_keys(problem: _Problem) -> list[Diagnostic]:
 
 
 def _wrong_type(problem: _Problem) -> list[Diagnostic]:
+    outdented = _outdented_setting(problem)
+    if outdented is not None:
+        return [outdented]
     message = f"{problem.where} should be {expected(problem.schema)}, not {got(problem.value)}"
     return [problem.diag(message, type_hint(problem.value, problem.schema))]
+
+
+def _outdented_setting(problem: _Problem) -> Diagnostic | None:
+    """`do:` written at the indentation of a command's name is read as a command named 'do'."""
+    path = problem.path
+    section = node_at(problem.doc, path[:1])
+    if len(path) != 2 or path[1] not in problem.schema.get("properties", {}) or not isinstance(section, dict):
+        return None
+    names = list(section)
+    position = names.index(path[1])
+    if position == 0:
+        return None
+    above = names[position - 1]
+    problem.unknown.setdefault((path[0], above), []).append(str(path[1]))  # not "missing 'do'" there too
+    noun = _NAME_NOUNS.get(str(path[0]), "entry").removesuffix(" name")
+    return problem.diag(
+        f"'{path[1]}' is indented like a {noun} name, so it is read as a new {noun}",
+        f"indent it to line up with the other settings of {noun} '{above}' above it",
+        key_mark(problem.doc, path),
+    )
 
 
 def _not_one_of(problem: _Problem) -> list[Diagnostic]:

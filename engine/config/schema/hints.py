@@ -17,6 +17,9 @@ def type_hint(value: Any, schema: dict[str, Any]) -> str | None:
     types = schema.get("type", [])
     if "$ref" in schema.get("items", {}) and str(schema["items"]["$ref"]).endswith("/action"):
         return "write each action as a list item, like do: [chatbot: faq] or '- open_case: bug' lines"
+    if "array" in types and isinstance(value, dict) and value:
+        first = next(iter(value))
+        return f"start each item with '- ' (a dash and a space), like '- {first}: ...'"
     if "array" in types and isinstance(value, str | int | float) and not isinstance(value, bool):
         return f"write a list in brackets: [{value}]"
     if "boolean" in types and isinstance(value, str) and value.lower() in _WORDS_FOR_BOOLEANS:
