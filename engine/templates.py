@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
@@ -97,8 +96,14 @@ _ALLOWED = (
 )
 """The parts of Jinja a text may use, besides names, filters and tests (checked one by one)."""
 
-_ARITHMETIC = {nodes.Mul: "*", nodes.Div: "/", nodes.FloorDiv: "//", nodes.Mod: "%", nodes.Pow: "**"}
-_STATEMENTS = {
+_ARITHMETIC: dict[type[nodes.Node], str] = {
+    nodes.Mul: "*",
+    nodes.Div: "/",
+    nodes.FloorDiv: "//",
+    nodes.Mod: "%",
+    nodes.Pow: "**",
+}
+_STATEMENTS: dict[type[nodes.Node], tuple[str, str]] = {
     nodes.For: ("loops ({% for %}) are not supported in texts", "write the text out"),
     nodes.Assign: ("{% set %} is not supported in texts", "use the value where it is needed"),
     nodes.AssignBlock: ("{% set %} is not supported in texts", "use the value where it is needed"),
@@ -152,15 +157,36 @@ def _problems(node: nodes.Node, names: frozenset[str]) -> Iterator[TemplateProbl
 
 def _refusal(node: nodes.Node, names: frozenset[str]) -> TemplateProblem | None:
     line = getattr(node, "lineno", 1) or 1
-    for kind, explain in _EXPLAINERS:
-        if isinstance(node, kind):
-            return explain(node, names, line)
+    match node:
+        case nodes.Name():
+            return _name(node, names, line)
+        case nodes.Call():
+            return _call(node, line)
+        case nodes.Filter() if node.name not in _FILTERS:
+            return TemplateProblem(f"unknown filter '{node.name}'", line, "filters: " + ", ".join(FILTERS))
+        case nodes.Test() if node.name not in _TESTS:
+            tests = ", ".join(sorted(_TESTS))
+            return TemplateProblem(f"unknown test 'is {node.name}'", line, "tests: " + tests)
+        case nodes.Getattr() if node.attr.startswith("_"):
+            return TemplateProblem(
+                f"'{node.attr}' is not available in texts", line, "use the documented names"
+            )
+        case nodes.Dict():
+            return TemplateProblem("{...} mappings are not supported in texts", line, _LANGUAGE)
+        case nodes.Filter() | nodes.Test() | nodes.Getattr():
+            return None
+    if type(node) in _ARITHMETIC:
+        hint = "texts can join values with ~ and add with + and -"
+        return TemplateProblem(f"'{_ARITHMETIC[type(node)]}' is not supported in texts", line, hint)
+    if type(node) in _STATEMENTS:
+        message, hint = _STATEMENTS[type(node)]
+        return TemplateProblem(message, line, f"{hint}; {_LANGUAGE}")
     if isinstance(node, _ALLOWED):
         return None
     return TemplateProblem(f"this is not supported in texts: {type(node).__name__}", line, _LANGUAGE)
 
 
-def _name(node: Any, names: frozenset[str], line: int) -> TemplateProblem | None:
+def _name(node: nodes.Name, names: frozenset[str], line: int) -> TemplateProblem | None:
     if node.name in names:
         return None
     return TemplateProblem(
@@ -168,58 +194,10 @@ def _name(node: Any, names: frozenset[str], line: int) -> TemplateProblem | None
     )
 
 
-def _call(node: Any, names: frozenset[str], line: int) -> TemplateProblem:
+def _call(node: nodes.Call, line: int) -> TemplateProblem:
     callee = node.node
     what = getattr(callee, "name", None) or getattr(callee, "attr", None) or "a function"
     return TemplateProblem(f"calling {what}(...) is not supported in texts", line, _LANGUAGE)
-
-
-def _filter(node: Any, names: frozenset[str], line: int) -> TemplateProblem | None:
-    if node.name in _FILTERS:
-        return None
-    return TemplateProblem(f"unknown filter '{node.name}'", line, "filters: " + ", ".join(FILTERS))
-
-
-def _test(node: Any, names: frozenset[str], line: int) -> TemplateProblem | None:
-    if node.name in _TESTS:
-        return None
-    return TemplateProblem(f"unknown test 'is {node.name}'", line, "tests: " + ", ".join(sorted(_TESTS)))
-
-
-def _attribute(node: Any, names: frozenset[str], line: int) -> TemplateProblem | None:
-    if not str(node.attr).startswith("_"):
-        return None
-    return TemplateProblem(f"'{node.attr}' is not available in texts", line, "use the documented names")
-
-
-def _arithmetic(node: Any, names: frozenset[str], line: int) -> TemplateProblem:
-    operator = next(op for kind, op in _ARITHMETIC.items() if isinstance(node, kind))
-    return TemplateProblem(
-        f"'{operator}' is not supported in texts", line, "texts can join values with ~ and add with + and -"
-    )
-
-
-def _statement(node: Any, names: frozenset[str], line: int) -> TemplateProblem:
-    message, hint = next(words for kind, words in _STATEMENTS.items() if isinstance(node, kind))
-    return TemplateProblem(message, line, f"{hint}; {_LANGUAGE}")
-
-
-def _mapping(node: Any, names: frozenset[str], line: int) -> TemplateProblem:
-    return TemplateProblem("{...} mappings are not supported in texts", line, _LANGUAGE)
-
-
-_Explainer = Callable[[Any, frozenset[str], int], TemplateProblem | None]
-_EXPLAINERS: tuple[tuple[type[nodes.Node] | tuple[type[nodes.Node], ...], _Explainer], ...] = (
-    (nodes.Name, _name),
-    (nodes.Call, _call),
-    (nodes.Filter, _filter),
-    (nodes.Test, _test),
-    (nodes.Getattr, _attribute),
-    (tuple(_ARITHMETIC), _arithmetic),
-    (tuple(_STATEMENTS), _statement),
-    (nodes.Dict, _mapping),
-)
-"""The parts that need a look (names, filters, tests) or a refusal in words."""
 
 
 def is_static(source: str) -> bool:

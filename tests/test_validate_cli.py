@@ -197,6 +197,31 @@ def test_build_compiles_the_demo_versioned_by_its_content(demo: Path) -> None:
     assert build(demo).version != result.version
 
 
+def test_the_version_does_not_change_with_a_secret(demo: Path) -> None:
+    first = build(demo, env=SECRETS, offline=False)
+    rotated = build(demo, env={**SECRETS, "TWILIO_AUTH_TOKEN": "rotated"}, offline=False)
+    unset = build(demo, env={})
+    assert first.ok and rotated.ok and unset.ok
+    assert first.version == rotated.version == unset.version
+    assert first.config is not None and first.config.version == first.version
+
+
+SECRET = "hunter2-Very-Secret-Token-0123456789abcdef-0123456789"
+
+
+def test_validate_never_prints_the_value_of_a_variable(demo: Path, no_secrets: None) -> None:
+    edit(demo, "max_body_bytes: 65536", "max_body_bytes: ${TWILIO_AUTH_TOKEN}")
+    edit(demo, "listen: ${FLEXCORD_LISTEN:-127.0.0.1:8080}", "listen: ${TWILIO_AUTH_TOKEN}")
+    edit(demo, "timezone: America/Los_Angeles", "timezone: ${TWILIO_AUTH_TOKEN}")
+    env = {**SECRETS, "TWILIO_AUTH_TOKEN": SECRET}
+    for output in ("text", "json"):
+        result = validate("-c", str(demo), "--format", output, env=env)
+        assert result.exit_code == 1
+        assert result.output.count("${TWILIO_AUTH_TOKEN}") >= 3, result.output
+        for shown in (SECRET, SECRET.lower(), SECRET[:40], SECRET[:12]):
+            assert shown not in result.output
+
+
 def test_build_collects_every_problem_and_compiles_nothing(demo: Path) -> None:
     edit(demo, "version: 1", "version: 2")
     edit(demo.parent / "routes" / "commands.yaml", "channels: [bug-report]", "channels: [bug-reports]")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.config.diagnostics import ConfigError, Diagnostic, has_errors, sort_key
+from engine.config.diagnostics import ConfigError, Diagnostic, has_errors, redact, sort_key
 from engine.config.model import Config
 from engine.config.yaml.nodes import Mark, MarkedDict
 
@@ -82,6 +82,7 @@ def _build(path: Path | str, *, env: Mapping[str, str] | None, offline: bool) ->
             config = _compile(loaded.doc, root=loaded.root, files=loaded.files, version=version)
         except ValueError as exc:
             problems.append(_compile_problem(exc, loaded.files[0]))
+    problems = redact(problems, ((value, value.written) for value in loaded.filled))
     return BuildResult(
         config=config,
         diagnostics=tuple(sorted(problems, key=sort_key)),

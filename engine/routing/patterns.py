@@ -49,7 +49,7 @@ _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i"})
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
 
 
-def _options() -> Any:
+def _options() -> re2.Options:
     options = re2.Options()
     options.case_sensitive = False  # rules match in any case
     options.log_errors = False  # a refused pattern is explained to the community manager instead

@@ -31,7 +31,7 @@ from engine.config.schema.places import (
     quoted,
     value_mark,
 )
-from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
+from engine.config.yaml.nodes import Filled, Mark, MarkedDict, MarkedList, mark_of
 
 __all__ = ["SchemaCheck", "did_you_mean", "validate_file"]
 
@@ -222,7 +222,8 @@ def _wrong_pattern(problem: _Problem) -> list[Diagnostic]:
     pattern = str(problem.error.validator_value)
     noun, how = PATTERN_WORDS.get(pattern, ("value", f"it must match {pattern}"))
     value = str(problem.value)
-    return [problem.diag(f"'{value}' is not a valid {noun} ({problem.where})", name_hint(value, how))]
+    hint = how if isinstance(problem.value, Filled) else name_hint(value, how)  # no secret in a hint
+    return [problem.diag(f"'{value}' is not a valid {noun} ({problem.where})", hint)]
 
 
 def _wrong_length(problem: _Problem) -> list[Diagnostic]:

@@ -47,10 +47,15 @@ def lint(file: str, text: str) -> tuple[list[Diagnostic], list[Diagnostic]]:
     return errors, warnings
 
 
+_SECRET_WORDS = ("token", "secret", "password", "sid", "key")
+
+
 def _line(file: str, number: int, line: str) -> Diagnostic | None:
     entry = _ENTRY.match(line)
     value = entry.group("value") if entry else ""
     key = entry.group("key") if entry else None
+    if key and any(word in key.lower() for word in _SECRET_WORDS):
+        return _secret_line(file, number, line, key)
     if value.startswith("{{"):
         col = line.index("{{") + 1
         example = f'{key}: "{value.rstrip()}"' if key else f'- "{value.rstrip()}"'
@@ -93,3 +98,19 @@ def _time_like(line: str, colon: int) -> bool:
     """`09:00` or a URL's `https:` is not a key."""
     before = line[:colon].strip(" -")
     return before.isdigit() or before.lower() in ("http", "https")
+
+
+def _secret_line(file: str, number: int, line: str, key: str) -> Diagnostic | None:
+    """The same mistakes on a line that may hold a secret, said without repeating its value."""
+    no_space = _NO_SPACE.match(line)
+    if no_space and no_space.group("key") == key:
+        col = no_space.end("key") + 1
+        return Diagnostic(
+            file,
+            number,
+            col,
+            "error",
+            f"there is no space after the ':' of '{key}', so YAML reads the whole line as one word",
+            f"add a space after the colon: {key}: ...",
+        )
+    return None

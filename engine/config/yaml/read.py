@@ -29,7 +29,7 @@ import yaml
 from engine.config.diagnostics import Diagnostic
 from engine.config.yaml.errors import alias_refused, error_at, explicit_tag, syntax_error
 from engine.config.yaml.lint import lint
-from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList
+from engine.config.yaml.nodes import Filled, Mark, MarkedDict, MarkedList
 from engine.config.yaml.plain import read_plain
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -162,6 +162,7 @@ class _MarkedLoader(_Base):
                 )
                 return written
             name, default = parsed.group(1), parsed.group(2)
+            variables.append(name)
             current = self.env.get(name)
             if current:
                 return current
@@ -175,7 +176,9 @@ class _MarkedLoader(_Base):
                 )
             return ""
 
-        return _VARIABLE.sub(fill, value)
+        variables: list[str] = []
+        filled = _VARIABLE.sub(fill, value)
+        return Filled(filled, value) if variables else filled
 
 
 def _add_core_schema(loader: type[_MarkedLoader]) -> None:
