@@ -234,7 +234,7 @@ class NameChecks:
 
     def builtin_messages(self) -> None:
         """Messages the runtime says on its own: a missing one is a warning naming the default used."""
-        if "messages" in self.skip_sections:
+        if "messages" in self.skip_sections or self.partial:  # unread files may say them
             return
         messages = self.doc.get("messages")
         if not isinstance(messages, MarkedDict):

@@ -34,10 +34,10 @@ ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
 }
 """What each name holds when the bot fills a template in (engine.runtime.turn builds these)."""
 
-_ONLY_IN = {"agent": "message", "options": "command", "form": "case template"}
+_ONLY_IN = {"agent": ("message",), "options": ("command", "case template"), "form": ("case template",)}
 _WHERE_GIVEN = {
     "agent": "only in the messages agent_joined and agent_left",
-    "options": "only in the replies of a slash command with options",
+    "options": "only in what a slash command says, and in the case it opens",
     "form": "only in the title and reply of a case template with a form",
 }
 _PARSER = Environment(autoescape=False)  # parses only; rendering uses engine.templates' sandbox
@@ -61,7 +61,7 @@ def template_problems(source: str, scope: Scope) -> list[TemplateProblem]:
         line = source.count("\n", 0, extra.start()) + 1
         return [
             TemplateProblem(
-                f"'{extra.group()}' has one brace too many, so players would see a stray brace",
+                f"'{extra.group()}' has one brace too many (players would see a stray brace) in the text",
                 line,
                 "write placeholders with two braces on each side, like {{ user.name }}",
             )
@@ -85,22 +85,22 @@ def _explained(problem: TemplateProblem) -> TemplateProblem:
     if "endif" in detail or "endfor" in detail:
         closing = "{% endif %}" if "endif" in detail else "{% endfor %}"
         return TemplateProblem(
-            "a {% ... %} block in this text is never closed", problem.line, f"close it with {closing}"
+            "a {% ... %} block is never closed in the text", problem.line, f"close it with {closing}"
         )
     if "end of print statement" in detail:
         return TemplateProblem(
-            "a {{ placeholder }} in this text holds more than one name, or is not closed with '}}'",
+            "a {{ placeholder }} holds more than one name, or is not closed with '}}', in the text",
             problem.line,
             "close each placeholder with '}}' and keep other words outside the braces: Hi {{ user.name }}!",
         )
     if "unexpected '}'" in detail or "unexpected end of template" in detail:
         return TemplateProblem(
-            "a {{ placeholder }} in this text is not closed with '}}'",
+            "a {{ placeholder }} is not closed with '}}' in the text",
             problem.line,
             "write placeholders with two braces on each side, like {{ user.name }}",
         )
     return TemplateProblem(
-        f"a {{{{ placeholder }}}} in this text cannot be read ({detail})",
+        f"a {{{{ placeholder }}}} cannot be read ({detail}) in the text",
         problem.line,
         "write placeholders like {{ user.name }}; to show braces themselves, write {{ '{{' }}",
     )
@@ -111,11 +111,11 @@ def _names(ast: nodes.Template, scope: Scope) -> list[TemplateProblem]:
     reported: set[str] = set()
     for name in ast.find_all(nodes.Name):
         only = _ONLY_IN.get(name.name)
-        if name.ctx == "load" and only and only != scope.kind and name.name not in reported:
+        if name.ctx == "load" and only and scope.kind not in only and name.name not in reported:
             reported.add(name.name)
             problems.append(
                 TemplateProblem(
-                    f"'{name.name}' has no value in the text of a {scope.kind}",
+                    f"'{name.name}' has no value in the text",
                     name.lineno,
                     f"'{name.name}' is filled in {_WHERE_GIVEN[name.name]}",
                 )
@@ -140,7 +140,7 @@ def _attribute(name: str, attribute: str, line: int, scope: Scope) -> TemplatePr
     close = difflib.get_close_matches(attribute, known, n=1, cutoff=0.6)
     listed = ", ".join(f"{name}.{a}" for a in known) or "nothing"
     hint = f"did you mean {name}.{close[0]}? ({what} has: {listed})" if close else f"{what} has: {listed}"
-    return TemplateProblem(f"'{name}.{attribute}' does not exist", line, hint)
+    return TemplateProblem(f"there is no '{name}.{attribute}' in the text", line, hint)
 
 
 DISCORD_MESSAGE_LIMIT = 2000
@@ -175,8 +175,5 @@ def text_problems(node: Any, key: str, user: str, scope: Scope, *, length: bool 
         unknown = re.match(r"unknown variable '(\w+)'", problem.message)
         if unknown:
             hint = did_you_mean(unknown.group(1), templates.VARIABLES) or hint
-            message = f"{problem.message} of {user}"
-        else:
-            message = f"{problem.message} (in the text of {user})"
-        found.append(Diagnostic(mark.file, line, mark.col, "error", message, hint))
+        found.append(Diagnostic(mark.file, line, mark.col, "error", f"{problem.message} of {user}", hint))
     return found
