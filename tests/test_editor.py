@@ -115,3 +115,17 @@ def test_completion_works_in_block_style(server: LanguageServer, project: Path) 
     opened(server, path, text)  # half-written: an empty list item is a problem until filled in
     assert {"says", "matches", "hours"} <= set(server.completion(path, 5, 6))
     assert {"reply", "chatbot", "handoff"} <= set(server.completion(path, 7, 8))
+
+
+def test_completion_works_inside_the_brackets_the_shipped_files_use(
+    server: LanguageServer, project: Path
+) -> None:
+    text = (
+        "# yaml-language-server: $schema=../schemas/routes.schema.json\n"
+        "rules:\n  - name: x\n    when: {where: dm, s}\n    do: [chatbot: faq, ]\n"
+    )
+    path = project / "routes" / "flow.yaml"
+    opened(server, path, text)
+    assert {"says", "matches", "state"} <= set(server.completion(path, 3, 23))
+    offered = server.completion(path, 4, 24)
+    assert {"open_case: bug", "handoff: {queue: support}", "close"} <= set(offered)

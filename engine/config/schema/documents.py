@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
+import yaml
 from jsonschema import Draft202012Validator
 
 from engine.config.schema.definitions import (
+    ACTION_EXAMPLES,
+    BARE_ACTIONS,
     Schema,
     definitions,
     pattern_error_message,
@@ -81,7 +84,38 @@ def routes_schema() -> Schema:
 def schemas() -> dict[str, Schema]:
     """Every schema flexcord writes, by file name, with plain words for editors where a value
     does not fit its pattern (`patternErrorMessage`, which yaml-language-server shows)."""
-    return {MAIN_SCHEMA: _for_editors(main_schema()), ROUTES_SCHEMA: _for_editors(routes_schema())}
+    return {
+        MAIN_SCHEMA: _with_snippets(_for_editors(main_schema())),
+        ROUTES_SCHEMA: _with_snippets(_for_editors(routes_schema())),
+    }
+
+
+_CONDITION_SNIPPETS = {
+    "where: dm": {"where": "dm"},
+    "says: [agent, real person]": {"says": ["agent", "real person"]},
+    "matches: '\\b(refund|charge)\\b'": {"matches": "\\b(refund|charge)\\b"},
+    "roles: [moderator]": {"roles": ["moderator"]},
+    "state: [queued]": {"state": ["queued"]},
+    "hours: closed": {"hours": "closed"},
+}
+"""What each part of a rule's `when:` looks like, offered as completions."""
+
+
+def _with_snippets(schema: Schema) -> Schema:
+    """Completions an editor offers where nothing is typed yet, also inside `[...]` and `{...}` on one
+    line (`do: [|]`, `when: {where: dm, |}`), where it would otherwise offer nothing
+    (yaml-language-server's `defaultSnippets`)."""
+    action = schema.get("$defs", {}).get("action")
+    if isinstance(action, dict):
+        action["defaultSnippets"] = [
+            {"label": example, "body": yaml.safe_load(example)} for example in ACTION_EXAMPLES.values()
+        ] + [{"label": bare, "body": bare} for bare in BARE_ACTIONS]
+    when = schema.get("properties", {}).get("rules", {}).get("items", {}).get("properties", {}).get("when")
+    if isinstance(when, dict):
+        when["defaultSnippets"] = [
+            {"label": label, "body": body} for label, body in _CONDITION_SNIPPETS.items()
+        ]
+    return schema
 
 
 def _for_editors(node: Any) -> Any:
