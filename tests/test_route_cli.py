@@ -270,3 +270,14 @@ def test_an_unknown_action_in_a_test_file_has_its_line(tmp_path: Path) -> None:
     result = flexcord("test", str(tests), "-c", CONFIG)
     assert result.exit_code == 1
     assert f"     {tests}:5:" in result.stdout and "unknown action 'teleport'" in result.stdout
+
+
+def test_a_test_without_expect_says_what_to_add(tmp_path: Path) -> None:
+    tests = tmp_path / "missing.yaml"
+    tests.write_text("tests:\n  - name: refund\n    text: I want a refund\n", encoding="utf-8")
+    result = flexcord("test", str(tests), "-c", CONFIG)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:2] == [
+        f"FAIL {tests}:2 refund",
+        f"     {tests}:2:5: this test has no 'expect' (add what should happen, like expect: {{rule: billing}})",
+    ]

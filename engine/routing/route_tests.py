@@ -109,7 +109,8 @@ def _schema_problems(doc: Any, file: str) -> list[tuple[int | None, Diagnostic]]
             message = "a test needs `text` (a message), `command` (a slash command) or `button`"
         elif error.validator == "required":
             missing = str(error.message).split("'")[1] if "'" in error.message else "?"
-            message, hint = f"this test has no '{missing}'", f"add '{missing}:' to it"
+            message = f"this test has no '{missing}'"
+            hint = _REQUIRED_HINTS.get(missing, f"add '{missing}:' to it")
         elif error.validator == "additionalProperties":
             known = list(error.schema.get("properties", {}))
             for extra in [k for k in error.instance if k not in known]:
@@ -120,6 +121,12 @@ def _schema_problems(doc: Any, file: str) -> list[tuple[int | None, Diagnostic]]
             continue
         problems.append((index, _problem(mark, message, file, hint)))
     return problems
+
+
+_REQUIRED_HINTS = {
+    "expect": "add what should happen, like expect: {rule: billing}",
+    "name": "give it a name, like '- name: a refund goes to billing'",
+}
 
 
 def _expected(word: str, known: Sequence[str]) -> str:
