@@ -279,5 +279,6 @@ def test_a_test_without_expect_says_what_to_add(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout.splitlines()[:2] == [
         f"FAIL {tests}:2 refund",
-        f"     {tests}:2:5: this test has no 'expect' (add what should happen, like expect: {{rule: billing}})",
+        f"     {tests}:2:5: this test has no 'expect' "
+        "(add what should happen, like expect: {rule: billing})",
     ]
