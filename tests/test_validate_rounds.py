@@ -101,3 +101,19 @@ def test_a_command_over_discords_4000_characters_is_refused(demo: Path) -> None:
 def test_the_shipped_config_still_validates_without_a_warning() -> None:
     exit_code, found = validate(ROOT / "flexcord.yaml")
     assert (exit_code, found) == (0, [])
+
+
+def test_a_word_with_a_colon_in_a_list_is_a_value_but_an_action_without_its_space_is_not(demo: Path) -> None:
+    rules = demo.parent / "routes" / "rules.yaml"
+    edit(
+        rules,
+        "    when: {where: dm, says: [agent, human, real person, talk to someone]}\n    do: [open_case",
+        "    when:\n      where: dm\n      says:\n        - agent\n        - re:agent\n    do: [open_case",
+    )
+    assert validate(demo) == (0, [])
+    edit(rules, "    do: [chatbot: faq]", '    do:\n      - reply:"Ask me anything"')
+    exit_code, found = validate(demo)
+    assert exit_code == 1
+    assert [(d["line"], d["hint"]) for d in found] == [
+        (line_of(rules, 'reply:"Ask'), 'add a space after the colon: reply: "Ask me anything"')
+    ]

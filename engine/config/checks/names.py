@@ -77,10 +77,11 @@ class NameChecks:
         """True when the schema already refused this entry."""
         return bool(self.skip) and mark_of(node, key) in self.skip
 
-    def entries(self, section: str) -> Iterator[tuple[str, MarkedDict]]:
+    def entries(self, section: str, *, refused: bool = False) -> Iterator[tuple[str, MarkedDict]]:
+        """The entries of `section` the schema accepted (or, with `refused`, those it refused)."""
         node = _section(self.doc, section, MarkedDict)
         for name, entry in node.items():
-            if isinstance(entry, MarkedDict) and not self.skipped(node, name):
+            if isinstance(entry, MarkedDict) and self.skipped(node, name) == refused:
                 yield name, entry
 
     def refer(self, section: str, name: str, mark: Mark, user: str) -> None:
@@ -154,6 +155,10 @@ class NameChecks:
                     if isinstance(option, MarkedDict):
                         self.option(option_name, option, user)
             self.actions(command, user, command=True)
+        for name, command in self.entries("commands", refused=True):  # its other mistakes still count
+            options = command.get("options")
+            self.scope = Scope("command", options=list(options) if isinstance(options, dict) else None)
+            self.actions(command, f"command '{name}'", command=True)
 
     def option(self, name: str, option: MarkedDict, user: str) -> None:
         kind = option.get("type", "string")
@@ -204,10 +209,13 @@ class NameChecks:
     def rules(self) -> None:
         rules = _section(self.doc, "rules", MarkedList)
         for index, rule in enumerate(rules):
-            if not isinstance(rule, MarkedDict) or self.skipped(rules, index):
+            if not isinstance(rule, MarkedDict):
                 continue
             user = f"rule '{rule.get('name', index + 1)}'"
             self.scope = Scope("rule")
+            if self.skipped(rules, index):  # the schema refused part of it; its actions still count
+                self.actions(rule, user, command=False)
+                continue
             when = rule.get("when")
             if isinstance(when, MarkedDict):
                 for where, mark in _name_marks(when, "where"):

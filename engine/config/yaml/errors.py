@@ -168,6 +168,13 @@ def _other(where: _Where, exc: yaml.MarkedYAMLError) -> Diagnostic:
         return error_at(context, "this quoted text is never closed", "add the closing quote")
     if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
         bracket = "]" if "]" in problem else "}"
+        opened = where.line(context.line)[context.col :]
+        if " #" in opened:
+            return error_at(
+                context,
+                f"' #' starts a comment, which cuts this off before its '{bracket}'",
+                'put the text with the # in quotes, like [reply: "See #faq"]',
+            )
         what = "list" if bracket == "]" else "mapping"
         return error_at(
             context,

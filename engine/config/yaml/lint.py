@@ -68,7 +68,7 @@ def _line(file: str, number: int, line: str) -> Diagnostic | None:
             f"write {example}",
         )
     no_space = _NO_SPACE.match(line)
-    if no_space and not _time_like(line, no_space.end("key")):
+    if no_space and not _time_like(line, no_space.end("key")) and _meant_as_key(line, no_space.group("key")):
         col = no_space.end("key") + 1
         name = no_space.group("key")
         rest = line[col:].rstrip()
@@ -92,6 +92,17 @@ def _line(file: str, number: int, line: str) -> Diagnostic | None:
             f'if the # is part of the text, put the whole value in quotes: "{value.rstrip()}"',
         )
     return None
+
+
+_LIST_ITEM_KEYS = frozenset(
+    {"reply", "dm", "post", "open_case", "update_case", "chatbot", "handoff", "name", "url", "every"}
+)
+"""Keys that start list items in flexcord's files (actions, rules, feeds): `- reply:"Hi"` is one of
+them without its space; any other `- word:text` may well be a value, like `- mailto:help@example.com`."""
+
+
+def _meant_as_key(line: str, key: str) -> bool:
+    return not line.lstrip(" ").startswith("-") or key in _LIST_ITEM_KEYS
 
 
 def _time_like(line: str, colon: int) -> bool:
