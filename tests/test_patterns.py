@@ -8,6 +8,7 @@ test would not finish: the suite's time limit fails it.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from engine.cli import main as cli
 from engine.config import build
 from engine.events import Event, User
 from engine.routing import normalise, route
+from engine.routing.patterns import compiled_regex
 from tests.fixtures.config.demo import col_of, copy_demo, edit, line_of
 
 DEMO_PATTERN = r"'\b(refunds?|charged?|payments?|billing|purchase)\b'"
@@ -119,3 +121,26 @@ def test_the_literal_prefilter_still_skips_a_pattern_rule_for_unrelated_messages
     candidates = result.config.index.candidates("dm", "bot", normalise("hello there"))
     assert "billing" not in [c.rule.name for c in candidates]
     assert _routed(main, "I was CHARGED twice") == "billing"
+
+
+AS_IN_PYTHON = [
+    (r"\w+", "¿Qué tal? ça va"),
+    (r"[\w-]+@\w+", "mail: ça-va@exemple"),
+    (r"\W+", "héllo, wörld"),
+    (r"\d+", "order ٤٥٦ or 789"),
+    (r"\D+", "٤٥٦abc"),
+    (r"\s+x", "a\u00a0\u2003x"),
+    (r"\S+$", "ends with naïve"),
+    (r"done\Z", "all done"),
+    (r"ab{,3}c", "xabbbc"),
+    (r"\u00e9t\u00e9", "un ÉTÉ chaud"),
+    (r"istanbul", "İSTANBUL"),
+    (r"[a-z]+ \d{2,}", "Room 12"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "text"), AS_IN_PYTHON, ids=[p for p, _t in AS_IN_PYTHON])
+def test_a_pattern_finds_what_python_would(pattern: str, text: str) -> None:
+    found = re.search(pattern, text, re.IGNORECASE)
+    assert found is not None
+    assert compiled_regex(pattern).search(text) == found.group(0)

@@ -38,11 +38,8 @@ class LazyGroup(click.Group):
         module_name = COMMAND_MODULES.get(cmd_name)
         if module_name is None:
             return None
-        module = importlib.import_module(module_name)
-        for command in getattr(module, "COMMANDS", ()):
-            if command.name == cmd_name:
-                return command  # type: ignore[no-any-return]
-        return None
+        commands: list[click.Command] = getattr(importlib.import_module(module_name), "COMMANDS", [])
+        return next((command for command in commands if command.name == cmd_name), None)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,6 +3,7 @@
 - router.py: `route()` for messages, buttons, commands and forms;
 - index.py: the RuleIndex compile builds once, so routing cost does not grow with the number of rules;
 - conditions.py: each condition told in plain words, for traces and `flexcord route`;
+- patterns.py: `matches` regexes on RE2, which searches in time linear in the message;
 - words.py / literals.py: how text and regexes are prepared for matching.
 """
 

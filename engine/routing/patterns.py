@@ -47,6 +47,7 @@ _INSIDE = {"w": _WORD, "d": r"\p{Nd}", "D": r"\P{Nd}", "s": _SPACES}
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i"})
 """Python ignoring case takes İ and ı for i; RE2 does not, so both sides are mapped to i first."""
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+_UP_TO = re.compile(r"\{,[0-9]+\}")
 
 
 def _options() -> re2.Options:
@@ -108,7 +109,7 @@ def compiled_regex(pattern: str) -> Pattern:
 
 
 def _for_re2(pattern: str) -> str:
-    """`pattern` rewritten so RE2 reads it with Python's meaning of \\w, \\d, \\s, \\Z and \\uXXXX."""
+    """`pattern` rewritten so RE2 reads it with Python's meaning of \\w, \\d, \\s, \\Z, \\uXXXX and {,n}."""
     out: list[str] = []
     in_class = False
     i, end = 0, len(pattern)
@@ -129,6 +130,10 @@ def _for_re2(pattern: str) -> str:
             start += pattern.startswith("]", start)  # a ']' first in brackets is the character ]
             out.append(pattern[i:start])
             in_class, i = True, start
+            continue
+        if not in_class and char == "{" and _UP_TO.match(pattern, i):
+            out.append("{0")  # Python reads {,3} as {0,3}; RE2 would read it as the text {,3}
+            i += 1
             continue
         in_class = in_class and char != "]"
         out.append(char)

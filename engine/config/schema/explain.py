@@ -68,9 +68,9 @@ def validate_file(doc: MarkedDict, file: str, *, main: bool, plain: bool = False
         return SchemaCheck([])
     errors = sorted(validator(main).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     typed = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
-    found: dict[tuple[Any, ...], tuple[tuple[Any, ...], Diagnostic]] = {}
+    found: dict[tuple[int, int, str], tuple[_Path, Diagnostic]] = {}
     broken: set[Mark] = set()
-    unknown: dict[tuple[Any, ...], list[str]] = {}
+    unknown: dict[_Path, list[str]] = {}
     for error in errors:
         path = tuple(error.absolute_path)
         if path in typed and error.validator != "type":
@@ -88,6 +88,11 @@ def validate_file(doc: MarkedDict, file: str, *, main: bool, plain: bool = False
 def _quickly_valid(doc: MarkedDict, main: bool) -> bool:
     try:
         return bool(quick_validator(main).is_valid(doc))
+    except ValueError:  # text filled in from ${VAR} is a str subclass it refuses: once more, as plain JSON
+        try:
+            return bool(quick_validator(main).is_valid(json.loads(json.dumps(doc))))
+        except Exception:
+            return False
     except Exception:  # a value it cannot take: the full check decides
         return False
 
@@ -97,15 +102,19 @@ def _covered(diagnostic: Diagnostic, suggested: list[str]) -> bool:
     return diagnostic.message.startswith("missing '") and diagnostic.message.split("'")[1] in suggested
 
 
+_Path = tuple[str | int, ...]
+"""Where a value is in a document: keys and list positions."""
+
+
 @dataclass(frozen=True)
 class _Problem:
     """One jsonschema error, with what explaining it needs: the document, the place, the words."""
 
     error: ValidationError
     doc: MarkedDict
-    path: tuple[Any, ...]
+    path: _Path
     main: bool
-    unknown: dict[tuple[Any, ...], list[str]]  # suggested names of unknown keys, by path (filled here)
+    unknown: dict[_Path, list[str]]  # suggested names of unknown keys, by path (filled here)
 
     @property
     def kind(self) -> str:

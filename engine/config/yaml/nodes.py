@@ -31,7 +31,7 @@ class Filled(str):
         filled.written = written
         return filled
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[type[Filled], tuple[str, str]]:
         return (Filled, (str(self), self.written))
 
 
