@@ -61,6 +61,11 @@ class LazyGroup(click.Group):
     envvar="FLEXCORD_LOG_FORMAT",
     help="text for people, json for one JSON object per line (or set FLEXCORD_LOG_FORMAT).",
 )
-def main(verbose: bool, log_level: str, log_format: LogFormat) -> None:
+@click.option(
+    "--log-message-text",
+    is_flag=True,
+    help="Let players' message text into the logs, which no level shows otherwise (test servers only).",
+)
+def main(verbose: bool, log_level: str, log_format: LogFormat, log_message_text: bool) -> None:
     """flexcord: your Discord community as the front door of your Twilio Flex contact center."""
-    setup_logging("debug" if verbose else log_level, log_format)
+    setup_logging("debug" if verbose else log_level, log_format, message_text=log_message_text)
