@@ -1,8 +1,7 @@
 """The agent's side of the emulator, as a small JSON API under /emulator/ (the sandbox page uses it too).
 
 GET  /emulator/tasks                      tasks: sid, status, conversation, attributes, agent
-POST /emulator/tasks/<sid>/accept         {"agent": "Ash"}: the agent joins (onParticipantAdded,
-                                          TaskRouter reservation.accepted)
+POST /emulator/tasks/<sid>/accept         {"agent": "Ash"}: the agent joins (onParticipantAdded)
 POST /emulator/tasks/<sid>/messages       {"text": "..."}: the agent writes (onMessageAdded, Source=SDK)
 GET  /emulator/tasks/<sid>/messages       the conversation so far
 POST /emulator/tasks/<sid>/leave          the agent leaves (onParticipantRemoved, onParticipantLeft,
@@ -30,7 +29,6 @@ from quart import Blueprint, Response, jsonify, request
 
 from engine.flex.emulator import flow
 from engine.flex.emulator.routes import add_routes, route
-from engine.flex.emulator.state import new_sid
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
 
 
@@ -87,11 +85,7 @@ class AgentApi:
     @route("POST", "/tasks/<sid>/accept")
     async def accept(self, sid: str) -> Response:
         agent = str((await _body()).get("agent") or "Agent")
-        task = self.emulator.task(sid)
-        await self.emulator.accept(task, agent)  # Flex reports it twice: the participant, and TaskRouter
-        flow.taskrouter_event(
-            self.emulator, task, "reservation.accepted", WorkerName=agent, ReservationSid=new_sid("WR")
-        )
+        await self.emulator.accept(self.emulator.task(sid), agent)
         return jsonify(self.emulator.task(sid).summary())
 
     @route("POST", "/tasks/<sid>/messages")
