@@ -45,7 +45,13 @@ async def test_a_transfer_reaches_billing_with_the_case_and_tells_the_player_onc
         bot,
         "POST",
         _local(bot, first.attributes["case_url"]),
-        {"do": "transfer", "queue": "billing", "reason": "refund question", "agent": "Misty"},
+        {
+            "do": "transfer",
+            "queue": "billing",
+            "to_agent": "Brock",
+            "reason": "refund question",
+            "agent": "Misty",
+        },
     )
     assert status == 200
     billing: Task = await wait_for(
@@ -57,6 +63,7 @@ async def test_a_transfer_reaches_billing_with_the_case_and_tells_the_player_onc
     assert billing.attributes["case"] == case_ref and billing.attributes["case_url"]
     assert billing.attributes["transferReason"] == "refund question"
     assert billing.attributes["skills"] == ["billing"]
+    assert billing.attributes["targetWorker"] == "Brock"  # for the workflow to route to that agent
     assert first.status == "wrapping"  # a cold transfer: Misty wraps up
     told = f"I'm transferring you to our billing team. Case {case_ref} goes with you."
     await wait_for(lambda: told in bot.dms())
@@ -66,7 +73,9 @@ async def test_a_transfer_reaches_billing_with_the_case_and_tells_the_player_onc
     assert bot.dms().count(told) == 1
     assert not any("left the chat" in text for text in bot.dms())
     history = await bot.store.case_history(case_ref)
-    assert any(e.note and "to billing: refund question" in e.note and e.who == "Misty" for e in history)
+    assert any(
+        e.note and "to billing (Brock): refund question" in e.note and e.who == "Misty" for e in history
+    )
     await bot.player().says("I was charged twice")  # still relayed: the conversation stays with Flex
     conversation = bot.emulator.state.conversations[first.conversation_sid]
     await wait_for(lambda: any(m.body == "I was charged twice" for m in conversation.messages))

@@ -60,7 +60,8 @@ def agent_pages(
         who = (form.get("agent") or request.args.get("agent") or "agent").strip()[:80]
         if form.get("do") == "transfer":
             queue = form.get("queue", "").strip()
-            problem = await desk.transfer(ref, queue, form.get("reason", "").strip()[:200], who)
+            reason, to_agent = form.get("reason", "").strip()[:200], form.get("to_agent", "").strip()[:80]
+            problem = await desk.transfer(ref, queue, reason, who, to_agent or None)
             done = f"Transferring the chat to {queue}."
         else:
             problem = await desk.update(

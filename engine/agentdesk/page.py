@@ -70,6 +70,7 @@ def _forms(view: CaseView, action: str) -> str:
         '<label>Note <input name="note" size="30"></label> <button type="submit">Save</button></form>'
         f'<form method="post" action="{target}"><input type="hidden" name="do" value="transfer">'
         f'<label>Transfer to <select name="queue">{queues}</select></label> '
+        '<label>to agent (optional) <input name="to_agent" size="14"></label> '
         '<label>Reason <input name="reason" size="24"></label> '
         '<button type="submit">Transfer</button></form>'
     )

@@ -78,8 +78,10 @@ class AgentDesk:
             return "nothing to change: pick another status or write a note"
         return await self._in_turn(case, "status", lambda turn: cases.change(turn, case, status, note, who))
 
-    async def transfer(self, ref: str, queue: str, reason: str, who: str) -> str | None:
-        """Move the chat of the case's player to `queue`."""
+    async def transfer(
+        self, ref: str, queue: str, reason: str, who: str, to_agent: str | None = None
+    ) -> str | None:
+        """Move the chat of the case's player to `queue` (to one of its agents, if named)."""
         found = await self._find(ref)
         if isinstance(found, str):
             return found
@@ -92,7 +94,7 @@ class AgentDesk:
         if problem is not None:
             return problem
         return await self._in_turn(
-            case, "transfer", lambda turn: transfers.transfer(turn, queue, reason, who)
+            case, "transfer", lambda turn: transfers.transfer(turn, queue, reason, who, to_agent=to_agent)
         )
 
     async def _find(self, ref: str) -> tuple[CaseRecord, ConversationRecord | None] | str:

@@ -26,15 +26,18 @@ def can_transfer(conversation: ConversationRecord | None) -> str | None:
     return None
 
 
-async def transfer(turn: Turn, queue: str, reason: str, who: str, *, back: bool = False) -> None:
-    """Move the turn's player to `queue`: tell them, record it, ask Flex for the invite."""
+async def transfer(
+    turn: Turn, queue: str, reason: str, who: str, *, back: bool = False, to_agent: str | None = None
+) -> None:
+    """Move the turn's player to `queue` (or one of its agents): tell them, record it, ask Flex."""
     c = turn.conversation
     assert c.handoff is not None
     came_from = c.queue or ""
     known = turn.config.queues.get(queue)
     turn.update(state="agent", queue=queue, agent_name=None, queued_at=turn.now, timeout_notified=False)
     if turn.case is not None:
-        note = f"transferred from {came_from or '-'} to {queue}" + (f": {reason}" if reason else "")
+        where = f"{queue} ({to_agent})" if to_agent else queue
+        note = f"transferred from {came_from or '-'} to {where}" + (f": {reason}" if reason else "")
         if back:
             note = f"transfer failed; back to {queue}"
         await turn.tx.change_case(turn.case.ref, turn.case.status, who=who, note=note, at=turn.now)
@@ -46,6 +49,7 @@ async def transfer(turn: Turn, queue: str, reason: str, who: str, *, back: bool 
         "skills": list(known.skills) if known is not None else [],
         "by": who,
         "back": back,
+        "agent": to_agent,
     }
     if back:
         turn.say("transfer_failed", extra={"transfer": {"queue": came_from, "reason": reason}})
