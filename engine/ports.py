@@ -1,7 +1,7 @@
 """The seams between the core and the platforms: the chat side (Discord) and the contact center (Flex).
 
 Each port is a small Protocol. The runtime only talks to these; engine.discord and engine.flex
-implement them for real, and engine.testing holds in-memory twins used by the core's tests.
+implement them for real, and tests/support holds in-memory twins used by the core's tests.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.runtime import Generation
-from engine.testing import World, generation_from, memory_world
+from tests.support.twins import World, generation_from, memory_world
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine.runtime import Generation
-from engine.testing import ManualClock, World, generation_from, memory_world
+from tests.support.twins import ManualClock, World, generation_from, memory_world
 
 ASH = "111"
 WEDNESDAY_MORNING = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)  # 09:00 in Los Angeles: support is open

@@ -10,7 +10,7 @@ from engine.events import User
 from engine.runtime import Generation, Runtime
 from engine.runtime.outbox import MAX_DELAY_S, retry_delay
 from engine.store import open_store
-from engine.testing import (
+from tests.support.twins import (
     DM_BLOCKED,
     ManualClock,
     MemoryChat,
