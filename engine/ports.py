@@ -48,10 +48,14 @@ class HandoffRequest:
 
 @dataclass(frozen=True, slots=True)
 class HandoffTicket:
-    """The contact center's ids for a started handoff. `handoff` is the key events refer to."""
+    """The contact center's ids for a started handoff.
 
-    handoff: str
-    task: str | None = None
+    `conversation_sid` is the conversation every later call and event refers to; `interaction_sid`
+    is Flex's Interaction that routed it to an agent (kept for people tracing a case in Flex).
+    """
+
+    conversation_sid: str
+    interaction_sid: str | None = None
 
 
 class ContactCenter(Protocol):
@@ -59,10 +63,10 @@ class ContactCenter(Protocol):
 
     async def start_handoff(self, request: HandoffRequest) -> HandoffTicket: ...
 
-    async def send(self, handoff: str, user_id: str, text: str, key: str) -> None: ...
+    async def send(self, conversation_sid: str, user_id: str, text: str, key: str) -> None: ...
 
-    async def notify(self, handoff: str, text: str, key: str) -> None:
+    async def notify(self, conversation_sid: str, text: str, key: str) -> None:
         """Tell the agent something from flexcord itself (not from the player), once per key."""
         ...
 
-    async def close(self, handoff: str) -> None: ...
+    async def close(self, conversation_sid: str) -> None: ...

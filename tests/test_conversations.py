@@ -229,4 +229,4 @@ async def test_a_failed_handoff_reported_by_the_contact_center_returns_the_playe
         "I couldn't reach our support team just now. Your case SUP-1 is saved"
     )
     conversation = await world.store.conversation(ASH)
-    assert conversation is not None and (conversation.state, conversation.handoff) == ("bot", None)
+    assert conversation is not None and (conversation.state, conversation.conversation_sid) == ("bot", None)

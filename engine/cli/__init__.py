@@ -15,7 +15,7 @@ COMMAND_MODULES: dict[str, str] = {
     "schema": "engine.cli.check",
     "route": "engine.cli.routing",
     "test": "engine.cli.routing",
-    "cases": "engine.cli.records",
+    "cases": "engine.cli.cases",
     "kb": "engine.cli.knowledge",
     "sandbox": "engine.cli.sandbox",
     "run": "engine.cli.serve",

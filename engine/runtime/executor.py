@@ -18,6 +18,7 @@ from engine.config.model import (
     SendDm,
     UpdateCase,
 )
+from engine.deliveries import SendToAgent
 from engine.events import Decision, Event, OutMessage
 from engine.runtime import cases, conversations
 from engine.runtime.limits import SlidingWindow, describe_wait
@@ -103,4 +104,5 @@ def _relay(turn: Turn, event: Event, relays: SlidingWindow) -> None:
     text = relay_text(event)
     if not text:
         return
-    turn.contact("send", {"user_id": event.user.id, "text": text}, key=event.id)
+    sid = turn.conversation.conversation_sid
+    turn.contact(SendToAgent(event.user.id, text, conversation_sid=sid), key=event.id)

@@ -7,6 +7,7 @@ at a time; different players run concurrently.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable, Mapping
@@ -16,7 +17,7 @@ from typing import Any, Protocol
 from engine.chatbot import answer
 from engine.config.model import DM, Config, Refuse, RelayToAgent, RunChatbot
 from engine.events import ContactEvent, Decision, Event, Outcome
-from engine.ports import ChatSide, ContactCenter, HandoffTicket
+from engine.ports import ChatSide, ContactCenter
 from engine.routing import route
 from engine.runtime import cases, conversations
 from engine.runtime.executor import execute, relay_text
@@ -24,8 +25,9 @@ from engine.runtime.generation import Generation
 from engine.runtime.limits import SlidingWindow, describe_wait
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import Outbox
+from engine.runtime.outcomes import ConversationOutcomes
 from engine.runtime.turn import Turn, hours_variables, user_variables
-from engine.store import ConversationRecord, OutboxItem, Store, StoreTx, to_text
+from engine.store import ConversationRecord, Store, Writes, to_text
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +116,9 @@ class Runtime:
         self.chat = chat
         self.contact = contact
         self.clock = clock
-        self.outbox = Outbox(store, chat, contact, self, clock=clock)
+        self._starting = asyncio.Lock()  # held while a handoff starts and its sid is recorded
+        outcomes = ConversationOutcomes(lambda: self._generation)
+        self.outbox = Outbox(store, chat, contact, outcomes, clock=clock, starting=self._starting)
         self._players = KeyedLock()
         self._cooldowns = SlidingWindow()
         self._relays = SlidingWindow()
@@ -201,7 +205,7 @@ class Runtime:
         for queue in turn.handoffs:
             self.observer.handoff(queue)
 
-    async def _begin(self, generation: Generation, tx: StoreTx, event: Event, rating: int | None) -> Turn:
+    async def _begin(self, generation: Generation, tx: Writes, event: Event, rating: int | None) -> Turn:
         """The player's Turn: conversation loaded (or created), inbound line written to the transcript."""
         user = event.user
         conversation = await tx.open_conversation(user.id, user.name, event.at)
@@ -299,7 +303,7 @@ class Runtime:
             if not await tx.mark_processed(key, now):
                 return []
             conversation = await tx.conversation_by_id(found.id)
-            if conversation is None or conversation.handoff != event.handoff:
+            if conversation is None or conversation.conversation_sid != event.handoff:
                 return []
             turn = Turn(generation, tx, conversation, now=now, key=key)
             await turn.load_case()
@@ -307,14 +311,14 @@ class Runtime:
             await turn.finish()
         return turn.lanes
 
-    async def _conversation_of(self, handoff: str) -> ConversationRecord | None:
+    async def _conversation_of(self, sid: str) -> ConversationRecord | None:
         async with self.store.view() as view:
-            found = await view.conversation_by_handoff(handoff)
-        if found is None:  # the handoff may be starting right now: wait until its id is recorded
-            async with self.outbox.starting:
+            found = await view.conversation_by_sid(sid)
+        if found is None:  # the handoff may be starting right now: wait until its sid is recorded
+            async with self._starting:
                 pass
             async with self.store.view() as view:
-                found = await view.conversation_by_handoff(handoff)
+                found = await view.conversation_by_sid(sid)
         return found
 
     # --- time ----------------------------------------------------------------------------------
@@ -355,16 +359,3 @@ class Runtime:
             turn.update(timeout_notified=True)
             await turn.finish()
             return turn.lanes
-
-    # --- delivery outcomes (engine.runtime.outbox.Reactions) -----------------------------------
-
-    async def handoff_started(
-        self, tx: StoreTx, item: OutboxItem, ticket: HandoffTicket, now: datetime
-    ) -> list[str]:
-        return await conversations.handoff_started(self._generation, tx, item, ticket, now)
-
-    async def handoff_not_started(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]:
-        return await conversations.handoff_not_started(self._generation, tx, item, now)
-
-    async def dm_undeliverable(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]:
-        return await conversations.dm_undeliverable(self._generation, tx, item, now)

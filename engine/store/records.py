@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from engine.config.model import ConversationState
+from engine.deliveries import Delivery, kind_of
 
 Direction = Literal["in", "out"]
 OutboxStatus = Literal["pending", "delivered", "failed"]
@@ -65,7 +66,7 @@ class ConversationRecord:
     user_id: str
     user_name: str
     state: ConversationState
-    handoff: str | None
+    conversation_sid: str | None  # the contact center's conversation, once a handoff started
     case_ref: str | None
     queue: str | None
     agent_name: str | None
@@ -96,8 +97,7 @@ class OutboxItem:
 
     id: int
     lane: str
-    kind: str
-    payload: Mapping[str, Any]
+    delivery: Delivery
     status: OutboxStatus
     attempts: int
     next_attempt_at: datetime
@@ -107,3 +107,7 @@ class OutboxItem:
     delivered_at: datetime | None
     case_ref: str | None
     message_id: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.delivery)

@@ -1,6 +1,6 @@
 """The SQLite store: one writer connection, WAL, foreign keys, migrations applied at open.
 
-Writes happen in `Store.transaction()`, which holds an asyncio.Lock and SQLite's write lock
+Writes happen in `SqliteStore.transaction()`, which holds an asyncio.Lock and SQLite's write lock
 (BEGIN IMMEDIATE) so concurrent handlers never interleave: case numbers stay sequential and an
 event's effects (processed mark, state, transcript, outbox) commit or vanish together.
 """
@@ -8,7 +8,10 @@ event's effects (processed mark, state, transcript, outbox) commit or vanish tog
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -17,20 +20,21 @@ from typing import Any
 
 import aiosqlite
 
+from engine.deliveries import Delivery, encode, kind_of
 from engine.store import sql
-from engine.store.reads import StoreView
+from engine.store.base import OneCalls
+from engine.store.port import Reads, StorageError, StoreHealth, Writes
+from engine.store.reads import SqliteReads, _outbox
 from engine.store.records import (
-    CaseEvent,
     CaseRecord,
     ConversationRecord,
     Direction,
-    MessageRecord,
     OutboxItem,
     to_text,
 )
 
 
-class StoreTx(StoreView):
+class SqliteWrites(SqliteReads):
     """The store inside one write transaction: every change made here commits or rolls back together."""
 
     async def _run(self, query: str, params: Iterable[Any] = ()) -> int:
@@ -40,7 +44,7 @@ class StoreTx(StoreView):
     async def _returning(self, query: str, params: Iterable[Any]) -> int:
         row = await self._one(query, params)
         assert row is not None
-        return int(row[0])
+        return int(next(iter(row)))
 
     async def mark_processed(self, event_id: str, at: datetime) -> bool:
         """Record an event as handled; False when it already was (a repeated delivery)."""
@@ -108,7 +112,7 @@ class StoreTx(StoreView):
             (
                 c.user_name,
                 c.state,
-                c.handoff,
+                c.conversation_sid,
                 c.case_ref,
                 c.queue,
                 c.agent_name,
@@ -146,8 +150,7 @@ class StoreTx(StoreView):
         self,
         *,
         lane: str,
-        kind: str,
-        payload: Mapping[str, Any],
+        delivery: Delivery,
         key: str,
         at: datetime,
         case_ref: str | None = None,
@@ -155,8 +158,13 @@ class StoreTx(StoreView):
     ) -> int:
         """Add an outbound call to the outbox, due now; returns the item's id."""
         stamp = to_text(at)
-        params = (lane, kind, json.dumps(payload), stamp, key, stamp, case_ref, message_id)
+        params = (lane, kind_of(delivery), encode(delivery), stamp, key, stamp, case_ref, message_id)
         return await self._returning(sql.ENQUEUE, params)
+
+    async def claim(self, lane: str, now: datetime) -> OutboxItem | None:
+        """The lane's head: one process owns a SQLite file, and the outbox holds the lane meanwhile."""
+        row = await self._one(sql.LANE_HEAD, (lane,))
+        return None if row is None else _outbox(row)
 
     async def mark_delivered(self, item_id: int, at: datetime) -> None:
         await self._run(sql.MARK_DELIVERED, (to_text(at), item_id))
@@ -171,109 +179,95 @@ class StoreTx(StoreView):
         """Stop delivering an item without counting an attempt (e.g. a newer request replaced it)."""
         await self._run(sql.GIVE_UP, (reason, item_id))
 
-    async def set_payload(self, item_id: int, payload: Mapping[str, Any]) -> None:
-        await self._run(sql.SET_PAYLOAD, (json.dumps(payload), item_id))
+    async def set_delivery(self, item_id: int, delivery: Delivery) -> None:
+        await self._run(sql.SET_DELIVERY, (encode(delivery), item_id))
 
 
-class Store:
-    """Cases, conversations, transcripts and the outbox, in one SQLite database."""
+class SqliteStore(OneCalls):
+    """Cases, conversations, transcripts and the outbox, in one SQLite database (one process)."""
 
-    def __init__(self, db: aiosqlite.Connection, url: str) -> None:
+    def __init__(self, db: aiosqlite.Connection, url: str, path: str) -> None:
         self._db = db
         self._lock = asyncio.Lock()
         self.url = url
+        self._path = path
+        self._identity = _identity(path)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[StoreTx]:
-        """One atomic unit of change: committed when the block ends, rolled back if it raises."""
+    async def transaction(self) -> AsyncIterator[Writes]:
+        """One atomic unit of change: committed when the block ends, rolled back if it raises.
+
+        A write SQLite refuses (disk full, read-only, file gone) raises StorageError.
+        """
         async with self._lock:
-            await self._db.execute(sql.BEGIN_WRITE)
             try:
-                yield StoreTx(self._db)
-            except BaseException:
-                await self._db.execute(sql.ROLLBACK)
+                await self._db.execute(sql.BEGIN_WRITE)
+            except sqlite3.Error as exc:
+                raise _refused(exc) from exc
+            try:
+                yield SqliteWrites(self._db)
+                await self._db.execute(sql.COMMIT)
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.execute(sql.ROLLBACK)
+                if _is_refusal(exc):
+                    raise _refused(exc) from exc
                 raise
-            await self._db.execute(sql.COMMIT)
 
     @asynccontextmanager
-    async def view(self) -> AsyncIterator[StoreView]:
+    async def view(self) -> AsyncIterator[Reads]:
         """Consistent reads between transactions (never inside one: the lock is not re-entrant)."""
         async with self._lock:
-            yield StoreView(self._db)
+            yield SqliteReads(self._db)
 
-    async def get_case(self, ref: str) -> CaseRecord | None:
-        async with self.view() as v:
-            return await v.get_case(ref)
-
-    async def list_cases(self, *, status: str | None = None, template: str | None = None) -> list[CaseRecord]:
-        async with self.view() as v:
-            return await v.list_cases(status=status, template=template)
-
-    async def case_history(self, ref: str) -> list[CaseEvent]:
-        async with self.view() as v:
-            return await v.case_history(ref)
-
-    async def case_transcript(self, ref: str) -> list[MessageRecord]:
-        async with self.view() as v:
-            return await v.case_transcript(ref)
-
-    async def case_outbox(self, ref: str) -> list[OutboxItem]:
-        async with self.view() as v:
-            return await v.case_outbox(ref)
-
-    async def dm_watermarks(self, limit: int) -> dict[str, int]:
-        async with self.view() as v:
-            return await v.dm_watermarks(limit)
-
-    async def lane_outbox(self, lane: str) -> list[OutboxItem]:
-        async with self.view() as v:
-            return await v.lane_outbox(lane)
-
-    async def conversation(self, user_id: str) -> ConversationRecord | None:
-        async with self.view() as v:
-            return await v.conversation(user_id)
-
-    async def is_processed(self, event_id: str) -> bool:
-        async with self.view() as v:
-            return await v.is_processed(event_id)
-
-    async def get_setting(self, key: str) -> str | None:
-        async with self.view() as v:
-            return await v.get_setting(key)
-
-    async def put_setting(self, key: str, value: str) -> None:
-        async with self.transaction() as tx:
-            await tx.put_setting(key, value)
-
-    async def mark_seen(self, namespace: str, key: str, at: datetime) -> bool:
-        """Remember `key` (e.g. a feed entry id); False when it was already seen."""
-        async with self.transaction() as tx:
-            return await tx.mark_seen(namespace, key, at)
+    async def health(self) -> StoreHealth:
+        """Not ok when the file is gone or replaced, or when writes are being refused."""
+        if self._path != MEMORY:
+            now = _identity(self._path)
+            if now is None:
+                return StoreHealth(False, f"{self._path} is missing")
+            if now != self._identity:
+                return StoreHealth(False, f"{self._path} was replaced by another file")
+        try:
+            async with self.transaction() as tx:
+                await tx.put_setting(HEALTH_KEY, "ok")
+        except StorageError as exc:
+            return StoreHealth(False, str(exc))
+        return StoreHealth(True, "sqlite writable")
 
     async def close(self) -> None:
         await self._db.close()
 
 
-def database_path(url: str, root: str | Path | None = None) -> str:
-    """The file behind a storage URL: 'sqlite:///data/x.db' -> '<root>/data/x.db', ':memory:' kept."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix):
-        raise ValueError(
-            f"storage '{url}' is not supported: use sqlite:///path/to/file.db or sqlite:///:memory:"
-        )
-    path = url[len(prefix) :]
-    if not path:
-        raise ValueError(f"storage '{url}' names no file: use sqlite:///path/to/file.db")
-    if path == ":memory:" or Path(path).is_absolute() or root is None:
-        return path
-    return str(Path(root) / path)
+MEMORY = ":memory:"
+HEALTH_KEY = "health:probe"
+
+
+def _is_refusal(exc: BaseException) -> bool:
+    """SQLite could not write (full, read-only, I/O error, file gone), as opposed to a broken rule."""
+    return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
+
+
+def _refused(exc: BaseException) -> StorageError:
+    return StorageError(f"the database refused a write: {exc}")
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """The file's device and inode: a database deleted or swapped for another file changes it."""
+    if path == MEMORY:
+        return None
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 async def _migrate(db: aiosqlite.Connection) -> None:
     await db.execute(sql.CREATE_SCHEMA_VERSION)
     async with db.execute(sql.SCHEMA_VERSION) as cursor:
         row = await cursor.fetchone()
-    current = int(row[0]) if row is not None and row[0] is not None else 0
+    current = int(row["version"]) if row is not None and row["version"] is not None else 0
     for version, statements in sql.MIGRATIONS:
         if version <= current:
             continue
@@ -288,12 +282,20 @@ async def _migrate(db: aiosqlite.Connection) -> None:
         await db.execute(sql.COMMIT)
 
 
-async def open_store(url: str, *, root: str | Path | None = None) -> Store:
-    """Open (creating and migrating as needed) the store at `url`; relative paths are under `root`."""
-    path = database_path(url, root)
-    if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+def _create_private(path: str) -> None:
+    """The data folder 0700 and the database file 0600: transcripts are personal data."""
+    folder = Path(path).parent
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+
+
+async def open_sqlite(url: str, path: str) -> SqliteStore:
+    """Open (creating and migrating as needed) the SQLite database at `path`."""
+    if path != MEMORY:
+        _create_private(path)
     db = await aiosqlite.connect(path, isolation_level=None)
+    db.row_factory = aiosqlite.Row
     try:
         await db.execute("PRAGMA journal_mode = WAL")  # SQLite: pragmas
         await db.execute("PRAGMA foreign_keys = ON")
@@ -303,4 +305,4 @@ async def open_store(url: str, *, root: str | Path | None = None) -> Store:
     except BaseException:
         await db.close()
         raise
-    return Store(db, url)
+    return SqliteStore(db, url, path)

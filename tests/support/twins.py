@@ -161,7 +161,7 @@ class MemoryContactCenter(_Recorder):
         self.requests.append(request)
         self.handoffs[handoff] = request
         await self._notify()
-        return HandoffTicket(handoff=handoff, task=f"WT{number:04d}")
+        return HandoffTicket(conversation_sid=handoff, interaction_sid=f"KD{number:04d}")
 
     async def send(self, handoff: str, user_id: str, text: str, key: str) -> None:
         self.attempts += 1

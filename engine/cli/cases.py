@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from engine.cli.options import config_option
+from engine.deliveries import target_of
 from engine.store import CaseRecord, OutboxItem, Store, database_path, open_store
 
 TITLE_WIDTH = 40
@@ -64,7 +65,7 @@ def _table(cases: list[CaseRecord]) -> list[str]:
 
 
 def _delivery(item: OutboxItem) -> str:
-    target = item.payload.get("target") or item.payload.get("user_id") or item.payload.get("handoff") or ""
+    target = target_of(item.delivery)
     when = f"{item.created_at:%Y-%m-%d %H:%M}"
     state = "failed" if item.status == "failed" else f"retrying (next {item.next_attempt_at:%H:%M:%S})"
     return f"  {when}  {item.kind} to {target}: {state} after {item.attempts} attempt(s): {item.last_error}"
