@@ -6,6 +6,8 @@ start puts the player back with the bot (told so) until a retry gets through. No
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from engine.config.model import Handoff, frozen_map
 from engine.deliveries import CloseHandoff, StartHandoff
 from engine.events import Button, ContactEvent, OutMessage
@@ -103,21 +105,26 @@ async def apply_contact_event(turn: Turn, event: ContactEvent) -> None:
     """What an agent (or the contact center) did, as the player experiences it."""
     c = turn.conversation
     agent = event.agent or c.agent_name or "An agent"
-    if event.kind == "agent_joined":
-        if c.state == "agent" and c.agent_name == agent:
-            return  # Flex reports a join twice (participant added, reservation accepted)
-        turn.update(state="agent", agent_name=agent, queued_at=None)
-        turn.say("agent_joined", extra={"agent": {"name": agent}})
-    elif event.kind == "agent_left":
-        turn.say("agent_left", extra={"agent": {"name": agent}})
-        if c.state == "agent":
-            turn.update(state="queued", agent_name=None, queued_at=turn.now, timeout_notified=False)
-    elif event.kind == "agent_message":
-        turn.tell(OutMessage(text=event.text, author=agent), author=agent, to="dm")
-    elif event.kind == "bot_message":
-        turn.tell(OutMessage(text=event.text), author=CONTACT_CENTER, to="dm")
-    elif event.kind == "closed":
-        if c.state in WITH_AGENT:
-            await close(turn, event.agent or c.agent_name or CONTACT_CENTER, tell_contact_center=False)
-    elif event.kind == "failed" and c.state in WITH_AGENT:
-        not_started(turn)
+    kind = event.kind
+    match kind:
+        case "agent_joined":
+            if c.state == "agent" and c.agent_name == agent:
+                return  # Flex reports a join twice (participant added, reservation accepted)
+            turn.update(state="agent", agent_name=agent, queued_at=None)
+            turn.say("agent_joined", extra={"agent": {"name": agent}})
+        case "agent_left":
+            turn.say("agent_left", extra={"agent": {"name": agent}})
+            if c.state == "agent":
+                turn.update(state="queued", agent_name=None, queued_at=turn.now, timeout_notified=False)
+        case "agent_message":
+            turn.tell(OutMessage(text=event.text, author=agent), author=agent, to="dm")
+        case "bot_message":
+            turn.tell(OutMessage(text=event.text), author=CONTACT_CENTER, to="dm")
+        case "closed":
+            if c.state in WITH_AGENT:
+                await close(turn, event.agent or c.agent_name or CONTACT_CENTER, tell_contact_center=False)
+        case "failed":
+            if c.state in WITH_AGENT:
+                not_started(turn)
+        case _:
+            assert_never(kind)
