@@ -24,7 +24,7 @@ from typing import Protocol, assert_never
 from engine.deliveries import ChannelPost, CloseHandoff, DirectMessage, SendToAgent, StartHandoff
 from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffRequest, HandoffTicket
 from engine.runtime.locks import KeyedLock
-from engine.store import OutboxItem, Store, Writes
+from engine.store import OutboxItem, StorageError, Store, Writes
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,14 @@ class Outbox:
         while queue:
             added = await self._deliver_lane(queue.pop(0), now)
             queue.extend(lane for lane in dict.fromkeys(added) if lane not in queue)
+
+    async def deliver_or_defer(self, lanes: Iterable[str], now: datetime | None = None) -> None:
+        """Deliver now; if the store refuses to record an outcome, the items wait for the retry timer."""
+        try:
+            await self.deliver(lanes, now)
+        except StorageError as exc:
+            log.error("recording a delivery failed (%s); the outbox tries again later", exc)
+            self._schedule(self.clock() + timedelta(seconds=BASE_DELAY_S))
 
     def deliver_soon(self, lanes: Iterable[str]) -> None:
         """Deliver these lanes in the background (the caller answers someone first); never raises."""

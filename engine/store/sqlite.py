@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiosqlite
 
@@ -218,7 +218,26 @@ class SqliteStore(OneCalls):
     async def view(self) -> AsyncIterator[Reads]:
         """Consistent reads between transactions (never inside one: the lock is not re-entrant)."""
         async with self._lock:
-            yield SqliteReads(self._db)
+            try:
+                yield SqliteReads(self._db)
+            except sqlite3.DatabaseError as exc:
+                if _is_refusal(exc):
+                    raise _refused(exc) from exc
+                raise
+
+    async def simulate(self, fault: Literal["full", "read_only"] | None) -> None:
+        """Refuse writes as a full disk or a read-only file would, or (None) stop; for fault drills."""
+        async with self._lock:
+            if fault == "full":
+                async with self._db.execute("PRAGMA page_count") as cursor:
+                    row = await cursor.fetchone()
+                pages = int(row[0]) if row is not None else 1
+                await self._db.execute(f"PRAGMA max_page_count = {pages}")
+            elif fault == "read_only":
+                await self._db.execute("PRAGMA query_only = 1")
+            else:
+                await self._db.execute("PRAGMA query_only = 0")
+                await self._db.execute(f"PRAGMA max_page_count = {NO_PAGE_LIMIT}")
 
     async def health(self) -> StoreHealth:
         """Not ok when the file is gone or replaced, or when writes are being refused."""
@@ -240,6 +259,7 @@ class SqliteStore(OneCalls):
 
 
 MEMORY = ":memory:"
+NO_PAGE_LIMIT = 4294967294  # SQLite's own ceiling
 HEALTH_KEY = "health:probe"
 
 
