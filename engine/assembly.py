@@ -190,13 +190,26 @@ async def assemble(
 
     client = create_client(None, config_provider=lambda: runtime.config, store=store, fetch_feed=fetch_feed)
     metrics = Metrics()
-    runtime = Runtime(generation, store, client.chat, contact, clock=clock, observer=metrics)
-    client.runtime = runtime
 
     async def notify(text: str) -> None:
         channel = runtime.config.discord.admin_channel
         if channel:
             await client.chat.post(channel, OutMessage(text=text))
+
+    runtime = Runtime(
+        generation,
+        store,
+        client.chat,
+        contact,
+        clock=clock,
+        observer=metrics,
+        alert=notify if notify_admins else None,
+    )
+    client.runtime = runtime
+
+    async def store_ready() -> tuple[str, bool, str]:
+        health = await store.health()
+        return "store", health.ok, health.detail
 
     async def discord_ready() -> tuple[str, bool, str]:
         guild = client.guild
@@ -216,7 +229,7 @@ async def assemble(
     app = create_app(
         ServerServices(
             runtime=runtime,
-            ready_checks=[discord_ready],
+            ready_checks=[discord_ready, store_ready],
             blueprints=[
                 admin_blueprint(reloader, metrics),
                 announce_blueprint(lambda: runtime.config, client.chat.post),

@@ -68,6 +68,19 @@ async def test_opening_twice_applies_each_migration_once_with_wal_and_foreign_ke
     db.close()
 
 
+async def test_a_new_database_and_its_folder_are_readable_by_the_bot_alone(tmp_path: Path) -> None:
+    store = await open_store("sqlite:///records/flexcord.db", root=tmp_path)
+    await new_case(store)
+    try:
+        assert (tmp_path / "records").stat().st_mode & 0o777 == 0o700
+        files = sorted(path.name for path in (tmp_path / "records").iterdir())
+        assert files == ["flexcord.db", "flexcord.db-shm", "flexcord.db-wal"]
+        for name in files:
+            assert (tmp_path / "records" / name).stat().st_mode & 0o777 == 0o600, name
+    finally:
+        await store.close()
+
+
 async def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         async with store.transaction() as tx:
