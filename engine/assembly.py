@@ -162,6 +162,7 @@ async def assemble(
     prepare: Prepare | None = None,
     listeners: Iterable[ReloadListener] | None = None,
     notify_admins: bool = True,
+    initialise_storage: bool = False,
 ) -> Bot:
     """The bot for `config`, built but not started (only its store is open).
 
@@ -170,12 +171,13 @@ async def assemble(
     - `clock`: the runtime's time; `fetch_feed`: how announcement feeds are read;
     - `prepare`: how a config becomes a runtime generation, the first one and every reload's;
     - `listeners`: who follows a reload (default: the Discord client re-syncs commands and permissions);
-    - `notify_admins`: the admin channel hears of a refused reload (and of a follower that failed).
+    - `notify_admins`: the admin channel hears of a refused reload (and of a follower that failed);
+    - `initialise_storage`: begin an empty database where a kept one is missing (else StorageError).
 
     More pages can be registered on `bot.app` before `bot.start`.
     """
     make_generation: Prepare = prepare or prepare_generation
-    store = await open_store(config.storage, root=config.root)
+    store = await open_store(config.storage, root=config.root, initialise=initialise_storage)
     try:
         contact = TwilioContactCenter(config.flex, config.server.public_url, base_url=contact_base_url)
     except BaseException:

@@ -13,7 +13,7 @@ import pytest
 
 from engine.deliveries import ChannelPost, DirectMessage
 from engine.events import OutMessage
-from engine.store import Store, database_path, open_store, sql
+from engine.store import StorageError, Store, database_path, open_store, sql
 
 NOW = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
 
@@ -74,11 +74,31 @@ async def test_a_new_database_and_its_folder_are_readable_by_the_bot_alone(tmp_p
     try:
         assert (tmp_path / "records").stat().st_mode & 0o777 == 0o700
         files = sorted(path.name for path in (tmp_path / "records").iterdir())
-        assert files == ["flexcord.db", "flexcord.db-shm", "flexcord.db-wal"]
+        assert files == ["flexcord.db", "flexcord.db-shm", "flexcord.db-wal", "flexcord.db.marker"]
         for name in files:
             assert (tmp_path / "records" / name).stat().st_mode & 0o777 == 0o600, name
     finally:
         await store.close()
+
+
+@pytest.mark.parametrize("how", ["deleted", "emptied"])
+async def test_a_lost_database_is_not_silently_replaced_by_an_empty_one(tmp_path: Path, how: str) -> None:
+    url = "sqlite:///records/flexcord.db"
+    first = await open_store(url, root=tmp_path)
+    await new_case(first)
+    await first.close()
+    for path in (tmp_path / "records").glob("flexcord.db*"):
+        if path.suffix != ".marker":
+            path.unlink()
+    if how == "emptied":
+        (tmp_path / "records" / "flexcord.db").write_bytes(b"")
+    with pytest.raises(StorageError, match="--init-storage"):
+        await open_store(url, root=tmp_path)
+    fresh = await open_store(url, root=tmp_path, initialise=True)
+    assert await fresh.list_cases() == []
+    await fresh.close()
+    again = await open_store(url, root=tmp_path)  # the new database is the one kept from now on
+    await again.close()
 
 
 async def test_foreign_keys_are_enforced(store: Store) -> None:

@@ -36,12 +36,16 @@ def database_path(url: str, root: str | Path | None = None) -> str:
     return str(Path(root) / path)
 
 
-async def open_store(url: str, *, root: str | Path | None = None) -> Store:
-    """Open (creating and migrating as needed) the store at `url`; relative paths are under `root`."""
+async def open_store(url: str, *, root: str | Path | None = None, initialise: bool = False) -> Store:
+    """Open (creating and migrating as needed) the store at `url`; relative paths are under `root`.
+
+    StorageError when records were kept at `url` but the database is gone or empty, unless
+    `initialise` says to begin with an empty one.
+    """
     path = database_path(url, root)
     from engine.store.sqlite import open_sqlite  # the driver is loaded only by who opens a store
 
-    return await open_sqlite(url, path)
+    return await open_sqlite(url, path, initialise=initialise)
 
 
 __all__ = [

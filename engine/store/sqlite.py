@@ -14,7 +14,7 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -310,9 +310,38 @@ def _create_private(path: str) -> None:
     os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
 
 
-async def open_sqlite(url: str, path: str) -> SqliteStore:
-    """Open (creating and migrating as needed) the SQLite database at `path`."""
+MARKER_SUFFIX = ".marker"
+
+
+def _check_marker(path: str, initialise: bool) -> None:
+    """Refuse a missing or empty database where the marker beside it says one was kept."""
+    marker = Path(path + MARKER_SUFFIX)
+    database = Path(path)
+    empty = not database.exists() or database.stat().st_size == 0
+    if empty and marker.exists() and not initialise:
+        raise StorageError(
+            f"{database} is missing or empty, but {marker.name} beside it says flexcord kept its "
+            f"records there (since {marker.read_text().strip() or 'an earlier run'}). Restore the "
+            "database from a backup, or start with --init-storage to begin with no cases and no history."
+        )
+
+
+def _write_marker(path: str) -> None:
+    marker = Path(path + MARKER_SUFFIX)
+    if not marker.exists() or marker.stat().st_size == 0:
+        fd = os.open(marker, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(datetime.now(UTC).isoformat(timespec="seconds") + "\n")
+
+
+async def open_sqlite(url: str, path: str, *, initialise: bool = False) -> SqliteStore:
+    """Open (creating and migrating as needed) the SQLite database at `path`.
+
+    A marker file beside the database (`<file>.marker`) remembers that records were kept there:
+    if the database is later missing or empty, opening fails unless `initialise` says to begin anew.
+    """
     if path != MEMORY:
+        _check_marker(path, initialise)
         _create_private(path)
     db = await aiosqlite.connect(path, isolation_level=None)
     db.row_factory = aiosqlite.Row
@@ -325,4 +354,6 @@ async def open_sqlite(url: str, path: str) -> SqliteStore:
     except BaseException:
         await db.close()
         raise
+    if path != MEMORY:
+        _write_marker(path)
     return SqliteStore(db, url, path)
