@@ -196,6 +196,18 @@ def _settings() -> dict[str, Schema]:
                 ),
             },
         ),
+        "retention": section(
+            "Retention",
+            "How long records are kept before they are deleted.",
+            {
+                "delivered": ref(
+                    "duration", "Delivered messages", "Keep delivered outgoing messages this long (7d)."
+                ),
+                "transcripts": ref(
+                    "duration", "Transcripts", "Delete transcript lines older than this (unset: kept)."
+                ),
+            },
+        ),
     }
 
 

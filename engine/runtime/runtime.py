@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from engine.chatbot import answer
-from engine.config.model import DM, Config, Refuse, RelayToAgent, RunChatbot
+from engine.config.model import DM, Config, Refuse, RelayToAgent, Retention, RunChatbot
 from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter
 from engine.routing import route
@@ -352,9 +352,16 @@ class Runtime:
                 await self.outbox.deliver_or_defer(created, now)
         await self.outbox.deliver_due(now)
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
-            async with self.store.transaction() as tx:
-                await tx.forget_processed(now - PROCESSED_RETENTION)
+            await self._prune(generation.config.retention, now)
             self._pruned_at = now
+
+    async def _prune(self, retention: Retention, now: datetime) -> None:
+        """Forget old event ids, delivered outbox items and, if `retention.transcripts` says, old lines."""
+        async with self.store.transaction() as tx:
+            await tx.forget_processed(now - PROCESSED_RETENTION)
+            await tx.forget_delivered(now - timedelta(seconds=retention.delivered_seconds))
+            if retention.transcripts_seconds is not None:
+                await tx.forget_transcripts(now - timedelta(seconds=retention.transcripts_seconds))
 
     async def _queue_timeout(
         self, generation: Generation, conversation_id: int, cutoff: datetime, now: datetime

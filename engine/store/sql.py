@@ -228,6 +228,11 @@ MARK_DELIVERED = (
     "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL "
     "WHERE id = ?"
 )
+FORGET_DELIVERED = "DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?"
+FORGET_TRANSCRIPTS = (
+    "DELETE FROM messages WHERE at < ? "
+    "AND id NOT IN (SELECT message_id FROM outbox WHERE message_id IS NOT NULL)"
+)
 MARK_RETRY = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?"
 MARK_FAILED = "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?"
 SET_DELIVERY = "UPDATE outbox SET payload = ? WHERE id = ?"

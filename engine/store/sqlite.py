@@ -53,6 +53,12 @@ class SqliteWrites(SqliteReads):
     async def forget_processed(self, before: datetime) -> int:
         return await self._run(sql.FORGET_PROCESSED, (to_text(before),))
 
+    async def forget_delivered(self, before: datetime) -> int:
+        return await self._run(sql.FORGET_DELIVERED, (to_text(before),))
+
+    async def forget_transcripts(self, before: datetime) -> int:
+        return await self._run(sql.FORGET_TRANSCRIPTS, (to_text(before),))
+
     async def mark_seen(self, namespace: str, key: str, at: datetime) -> bool:
         """Remember `key` under `namespace`; False when it was already remembered."""
         return await self._run(sql.MARK_SEEN, (namespace, key, to_text(at))) == 1
