@@ -239,23 +239,23 @@ async def test_outbox_items_keep_lane_order_and_unique_keys(store: Store) -> Non
     with pytest.raises(sqlite3.IntegrityError):
         async with store.transaction() as tx:
             await tx.enqueue(lane="dm:1", delivery=DirectMessage("1", OutMessage()), key="k1", at=NOW)
-    async with store.transaction() as tx:
-        assert await tx.pending_lanes() == ["dm:1", "post:x"]
-        head = await tx.claim("dm:1", NOW)
-        assert head is not None and head.id == a and head.delivery == DirectMessage("1", OutMessage("n1"))
+    async with store.view() as view:
+        assert await view.pending_lanes() == ["dm:1", "post:x"]
+    head = await store.claim("dm:1", NOW)
+    assert head is not None and head.id == a and head.delivery == DirectMessage("1", OutMessage("n1"))
     async with store.transaction() as tx:
         await tx.mark_retry(a, NOW + timedelta(seconds=4), "503")
         await tx.mark_delivered(c, NOW)
-    async with store.transaction() as tx:
-        head = await tx.claim("dm:1", NOW)
-        assert head is not None and (head.id, head.attempts, head.last_error) == (a, 1, "503")
-        assert await tx.pending_lanes() == ["dm:1"]
+    head = await store.claim("dm:1", NOW)
+    assert head is not None and (head.id, head.attempts, head.last_error) == (a, 1, "503")
+    async with store.view() as view:
+        assert await view.pending_lanes() == ["dm:1"]
     async with store.transaction() as tx:
         await tx.mark_failed(a, "blocked")
-    async with store.transaction() as tx:
-        head = await tx.claim("dm:1", NOW)
-        assert head is not None and head.id == b
-        failed = await tx.outbox_item(a)
+    head = await store.claim("dm:1", NOW)
+    assert head is not None and head.id == b
+    async with store.view() as view:
+        failed = await view.outbox_item(a)
         assert failed is not None
         assert (failed.status, failed.attempts, failed.last_error) == ("failed", 2, "blocked")
 

@@ -16,6 +16,7 @@ COMMAND_MODULES: dict[str, str] = {
     "route": "engine.cli.routing",
     "test": "engine.cli.routing",
     "cases": "engine.cli.cases",
+    "players": "engine.cli.players",
     "kb": "engine.cli.knowledge",
     "sandbox": "engine.cli.sandbox",
     "run": "engine.cli.serve",

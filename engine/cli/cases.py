@@ -105,7 +105,8 @@ async def _show(store: Store, ref: str) -> list[str]:
 
 
 @asynccontextmanager
-async def _records(config_path: str) -> AsyncIterator[Store]:
+async def records(config_path: str) -> AsyncIterator[Store]:
+    """The store of the config at `config_path`, open for the block (ClickException if there is none)."""
     store = await _open(config_path)
     try:
         yield store
@@ -114,12 +115,12 @@ async def _records(config_path: str) -> AsyncIterator[Store]:
 
 
 async def _list(config_path: str, status: str | None, template: str | None) -> list[CaseRecord]:
-    async with _records(config_path) as store:
+    async with records(config_path) as store:
         return await store.list_cases(status=status, template=template)
 
 
 async def _show_case(config_path: str, ref: str) -> list[str]:
-    async with _records(config_path) as store:
+    async with records(config_path) as store:
         return await _show(store, ref.upper())
 
 

@@ -178,8 +178,7 @@ class Outbox:
         async with self._lanes.hold(lane):
             while True:
                 at = now or self.clock()
-                async with self.store.transaction() as tx:
-                    item = await tx.claim(lane, at)
+                item = await self.store.claim(lane, at)
                 if item is None:
                     break
                 if item.attempts and item.next_attempt_at > at:

@@ -6,7 +6,7 @@ one process; an implementation for a shared server database (PostgreSQL with sev
 fits the same shape:
 - `transaction()` is a database transaction on a pooled connection (`BEGIN`), so the runtime's
   per-player lock in memory is only an optimisation and the database decides;
-- `Writes.claim(lane, now)` is how an outbox takes the next item of a lane: a replica takes it
+- `Store.claim(lane, now)` is how an outbox takes the next item of a lane: a replica takes it
   with `SELECT ... FOR UPDATE SKIP LOCKED` and a lease column, so two replicas never send the same
   item, and an item whose replica died is taken again when its lease ends;
 - `Writes.mark_processed` is an insert that conflicts, which is exactly-once across replicas too.
@@ -14,7 +14,7 @@ fits the same shape:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +26,7 @@ from engine.store.records import (
     CaseRecord,
     ConversationRecord,
     Direction,
+    Forgotten,
     MessageRecord,
     OutboxItem,
 )
@@ -157,10 +158,6 @@ class Writes(Reads, Protocol):
         message_id: int | None = None,
     ) -> int: ...
 
-    async def claim(self, lane: str, now: datetime) -> OutboxItem | None:
-        """The oldest pending item of `lane`, taken for delivery by this process (None: none, or taken)."""
-        ...
-
     async def mark_delivered(self, item_id: int, at: datetime) -> None: ...
 
     async def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None: ...
@@ -170,6 +167,11 @@ class Writes(Reads, Protocol):
     async def give_up(self, item_id: int, reason: str) -> None: ...
 
     async def set_delivery(self, item_id: int, delivery: Delivery) -> None: ...
+
+    async def forget_player(self, user_id: str, lanes: Sequence[str]) -> Forgotten:
+        """Erase a player's personal data: conversation, transcript, deliveries (in `lanes` and about
+        their cases); their cases stay, anonymised."""
+        ...
 
 
 class Store(Protocol):
@@ -183,6 +185,10 @@ class Store(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Writes]:
         """One atomic unit of change: committed when the block ends, rolled back if it raises."""
+        ...
+
+    async def claim(self, lane: str, now: datetime) -> OutboxItem | None:
+        """The oldest pending item of `lane`, taken for delivery by this process (None: none, or taken)."""
         ...
 
     async def health(self) -> StoreHealth: ...

@@ -186,6 +186,11 @@ class SqliteReads:
         """Lanes with pending items, the one waiting longest first."""
         return [str(row["lane"]) for row in await self._all(sql.PENDING_LANES)]
 
+    async def lane_outbox_head(self, lane: str) -> OutboxItem | None:
+        """The oldest pending item of a lane: the only one that may be delivered next."""
+        row = await self._one(sql.LANE_HEAD, (lane,))
+        return None if row is None else _outbox(row)
+
     async def pending_of_kind(self, lane: str, kind: str) -> list[OutboxItem]:
         return [_outbox(row) for row in await self._all(sql.PENDING_OF_KIND, (lane, kind))]
 

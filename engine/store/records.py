@@ -111,3 +111,16 @@ class OutboxItem:
     @property
     def kind(self) -> str:
         return kind_of(self.delivery)
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What erasing a player removed: their conversation, transcript lines and deliveries.
+
+    Their cases stay (so counts and numbering hold), without title, answers or reporter.
+    """
+
+    conversation: bool
+    messages: int
+    deliveries: int
+    cases: tuple[str, ...]

@@ -244,3 +244,18 @@ DM_WATERMARKS = (  # SQLite: CAST of a Discord id to INTEGER (PostgreSQL: BIGINT
     "AS newest "
     "FROM conversations c ORDER BY c.updated_at DESC LIMIT ?"
 )
+
+# --- erasing a player (a data-protection request); cases stay, without personal details --------
+
+PLAYER_CASES = "SELECT ref FROM cases WHERE reporter_id = ? OR conversation_id = ?"
+ERASED = "(erased)"
+ERASE_CASE = (
+    f"UPDATE cases SET title = '{ERASED}', reporter_id = '', reporter_name = '{ERASED}', fields = '{{}}', "
+    "conversation_id = NULL WHERE ref = ?"
+)
+ERASE_CASE_EVENTS = f"UPDATE case_events SET who = '{ERASED}', note = NULL WHERE case_ref = ? AND who = ?"
+FORGET_LANE = "DELETE FROM outbox WHERE lane = ?"
+FORGET_CASE_OUTBOX = "DELETE FROM outbox WHERE case_ref = ?"
+FORGET_CASE_MESSAGES = "DELETE FROM messages WHERE case_ref = ?"
+FORGET_PLAYER_MESSAGES = "DELETE FROM messages WHERE conversation_id = ?"
+FORGET_CONVERSATION = "DELETE FROM conversations WHERE id = ?"

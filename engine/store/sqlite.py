@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,11 +24,12 @@ from engine.deliveries import Delivery, encode, kind_of
 from engine.store import sql
 from engine.store.base import OneCalls
 from engine.store.port import Reads, StorageError, StoreHealth, Writes
-from engine.store.reads import SqliteReads, _outbox
+from engine.store.reads import SqliteReads
 from engine.store.records import (
     CaseRecord,
     ConversationRecord,
     Direction,
+    Forgotten,
     OutboxItem,
     to_text,
 )
@@ -167,11 +168,6 @@ class SqliteWrites(SqliteReads):
         params = (lane, kind_of(delivery), encode(delivery), stamp, key, stamp, case_ref, message_id)
         return await self._returning(sql.ENQUEUE, params)
 
-    async def claim(self, lane: str, now: datetime) -> OutboxItem | None:
-        """The lane's head: one process owns a SQLite file, and the outbox holds the lane meanwhile."""
-        row = await self._one(sql.LANE_HEAD, (lane,))
-        return None if row is None else _outbox(row)
-
     async def mark_delivered(self, item_id: int, at: datetime) -> None:
         await self._run(sql.MARK_DELIVERED, (to_text(at), item_id))
 
@@ -184,6 +180,24 @@ class SqliteWrites(SqliteReads):
     async def give_up(self, item_id: int, reason: str) -> None:
         """Stop delivering an item without counting an attempt (e.g. a newer request replaced it)."""
         await self._run(sql.GIVE_UP, (reason, item_id))
+
+    async def forget_player(self, user_id: str, lanes: Sequence[str]) -> Forgotten:
+        found = await self.conversation(user_id)
+        conversation_id = found.id if found is not None else None
+        refs = tuple(str(row["ref"]) for row in await self._all(sql.PLAYER_CASES, (user_id, conversation_id)))
+        deliveries = sum([await self._run(sql.FORGET_LANE, (lane,)) for lane in lanes])
+        messages = 0
+        for ref in refs:
+            case = await self.get_case(ref)
+            deliveries += await self._run(sql.FORGET_CASE_OUTBOX, (ref,))
+            messages += await self._run(sql.FORGET_CASE_MESSAGES, (ref,))
+            if case is not None:
+                await self._run(sql.ERASE_CASE_EVENTS, (ref, case.reporter_name))
+            await self._run(sql.ERASE_CASE, (ref,))
+        if conversation_id is not None:
+            messages += await self._run(sql.FORGET_PLAYER_MESSAGES, (conversation_id,))
+            await self._run(sql.FORGET_CONVERSATION, (conversation_id,))
+        return Forgotten(found is not None, messages, deliveries, refs)
 
     async def set_delivery(self, item_id: int, delivery: Delivery) -> None:
         await self._run(sql.SET_DELIVERY, (encode(delivery), item_id))
@@ -244,6 +258,11 @@ class SqliteStore(OneCalls):
             else:
                 await self._db.execute("PRAGMA query_only = 0")
                 await self._db.execute(f"PRAGMA max_page_count = {NO_PAGE_LIMIT}")
+
+    async def claim(self, lane: str, now: datetime) -> OutboxItem | None:
+        """The lane's head, read: one process owns a SQLite file, and its outbox holds the lane meanwhile."""
+        async with self._lock:
+            return await SqliteReads(self._db).lane_outbox_head(lane)
 
     async def health(self) -> StoreHealth:
         """Not ok when the file is gone or replaced, or when writes are being refused."""
