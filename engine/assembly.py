@@ -32,9 +32,9 @@ from engine.events import OutMessage
 from engine.flex import TwilioContactCenter
 from engine.metrics import Metrics
 from engine.reload import DiscordFollower, Prepare, Reloader, ReloadListener
-from engine.runtime import Runtime, utc_now
+from engine.runtime import Generation, Runtime, utc_now
 from engine.runtime import prepare as prepare_generation
-from engine.server import ServerServices, create_app, serve
+from engine.server import ReadyCheck, ServerServices, create_app, serve
 from engine.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,35 @@ async def unwind(steps: list[Callable[[], Awaitable[Any]]], what: str) -> None:
             log.exception("stopping %s: a step failed", what)
 
 
+async def _open_parts(
+    config: Config, make_generation: Prepare, *, contact_base_url: str | None, initialise_storage: bool
+) -> tuple[Store, TwilioContactCenter, Generation]:
+    """The store, the Flex contact center and the first generation; what was opened is closed on failure."""
+    store = await open_store(config.storage, root=config.root, initialise=initialise_storage)
+    try:
+        contact = TwilioContactCenter(config.flex, config.server.public_url, base_url=contact_base_url)
+    except BaseException:
+        await store.close()
+        raise
+    try:
+        generation = await make_generation(config)
+    except BaseException:
+        await contact.aclose()
+        await store.close()
+        raise
+    return store, contact, generation
+
+
+def store_check(store: Store) -> ReadyCheck:
+    """/readyz: the database is there, is the file opened at start, and takes writes."""
+
+    async def check() -> tuple[str, bool, str]:
+        health = await store.health()
+        return "store", health.ok, health.detail
+
+    return check
+
+
 async def assemble(
     config_path: str | Path,
     config: Config,
@@ -177,19 +206,9 @@ async def assemble(
     More pages can be registered on `bot.app` before `bot.start`.
     """
     make_generation: Prepare = prepare or prepare_generation
-    store = await open_store(config.storage, root=config.root, initialise=initialise_storage)
-    try:
-        contact = TwilioContactCenter(config.flex, config.server.public_url, base_url=contact_base_url)
-    except BaseException:
-        await store.close()
-        raise
-    try:
-        generation = await make_generation(config)
-    except BaseException:
-        await contact.aclose()
-        await store.close()
-        raise
-
+    store, contact, generation = await _open_parts(
+        config, make_generation, contact_base_url=contact_base_url, initialise_storage=initialise_storage
+    )
     client = create_client(None, config_provider=lambda: runtime.config, store=store, fetch_feed=fetch_feed)
     metrics = Metrics()
 
@@ -209,10 +228,6 @@ async def assemble(
     )
     client.runtime = runtime
 
-    async def store_ready() -> tuple[str, bool, str]:
-        health = await store.health()
-        return "store", health.ok, health.detail
-
     async def discord_ready() -> tuple[str, bool, str]:
         guild = client.guild
         ok = client.is_ready() and guild is not None
@@ -231,7 +246,7 @@ async def assemble(
     app = create_app(
         ServerServices(
             runtime=runtime,
-            ready_checks=[discord_ready, store_ready],
+            ready_checks=[discord_ready, store_check(store)],
             blueprints=[
                 admin_blueprint(reloader, metrics),
                 announce_blueprint(lambda: runtime.config, client.chat.post),

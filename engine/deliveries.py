@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, assert_never
 
 from engine.config.model import frozen_map
 from engine.events import Button, Embed, OutMessage
+from engine.ports import HandoffRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,21 +35,14 @@ class ChannelPost:
 
 @dataclass(frozen=True, slots=True)
 class StartHandoff:
-    """Ask the contact center to route the player to an agent.
+    """Ask the contact center to route the player of `conversation_id` to an agent.
 
-    `transcript` is kept current by the runtime while the item waits (every turn of the player
-    refreshes it), so a retry gives the agent everything said until then.
+    The request's transcript is kept current by the runtime while the item waits (every turn of
+    the player refreshes it), so a retry gives the agent everything said until then.
     """
 
     conversation_id: int
-    user_id: str
-    user_name: str
-    case_ref: str
-    queue: str
-    priority: int = 0
-    skills: tuple[str, ...] = ()
-    case_fields: Mapping[str, str] = field(default_factory=frozen_map)
-    transcript: tuple[tuple[str, str], ...] = ()  # (author, text), oldest first
+    request: HandoffRequest
     told_failure: bool = False  # the player already heard that the start failed
 
 
@@ -96,8 +90,8 @@ def target_of(delivery: Delivery) -> str:
             return user_id
         case ChannelPost(channel=channel):
             return channel
-        case StartHandoff(queue=queue):
-            return queue
+        case StartHandoff(request=request):
+            return request.queue
         case CloseHandoff(conversation_sid=sid):
             return sid
         case _:
@@ -113,17 +107,17 @@ def _fields(delivery: Delivery) -> dict[str, Any]:
     match delivery:
         case DirectMessage(user_id=target, message=message) | ChannelPost(channel=target, message=message):
             return {"target": target, "message": message_fields(message)}
-        case StartHandoff():
+        case StartHandoff(request=r):
             return {
                 "conversation_id": delivery.conversation_id,
-                "user_id": delivery.user_id,
-                "user_name": delivery.user_name,
-                "case_ref": delivery.case_ref,
-                "queue": delivery.queue,
-                "priority": delivery.priority,
-                "skills": list(delivery.skills),
-                "case_fields": dict(delivery.case_fields),
-                "transcript": [list(line) for line in delivery.transcript],
+                "user_id": r.user_id,
+                "user_name": r.user_name,
+                "case_ref": r.case_ref,
+                "queue": r.queue,
+                "priority": r.priority,
+                "skills": list(r.skills),
+                "case_fields": dict(r.case_fields),
+                "transcript": [list(line) for line in r.transcript],
                 "told_failure": delivery.told_failure,
             }
         case SendToAgent():
@@ -147,8 +141,7 @@ def decode(kind: str, text: str) -> Delivery:
     if kind == "post":
         return ChannelPost(str(data["target"]), message_from_fields(data["message"]))
     if kind == "start_handoff":
-        return StartHandoff(
-            conversation_id=int(data["conversation_id"]),
+        request = HandoffRequest(
             user_id=str(data.get("user_id", "")),
             user_name=str(data.get("user_name", "")),
             case_ref=str(data["case_ref"]),
@@ -157,8 +150,8 @@ def decode(kind: str, text: str) -> Delivery:
             skills=tuple(str(skill) for skill in data.get("skills", ())),
             case_fields=frozen_map({str(k): str(v) for k, v in dict(data.get("case_fields", {})).items()}),
             transcript=tuple((str(a), str(t)) for a, t in data.get("transcript", ())),
-            told_failure=bool(data.get("told_failure", False)),
         )
+        return StartHandoff(int(data["conversation_id"]), request, bool(data.get("told_failure", False)))
     if kind == "send":
         sid = data.get("conversation_sid")
         return SendToAgent(

@@ -23,6 +23,7 @@ from engine.deliveries import (
     kind_of,
 )
 from engine.events import Button, Embed, OutMessage
+from engine.ports import HandoffRequest
 from engine.store import open_store, sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,7 @@ def test_the_engine_never_imports_test_code() -> None:
     assert not (ROOT / "engine" / "testing.py").exists()
 
 
+TRANSCRIPT = (("Ash", "help"),)
 MESSAGE = OutMessage(
     "hi",
     embeds=(Embed("BUG-1: crash", "d", None, (("Device", "Switch"),), "by Ash"),),
@@ -63,7 +65,10 @@ MESSAGE = OutMessage(
     [
         DirectMessage("111", MESSAGE),
         ChannelPost("bug-report", MESSAGE),
-        StartHandoff(7, "111", "Ash", "SUP-1", "support", 2, ("en",), {"title": "t"}, (("Ash", "help"),)),
+        StartHandoff(
+            7,
+            HandoffRequest("111", "Ash", "SUP-1", "support", 2, ("en",), {"title": "t"}, (("Ash", "help"),)),
+        ),
         SendToAgent("111", "my save is gone", "CH1"),
         SendToAgent("111", "blocked DMs", None, notice=True),
         CloseHandoff("CH1"),
@@ -109,6 +114,7 @@ async def test_an_upgrade_keeps_messages_waiting_for_the_agent_addressed(tmp_pat
         assert conversation is not None and conversation.conversation_sid == "CH1"
         send, start = [item.delivery for item in await store.lane_outbox("contact:111")]
         assert send == SendToAgent("111", "still there?", "CH1")
-        assert isinstance(start, StartHandoff) and (start.user_id, start.user_name) == ("111", "Ash")
+        assert isinstance(start, StartHandoff)
+        assert (start.request.user_id, start.request.user_name) == ("111", "Ash")
     finally:
         await store.close()

@@ -11,6 +11,7 @@ from typing import assert_never
 from engine.config.model import Handoff, frozen_map
 from engine.deliveries import CloseHandoff, StartHandoff
 from engine.events import Button, ContactEvent, OutMessage
+from engine.ports import HandoffRequest
 from engine.runtime.cases import CLOSED
 from engine.runtime.turn import Turn
 from engine.runtime.wire import contact_lane
@@ -48,18 +49,16 @@ async def hand_off(turn: Turn, action: Handoff, case: CaseRecord) -> None:
     )
     turn.say("handoff_started")
     turn.handoffs.append(action.queue)
-    turn.contact(
-        StartHandoff(
-            conversation_id=c.id,
-            user_id=c.user_id,
-            user_name=c.user_name,
-            case_ref=case.ref,
-            queue=action.queue,
-            priority=action.priority,
-            skills=queue.skills if queue is not None else (),
-            case_fields=frozen_map({"title": case.title, **case.fields}),
-        )
+    request = HandoffRequest(
+        user_id=c.user_id,
+        user_name=c.user_name,
+        case_ref=case.ref,
+        queue=action.queue,
+        priority=action.priority,
+        skills=queue.skills if queue is not None else (),
+        case_fields=frozen_map({"title": case.title, **case.fields}),
     )
+    turn.contact(StartHandoff(c.id, request))  # the transcript is added when the turn finishes
 
 
 async def leave_queue(turn: Turn) -> None:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, assert_never
 
 from engine.deliveries import ChannelPost, CloseHandoff, DirectMessage, SendToAgent, StartHandoff
-from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffRequest, HandoffTicket
+from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffTicket
 from engine.runtime.locks import KeyedLock
 from engine.store import OutboxItem, StorageError, Store, Writes
 
@@ -54,19 +54,6 @@ def retry_delay(
         return min(retry_after, MAX_DELAY_S)
     base: float = min(BASE_DELAY_S * 2.0 ** max(attempts - 1, 0), MAX_DELAY_S)
     return base * (1 + 0.2 * jitter())
-
-
-def handoff_request(start: StartHandoff) -> HandoffRequest:
-    return HandoffRequest(
-        user_id=start.user_id,
-        user_name=start.user_name,
-        case_ref=start.case_ref,
-        queue=start.queue,
-        priority=start.priority,
-        skills=start.skills,
-        case_fields=start.case_fields,
-        transcript=start.transcript,
-    )
 
 
 class Outbox:
@@ -223,8 +210,8 @@ class Outbox:
             case CloseHandoff(conversation_sid=sid):
                 await self.contact.close(sid)
                 return None
-            case StartHandoff():
-                return await self.contact.start_handoff(handoff_request(delivery))
+            case StartHandoff(request=request):
+                return await self.contact.start_handoff(request)
             case _:
                 assert_never(delivery)
 

@@ -75,12 +75,12 @@ class ConversationOutcomes:
         elif c.state == "queued":
             turn.update(conversation_sid=sid)
         else:
-            turn.case = await tx.get_case(start.case_ref)
+            turn.case = await tx.get_case(start.request.case_ref)
             turn.update(
                 state="queued",
                 conversation_sid=sid,
-                queue=start.queue,
-                case_ref=start.case_ref,
+                queue=start.request.queue,
+                case_ref=start.request.case_ref,
                 agent_name=None,
                 awaiting_rating=False,
                 queued_at=now,

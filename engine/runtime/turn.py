@@ -239,8 +239,8 @@ class Turn:
                 continue
             lines = await self.tx.recent_messages(c.id, TRANSCRIPT_LINES)
             transcript = tuple((line.author, line.text) for line in lines)
-            fresh = dataclasses.replace(item.delivery, user_name=c.user_name, transcript=transcript)
-            await self.tx.set_delivery(item.id, fresh)
+            request = dataclasses.replace(item.delivery.request, user_name=c.user_name, transcript=transcript)
+            await self.tx.set_delivery(item.id, dataclasses.replace(item.delivery, request=request))
 
     async def _write_contact(self, draft: ContactDraft, case_ref: str | None) -> None:
         lane = contact_lane(self.conversation.user_id)
