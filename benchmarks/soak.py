@@ -148,9 +148,8 @@ def main() -> None:
     print(f"load: {args.messages} messages, {args.players} players, 1 in {args.agent_every} with an agent")
     print(f"took {figures['seconds']:.1f} s ({rate:.0f} messages/s), {figures['sent']:.0f} sends")
     print(f"background delivery tasks at most: {figures['most_drains']:.0f}")
-    print(
-        f"RSS after GC: {figures['after_1000']:.1f} MB after 1,000 messages, {figures['end']:.1f} MB at the end"
-    )
+    first, end = figures["after_1000"], figures["end"]
+    print(f"RSS after GC: {first:.1f} MB after 1,000 messages, {end:.1f} MB at the end")
     print(f"growth: {growth:+.1f} MB (budget {BUDGET_MB:.0f} MB): {verdict}")
     if growth > BUDGET_MB:
         sys.exit(1)
