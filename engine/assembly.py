@@ -34,7 +34,7 @@ from engine.metrics import Metrics
 from engine.reload import DiscordFollower, Prepare, Reloader, ReloadListener
 from engine.runtime import Generation, Runtime, utc_now
 from engine.runtime import prepare as prepare_generation
-from engine.server import ReadyCheck, ServerServices, create_app, serve
+from engine.server import ServerServices, config_ready, create_app, serve, store_ready
 from engine.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -170,16 +170,6 @@ async def _open_parts(
     return store, contact, generation
 
 
-def store_check(store: Store) -> ReadyCheck:
-    """/readyz: the database is there, is the file opened at start, and takes writes."""
-
-    async def check() -> tuple[str, bool, str]:
-        health = await store.health()
-        return "store", health.ok, health.detail
-
-    return check
-
-
 async def assemble(
     config_path: str | Path,
     config: Config,
@@ -246,7 +236,7 @@ async def assemble(
     app = create_app(
         ServerServices(
             runtime=runtime,
-            ready_checks=[discord_ready, store_check(store)],
+            ready_checks=[config_ready(runtime), store_ready(store), discord_ready],
             blueprints=[
                 admin_blueprint(reloader, metrics),
                 announce_blueprint(lambda: runtime.config, client.chat.post),

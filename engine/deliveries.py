@@ -15,6 +15,7 @@ from typing import Any, assert_never
 from engine.config.model import frozen_map
 from engine.events import Button, Embed, OutMessage
 from engine.ports import HandoffRequest
+from engine.timestamps import from_text, to_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,19 @@ class ChannelPost:
 
     channel: str
     message: OutMessage
+
+
+@dataclass(frozen=True, slots=True)
+class EditPost:
+    """Replace a case's post in a channel with its current state.
+
+    `message_id` is the post's id on the platform; None while the post itself waits in the same
+    lane, until the runtime fills it in from the post's delivery.
+    """
+
+    channel: str
+    message: OutMessage
+    message_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +81,12 @@ class CloseHandoff:
     conversation_sid: str
 
 
-Delivery = DirectMessage | ChannelPost | StartHandoff | SendToAgent | CloseHandoff
+Delivery = DirectMessage | ChannelPost | EditPost | StartHandoff | SendToAgent | CloseHandoff
 
 KINDS: Mapping[type[Any], str] = {
     DirectMessage: "dm",
     ChannelPost: "post",
+    EditPost: "edit",
     StartHandoff: "start_handoff",
     SendToAgent: "send",
     CloseHandoff: "close",
@@ -88,7 +103,7 @@ def target_of(delivery: Delivery) -> str:
     match delivery:
         case DirectMessage(user_id=user_id) | SendToAgent(user_id=user_id):
             return user_id
-        case ChannelPost(channel=channel):
+        case ChannelPost(channel=channel) | EditPost(channel=channel):
             return channel
         case StartHandoff(request=request):
             return request.queue
@@ -107,6 +122,8 @@ def _fields(delivery: Delivery) -> dict[str, Any]:
     match delivery:
         case DirectMessage(user_id=target, message=message) | ChannelPost(channel=target, message=message):
             return {"target": target, "message": message_fields(message)}
+        case EditPost(channel=channel, message=message, message_id=message_id):
+            return {"target": channel, "message": message_fields(message), "message_id": message_id}
         case StartHandoff(request=r):
             return {
                 "conversation_id": delivery.conversation_id,
@@ -118,6 +135,7 @@ def _fields(delivery: Delivery) -> dict[str, Any]:
                 "skills": list(r.skills),
                 "case_fields": dict(r.case_fields),
                 "transcript": [list(line) for line in r.transcript],
+                "transcript_at": [to_text(at) for at in r.transcript_at],
                 "told_failure": delivery.told_failure,
             }
         case SendToAgent():
@@ -140,6 +158,10 @@ def decode(kind: str, text: str) -> Delivery:
         return DirectMessage(str(data["target"]), message_from_fields(data["message"]))
     if kind == "post":
         return ChannelPost(str(data["target"]), message_from_fields(data["message"]))
+    if kind == "edit":
+        posted = data.get("message_id")
+        message = message_from_fields(data["message"])
+        return EditPost(str(data["target"]), message, None if posted is None else str(posted))
     if kind == "start_handoff":
         request = HandoffRequest(
             user_id=str(data.get("user_id", "")),
@@ -150,6 +172,7 @@ def decode(kind: str, text: str) -> Delivery:
             skills=tuple(str(skill) for skill in data.get("skills", ())),
             case_fields=frozen_map({str(k): str(v) for k, v in dict(data.get("case_fields", {})).items()}),
             transcript=tuple((str(a), str(t)) for a, t in data.get("transcript", ())),
+            transcript_at=tuple(from_text(at) for at in data.get("transcript_at", ())),
         )
         return StartHandoff(int(data["conversation_id"]), request, bool(data.get("told_failure", False)))
     if kind == "send":
@@ -211,6 +234,7 @@ __all__ = [
     "CloseHandoff",
     "Delivery",
     "DirectMessage",
+    "EditPost",
     "SendToAgent",
     "StartHandoff",
     "decode",

@@ -32,6 +32,13 @@ ReadyCheck = Callable[[], Awaitable[tuple[str, bool, str]]]
 """One readiness check: returns (name, ok, detail), e.g. ("store", True, "sqlite reachable")."""
 
 READY_TIMEOUT = 3.0
+STORE_PROBE = "flexcord.readyz"  # a setting read to see that the store answers
+
+
+class ProbedStore(Protocol):
+    """What readiness asks of the store: a setting read (a store may also offer `health()`)."""
+
+    async def get_setting(self, key: str) -> str | None: ...
 
 
 class ServedRuntime(Protocol):
@@ -98,6 +105,45 @@ def create_app(services: ServerServices) -> Quart:
         return answer
 
     return app
+
+
+def config_ready(runtime: ServedRuntime) -> ReadyCheck:
+    """Ready when a config is serving; says which version."""
+
+    async def config() -> tuple[str, bool, str]:
+        try:
+            version = runtime.config.version
+        except Exception as exc:  # a runtime without a config cannot answer anyone
+            return "config", False, f"no config loaded ({type(exc).__name__})"
+        return "config", True, f"serving {version}"
+
+    return config
+
+
+async def store_health(store: ProbedStore) -> tuple[bool, str]:
+    """Whether the store can be used: its own `health()` when it has one, else a trivial read.
+
+    This is the one place readiness asks about the store.
+    """
+    health = getattr(store, "health", None)
+    if health is not None:
+        ok, detail = await health()
+        return bool(ok), str(detail)
+    await store.get_setting(STORE_PROBE)
+    return True, "reachable"
+
+
+def store_ready(store: ProbedStore) -> ReadyCheck:
+    """Ready when the store answers (see `store_health`)."""
+
+    async def store_check() -> tuple[str, bool, str]:
+        try:
+            ok, detail = await store_health(store)
+        except Exception as exc:
+            return "store", False, f"not reachable ({type(exc).__name__}: {exc})"
+        return "store", ok, detail
+
+    return store_check
 
 
 async def _run_check(check: ReadyCheck) -> tuple[str, bool, str]:

@@ -114,7 +114,7 @@ async def test_after_hours_the_question_is_saved_as_a_case_without_a_handoff(gen
         outcome = await world.player(ASH, "Ash").says("can I talk to a real person")
         assert outcome.decision is not None and outcome.decision.rule == "after hours"
         assert world.chat.texts(ASH) == [
-            "Our team is offline right now; we're back Monday at 09:00. "
+            "Our team is offline right now; we're back Monday at 09:00 (America/Los_Angeles). "
             "I saved your question as SUP-1 and someone will follow up."
         ]
         assert world.contact.requests == []

@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from engine.deliveries import (
     CloseHandoff,
     Delivery,
     DirectMessage,
+    EditPost,
     SendToAgent,
     StartHandoff,
     decode,
@@ -52,6 +54,7 @@ def test_the_engine_never_imports_test_code() -> None:
 
 
 TRANSCRIPT = (("Ash", "help"),)
+NOW = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
 MESSAGE = OutMessage(
     "hi",
     embeds=(Embed("BUG-1: crash", "d", None, (("Device", "Switch"),), "by Ash"),),
@@ -65,6 +68,8 @@ MESSAGE = OutMessage(
     [
         DirectMessage("111", MESSAGE),
         ChannelPost("bug-report", MESSAGE),
+        EditPost("bug-report", MESSAGE, "1234"),
+        EditPost("bug-report", MESSAGE, None),
         StartHandoff(
             7,
             HandoffRequest("111", "Ash", "SUP-1", "support", 2, ("en",), {"title": "t"}, (("Ash", "help"),)),

@@ -12,7 +12,7 @@ from engine.config.model import Handoff, frozen_map
 from engine.deliveries import CloseHandoff, StartHandoff
 from engine.events import Button, ContactEvent, OutMessage
 from engine.ports import HandoffRequest
-from engine.runtime.cases import CLOSED
+from engine.runtime.cases import CLOSED, follow_post
 from engine.runtime.turn import Turn
 from engine.runtime.wire import contact_lane
 from engine.store import CaseRecord
@@ -82,6 +82,8 @@ async def close(turn: Turn, who: str, *, tell_contact_center: bool) -> None:
         if template is not None and CLOSED in template.statuses:
             await turn.tx.change_case(case.ref, CLOSED, who=who, note="chat closed", at=turn.now)
             turn.case = await turn.tx.get_case(case.ref)
+            if turn.case is not None:
+                follow_post(turn, turn.case)
     turn.say("closed")
     turn.say("rating_prompt", buttons=RATING_BUTTONS)
 

@@ -113,7 +113,7 @@ def _relay(turn: Turn, event: Event, relays: SlidingWindow) -> None:
     """Pass the player's message to the agent, unless they exceed `limits.player_messages`."""
     limit = turn.config.limits.player_messages
     if limit is not None:
-        wait = relays.take(event.user.id, limit, turn.now, use=event.id)
+        wait = relays.take(event.user.id, limit, turn.now, once=event.id)
         if wait is not None:
             turn.say("rate_limited", extra={"wait": describe_wait(wait)})
             return

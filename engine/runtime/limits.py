@@ -6,7 +6,7 @@ import math
 from collections import deque
 from datetime import datetime
 
-from engine.config.model import Cooldown
+from engine.config.model import Command, Config, Cooldown, OpenCase
 
 
 def describe_wait(seconds: float) -> str:
@@ -25,21 +25,37 @@ def describe_wait(seconds: float) -> str:
 class SlidingWindow:
     """Counts uses per key over the last `per_seconds`; kept in memory (limits reset on restart).
 
-    A use has an id (the event's): an event tried again, because the store refused it the first
-    time, takes no second slot.
+    A use can name its event (`once`): an event tried again, because the store refused it the
+    first time, takes no second slot.
     """
 
     def __init__(self) -> None:
         self._uses: dict[str, deque[tuple[datetime, str]]] = {}
 
-    def take(self, key: str, limit: Cooldown, now: datetime, use: str = "") -> float | None:
-        """Use one slot for `key` at `now`; None if allowed, else the seconds until a slot frees up."""
+    def take(
+        self, key: str, limit: Cooldown, now: datetime, *, use: bool = True, once: str = ""
+    ) -> float | None:
+        """Use one slot for `key` at `now`; None if allowed, else the seconds until a slot frees up.
+
+        With `use=False` only look: a form that is merely shown does not count, its filing does.
+        """
         uses = self._uses.setdefault(key, deque())
         while uses and (now - uses[0][0]).total_seconds() >= limit.per_seconds:
             uses.popleft()
-        if use and any(taken == use for _, taken in uses):
+        if once and any(taken == once for _, taken in uses):
             return None
         if len(uses) >= limit.uses:
             return limit.per_seconds - (now - uses[0][0]).total_seconds()
-        uses.append((now, use))
+        if use:
+            uses.append((now, once))
         return None
+
+
+def files_a_case(config: Config, command: Command, template: str | None) -> bool:
+    """True when `command` opens a case through a form (of `template`, when one is named)."""
+    for action in command.actions:
+        if isinstance(action, OpenCase) and template in (None, action.template):
+            case = config.cases.get(action.template)
+            if case is not None and case.form:
+                return True
+    return False

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Protocol, assert_never
 
-from engine.deliveries import ChannelPost, CloseHandoff, DirectMessage, SendToAgent, StartHandoff
+from engine.deliveries import ChannelPost, CloseHandoff, DirectMessage, EditPost, SendToAgent, StartHandoff
 from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffTicket
 from engine.runtime.locks import KeyedLock
 from engine.store import OutboxItem, StorageError, Store, Writes
@@ -199,6 +199,11 @@ class Outbox:
                 return await self.chat.send_dm(user_id, message)
             case ChannelPost(channel=channel, message=message):
                 return await self.chat.post(channel, message)
+            case EditPost(channel=channel, message=message, message_id=posted):
+                if posted is None:
+                    raise DeliveryError(f"the case's post in #{channel} was never delivered", permanent=True)
+                await self.chat.edit(channel, posted, message)
+                return None
             case SendToAgent(conversation_sid=sid):
                 if sid is None:
                     raise DeliveryError("the player is not connected to an agent", permanent=True)

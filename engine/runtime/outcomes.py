@@ -12,13 +12,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import assert_never
 
-from engine.deliveries import ChannelPost, CloseHandoff, DirectMessage, SendToAgent, StartHandoff
+from engine.deliveries import ChannelPost, CloseHandoff, DirectMessage, EditPost, SendToAgent, StartHandoff
 from engine.ports import HandoffTicket
 from engine.runtime.conversations import WITH_AGENT, not_started
 from engine.runtime.generation import Generation
 from engine.runtime.outbox import Sent
 from engine.runtime.turn import Turn
-from engine.runtime.wire import contact_lane
+from engine.runtime.wire import contact_lane, post_lane
 from engine.store import ConversationRecord, OutboxItem, Writes
 
 
@@ -35,7 +35,11 @@ class ConversationOutcomes:
                 if not isinstance(sent, HandoffTicket):
                     return []
                 return await self._started(tx, item, delivery, sent, now)
-            case DirectMessage() | ChannelPost() | SendToAgent() | CloseHandoff():
+            case ChannelPost(channel=channel):
+                if isinstance(sent, str) and sent and item.case_ref is not None:
+                    await _address_waiting_edits(tx, channel, item.case_ref, sent)
+                return []
+            case DirectMessage() | EditPost() | SendToAgent() | CloseHandoff():
                 return []
             case _:
                 assert_never(delivery)
@@ -47,7 +51,7 @@ class ConversationOutcomes:
                 return await self._not_started(tx, item, delivery, now)
             case DirectMessage():
                 return await self._undeliverable(tx, item, delivery, now) if final else []
-            case ChannelPost() | SendToAgent() | CloseHandoff():
+            case ChannelPost() | EditPost() | SendToAgent() | CloseHandoff():
                 return []
             case _:
                 assert_never(delivery)
@@ -127,3 +131,11 @@ async def _address_waiting_messages(tx: Writes, user_id: str, sid: str) -> None:
         waiting = pending.delivery
         if isinstance(waiting, SendToAgent) and waiting.conversation_sid is None:
             await tx.set_delivery(pending.id, dataclasses.replace(waiting, conversation_sid=sid))
+
+
+async def _address_waiting_edits(tx: Writes, channel: str, case_ref: str, message_id: str) -> None:
+    """Edits of a case's post written while the post itself waited now know which message to edit."""
+    for pending in await tx.pending_of_kind(post_lane(channel), "edit"):
+        waiting = pending.delivery
+        if isinstance(waiting, EditPost) and waiting.message_id is None and pending.case_ref == case_ref:
+            await tx.set_delivery(pending.id, dataclasses.replace(waiting, message_id=message_id))

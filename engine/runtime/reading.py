@@ -38,7 +38,7 @@ def event_variables(config: Config, event: Event) -> dict[str, object]:
 
 
 def rating_of(event: Event, conversation: ConversationRecord | None) -> int | None:
-    """A 1-5 rating: a rate:N button, or the bare number typed right after a chat closed."""
+    """A 1-5 rating: a rate:N button, or the bare number typed after a chat closed (before anything else)."""
     if event.kind == "button" and event.button and event.button.startswith(RATING_BUTTON):
         value = event.button[len(RATING_BUTTON) :]
         return int(value) if value in RATINGS else None
@@ -46,7 +46,7 @@ def rating_of(event: Event, conversation: ConversationRecord | None) -> int | No
         event.kind == "message"
         and event.where == DM
         and conversation is not None
-        and conversation.awaiting_rating
+        and (conversation.awaiting_rating or conversation.state == "closed")
     ):
         value = event.text.strip().rstrip("!.")
         return int(value) if value in RATINGS else None

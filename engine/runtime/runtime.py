@@ -22,10 +22,11 @@ from engine.routing import route
 from engine.runtime import cases, conversations
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
-from engine.runtime.limits import SlidingWindow, describe_wait
+from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import Outbox
 from engine.runtime.outcomes import ConversationOutcomes
+from engine.runtime.reading import RATING_BUTTON as RATING_BUTTON  # engine.discord reads it here
 from engine.runtime.reading import SOLVED_BUTTON, event_text, event_variables, rating_of
 from engine.runtime.turn import Turn, hours_variables, user_variables
 from engine.runtime.unstored import RETRY_DELAYS, StorageAlarm, Unstored, waits_when_refused
@@ -249,14 +250,22 @@ class Runtime:
         return turn
 
     def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
-        """Refuse a slash command used more often than its `cooldown` allows, saying when it is usable."""
-        if event.kind != "command" or any(isinstance(action, Refuse) for action in decision.actions):
+        """Refuse a slash command used more often than its `cooldown` allows, saying when it is usable.
+
+        What counts is what was done: a command that shows a case form counts when the form is
+        filed, not when it is opened (and dismissed).
+        """
+        if event.kind not in ("command", "form") or any(isinstance(a, Refuse) for a in decision.actions):
             return decision
-        command = config.commands.get(event.command or "")
+        if event.kind == "form":
+            command = next((c for c in config.commands.values() if files_a_case(config, c, event.form)), None)
+        else:
+            command = config.commands.get(event.command or "")
         if command is None or command.cooldown is None:
             return decision
+        shows_form = event.kind == "command" and files_a_case(config, command, None)
         key = f"{event.user.id}/{command.name}"
-        wait = self._cooldowns.take(key, command.cooldown, event.at, use=event.id)
+        wait = self._cooldowns.take(key, command.cooldown, event.at, use=not shows_form, once=event.id)
         if wait is None:
             return decision
         reason = f"You can use /{command.name} again in {describe_wait(wait)}."

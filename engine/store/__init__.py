@@ -16,9 +16,8 @@ from engine.store.records import (
     Forgotten,
     MessageRecord,
     OutboxItem,
-    from_text,
-    to_text,
 )
+from engine.timestamps import from_text, to_text
 
 SQLITE = "sqlite:///"
 

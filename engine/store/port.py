@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from engine.deliveries import Delivery
 from engine.store.records import (
@@ -36,8 +35,7 @@ class StorageError(Exception):
     """The store refused a read or a write (disk full, read-only file, database gone, ...)."""
 
 
-@dataclass(frozen=True, slots=True)
-class StoreHealth:
+class StoreHealth(NamedTuple):
     """Whether the store can take writes now, and why not in plain words."""
 
     ok: bool

@@ -18,9 +18,8 @@ from engine.store.records import (
     ConversationRecord,
     MessageRecord,
     OutboxItem,
-    from_text,
-    to_text,
 )
+from engine.timestamps import from_text, to_text
 
 Row = sqlite3.Row  # columns read by name, so a reordered SELECT cannot shift a field
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from engine.config.model import ConversationState
@@ -12,18 +12,6 @@ from engine.deliveries import Delivery, kind_of
 
 Direction = Literal["in", "out"]
 OutboxStatus = Literal["pending", "delivered", "failed"]
-
-
-def to_text(moment: datetime) -> str:
-    """A UTC timestamp as fixed-width ISO 8601 text, so text order is time order."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def from_text(text: str) -> datetime:
-    """The inverse of `to_text`."""
-    return datetime.fromisoformat(text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,8 +31,8 @@ from engine.store.records import (
     Direction,
     Forgotten,
     OutboxItem,
-    to_text,
 )
+from engine.timestamps import to_text
 
 
 class SqliteWrites(SqliteReads):
