@@ -116,8 +116,9 @@ class Bot:
         finally:
             asked.cancel()
         for part in done:
-            if part is not asked and not part.cancelled() and part.exception() is not None:
-                raise part.exception()  # type: ignore[misc]
+            failure = None if part is asked or part.cancelled() else part.exception()
+            if failure is not None:
+                raise failure
 
     async def stop(self) -> None:
         """Stop serving (the requests in flight finish), the spawned work, then the rest in reverse order."""
