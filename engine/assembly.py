@@ -34,7 +34,7 @@ from engine.metrics import Metrics
 from engine.reload import DiscordFollower, Prepare, Reloader, ReloadListener
 from engine.runtime import Generation, Runtime, utc_now
 from engine.runtime import prepare as prepare_generation
-from engine.server import ServerServices, config_ready, create_app, serve, store_ready
+from engine.server import ReadyCheck, ServerServices, config_ready, create_app, serve, store_ready
 from engine.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,28 @@ async def _open_parts(
     return store, contact, generation
 
 
+def _admin_channel(config: Callable[[], Config], client: FlexcordClient) -> Callable[[str], Awaitable[None]]:
+    """Posts a notice in the admin channel of the config serving now (nothing when it names none)."""
+
+    async def notify(text: str) -> None:
+        channel = config().discord.admin_channel
+        if channel:
+            await client.chat.post(channel, OutMessage(text=text))
+
+    return notify
+
+
+def _discord_ready(client: FlexcordClient) -> ReadyCheck:
+    """/readyz: the Discord client is connected to its server."""
+
+    async def discord_ready() -> tuple[str, bool, str]:
+        guild = client.guild
+        ok = client.is_ready() and guild is not None
+        return "discord", ok, f"connected to {guild.name}" if guild is not None else "not connected yet"
+
+    return discord_ready
+
+
 async def assemble(
     config_path: str | Path,
     config: Config,
@@ -203,26 +225,10 @@ async def assemble(
     client = create_client(None, config_provider=lambda: runtime.config, store=store, fetch_feed=fetch_feed)
     metrics = Metrics()
 
-    async def notify(text: str) -> None:
-        channel = runtime.config.discord.admin_channel
-        if channel:
-            await client.chat.post(channel, OutMessage(text=text))
-
-    runtime = Runtime(
-        generation,
-        store,
-        client.chat,
-        contact,
-        clock=clock,
-        observer=metrics,
-        alert=notify if notify_admins else None,
-    )
+    notify = _admin_channel(lambda: runtime.config, client)
+    alert = notify if notify_admins else None
+    runtime = Runtime(generation, store, client.chat, contact, clock=clock, observer=metrics, alert=alert)
     client.runtime = runtime
-
-    async def discord_ready() -> tuple[str, bool, str]:
-        guild = client.guild
-        ok = client.is_ready() and guild is not None
-        return "discord", ok, f"connected to {guild.name}" if guild is not None else "not connected yet"
 
     reloader = Reloader(
         config_path,
@@ -237,7 +243,7 @@ async def assemble(
     app = create_app(
         ServerServices(
             runtime=runtime,
-            ready_checks=[config_ready(runtime), store_ready(store), discord_ready],
+            ready_checks=[config_ready(runtime), store_ready(store), _discord_ready(client)],
             blueprints=[
                 admin_blueprint(reloader, metrics),
                 announce_blueprint(lambda: runtime.config, client.chat.post),
