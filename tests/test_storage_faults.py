@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Literal
 
+import aiohttp
 import pytest
 
 from engine.metrics import Metrics
@@ -13,6 +14,7 @@ from engine.runtime import Generation
 from engine.store import StorageError
 from engine.store.sqlite import SqliteStore
 from tests.support.twins import World, memory_world
+from tests.test_sandbox_api import Api, running_sandbox
 
 ASH = "111"
 Fault = Literal["full", "read_only"]
@@ -93,3 +95,21 @@ async def test_a_later_message_is_never_saved_before_one_that_waits(
     await simulate(world, None)
     await ash.says("second")  # the waiting one goes first
     assert world.contact.sent[handoff] == ["first", "second"]
+
+
+async def test_the_sandbox_api_answers_503_for_a_message_it_could_not_save(tmp_path: Path) -> None:
+    async with running_sandbox(tmp_path) as sandbox, aiohttp.ClientSession(base_url=sandbox.url) as session:
+        api = Api(session)
+        await api.say("ash", "dm", "hello")
+        assert isinstance(sandbox.store, SqliteStore)
+        await sandbox.store.simulate("read_only")
+        refused = await api.post("messages", {"user": "ash", "channel": "dm", "text": "my save is gone"}, 503)
+        assert "could not save this message" in refused["error"]
+        async with session.get("/readyz") as answer:
+            assert answer.status == 503
+
+        await sandbox.store.simulate(None)
+        await sandbox.runtime.tick()
+        await api.dm_saying("ash", "(found|couldn't find)")  # the waiting message was handled
+        async with session.get("/metrics") as answer:
+            assert "flexcord_store_write_failures_total 1.0" in await answer.text()

@@ -5,7 +5,7 @@
 | GET | / | | the sandbox page |
 | GET | /sandbox/api/state | | State |
 | GET | /sandbox/api/messages | ?user=U&channel=C (channel name or dm) | [Message], oldest first |
-| POST | /sandbox/api/messages | {user, channel, text} | Message; 403 if they may not post there |
+| POST | /sandbox/api/messages | {user, channel, text} | Message; 403 if they may not post there; 503 if flexcord could not save it (kept, retried) |
 | POST | /sandbox/api/commands | {user, channel, name, options: {name: value}} | {reply} or {form} |
 | POST | /sandbox/api/forms | {user, form, values: {field: value}} | {reply} |
 | POST | /sandbox/api/buttons | {user, message, button} (button id or label) | {reply} or {form} |
@@ -140,6 +140,9 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
     return page
 
 
+UNSAVED = "flexcord could not save this message (its database refused the write); it is kept and retried."
+
+
 def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
     """The page, the state, and what the server's people do."""
     guild, players = sandbox.guild, sandbox.players
@@ -167,9 +170,11 @@ def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
     @page.post("/sandbox/api/messages")
     async def post_message() -> Response:
         data = await _body()
-        return jsonify(
-            await players.send(_field(data, "user"), _field(data, "channel"), _field(data, "text"))
-        )
+        waiting = sandbox.runtime.waiting_to_store
+        sent = await players.send(_field(data, "user"), _field(data, "channel"), _field(data, "text"))
+        if sandbox.runtime.waiting_to_store > waiting:  # SimCord returns once the bot handled it
+            raise Refused(UNSAVED, 503)
+        return jsonify(sent)
 
     @page.post("/sandbox/api/commands")
     async def command() -> Response:
