@@ -5,7 +5,7 @@
 | GET | / | | the sandbox page |
 | GET | /sandbox/api/state | | State |
 | GET | /sandbox/api/messages | ?user=U&channel=C (channel name or dm) | [Message], oldest first |
-| POST | /sandbox/api/messages | {user, channel, text} | Message; 403 if they may not post there; 503 if flexcord could not save it (kept, retried) |
+| POST | /sandbox/api/messages | {user, channel, text} | Message; 403 if they may not post there; 503 unsaved |
 | POST | /sandbox/api/commands | {user, channel, name, options: {name: value}} | {reply} or {form} |
 | POST | /sandbox/api/forms | {user, form, values: {field: value}} | {reply} |
 | POST | /sandbox/api/buttons | {user, message, button} (button id or label) | {reply} or {form} |
@@ -40,7 +40,8 @@ A "timeout" fault is carried out, but the bot gets no answer (Discord: a timeout
 as when a connection drops at the wrong moment. Refusing DMs answers each DM to the player with
 Discord's error 50007 until the sandbox restarts.
 
-Errors are {"error": "what went wrong, in plain words"} with a 4xx status.
+Errors are {"error": "what went wrong, in plain words"} with a 4xx status (503: flexcord could not
+save a message; it is kept and retried).
 
 Another website open in the same browser must not drive the sandbox: a POST must say
 `Content-Type: application/json` (415 otherwise; a plain form cannot), and the `Host` and any
