@@ -5,7 +5,7 @@
 | GET | / | | the sandbox page |
 | GET | /sandbox/api/state | | State |
 | GET | /sandbox/api/messages | ?user=U&channel=C (channel name or dm) | [Message], oldest first |
-| POST | /sandbox/api/messages | {user, channel, text} | Message; 403 if they may not post there; 503 unsaved |
+| POST | /sandbox/api/messages | {user, channel, text} | Message; 403 if they may not post there |
 | POST | /sandbox/api/commands | {user, channel, name, options: {name: value}} | {reply} or {form} |
 | POST | /sandbox/api/forms | {user, form, values: {field: value}} | {reply} |
 | POST | /sandbox/api/buttons | {user, message, button} (button id or label) | {reply} or {form} |
