@@ -69,6 +69,8 @@ async def test_messages_refused_by_the_database_reach_the_agent_once_it_takes_wr
     assert metrics.value("flexcord_store_write_failures_total") == refused
     assert metrics.value("flexcord_messages_waiting_for_storage") == refused
     assert len(alerts) == 1 and "cannot save to its database" in alerts[0]
+    health = await world.store.health()
+    assert not health.ok and "refused a write" in health.detail  # what /readyz reports
 
     await simulate(world, None)
     await world.runtime.tick(world.clock.advance(1))
@@ -76,6 +78,7 @@ async def test_messages_refused_by_the_database_reach_the_agent_once_it_takes_wr
     assert world.runtime.waiting_to_store == 0
     assert metrics.value("flexcord_messages_waiting_for_storage") == 0
     assert "saves to its database again" in alerts[-1]
+    assert (await world.store.health()).ok
     conversation = await world.store.conversation(ASH)
     assert conversation is not None
     async with world.store.view() as view:

@@ -212,6 +212,7 @@ class SqliteStore(OneCalls):
         self.url = url
         self._path = path
         self._identity = _identity(path)
+        self._refusal: str | None = None  # why the last write was refused, until one commits
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Writes]:
@@ -223,7 +224,7 @@ class SqliteStore(OneCalls):
             try:
                 await self._db.execute(sql.BEGIN_WRITE)
             except sqlite3.Error as exc:
-                raise _refused(exc) from exc
+                raise self._refused(exc) from exc
             try:
                 yield SqliteWrites(self._db)
                 await self._db.execute(sql.COMMIT)
@@ -231,8 +232,13 @@ class SqliteStore(OneCalls):
                 with contextlib.suppress(sqlite3.Error):
                     await self._db.execute(sql.ROLLBACK)
                 if _is_refusal(exc):
-                    raise _refused(exc) from exc
+                    raise self._refused(exc) from exc
                 raise
+            self._refusal = None
+
+    def _refused(self, exc: BaseException) -> StorageError:
+        self._refusal = f"the database refused a write: {exc}"
+        return StorageError(self._refusal)
 
     @asynccontextmanager
     async def view(self) -> AsyncIterator[Reads]:
@@ -242,7 +248,7 @@ class SqliteStore(OneCalls):
                 yield SqliteReads(self._db)
             except sqlite3.DatabaseError as exc:
                 if _is_refusal(exc):
-                    raise _refused(exc) from exc
+                    raise self._refused(exc) from exc
                 raise
 
     async def simulate(self, fault: Literal["full", "read_only"] | None) -> None:
@@ -272,6 +278,8 @@ class SqliteStore(OneCalls):
                 return StoreHealth(False, f"{self._path} is missing")
             if now != self._identity:
                 return StoreHealth(False, f"{self._path} was replaced by another file")
+        if self._refusal is not None:  # a small probe can fit where a real write did not (disk full)
+            return StoreHealth(False, self._refusal)
         try:
             async with self.transaction() as tx:
                 await tx.put_setting(HEALTH_KEY, "ok")
@@ -291,10 +299,6 @@ HEALTH_KEY = "health:probe"
 def _is_refusal(exc: BaseException) -> bool:
     """SQLite could not write (full, read-only, I/O error, file gone), as opposed to a broken rule."""
     return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
-
-
-def _refused(exc: BaseException) -> StorageError:
-    return StorageError(f"the database refused a write: {exc}")
 
 
 def _identity(path: str) -> tuple[int, int] | None:
