@@ -108,12 +108,12 @@ class SqliteReads:
         self._db = db
 
     async def _all(self, query: str, params: Iterable[Any] = ()) -> list[Row]:
-        async with self._db.execute(query, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        """Every row, in one trip to the database thread."""
+        return list(await self._db.execute_fetchall(query, tuple(params)))
 
     async def _one(self, query: str, params: Iterable[Any] = ()) -> Row | None:
-        async with self._db.execute(query, tuple(params)) as cursor:
-            return await cursor.fetchone()
+        rows = await self._all(query, params)
+        return rows[0] if rows else None
 
     async def is_processed(self, event_id: str) -> bool:
         return await self._one(sql.IS_PROCESSED, (event_id,)) is not None
