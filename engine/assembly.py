@@ -31,7 +31,16 @@ from engine.discord.announcements import FeedFetch
 from engine.events import OutMessage
 from engine.flex import TwilioContactCenter
 from engine.metrics import Metrics
-from engine.reload import DiscordFollower, Prepare, Reloader, ReloadListener
+from engine.reload import (
+    DiscordFollower,
+    FileTrigger,
+    Prepare,
+    Reloader,
+    ReloadListener,
+    slash_command_trigger,
+)
+from engine.reports.page import reports_blueprint
+from engine.reports.queries import outbox_pending
 from engine.runtime import Generation, Runtime, utc_now
 from engine.runtime import prepare as prepare_generation
 from engine.server import ReadyCheck, ServerServices, config_ready, create_app, serve, store_ready
@@ -95,7 +104,7 @@ class Bot:
         self._tasks.append(self._server)
         self.spawn(self._tick(tick_every))
         if watch:
-            self.spawn(self.reloader.watch())
+            self.spawn(FileTrigger(self.reloader).watch())
 
     def spawn(self, work: Awaitable[Any]) -> None:
         """Run `work` beside the bot until it stops; `wait` returns if it ends first."""
@@ -152,6 +161,18 @@ async def unwind(steps: list[Callable[[], Awaitable[Any]]], what: str) -> None:
             log.exception("stopping %s: a step failed", what)
 
 
+def watch_signals(
+    metrics: Metrics, store: Store, client: FlexcordClient, clock: Callable[[], datetime]
+) -> None:
+    """Before each scrape of /metrics: is Discord connected, how many outbox items wait and for how long."""
+
+    async def scrape(m: Metrics) -> None:
+        m.discord_connected.set(1 if client.is_ready() and not client.is_closed() else 0)
+        m.outbox_backlog(await outbox_pending(store, clock()))
+
+    metrics.before_scrape(scrape)
+
+
 async def _open_parts(
     config: Config, make_generation: Prepare, *, contact_base_url: str | None, initialise_storage: bool
 ) -> tuple[Store, TwilioContactCenter, Generation]:
@@ -204,6 +225,7 @@ async def assemble(
     prepare: Prepare | None = None,
     listeners: Iterable[ReloadListener] | None = None,
     notify_admins: bool = True,
+    reports_public: bool = False,
     initialise_storage: bool = False,
 ) -> Bot:
     """The bot for `config`, built but not started (only its store is open).
@@ -214,6 +236,7 @@ async def assemble(
     - `prepare`: how a config becomes a runtime generation, the first one and every reload's;
     - `listeners`: who follows a reload (default: the Discord client re-syncs commands and permissions);
     - `notify_admins`: the admin channel hears of a refused reload (and of a follower that failed);
+    - `reports_public`: /reports needs no admin token (the sandbox);
     - `initialise_storage`: begin an empty database where a kept one is missing (else StorageError).
 
     More pages can be registered on `bot.app` before `bot.start`.
@@ -224,7 +247,6 @@ async def assemble(
     )
     client = create_client(None, config_provider=lambda: runtime.config, store=store, fetch_feed=fetch_feed)
     metrics = Metrics()
-
     notify = _admin_channel(lambda: runtime.config, client)
     alert = notify if notify_admins else None
     runtime = Runtime(generation, store, client.chat, contact, clock=clock, observer=metrics, alert=alert)
@@ -239,7 +261,8 @@ async def assemble(
         metrics=metrics,
         prepare=make_generation,
     )
-    client.reload_callback = reloader.reload_callback
+    client.reload_callback = slash_command_trigger(reloader)
+    watch_signals(metrics, store, client, clock)
     app = create_app(
         ServerServices(
             runtime=runtime,
@@ -247,6 +270,7 @@ async def assemble(
             blueprints=[
                 admin_blueprint(reloader, metrics),
                 announce_blueprint(lambda: runtime.config, client.chat.post),
+                reports_blueprint(store, lambda: runtime.config, clock, public=reports_public),
             ],
             observer=metrics,
         )

@@ -13,13 +13,14 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config as HypercornConfig
-from quart import Blueprint, Quart, Response, jsonify, request
+from quart import Blueprint, Quart, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from engine.config.model import Config
@@ -69,6 +70,8 @@ def create_app(services: ServerServices) -> Quart:
     for blueprint in services.blueprints:
         app.register_blueprint(blueprint)
 
+    time_webhooks(app, services.observer)
+
     @app.before_request
     async def limit_body() -> Response | None:
         limit = services.runtime.config.server.max_body_bytes
@@ -105,6 +108,28 @@ def create_app(services: ServerServices) -> Quart:
         return answer
 
     return app
+
+
+WEBHOOK_ENDPOINTS = {"conversations": "conversations", "taskrouter": "taskrouter", "studio_reply": "studio"}
+
+
+def time_webhooks(app: Quart, observer: object) -> None:
+    """Time each Twilio webhook, if `observer` has `webhook_took(endpoint, seconds)` (engine.metrics)."""
+    took = getattr(observer, "webhook_took", None)
+    if took is None:
+        return
+
+    @app.before_request
+    async def start_clock() -> None:
+        g.flexcord_started = time.perf_counter()
+
+    @app.after_request
+    async def stop_clock(response: Response) -> Response:
+        view = (request.endpoint or "").rpartition(".")[2]
+        started = getattr(g, "flexcord_started", None)
+        if request.blueprint == "twilio_webhooks" and view in WEBHOOK_ENDPOINTS and started is not None:
+            took(WEBHOOK_ENDPOINTS[view], time.perf_counter() - started)
+        return response
 
 
 def config_ready(runtime: ServedRuntime) -> ReadyCheck:

@@ -105,7 +105,11 @@ async def test_live_agent_round_trip_with_transcript_rating_and_back_to_the_bot(
     assert ("in", "Ash", "4") in lines
     assert all(text != "how do raids work" for _, _, text in lines)
     history = await world.store.case_history("SUP-1")
-    assert [(e.to_status, e.who) for e in history] == [("open", "Ash"), ("closed", "Misty")]
+    assert [(e.to_status, e.who, e.note) for e in history] == [
+        ("open", "Ash", "opened"),
+        ("open", "Misty", "agent joined"),
+        ("closed", "Misty", "chat closed"),
+    ]
 
 
 async def test_after_hours_the_question_is_saved_as_a_case_without_a_handoff(generation: Generation) -> None:

@@ -6,17 +6,19 @@ Importing lazily keeps `flexcord validate` quick: it does not load discord.py, t
 from __future__ import annotations
 
 import importlib
-import logging
 
 import click
 
+from engine.logs import LEVELS, LogFormat, setup_logging
+
 COMMAND_MODULES: dict[str, str] = {
-    "validate": "engine.cli.check",
-    "schema": "engine.cli.check",
+    "validate": "engine.cli.validate",
+    "schema": "engine.cli.validate",
     "route": "engine.cli.routing",
     "test": "engine.cli.routing",
     "cases": "engine.cli.cases",
     "players": "engine.cli.players",
+    "report": "engine.cli.report",
     "kb": "engine.cli.knowledge",
     "sandbox": "engine.cli.sandbox",
     "run": "engine.cli.serve",
@@ -37,24 +39,34 @@ class LazyGroup(click.Group):
         module_name = COMMAND_MODULES.get(cmd_name)
         if module_name is None:
             return None
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            return None  # a command that is not part of this installation
-        for command in getattr(module, "COMMANDS", ()):
-            if command.name == cmd_name:
-                return command  # type: ignore[no-any-return]
-        return None
+        commands: list[click.Command] = getattr(importlib.import_module(module_name), "COMMANDS", [])
+        return next((command for command in commands if command.name == cmd_name), None)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="flexcord", message="flexcord %(version)s")
-@click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
-def main(verbose: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail (same as --log-level debug).")
+@click.option(
+    "--log-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default="info",
+    show_default=True,
+    envvar="FLEXCORD_LOG_LEVEL",
+    help="Least important log lines shown (or set FLEXCORD_LOG_LEVEL).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    envvar="FLEXCORD_LOG_FORMAT",
+    help="text for people, json for one JSON object per line (or set FLEXCORD_LOG_FORMAT).",
+)
+@click.option(
+    "--log-message-text",
+    is_flag=True,
+    help="Let players' message text into the logs, which no level shows otherwise (test servers only).",
+)
+def main(verbose: bool, log_level: str, log_format: LogFormat, log_message_text: bool) -> None:
     """flexcord: your Discord community as the front door of your Twilio Flex contact center."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging("debug" if verbose else log_level, log_format, message_text=log_message_text)

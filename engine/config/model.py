@@ -1,6 +1,6 @@
 """The compiled configuration: one frozen, versioned object that everything else reads.
 
-`engine.config.compile` builds it from the loaded YAML; a reload replaces it with one
+`engine.config.compile.config` builds it from the loaded YAML; a reload replaces it with one
 reference swap. Nothing here does I/O. Collections are tuples or read-only mappings so a
 Config can be shared between concurrent handlers without copying.
 """
@@ -254,6 +254,8 @@ class Queue:
     name: str
     description: str | None = None
     skills: tuple[str, ...] = ()
+    first_response_seconds: int | None = None  # sla.first_response: an agent joins within this
+    resolution_seconds: int | None = None  # sla.resolution: the case is closed within this
 
 
 @dataclass(frozen=True, slots=True)

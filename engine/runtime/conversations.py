@@ -20,6 +20,7 @@ from engine.store import CaseRecord
 RATING_BUTTONS = tuple(Button(f"rate:{n}", str(n)) for n in range(1, 6))
 WITH_AGENT = ("queued", "agent")
 CONTACT_CENTER = "contact center"
+AGENT_JOINED = "agent joined"  # the case history note written when an agent picks the chat up
 
 
 async def _drop_pending_starts(turn: Turn, reason: str) -> None:
@@ -112,6 +113,10 @@ async def apply_contact_event(turn: Turn, event: ContactEvent) -> None:
             if c.state == "agent" and c.agent_name == agent:
                 return  # Flex reports a join twice (participant added, reservation accepted)
             turn.update(state="agent", agent_name=agent, queued_at=None)
+            if turn.case is not None:  # the case's history shows who picked it up, and when (for reports)
+                await turn.tx.change_case(
+                    turn.case.ref, turn.case.status, who=agent, note=AGENT_JOINED, at=turn.now
+                )
             turn.say("agent_joined", extra={"agent": {"name": agent}})
         case "agent_left":
             turn.say("agent_left", extra={"agent": {"name": agent}})

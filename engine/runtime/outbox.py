@@ -19,7 +19,7 @@ import logging
 import random
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Protocol, assert_never
+from typing import Protocol, assert_never, runtime_checkable
 
 from engine.deliveries import ChannelPost, CloseHandoff, DirectMessage, EditPost, SendToAgent, StartHandoff
 from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffTicket
@@ -56,6 +56,15 @@ def retry_delay(
     return base * (1 + 0.2 * jitter())
 
 
+@runtime_checkable
+class DeliveryObserver(Protocol):
+    """Who counts delivery problems (engine.metrics.Metrics), by item kind and a short reason."""
+
+    def delivery_retried(self, kind: str, reason: str) -> None: ...
+
+    def delivery_failed(self, kind: str, reason: str) -> None: ...
+
+
 class Outbox:
     """Sends outbox items through the ports, in lane order, retrying until delivered or hopeless."""
 
@@ -68,7 +77,9 @@ class Outbox:
         *,
         clock: Callable[[], datetime],
         starting: asyncio.Lock | None = None,
+        observer: DeliveryObserver | None = None,
     ) -> None:
+        self.observer = observer
         self.store = store
         self.chat = chat
         self.contact = contact
@@ -186,10 +197,11 @@ class Outbox:
             try:
                 sent = await self._send(item)
             except DeliveryError as exc:
-                return await self._failed(item, exc.reason, exc.permanent, exc.retry_after, now)
+                cause = "rate_limited" if exc.retry_after is not None else "temporary"
+                return await self._failed(item, exc.reason, exc.permanent, exc.retry_after, now, cause)
             except Exception as exc:  # a port bug or an outage must not lose the item
                 log.warning("delivering outbox item %s (%s) failed: %r", item.id, item.kind, exc)
-                return await self._failed(item, f"{type(exc).__name__}: {exc}", False, None, now)
+                return await self._failed(item, f"{type(exc).__name__}: {exc}", False, None, now, "exception")
             return await self._succeeded(item, sent, now)
 
     async def _send(self, item: OutboxItem) -> Sent:
@@ -230,7 +242,13 @@ class Outbox:
         return True, added
 
     async def _failed(
-        self, item: OutboxItem, reason: str, permanent: bool, retry_after: float | None, now: datetime
+        self,
+        item: OutboxItem,
+        reason: str,
+        permanent: bool,
+        retry_after: float | None,
+        now: datetime,
+        cause: str = "temporary",
     ) -> tuple[bool, list[str]]:
         attempts = item.attempts + 1
         final = permanent or attempts >= MAX_ATTEMPTS
@@ -248,6 +266,10 @@ class Outbox:
         log.info(
             "outbox item %s (%s) %s: %s", item.id, item.kind, "failed" if final else "will retry", reason
         )
+        if self.observer is not None and final:
+            self.observer.delivery_failed(item.kind, "refused" if permanent else "gave_up")
+        elif self.observer is not None:
+            self.observer.delivery_retried(item.kind, cause)
         if not final:
             self._schedule(next_at)
         return final, added

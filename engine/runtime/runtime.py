@@ -24,7 +24,7 @@ from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
 from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
 from engine.runtime.locks import KeyedLock
-from engine.runtime.outbox import Outbox
+from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.outcomes import ConversationOutcomes
 from engine.runtime.reading import RATING_BUTTON as RATING_BUTTON  # engine.discord reads it here
 from engine.runtime.reading import SOLVED_BUTTON, event_text, event_variables, rating_of
@@ -84,7 +84,10 @@ class Runtime:
         self.clock = clock
         self._starting = asyncio.Lock()  # held while a handoff starts and its sid is recorded
         outcomes = ConversationOutcomes(lambda: self._generation)
-        self.outbox = Outbox(store, chat, contact, outcomes, clock=clock, starting=self._starting)
+        delivery = observer if isinstance(observer, DeliveryObserver) else None
+        self.outbox = Outbox(
+            store, chat, contact, outcomes, clock=clock, starting=self._starting, observer=delivery
+        )
         self._players = KeyedLock()
         self._cooldowns = SlidingWindow()
         self._relays = SlidingWindow()
@@ -333,7 +336,15 @@ class Runtime:
             await turn.load_case()
             await conversations.apply_contact_event(turn, event)
             await turn.finish()
+        self._observe_join(conversation, turn.conversation)
         return turn.lanes
+
+    def _observe_join(self, before: ConversationRecord, after: ConversationRecord) -> None:
+        """Time the wait from handoff (or from an agent leaving) to an agent joining."""
+        joined = before.state == "queued" and after.state == "agent" and before.queued_at is not None
+        observe = getattr(self.observer, "agent_joined", None)
+        if joined and observe is not None and before.queued_at is not None:
+            observe(before.queue or "-", (after.updated_at - before.queued_at).total_seconds())
 
     async def _conversation_of(self, sid: str) -> ConversationRecord | None:
         async with self.store.view() as view:

@@ -44,6 +44,7 @@ from engine.discord.sync import forget_synced
 from engine.flex.emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, create_emulator, emulator_of
 from engine.hours import describe_next_open, is_open, next_open
 from engine.reload import ReloadResult
+from engine.reports.demo import DemoWeek, seed_week
 from engine.runtime import prepare
 from engine.sandbox.api import diagnostic_json, sandbox_blueprint
 from engine.sandbox.clock import SandboxClock
@@ -117,6 +118,7 @@ class Sandbox:
         watch: bool = True,
         flex_url: str | None = None,
         discord_receipts: Path | None = None,
+        seed_demo_data: bool = False,
     ) -> None:
         self.config_path = Path(config_path)
         self.host = host
@@ -128,6 +130,8 @@ class Sandbox:
         self.watch = watch
         self.flex_url = flex_url.rstrip("/") if flex_url else None
         self.discord_receipts = discord_receipts
+        self.seed_demo_data = seed_demo_data  # a week of made-up history for the /reports page
+        self.demo_week: DemoWeek | None = None  # what it wrote (None: not asked, or seeded before)
         self.account_sid: str | None = None
         self.auth_token = secrets.token_hex(16)
         if self.flex_url:  # the emulator on its own takes the credentials it was started with
@@ -191,10 +195,13 @@ class Sandbox:
             fetch_feed=sample_feed,
             prepare=self._prepare,
             listeners=[_Follower(self)],
+            reports_public=True,
         )
         self.store, self.client, self.runtime = self.bot.store, self.bot.client, self.bot.runtime
         self.metrics, self.reloader = self.bot.metrics, self.bot.reloader
         await self._carry_on_from_records()
+        if self.seed_demo_data:
+            self.demo_week = await seed_week(self.store, config, self.clock())
         self.desk = AgentDesk(flex_url, self.store, emulator)
         self._cleanup.append(self.desk.aclose)
         self.guild = SandboxGuild(self.client, config, self.clock, receipts=self.discord_receipts)

@@ -14,10 +14,10 @@ fits the same shape:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from engine.deliveries import Delivery
 from engine.store.records import (
@@ -82,6 +82,10 @@ class Reads(Protocol):
     async def case_outbox(self, ref: str) -> list[OutboxItem]: ...
 
     async def lane_outbox(self, lane: str) -> list[OutboxItem]: ...
+
+    async def read_sql(self, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
+        """Rows of a read-only query over the store's tables, for reports (SQL both stores speak)."""
+        ...
 
 
 class Writes(Reads, Protocol):

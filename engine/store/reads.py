@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -114,6 +114,9 @@ class SqliteReads:
     async def _one(self, query: str, params: Iterable[Any] = ()) -> Row | None:
         rows = await self._all(query, params)
         return rows[0] if rows else None
+
+    async def read_sql(self, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
+        return await self._all(query, params)
 
     async def is_processed(self, event_id: str) -> bool:
         return await self._one(sql.IS_PROCESSED, (event_id,)) is not None
