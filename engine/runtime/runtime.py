@@ -10,17 +10,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
-from engine.chatbot import answer
-from engine.chatbot.buttons import clicked
-from engine.config.model import DM, Config, Refuse, RelayToAgent, Retention, RunChatbot
+from engine.config.model import DM, Config, Refuse, RelayToAgent, Retention
 from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter
 from engine.routing import route
 from engine.runtime import cases, conversations
+from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
 from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
@@ -29,7 +28,7 @@ from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.outcomes import ConversationOutcomes
 from engine.runtime.reading import RATING_BUTTON as RATING_BUTTON  # engine.discord reads it here
 from engine.runtime.reading import SOLVED_BUTTON, event_text, event_variables, rating_of
-from engine.runtime.turn import Turn, hours_variables, user_variables
+from engine.runtime.turn import Turn
 from engine.runtime.unstored import RETRY_DELAYS, StorageAlarm, Unstored, waits_when_refused
 from engine.store import ConversationRecord, StorageError, Store, Writes, to_text
 
@@ -189,7 +188,7 @@ class Runtime:
         in_dm = event.kind == "message" and event.where == DM
         if not (decision.actions or rating is not None or solved or in_dm or too_long):
             return Outcome(decision=decision, state=known.state if known is not None else None)
-        answers = await self._chatbot_answers(generation, decision, event)
+        answers = await chatbot_answers(generation, decision, event)
         async with self.store.transaction() as tx:
             if not await tx.mark_processed(key, event.at):
                 return Outcome(decision=None)
@@ -274,34 +273,6 @@ class Runtime:
             return decision
         reason = f"You can use /{command.name} again in {describe_wait(wait)}."
         return dataclasses.replace(decision, actions=(Refuse(reason),), explanation=f"refused: {reason}")
-
-    async def _chatbot_answers(
-        self, generation: Generation, decision: Decision, event: Event
-    ) -> dict[int, Any]:
-        """Chatbot answers, computed before the transaction so a slow bot never holds the store."""
-
-        answers: dict[int, Any] = {}
-        base = {
-            "user": user_variables(event.user.id, event.user.name),
-            "channel": event.where,
-            "text": event.text,
-            "hours": hours_variables(generation.config, event.at),
-        }
-
-        def say(name: str, variables: Mapping[str, object]) -> str:
-            return generation.templates.render(generation.message(name), {**base, **variables}, "")
-
-        for index, action in enumerate(decision.actions):
-            bot = generation.config.chatbots.get(action.chatbot) if isinstance(action, RunChatbot) else None
-            if bot is None:
-                continue
-            try:
-                said = clicked(event)  # a chatbot's button sends its payload as the player's message
-                text = said[1] if said is not None else event.text
-                answers[index] = await answer(bot, text, event.user, knowledge=generation.knowledge, say=say)
-            except Exception:
-                log.exception("chatbot %s failed to answer", bot.name)
-        return answers
 
     # --- the contact center ------------------------------------------------------------------
 
