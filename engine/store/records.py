@@ -107,3 +107,14 @@ class OutboxItem:
     delivered_at: datetime | None
     case_ref: str | None
     message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FaqQuestion:
+    """A message the FAQ bot answered: `outcome` is unanswered, suggested, solved or escalated."""
+
+    user_id: str
+    text: str
+    language: str | None
+    outcome: str
+    at: datetime

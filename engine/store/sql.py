@@ -108,6 +108,21 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             )""",
         ),
     ),
+    (
+        2,
+        (
+            """CREATE TABLE faq_questions (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,  -- SQLite: identity column
+                user_id TEXT NOT NULL,
+                text TEXT NOT NULL,
+                language TEXT,
+                outcome TEXT NOT NULL,
+                at TEXT NOT NULL
+            )""",
+            "CREATE INDEX faq_questions_user ON faq_questions (user_id, id)",
+            "CREATE INDEX faq_questions_at ON faq_questions (at)",
+        ),
+    ),
 )
 """(version, statements) in order; a store applies those above its recorded version, once."""
 
@@ -221,4 +236,17 @@ DM_WATERMARKS = (  # SQLite: CAST of a Discord id to INTEGER (PostgreSQL: BIGINT
     "SELECT c.user_id, (SELECT MAX(CAST(m.platform_id AS INTEGER)) FROM messages m "
     "WHERE m.conversation_id = c.id AND m.direction = 'in' AND m.place = 'dm' AND m.platform_id IS NOT NULL) "
     "FROM conversations c ORDER BY c.updated_at DESC LIMIT ?"
+)
+
+# --- the FAQ bot's questions (gaps in the knowledge base) ---------------------------------
+
+RECORD_FAQ_QUESTION = (
+    "INSERT INTO faq_questions (user_id, text, language, outcome, at) VALUES (?, ?, ?, ?, ?)"
+)
+SETTLE_FAQ_QUESTION = (
+    "UPDATE faq_questions SET outcome = ? WHERE id = (SELECT MAX(id) FROM faq_questions WHERE user_id = ?)"
+    " AND outcome = 'suggested' AND at >= ?"
+)
+FAQ_QUESTIONS_SINCE = (
+    "SELECT user_id, text, language, outcome, at FROM faq_questions WHERE at >= ? ORDER BY id"
 )

@@ -56,6 +56,16 @@ class StoreTx(StoreView):
     async def put_setting(self, key: str, value: str) -> None:
         await self._run(sql.PUT_SETTING, (key, value))
 
+    async def record_faq_question(
+        self, user_id: str, text: str, language: str | None, outcome: str, at: datetime
+    ) -> None:
+        """Remember a message the FAQ bot answered (or could not), for `flexcord kb gaps`."""
+        await self._run(sql.RECORD_FAQ_QUESTION, (user_id, text, language, outcome, to_text(at)))
+
+    async def settle_faq_question(self, user_id: str, outcome: str, since: datetime) -> bool:
+        """Mark the player's last question, if it got suggestions at or after `since`; False if none did."""
+        return await self._run(sql.SETTLE_FAQ_QUESTION, (outcome, user_id, to_text(since))) == 1
+
     async def create_case(
         self,
         *,
