@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Info
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 RELOAD_RESULTS = ("success", "failure", "unchanged")
+FAQ_OUTCOMES = ("suggested", "unanswered", "solved", "escalated")
 
 
 class Observer(Protocol):
@@ -60,6 +61,15 @@ class Metrics:
         self.cases_opened = Counter(
             "flexcord_cases_opened", "Cases opened, by case template.", ["template"], registry=r
         )
+        self.faq = Counter(
+            "flexcord_faq_answers",
+            "FAQ bot answers by outcome: suggested (articles shown), unanswered (not sure),"
+            " solved ('That solved it'), escalated (asked for an agent after suggestions).",
+            ["outcome"],
+            registry=r,
+        )
+        for outcome in FAQ_OUTCOMES:
+            self.faq.labels(outcome=outcome)
         self.webhooks = Counter(
             "flexcord_webhooks",
             "Webhook calls received, by endpoint and result.",
@@ -97,6 +107,9 @@ class Metrics:
 
     def case_opened(self, template: str) -> None:
         self.cases_opened.labels(template=template).inc()
+
+    def faq_outcome(self, outcome: str) -> None:
+        self.faq.labels(outcome=outcome).inc()
 
     def webhook(self, endpoint: str, result: str) -> None:
         self.webhooks.labels(endpoint=endpoint, result=result).inc()

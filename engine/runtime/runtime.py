@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from engine.chatbot import answer
+from engine.chatbot.gaps import record_faq_turn
 from engine.config.model import DM, Config, Refuse, RelayToAgent, RunChatbot
 from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter, HandoffTicket
@@ -93,6 +94,8 @@ class TrafficObserver(Protocol):
     def handoff(self, queue: str) -> None: ...
 
     def case_opened(self, template: str) -> None: ...
+
+    def faq_outcome(self, outcome: str) -> None: ...
 
 
 class Runtime:
@@ -179,8 +182,15 @@ class Runtime:
                     turn.say("solved")
                 else:
                     await execute(turn, event, decision, answers, self._relays)
+                faq = (
+                    None
+                    if too_long
+                    else await record_faq_turn(tx, config, event, decision, answers, solved=solved)
+                )
                 await turn.finish()
             self._observe(decision, turn)
+            if faq is not None and self.observer is not None:
+                self.observer.faq_outcome(faq)
             await self.outbox.deliver(turn.lanes)
         return Outcome(
             decision=decision,
