@@ -4,6 +4,7 @@
     python benchmarks/faq.py --part held          # only the held-out part
     python benchmarks/faq.py --calibrate          # fit the confidence model on the tuning part
     python benchmarks/faq.py --sweep              # how 'not sure' and answers trade off, tuning part
+    python benchmarks/faq.py --baseline 6159a96   # the same questions put to an older version's search
 
 The labelled questions are in tests/faq_questions.yaml. Each is put to the bot's own decision
 (`engine.chatbot.suggest.suggestions`, with the demo's `min_confidence` and 3 suggestions):
@@ -11,6 +12,10 @@ The labelled questions are in tests/faq_questions.yaml. Each is put to the bot's
 - top-1: the right article is the first one shown; top-3: it is among those shown;
 - not sure: an off-topic question got the "not sure" answer (no article shown);
 - own language: a non-English question's first article is in the question's language.
+
+`--baseline REV` runs the knowledge-base search of an older commit (its engine/knowledge/index.py,
+read with git) on the same questions, with that version's rule for what to show: the baseline the
+figures in docs/BENCHMARKS.md are compared with. It only has the default-language articles.
 
 `--calibrate` fits the logistic model behind the confidence (engine/knowledge/confidence.py) on
 the tuning part only, and prints the coefficients to paste into COEFFICIENTS.
@@ -111,9 +116,40 @@ def table(title: str, groups: dict[str, list[Result]]) -> None:
         print(f"| {name} | " + " | ".join(values[c] for c in columns) + " |")
 
 
-def report(kb: KnowledgeBase, part: str) -> None:
+def baseline_run(revision: str, rows: Iterable[dict[str, str]]) -> list[Result]:
+    """The questions put to an older version's search (FTS5 bm25 before this one): its floor and cut."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    from engine.knowledge import load_articles
+
+    source = subprocess.run(
+        ["git", "show", f"{revision}:engine/knowledge/index.py"], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    with tempfile.NamedTemporaryFile("wb", suffix=".py") as file:
+        file.write(source)
+        file.flush()
+        spec = importlib.util.spec_from_file_location("baseline_index", file.name)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["baseline_index"] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+    old = module.KnowledgeBase([a for a in load_articles(ROOT / "kb") if a.locale is None])
+    results = []
+    for row in rows:
+        hits = [h for h in old.search(row["q"], limit=LIMIT) if h.score >= module.RELEVANCE_FLOOR]
+        shown = tuple(h.article.slug for h in hits if h.score >= hits[0].score * 0.3) if hits else ()
+        results.append(
+            Result(row["lang"], row["kind"], row["part"], row["expect"], shown, "en" if shown else None)
+        )
+    return results
+
+
+def report(kb: KnowledgeBase, part: str, baseline: str | None = None) -> None:
     started = time.perf_counter()
-    results = run(kb, load_questions(part))
+    rows = load_questions(part)
+    results = baseline_run(baseline, rows) if baseline else run(kb, rows)
     took = time.perf_counter() - started
     for chosen in ("tune", "held") if part == "all" else (part,):
         mine = [r for r in results if r.part == chosen]
@@ -185,6 +221,7 @@ def main() -> None:
         "--calibrate", action="store_true", help="fit the confidence model on the tuning part"
     )
     parser.add_argument("--sweep", action="store_true", help="figures for several min_confidence values")
+    parser.add_argument("--baseline", metavar="REV", help="measure the search of this older commit instead")
     args = parser.parse_args()
     kb = KnowledgeBase.build(ROOT / "kb")
     if args.calibrate:
@@ -192,7 +229,7 @@ def main() -> None:
     if args.sweep:
         sweep(kb)
         return
-    report(kb, args.part)
+    report(kb, args.part, args.baseline)
 
 
 if __name__ == "__main__":

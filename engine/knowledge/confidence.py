@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from engine.knowledge.lexical import Match
 
-COEFFICIENTS = (-2.99, -2.61, 4.11, 3.3, 2.59, 2.78)
+COEFFICIENTS = (-2.83, -3.27, 4.5, 3.27, 2.96, 2.89)
 """(intercept, then one weight per Features number, in order), fitted by benchmarks/faq.py --calibrate."""
 
 WINDOW = 10  # words in a stretch of a long sentence

@@ -3,8 +3,8 @@
 Pure Python: a help centre has dozens of articles, not millions, and each language needs its own
 stemmer, which SQLite's built-in tokenizers do not offer. A word the articles never use is
 spell-corrected only against words of the same language ('pasword' -> 'password'), and only
-when the two are one typo apart (two for long words) and start with the same letter, so
-'chatting' never becomes 'cheating'.
+when the two are one typo apart (two for long words, none for words of four letters) and start
+with the same letter, so 'chatting' never becomes 'cheating'.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ FIELD_B = {"title": 0.3, "questions": 0.5, "tags": 0.3, "body": 0.75}
 K1 = 1.2
 CORRECTION_WEIGHT = 0.7  # a corrected word is weaker evidence than the word as typed
 MIN_CORRECTED_LENGTH = 4  # shorter words are never completed or corrected
+MIN_TYPO_LENGTH = 5  # 'dies' is not a typo of 'dims'; 'refnd' is one of 'refund'
 MAX_COMPLETION = 4  # 'passw' -> 'password' (3 more letters) yes; 'insta' -> 'installing' (5) no
 MAX_CORRECTIONS = 2
 
@@ -171,7 +172,7 @@ class LanguageIndex:
         same_start = self._by_letter.get(word[0], [])
         found = [w for w in same_start if w.startswith(word) and len(w) - len(word) <= MAX_COMPLETION]
         if not found:
-            allowed = 1 if len(word) < 9 else 2
+            allowed = 0 if len(word) < MIN_TYPO_LENGTH else 1 if len(word) < 9 else 2
             found = [
                 w
                 for w in same_start
@@ -184,11 +185,9 @@ class LanguageIndex:
 
     def snippet(self, article: int, terms: frozenset[str], size: int = 24) -> str:
         """The body sentence with the most matched terms, matched words in bold ('**password**')."""
-        body = plain_text(self.articles[article].body)
-        sentences = [s for s in re.split(r"(?<=[.!?।])\s+", body) if s.strip()] or [body]
-        scored = [
-            (sum(t.term in terms for t in self.analyzer.tokens(s)), -i) for i, s in enumerate(sentences)
-        ]
+        lines = [plain_text(line) for line in self.articles[article].body.splitlines() if line.strip()]
+        sentences = [s for line in lines for s in re.split(r"(?<=[.!?।])\s+", line) if s.strip()] or [""]
+        scored = [(len(terms & set(self.analyzer.terms(s))), -i) for i, s in enumerate(sentences)]
         best = sentences[-max(scored)[1]] if scored else ""
         words = best.split()
         marked = [self._mark(word, terms) for word in words]
