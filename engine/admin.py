@@ -70,6 +70,7 @@ def admin_blueprint(reloader: Reloader, metrics: Metrics | None = None) -> Bluep
 
         @blueprint.get("/metrics")
         async def metrics_page() -> Response:
+            await exposed.refresh()  # gauges read at scrape time (outbox backlog, Discord connection)
             body, content_type = exposed.exposition()
             return Response(body, content_type=content_type)
 

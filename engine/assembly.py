@@ -32,9 +32,11 @@ from engine.events import OutMessage
 from engine.flex import TwilioContactCenter
 from engine.metrics import Metrics
 from engine.reload import DiscordFollower, Prepare, Reloader, ReloadListener
+from engine.reports.page import reports_blueprint
+from engine.reports.queries import outbox_pending
 from engine.runtime import Runtime, utc_now
 from engine.runtime import prepare as prepare_generation
-from engine.server import ServerServices, create_app, serve
+from engine.server import ServerServices, config_ready, create_app, serve, store_ready
 from engine.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -151,6 +153,18 @@ async def unwind(steps: list[Callable[[], Awaitable[Any]]], what: str) -> None:
             log.exception("stopping %s: a step failed", what)
 
 
+def watch_signals(
+    metrics: Metrics, store: Store, client: FlexcordClient, clock: Callable[[], datetime]
+) -> None:
+    """Before each scrape of /metrics: is Discord connected, how many outbox items wait and for how long."""
+
+    async def scrape(m: Metrics) -> None:
+        m.discord_connected.set(1 if client.is_ready() and not client.is_closed() else 0)
+        m.outbox_backlog(await outbox_pending(store, clock()))
+
+    metrics.before_scrape(scrape)
+
+
 async def assemble(
     config_path: str | Path,
     config: Config,
@@ -162,6 +176,7 @@ async def assemble(
     prepare: Prepare | None = None,
     listeners: Iterable[ReloadListener] | None = None,
     notify_admins: bool = True,
+    reports_public: bool = False,
 ) -> Bot:
     """The bot for `config`, built but not started (only its store is open).
 
@@ -170,7 +185,8 @@ async def assemble(
     - `clock`: the runtime's time; `fetch_feed`: how announcement feeds are read;
     - `prepare`: how a config becomes a runtime generation, the first one and every reload's;
     - `listeners`: who follows a reload (default: the Discord client re-syncs commands and permissions);
-    - `notify_admins`: the admin channel hears of a refused reload (and of a follower that failed).
+    - `notify_admins`: the admin channel hears of a refused reload (and of a follower that failed);
+    - `reports_public`: /reports needs no admin token (the sandbox).
 
     More pages can be registered on `bot.app` before `bot.start`.
     """
@@ -213,13 +229,15 @@ async def assemble(
         prepare=make_generation,
     )
     client.reload_callback = reloader.reload_callback
+    watch_signals(metrics, store, client, clock)
     app = create_app(
         ServerServices(
             runtime=runtime,
-            ready_checks=[discord_ready],
+            ready_checks=[config_ready(runtime), store_ready(store), discord_ready],
             blueprints=[
                 admin_blueprint(reloader, metrics),
                 announce_blueprint(lambda: runtime.config, client.chat.post),
+                reports_blueprint(store, lambda: runtime.config, clock, public=reports_public),
             ],
             observer=metrics,
         )

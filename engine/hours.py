@@ -61,14 +61,17 @@ def next_open(hours: Hours, now: datetime) -> datetime | None:
 
 
 def describe_next_open(hours: Hours, now: datetime) -> str:
-    """When support opens next, in words: 'now', 'today at 09:00', 'Monday at 09:00', 'on Dec 26 at 09:00'."""
+    """When support opens next, in words: 'now', 'today at 09:00 (Europe/Paris)', 'Monday at 09:00 (…)'.
+
+    A moment is always said with its time zone, as players may live anywhere.
+    """
     opening = next_open(hours, now)
     if opening is None:
         return "soon"
     local = _local(hours, now)
     if opening == local:
         return "now"
-    clock = f"{opening.hour:02d}:{opening.minute:02d}"
+    clock = f"{opening.hour:02d}:{opening.minute:02d} ({hours.timezone})"
     days_ahead = (opening.date() - local.date()).days
     if days_ahead == 0:
         return f"today at {clock}"

@@ -3,18 +3,38 @@
 Each app instance owns a `Metrics` with its own CollectorRegistry, so two bots (or two tests)
 in one process never share counters. The runtime and the webhook server report traffic through
 the small `Observer` protocol, which `Metrics` implements; the core never imports Prometheus.
+Operator signals come the same way (the outbox's delivery problems, the wait for an agent, webhook
+and reload times), plus gauges read just before each scrape (`before_scrape`: outbox backlog,
+Discord connection) and the standard process metrics.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Info
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
 
 RELOAD_RESULTS = ("success", "failure", "unchanged")
 FAQ_OUTCOMES = ("suggested", "unanswered", "solved", "escalated")
+TARGETS = ("discord", "flex")
+"""Where outbox items go: Discord (DMs, channel posts) or the contact center (handoffs, messages, closes)."""
+RETRY_REASONS = ("rate_limited", "temporary", "exception")
+FAIL_REASONS = ("refused", "gave_up")
+WAIT_BUCKETS = (15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+Refresh = Callable[["Metrics"], Awaitable[None]]
+"""Work done just before each scrape, e.g. reading the outbox backlog from the store."""
+
+
+def target_of(kind: str) -> str:
+    """The target of an outbox item kind: 'dm' and 'post' go to Discord, the rest to the contact center."""
+    return "discord" if kind in ("dm", "post") else "flex"
 
 
 class Observer(Protocol):
@@ -76,6 +96,64 @@ class Metrics:
             ["endpoint", "result"],
             registry=r,
         )
+        self._operator_signals(r)
+
+    def _operator_signals(self, r: CollectorRegistry) -> None:
+        """What an operator watches: outbox backlog, delivery problems, latencies, Discord, the process."""
+        for collector in (ProcessCollector, PlatformCollector, GCCollector):
+            collector(registry=r)  # process_*, python_info, python_gc_*: the standard process metrics
+        self.outbox_pending = Gauge(
+            "flexcord_outbox_pending", "Outbox items waiting for delivery, by target.", ["target"], registry=r
+        )
+        self.outbox_oldest_age = Gauge(
+            "flexcord_outbox_oldest_pending_age_seconds",
+            "Age of the oldest outbox item waiting for delivery, by target (0 when none waits).",
+            ["target"],
+            registry=r,
+        )
+        self.deliveries_retried = Counter(
+            "flexcord_deliveries_retried",
+            "Delivery attempts that failed and will be retried, by target and reason.",
+            ["target", "reason"],
+            registry=r,
+        )
+        self.deliveries_failed = Counter(
+            "flexcord_deliveries_failed",
+            "Deliveries given up, by target and reason (refused: cannot succeed; gave_up: out of attempts).",
+            ["target", "reason"],
+            registry=r,
+        )
+        for target in TARGETS:
+            self.outbox_pending.labels(target=target)
+            self.outbox_oldest_age.labels(target=target)
+            for reason in RETRY_REASONS:
+                self.deliveries_retried.labels(target=target, reason=reason)
+            for reason in FAIL_REASONS:
+                self.deliveries_failed.labels(target=target, reason=reason)
+        self.handoff_wait = Histogram(
+            "flexcord_handoff_wait_seconds",
+            "Time from handoff to an agent joining, by queue.",
+            ["queue"],
+            buckets=WAIT_BUCKETS,
+            registry=r,
+        )
+        self.webhook_latency = Histogram(
+            "flexcord_webhook_duration_seconds",
+            "Time to answer a Twilio webhook, by endpoint.",
+            ["endpoint"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.reload_duration = Histogram(
+            "flexcord_config_reload_duration_seconds",
+            "Time a config reload took (refused ones too).",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.discord_connected = Gauge(
+            "flexcord_discord_connected", "1 while the bot is connected to Discord, else 0.", registry=r
+        )
+        self._refreshers: list[Refresh] = []
 
     # --- config reloads -----------------------------------------------------------------------
 
@@ -114,6 +192,45 @@ class Metrics:
     def webhook(self, endpoint: str, result: str) -> None:
         self.webhooks.labels(endpoint=endpoint, result=result).inc()
 
+    # --- operator signals -----------------------------------------------------------------------
+
+    def reload_took(self, seconds: float) -> None:
+        self.reload_duration.observe(seconds)
+
+    def delivery_retried(self, kind: str, reason: str) -> None:
+        """An outbox item of `kind` failed and will be tried again (`reason`: one of RETRY_REASONS)."""
+        self.deliveries_retried.labels(target=target_of(kind), reason=reason).inc()
+
+    def delivery_failed(self, kind: str, reason: str) -> None:
+        """An outbox item of `kind` was given up on (`reason`: one of FAIL_REASONS)."""
+        self.deliveries_failed.labels(target=target_of(kind), reason=reason).inc()
+
+    def agent_joined(self, queue: str, waited_seconds: float) -> None:
+        self.handoff_wait.labels(queue=queue).observe(max(0.0, waited_seconds))
+
+    def webhook_took(self, endpoint: str, seconds: float) -> None:
+        self.webhook_latency.labels(endpoint=endpoint).observe(seconds)
+
+    def outbox_backlog(self, pending: Iterable[tuple[str, int, float]]) -> None:
+        """Set the backlog gauges from (item kind, items pending, age in seconds of the oldest) rows."""
+        counts = dict.fromkeys(TARGETS, 0)
+        ages = dict.fromkeys(TARGETS, 0.0)
+        for kind, count, age in pending:
+            target = target_of(kind)
+            counts[target] += count
+            ages[target] = max(ages[target], age)
+        for target in TARGETS:
+            self.outbox_pending.labels(target=target).set(counts[target])
+            self.outbox_oldest_age.labels(target=target).set(ages[target])
+
+    def before_scrape(self, refresh: Refresh) -> None:
+        """Run `refresh` before each exposition (through `refresh()`), e.g. to read the outbox backlog."""
+        self._refreshers.append(refresh)
+
+    async def refresh(self) -> None:
+        for refresh in self._refreshers:
+            await refresh(self)
+
     # --- exposition ---------------------------------------------------------------------------
 
     def exposition(self) -> tuple[bytes, str]:
@@ -125,4 +242,4 @@ class Metrics:
         return self.registry.get_sample_value(name, labels or {})
 
 
-__all__ = ["RELOAD_RESULTS", "Metrics", "Observer"]
+__all__ = ["FAIL_REASONS", "RELOAD_RESULTS", "RETRY_REASONS", "TARGETS", "Metrics", "Observer", "target_of"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from engine.config.model import frozen_map
@@ -31,6 +32,10 @@ class ChatSide(Protocol):
 
     async def post(self, channel: str, message: OutMessage) -> str: ...
 
+    async def edit(self, channel: str, message_id: str, message: OutMessage) -> None:
+        """Replace a message posted in a channel (a case's post following the case)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class HandoffRequest:
@@ -44,6 +49,7 @@ class HandoffRequest:
     skills: tuple[str, ...] = ()
     case_fields: Mapping[str, str] = field(default_factory=frozen_map)
     transcript: tuple[tuple[str, str], ...] = ()  # (author, text), oldest first, for the agent
+    transcript_at: tuple[datetime, ...] = ()  # when each transcript line was said (same order)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,13 +13,14 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config as HypercornConfig
-from quart import Blueprint, Quart, Response, jsonify, request
+from quart import Blueprint, Quart, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from engine.config.model import Config
@@ -32,6 +33,13 @@ ReadyCheck = Callable[[], Awaitable[tuple[str, bool, str]]]
 """One readiness check: returns (name, ok, detail), e.g. ("store", True, "sqlite reachable")."""
 
 READY_TIMEOUT = 3.0
+STORE_PROBE = "flexcord.readyz"  # a setting read to see that the store answers
+
+
+class ProbedStore(Protocol):
+    """What readiness asks of the store: a setting read (a store may also offer `health()`)."""
+
+    async def get_setting(self, key: str) -> str | None: ...
 
 
 class ServedRuntime(Protocol):
@@ -61,6 +69,8 @@ def create_app(services: ServerServices) -> Quart:
     app.register_blueprint(twilio_webhooks(services.runtime, services.observer))
     for blueprint in services.blueprints:
         app.register_blueprint(blueprint)
+
+    time_webhooks(app, services.observer)
 
     @app.before_request
     async def limit_body() -> Response | None:
@@ -98,6 +108,67 @@ def create_app(services: ServerServices) -> Quart:
         return answer
 
     return app
+
+
+WEBHOOK_ENDPOINTS = {"conversations": "conversations", "taskrouter": "taskrouter", "studio_reply": "studio"}
+
+
+def time_webhooks(app: Quart, observer: object) -> None:
+    """Time each Twilio webhook, if `observer` has `webhook_took(endpoint, seconds)` (engine.metrics)."""
+    took = getattr(observer, "webhook_took", None)
+    if took is None:
+        return
+
+    @app.before_request
+    async def start_clock() -> None:
+        g.flexcord_started = time.perf_counter()
+
+    @app.after_request
+    async def stop_clock(response: Response) -> Response:
+        view = (request.endpoint or "").rpartition(".")[2]
+        started = getattr(g, "flexcord_started", None)
+        if request.blueprint == "twilio_webhooks" and view in WEBHOOK_ENDPOINTS and started is not None:
+            took(WEBHOOK_ENDPOINTS[view], time.perf_counter() - started)
+        return response
+
+
+def config_ready(runtime: ServedRuntime) -> ReadyCheck:
+    """Ready when a config is serving; says which version."""
+
+    async def config() -> tuple[str, bool, str]:
+        try:
+            version = runtime.config.version
+        except Exception as exc:  # a runtime without a config cannot answer anyone
+            return "config", False, f"no config loaded ({type(exc).__name__})"
+        return "config", True, f"serving {version}"
+
+    return config
+
+
+async def store_health(store: ProbedStore) -> tuple[bool, str]:
+    """Whether the store can be used: its own `health()` when it has one, else a trivial read.
+
+    This is the one place readiness asks about the store.
+    """
+    health = getattr(store, "health", None)
+    if health is not None:
+        ok, detail = await health()
+        return bool(ok), str(detail)
+    await store.get_setting(STORE_PROBE)
+    return True, "reachable"
+
+
+def store_ready(store: ProbedStore) -> ReadyCheck:
+    """Ready when the store answers (see `store_health`)."""
+
+    async def store_check() -> tuple[str, bool, str]:
+        try:
+            ok, detail = await store_health(store)
+        except Exception as exc:
+            return "store", False, f"not reachable ({type(exc).__name__}: {exc})"
+        return "store", ok, detail
+
+    return store_check
 
 
 async def _run_check(check: ReadyCheck) -> tuple[str, bool, str]:

@@ -71,6 +71,7 @@ class MemoryChat(_Recorder):
         super().__init__()
         self.dms: dict[str, list[OutMessage]] = defaultdict(list)
         self.posts: dict[str, list[OutMessage]] = defaultdict(list)
+        self.edits: list[tuple[str, str, OutMessage]] = []  # (channel, message id, new message)
         self.attempts = 0
         self._ids = itertools.count(1000)
         self._sent: dict[str, str] = {}  # idempotency key -> message id
@@ -104,6 +105,11 @@ class MemoryChat(_Recorder):
     async def post(self, channel: str, message: OutMessage) -> str:
         self.attempts += 1
         return await self._deliver(self.posts[channel], message)
+
+    async def edit(self, channel: str, message_id: str, message: OutMessage) -> None:
+        self.attempts += 1
+        self._failures.check()
+        self.edits.append((channel, message_id, message))
 
     async def _deliver(self, into: list[OutMessage], message: OutMessage) -> str:
         self._failures.check()

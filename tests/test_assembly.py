@@ -147,4 +147,5 @@ async def test_a_player_reaches_an_agent_and_the_admin_routes_answer(running: Ru
     async with running.http.get(f"{running.url}/readyz") as answer:
         assert answer.status == 200
         checks = (await answer.json())["checks"]
-    assert checks == [{"name": "discord", "ok": True, "detail": f"connected to {GUILD}"}]
+    assert [(c["name"], c["ok"]) for c in checks] == [("config", True), ("store", True), ("discord", True)]
+    assert checks[2]["detail"] == f"connected to {GUILD}"

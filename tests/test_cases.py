@@ -112,8 +112,9 @@ async def test_players_cannot_update_cases(world: World) -> None:
 
 async def test_the_bug_cooldown_says_when_it_can_be_used_again(world: World) -> None:
     ash = world.player(ASH, "Ash")
-    for _ in range(2):  # cooldown: 2/10m
+    for n in range(2):  # cooldown: 2/10m, counting reports filed
         assert (await ash.uses("bug", "bug-report")).form is not None
+        await ash.submits("bug", "bug-report", summary=f"bug {n}", steps="Open the map", device="")
     world.clock.advance(180)
     outcome = await ash.uses("bug", "bug-report")
     assert outcome.form is None

@@ -70,7 +70,7 @@ def test_show_gives_fields_history_transcript_and_failed_deliveries(demo: Path) 
     assert "  summary: Map freezes" in output
     assert "open -> fixed  by Brock (Patched in 1.2.4)" in output
     assert "#bug-report  <- Ash: [bug form] summary: Map freezes" in output
-    assert "-> bot: Thanks <@111>! Your report is BUG-1." in output
+    assert "-> bot: Thanks @Ash! Your report is BUG-1." in output
     assert "Deliveries with problems:" in output
     [failed] = [line for line in output.splitlines() if line.strip().startswith("20") and "dm to 111" in line]
     assert f"failed after 1 attempt(s): {DM_BLOCKED}" in failed

@@ -105,7 +105,11 @@ async def test_live_agent_round_trip_with_transcript_rating_and_back_to_the_bot(
     assert ("in", "Ash", "4") in lines
     assert all(text != "how do raids work" for _, _, text in lines)
     history = await world.store.case_history("SUP-1")
-    assert [(e.to_status, e.who) for e in history] == [("open", "Ash"), ("closed", "Misty")]
+    assert [(e.to_status, e.who, e.note) for e in history] == [
+        ("open", "Ash", "opened"),
+        ("open", "Misty", "agent joined"),
+        ("closed", "Misty", "chat closed"),
+    ]
 
 
 async def test_after_hours_the_question_is_saved_as_a_case_without_a_handoff(generation: Generation) -> None:
@@ -114,7 +118,7 @@ async def test_after_hours_the_question_is_saved_as_a_case_without_a_handoff(gen
         outcome = await world.player(ASH, "Ash").says("can I talk to a real person")
         assert outcome.decision is not None and outcome.decision.rule == "after hours"
         assert world.chat.texts(ASH) == [
-            "Our team is offline right now; we're back Monday at 09:00. "
+            "Our team is offline right now; we're back Monday at 09:00 (America/Los_Angeles). "
             "I saved your question as SUP-1 and someone will follow up."
         ]
         assert world.contact.requests == []

@@ -49,13 +49,16 @@ async def test_bug_outside_its_channel_is_refused_naming_the_channel() -> None:
         assert server.channels["general"].history(viewer=server.moderator) == []
 
 
-async def test_a_third_bug_inside_the_cooldown_is_refused_with_the_wait() -> None:
+async def test_a_third_bug_filed_inside_the_cooldown_is_refused_with_the_wait() -> None:
     async with open_server() as server:
         channel = server.channels["bug-report"]
-        first = await server.player.slash(channel, "bug")
-        second = await server.player.slash(channel, "bug")
+        dismissed = await server.player.slash(channel, "bug")  # opened, never sent: does not count
+        assert dismissed.modal is not None
+        for summary in ("Map freezes", "Shop is empty"):
+            shown = await server.player.slash(channel, "bug")
+            assert shown.modal is not None
+            await server.player.submit_modal(shown, {"summary": summary, "steps": "Open it"})
         third = await server.player.slash(channel, "bug")
-        assert first.modal is not None and second.modal is not None
         assert third.modal is None and third.ephemeral and third.response is not None
         assert "/bug again in" in third.response.content
         other = await server.moderator.slash(channel, "bug")  # the cooldown is per player

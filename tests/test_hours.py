@@ -84,19 +84,23 @@ def test_next_open_is_now_while_open() -> None:
 
 def test_next_open_later_today() -> None:
     assert next_open(DEMO, la("2026-11-23T07:00")) == la("2026-11-23T09:00")
-    assert describe_next_open(DEMO, la("2026-11-23T07:00")) == "today at 09:00"
+    assert describe_next_open(DEMO, la("2026-11-23T07:00")) == "today at 09:00 (America/Los_Angeles)"
 
 
 def test_next_open_on_a_weekday_name_within_a_week() -> None:
-    assert describe_next_open(DEMO, la("2026-11-22T21:00")) == "Monday at 09:00"  # Sunday night
-    assert describe_next_open(DEMO, la("2026-11-28T15:00")) == "Monday at 09:00"  # Saturday after closing
-    assert describe_next_open(DEMO, la("2026-11-27T19:00")) == "Saturday at 10:00"
+    assert (
+        describe_next_open(DEMO, la("2026-11-22T21:00")) == "Monday at 09:00 (America/Los_Angeles)"
+    )  # Sunday night
+    assert (
+        describe_next_open(DEMO, la("2026-11-28T15:00")) == "Monday at 09:00 (America/Los_Angeles)"
+    )  # Saturday after closing
+    assert describe_next_open(DEMO, la("2026-11-27T19:00")) == "Saturday at 10:00 (America/Los_Angeles)"
 
 
 def test_next_open_skips_closed_dates() -> None:
     # Thursday evening before Christmas: Friday is closed, so Saturday 10:00.
     assert next_open(DEMO, la("2026-12-24T19:00")) == la("2026-12-26T10:00")
-    assert describe_next_open(DEMO, la("2026-12-24T19:00")) == "Saturday at 10:00"
+    assert describe_next_open(DEMO, la("2026-12-24T19:00")) == "Saturday at 10:00 (America/Los_Angeles)"
 
 
 def test_next_open_more_than_a_week_away_names_the_date() -> None:
@@ -109,7 +113,7 @@ def test_next_open_more_than_a_week_away_names_the_date() -> None:
     )
     now = datetime(2026, 12, 19, 12, 0, tzinfo=UTC)  # a Saturday
     assert next_open(closed_a_while, now) == datetime(2027, 1, 1, 9, 0, tzinfo=UTC)
-    assert describe_next_open(closed_a_while, now) == "on Jan 1 at 09:00"
+    assert describe_next_open(closed_a_while, now) == "on Jan 1 at 09:00 (UTC)"
 
 
 def test_never_open() -> None:

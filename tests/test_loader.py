@@ -171,7 +171,9 @@ def test_aliases_are_refused_so_an_alias_bomb_cannot_expand() -> None:
 def test_nesting_too_deep_to_read_safely_is_refused(tmp_path: Path) -> None:
     main = write(tmp_path / "flexcord.yaml", "version: 1\nx: " + "[" * 100_000 + "]" * 100_000 + "\n")
     problem = only(load(main).diagnostics)  # composed, this would crash the process
-    assert (problem.line, problem.col) == (2, 4 + 63)  # the top mapping is the first level
+    # Line 2 on every PyYAML in range: older ones give flexcord's own count (column 4 + 63, the top
+    # mapping being the first level), newer ones stop first at a limit of their own further along.
+    assert problem.line == 2 and problem.col >= 4 + 63
     assert problem.message == "lists and mappings are nested more than 64 deep here"
 
 

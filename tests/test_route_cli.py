@@ -47,7 +47,7 @@ def test_on_a_sunday_night_after_hours_wins() -> None:
     assert result.exit_code == 0
     assert result.stdout.startswith("rule 'after hours' matched")
     assert "  - reply: message=after_hours\n  - open_case: support\n" in result.stdout
-    assert "support is closed; it opens Monday at 09:00" in result.stdout
+    assert "support is closed; it opens Monday at 09:00 (America/Los_Angeles)" in result.stdout
 
 
 def test_without_at_the_output_says_the_current_time_decides() -> None:

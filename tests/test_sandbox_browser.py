@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
+from engine.sandbox import Sandbox
 from tests.test_sandbox_api import ROOT, running_sandbox
+from tests.test_sandbox_start import closed_for_days
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -142,3 +144,36 @@ async def test_a_broken_edit_shows_on_the_page_while_the_old_rules_keep_answerin
             await expect(errors).not_to_contain_text("faqq")
         finally:
             await browser.close()
+
+
+async def test_the_page_says_when_the_sandbox_moved_to_business_hours_and_the_admin_can_reload(
+    tmp_path: Path,
+) -> None:
+    _need_chromium()
+    expect.set_options(timeout=20_000)
+    sandbox = Sandbox(closed_for_days(tmp_path), port=0, data=tmp_path / "data", watch=False)
+    await sandbox.start()
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            try:
+                page = await browser.new_page(viewport={"width": 1440, "height": 900})
+                await page.goto(sandbox.url)
+                notes = page.locator("#sandbox-notes")
+                await expect(notes).to_contain_text("next opening")
+                await expect(notes).to_contain_text("Europe/Paris")
+                await expect(page.locator("#clock")).to_contain_text("support open")
+
+                await page.select_option("#user-select", "prof_oak")
+                await page.fill("#composer-input", "/flex")
+                await expect(page.locator("#command-picker")).to_contain_text("flexcord reload")
+                await _send(page, "/flexcord reload")  # Enter picks the command, Enter again runs it
+                await page.press("#composer-input", "Enter")
+                await expect(page.locator("#messages")).to_contain_text("Config unchanged")
+                await page.select_option("#user-select", "ash")
+                await page.fill("#composer-input", "/fle")
+                await expect(page.locator("#command-picker")).not_to_contain_text("flexcord reload")
+            finally:
+                await browser.close()
+    finally:
+        await sandbox.stop()

@@ -6,9 +6,10 @@ Importing lazily keeps `flexcord validate` quick: it does not load discord.py, t
 from __future__ import annotations
 
 import importlib
-import logging
 
 import click
+
+from engine.logs import LEVELS, LogFormat, setup_logging
 
 COMMAND_MODULES: dict[str, str] = {
     "validate": "engine.cli.check",
@@ -16,6 +17,7 @@ COMMAND_MODULES: dict[str, str] = {
     "route": "engine.cli.routing",
     "test": "engine.cli.routing",
     "cases": "engine.cli.records",
+    "report": "engine.cli.report",
     "kb": "engine.cli.knowledge",
     "sandbox": "engine.cli.sandbox",
     "run": "engine.cli.serve",
@@ -49,10 +51,24 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
-def main(verbose: bool) -> None:
+@click.version_option(package_name="flexcord", message="flexcord %(version)s")
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail (same as --log-level debug).")
+@click.option(
+    "--log-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default="info",
+    show_default=True,
+    envvar="FLEXCORD_LOG_LEVEL",
+    help="Least important log lines shown (or set FLEXCORD_LOG_LEVEL).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    envvar="FLEXCORD_LOG_FORMAT",
+    help="text for people, json for one JSON object per line (or set FLEXCORD_LOG_FORMAT).",
+)
+def main(verbose: bool, log_level: str, log_format: LogFormat) -> None:
     """flexcord: your Discord community as the front door of your Twilio Flex contact center."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging("debug" if verbose else log_level, log_format)

@@ -1,4 +1,4 @@
-"""What every flexcord subcommand shares: the `-c/--config` option and loading the config or exiting."""
+"""What flexcord subcommands share: `-c/--config`, the sandbox's `--data`, loading the config or exiting."""
 
 from __future__ import annotations
 
@@ -18,6 +18,16 @@ config_option = click.option(
     show_default=True,
     type=click.Path(dir_okay=False, path_type=Path),
     help="The bot's flexcord.yaml (or set FLEXCORD_CONFIG).",
+)
+
+SANDBOX_DATA = Path(".flexcord") / "sandbox"
+"""Where `flexcord sandbox` keeps its records unless told otherwise (and where `cases` looks for them)."""
+
+data_option = click.option(
+    "--data",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help=f"The sandbox's records folder (default {SANDBOX_DATA}); `flexcord cases` reads the same.",
 )
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import click
 
-from engine.cli.options import config_option
+from engine.cli.options import SANDBOX_DATA, config_option, data_option
 from engine.store import CaseRecord, OutboxItem, Store, database_path, open_store
 
 TITLE_WIDTH = 40
+SANDBOX_DB = "flexcord.db"  # the file `flexcord sandbox` keeps under its --data folder
 
 
 def _store_location(config_path: str) -> tuple[str, Path]:
@@ -33,16 +34,40 @@ def _store_location(config_path: str) -> tuple[str, Path]:
     return config.storage, root
 
 
-async def _open(config_path: str) -> Store:
+def _sandbox_url(data: Path) -> str:
+    return "sqlite:///" + str((data / SANDBOX_DB).resolve())
+
+
+def _where(config_path: str, data: Path | None) -> tuple[str, Path]:
+    """The records to read: the sandbox's under `data` if given, else the config's storage.
+
+    When the config's database does not exist yet but the sandbox has played next to the config
+    (its default --data), the sandbox's records are read and the terminal says so, so
+    `flexcord cases list` works right after playing.
+    """
+    if data is not None:
+        if not (data / SANDBOX_DB).exists():
+            raise click.ClickException(f"No records yet: {data / SANDBOX_DB} does not exist.")
+        return _sandbox_url(data), data
     url, root = _store_location(config_path)
     try:
         path = database_path(url, root)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    if path != ":memory:" and not Path(path).exists():
-        raise click.ClickException(
-            f"No records yet: {path} does not exist (the bot has not run with this config)."
-        )
+    if path == ":memory:" or Path(path).exists():
+        return url, root
+    played = Path(config_path).parent / SANDBOX_DATA  # where ./scripts/sandbox keeps them
+    if (played / SANDBOX_DB).exists():
+        click.echo(f"(reading the sandbox's records in {played}: {path} does not exist yet)", err=True)
+        return _sandbox_url(played), played
+    raise click.ClickException(
+        f"No records yet: {path} does not exist (the bot has not run with this config). "
+        "For the sandbox's records, pass its folder with --data."
+    )
+
+
+async def _open(config_path: str, data: Path | None) -> Store:
+    url, root = _where(config_path, data)
     return await open_store(url, root=root)
 
 
@@ -104,21 +129,23 @@ async def _show(store: Store, ref: str) -> list[str]:
 
 
 @asynccontextmanager
-async def _records(config_path: str) -> AsyncIterator[Store]:
-    store = await _open(config_path)
+async def _records(config_path: str, data: Path | None) -> AsyncIterator[Store]:
+    store = await _open(config_path, data)
     try:
         yield store
     finally:
         await store.close()
 
 
-async def _list(config_path: str, status: str | None, template: str | None) -> list[CaseRecord]:
-    async with _records(config_path) as store:
+async def _list(
+    config_path: str, data: Path | None, status: str | None, template: str | None
+) -> list[CaseRecord]:
+    async with _records(config_path, data) as store:
         return await store.list_cases(status=status, template=template)
 
 
-async def _show_case(config_path: str, ref: str) -> list[str]:
-    async with _records(config_path) as store:
+async def _show_case(config_path: str, data: Path | None, ref: str) -> list[str]:
+    async with _records(config_path, data) as store:
         return await _show(store, ref.upper())
 
 
@@ -129,11 +156,12 @@ def cases() -> None:
 
 @cases.command("list")
 @config_option
+@data_option
 @click.option("--status", help="Only cases with this status (e.g. open).")
 @click.option("--template", help="Only cases of this template (e.g. bug).")
-def list_cases(config_path: str, status: str | None, template: str | None) -> None:
+def list_cases(config_path: str, data: Path | None, status: str | None, template: str | None) -> None:
     """List cases, most recently updated first."""
-    found = asyncio.run(_list(config_path, status, template))
+    found = asyncio.run(_list(config_path, data, status, template))
     if not found:
         click.echo("No cases match." if status or template else "No cases yet.")
         return
@@ -143,9 +171,10 @@ def list_cases(config_path: str, status: str | None, template: str | None) -> No
 @cases.command("show")
 @click.argument("ref")
 @config_option
-def show_case(ref: str, config_path: str) -> None:
+@data_option
+def show_case(ref: str, config_path: str, data: Path | None) -> None:
     """Show one case: fields, status history, transcript and deliveries that failed."""
-    click.echo("\n".join(asyncio.run(_show_case(config_path, ref))))
+    click.echo("\n".join(asyncio.run(_show_case(config_path, data, ref))))
 
 
 COMMANDS = [cases]

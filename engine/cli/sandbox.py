@@ -15,19 +15,50 @@ from pathlib import Path
 
 import click
 
+from engine.cli.options import SANDBOX_DATA, data_option
 from engine.config.diagnostics import ConfigError, format_text
-from engine.sandbox import DEFAULT_DATA, Sandbox, parse_moment
+from engine.sandbox import Sandbox, parse_moment
+
+log = logging.getLogger(__name__)
 
 CLOCK_ENV = "FLEXCORD_SANDBOX_NOW"
+REAL_TIME = "now"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
-def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | str | None:
     if not value:
         return None
+    if value.strip().lower() == REAL_TIME:
+        return REAL_TIME
     try:
         return parse_moment(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
+
+
+def _listening(url: str) -> None:
+    click.secho(f"flexcord sandbox: {url}  (starting…)", fg="green", bold=True)
+
+
+def _banner(sandbox: Sandbox) -> None:
+    click.echo("")
+    click.secho(f"  flexcord sandbox is running: {sandbox.url}", fg="green", bold=True)
+    click.echo(
+        f"  rules: {sandbox.config_path}  (edits are picked up as you save; kill -HUP {os.getpid()} too)"
+    )
+    click.echo(f"  records: {sandbox.data}  (flexcord cases list --data {sandbox.data})")
+    click.echo(f"  reports: {sandbox.url}/reports")
+    if sandbox.clock_note:
+        click.secho(f"  {sandbox.clock_note}", fg="yellow")
+    for channel, token in sandbox.announce_tokens().items():
+        click.echo(
+            f"  announcements: curl -X POST {sandbox.url}/hooks/announce/{channel} "
+            f"-H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
+            """-d '{"text": "Raid weekend starts Friday!"}'"""
+        )
+    click.echo("  press Ctrl+C to stop")
+    click.echo("")
 
 
 def _stopper(sandbox: Sandbox) -> Callable[[], None]:
@@ -46,24 +77,22 @@ def _stopper(sandbox: Sandbox) -> Callable[[], None]:
 
 
 async def _run(sandbox: Sandbox, open_page: bool) -> None:
-    await sandbox.start()
+    await sandbox.start(listening=_listening)
     loop = asyncio.get_running_loop()
     stop = _stopper(sandbox)
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop)
-    click.echo("")
-    click.secho(f"  flexcord sandbox is running: {sandbox.url}", fg="green", bold=True)
-    click.echo(f"  rules: {sandbox.config_path}  (edits are picked up as you save)")
-    click.echo(f"  records: {sandbox.data}")
-    click.echo("  press Ctrl+C to stop")
-    click.echo("")
+    if not sandbox.reloader.install_signal_handler():  # SIGHUP reloads, as with `flexcord run`
+        log.info("this platform has no SIGHUP; reload by saving a file or from the page")
+    _banner(sandbox)
     if open_page:
         with contextlib.suppress(Exception):
             webbrowser.open(sandbox.url)
     try:
         await sandbox.wait()
     finally:
+        sandbox.reloader.remove_signal_handlers()
         await sandbox.stop()
         click.echo("the sandbox stopped")
 
@@ -81,21 +110,21 @@ async def _run(sandbox: Sandbox, open_page: bool) -> None:
 @click.option(
     "--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port of the page."
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--data",
-    default=str(DEFAULT_DATA),
+    "--host",
+    default="127.0.0.1",
     show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the sandbox's records (its SQLite database).",
+    help="Address to listen on. Anything but loopback lets other machines drive the sandbox.",
 )
+@data_option
 @click.option("--no-open", is_flag=True, help="Do not open the page in a browser.")
 @click.option(
     "--clock",
     envvar=CLOCK_ENV,
     callback=_moment,
-    hidden=True,
-    help=f"Start the sandbox at this moment (ISO 8601), e.g. to try business hours; also ${CLOCK_ENV}.",
+    metavar="ISO-TIME|now",
+    help="Start the sandbox at this moment (ISO 8601), e.g. to try after-hours rules; 'now' for the "
+    f"real time. By default it starts during business hours. Also ${CLOCK_ENV}.",
 )
 @click.option(
     "--flex-url",
@@ -111,30 +140,47 @@ async def _run(sandbox: Sandbox, open_page: bool) -> None:
     help="Append one JSON line per message the bot makes on the emulated Discord to FILE (on disk "
     "before the bot hears back); on start, the nonces in FILE are remembered, as Discord would.",
 )
+@click.option(
+    "--seed-demo-data",
+    is_flag=True,
+    help="Fill the records with a week of made-up support history, so /reports has something to show "
+    "(once per data folder).",
+)
 def sandbox(
     config_path: Path,
     port: int,
     host: str,
-    data: Path,
+    data: Path | None,
     no_open: bool,
-    clock: datetime | None,
+    clock: datetime | str | None,
     flex_url: str | None,
     discord_receipts: Path | None,
+    seed_demo_data: bool,
 ) -> None:
     """Play your bot in the browser: an emulated Discord server and Flex agent desk, no accounts needed."""
+    if host not in LOOPBACK:
+        click.secho(
+            f"warning: the sandbox listens on {host}: other machines can reach it and play as anyone; "
+            "it has no password. Use --host 127.0.0.1 unless you mean it.",
+            fg="red",
+            err=True,
+        )
     if not config_path.is_file():
         raise click.ClickException(f"{config_path} does not exist; pass your bot's file with -c")
-    if not click.get_current_context().find_root().params.get("verbose"):
+    root = click.get_current_context().find_root().params
+    if not (root.get("verbose") or root.get("log_level") == "debug"):
         for chatty in ("discord", "hypercorn.error"):  # the banner says what matters
             logging.getLogger(chatty).setLevel(logging.WARNING)
     runner = Sandbox(
         config_path,
         host=host,
         port=port,
-        data=data,
-        clock=clock,
+        data=data or SANDBOX_DATA,
+        clock=clock if isinstance(clock, datetime) else None,
+        real_time=clock == REAL_TIME,
         flex_url=flex_url,
         discord_receipts=discord_receipts,
+        seed_demo_data=seed_demo_data,
     )
     try:
         asyncio.run(_run(runner, open_page=not no_open and not os.environ.get("CI")))

@@ -252,9 +252,18 @@ def _case(name: str, node: Mapping[str, Any], mark: Mark | None) -> CaseTemplate
 
 
 def _queue(name: str, node: Mapping[str, Any], _mark: Mark | None) -> Queue:
+    sla = node.get("sla") or {}
+    targets = {key: parse_duration(sla[key], mark_of(sla, key)) if key in sla else None for key in SLA_KEYS}
     return Queue(
-        name=name, description=text_or_none(node.get("description")), skills=names(node.get("skills"))
+        name=name,
+        description=text_or_none(node.get("description")),
+        skills=names(node.get("skills")),
+        first_response_seconds=targets["first_response"],
+        resolution_seconds=targets["resolution"],
     )
+
+
+SLA_KEYS = ("first_response", "resolution")
 
 
 def _chatbot(name: str, node: Mapping[str, Any], mark: Mark | None) -> Chatbot:

@@ -254,6 +254,8 @@ class Queue:
     name: str
     description: str | None = None
     skills: tuple[str, ...] = ()
+    first_response_seconds: int | None = None  # sla.first_response: an agent joins within this
+    resolution_seconds: int | None = None  # sla.resolution: the case is closed within this
 
 
 @dataclass(frozen=True, slots=True)

@@ -348,6 +348,18 @@ def route_properties() -> dict[str, Schema]:
                         "Agent skills the task asks for.",
                         prop("Skill", "A skill name.", type="string", minLength=1, maxLength=100),
                     ),
+                    "sla": section(
+                        "Service level",
+                        "Targets the reports check: how soon an agent answers, how soon the case is closed.",
+                        {
+                            "first_response": ref(
+                                "duration", "First response", "An agent joins within this time, like 5m."
+                            ),
+                            "resolution": ref(
+                                "duration", "Resolution", "The case is closed within this, like 2d."
+                            ),
+                        },
+                    ),
                 },
             ),
         ),

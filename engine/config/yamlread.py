@@ -34,6 +34,7 @@ from engine.config.yamlplain import read_plain
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 """Deepest nesting of lists and mappings read; libyaml's C composer crashes on very deep nesting."""
+_TOO_DEEP_HINT = "flexcord's settings are never this deep; check the brackets and indentation"
 
 if TYPE_CHECKING:
     from yaml import SafeLoader as _Base
@@ -306,6 +307,7 @@ def _structure(file: str, text: str) -> list[Diagnostic]:
     """
     found: list[Diagnostic] = []
     depth = 0
+    too_deep = (f"lists and mappings are nested more than {MAX_DEPTH} deep here", _TOO_DEEP_HINT)
     try:
         for event in yaml.parse(text, Loader=_Base):
             start = event.start_mark
@@ -315,16 +317,15 @@ def _structure(file: str, text: str) -> list[Diagnostic]:
             elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return [
-                        *found,
-                        error_at(
-                            at,
-                            f"lists and mappings are nested more than {MAX_DEPTH} deep here",
-                            "flexcord's settings are never this deep; check the brackets and indentation",
-                        ),
-                    ]
+                    return [*found, error_at(at, *too_deep)]
             elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
                 depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # Newer PyYAML releases stop at a nesting limit of their own, scanning ahead of the events
+        # above: the same refusal, in the same words, at the line where the reader gave up.
+        mark = exc.problem_mark
+        if mark is not None and "nesting depth" in str(exc.problem):
+            return [*found, error_at(Mark(file, mark.line + 1, mark.column + 1), *too_deep)]
     except yaml.YAMLError:
         pass  # the full read reports it in plain words
     return found

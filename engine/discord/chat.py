@@ -105,6 +105,18 @@ class DiscordChat:
             )
         return await self._deliver(target, message, f"#{channel}")
 
+    async def edit(self, channel: str, message_id: str, message: OutMessage) -> None:
+        """Replace a message the bot posted in a channel with the first part of `message`."""
+        guild = self._guild()
+        target = discord.utils.get(guild.text_channels, name=channel) if guild is not None else None
+        if target is None:
+            raise DeliveryError(f"#{channel} is not reachable to update message {message_id}")
+        kwargs = message_parts(message)[0].send_kwargs()
+        try:
+            await target.get_partial_message(int(message_id)).edit(**kwargs)
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+            raise delivery_error(exc, f"#{channel}") from exc
+
     async def _deliver(self, channel: discord.abc.Messageable, message: OutMessage, where: str) -> str:
         parts = message_parts(message)
         if not parts:

@@ -25,6 +25,7 @@ from engine.discord.interactions import (
     CaseForm,
     answer,
     answer_failure,
+    disable_buttons,
     handle_in_time,
     interaction_event,
     person,
@@ -32,6 +33,7 @@ from engine.discord.interactions import (
 )
 from engine.discord.render import FlexcordButton, message_parts
 from engine.events import Event, Outcome, User
+from engine.runtime.runtime import RATING_BUTTON
 
 log = logging.getLogger(__name__)
 
@@ -282,6 +284,8 @@ class FlexcordClient(discord.Client):
                 CaseForm(outcome.form, self.submit_form, custom_id=custom_id)
             )
             return
+        if event.kind == "button" and (event.button or "").startswith(RATING_BUTTON):
+            await disable_buttons(interaction)  # one rating per chat
         ephemeral = (outcome.ephemeral or refused(outcome)) and not (in_dm and event.kind == "button")
         await answer(interaction, outcome.replies, ephemeral=ephemeral)
 

@@ -106,6 +106,21 @@ async def answer(
             await interaction.followup.send(**kwargs, ephemeral=ephemeral)
 
 
+async def disable_buttons(interaction: discord.Interaction[Any]) -> None:
+    """Grey out the buttons of the message whose button was pressed (a rating is given once)."""
+    message = interaction.message
+    if message is None:
+        return
+    view = discord.ui.View.from_message(message, timeout=None)
+    for item in view.children:
+        if isinstance(item, discord.ui.Button) and item.url is None:
+            item.disabled = True
+    if interaction.response.is_done():
+        await message.edit(view=view)
+    else:
+        await interaction.response.edit_message(view=view)
+
+
 async def answer_failure(interaction: discord.Interaction[Any], text: str = FALLBACK) -> None:
     """Tell the player something went wrong, however far the interaction got."""
     try:

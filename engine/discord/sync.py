@@ -106,6 +106,12 @@ async def sync_scope(
     return result
 
 
+async def forget_synced(store: SettingsStore, scopes: tuple[str, ...]) -> None:
+    """Forget what was synced to these scopes (a Discord that starts empty), so the next sync sends all."""
+    for scope in scopes:
+        await store.put_setting(_key(scope), "")
+
+
 def merge(results: list[SyncResult]) -> SyncResult:
     """One result for several scopes."""
     return SyncResult(

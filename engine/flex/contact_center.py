@@ -230,7 +230,8 @@ class TwilioContactCenter:
                 if isinstance(line, str):
                     posted[line] += 1
         player = {request.user_name, request.user_id, *PLAYER_AUTHORS}
-        for author, text in request.transcript:
+        times = request.transcript_at
+        for index, (author, text) in enumerate(request.transcript):
             line = hashlib.sha1(f"{author}\n{text}".encode()).hexdigest()[:16]
             if posted[line] > 0:
                 posted[line] -= 1
@@ -241,6 +242,7 @@ class TwilioContactCenter:
                 author=identity if author in player else (author or "bot"),
                 body=text if len(text) <= MAX_BODY else text[: MAX_BODY - 1] + "…",
                 attributes=json.dumps({"source": MARK, "transcript": line, "case": request.case_ref}),
+                **({"date_created": times[index]} if index < len(times) else {}),  # said then, not now
             )
 
     # --- send ----------------------------------------------------------------------------

@@ -250,6 +250,8 @@ class Reloader:
 
     async def _succeeded(self, result: ReloadResult, *, tell: bool = False) -> ReloadResult:
         """Log a good reload; the admin channel hears of it if a follower failed or it ends a failure."""
+        if self.metrics is not None:
+            self.metrics.reload_took(result.duration_s)
         self._log(result)
         if tell or (self.last is not None and not self.last.ok):
             await self._notify(describe(result))
@@ -258,6 +260,7 @@ class Reloader:
     async def _refused(self, result: ReloadResult) -> ReloadResult:
         if self.metrics is not None:
             self.metrics.reload_failed()
+            self.metrics.reload_took(result.duration_s)
         self._log(result)
         await self._notify(describe(result))
         return result

@@ -47,6 +47,13 @@ def case_embed(case: CaseRecord, template: CaseTemplate) -> Embed:
     )
 
 
+def follow_post(turn: Turn, case: CaseRecord) -> None:
+    """The case's post in its channel shows its current status: edited when the status changes."""
+    template = turn.template_of(case)
+    if template is not None and template.post_to:
+        turn.edit_post(template.post_to, OutMessage(embeds=(case_embed(case, template),)))
+
+
 def _is_open(case: CaseRecord | None, template: str) -> bool:
     return case is not None and case.template == template and case.status != CLOSED
 
@@ -123,6 +130,7 @@ async def update_case(turn: Turn, action: UpdateCase, who: str) -> None:
     assert updated is not None
     await turn.attach_case(updated)
     if status and status != case.status:
+        follow_post(turn, updated)
         turn.tell(OutMessage(f"{case.ref} is now {status}." + (" Note added." if note else "")))
         if template is not None and status in template.notify_on:
             reporter = user_variables(case.reporter_id, case.reporter_name)
@@ -147,8 +155,14 @@ def describe(case: CaseRecord) -> str:
 
 
 async def rate(turn: Turn, rating: int) -> None:
-    """Store the player's 1-5 rating on their conversation's case and thank them."""
+    """Store the player's 1-5 rating on their conversation's case and thank them.
+
+    A chat is rated once: a second rating is answered politely and the first one stays.
+    """
+    turn.update(awaiting_rating=False)
+    if turn.case is not None and turn.case.rating is not None:
+        turn.say("already_rated", extra={"rating": turn.case.rating})
+        return
     if turn.case is not None:
         await turn.tx.rate_case(turn.case.ref, rating, turn.now)
-    turn.update(awaiting_rating=False)
     turn.say("rating_thanks", extra={"rating": rating})

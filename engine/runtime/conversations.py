@@ -11,7 +11,7 @@ from datetime import datetime
 from engine.config.model import Handoff
 from engine.events import Button, ContactEvent, OutMessage
 from engine.ports import HandoffTicket
-from engine.runtime.cases import CLOSED
+from engine.runtime.cases import CLOSED, follow_post
 from engine.runtime.generation import Generation
 from engine.runtime.turn import Turn
 from engine.runtime.wire import contact_lane
@@ -20,6 +20,7 @@ from engine.store import CaseRecord, ConversationRecord, OutboxItem, StoreTx
 RATING_BUTTONS = tuple(Button(f"rate:{n}", str(n)) for n in range(1, 6))
 WITH_AGENT = ("queued", "agent")
 CONTACT_CENTER = "contact center"
+AGENT_JOINED = "agent joined"  # the case history note written when an agent picks the chat up
 
 
 async def _drop_pending_starts(turn: Turn, reason: str) -> None:
@@ -82,6 +83,8 @@ async def close(turn: Turn, who: str, *, tell_contact_center: bool) -> None:
         if template is not None and CLOSED in template.statuses:
             await turn.tx.change_case(case.ref, CLOSED, who=who, note="chat closed", at=turn.now)
             turn.case = await turn.tx.get_case(case.ref)
+            if turn.case is not None:
+                follow_post(turn, turn.case)
     turn.say("closed")
     turn.say("rating_prompt", buttons=RATING_BUTTONS)
 
@@ -107,6 +110,10 @@ async def apply_contact_event(turn: Turn, event: ContactEvent) -> None:
         if c.state == "agent" and c.agent_name == agent:
             return  # Flex reports a join twice (participant added, reservation accepted)
         turn.update(state="agent", agent_name=agent, queued_at=None)
+        if turn.case is not None:  # the case's history shows who picked it up, and when (for reports)
+            await turn.tx.change_case(
+                turn.case.ref, turn.case.status, who=agent, note=AGENT_JOINED, at=turn.now
+            )
         turn.say("agent_joined", extra={"agent": {"name": agent}})
     elif event.kind == "agent_left":
         turn.say("agent_left", extra={"agent": {"name": agent}})

@@ -27,6 +27,7 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
     "closed": "Your chat about {{ case.ref }} is closed. Thanks for reaching out!",
     "rating_prompt": "How did we do? Reply with a number from 1 (bad) to 5 (great).",
     "rating_thanks": "Thanks for rating us {{ rating }}/5!",
+    "already_rated": "You already rated this chat {{ rating }}/5. Thanks, that rating stays!",
     "left_queue": "Okay, you left the queue. Case {{ case.ref }} stays open.",
     "queue_timeout": "Sorry, everyone is still busy. You're still in line for case {{ case.ref }}.",
     "no_answer": "I couldn't find an article about that. Want to talk to a person?",

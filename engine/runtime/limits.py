@@ -6,7 +6,7 @@ import math
 from collections import deque
 from datetime import datetime
 
-from engine.config.model import Cooldown
+from engine.config.model import Command, Config, Cooldown, OpenCase
 
 
 def describe_wait(seconds: float) -> str:
@@ -28,12 +28,26 @@ class SlidingWindow:
     def __init__(self) -> None:
         self._uses: dict[str, deque[datetime]] = {}
 
-    def take(self, key: str, limit: Cooldown, now: datetime) -> float | None:
-        """Use one slot for `key` at `now`; None if allowed, else the seconds until a slot frees up."""
+    def take(self, key: str, limit: Cooldown, now: datetime, *, use: bool = True) -> float | None:
+        """Use one slot for `key` at `now`; None if allowed, else the seconds until a slot frees up.
+
+        With `use=False` only look: a form that is merely shown does not count, its filing does.
+        """
         uses = self._uses.setdefault(key, deque())
         while uses and (now - uses[0]).total_seconds() >= limit.per_seconds:
             uses.popleft()
         if len(uses) >= limit.uses:
             return limit.per_seconds - (now - uses[0]).total_seconds()
-        uses.append(now)
+        if use:
+            uses.append(now)
         return None
+
+
+def files_a_case(config: Config, command: Command, template: str | None) -> bool:
+    """True when `command` opens a case through a form (of `template`, when one is named)."""
+    for action in command.actions:
+        if isinstance(action, OpenCase) and template in (None, action.template):
+            case = config.cases.get(action.template)
+            if case is not None and case.form:
+                return True
+    return False

@@ -15,7 +15,7 @@ import logging
 import random
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffRequest, HandoffTicket
 from engine.runtime.locks import KeyedLock
@@ -52,6 +52,15 @@ def retry_delay(
     return base * (1 + 0.2 * jitter())
 
 
+@runtime_checkable
+class DeliveryObserver(Protocol):
+    """Who counts delivery problems (engine.metrics.Metrics), by item kind and a short reason."""
+
+    def delivery_retried(self, kind: str, reason: str) -> None: ...
+
+    def delivery_failed(self, kind: str, reason: str) -> None: ...
+
+
 class Outbox:
     """Sends outbox items through the ports, in lane order, retrying until delivered or hopeless."""
 
@@ -63,7 +72,9 @@ class Outbox:
         reactions: Reactions,
         *,
         clock: Callable[[], datetime],
+        observer: DeliveryObserver | None = None,
     ) -> None:
+        self.observer = observer
         self.store = store
         self.chat = chat
         self.contact = contact
@@ -153,10 +164,11 @@ class Outbox:
             try:
                 result = await self._call(item)
             except DeliveryError as exc:
-                return await self._failed(item, exc.reason, exc.permanent, exc.retry_after, now)
+                cause = "rate_limited" if exc.retry_after is not None else "temporary"
+                return await self._failed(item, exc.reason, exc.permanent, exc.retry_after, now, cause)
             except Exception as exc:  # a port bug or an outage must not lose the item
                 log.warning("delivering outbox item %s (%s) failed: %r", item.id, item.kind, exc)
-                return await self._failed(item, f"{type(exc).__name__}: {exc}", False, None, now)
+                return await self._failed(item, f"{type(exc).__name__}: {exc}", False, None, now, "exception")
             return await self._succeeded(item, result, now)
 
     async def _call(self, item: OutboxItem) -> str | HandoffTicket | None:
@@ -165,6 +177,9 @@ class Outbox:
             return await self.chat.send_dm(str(payload["target"]), message_from_payload(payload["message"]))
         if item.kind == "post":
             return await self.chat.post(str(payload["target"]), message_from_payload(payload["message"]))
+        if item.kind == "edit":
+            await self._edit(item)
+            return None
         if item.kind == "send":
             user_id = str(payload["user_id"])
             async with self.store.view() as view:
@@ -183,6 +198,18 @@ class Outbox:
             return await self.contact.start_handoff(await self._request(item))
         raise DeliveryError(f"unknown kind of outbox item: {item.kind}", permanent=True)
 
+    async def _edit(self, item: OutboxItem) -> None:
+        """Edit the case's post; it went out earlier on the same lane, so its id is known by now."""
+        target = str(item.payload["target"])
+        async with self.store.view() as view:
+            lines = await view.case_transcript(str(item.case_ref))
+        posted = [
+            m.platform_id for m in lines if m.direction == "out" and m.where == target and m.platform_id
+        ]
+        if not posted:
+            raise DeliveryError(f"the case's post in #{target} was never delivered", permanent=True)
+        await self.chat.edit(target, posted[0], message_from_payload(item.payload["message"]))
+
     async def _request(self, item: OutboxItem) -> HandoffRequest:
         """The handoff request as of now: the transcript includes everything said until this attempt."""
         payload = item.payload
@@ -200,6 +227,7 @@ class Outbox:
             skills=tuple(payload.get("skills", ())),
             case_fields={str(k): str(v) for k, v in dict(payload.get("case_fields", {})).items()},
             transcript=tuple((line.author, line.text) for line in lines),
+            transcript_at=tuple(line.at for line in lines),
         )
 
     async def _succeeded(
@@ -216,7 +244,13 @@ class Outbox:
         return True, added
 
     async def _failed(
-        self, item: OutboxItem, reason: str, permanent: bool, retry_after: float | None, now: datetime
+        self,
+        item: OutboxItem,
+        reason: str,
+        permanent: bool,
+        retry_after: float | None,
+        now: datetime,
+        cause: str = "temporary",
     ) -> tuple[bool, list[str]]:
         attempts = item.attempts + 1
         final = permanent or attempts >= MAX_ATTEMPTS
@@ -238,6 +272,10 @@ class Outbox:
         log.info(
             "outbox item %s (%s) %s: %s", item.id, item.kind, "failed" if final else "will retry", reason
         )
+        if self.observer is not None and final:
+            self.observer.delivery_failed(item.kind, "refused" if permanent else "gave_up")
+        elif self.observer is not None:
+            self.observer.delivery_retried(item.kind, cause)
         if not final:
             self._schedule(next_at)
         return final, added

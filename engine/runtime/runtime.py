@@ -22,9 +22,9 @@ from engine.routing import route
 from engine.runtime import cases, conversations
 from engine.runtime.executor import execute, relay_text
 from engine.runtime.generation import Generation
-from engine.runtime.limits import SlidingWindow, describe_wait
+from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
 from engine.runtime.locks import KeyedLock
-from engine.runtime.outbox import Outbox
+from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.turn import Turn, hours_variables, user_variables
 from engine.store import ConversationRecord, OutboxItem, Store, StoreTx, to_text
 
@@ -67,7 +67,7 @@ def event_variables(config: Config, event: Event) -> dict[str, object]:
 
 
 def rating_of(event: Event, conversation: ConversationRecord | None) -> int | None:
-    """A 1-5 rating: a rate:N button, or the bare number typed right after a chat closed."""
+    """A 1-5 rating: a rate:N button, or the bare number typed after a chat closed (before anything else)."""
     if event.kind == "button" and event.button and event.button.startswith(RATING_BUTTON):
         value = event.button[len(RATING_BUTTON) :]
         return int(value) if value in RATINGS else None
@@ -75,7 +75,7 @@ def rating_of(event: Event, conversation: ConversationRecord | None) -> int | No
         event.kind == "message"
         and event.where == DM
         and conversation is not None
-        and conversation.awaiting_rating
+        and (conversation.awaiting_rating or conversation.state == "closed")
     ):
         value = event.text.strip().rstrip("!.")
         return int(value) if value in RATINGS else None
@@ -117,7 +117,8 @@ class Runtime:
         self.chat = chat
         self.contact = contact
         self.clock = clock
-        self.outbox = Outbox(store, chat, contact, self, clock=clock)
+        delivery = observer if isinstance(observer, DeliveryObserver) else None
+        self.outbox = Outbox(store, chat, contact, self, clock=clock, observer=delivery)
         self._players = KeyedLock()
         self._cooldowns = SlidingWindow()
         self._relays = SlidingWindow()
@@ -241,13 +242,22 @@ class Runtime:
         return turn
 
     def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
-        """Refuse a slash command used more often than its `cooldown` allows, saying when it is usable."""
-        if event.kind != "command" or any(isinstance(action, Refuse) for action in decision.actions):
+        """Refuse a slash command used more often than its `cooldown` allows, saying when it is usable.
+
+        What counts is what was done: a command that shows a case form counts when the form is
+        filed, not when it is opened (and dismissed).
+        """
+        if event.kind not in ("command", "form") or any(isinstance(a, Refuse) for a in decision.actions):
             return decision
-        command = config.commands.get(event.command or "")
+        if event.kind == "form":
+            command = next((c for c in config.commands.values() if files_a_case(config, c, event.form)), None)
+        else:
+            command = config.commands.get(event.command or "")
         if command is None or command.cooldown is None:
             return decision
-        wait = self._cooldowns.take(f"{event.user.id}/{command.name}", command.cooldown, event.at)
+        shows_form = event.kind == "command" and files_a_case(config, command, None)
+        key = f"{event.user.id}/{command.name}"
+        wait = self._cooldowns.take(key, command.cooldown, event.at, use=not shows_form)
         if wait is None:
             return decision
         reason = f"You can use /{command.name} again in {describe_wait(wait)}."
@@ -315,7 +325,15 @@ class Runtime:
             await turn.load_case()
             await conversations.apply_contact_event(turn, event)
             await turn.finish()
+        self._observe_join(conversation, turn.conversation)
         return turn.lanes
+
+    def _observe_join(self, before: ConversationRecord, after: ConversationRecord) -> None:
+        """Time the wait from handoff (or from an agent leaving) to an agent joining."""
+        joined = before.state == "queued" and after.state == "agent" and before.queued_at is not None
+        observe = getattr(self.observer, "agent_joined", None)
+        if joined and observe is not None and before.queued_at is not None:
+            observe(before.queue or "-", (after.updated_at - before.queued_at).total_seconds())
 
     async def _conversation_of(self, handoff: str) -> ConversationRecord | None:
         async with self.store.view() as view:

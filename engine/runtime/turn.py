@@ -46,7 +46,7 @@ def hours_variables(config: Config, now: datetime) -> dict[str, object]:
 class Draft:
     """Something to say, rendered and written when the turn finishes."""
 
-    to: Literal["player", "dm", "post"]
+    to: Literal["player", "dm", "post", "edit"]
     target: str  # user id or channel name
     message: OutMessage  # text is a template source when `render` is true
     render: bool = True
@@ -100,8 +100,12 @@ class Turn:
         self._sequence = 0
 
     async def load_case(self) -> None:
-        """Make the conversation's current case the one this turn talks about."""
-        if self.conversation.case_ref is not None:
+        """Make the conversation's current case the one this turn talks about.
+
+        The conversation is the player's DM with the bot: a command or form in a channel is not
+        part of it, so it never lands in that case's transcript.
+        """
+        if self.conversation.case_ref is not None and self.where == DM:
             self.case = await self.tx.get_case(self.conversation.case_ref)
 
     def update(self, **changes: Any) -> None:
@@ -182,6 +186,10 @@ class Turn:
             Draft("dm", user_id, OutMessage(source), True, extra, conversation_id=conversation_id)
         )
 
+    def edit_post(self, channel: str, message: OutMessage) -> None:
+        """Replace the case's post in `channel` with `message` (no transcript line: nothing new is said)."""
+        self._drafts.append(Draft("edit", channel, message, render=False))
+
     def post(self, channel: str, message: OutMessage, *, render: bool = True) -> None:
         self._drafts.append(Draft("post", channel, message, render))
 
@@ -206,16 +214,24 @@ class Turn:
 
     async def record_inbound(self, text: str, platform_id: str | None) -> None:
         c = self.conversation
+        in_dm = self.where == DM  # the conversation is the DM: channel commands are not part of it
         self.inbound_id = await self.tx.add_message(
-            conversation_id=c.id,
-            case_ref=c.case_ref,
+            conversation_id=c.id if in_dm else None,
+            case_ref=c.case_ref if in_dm else None,
             direction="in",
             author=c.user_name,
-            text=text,
+            text=self.readable(text),
             where=self.where,
             at=self.now,
             platform_id=platform_id,
         )
+
+    def readable(self, text: str) -> str:
+        """A transcript line as people read it: the player's mention as @name, not <@id>."""
+        user = self.conversation
+        for mention in (f"<@{user.user_id}>", f"<@!{user.user_id}>"):
+            text = text.replace(mention, f"@{user.user_name}")
+        return text
 
     async def attach_case(self, case: CaseRecord) -> None:
         """The turn is about `case` from now on: its messages, the inbound one too, join its transcript."""
@@ -248,14 +264,23 @@ class Turn:
 
     async def _write(self, draft: Draft, case_ref: str | None) -> None:
         message = draft.message
+        if draft.to == "edit":
+            lane = post_lane(draft.target)
+            payload = {"target": draft.target, "message": message_to_payload(message)}
+            await self.tx.enqueue(
+                lane=lane, kind="edit", payload=payload, key=self._next_key(), at=self.now, case_ref=case_ref
+            )
+            self._used(lane)
+            return
         if draft.render:
             message = dataclasses.replace(message, text=self.render(message.text, draft.extra))
         key = self._next_key()
         message = dataclasses.replace(message, key=key)
         where = draft.target if draft.to == "post" else (self.where if draft.to == "player" else DM)
         transcript_text = "\n".join([message.text, *(embed.title for embed in message.embeds)]).strip()
+        transcript_text = self.readable(transcript_text)
         message_id = await self.tx.add_message(
-            conversation_id=draft.conversation_id,
+            conversation_id=draft.conversation_id if where == DM else None,
             case_ref=case_ref,
             direction="out",
             author=draft.author,

@@ -25,7 +25,9 @@
   users: [{name, id, roles}], commands: [{name, description, options: [{name, type,
   description, required, choices}], channels, roles, dm}], config: {version, name,
   last_reload: {ok, at, version, errors: [{file, line, col, message, hint}], warnings}},
-  clock: {now, shifted, hours, timezone}}
+  clock: {now, shifted, hours, timezone, note}, notice}; `commands` ends with `/flexcord reload`
+  (admin role); `clock.note` says why the clock is not the real time (moved to business hours),
+  `notice` what the page should say about this start (after a restart: Discord starts empty)
 - Message: {id, author, bot, text, embeds: [{title, url, description, author, fields, footer}],
   buttons: [{id, label, style, url, disabled}], ephemeral, at}
 - reply: {text, embeds, buttons, ephemeral, messages: [Message]}
@@ -39,6 +41,12 @@ as when a connection drops at the wrong moment. Refusing DMs answers each DM to 
 Discord's error 50007 until the sandbox restarts.
 
 Errors are {"error": "what went wrong, in plain words"} with a 4xx status.
+
+Another website open in the same browser must not drive the sandbox: a POST must say
+`Content-Type: application/json` (415 otherwise; a plain form cannot), and the `Host` and any
+`Origin` must name the sandbox itself (403 otherwise): a loopback name (127.0.0.1, localhost,
+[::1]) or the address given with `--host`; listening on every address, any Host, and an
+Origin only of that same host.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from quart import Blueprint, Response, jsonify, request, send_from_directory
 
@@ -59,14 +68,48 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).parent / "static"
 FAULTS = (429, 500, "timeout")
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+EVERY_ADDRESS = frozenset({"0.0.0.0", "::", ""})
 
 
 def _error(error: Refused) -> tuple[Response, int]:
     return jsonify({"error": error.message}), error.status
 
 
+def _hostname(value: str) -> str:
+    """The host name of a Host header or an Origin ('http://[::1]:8080' -> '::1'), lower case."""
+    value = value.strip().lower()
+    if "://" in value:
+        value = urlsplit(value).netloc
+    if value.startswith("["):
+        return value[1:].partition("]")[0]
+    return value.rpartition(":")[0] if value.count(":") == 1 else value
+
+
+def guard(listen_host: str) -> Callable[[], Awaitable[None]]:
+    """A check before every sandbox request: JSON for POSTs, and Host and Origin naming the sandbox."""
+    anywhere = listen_host.strip().lower().strip("[]") in EVERY_ADDRESS
+    allowed = LOOPBACK_NAMES | {listen_host.strip().lower().strip("[]")}
+
+    async def check() -> None:
+        host = request.headers.get("Host", "")
+        names = [("Host", host)]
+        origin = request.headers.get("Origin")
+        if origin is not None:
+            names.append(("Origin", origin))
+        for header, value in names:
+            # listening everywhere, any name may reach it, but a page only from the sandbox itself
+            known = _hostname(value) == _hostname(host) if anywhere else _hostname(value) in allowed
+            if not known:
+                raise Refused(f"{header} '{value}' is not this sandbox; open it at its own address.", 403)
+        if request.method == "POST" and request.mimetype != "application/json":
+            raise Refused("Send the body as JSON, with Content-Type: application/json.", 415)
+
+    return check
+
+
 async def _body() -> dict[str, Any]:
-    data = await request.get_json(force=True, silent=True)
+    data = await request.get_json(silent=True)
     if not isinstance(data, dict):
         raise Refused("Send a JSON object as the request body.", 400)
     return data
@@ -89,8 +132,17 @@ def _map(data: dict[str, Any], name: str) -> dict[str, Any]:
 def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
     """The page at / and the JSON API under /sandbox/api/ (see the module docstring)."""
     page = Blueprint("sandbox", __name__)
-    guild, players, desk = sandbox.guild, sandbox.players, sandbox.desk
     page.register_error_handler(Refused, _error)
+    page.before_request(guard(sandbox.host))
+    _player_routes(page, sandbox)
+    _agent_routes(page, sandbox)
+    _tool_routes(page, sandbox)
+    return page
+
+
+def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
+    """The page, the state, and what the server's people do."""
+    guild, players = sandbox.guild, sandbox.players
 
     @page.get("/")
     async def index() -> Response:
@@ -139,6 +191,11 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
             await players.click(_field(data, "user"), _field(data, "message"), _field(data, "button"))
         )
 
+
+def _agent_routes(page: Blueprint, sandbox: Sandbox) -> None:
+    """The agent desk: tasks, their chat, and the cases."""
+    desk = sandbox.desk
+
     @page.get("/sandbox/api/agent/tasks")
     async def tasks() -> Response:
         return jsonify(await desk.tasks())
@@ -171,6 +228,11 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
     @page.get("/sandbox/api/cases/<ref>")
     async def case(ref: str) -> Response:
         return jsonify(await desk.case(ref))
+
+
+def _tool_routes(page: Blueprint, sandbox: Sandbox) -> None:
+    """What a tester does: faults on either side, a reload, the clock."""
+    guild, desk = sandbox.guild, sandbox.desk
 
     @page.post("/sandbox/api/faults")
     async def faults() -> Response:
@@ -209,8 +271,6 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
             raise Refused(str(exc), 400) from exc
         await sandbox.set_clock(moment)
         return jsonify(sandbox.clock_json())
-
-    return page
 
 
 def diagnostic_json(diagnostic: Any, root: Path) -> dict[str, Any]:

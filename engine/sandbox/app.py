@@ -14,6 +14,11 @@ One process, one event loop:
 A restart on the same data folder carries on: the emulated Discord's server and people keep
 their ids, its clock never goes back before the events already recorded (so new message ids
 never meet old ones), and with `discord_receipts` its memory of message nonces survives too.
+The emulated Discord itself starts empty (no earlier messages, no commands): the bot's record of
+commands already synced is forgotten, so they are synced again; the cases stay in the records.
+
+Unless a moment (`clock`) or real time (`real_time`) is asked for, the sandbox opens during
+business hours: when support is closed at the start, its clock moves to the next opening.
 """
 
 from __future__ import annotations
@@ -31,18 +36,22 @@ from typing import Any
 
 from engine.admin import result_json
 from engine.assembly import Bot, assemble, unwind
+from engine.cli.options import SANDBOX_DATA
 from engine.config import build
 from engine.config.diagnostics import ConfigError
 from engine.config.model import Config
+from engine.discord.sync import forget_synced
 from engine.flex.emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, create_emulator, emulator_of
-from engine.hours import describe_next_open, is_open
+from engine.hours import describe_next_open, is_open, next_open
 from engine.reload import ReloadResult
+from engine.reports.demo import DemoWeek, seed_week
 from engine.runtime import prepare
 from engine.sandbox.api import diagnostic_json, sandbox_blueprint
 from engine.sandbox.clock import SandboxClock
 from engine.sandbox.desk import AgentDesk
 from engine.sandbox.feeds import sample_feed
 from engine.sandbox.guild import Refused, SandboxGuild
+from engine.sandbox.payloads import command_json, reload_command
 from engine.sandbox.players import Players
 from engine.server import RunningServer, start_server
 
@@ -50,7 +59,11 @@ log = logging.getLogger(__name__)
 
 TICK_EVERY = 5.0  # seconds between runtime ticks (queue timeouts, due retries)
 RESTART_GAP = timedelta(seconds=1)  # after a restart, Discord's clock starts past the last recorded event
-DEFAULT_DATA = Path(".flexcord") / "sandbox"
+DEFAULT_DATA = SANDBOX_DATA
+EMPTY_AFTER_RESTART = (
+    "The sandbox restarted: its emulated Discord starts empty, so earlier chats are not shown. "
+    "Their cases and transcripts are kept: see Cases on the right, or flexcord cases list."
+)
 _SIDS = {"account_sid": "AC", "workspace_sid": "WS", "workflow_sid": "WW"}
 
 
@@ -101,24 +114,31 @@ class Sandbox:
         port: int = 8080,
         data: str | Path = DEFAULT_DATA,
         clock: datetime | None = None,
+        real_time: bool = False,
         watch: bool = True,
         flex_url: str | None = None,
         discord_receipts: Path | None = None,
+        seed_demo_data: bool = False,
     ) -> None:
         self.config_path = Path(config_path)
         self.host = host
         self.port = port
         self.data = Path(data)
         self.clock = SandboxClock(clock)
+        self.real_time = real_time or clock is not None  # no move to business hours
+        self.clock_note: str | None = None  # why the clock is not the real time, for the page and banner
         self.watch = watch
         self.flex_url = flex_url.rstrip("/") if flex_url else None
         self.discord_receipts = discord_receipts
+        self.seed_demo_data = seed_demo_data  # a week of made-up history for the /reports page
+        self.demo_week: DemoWeek | None = None  # what it wrote (None: not asked, or seeded before)
         self.account_sid: str | None = None
         self.auth_token = secrets.token_hex(16)
         if self.flex_url:  # the emulator on its own takes the credentials it was started with
             self.account_sid = os.environ.get("TWILIO_ACCOUNT_SID") or DEFAULT_ACCOUNT_SID
             self.auth_token = os.environ.get("TWILIO_AUTH_TOKEN") or DEFAULT_AUTH_TOKEN
         self.last_reload: dict[str, Any] = {}
+        self.notice: str | None = None  # what the page says at the top about this start
         self.emulator: RunningServer | None = None  # the Flex emulator, unless `flex_url` names one
         self.bot: Bot | None = None
         self._cleanup: list[Callable[[], Awaitable[Any]]] = []
@@ -136,15 +156,21 @@ class Sandbox:
     async def _prepare(self, config: Config) -> Any:
         return await prepare(self._sandboxed(config))
 
-    async def start(self) -> None:
-        """Build and start everything; raises ConfigError when the config cannot be used at all."""
-        built = await asyncio.to_thread(build, self.config_path, offline=True)
-        if not built.ok or built.config is None:
-            raise ConfigError(built.diagnostics)
-        self.data.mkdir(parents=True, exist_ok=True)
+    async def start(self, listening: Callable[[str], None] | None = None) -> None:
+        """Build and start everything; raises ConfigError when the config cannot be used at all.
+
+        `listening` is called with the page's URL as soon as the port is open, before the rest starts.
+        """
         sock, self.port = bind(self.host, self.port)
         self._cleanup.append(lambda: asyncio.to_thread(sock.close))
+        if listening is not None:
+            listening(self.url)
         try:
+            built = await asyncio.to_thread(build, self.config_path, offline=True)
+            if not built.ok or built.config is None:
+                raise ConfigError(built.diagnostics)
+            self.data.mkdir(parents=True, exist_ok=True)
+            self._open_for_business(built.config)
             await self._start(built.config, sock)
         except BaseException:
             await self.stop()
@@ -169,24 +195,43 @@ class Sandbox:
             fetch_feed=sample_feed,
             prepare=self._prepare,
             listeners=[_Follower(self)],
-            notify_admins=False,
+            reports_public=True,
         )
         self.store, self.client, self.runtime = self.bot.store, self.bot.client, self.bot.runtime
         self.metrics, self.reloader = self.bot.metrics, self.bot.reloader
         await self._carry_on_from_records()
+        if self.seed_demo_data:
+            self.demo_week = await seed_week(self.store, config, self.clock())
         self.desk = AgentDesk(flex_url, self.store, emulator)
         self._cleanup.append(self.desk.aclose)
         self.guild = SandboxGuild(self.client, config, self.clock, receipts=self.discord_receipts)
+        await forget_synced(self.store, (str(self.guild.guild.id), "global"))  # this Discord is new
         self.players = Players(self.guild)
         self.bot.app.register_blueprint(sandbox_blueprint(self))  # the page and its API
         self._record_reload(True, config.version, ())
         await self.bot.start(self.guild, listen=sock, watch=self.watch, tick_every=TICK_EVERY)
         self.bot.spawn(self._follow_reloads())
 
+    def _open_for_business(self, config: Config) -> None:
+        """When support is closed now and no time was asked for, start at the next opening moment."""
+        hours = config.hours
+        if self.real_time or hours is None or is_open(hours, self.clock()):
+            return
+        opening = next_open(hours, self.clock())
+        if opening is None:
+            return
+        self.clock.set(opening)
+        self.clock_note = (
+            f"Support was closed, so the sandbox starts at the next opening: "
+            f"{opening.strftime('%a %b %d %H:%M')} ({hours.timezone}). Use --clock now for the real time."
+        )
+
     async def _carry_on_from_records(self) -> None:
         """After a restart, start no earlier than the last recorded Discord event (ids only grow)."""
         async with self.store.view() as view:
             latest = await view.last_processed_at("event:")
+        if latest is not None:
+            self.notice = EMPTY_AFTER_RESTART
         if latest is not None and self.clock() <= latest + RESTART_GAP:
             log.info("the sandbox carries on from its records, at %s", latest + RESTART_GAP)
             self.clock.set(latest + RESTART_GAP)
@@ -232,6 +277,11 @@ class Sandbox:
 
     # --- what the page shows -------------------------------------------------------------------
 
+    def announce_tokens(self) -> dict[str, str]:
+        """The channels that take announcements over HTTP, with their tokens (the banner shows them)."""
+        channels = self.runtime.config.channels
+        return {name: c.announce_token for name, c in channels.items() if c.announce_token}
+
     def clock_json(self) -> dict[str, Any]:
         now = self.clock()
         hours = self.runtime.config.hours
@@ -243,6 +293,7 @@ class Sandbox:
             "shifted": self.clock.shifted,
             "hours": shown,
             "timezone": hours.timezone if hours is not None else None,
+            "note": self.clock_note,
         }
 
     async def set_clock(self, moment: datetime | None) -> None:
@@ -256,6 +307,7 @@ class Sandbox:
                 409,
             )
         self.clock.set(moment)
+        self.clock_note = None
         await self.guild.follow_clock()
 
     def state(self) -> dict[str, Any]:
@@ -277,28 +329,10 @@ class Sandbox:
             "guild": guild.guild.name,
             "channels": channels,
             "users": [{"name": p.name, "id": str(p.member.id), "roles": list(p.roles)} for p in people],
-            "commands": [
-                {
-                    "name": c.name,
-                    "description": c.description,
-                    "options": [
-                        {
-                            "name": o.name,
-                            "type": o.type,
-                            "description": o.description,
-                            "required": o.required,
-                            "choices": list(o.choices),
-                        }
-                        for o in c.options
-                    ],
-                    "channels": list(c.channels),
-                    "roles": list(c.roles),
-                    "dm": c.dm,
-                }
-                for c in config.commands.values()
-            ],
+            "commands": [*map(command_json, config.commands.values()), reload_command(config)],
             "config": {"version": config.version, "name": config.name, "last_reload": self.last_reload},
             "clock": self.clock_json(),
+            "notice": self.notice,
         }
 
 

@@ -11,6 +11,8 @@ from typing import Any
 import discord
 from simcord import InteractionResult
 
+from engine.config.model import Command, Config
+
 BOT_NAME = "flexcord"
 
 _TEXT_INPUT = 4
@@ -117,4 +119,37 @@ def form_json(form_id: str, modal: dict[str, Any]) -> dict[str, Any]:
             }
             for node in _text_inputs(modal.get("components") or [])
         ],
+    }
+
+
+def command_json(command: Command) -> dict[str, Any]:
+    """A slash command as the page's command picker shows it."""
+    return {
+        "name": command.name,
+        "description": command.description,
+        "options": [
+            {
+                "name": o.name,
+                "type": o.type,
+                "description": o.description,
+                "required": o.required,
+                "choices": list(o.choices),
+            }
+            for o in command.options
+        ],
+        "channels": list(command.channels),
+        "roles": list(command.roles),
+        "dm": command.dm,
+    }
+
+
+def reload_command(config: Config) -> dict[str, Any]:
+    """`/flexcord reload`, which the bot adds for the admin role in every channel of the server."""
+    return {
+        "name": "flexcord reload",
+        "description": "Reload the bot's YAML config after an edit",
+        "options": [],
+        "channels": [],
+        "roles": [config.discord.admin_role],
+        "dm": False,
     }

@@ -12,6 +12,7 @@ import binascii
 import hmac
 import json
 import time
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ from quart import Blueprint, Response, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 
 from engine.flex.emulator.contract import ContractCheck
+from engine.flex.emulator.state import stamp
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
 
 
@@ -143,6 +145,7 @@ def rest_api(emulator: Emulator, contract: ContractCheck | None) -> Blueprint:
             source="API",
             webhooks=hooks_on(),
         )
+        m.date_created = _given_time(form.get("DateCreated")) or m.date_created  # history copied in
         return jsonify(state.message_json(m, base())), 201
 
     @api.get("/v1/Conversations/<sid>/Messages")
@@ -269,3 +272,13 @@ def _int(text: str | None, default: int) -> int:
         return int(text) if text is not None else default
     except ValueError:
         return default
+
+
+def _given_time(value: str | None) -> str | None:
+    """A DateCreated the caller set (Twilio accepts it to import history), as a Twilio timestamp."""
+    if not value:
+        return None
+    try:
+        return stamp(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        raise TwilioError(400, 20001, f"DateCreated '{value}' is not an ISO 8601 date") from None

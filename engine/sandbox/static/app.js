@@ -97,6 +97,9 @@ function renderStrip(state) {
   const where = clock.timezone ? ` (${clock.timezone})` : "";
   $("clock").textContent = clock.now ? `Sandbox time ${timeOf(clock.now, {weekday: "short"})}${where}` +
     (clock.hours ? ` · support ${clock.hours}` : "") : "";
+  const notes = [clock.note, state.notice].filter(Boolean);
+  $("sandbox-notes").replaceChildren(...notes.map((note) => el("li", {}, note)));
+  $("sandbox-notes").hidden = !notes.length;
 }
 
 // --- player side -----------------------------------------------------------------------------
@@ -216,8 +219,9 @@ function renderPicker() {
   const input = $("composer-input");
   const picker = $("command-picker");
   const text = input.value;
-  if (view.command || !text.startsWith("/") || text.includes(" ")) { picker.hidden = true; return; }
+  if (view.command || !text.startsWith("/")) { picker.hidden = true; return; }
   const matches = commandsHere().filter((c) => c.name.startsWith(text.slice(1).toLowerCase()));
+  if (text.includes(" ") && !matches.length) { picker.hidden = true; return; }
   if (!matches.length) {
     picker.replaceChildren(el("div", {class: "empty"}, view.channel === "dm"
       ? "No command works in this DM." : `No command here starts with ${text}. Commands may belong to other channels.`));
@@ -288,8 +292,10 @@ async function send(event) {
   try {
     if (view.command) { await runCommand(view.command); return; }
     if (text.startsWith("/")) {
-      const name = text.slice(1).split(/\s+/)[0].toLowerCase();
-      const command = commandsHere().find((c) => c.name === name);
+      const typed = text.slice(1).toLowerCase();
+      const name = typed.split(/\s+/)[0];
+      const command = commandsHere().filter((c) => typed === c.name || typed.startsWith(c.name + " "))
+        .sort((a, b) => b.name.length - a.name.length)[0];  // "flexcord reload" is two words
       if (!command) throw new Error(`There is no /${name} command here. Type / to see what you can use.`);
       if (command.options.length) { chooseCommand(command); return; }
       await runCommand(command);

@@ -1,0 +1,47 @@
+"""Logging set-up for the `flexcord` command: a level, and plain text for people or JSON lines for machines.
+
+`setup_logging("info", "json")` makes every record one JSON object per line on stderr, with
+`time` (UTC, ISO 8601), `level`, `logger`, `message` and, for an exception, `error` (its traceback),
+ready for journald, Loki or any log shipper.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Literal
+
+LEVELS = ("debug", "info", "warning", "error")
+LogFormat = Literal["text", "json"]
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(level: str = "info", log_format: LogFormat = "text") -> None:
+    """Send flexcord's (and its libraries') log records to stderr at `level`, as text or JSON lines."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(getattr(logging, level.upper(), logging.INFO))
+
+
+__all__ = ["LEVELS", "JsonFormatter", "setup_logging"]

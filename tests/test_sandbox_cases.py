@@ -1,0 +1,116 @@
+"""Cases as a player and an agent meet them in the sandbox: cooldowns, ratings, posts and transcripts.
+
+Played through the sandbox's JSON API: the real Discord adapter on SimCord, the real Flex
+adapter on the Flex emulator.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.test_sandbox_api import Api, _task_for, eventually, running_sandbox
+from tests.test_sandbox_start import file_a_bug
+
+BUG = {"user": "ash", "channel": "bug-report", "name": "bug", "options": {}}
+
+
+@pytest.fixture
+async def api(tmp_path: Path) -> AsyncIterator[Api]:
+    async with running_sandbox(tmp_path) as sandbox, aiohttp.ClientSession(base_url=sandbox.url) as session:
+        yield Api(session)
+
+
+async def closed_support_chat(api: Api, user: str, says: str) -> tuple[str, dict[str, Any]]:
+    """A support chat with an agent, closed by the agent; returns its case ref and the rating prompt."""
+    await api.say(user, "dm", "I want an agent")
+    transfer = await api.dm_saying(user, r"SUP-\d+.*live agent")
+    found = re.search(r"SUP-\d+", transfer["text"])
+    assert found
+    ref = found.group()
+    task = await eventually(lambda: _task_for(api, ref), "the task on the agent desk")
+    await api.post(f"agent/tasks/{task['sid']}/accept", {"agent": "Nurse Joy"})
+    await api.dm_saying(user, "Nurse Joy joined")
+    await api.say(user, "dm", says)
+
+    async def agent_sees_it() -> bool:
+        chat = await api.get(f"agent/tasks/{task['sid']}/messages")
+        return any(m["from"] == "player" and says in m["text"] for m in chat)
+
+    await eventually(agent_sees_it, "the player's message on the agent desk")
+    await api.post(f"agent/tasks/{task['sid']}/close", {})
+    return ref, await api.dm_saying(user, "How did we do")
+
+
+async def test_a_form_opened_and_dismissed_does_not_count_toward_the_cooldown(api: Api) -> None:
+    for _ in range(3):  # /bug has cooldown 2/10m: opening the form and closing it is not a report
+        assert "form" in await api.post("commands", BUG)
+    assert await file_a_bug(api, "ash", "Map freezes") == "BUG-1"
+    assert await file_a_bug(api, "ash", "Shop is empty") == "BUG-2"
+    refused = await api.post("commands", BUG)
+    assert "form" not in refused and "You can use /bug again in" in refused["reply"]["text"]
+    assert "form" in await api.post("commands", {**BUG, "user": "misty"})  # per player
+
+
+async def test_a_chat_is_rated_once(api: Api) -> None:
+    ref, prompt = await closed_support_chat(api, "ash", "My Sparkfox vanished")
+    four = next(b for b in prompt["buttons"] if b["label"] == "4")
+    rated = await api.post("buttons", {"user": "ash", "message": prompt["id"], "button": four["id"]})
+    assert "4/5" in rated["reply"]["text"]
+    shown = next(m for m in await api.messages("ash", "dm") if m["id"] == prompt["id"])
+    assert shown["buttons"] and all(b["disabled"] for b in shown["buttons"])
+    again = await api.post("buttons", {"user": "ash", "message": prompt["id"], "button": "1"}, status=400)
+    assert again["error"]
+    await api.say("ash", "dm", "1")
+    await api.dm_saying("ash", "already rated this chat 4/5")
+    assert (await api.get(f"cases/{ref}"))["rating"] == 4
+
+
+async def test_transcripts_read_well_and_keep_to_their_conversation(api: Api) -> None:
+    earlier = await file_a_bug(api, "ash", "Map freezes")  # in #bug-report, not in the DM
+    await api.say("ash", "dm", "my game crashes on start")
+    await api.dm_saying("ash", "found")
+    await api.post("clock", {"now": "2026-03-02T10:20:00-08:00"})  # twenty minutes later
+    ref, _ = await closed_support_chat(api, "ash", "My Sparkfox vanished")
+    task = await _task_for(api, ref)
+    assert task is not None
+    copied = [m for m in await api.get(f"agent/tasks/{task['sid']}/messages") if m["from"] == "bot"]
+    first = next(m for m in copied if "found" in m["text"])
+    # the bot's earlier answer keeps its own time on the agent's side, before the handoff
+    assert first["at"].startswith("2026-03-02T18:0"), first
+    assert any(m["at"].startswith("2026-03-02T18:2") for m in copied)
+    chat = " ".join(m["text"] for m in await api.get(f"agent/tasks/{task['sid']}/messages"))
+    assert earlier not in chat and "bug form" not in chat  # the agent sees the DM only
+
+    bug = await file_a_bug(api, "ash", "Shop is empty")  # after the chat closed, in #bug-report
+    await api.post("commands", {**BUG, "name": "new_feature", "channel": "feature-request"})
+    support = await api.get(f"cases/{ref}")
+    said = [line["text"] for line in support["transcript"]]
+    assert any("Sparkfox vanished" in text for text in said)
+    assert not any("bug" in text.lower() or "feature" in text.lower() for text in said), said
+    report = await api.get(f"cases/{bug}")
+    texts = " ".join(line["text"] for line in report["transcript"])
+    assert "@ash" in texts and "<@" not in texts
+
+
+async def test_the_public_post_of_a_report_follows_its_status(api: Api) -> None:
+    ref = await file_a_bug(api, "ash", "Map freezes")
+
+    async def post_saying(status: str) -> dict[str, Any] | None:
+        for message in await api.messages("misty", "bug-report"):
+            for embed in message["embeds"]:
+                if embed["title"].startswith(ref) and f"status {status}" in (embed["footer"] or ""):
+                    return message
+        return None
+
+    first = await eventually(lambda: post_saying("open"), "the report in #bug-report")
+    change = {"ref": ref, "status": "fixed", "note": "Patched in 1.2.4"}
+    await api.post("commands", {"user": "mod_jenny", "channel": "mod-log", "name": "case", "options": change})
+    edited = await eventually(lambda: post_saying("fixed"), "the report to show its new status")
+    assert edited["id"] == first["id"]  # the same post, edited: not a second one
+    assert len([m for m in await api.messages("misty", "bug-report") if m["embeds"]]) == 1
