@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from engine.chatbot.suggest import Suggestions, suggestions
-from engine.cli.options import config_option
+from engine.cli.options import config_option, data_option
 from engine.config.model import Chatbot, Config
 from engine.knowledge import ArticleError, Hit, KnowledgeBase
 from engine.knowledge.gaps import Asked, group_gaps
@@ -119,9 +119,10 @@ def list_articles(config_path: str, kb_dir: str | None) -> None:
 
 @kb.command("gaps")
 @config_option
+@data_option
 @click.option("--since", default="7d", show_default=True, help="How far back to look: 12h, 7d, 30d.")
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(1, 500))
-def gaps(config_path: str, since: str, limit: int) -> None:
+def gaps(config_path: str, data: Path | None, since: str, limit: int) -> None:
     """The questions the FAQ bot could not answer, or whose answers did not help, most frequent first.
 
     Counted: "not sure" answers, and suggestions after which the player asked for an agent (within
@@ -137,7 +138,7 @@ def gaps(config_path: str, since: str, limit: int) -> None:
     except CompileError:
         raise click.BadParameter(f"'{since}' is not a duration; write it like 12h, 7d or 30d") from None
     start = datetime.now(UTC) - timedelta(seconds=seconds)
-    asked = asyncio.run(_gap_questions(config_path, start))
+    asked = asyncio.run(_gap_questions(config_path, data, start))
     found = group_gaps(asked)
     if not found:
         click.echo(f"No unanswered questions since {start:%Y-%m-%d %H:%M} UTC.")
@@ -154,10 +155,10 @@ def gaps(config_path: str, since: str, limit: int) -> None:
 OUTCOME_WORDS = {"unanswered": "not sure", "escalated": "asked for an agent after suggestions"}
 
 
-async def _gap_questions(config_path: str, start: datetime) -> list[Asked]:
+async def _gap_questions(config_path: str, data: Path | None, start: datetime) -> list[Asked]:
     from engine.cli.records import _records  # the store of the config, opened the way `flexcord cases` does
 
-    async with _records(config_path) as store, store.view() as view:
+    async with _records(config_path, data) as store, store.view() as view:
         rows = await view.faq_questions(start)
     return [Asked(r.text, r.language, r.outcome) for r in rows if r.outcome in OUTCOME_WORDS]
 
