@@ -102,3 +102,26 @@ def test_search_reads_the_knowledge_base_folder_from_the_config() -> None:
     code, out = run("search", "trade with my brother", "-c", str(ROOT / "flexcord.yaml"))
     assert code == 0, out
     assert "trading-with-friends" in out.splitlines()[1]
+
+
+def test_validate_checks_every_article_and_names_each_problem_with_its_line(tmp_path: Path) -> None:
+    from tests.reload_fixtures import copy_demo, edit
+
+    config = copy_demo(tmp_path)
+    kb = tmp_path / "kb"
+    edit(kb / "fr" / "ban-appeals.md", "  - j'ai été banni sans raison\n", "  - [banni, sans, raison]\n")
+    edit(kb / "trading-with-friends.md", "questions:\n", "questions: how do I trade\n")
+    (kb / "tl" / "paalam.md").write_text("---\ntitle: Paalam\n---\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "-c", str(config)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert (
+        f"{kb / 'fr' / 'ban-appeals.md'}:6:1: error: question ['banni', 'sans', 'raison'] is not a sentence"
+        in (lines[0])
+    )
+    assert lines[1].startswith(
+        f"{kb / 'tl' / 'paalam.md'}:1:1: error: no article 'paalam.md' for it to translate"
+    )
+    assert lines[2].startswith(f"{kb / 'trading-with-friends.md'}:5:1: error: questions must be a list")
+    assert lines[-1] == "3 errors in the knowledge base"
+    assert CliRunner().invoke(main, ["validate", "-c", str(ROOT / "flexcord.yaml")]).exit_code == 0

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from engine.cli.options import config_option
-from engine.config.diagnostics import format_json, format_text
+from engine.config.diagnostics import Diagnostic, format_json, format_text
 
 
 def _plural(count: int, word: str) -> str:
@@ -61,13 +61,27 @@ def validate(config_path: Path, output: str, online: bool) -> None:
     from engine.config import build
 
     result = build(config_path, offline=not online)
+    articles = _article_problems(result)  # the knowledge base's front matter, checked too
     if output == "json":
-        click.echo(format_json(result.diagnostics))
+        click.echo(format_json([*result.diagnostics, *articles]))
     else:
-        if result.diagnostics:
-            click.echo(format_text(result.diagnostics))
-        click.echo(_summary(result, str(config_path)))
-    sys.exit(0 if result.ok else 1)
+        if result.diagnostics or articles:
+            click.echo(format_text([*result.diagnostics, *articles]))
+        summary = _summary(result, str(config_path))
+        click.echo(
+            f"{_plural(len(articles), 'error')} in the knowledge base" if articles and result.ok else summary
+        )
+    sys.exit(0 if result.ok and not articles else 1)
+
+
+def _article_problems(result: Any) -> list[Diagnostic]:
+    """Problems in the config's knowledge-base articles, as diagnostics (none when there is no config)."""
+    from engine.knowledge.articles import check_articles
+
+    if result.config is None or not result.config.knowledge_base:
+        return []
+    _, problems = check_articles(Path(result.config.root) / result.config.knowledge_base)
+    return [Diagnostic(p.file, p.line, 1, "error", p.message, p.hint) for p in problems]
 
 
 @click.command()

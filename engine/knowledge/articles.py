@@ -54,28 +54,55 @@ class ArticleError(ValueError):
 def load_articles(folder: str | Path) -> list[Article]:
     """Read the articles in `folder` and its locale folders, default language first, sorted by file name.
 
-    No folder means no articles. A translation must have the slug of an article in the default
-    language, and its folder must be named after a locale whose language flexcord knows.
+    No folder means no articles. The first problem found is raised (`check_articles` lists all).
+    """
+    articles, problems = check_articles(folder)
+    if problems:
+        raise problems[0]
+    return articles
+
+
+def check_articles(folder: str | Path) -> tuple[list[Article], list[ArticleError]]:
+    """Every article that can be read, and every problem, each at its file and line.
+
+    A translation must have the slug of an article in the default language, and its folder must
+    be named after a locale whose language flexcord knows.
     """
     root = Path(folder)
     if not root.exists():
-        return []
+        return [], []
     if not root.is_dir():
-        raise ArticleError(str(root), 1, "the knowledge base must be a folder of .md files, not a file")
-    articles = [read_article(path) for path in _markdown_files(root)]
-    slugs = {a.slug for a in articles}
+        return [], [
+            ArticleError(str(root), 1, "the knowledge base must be a folder of .md files, not a file")
+        ]
+    articles: list[Article] = []
+    problems: list[ArticleError] = []
+
+    def read(path: Path, locale: str | None = None) -> None:
+        try:
+            articles.append(read_article(path, locale))
+        except ArticleError as problem:
+            problems.append(problem)
+
+    defaults = _markdown_files(root)
+    for path in defaults:
+        read(path)
+    slugs = sorted(path.stem for path in defaults)
     for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if not is_known(sub.name):
-            known = ", ".join(sorted(LANGUAGES))
-            raise ArticleError(
-                str(sub), 1, f"'{sub.name}' is not a locale flexcord knows", f"name it after one of: {known}"
-            )
+            hint = "name it after one of: " + ", ".join(sorted(LANGUAGES))
+            problems.append(ArticleError(str(sub), 1, f"'{sub.name}' is not a locale flexcord knows", hint))
+            continue
         for path in _markdown_files(sub):
-            if path.stem not in slugs:
-                hint = f"name it like the article it translates, e.g. {sub.name}/{sorted(slugs)[0]}.md"
-                raise ArticleError(str(path), 1, f"no article '{path.stem}.md' for it to translate", hint)
-            articles.append(read_article(path, locale=sub.name))
-    return articles
+            if path.stem in slugs:
+                read(path, sub.name)
+                continue
+            example = f", e.g. {sub.name}/{slugs[0]}.md" if slugs else ""
+            hint = f"name it like the article it translates{example}"
+            problems.append(
+                ArticleError(str(path), 1, f"no article '{path.stem}.md' for it to translate", hint)
+            )
+    return articles, problems
 
 
 def _markdown_files(folder: Path) -> list[Path]:
