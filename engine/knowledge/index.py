@@ -72,6 +72,8 @@ class KnowledgeBase:
         self._indexes = {code: LanguageIndex(code, found) for code, found in by_language.items()}
         self._by_slug = {(self._language(a), a.slug): a for a in self.articles}
         self.coefficients: tuple[float, ...] = COEFFICIENTS
+        if len(self._indexes) > 1:  # load the detector's models now (off the event loop), not on a message
+            guesses("warming up the language models", self._indexes)
 
     @classmethod
     def build(cls, folder: str | Path, default_locale: str = DEFAULT_LOCALE) -> KnowledgeBase:
