@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
-import engine.config
 from engine.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,7 +95,6 @@ def test_a_missing_folder_is_reported(tmp_path: Path) -> None:
     assert "does not exist" in out
 
 
-@pytest.mark.skipif(not hasattr(engine.config, "build"), reason="engine.config.build is not available")
 def test_search_reads_the_knowledge_base_folder_from_the_config() -> None:
     code, out = run("search", "trade with my brother", "-c", str(ROOT / "flexcord.yaml"))
     assert code == 0, out
@@ -123,5 +120,5 @@ def test_validate_checks_every_article_and_names_each_problem_with_its_line(tmp_
         f"{kb / 'tl' / 'paalam.md'}:1:1: error: no article 'paalam.md' for it to translate"
     )
     assert lines[2].startswith(f"{kb / 'trading-with-friends.md'}:5:1: error: questions must be a list")
-    assert lines[-1] == "3 errors in the knowledge base"
+    assert lines[-1] == "3 errors"
     assert CliRunner().invoke(main, ["validate", "-c", str(ROOT / "flexcord.yaml")]).exit_code == 0
