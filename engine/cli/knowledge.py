@@ -131,7 +131,7 @@ def gaps(config_path: str, data: Path | None, since: str, limit: int) -> None:
     import asyncio
     from datetime import UTC, datetime, timedelta
 
-    from engine.config.values import CompileError, parse_duration
+    from engine.config.compile.values import CompileError, parse_duration
 
     try:
         seconds = parse_duration(since)
