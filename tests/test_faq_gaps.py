@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from engine.cli import main
 from engine.knowledge.gaps import Asked, group_gaps
 from engine.metrics import Metrics
-from engine.testing import ManualClock, generation_from, memory_world
+from tests.support.twins import ManualClock, generation_from, memory_world
 
 
 def recent_opening_hours() -> datetime:
@@ -106,3 +106,21 @@ def test_questions_that_share_words_are_grouped_per_language() -> None:
     assert [(g.language, g.count) for g in found] == [("en", 3), ("es", 2), ("en", 1)]
     assert found[0].outcomes == {"unanswered": 2, "escalated": 1}
     assert found[0].name(2) in {"delete, account", "account, delete"}
+
+
+async def test_erasing_a_player_erases_what_they_asked_the_faq_bot() -> None:
+    from engine.store import open_store
+
+    store = await open_store("sqlite:///:memory:")
+    at = recent_opening_hours()
+    try:
+        async with store.transaction() as tx:
+            await tx.record_faq_question("1", "how do I delete my account", "en", "unanswered", at)
+            await tx.record_faq_question("2", "anyone know a good phone case", "en", "unanswered", at)
+        async with store.transaction() as tx:
+            await tx.forget_player("1", [])
+        async with store.view() as view:
+            left = await view.faq_questions(at - timedelta(days=1))
+    finally:
+        await store.close()
+    assert [(q.user_id, q.text) for q in left] == [("2", "anyone know a good phone case")]

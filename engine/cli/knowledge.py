@@ -156,9 +156,9 @@ OUTCOME_WORDS = {"unanswered": "not sure", "escalated": "asked for an agent afte
 
 
 async def _gap_questions(config_path: str, data: Path | None, start: datetime) -> list[Asked]:
-    from engine.cli.records import _records  # the store of the config, opened the way `flexcord cases` does
+    from engine.cli.cases import records  # the store of the config, opened the way `flexcord cases` does
 
-    async with _records(config_path, data) as store, store.view() as view:
+    async with records(config_path, data) as store, store.view() as view:
         rows = await view.faq_questions(start)
     return [Asked(r.text, r.language, r.outcome) for r in rows if r.outcome in OUTCOME_WORDS]
 
