@@ -128,11 +128,11 @@ def test_text_longer_than_a_discord_message_is_refused_not_counting_placeholders
     messages = routes(demo, "messages")
     edit(
         messages,
-        '  closed: "Your chat',
-        '  closed: "' + "x" * 1990 + " {{ case.ref }} {{ case.title }} Your chat",
+        '    en-US: "Your chat',
+        '    en-US: "' + "x" * 1990 + " {{ case.ref }} {{ case.title }} Your chat",
     )
     problem = only(problems(demo))
-    assert problem.line == line_of(messages, "  closed:")
+    assert problem.line == line_of(messages, "x" * 1990)
     assert "too long for Discord: 2045 characters without its {{ }} parts" in problem.message
     assert "2000" in (problem.hint or "")
     edit(messages, "x" * 1990, "x" * 1900)
@@ -200,11 +200,11 @@ def test_a_template_error_inside_a_block_of_text_points_at_its_own_line(demo: Pa
     messages = routes(demo, "messages")
     edit(
         messages,
-        '  solved: "Glad that helped! Ask me anything else any time."',
-        "  solved: |\n    Glad that helped!\n    Ask {{ me anything.\n",
+        '    en-US: "Glad that helped! Ask me anything else any time."',
+        "    en-US: |\n      Glad that helped!\n      Ask {{ me anything.\n",
     )
     problem = only(problems(demo))
-    assert (problem.line, problem.col) == (line_of(messages, "Ask {{ me"), 5)
+    assert (problem.line, problem.col) == (line_of(messages, "Ask {{ me"), 7)
     assert problem.message.startswith("a {{ placeholder }} holds more than one name")
     assert problem.hint and "close each placeholder with '}}'" in problem.hint
 
@@ -213,11 +213,10 @@ def test_a_missing_built_in_message_is_a_warning_naming_the_default(demo: Path) 
     from engine.config.messages import DEFAULT_MESSAGES
 
     messages = routes(demo, "messages")
-    text = messages.read_text(encoding="utf-8")
-    messages.write_text(
-        "\n".join(line for line in text.splitlines() if not line.startswith("  rating_prompt:")),
-        encoding="utf-8",
-    )
+    lines = messages.read_text(encoding="utf-8").splitlines()
+    start = lines.index("  rating_prompt:")  # the message and its texts by locale, indented below it
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("    "))
+    messages.write_text("\n".join(lines[:start] + lines[end:]), encoding="utf-8")
     warning = only(problems(demo))
     assert warning.severity == "warning"
     assert (warning.file, warning.line) == (str(messages), line_of(messages, "messages:"))

@@ -261,10 +261,11 @@ def test_build_can_run_in_worker_threads_at_once(demo: Path) -> None:
 def test_a_section_of_the_wrong_shape_does_not_make_its_names_look_undeclared(demo: Path) -> None:
     server = demo.parent / "routes" / "server.yaml"
     edit(server, "roles: [admin, moderator]", "roles: admin")
-    edit(demo.parent / "routes" / "messages.yaml", "messages:", "mesages:")
+    messages = demo.parent / "routes" / "messages.yaml"
+    edit(messages, "messages:", "mesages:")
     result = build(demo)
     assert [(Path(d.file).name, d.line, d.message) for d in result.diagnostics] == [
-        ("messages.yaml", 3, "unknown key 'mesages' in this route file"),
+        ("messages.yaml", line_of(messages, "mesages:"), "unknown key 'mesages' in this route file"),
         (
             "server.yaml",
             line_of(server, "roles: admin"),

@@ -299,6 +299,14 @@ class Retention:
 
 
 @dataclass(frozen=True, slots=True)
+class Locales:
+    """The languages the bot speaks, as Discord's locale codes (plus codes such as `tl`)."""
+
+    default: str = "en-US"
+    supported: tuple[str, ...] = ("en-US",)
+
+
+@dataclass(frozen=True, slots=True)
 class DiscordSettings:
     token: str | None
     guild: str
@@ -348,6 +356,8 @@ class Config:
     hours: Hours | None
     limits: Limits
     retention: Retention = field(default_factory=Retention)
+    locales: Locales = field(default_factory=Locales)
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # locale -> name -> text
     index: Any = field(default=None, repr=False)  # engine.routing.RuleIndex, built by compile
 
     def __hash__(self) -> int:

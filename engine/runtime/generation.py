@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.config.compile.locales import pick
 from engine.config.messages import DEFAULT_MESSAGES
 from engine.config.model import Action, Config, Post, Reply, SendDm, UpdateCase
 from engine.templates import TemplateSet
@@ -28,8 +29,13 @@ class Generation:
     templates: TemplateSet
     knowledge: KnowledgeBase | None
 
-    def message(self, name: str) -> str:
-        """The template source of a named message: the config's, else the built-in default."""
+    def message(self, name: str, locale: str | None = None) -> str:
+        """The template source of a named message in `locale` (or a locale of its language), else
+        in the default locale, else the built-in default."""
+        translations = self.config.translations
+        chosen = pick(locale, [code for code, texts in translations.items() if name in texts])
+        if chosen is not None:
+            return translations[chosen][name]
         return self.config.messages.get(name) or DEFAULT_MESSAGES.get(name) or DEFAULT_MESSAGES["fallback"]
 
 
@@ -44,6 +50,7 @@ def _action_sources(actions: Iterable[Action]) -> Iterator[str]:
 def template_sources(config: Config) -> list[str]:
     """Every template source in a config (messages, case titles and replies, action texts)."""
     sources = [*DEFAULT_MESSAGES.values(), *config.messages.values()]
+    sources.extend(text for texts in config.translations.values() for text in texts.values())
     for template in config.cases.values():
         sources.append(template.title)
         if template.reply:

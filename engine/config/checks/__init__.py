@@ -18,6 +18,7 @@ from collections.abc import Collection
 from engine.config.checks.discord import discord_limits
 from engine.config.checks.names import NameChecks
 from engine.config.checks.rules import check_rules
+from engine.config.checks.translations import translation_problems
 from engine.config.checks.traps import traps
 from engine.config.diagnostics import Diagnostic
 from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList
@@ -44,4 +45,4 @@ def check(
     checker.problems.extend(
         check_rules(rules if isinstance(rules, MarkedList) else MarkedList(), checker.skipped)
     )
-    return [*checker.problems, *discord_limits(doc), *traps(doc)]
+    return [*checker.problems, *discord_limits(doc), *traps(doc), *translation_problems(doc)]

@@ -227,7 +227,7 @@ class NameChecks:
     def chatbots_and_messages(self) -> None:
         self.scope = Scope("message")
         for name, _text in _section(self.doc, "messages", MarkedDict).items():
-            self.text(self.doc["messages"], name, f"message '{name}'")
+            self.text(self.doc["messages"], name, f"message '{name}'")  # a map: see translations.py
         for name, bot in self.entries("chatbots"):
             if bot.get("type", "knowledge_base") == "knowledge_base" and not self.doc.get("knowledge_base"):
                 self.problems.append(

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from engine.config.compile.actions import compile_actions
+from engine.config.compile.locales import compile_locales, default_texts, translated_texts
 from engine.config.compile.values import (
     CompileError,
     names,
@@ -74,6 +75,7 @@ def _compile(doc: Mapping[str, Any], *, root: str, files: Sequence[str], version
 
     discord = _section(doc, "discord")
     rules = _rules(doc.get("rules") or [])
+    locales = compile_locales(_section(doc, "locales"))
     config = Config(
         version=version,
         name=str(doc.get("name") or discord.get("guild") or "flexcord"),
@@ -91,10 +93,12 @@ def _compile(doc: Mapping[str, Any], *, root: str, files: Sequence[str], version
         rules=rules,
         queues=frozen_map(_named(doc, "queues", _queue)),
         chatbots=frozen_map(_named(doc, "chatbots", _chatbot)),
-        messages=frozen_map({str(k): str(v) for k, v in (doc.get("messages") or {}).items()}),
+        messages=frozen_map(default_texts(doc.get("messages") or {}, locales.default)),
         hours=parse_hours(doc["hours"], mark_of(doc, "hours")) if doc.get("hours") else None,
         limits=_limits(_section(doc, "limits")),
         retention=_retention(_section(doc, "retention")),
+        locales=locales,
+        translations=translated_texts(doc.get("messages") or {}, locales.default),
     )
     try:
         index = RuleIndex(rules)

@@ -16,6 +16,7 @@ COMMAND_NAME = r"^[^\x00-\x20\x7fA-Z!-,./:-@\[-^`{-~]+$"
 """No space, capital A-Z or ASCII punctuation but - and _: what every regex engine (Python's, Rust's,
 the editor's JavaScript) agrees on; engine.config.checks.discord applies Discord's full rule."""
 IDENTIFIER = r"^[a-z_][a-z0-9_]*$"
+LOCALE = r"^[a-z]{2,3}(-[A-Z0-9]{2,3})?$"
 PREFIX = r"^[A-Z][A-Z0-9]{0,9}$"
 DURATION = r"^[1-9][0-9]*[smhd]([0-9]+[smhd])*$"
 RATE = r"^[1-9][0-9]*/[1-9][0-9]*[smhd]([0-9]+[smhd])*$"
@@ -275,6 +276,25 @@ def _values() -> dict[str, Schema]:
             "description": "Uses per time, like 2/10m: 2 times every 10 minutes.",
             "type": "string",
             "pattern": RATE,
+        },
+        "locale": {
+            "title": "Locale",
+            "description": "A language as Discord names it (en-US, es-ES, es-419, pt-BR, fr, hi) or tl, ...",
+            "type": "string",
+            "pattern": LOCALE,
+        },
+        "translatedText": {
+            "title": "Text",
+            "description": "What the bot says: one text, or one per locale ({en-US: ..., es-ES: ...}).",
+            "anyOf": [
+                {"$ref": "#/$defs/text"},
+                {
+                    "type": "object",
+                    "propertyNames": {"$ref": "#/$defs/locale"},
+                    "additionalProperties": {"$ref": "#/$defs/text"},
+                    "minProperties": 1,
+                },
+            ],
         },
         "text": {
             "title": "Text",

@@ -379,6 +379,6 @@ def route_properties() -> dict[str, Schema]:
             "Messages",
             "Everything the bot says on its own, by name; {{ ... }} fills in details.",
             {"$ref": "#/$defs/messageName"},
-            {"$ref": "#/$defs/text"},
+            {"$ref": "#/$defs/translatedText"},
         ),
     }

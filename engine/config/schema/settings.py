@@ -49,6 +49,7 @@ def settings_properties() -> dict[str, Schema]:
             "Route files to read, as patterns relative to this file: [routes/*.yaml].",
             prop("Pattern", "A file pattern, like routes/*.yaml.", type="string", minLength=1),
         ),
+        "locales": _locales(),
         "hours": _hours(),
         "limits": _limits(),
         "retention": _retention(),
@@ -175,6 +176,24 @@ def _hours() -> Schema:
             ),
         },
         required=["timezone", "open"],
+    )
+
+
+def _locales() -> Schema:
+    """The languages the bot speaks."""
+    return section(
+        "Locales",
+        "The languages the bot speaks: the default one and every supported one.",
+        {
+            "default": ref("locale", "Default locale", "What players get when their language has no text."),
+            "supported": prop(
+                "Supported locales",
+                "Every language the bot answers in: [en-US, es-ES, pt-BR, fr, hi, tl].",
+                type="array",
+                items={"$ref": "#/$defs/locale"},
+                uniqueItems=True,
+            ),
+        },
     )
 
 
