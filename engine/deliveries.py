@@ -152,6 +152,7 @@ def _fields(delivery: Delivery) -> dict[str, Any]:
                 "transcript": [list(line) for line in r.transcript],
                 "transcript_at": [to_text(at) for at in r.transcript_at],
                 "told_failure": delivery.told_failure,
+                "language": r.language,
             }
         case SendToAgent():
             return {
@@ -199,6 +200,7 @@ def decode(kind: str, text: str) -> Delivery:
             case_fields=frozen_map({str(k): str(v) for k, v in dict(data.get("case_fields", {})).items()}),
             transcript=tuple((str(a), str(t)) for a, t in data.get("transcript", ())),
             transcript_at=tuple(from_text(at) for at in data.get("transcript_at", ())),
+            language=data.get("language"),
         )
         return StartHandoff(int(data["conversation_id"]), request, bool(data.get("told_failure", False)))
     if kind == "send":

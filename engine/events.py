@@ -51,6 +51,7 @@ class Event:
     form: str | None = None
     button: str | None = None
     attachments: tuple[str, ...] = ()  # URLs
+    locale: str | None = None  # the player's locale: the client's for interactions, settled by the runtime
 
 
 @dataclass(frozen=True, slots=True)

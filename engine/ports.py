@@ -50,6 +50,7 @@ class HandoffRequest:
     case_fields: Mapping[str, str] = field(default_factory=frozen_map)
     transcript: tuple[tuple[str, str], ...] = ()  # (author, text), oldest first, for the agent
     transcript_at: tuple[datetime, ...] = ()  # when each transcript line was said (same order)
+    language: str | None = None  # the player's locale, for a TaskRouter workflow to route by
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,8 +144,8 @@ def test_min_above_max_and_choices_without_type_choice(demo: Path) -> None:
     edit(commands, "      note: {type: string,", "      note: {type: string, choices: [a], min: 600,")
     edit(
         cases,
-        "summary: {label: What went wrong?, max: 100}",
-        "summary: {label: What went wrong?, min: 200, max: 100}",
+        "        max: 100\n      steps:",
+        "        min: 200\n        max: 100\n      steps:",
     )
     found = problems(demo)
     assert [(d.line, d.message) for d in found] == [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from engine.config.diagnostics import Diagnostic
 from engine.config.model import Config, ConversationState, Refuse
 from engine.events import Decision, Event, RuleTrace, User
 from engine.hours import describe_next_open, is_open
+from engine.language import settle
 from engine.routing import route
 from engine.routing.conditions import describe_action
 from engine.routing.junit import junit_xml
@@ -113,6 +115,30 @@ def _json_report(config: Config, decision: Decision, at: datetime) -> str:
     )
 
 
+def _cli_event(
+    config: Config,
+    where: str,
+    text: str,
+    user_roles: str,
+    command: str | None,
+    options: tuple[str, ...],
+    language: str | None,
+    at: datetime,
+) -> Event:
+    """The Event `flexcord route` describes, from a test player in `language` (else detected)."""
+    roles = tuple(r.strip() for r in user_roles.split(",") if r.strip())
+    user = User(id="0", name="tester", roles=roles)
+    place = where.lstrip("#")
+    locales = config.locales
+    locale = language or settle(text=text, default=locales.default, supported=locales.supported)
+    if command:
+        values: dict[str, Any] = dict(o.split("=", 1) for o in options if "=" in o)
+        event = Event("command", "cli", user, place, at, command=command.lstrip("/"), options=values)
+    else:
+        event = Event("message", "cli", user, place, at, text=text)
+    return replace(event, locale=locale)
+
+
 @click.command("route")
 @config_option
 @click.option("--where", default="dm", show_default=True, help="dm, or the channel name where it is written.")
@@ -133,6 +159,10 @@ def _json_report(config: Config, decision: Decision, at: datetime) -> str:
 )
 @click.option("--command", "command", help="Route the slash command NAME instead of a message.")
 @click.option("--option", "options", multiple=True, help="A command option, as name=value (repeatable).")
+@click.option(
+    "--language",
+    help="The player's locale (es-ES, tl, ...). Default: detected from the text, else the default.",
+)
 @click.option("--expect", help="Exit 1 unless this rule (or /command) matches.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def route_command(
@@ -144,6 +174,7 @@ def route_command(
     at_text: str | None,
     command: str | None,
     options: tuple[str, ...],
+    language: str | None,
     expect: str | None,
     fmt: str,
 ) -> None:
@@ -155,14 +186,7 @@ def route_command(
         raise click.BadParameter(
             f"'{at_text}' is not a time; write it like 2026-11-23T10:00:00-08:00"
         ) from None
-    roles = tuple(r.strip() for r in user_roles.split(",") if r.strip())
-    user = User(id="0", name="tester", roles=roles)
-    place = where.lstrip("#")
-    if command:
-        values: dict[str, Any] = dict(o.split("=", 1) for o in options if "=" in o)
-        event = Event("command", "cli", user, place, at, command=command.lstrip("/"), options=values)
-    else:
-        event = Event("message", "cli", user, place, at, text=text)
+    event = _cli_event(config, where, text, user_roles, command, options, language, at)
     conversation: ConversationState = state  # type: ignore[assignment]
     decision = route(config, event, conversation, at, explain=True)
     if fmt == "json":

@@ -12,6 +12,7 @@ __all__ = ["DEFAULT_MESSAGES"]
 
 DEFAULT_MESSAGES: Mapping[str, str] = {
     "fallback": "Sorry, something went wrong on my side. Please try again.",
+    "language_set": "Got it: I'll talk to you in English from now on.",
     "handoff_started": "I opened case {{ case.ref }} for you and I'm connecting you to a live agent.",
     "handoff_failed": "I couldn't reach our support team just now. Your case {{ case.ref }} is saved.",
     "agent_joined": "{{ agent.name }} joined the chat.",

@@ -220,6 +220,7 @@ class CaseTemplate:
     form: tuple[FormField, ...] = ()
     post_to: str | None = None
     reply: str | None = None  # template source
+    form_title: str | None = None  # the form's title (default: "New <name> (<prefix>)")
     statuses: tuple[str, ...] = ("open", "closed")
     notify_on: tuple[str, ...] = ()
     source: Source | None = None
@@ -235,6 +236,7 @@ class Condition:
     roles: tuple[str, ...] = ()  # the player has any of these roles
     state: tuple[ConversationState, ...] = ("bot", "closed")
     hours: Literal["open", "closed"] | None = None
+    language: tuple[str, ...] = ()  # the player's locale is one of these (or of their language: "es")
 
 
 @dataclass(frozen=True, slots=True)

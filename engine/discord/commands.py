@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 
 from engine.config.model import Command, Config, Option
+from engine.runtime.languages import language_command
 
 CommandRunner = Callable[[discord.Interaction[Any], str, dict[str, object]], Awaitable[None]]
 """Called with the interaction, the command name and its options as plain values."""
@@ -135,6 +136,7 @@ def install(
     """Replace every command in the tree with the config's: DM-capable ones global, the rest per guild."""
     tree.clear_commands(guild=None)
     tree.clear_commands(guild=guild)
-    for command in config.commands.values():
+    chooser = language_command(config)  # /language, when the bot speaks several languages
+    for command in (*config.commands.values(), *([chooser] if chooser else [])):
         tree.add_command(build_command(command, run), guild=None if command.dm else guild)
     tree.add_command(build_admin_group(reload), guild=guild)

@@ -63,6 +63,7 @@ def interaction_event(
         user=person(interaction.user),
         where=place(interaction.channel, interaction.guild_id),
         at=at or interaction.created_at,
+        locale=str(interaction.locale.value),  # the player's Discord client language
         **fields,
     )
 

@@ -170,6 +170,7 @@ class TwilioContactCenter:
             "conversationSid": conversation,
             "channelType": "chat",
             "case_url": case_link(self.public_url, self.flex.auth_token or "", request.case_ref, time.time()),
+            **({"language": request.language} if request.language else {}),
         }
         return {
             "workspace_sid": self.flex.workspace_sid,

@@ -10,7 +10,7 @@ its wheel: nothing is downloaded) only ever chooses among the languages it is gi
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -82,6 +82,39 @@ def detect(text: str, among: Iterable[str]) -> str | None:
     return None
 
 
+def settle(
+    *,
+    text: str = "",
+    client: str | None = None,
+    remembered: str | None = None,
+    default: str,
+    supported: Sequence[str],
+) -> str:
+    """The locale to answer a player in, among `supported`.
+
+    The client's locale (an interaction's) when supported; else the language `text` is written in
+    when the detector is confident; else the player's `remembered` locale; else `default`. A
+    detected language keeps the player's own locale of it (es-419 stays es-419, not es-ES).
+    """
+    if client is not None and (found := _serving(client, supported)) is not None:
+        return found
+    language = detect(text, supported) if text else None
+    if language is not None:
+        for known in (remembered, client):
+            if known is not None and language_of(known) == language and known in supported:
+                return known
+        return next(code for code in supported if language_of(code) == language)
+    if remembered is not None and (found := _serving(remembered, supported)) is not None:
+        return found
+    return default
+
+
+def _serving(locale: str, supported: Sequence[str]) -> str | None:
+    if locale in supported:
+        return locale
+    return next((code for code in supported if language_of(code) == language_of(locale)), None)
+
+
 _LOCK = threading.Lock()
 
 
@@ -94,4 +127,4 @@ def _detector(codes: tuple[str, ...]) -> Any:
     return LanguageDetectorBuilder.from_languages(*languages).build()
 
 
-__all__ = ["LANGUAGES", "MIN_CONFIDENCE", "Guess", "detect", "guesses", "is_known", "language_of"]
+__all__ = ["LANGUAGES", "MIN_CONFIDENCE", "Guess", "detect", "guesses", "is_known", "language_of", "settle"]

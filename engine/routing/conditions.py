@@ -29,6 +29,7 @@ from engine.config.model import (
 )
 from engine.events import Check, RuleTrace
 from engine.hours import is_open
+from engine.language import language_of
 from engine.routing.index import CompiledRule
 from engine.routing.words import normalise
 
@@ -60,6 +61,7 @@ class Message:
     roles: frozenset[str]
     now: datetime
     hours: Hours | None
+    language: str | None = None  # the player's locale
     _open: bool | None = field(default=None)
     _words: str | None = field(default=None)
 
@@ -83,7 +85,16 @@ def holds_after_index(rule: CompiledRule, message: Message) -> bool:
         return False
     if rule.hours is not None and (rule.hours == "open") != message.hours_open():
         return False
+    if rule.rule.when.language and not speaks(message.language, rule.rule.when.language):
+        return False
     return rule.regex is None or rule.regex.search(message.text) is not None
+
+
+def speaks(locale: str | None, wanted: Iterable[str]) -> bool:
+    """Whether a player in `locale` speaks one of `wanted` (locales, or bare language codes like 'es')."""
+    if locale is None:
+        return False
+    return any(code == locale or ("-" not in code and code == language_of(locale)) for code in wanted)
 
 
 Verdict = tuple[bool, str]
@@ -139,10 +150,19 @@ def _hours(rule: CompiledRule, message: Message) -> Verdict:
     return False, f"hours: needs {rule.hours}, support is {actual} now"
 
 
+def _language(rule: CompiledRule, message: Message) -> Verdict:
+    wanted = rule.rule.when.language
+    got = message.language or "unknown"
+    if speaks(message.language, wanted):
+        return True, f"language: player speaks {got}"
+    return False, f"language: needs {or_list(wanted)}, player speaks {got}"
+
+
 def _verdicts(rule: CompiledRule, message: Message, *, telling_only: bool) -> list[tuple[str, Verdict]]:
     """Each condition the rule has, in a fixed order. `telling_only` keeps says, matches, roles and
     hours (what a one-line explanation needs) unless the rule has none of them."""
-    telling = bool(rule.says or rule.regex is not None or rule.roles or rule.hours is not None)
+    language = rule.rule.when.language
+    telling = bool(rule.says or rule.regex is not None or rule.roles or rule.hours is not None or language)
     out: list[tuple[str, Verdict]] = []
     if not (telling_only and telling):
         if rule.where:
@@ -156,6 +176,8 @@ def _verdicts(rule: CompiledRule, message: Message, *, telling_only: bool) -> li
         out.append(("roles", _roles(rule, message)))
     if rule.hours is not None:
         out.append(("hours", _hours(rule, message)))
+    if language:
+        out.append(("language", _language(rule, message)))
     return out
 
 

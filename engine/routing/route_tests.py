@@ -46,6 +46,7 @@ class RouteTest:
     options: Mapping[str, object] = field(default_factory=dict)
     button: str | None = None
     roles: tuple[str, ...] = ()
+    language: str | None = None  # the player's locale
     state: ConversationState = "bot"
     at: str | None = None
     rule: Any = _MISSING  # str, None (no rule), or _MISSING (not checked)
@@ -158,6 +159,7 @@ def _route_test(node: Mapping[str, Any], mark: Mark) -> RouteTest:
         options=dict(node.get("options") or {}),
         button=node.get("button"),
         roles=tuple(str(r) for r in node.get("roles") or ()),
+        language=str(node["language"]) if node.get("language") else None,
         state=node.get("state", "bot"),
         at=str(node["at"]) if node.get("at") is not None else None,
         rule=expect.get("rule", _MISSING),
@@ -224,11 +226,16 @@ def parse_time(text: str, config: Config) -> datetime:
 def event_for(test: RouteTest, at: datetime) -> Event:
     """The Event a test describes, from a test player with the test's roles."""
     user = User(id="0", name="tester", roles=test.roles)
+    locale = test.language
     if test.command is not None:
-        return Event("command", "test", user, test.where, at, command=test.command, options=test.options)
+        return Event(
+            "command", "test", user, test.where, at, command=test.command, options=test.options, locale=locale
+        )
     if test.button is not None:
-        return Event("button", "test", user, test.where, at, text=test.text, button=test.button)
-    return Event("message", "test", user, test.where, at, text=test.text)
+        return Event(
+            "button", "test", user, test.where, at, text=test.text, button=test.button, locale=locale
+        )
+    return Event("message", "test", user, test.where, at, text=test.text, locale=locale)
 
 
 def _rule_name(rule: str | None) -> str:

@@ -41,7 +41,8 @@ def route(
     if event.kind == "button" and event.button != AGENT_BUTTON:
         return _button(config, event)
     index = rule_index(config)
-    message = Message(event.where, state, event.text, frozenset(event.user.roles), now, config.hours)
+    roles = frozenset(event.user.roles)
+    message = Message(event.where, state, event.text, roles, now, config.hours, event.locale)
     winner = None
     for candidate in index.candidates(event.where, state, message.words):
         if holds_after_index(candidate, message):

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from engine.config.model import DM, CaseTemplate, UpdateCase
 from engine.events import Embed, FormRequest, OutMessage
+from engine.runtime.generation import Generation
 from engine.runtime.turn import Turn, user_variables
 from engine.store import CaseRecord
 
 CLOSED = "closed"
 
 
-def form_request(template: CaseTemplate) -> FormRequest:
-    """The form (a Discord modal) a player fills in to open a case from `template`."""
-    title = f"New {template.name.replace('_', ' ')} ({template.prefix})"
-    return FormRequest(template=template.name, title=title[:45], fields=template.form)
+def form_request(template: CaseTemplate, generation: Generation, locale: str | None) -> FormRequest:
+    """The form (a Discord modal) a player fills in to open a case from `template`, in their language."""
+    key = f"cases.{template.name}"
+    title = template.form_title or f"New {template.name.replace('_', ' ')} ({template.prefix})"
+    fields = tuple(
+        replace(
+            spec,
+            label=generation.translated(f"{key}.form.{spec.name}.label", spec.label, locale),
+            placeholder=spec.placeholder
+            and generation.translated(f"{key}.form.{spec.name}.placeholder", spec.placeholder, locale),
+        )
+        for spec in template.form
+    )
+    title = generation.translated(f"{key}.form_title", title, locale)
+    return FormRequest(template=template.name, title=title[:45], fields=fields)
 
 
 FIELD_LIMIT = 4000  # Discord's longest text input; a field without `max` is held to it
@@ -96,7 +109,8 @@ async def open_case(turn: Turn, name: str, fields: Mapping[str, str] | None = No
     if template.post_to:
         turn.post(template.post_to, OutMessage(embeds=(case_embed(case, template),)), render=False)
     if template.reply:
-        turn.say(text=template.reply, extra={"form": values})
+        reply = turn.generation.translated(f"cases.{template.name}.reply", template.reply, turn.locale)
+        turn.say(text=reply, extra={"form": values})
     return case
 
 

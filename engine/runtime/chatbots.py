@@ -29,7 +29,7 @@ async def chatbot_answers(
     }
 
     def say(name: str, variables: Mapping[str, object]) -> str:
-        return generation.templates.render(generation.message(name), {**base, **variables}, "")
+        return generation.templates.render(generation.message(name, event.locale), {**base, **variables}, "")
 
     for index, action in enumerate(decision.actions):
         bot = generation.config.chatbots.get(action.chatbot) if isinstance(action, RunChatbot) else None

@@ -59,6 +59,7 @@ async def hand_off(turn: Turn, action: Handoff, case: CaseRecord) -> None:
         priority=action.priority,
         skills=queue.skills if queue is not None else (),
         case_fields=frozen_map({"title": case.title, **case.fields}),
+        language=turn.locale,
     )
     turn.contact(StartHandoff(c.id, request))  # the transcript is added when the turn finishes
 

@@ -61,7 +61,10 @@ async def _run(
         case Reply():
             turn.say(action.message, text=action.text)
         case SendDm():
-            turn.dm(event.user.id, action.text or turn.generation.message(action.message or "fallback"))
+            turn.dm(
+                event.user.id,
+                action.text or turn.generation.message(action.message or "fallback", turn.locale),
+            )
         case Post():
             turn.post(action.channel, OutMessage(action.text))
         case OpenCase():
@@ -102,7 +105,7 @@ async def _open_case(turn: Turn, event: Event, action: OpenCase) -> bool:
     """Open the case, or ask for its form first (a slash command); False stops the remaining actions."""
     template = turn.config.cases.get(action.template)
     if template is not None and template.form and event.kind == "command":
-        turn.form = cases.form_request(template)
+        turn.form = cases.form_request(template, turn.generation, turn.locale)
         return False
     fields = cases.form_values(template, event.options) if event.kind == "form" else {}
     await cases.open_case(turn, action.template, fields)

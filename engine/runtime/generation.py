@@ -32,11 +32,15 @@ class Generation:
     def message(self, name: str, locale: str | None = None) -> str:
         """The template source of a named message in `locale` (or a locale of its language), else
         in the default locale, else the built-in default."""
+        default = self.config.messages.get(name) or DEFAULT_MESSAGES.get(name) or DEFAULT_MESSAGES["fallback"]
+        return self.translated(name, default, locale)
+
+    def translated(self, key: str, default: str, locale: str | None) -> str:
+        """The text `key` (see engine.config.compile.locales.translatable) in `locale` or a locale
+        of its language; `default` (the default locale's) when it has none."""
         translations = self.config.translations
-        chosen = pick(locale, [code for code, texts in translations.items() if name in texts])
-        if chosen is not None:
-            return translations[chosen][name]
-        return self.config.messages.get(name) or DEFAULT_MESSAGES.get(name) or DEFAULT_MESSAGES["fallback"]
+        chosen = pick(locale, [code for code, texts in translations.items() if key in texts])
+        return translations[chosen][key] if chosen is not None else default
 
 
 def _action_sources(actions: Iterable[Action]) -> Iterator[str]:
@@ -50,7 +54,7 @@ def _action_sources(actions: Iterable[Action]) -> Iterator[str]:
 def template_sources(config: Config) -> list[str]:
     """Every template source in a config (messages, case titles and replies, action texts)."""
     sources = [*DEFAULT_MESSAGES.values(), *config.messages.values()]
-    sources.extend(text for texts in config.translations.values() for text in texts.values())
+    sources.extend(text for texts in config.translations.values() for text in texts.values())  # labels too
     for template in config.cases.values():
         sources.append(template.title)
         if template.reply:

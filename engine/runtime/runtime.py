@@ -23,6 +23,7 @@ from engine.runtime import cases, conversations
 from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
+from engine.runtime.languages import chosen_locale, remember, with_locale
 from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
@@ -175,6 +176,12 @@ class Runtime:
         if await self.store.is_processed(key):
             return Outcome(decision=None)
         known = await self.store.conversation(event.user.id)
+        chosen = chosen_locale(config, event)  # /language: the player's choice, said in that language
+        event = (
+            await with_locale(self.store, config, event)
+            if chosen is None
+            else dataclasses.replace(event, locale=chosen)
+        )
         limit = config.limits.message_length
         too_long = event.kind == "message" and len(event.text) > limit
         rating = None if too_long else rating_of(event, known)
@@ -182,26 +189,29 @@ class Runtime:
         if too_long:
             why = f"refused: the message has {len(event.text)} characters, over {limit}"
             decision = Decision(rule=None, actions=(), explanation=why, config_version=config.version)
-        elif rating is not None or solved:
-            what = f"rating {rating}/5" if rating is not None else "the answer solved it"
+        elif rating is not None or solved or chosen:
+            what = (
+                f"rating {rating}/5" if rating is not None else f"language {chosen}" if chosen else "solved"
+            )
             decision = Decision(rule=None, actions=(), explanation=what, config_version=config.version)
         else:
             state = known.state if known is not None else "bot"
             decision = self._cooldown(config, event, route(config, event, state, event.at))
         in_dm = event.kind == "message" and event.where == DM
-        if not (decision.actions or rating is not None or solved or in_dm or too_long):
+        if not (decision.actions or rating is not None or solved or in_dm or too_long or chosen):
             return Outcome(decision=decision, state=known.state if known is not None else None)
         answers = await chatbot_answers(generation, decision, event)
         async with self.store.transaction() as tx:
             if not await tx.mark_processed(key, event.at):
                 return Outcome(decision=None)
             turn = await self._begin(generation, tx, event, rating)
+            await remember(tx, event, chosen=chosen is not None)
             if too_long:  # neither routed nor relayed: the player hears the limit and can split it
                 turn.say("too_long", extra={"limit": limit})
             elif rating is not None:
                 await cases.rate(turn, rating)
-            elif solved:
-                turn.say("solved")
+            elif solved or chosen:
+                turn.say("solved" if solved else "language_set")
             else:
                 await execute(turn, event, decision, answers, self._relays)
             faq = (
@@ -243,6 +253,7 @@ class Runtime:
             conversation,
             now=event.at,
             key=f"event:{event.id}",
+            locale=event.locale,
             where=event.where,
             by_reply=not (event.kind == "message" and event.where == DM),
             variables=event_variables(generation.config, event),

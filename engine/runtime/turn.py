@@ -88,6 +88,7 @@ class Turn:
         where: str = DM,
         by_reply: bool = False,
         variables: Mapping[str, object] | None = None,
+        locale: str | None = None,
     ) -> None:
         self.generation = generation
         self.config = generation.config
@@ -96,6 +97,7 @@ class Turn:
         self.now = now
         self.key = key
         self.where = where
+        self.locale = locale  # the player's language: named messages are said in it
         self.by_reply = by_reply  # answers go back as interaction replies instead of DMs
         self.base_variables: dict[str, object] = dict(variables or {})
         self.case: CaseRecord | None = None
@@ -148,7 +150,9 @@ class Turn:
     @cached_property
     def fallback(self) -> str:
         """What is said when a template cannot be rendered: the `fallback` message."""
-        return self.generation.templates.render(self.generation.message("fallback"), {}, DEFAULT_FALLBACK)
+        return self.generation.templates.render(
+            self.generation.message("fallback", self.locale), {}, DEFAULT_FALLBACK
+        )
 
     def render(
         self, source: str, extra: Mapping[str, object] = frozen_map(), *, fallback: str | None = None
@@ -168,7 +172,7 @@ class Turn:
         buttons: tuple[Button, ...] = (),
     ) -> None:
         """Tell the player a named message (or a template `text`) where the event came from."""
-        source = text if text is not None else self.generation.message(message or "fallback")
+        source = text if text is not None else self.generation.message(message or "fallback", self.locale)
         c = self.conversation
         self._drafts.append(
             Draft("player", c.user_id, OutMessage(source, buttons=buttons), True, extra, conversation_id=c.id)

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from engine.config.checks.templates import Scope, text_problems
-from engine.config.compile.locales import compile_locales, pick, texts_of
+from engine.config.compile.locales import compile_locales, pick, texts_of, translatable
 from engine.config.diagnostics import Diagnostic
 from engine.config.yaml.nodes import Mark, MarkedDict, mark_of
 
@@ -26,24 +26,34 @@ def translation_problems(doc: MarkedDict) -> list[Diagnostic]:
     """Every problem of the translated texts under `messages:`."""
     locales = doc.get("locales")
     settings = compile_locales(locales if isinstance(locales, Mapping) else {})
-    messages = doc.get("messages")
-    if not isinstance(messages, MarkedDict):
-        return []
     found: list[Diagnostic] = []
-    for name, value in messages.items():
-        mark = mark_of(messages, name, of_key=True) or messages.mark
-        found.extend(_entry(value, mark, f"message '{name}'", settings.default, settings.supported))
+    for key, node, field in translatable(doc):
+        mark = mark_of(node, field, of_key=True) or doc.mark
+        user = _described(key)
+        scope = Scope("message" if key == field else "case template")
+        found.extend(_entry(node[field], mark, user, scope, settings.default, settings.supported))
     return found
 
 
+def _described(key: str) -> str:
+    """'closed' -> "message 'closed'"; 'cases.bug.form.steps.label' -> "the label of form field 'steps'
+    of case template 'bug'"."""
+    parts = key.split(".")
+    if len(parts) == 1:
+        return f"message '{key}'"
+    what = parts[-1].replace("_", " ")
+    field = f" of form field '{parts[3]}'" if len(parts) == 5 else ""
+    return f"the {what}{field} of case template '{parts[1]}'"
+
+
 def _entry(
-    value: Any, mark: Mark, user: str, default: str, supported: tuple[str, ...]
+    value: Any, mark: Mark, user: str, scope: Scope, default: str, supported: tuple[str, ...]
 ) -> Iterator[Diagnostic]:
     texts = texts_of(value, default)
     if not texts:
         return
     if isinstance(value, MarkedDict):
-        yield from _translated(value, mark, user, default, texts)
+        yield from _translated(value, mark, user, scope, default, texts)
     missing = [locale for locale in supported if pick(locale, texts) is None]
     if missing:
         yield Diagnostic(
@@ -58,7 +68,7 @@ def _entry(
 
 
 def _translated(
-    value: MarkedDict, mark: Mark, user: str, default: str, texts: dict[str, str]
+    value: MarkedDict, mark: Mark, user: str, scope: Scope, default: str, texts: dict[str, str]
 ) -> Iterator[Diagnostic]:
     original = texts.get(default)
     if original is None:
@@ -71,12 +81,12 @@ def _translated(
             f"add '{default}: ...' to it: players whose language it lacks get that text",
         )
         return
-    broken = text_problems(value, default, user, Scope("message"))
+    broken = text_problems(value, default, user, scope)
     yield from broken
     for locale, text in texts.items():
         if locale == default:
             continue
-        yield from text_problems(value, locale, f"{user} in {locale}", Scope("message"))
+        yield from text_problems(value, locale, f"{user} in {locale}", scope)
         extra = sorted(_used(text) - _used(original))
         if extra and not broken:  # a broken original is reported once, not in every translation
             where = mark_of(value, locale) or mark

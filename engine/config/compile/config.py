@@ -15,7 +15,14 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from engine.config.compile.actions import compile_actions
-from engine.config.compile.locales import compile_locales, default_texts, translated_texts
+from engine.config.compile.locales import (
+    DEFAULT_LOCALE,
+    compile_locales,
+    default_text,
+    default_texts,
+    translatable,
+    translated_texts,
+)
 from engine.config.compile.values import (
     CompileError,
     names,
@@ -76,6 +83,7 @@ def _compile(doc: Mapping[str, Any], *, root: str, files: Sequence[str], version
     discord = _section(doc, "discord")
     rules = _rules(doc.get("rules") or [])
     locales = compile_locales(_section(doc, "locales"))
+    DEFAULT_LOCALE.set(locales.default)
     config = Config(
         version=version,
         name=str(doc.get("name") or discord.get("guild") or "flexcord"),
@@ -98,7 +106,7 @@ def _compile(doc: Mapping[str, Any], *, root: str, files: Sequence[str], version
         limits=_limits(_section(doc, "limits")),
         retention=_retention(_section(doc, "retention")),
         locales=locales,
-        translations=translated_texts(doc.get("messages") or {}, locales.default),
+        translations=translated_texts(translatable(doc), locales.default),
     )
     try:
         index = RuleIndex(rules)
@@ -241,12 +249,12 @@ def _form_field(name: str, node: Mapping[str, Any]) -> FormField:
     high = node.get("max_length", node.get("max"))
     return FormField(
         name=name,
-        label=str(node.get("label") or name),
+        label=default_text(node.get("label")) or name,
         style=node.get("style", "short"),
         required=bool(node.get("required", True)),
         min_length=int(low) if low is not None else None,
         max_length=int(high) if high is not None else None,
-        placeholder=text_or_none(node.get("placeholder")),
+        placeholder=default_text(node.get("placeholder")),
     )
 
 
@@ -259,7 +267,8 @@ def _case(name: str, node: Mapping[str, Any], mark: Mark | None) -> CaseTemplate
         title=str(node.get("title") or name),
         form=tuple(_form_field(str(k), v or {}) for k, v in form.items()),
         post_to=str(node["post_to"]).lstrip("#") if node.get("post_to") else None,
-        reply=text_or_none(node.get("reply")),
+        reply=default_text(node.get("reply")),
+        form_title=default_text(node.get("form_title")),
         statuses=statuses,
         notify_on=tuple(str(s) for s in node.get("notify_on") or ()),
         source=_source(mark),
@@ -327,6 +336,7 @@ def _condition(node: Mapping[str, Any], mark: Mark | None) -> Condition:
         roles=names(node.get("roles")),
         state=_states(node.get("state"), node, mark),
         hours=node.get("hours"),
+        language=names(node.get("language")),
     )
 
 

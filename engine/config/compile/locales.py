@@ -7,13 +7,23 @@ language has none.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from engine.config.model import Locales, frozen_map
 from engine.language import language_of
 
-__all__ = ["compile_locales", "default_texts", "pick", "texts_of", "translated_texts"]
+__all__ = [
+    "DEFAULT_LOCALE",
+    "compile_locales",
+    "default_text",
+    "default_texts",
+    "pick",
+    "texts_of",
+    "translatable",
+    "translated_texts",
+]
 
 
 def compile_locales(node: Mapping[str, Any]) -> Locales:
@@ -40,11 +50,34 @@ def default_texts(entries: Mapping[str, Any], default: str) -> dict[str, str]:
     return found
 
 
-def translated_texts(entries: Mapping[str, Any], default: str) -> Mapping[str, Mapping[str, str]]:
-    """Locale -> entry name -> text, for every locale but the default."""
+def translatable(doc: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any], str]]:
+    """(key, value) of every text that may carry translations: `closed` for a message,
+    `cases.bug.reply`, `cases.bug.form_title` and `cases.bug.form.summary.label` for a case's;
+    each with the mapping it is in and its key there (the value is `node[field]`)."""
+    messages = doc.get("messages")
+    if isinstance(messages, Mapping):
+        yield from ((str(name), messages, str(name)) for name in messages)
+    cases = doc.get("cases")
+    for name, case in cases.items() if isinstance(cases, Mapping) else ():
+        if not isinstance(case, Mapping):
+            continue
+        for key in ("reply", "form_title"):
+            if key in case:
+                yield f"cases.{name}.{key}", case, key
+        form = case.get("form")
+        for field, spec in form.items() if isinstance(form, Mapping) else ():
+            for key in ("label", "placeholder"):
+                if isinstance(spec, Mapping) and key in spec:
+                    yield f"cases.{name}.form.{field}.{key}", spec, key
+
+
+def translated_texts(
+    entries: Iterable[tuple[str, Mapping[str, Any], str]], default: str
+) -> Mapping[str, Mapping[str, str]]:
+    """Locale -> text key -> text, for every locale but the default."""
     by_locale: dict[str, dict[str, str]] = {}
-    for name, value in entries.items():
-        for locale, text in texts_of(value, default).items():
+    for name, node, field in entries:
+        for locale, text in texts_of(node[field], default).items():
             if locale != default:
                 by_locale.setdefault(locale, {})[str(name)] = text
     return frozen_map({locale: frozen_map(texts) for locale, texts in by_locale.items()})
@@ -59,3 +92,15 @@ def pick(locale: str | None, available: Iterable[str]) -> str | None:
         return locale
     language = language_of(locale)
     return next((code for code in codes if language_of(code) == language), None)
+
+
+DEFAULT_LOCALE: ContextVar[str] = ContextVar("default_locale", default="en-US")
+"""The default locale of the config being compiled (set by compile_config, per thread)."""
+
+
+def default_text(value: Any) -> str | None:
+    """The default locale's text of a plain or translated text (None when it is not set)."""
+    if value is None:
+        return None
+    texts = texts_of(value, DEFAULT_LOCALE.get())
+    return texts.get(DEFAULT_LOCALE.get()) or next(iter(texts.values()), None)

@@ -122,6 +122,18 @@ def text(title: str, description: str, *, low: int = 0, high: int = 4000) -> Sch
     return prop(title, description, type="string", **bounds)
 
 
+def translated(schema: Schema) -> Schema:
+    """A text, or one per locale ({en-US: ..., es-ES: ...}), each written like `schema`."""
+    one = {k: v for k, v in schema.items() if k not in ("title", "description")}
+    by_locale = {
+        "type": "object",
+        "propertyNames": {"$ref": "#/$defs/locale"},
+        "additionalProperties": one,
+        "minProperties": 1,
+    }
+    return {"title": schema.get("title"), "description": schema.get("description"), "anyOf": [one, by_locale]}
+
+
 def names_list(title: str, description: str, item: Schema) -> Schema:
     return prop(title, description, type="array", items=item, uniqueItems=True)
 

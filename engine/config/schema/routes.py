@@ -20,6 +20,7 @@ from engine.config.schema.definitions import (
     ref,
     section,
     text,
+    translated,
 )
 
 OPTION_TYPES = ("string", "integer", "number", "boolean", "choice", "user", "channel", "role")
@@ -142,7 +143,14 @@ def _form_field() -> Schema:
         "Form field",
         "One box of the Discord pop-up form.",
         {
-            "label": text("Label", "The question above the box (1 to 45 characters).", low=1, high=45),
+            "label": translated(
+                text(
+                    "Label",
+                    "The question above the box (1 to 45 characters), or one per locale.",
+                    low=1,
+                    high=45,
+                )
+            ),
             "style": prop(
                 "Style", "short (one line) or paragraph (several lines).", enum=["short", "paragraph"]
             ),
@@ -163,7 +171,9 @@ def _form_field() -> Schema:
                 minimum=1,
                 maximum=4000,
             ),
-            "placeholder": text("Placeholder", "Grey example text inside the empty box.", high=100),
+            "placeholder": translated(
+                text("Placeholder", "Grey example text inside the empty box, or one per locale.", high=100)
+            ),
         },
         required=["label"],
     )
@@ -202,7 +212,15 @@ def _case() -> Schema:
                 maxProperties=5,
             ),
             "post_to": ref("channelName", "Post to", "A channel where each new case is posted."),
-            "reply": ref("text", "Reply", "What the player is told once the case is opened."),
+            "reply": ref("translatedText", "Reply", "What the player is told once the case is opened."),
+            "form_title": translated(
+                text(
+                    "Form title",
+                    "The title of the form (1 to 45 characters), or one per locale.",
+                    low=1,
+                    high=45,
+                )
+            ),
             "statuses": {**statuses, "minItems": 1},
             "notify_on": notify,
         },
@@ -239,6 +257,12 @@ def _condition() -> Schema:
             ),
             "hours": prop(
                 "Hours", "open or closed: only during (or outside) business hours.", enum=["open", "closed"]
+            ),
+            "language": one_or_many(
+                "Language",
+                "The player's language is one of these locales: [es-ES, es-419]; a bare code (es) means any "
+                "locale of that language.",
+                {"$ref": "#/$defs/locale"},
             ),
         },
     )

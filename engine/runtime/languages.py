@@ -1,0 +1,87 @@
+"""The player's language, settled once per event before routing, and remembered in the store.
+
+An interaction (command, button, form) carries the Discord client's locale; a DM text carries
+none, so its language is detected when the detector is confident, else the player's last known
+locale is used, else the server's default. `/language` records a choice that wins over both.
+The store keeps one setting per player: `language:<user id>` = "chosen fr" or "seen pt-BR".
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Protocol
+
+from engine.config.model import Command, Config, Option
+from engine.events import Event
+from engine.language import settle
+from engine.store import Writes
+
+
+class Settings(Protocol):
+    async def get_setting(self, key: str) -> str | None: ...
+
+
+LANGUAGE_COMMAND = "language"
+"""The built-in slash command a player chooses their language with (unless the config defines one)."""
+
+CHOSEN, SEEN = "chosen", "seen"
+
+
+def _key(user_id: str) -> str:
+    return f"language:{user_id}"
+
+
+async def remembered(store: Settings, user_id: str) -> tuple[str, str] | None:
+    """(how, locale) the store holds for the player: how is 'chosen' or 'seen'; None if nothing."""
+    value = await store.get_setting(_key(user_id))
+    how, _, locale = (value or "").partition(" ")
+    return (how, locale) if how in (CHOSEN, SEEN) and locale else None
+
+
+async def with_locale(store: Settings, config: Config, event: Event) -> Event:
+    """`event` with `locale` set to the language to answer the player in."""
+    locales = config.locales
+    if len(locales.supported) < 2:
+        return replace(event, locale=locales.default)
+    known = await remembered(store, event.user.id)
+    if known is not None and known[0] == CHOSEN and known[1] in locales.supported:
+        return replace(event, locale=known[1])
+    locale = settle(
+        text=event.text if event.kind == "message" else "",
+        client=event.locale,
+        remembered=known[1] if known is not None else None,
+        default=locales.default,
+        supported=locales.supported,
+    )
+    return replace(event, locale=locale)
+
+
+async def remember(tx: Writes, event: Event, *, chosen: bool = False) -> None:
+    """Keep the event's locale as the player's last known one (or their choice)."""
+    if event.locale is None:
+        return
+    known = await remembered(tx, event.user.id)
+    if known is not None and known[0] == CHOSEN and not chosen:
+        return
+    value = f"{CHOSEN if chosen else SEEN} {event.locale}"
+    if known is None or " ".join(known) != value:
+        await tx.put_setting(_key(event.user.id), value)
+
+
+def language_command(config: Config) -> Command | None:
+    """The built-in `/language` command, when the bot speaks several languages and the config
+    does not define a command of that name itself."""
+    supported = config.locales.supported
+    if len(supported) < 2 or LANGUAGE_COMMAND in config.commands:
+        return None
+    option = Option(LANGUAGE_COMMAND, "choice", "The language the bot speaks to you", choices=supported)
+    description = "Choose the language the bot speaks to you"
+    return Command(LANGUAGE_COMMAND, description, actions=(), options=(option,), dm=True)
+
+
+def chosen_locale(config: Config, event: Event) -> str | None:
+    """The locale a `/language` command chose, among the supported ones (None: not that command)."""
+    if event.kind != "command" or event.command != LANGUAGE_COMMAND or LANGUAGE_COMMAND in config.commands:
+        return None
+    wanted = str(event.options.get("language") or "")
+    return wanted if wanted in config.locales.supported else config.locales.default

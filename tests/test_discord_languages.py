@@ -1,0 +1,60 @@
+"""The demo bot on SimCord speaks each player's language: their Discord client's for commands,
+the language they write in for DMs, their own choice once they make one with /language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.discord_fixtures import Server, open_server
+from tests.support.client_locales import client_locales
+
+
+async def dm(server: Server, text: str) -> Any:
+    player = server.player.user
+    await player.send_dm(text)
+    await server.env.settle()
+    answer = player.dm_channel.last_message
+    assert answer is not None and answer.author.bot
+    return answer
+
+
+async def test_bug_by_a_brazilian_player_shows_the_portuguese_form_and_confirmation() -> None:
+    async with open_server() as server:
+        with client_locales({server.player.id: "pt-BR"}):
+            shown = await server.player.slash(server.channels["bug-report"], "bug")
+            assert shown.modal is not None
+            assert shown.modal["title"] == "Relatar um bug"
+            labels = [row["components"][0]["label"] for row in shown.modal["components"]]
+            assert labels == ["O que deu errado?", "Passos para reproduzir", "Aparelho e versão do jogo"]
+            done = await server.player.submit_modal(
+                shown, {"summary": "O jogo fecha na tela inicial", "steps": "Abrir o jogo"}
+            )
+        assert done.response is not None
+        assert done.response.content == f"Valeu, {server.player.mention}! Seu relato é o BUG-1. " + (
+            "A gente te avisa quando tiver novidade."
+        )
+
+
+async def test_a_tagalog_dm_from_an_english_client_is_answered_in_tagalog() -> None:
+    async with open_server() as server:
+        await server.player.slash(server.channels["general"], "helpme")  # the bot knows an English client
+        answer = await dm(server, "Gusto kong makausap ang tao, may problema ako sa account ko")
+        assert "ikinokonekta na kita sa isang agent" in answer.content
+
+
+async def test_a_french_player_asking_for_a_person_reaches_flex_with_their_language() -> None:
+    async with open_server() as server:
+        answer = await dm(server, "Bonjour, je voudrais parler à un conseiller s'il vous plaît")
+        assert answer.content.startswith("J'ai ouvert le dossier SUP-1")
+        [request] = server.contact.requests
+        assert request.language == "fr"
+
+
+async def test_the_language_a_player_chooses_wins_over_the_one_they_write_in() -> None:
+    async with open_server() as server:
+        chosen = await server.player.slash(server.channels["general"], "language", language="es-ES")
+        assert chosen.response is not None
+        assert chosen.response.content == "Entendido: a partir de ahora te hablaré en español."
+        answer = await dm(server, "I would like to talk to an agent please")
+        assert answer.content.startswith("He abierto el caso SUP-1")
+        assert server.contact.requests[0].language == "es-ES"
