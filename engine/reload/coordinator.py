@@ -27,6 +27,7 @@ from engine.config.diagnostics import ConfigError, Diagnostic
 from engine.config.model import Config, frozen_map
 from engine.metrics import Metrics
 from engine.reload.result import ReloadResult, describe
+from engine.reload.sources import Sources
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,8 @@ class Reloader:
         self._queued: tuple[asyncio.Future[ReloadResult], list[str]] | None = None
         self._waiters: list[asyncio.Future[ReloadResult]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._sources: Sources | None = None  # known after the first build
+        self._fingerprint: tuple[str, str] | None = None  # (files' fingerprint, the version built from them)
         if metrics is not None:
             metrics.config_loaded(runtime.config.version, runtime.config.name)
 
@@ -180,10 +183,19 @@ class Reloader:
         return await self._succeeded(attempt.result(True, new.version), tell=bool(followers))
 
     async def _read_and_check(self, attempt: _Attempt) -> Config | None:
-        """The new config, read off the loop and checked; None (with the problems noted) if unsound."""
+        """The new config, read off the loop and checked; None (with the problems noted) if unsound.
+        Files whose bytes are those the serving config was built from are not read again."""
+        sources, fingerprint = self._sources, None
+        if sources is not None:
+            with attempt.step("fingerprint"):
+                fingerprint = await asyncio.to_thread(sources.read)
+            if fingerprint is not None and self._fingerprint == (fingerprint, self.runtime.config.version):
+                return self.runtime.config
         try:
             with attempt.step("build"):
-                built = await asyncio.to_thread(build, self.path, env=self.env, offline=self.offline)
+                built = await asyncio.to_thread(
+                    build, self.path, env=self.env, offline=self.offline, freeze=True
+                )
         except ConfigError as exc:
             attempt.diagnostics += exc.diagnostics
             return None
@@ -192,7 +204,15 @@ class Reloader:
             attempt.diagnostics.append(_problem(self.path, f"could not load: {exc}"))
             return None
         attempt.diagnostics += built.diagnostics
-        return built.config if built.ok else None
+        if not built.ok or built.config is None:
+            return None
+        include = built.doc.get("include") if built.doc is not None else None
+        self._sources = (sources and sources.following(built.doc)) or Sources(
+            self.path, include, self.env, self.offline
+        )
+        if fingerprint is not None and self._sources is sources:
+            self._fingerprint = (fingerprint, built.config.version)
+        return built.config
 
     async def _build(self, attempt: _Attempt, new: Config) -> object:
         """The runtime's next generation, and each listener's `prepare_reload`; _NOT_BUILT if one failed."""

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import ahocorasick
@@ -53,11 +54,30 @@ class RuleError(ValueError):
         super().__init__(message)
 
 
-@lru_cache(maxsize=16384)
+_REGEXES: ContextVar[dict[str, re.Pattern[str]] | None] = ContextVar("flexcord_regexes", default=None)
+
+
+@contextmanager
+def regex_cache() -> Iterator[dict[str, re.Pattern[str]]]:
+    """Inside, `compiled_regex` keeps every pattern it compiled (one build's, all of them: the checks
+    and the compile step both need each one); the cache goes when the build ends."""
+    cache: dict[str, re.Pattern[str]] = {}
+    token = _REGEXES.set(cache)
+    try:
+        yield cache
+    finally:
+        _REGEXES.reset(token)
+
+
 def compiled_regex(pattern: str) -> re.Pattern[str]:
-    """`pattern` compiled case-insensitively, as rules match; kept, because checking a config and
-    compiling it both need it, and a reload mostly meets the same patterns again."""
-    return re.compile(pattern, re.IGNORECASE)
+    """`pattern` compiled case-insensitively, as rules match; compiled once per build (`regex_cache`)."""
+    cache = _REGEXES.get()
+    if cache is None:
+        return re.compile(pattern, re.IGNORECASE)
+    found = cache.get(pattern)
+    if found is None:
+        found = cache[pattern] = re.compile(pattern, re.IGNORECASE)
+    return found
 
 
 def compile_rule(position: int, rule: Rule) -> CompiledRule:
