@@ -56,6 +56,7 @@ class Figures:
     steps: dict[str, list[float]] = field(default_factory=dict)
     unchanged: list[float] = field(default_factory=list)
     stall: float = 0.0
+    idle_stall: float = 0.0  # the baseline: the same ticker on the same loop, no reload running
 
     def add(self, result: ReloadResult) -> None:
         assert result.ok and result.changed, [str(d) for d in result.errors]
@@ -96,6 +97,10 @@ async def measure(config_path: Path, rounds: int) -> Figures:
     figures = Figures()
     main = config_path.read_text(encoding="utf-8")
     try:
+        await asyncio.sleep(0.5)  # the first collection after the start-up build is not a reload's
+        with StallMeter() as idle:
+            await asyncio.sleep(2.0)
+        figures.idle_stall = idle.longest
         with StallMeter() as meter:
             for number in range(rounds):
                 config_path.write_text(main.replace("name: ", f"name: round {number} ", 1), encoding="utf-8")
@@ -118,8 +123,10 @@ def report(name: str, figures: Figures) -> None:
     print(f"  reload (build+prepare+swap+listeners) {ms(figures.total)}")
     for step in ("build", "prepare", "swap"):
         print(f"    {step:<34} {ms(figures.steps[step])}")
-    print(f"  unchanged reload (build only)         {ms(figures.unchanged)}")
+    print(f"  unchanged reload (files' bytes)       {ms(figures.unchanged[1:])}")
     print(f"  longest event-loop stall              {figures.stall * 1000:8.1f}")
+    print(f"  baseline: longest stall, 2 s idle     {figures.idle_stall * 1000:8.1f}")
+    print(f"  load average                          {os.getloadavg()[0]:8.1f}")
 
 
 async def main() -> None:

@@ -52,12 +52,25 @@ def change_the_environment(bot: Bot) -> None:
     bot.reloader.env["DISCORD_GUILD"] = "Another Guild"
 
 
+def edit_an_article(bot: Bot) -> None:
+    article = sorted(bot.file("kb").glob("*.md"))[0]
+    article.write_text(article.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+
+
 def same_size_edit(bot: Bot) -> None:
     edit(bot.file(RULES), "pong from B", "pong from Z")
 
 
 @pytest.mark.parametrize(
-    "change", [edit_rule, add_route_file, remove_route_file, change_the_environment, same_size_edit]
+    "change",
+    [
+        edit_rule,
+        add_route_file,
+        remove_route_file,
+        change_the_environment,
+        edit_an_article,
+        same_size_edit,
+    ],
 )
 async def test_every_change_after_an_unchanged_reload_goes_live(
     bot: Bot, change: Callable[[Bot], None]

@@ -268,7 +268,7 @@ class _Checker:
     def builtin_messages(self) -> None:
         """Messages the runtime says on its own: a missing one is a warning naming the default used."""
         try:
-            from engine.runtime.generation import DEFAULT_MESSAGES
+            from engine.messages import DEFAULT_MESSAGES
         except ImportError:
             return
         if "messages" in self.skip_sections:

@@ -12,7 +12,7 @@ import glob
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,36 @@ def _read_part(
     return LoadedFile(file, data, main, plain)
 
 
+_ENCODE = json.JSONEncoder(
+    sort_keys=True,
+    separators=(",", ":"),
+    ensure_ascii=False,
+    default=str,
+    check_circular=False,  # read from YAML without aliases: a tree, never a cycle
+).encode
+
+
+def _json_pieces(value: Any, out: Callable[[bytes], object], depth: int) -> None:
+    """The bytes of `json.dumps(value, sort_keys=True, ...)`, handed to `out` a piece at a time down
+    to `depth` levels: one C call over a 10,000-rule document holds the interpreter lock for about
+    50 ms, and a reload building in a worker thread would stall the event loop that long."""
+    if depth and isinstance(value, list):
+        out(b"[")
+        for position, item in enumerate(value):
+            if position:
+                out(b",")
+            _json_pieces(item, out, depth - 1)
+        out(b"]")
+    elif depth and isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        out(b"{")
+        for position, key in enumerate(sorted(value)):
+            out((b"," if position else b"") + _ENCODE(key).encode() + b":")
+            _json_pieces(value[key], out, depth - 1)
+        out(b"}")
+    else:
+        out(_ENCODE(value).encode())
+
+
 def _included(main_doc: MarkedDict | None, main: str, root: str, problems: list[Diagnostic]) -> list[str]:
     """The route files flexcord.yaml's `include:` globs match: sorted, without repeats or itself."""
     if main_doc is None:
@@ -236,16 +266,8 @@ def _merge_named(
 
 def content_hash(doc: Mapping[str, Any], root: str) -> str:
     """sha256 of the merged document and the knowledge-base articles: same content, same hash."""
-    digest = hashlib.sha256(
-        json.dumps(
-            doc,
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-            default=str,
-            check_circular=False,  # read from YAML without aliases: a tree, never a cycle
-        ).encode()
-    )
+    digest = hashlib.sha256()
+    _json_pieces(doc, digest.update, depth=2)
     folder = doc.get("knowledge_base")
     if isinstance(folder, str) and folder:
         base = Path(root, folder)

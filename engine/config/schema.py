@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
 
 from engine.config.schema_defs import (
     DATE,
@@ -260,7 +259,10 @@ def write(folder: Path | str) -> list[Path]:
 
 @cache
 def validator(main: bool) -> Any:
-    """A Draft 2020-12 validator for flexcord.yaml (main) or a route file; read-only, safe to share."""
+    """A Draft 2020-12 validator for flexcord.yaml (main) or a route file; read-only, safe to share.
+    Imported here: only a file with problems needs it (`quick_validator` tells valid from invalid)."""
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(main_schema() if main else routes_schema())
 
 

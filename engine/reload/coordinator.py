@@ -206,9 +206,8 @@ class Reloader:
         attempt.diagnostics += built.diagnostics
         if not built.ok or built.config is None:
             return None
-        include = built.doc.get("include") if built.doc is not None else None
-        self._sources = (sources and sources.following(built.doc)) or Sources(
-            self.path, include, self.env, self.offline
+        self._sources = (sources and sources.following(built.doc)) or Sources.of(
+            self.path, built.doc, self.env, self.offline
         )
         if fingerprint is not None and self._sources is sources:
             self._fingerprint = (fingerprint, built.config.version)

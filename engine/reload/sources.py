@@ -3,7 +3,8 @@
 A reload of 10,000 unchanged rules would otherwise read, check and compile everything only for the
 content hash to say "same". `Sources.read` hashes, without parsing: flexcord.yaml's bytes, the
 environment the `${VAR}`s are filled from, and the path and bytes of every file the last build's
-`include:` globs match now (so a new, removed or renamed route file is a change).
+`include:` globs match now (so a new, removed or renamed route file is a change), and of every
+article in its `knowledge_base` folder.
 
 The fingerprint is taken *before* the build it is kept for: a file edited while that build reads it
 makes the next fingerprint differ, so an edit is never taken for "unchanged". When flexcord.yaml's
@@ -31,6 +32,7 @@ class Sources:
 
     path: Path
     include: Any  # flexcord.yaml's `include:` as last built (a string, a list, or None)
+    knowledge_base: Any  # and its `knowledge_base:` folder
     env: Mapping[str, str] | None
     offline: bool
 
@@ -46,21 +48,30 @@ class Sources:
         for name, value in sorted(environ.items()):
             digest.update(f"\0{name}={value}".encode("utf-8", "surrogateescape"))
         digest.update(b"\0offline" if self.offline else b"\0online")
+        root = os.path.dirname(main) or "."
         doc = MarkedDict()
         if self.include is not None:
             doc["include"] = self.include
-        for file in _included(doc, main, os.path.dirname(main) or ".", []):
-            digest.update(b"\0file\0" + file.encode("utf-8", "surrogateescape") + b"\0")
+        files = [Path(file) for file in _included(doc, main, root, [])]
+        if isinstance(self.knowledge_base, str) and self.knowledge_base:
+            folder = Path(root, self.knowledge_base)
+            files += sorted(folder.rglob("*.md")) if folder.is_dir() else []
+        for file in files:
+            digest.update(b"\0file\0" + os.fsencode(file) + b"\0")
             try:
-                digest.update(hashlib.sha256(Path(file).read_bytes()).digest())
+                digest.update(hashlib.sha256(file.read_bytes()).digest())
             except OSError:
                 digest.update(b"unreadable")
         return digest.hexdigest()
 
+    @staticmethod
+    def of(path: Path, doc: MarkedDict | None, env: Mapping[str, str] | None, offline: bool) -> Sources:
+        """The sources a build of `doc` (the merged document) read."""
+        found = doc if doc is not None else MarkedDict()
+        return Sources(path, found.get("include"), found.get("knowledge_base"), env, offline)
+
     def following(self, doc: MarkedDict | None) -> Sources | None:
         """The Sources for the next reload after a build of `doc`; None when its `include:` changed
         (the fingerprint just taken used the old globs, so it cannot vouch for the new ones)."""
-        include = doc.get("include") if doc is not None else None
-        if include != self.include:
-            return None
-        return self
+        now = Sources.of(self.path, doc, self.env, self.offline)
+        return self if (now.include, now.knowledge_base) == (self.include, self.knowledge_base) else None
