@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from engine.config import build
-from engine.config.actions import compile_action
-from engine.config.compile import compile_config
+from engine.config.compile.actions import compile_action
+from engine.config.compile.config import compile_config
+from engine.config.compile.values import CompileError, parse_cooldown, parse_duration
 from engine.config.loader import load
 from engine.config.model import (
     CloseConversation,
@@ -29,8 +30,7 @@ from engine.config.model import (
     SendDm,
     UpdateCase,
 )
-from engine.config.values import CompileError, parse_cooldown, parse_duration
-from engine.config.yamlnodes import Mark
+from engine.config.yaml.nodes import Mark
 from engine.routing import RuleIndex
 
 ROOT = Path(__file__).resolve().parent.parent

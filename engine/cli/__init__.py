@@ -12,8 +12,8 @@ import click
 from engine.logs import LEVELS, LogFormat, setup_logging
 
 COMMAND_MODULES: dict[str, str] = {
-    "validate": "engine.cli.check",
-    "schema": "engine.cli.check",
+    "validate": "engine.cli.validate",
+    "schema": "engine.cli.validate",
     "route": "engine.cli.routing",
     "test": "engine.cli.routing",
     "cases": "engine.cli.records",
@@ -38,16 +38,8 @@ class LazyGroup(click.Group):
         module_name = COMMAND_MODULES.get(cmd_name)
         if module_name is None:
             return None
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            return None  # a command that is not part of this installation
-        for command in getattr(module, "COMMANDS", ()):
-            if isinstance(command, click.Command) and command.name == cmd_name:
-                return command
-        return None
+        commands: list[click.Command] = getattr(importlib.import_module(module_name), "COMMANDS", [])
+        return next((command for command in commands if command.name == cmd_name), None)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config.loader import _included
-from engine.config.yamlnodes import MarkedDict
+from engine.config.yaml.nodes import MarkedDict
 
 __all__ = ["Sources"]
 

@@ -11,11 +11,8 @@ those and stops at the first match.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +20,7 @@ import ahocorasick
 
 from engine.config.model import CONVERSATION_STATES, Rule
 from engine.routing.literals import required_literals
+from engine.routing.patterns import Pattern, PatternError, compiled_regex
 from engine.routing.words import keyword_key
 
 ANYWHERE = ""
@@ -40,7 +38,7 @@ class CompiledRule:
     where: frozenset[str]  # empty: anywhere
     states: frozenset[str]
     says: tuple[str, ...]  # normalised, padded keywords
-    regex: re.Pattern[str] | None
+    regex: Pattern | None  # run by RE2: linear in the message, whatever the pattern
     roles: frozenset[str]
     hours: str | None
     source: str | None  # file:line:col of the rule
@@ -52,32 +50,6 @@ class RuleError(ValueError):
     def __init__(self, position: int, message: str) -> None:
         self.position = position
         super().__init__(message)
-
-
-_REGEXES: ContextVar[dict[str, re.Pattern[str]] | None] = ContextVar("flexcord_regexes", default=None)
-
-
-@contextmanager
-def regex_cache() -> Iterator[dict[str, re.Pattern[str]]]:
-    """Inside, `compiled_regex` keeps every pattern it compiled (one build's, all of them: the checks
-    and the compile step both need each one); the cache goes when the build ends."""
-    cache: dict[str, re.Pattern[str]] = {}
-    token = _REGEXES.set(cache)
-    try:
-        yield cache
-    finally:
-        _REGEXES.reset(token)
-
-
-def compiled_regex(pattern: str) -> re.Pattern[str]:
-    """`pattern` compiled case-insensitively, as rules match; compiled once per build (`regex_cache`)."""
-    cache = _REGEXES.get()
-    if cache is None:
-        return re.compile(pattern, re.IGNORECASE)
-    found = cache.get(pattern)
-    if found is None:
-        found = cache[pattern] = re.compile(pattern, re.IGNORECASE)
-    return found
 
 
 def compile_rule(position: int, rule: Rule) -> CompiledRule:
@@ -94,7 +66,7 @@ def compile_rule(position: int, rule: Rule) -> CompiledRule:
     if rule.when.matches is not None:
         try:
             regex = compiled_regex(rule.when.matches)
-        except re.error as exc:
+        except PatternError as exc:
             message = f"rule '{rule.name}': matches is not a valid regular expression: {exc}"
             raise RuleError(position, message) from None
     return CompiledRule(

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.config.messages import DEFAULT_MESSAGES
 from engine.config.model import Action, Config, Post, Reply, SendDm, UpdateCase
-from engine.messages import DEFAULT_MESSAGES
 from engine.templates import TemplateSet
 
 if TYPE_CHECKING:

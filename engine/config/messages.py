@@ -1,5 +1,8 @@
-"""The runtime's own messages, in a module of their own: `flexcord validate` checks a config's
-`messages:` against them without importing the runtime (and its HTTP and database libraries)."""
+"""The messages flexcord says on its own, with the text it uses when the config does not set one.
+
+The config owns the list: `flexcord validate` warns about each one left unset (naming the default),
+and the runtime says the default when a message is missing.
+"""
 
 from __future__ import annotations
 
@@ -27,4 +30,4 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
     "too_long": "That message is too long for me: please keep it to {{ limit }} characters at most, "
     "or send it in parts.",
 }
-"""What the runtime says when the config has no message of that name."""
+"""What flexcord says when the config has no message of that name."""
