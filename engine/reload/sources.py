@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config.loader import _included
-from engine.config.yaml.nodes import MarkedDict
+from engine.config.yaml.nodes import MarkedDict, MarkedList
 
 __all__ = ["Sources"]
 
@@ -31,7 +31,7 @@ class Sources:
     """Where the config comes from: flexcord.yaml, the include globs last built, the environment."""
 
     path: Path
-    include: Any  # flexcord.yaml's `include:` as last built (a string, a list, or None)
+    include: Any  # flexcord.yaml's `include:` as last built (a string, a tuple, or None)
     knowledge_base: Any  # and its `knowledge_base:` folder
     env: Mapping[str, str] | None
     offline: bool
@@ -51,7 +51,7 @@ class Sources:
         root = os.path.dirname(main) or "."
         doc = MarkedDict()
         if self.include is not None:
-            doc["include"] = self.include
+            doc["include"] = MarkedList(self.include) if isinstance(self.include, tuple) else self.include
         files = [Path(file) for file in _included(doc, main, root, [])]
         if isinstance(self.knowledge_base, str) and self.knowledge_base:
             folder = Path(root, self.knowledge_base)
@@ -68,10 +68,14 @@ class Sources:
     def of(path: Path, doc: MarkedDict | None, env: Mapping[str, str] | None, offline: bool) -> Sources:
         """The sources a build of `doc` (the merged document) read."""
         found = doc if doc is not None else MarkedDict()
-        return Sources(path, found.get("include"), found.get("knowledge_base"), env, offline)
+        include = found.get("include")
+        if isinstance(include, list):
+            include = tuple(include)  # a copy: the document is taken apart once built
+        return Sources(path, include, found.get("knowledge_base"), env, offline)
 
-    def following(self, doc: MarkedDict | None) -> Sources | None:
-        """The Sources for the next reload after a build of `doc`; None when its `include:` changed
-        (the fingerprint just taken used the old globs, so it cannot vouch for the new ones)."""
-        now = Sources.of(self.path, doc, self.env, self.offline)
-        return self if (now.include, now.knowledge_base) == (self.include, self.knowledge_base) else None
+    def following(self, built: Sources) -> Sources | None:
+        """These Sources still, after a build that read `built`; None when its `include:` or
+        `knowledge_base:` changed (the fingerprint just taken used the old ones, so it cannot vouch
+        for the new)."""
+        same = (built.include, built.knowledge_base) == (self.include, self.knowledge_base)
+        return self if same else None
