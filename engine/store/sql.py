@@ -108,6 +108,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             )""",
         ),
     ),
+    (2, ("CREATE INDEX cases_updated ON cases (updated_at, ref)",)),  # a page of `cases list`
 )
 """(version, statements) in order; a store applies those above its recorded version, once."""
 
