@@ -18,15 +18,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine.config import BuildResult, build
 from engine.config.diagnostics import ConfigError, Diagnostic
 from engine.config.model import Config, frozen_map
 from engine.metrics import Metrics
-from engine.reload.release import dismantle, hold, release
+from engine.reload.offloop import build_for_reload, hold, release, short_switches
 from engine.reload.result import ReloadResult, describe
 from engine.reload.sources import Sources
 
@@ -152,7 +151,8 @@ class Reloader:
                 assert self._queued is not None and self._queued[0] is future
                 reasons = self._queued[1]
                 self._queued = None  # from here on, new requests queue the next reload
-                result = await self._reload(", ".join(reasons))
+                with short_switches():
+                    result = await self._reload(", ".join(reasons))
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -173,9 +173,10 @@ class Reloader:
         dropped on the loop, 10,000 rules would stall it for about 60 ms (see release.py)."""
         retired, self._retired = self._retired, []
         if retired:
-            held = await asyncio.to_thread(hold, retired)
-            del retired
-            await asyncio.to_thread(release, held)
+            with short_switches():
+                held = await asyncio.to_thread(hold, retired)
+                del retired
+                await asyncio.to_thread(release, held)
 
     async def _reload(self, reason: str) -> ReloadResult:
         """read -> check -> build -> swap -> tell followers; every failure before the swap refuses it."""
@@ -213,7 +214,7 @@ class Reloader:
                 return self.runtime.config
         try:
             with attempt.step("build"):
-                built, read = await asyncio.to_thread(_build, self.path, self.env, self.offline)
+                built, read = await asyncio.to_thread(build_for_reload, self.path, self.env, self.offline)
         except ConfigError as exc:
             attempt.diagnostics += exc.diagnostics
             return None
@@ -312,16 +313,6 @@ class Reloader:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def _build(path: Path, env: Mapping[str, str] | None, offline: bool) -> tuple[BuildResult, Sources]:
-    """`build` for a serving process (in a worker thread): the new config frozen out of the garbage
-    collector's sight, and the marked document taken apart here rather than freed on the loop."""
-    built = build(path, env=env, offline=offline, freeze=True)
-    read = Sources.of(path, built.doc, env, offline)
-    if built.doc is not None:
-        dismantle(built.doc)
-    return replace(built, doc=None), read
 
 
 @dataclass(eq=False)
