@@ -15,7 +15,7 @@ try:
     main(["validate"])
 except SystemExit as done:
     assert not done.code, done.code
-heavy = ("aiohttp", "quart", "hypercorn", "discord", "twilio", "aiosqlite", "sqlite3", "jsonschema")
+heavy = ("aiohttp", "quart", "hypercorn", "discord", "twilio", "aiosqlite", "psycopg", "jsonschema")
 print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in heavy or m.startswith("engine.runtime"))))
 """
 
