@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from engine.config.model import DM
 from engine.events import ContactEvent, ContactEventKind, Event, EventKind, Outcome, OutMessage, User
-from engine.ports import DeliveryError, HandoffRequest, HandoffTicket
+from engine.ports import DeliveryError, HandoffRequest, HandoffTicket, Transfer
 from engine.runtime import Generation, Runtime, build_generation
 from engine.runtime.runtime import TrafficObserver
 from engine.store import Store, open_store
@@ -140,6 +140,7 @@ class MemoryContactCenter(_Recorder):
         self.sent: dict[str, list[str]] = defaultdict(list)  # handoff -> texts the agent received
         self.notices: dict[str, list[str]] = defaultdict(list)  # handoff -> flexcord's own notices
         self.closed: list[str] = []
+        self.transfers: list[tuple[str, Transfer]] = []
         self.attempts = 0
         self._numbers = itertools.count(1)
         self._events = itertools.count(1)
@@ -167,7 +168,7 @@ class MemoryContactCenter(_Recorder):
         self.requests.append(request)
         self.handoffs[handoff] = request
         await self._notify()
-        return HandoffTicket(handoff=handoff, task=f"WT{number:04d}")
+        return HandoffTicket(conversation_sid=handoff, interaction_sid=f"KD{number:04d}")
 
     async def send(self, handoff: str, user_id: str, text: str, key: str) -> None:
         self.attempts += 1
@@ -191,6 +192,12 @@ class MemoryContactCenter(_Recorder):
         self.attempts += 1
         self._failures.check()
         self.closed.append(handoff)
+        await self._notify()
+
+    async def transfer(self, handoff: str, transfer: Transfer) -> None:
+        self.attempts += 1
+        self._failures.check()
+        self.transfers.append((handoff, transfer))
         await self._notify()
 
     # --- the agent's side, played into the runtime --------------------------------------------
@@ -308,12 +315,13 @@ async def memory_world(
     store_url: str = "sqlite:///:memory:",
     clock: ManualClock | None = None,
     observer: TrafficObserver | None = None,
+    alert: Callable[[str], Awaitable[None]] | None = None,
 ) -> World:
     """A started runtime on `generation` with MemoryChat, MemoryContactCenter and a fresh store."""
     store = await open_store(store_url)
     chat, contact = MemoryChat(), MemoryContactCenter()
     clock = clock or ManualClock()
-    runtime = Runtime(generation, store, chat, contact, clock=clock, observer=observer)
+    runtime = Runtime(generation, store, chat, contact, clock=clock, observer=observer, alert=alert)
     contact.runtime = runtime
     await runtime.start()
     return World(runtime, store, chat, contact, clock)

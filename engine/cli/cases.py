@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from engine.cli.options import SANDBOX_DATA, config_option, data_option
+from engine.deliveries import target_of
 from engine.store import CaseRecord, OutboxItem, Store, database_path, open_store
 
 TITLE_WIDTH = 40
@@ -92,7 +93,7 @@ def _table(cases: list[CaseRecord]) -> list[str]:
 
 
 def _delivery(item: OutboxItem) -> str:
-    target = item.payload.get("target") or item.payload.get("user_id") or item.payload.get("handoff") or ""
+    target = target_of(item.delivery)
     when = f"{item.created_at:%Y-%m-%d %H:%M}"
     state = "failed" if item.status == "failed" else f"retrying (next {item.next_attempt_at:%H:%M:%S})"
     return f"  {when}  {item.kind} to {target}: {state} after {item.attempts} attempt(s): {item.last_error}"
@@ -140,7 +141,8 @@ class Page:
 
 
 @asynccontextmanager
-async def _records(config_path: str, data: Path | None) -> AsyncIterator[Store]:
+async def records(config_path: str, data: Path | None = None) -> AsyncIterator[Store]:
+    """The store of the config at `config_path` (or the sandbox's in `data`), open for the block."""
     store = await _open(config_path, data)
     try:
         yield store
@@ -152,7 +154,7 @@ async def _list(
     config_path: str, data: Path | None, status: str | None, template: str | None, page: Page
 ) -> list[CaseRecord]:
     """One page of cases, and one more to know whether another page follows."""
-    async with _records(config_path, data) as store:
+    async with records(config_path, data) as store:
         after = None
         if page.after is not None:
             after = await store.get_case(page.after.upper())
@@ -162,7 +164,7 @@ async def _list(
 
 
 async def _show_case(config_path: str, data: Path | None, ref: str) -> list[str]:
-    async with _records(config_path, data) as store:
+    async with records(config_path, data) as store:
         return await _show(store, ref.upper())
 
 
