@@ -52,6 +52,7 @@ class Event:
     button: str | None = None
     attachments: tuple[str, ...] = ()  # URLs
     locale: str | None = None  # the player's locale: the client's for interactions, settled by the runtime
+    mentions: Mapping[str, str] = field(default_factory=frozen_map)  # user id -> name, for <@id> in text
 
 
 @dataclass(frozen=True, slots=True)
