@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -231,3 +232,11 @@ def test_what_the_contact_center_remembers_is_bounded() -> None:
     remembered.put("CH2", 2)  # stored again: now the most recent
     remembered.put("CH5", 5)
     assert list(remembered) == ["CH4", "CH2", "CH5"]
+
+
+async def test_the_task_carries_the_players_language_for_the_workflow(flex_world: FlexWorld) -> None:
+    contact = flex_world.contact_center()
+    await contact.start_handoff(dataclasses.replace(REQUEST, language="fr"))
+    (task,) = await flex_world.flex.tasks()
+    assert task["attributes"]["language"] == "fr"
+    assert flex_world.flex.emulator.violations == []

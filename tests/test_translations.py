@@ -59,3 +59,43 @@ def test_each_player_gets_the_message_in_their_language_else_the_default(demo: P
     assert generation.message("solved", "es-419").startswith("¡Me alegro")  # es-ES serves all Spanish
     assert generation.message("solved", "de").startswith("Glad that helped!")
     assert generation.message("solved").startswith("Glad that helped!")
+
+
+SPANISH_RULE = """rules:
+  - name: spanish agents
+    when: {where: dm, language: [es-ES, es-419], says: [agente]}
+    do: [open_case: support, handoff: {queue: support}]
+
+"""
+
+
+@pytest.fixture
+def spanish(demo: Path) -> Path:
+    edit(demo.parent / "routes" / "rules.yaml", "rules:\n", SPANISH_RULE)
+    return demo
+
+
+def route(config: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["route", "-c", str(config), "--at", "2026-11-25T10:00:00", *args])
+
+
+def test_route_shows_the_language_a_rule_needs_and_the_one_the_player_speaks(spanish: Path) -> None:
+    detected = route(spanish, "--text", "quiero hablar con un agente, por favor")
+    assert "rule 'spanish agents' matched" in detected.output
+    assert "language: player speaks es-ES" in detected.output
+    chosen = route(spanish, "--text", "quiero hablar con un agente", "--language", "fr")
+    assert "rule 'spanish agents' matched" not in chosen.output
+    assert "language: needs es-ES or es-419, player speaks fr" in chosen.output
+
+
+def test_a_route_test_can_give_the_players_language(spanish: Path, tmp_path: Path) -> None:
+    tests = tmp_path / "languages.yaml"
+    tests.write_text(
+        "tests:\n"
+        "  - {name: latin american, text: agente, language: es-419, expect: {rule: spanish agents}}\n"
+        "  - {name: tagalog, text: agente, language: tl, expect: {rule: live agent}}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["test", str(tests), "-c", str(spanish)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "2 passed, 0 failed"

@@ -9,6 +9,7 @@ from engine.config.schema.definitions import (
     COMMAND_NAME,
     CONVERSATION_STATES,
     IDENTIFIER,
+    LOCALE,
     PREFIX,
     SLUG,
     URL,
@@ -262,7 +263,12 @@ def _condition() -> Schema:
                 "Language",
                 "The player's language is one of these locales: [es-ES, es-419]; a bare code (es) means any "
                 "locale of that language.",
-                {"$ref": "#/$defs/locale"},
+                prop(
+                    "Locale",
+                    "A locale like es-ES, or a language code like es.",
+                    type="string",
+                    pattern=LOCALE,
+                ),
             ),
         },
     )
