@@ -3,6 +3,7 @@ the language they write in for DMs, their own choice once they make one with /la
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.discord_fixtures import Server, open_server
@@ -58,3 +59,27 @@ async def test_the_language_a_player_chooses_wins_over_the_one_they_write_in() -
         answer = await dm(server, "I would like to talk to an agent please")
         assert answer.content.startswith("He abierto el caso SUP-1")
         assert server.contact.requests[0].language == "es-ES"
+
+
+async def test_the_synced_commands_carry_their_names_and_descriptions_by_locale_within_discords_limits() -> (
+    None
+):
+    async with open_server() as server:
+        synced = [
+            r.json for r in server.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")
+        ]
+        commands = {command["name"]: command for sent in synced for command in sent}
+    bug = commands["bug"]
+    assert bug["name_localizations"]["es-ES"] == "error"
+    assert bug["name_localizations"]["es-419"] == "error"  # Latin American clients get the Spanish text
+    assert bug["description_localizations"]["pt-BR"] == "Envie um relato oficial de bug"
+    note = next(option for option in commands["case"]["options"] if option["name"] == "note")
+    assert note["description_localizations"]["fr"] == "Une note pour l'historique du dossier"
+    assert "hi" in commands["new_feature"]["name_localizations"]
+    for command in commands.values():
+        for name in (command.get("name_localizations") or {}).values():
+            assert re.fullmatch(r"[-_\w\u0900-\u097f]{1,32}", name) and name == name.lower()
+        texts = [command, *command.get("options", [])]
+        for text in texts:
+            for description in (text.get("description_localizations") or {}).values():
+                assert 1 <= len(description) <= 100

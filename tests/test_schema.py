@@ -268,8 +268,8 @@ def test_two_actions_in_one_item_are_explained(demo: Path) -> None:
 def test_a_misspelt_key_is_not_also_reported_as_missing(demo: Path) -> None:
     edit(
         routes(demo, "commands"),
-        "description: File an official bug report",
-        "descripton: File an official bug report",
+        "description:\n      en-US: File an official bug report",
+        "descripton:\n      en-US: File an official bug report",
     )
     problem = only(schema_problems(demo))
     assert problem.message == "unknown key 'descripton' in command 'bug'"

@@ -32,6 +32,7 @@ from engine.discord.server_setup import (
     configured_guild,
     is_configured_guild,
 )
+from engine.discord.translator import ConfigTranslator
 
 
 class DiscordStore(FeedStore, Protocol):
@@ -104,6 +105,7 @@ class FlexcordClient(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(FlexcordButton)
+        await self.tree.set_translator(ConfigTranslator(self.config_provider))  # commands by locale
 
     async def close(self) -> None:
         await self.feeds.stop()

@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 
 from engine.config.model import Command, Config, Option
+from engine.discord.translator import localized
 from engine.runtime.languages import language_command
 
 CommandRunner = Callable[[discord.Interaction[Any], str, dict[str, object]], Awaitable[None]]
@@ -92,7 +93,8 @@ def build_command(command: Command, run: CommandRunner) -> app_commands.Command[
     described = callback.__dict__  # what discord.py reads: the options, their descriptions and choices
     described["__signature__"] = _signature(command)
     described["__discord_app_commands_param_description__"] = {
-        option.name: option.description for option in command.options
+        option.name: localized(option.description, f"commands.{name}.options.{option.name}.description")
+        for option in command.options
     }
     choices = {
         option.name: [app_commands.Choice(name=choice, value=choice) for choice in option.choices]
@@ -102,8 +104,8 @@ def build_command(command: Command, run: CommandRunner) -> app_commands.Command[
     if choices:
         described["__discord_app_commands_param_choices__"] = choices
     return app_commands.Command(
-        name=name,
-        description=command.description,
+        name=localized(name, f"commands.{name}.name"),
+        description=localized(command.description, f"commands.{name}.description"),
         callback=callback,
         allowed_contexts=GUILD_AND_DM if command.dm else GUILD_ONLY,
     )

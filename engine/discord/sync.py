@@ -58,6 +58,19 @@ def payloads(tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake |
     return {command.name: command.to_dict(tree) for command in tree.get_commands(guild=guild)}
 
 
+async def translated_payloads(
+    tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake | None
+) -> dict[str, Any]:
+    """The payloads Discord receives, with each command's localizations when the tree has a translator."""
+    translator = tree.translator
+    if translator is None:
+        return payloads(tree, guild)
+    return {
+        command.name: await command.get_translated_payload(tree, translator)
+        for command in tree.get_commands(guild=guild)
+    }
+
+
 def canonical_hash(commands: Mapping[str, Any]) -> str:
     """sha256 of the payloads as canonical JSON (sorted keys and names, no whitespace)."""
     text = json.dumps(commands, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
@@ -91,7 +104,7 @@ async def sync_scope(
 ) -> SyncResult:
     """Sync one scope (a guild, or global when `guild` is None) if its payload hash changed."""
     scope = str(guild.id) if guild is not None else "global"
-    current = payloads(tree, guild)
+    current = await translated_payloads(tree, guild)
     digest = canonical_hash(current)
     saved_text = await store.get_setting(_key(scope))
     saved: dict[str, Any] = json.loads(saved_text) if saved_text else {}

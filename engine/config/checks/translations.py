@@ -37,13 +37,15 @@ def translation_problems(doc: MarkedDict) -> list[Diagnostic]:
 
 def _described(key: str) -> str:
     """'closed' -> "message 'closed'"; 'cases.bug.form.steps.label' -> "the label of form field 'steps'
-    of case template 'bug'"."""
+    of case template 'bug'"; 'commands.case.options.ref.description' likewise."""
     parts = key.split(".")
     if len(parts) == 1:
         return f"message '{key}'"
+    owner = "command" if parts[0] == "commands" else "case template"
     what = parts[-1].replace("_", " ")
-    field = f" of form field '{parts[3]}'" if len(parts) == 5 else ""
-    return f"the {what}{field} of case template '{parts[1]}'"
+    inner = ("option" if parts[0] == "commands" else "form field") if len(parts) == 5 else ""
+    field = f" of {inner} '{parts[3]}'" if inner else ""
+    return f"the {what}{field} of {owner} '{parts[1]}'"
 
 
 def _entry(

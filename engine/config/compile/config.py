@@ -17,9 +17,11 @@ from typing import Any, Literal
 from engine.config.compile.actions import compile_actions
 from engine.config.compile.locales import (
     DEFAULT_LOCALE,
+    command_names,
     compile_locales,
     default_text,
     default_texts,
+    frozen_texts,
     translatable,
     translated_texts,
 )
@@ -106,7 +108,7 @@ def _compile(doc: Mapping[str, Any], *, root: str, files: Sequence[str], version
         limits=_limits(_section(doc, "limits")),
         retention=_retention(_section(doc, "retention")),
         locales=locales,
-        translations=translated_texts(translatable(doc), locales.default),
+        translations=frozen_texts(translated_texts(translatable(doc), locales.default), command_names(doc)),
     )
     try:
         index = RuleIndex(rules)
@@ -220,7 +222,7 @@ def _option(name: str, node: Mapping[str, Any]) -> Option:
     return Option(
         name=name,
         type=node.get("type", "string"),
-        description=str(node.get("description") or name),
+        description=default_text(node.get("description")) or name,
         required=bool(node.get("required", True)),
         choices=tuple(str(c) for c in node.get("choices") or ()),
         min=float(low) if low is not None else None,
@@ -233,7 +235,7 @@ def _command(name: str, node: Mapping[str, Any], mark: Mark | None) -> Command:
     options = node.get("options") or {}
     return Command(
         name=name,
-        description=str(node.get("description") or name),
+        description=default_text(node.get("description")) or name,
         actions=compile_actions(node.get("do") or []),
         channels=names(node.get("channels")),
         roles=names(node.get("roles")),

@@ -16,9 +16,11 @@ from engine.language import language_of
 
 __all__ = [
     "DEFAULT_LOCALE",
+    "command_names",
     "compile_locales",
     "default_text",
     "default_texts",
+    "frozen_texts",
     "pick",
     "texts_of",
     "translatable",
@@ -57,6 +59,7 @@ def translatable(doc: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any
     messages = doc.get("messages")
     if isinstance(messages, Mapping):
         yield from ((str(name), messages, str(name)) for name in messages)
+    yield from _command_texts(doc)
     cases = doc.get("cases")
     for name, case in cases.items() if isinstance(cases, Mapping) else ():
         if not isinstance(case, Mapping):
@@ -71,16 +74,50 @@ def translatable(doc: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any
                     yield f"cases.{name}.form.{field}.{key}", spec, key
 
 
+def _command_texts(doc: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any], str]]:
+    """`commands.bug.description` and `commands.case.options.ref.description`."""
+    commands = doc.get("commands")
+    for name, command in commands.items() if isinstance(commands, Mapping) else ():
+        if not isinstance(command, Mapping):
+            continue
+        if "description" in command:
+            yield f"commands.{name}.description", command, "description"
+        options = command.get("options")
+        for option, spec in options.items() if isinstance(options, Mapping) else ():
+            if isinstance(spec, Mapping) and "description" in spec:
+                yield f"commands.{name}.options.{option}.description", spec, "description"
+
+
+def command_names(doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Locale -> `commands.bug.name` -> the command's name there, from each command's `names:`."""
+    by_locale: dict[str, dict[str, str]] = {}
+    commands = doc.get("commands")
+    for name, command in commands.items() if isinstance(commands, Mapping) else ():
+        names = command.get("names") if isinstance(command, Mapping) else None
+        for locale, local in names.items() if isinstance(names, Mapping) else ():
+            by_locale.setdefault(str(locale), {})[f"commands.{name}.name"] = str(local)
+    return by_locale
+
+
 def translated_texts(
     entries: Iterable[tuple[str, Mapping[str, Any], str]], default: str
-) -> Mapping[str, Mapping[str, str]]:
+) -> dict[str, dict[str, str]]:
     """Locale -> text key -> text, for every locale but the default."""
     by_locale: dict[str, dict[str, str]] = {}
     for name, node, field in entries:
         for locale, text in texts_of(node[field], default).items():
             if locale != default:
                 by_locale.setdefault(locale, {})[str(name)] = text
-    return frozen_map({locale: frozen_map(texts) for locale, texts in by_locale.items()})
+    return by_locale
+
+
+def frozen_texts(*parts: Mapping[str, Mapping[str, str]]) -> Mapping[str, Mapping[str, str]]:
+    """Several locale -> key -> text maps as one, read-only."""
+    merged: dict[str, dict[str, str]] = {}
+    for part in parts:
+        for locale, texts in part.items():
+            merged.setdefault(locale, {}).update(texts)
+    return frozen_map({locale: frozen_map(texts) for locale, texts in merged.items()})
 
 
 def pick(locale: str | None, available: Iterable[str]) -> str | None:

@@ -75,8 +75,13 @@ def _option() -> Schema:
                 enum=list(OPTION_TYPES),
                 default="string",
             ),
-            "description": text(
-                "Description", "Shown to the player under the option (1 to 100 characters).", low=1, high=100
+            "description": translated(
+                text(
+                    "Description",
+                    "Shown to the player under the option (1 to 100 characters).",
+                    low=1,
+                    high=100,
+                )
             ),
             "required": prop(
                 "Required", "Whether the player must fill it in (default true).", type="boolean", default=True
@@ -111,8 +116,20 @@ def _command() -> Schema:
         "Slash command",
         "A command players or staff type, like /bug.",
         {
-            "description": text(
-                "Description", "Shown next to the command in Discord (1 to 100 characters).", low=1, high=100
+            "description": translated(
+                text(
+                    "Description",
+                    "Shown next to the command in Discord (1 to 100 characters).",
+                    low=1,
+                    high=100,
+                )
+            ),
+            "names": prop(
+                "Names by locale",
+                "The command's name in other languages: {es-ES: error, fr: bug} (Discord's rules for names).",
+                type="object",
+                propertyNames={"$ref": "#/$defs/locale"},
+                additionalProperties=prop("Name", "The name in that language.", **_COMMAND_NAME),
             ),
             "channels": names_list(
                 "Channels",

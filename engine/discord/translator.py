@@ -1,0 +1,54 @@
+"""Slash commands in each player's language: discord.py's Translator reads the config's translations.
+
+Commands, their options and descriptions are built with `locale_str(text, key=...)`; when the
+commands are synced, discord.py asks `translate` for each Discord locale and sends what it gets as
+`name_localizations` / `description_localizations`. A locale without its own text borrows one of
+its language (es-419 gets the es-ES text); texts that would break Discord's limits are left out,
+so Discord shows the default one instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from engine.config.compile.locales import pick
+from engine.config.model import Config
+from engine.config.schema.definitions import COMMAND_NAME
+
+NAME = re.compile(COMMAND_NAME)  # Discord's rule for command and option names (any alphabet)
+DESCRIPTION_MAX = 100
+
+
+def localized(text: str, key: str) -> app_commands.locale_str:
+    """A command text discord.py will ask the translator about, under the config's `key`."""
+    return app_commands.locale_str(text, key=key)
+
+
+def fits(key: str, text: str) -> bool:
+    """Whether `text` is within Discord's limits for the kind of text `key` names."""
+    if key.endswith(".name"):
+        return len(text) <= 32 and bool(NAME.match(text))
+    return 1 <= len(text) <= DESCRIPTION_MAX
+
+
+class ConfigTranslator(app_commands.Translator):
+    """Command names and descriptions from the running config's translations."""
+
+    def __init__(self, config: Callable[[], Config]) -> None:
+        self._config = config
+
+    async def translate(
+        self, string: app_commands.locale_str, locale: discord.Locale, context: Any
+    ) -> str | None:
+        key = string.extras.get("key")
+        if not key:
+            return None
+        translations = self._config().translations
+        chosen = pick(locale.value, [code for code, texts in translations.items() if key in texts])
+        text = translations[chosen][key] if chosen is not None else None
+        return text if text is not None and fits(key, text) else None
