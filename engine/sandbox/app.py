@@ -24,6 +24,7 @@ business hours: when support is closed at the start, its clock moves to the next
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -51,7 +52,8 @@ from engine.sandbox.clock import SandboxClock
 from engine.sandbox.desk import AgentDesk
 from engine.sandbox.feeds import sample_feed
 from engine.sandbox.guild import Refused, SandboxGuild
-from engine.sandbox.payloads import command_json, reload_command
+from engine.sandbox.locales import client_locales
+from engine.sandbox.payloads import command_json, commands, reload_command
 from engine.sandbox.players import Players
 from engine.server import RunningServer, start_server
 
@@ -205,6 +207,9 @@ class Sandbox:
         self.desk = AgentDesk(flex_url, self.store, emulator)
         self._cleanup.append(self.desk.aclose)
         self.guild = SandboxGuild(self.client, config, self.clock, receipts=self.discord_receipts)
+        languages = contextlib.ExitStack()  # each person's interactions carry their app's language
+        languages.enter_context(client_locales(self.guild.client_locale))
+        self._cleanup.append(lambda: asyncio.to_thread(languages.close))
         await forget_synced(self.store, (str(self.guild.guild.id), "global"))  # this Discord is new
         self.players = Players(self.guild)
         self.bot.app.register_blueprint(sandbox_blueprint(self))  # the page and its API
@@ -328,8 +333,11 @@ class Sandbox:
         return {
             "guild": guild.guild.name,
             "channels": channels,
-            "users": [{"name": p.name, "id": str(p.member.id), "roles": list(p.roles)} for p in people],
-            "commands": [*map(command_json, config.commands.values()), reload_command(config)],
+            "users": [
+                {"name": p.name, "id": str(p.member.id), "roles": list(p.roles), "locale": p.locale}
+                for p in people
+            ],
+            "commands": [*(command_json(c, config) for c in commands(config)), reload_command(config)],
             "config": {"version": config.version, "name": config.name, "last_reload": self.last_reload},
             "clock": self.clock_json(),
             "notice": self.notice,

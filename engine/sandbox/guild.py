@@ -28,6 +28,7 @@ from engine.config.model import DM, Channel, Config
 from engine.discord.chat import CANNOT_DM
 from engine.sandbox.clock import SandboxClock
 from engine.sandbox.ledger import MessageLedger
+from engine.sandbox.locales import CLIENT_LOCALES
 from engine.sandbox.payloads import message_json
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class Person:
     user: UserHandle
     member: MemberActor
     roles: tuple[str, ...]
+    locale: str = "en-US"  # the language of their Discord app
 
 
 class SandboxGuild:
@@ -103,8 +105,12 @@ class SandboxGuild:
         for name, roles in self._cast(config):
             user = self.env.create_user(name)
             member = self.guild.add_member(user, roles=[self.roles[r] for r in roles])
-            self.people[name] = Person(name, user, member, roles)
+            self.people[name] = Person(name, user, member, roles, CLIENT_LOCALES.get(name, "en-US"))
         self._remember_send_roles(config)
+
+    def client_locale(self, user_id: int) -> str | None:
+        """The app language of the person with this Discord id (None: not one of the sample people)."""
+        return next((p.locale for p in self.people.values() if p.user.id == user_id), None)
 
     @staticmethod
     def _cast(config: Config) -> list[tuple[str, tuple[str, ...]]]:

@@ -11,7 +11,9 @@ from typing import Any
 import discord
 from simcord import InteractionResult
 
+from engine.config.compile.locales import pick
 from engine.config.model import Command, Config
+from engine.runtime.languages import language_command
 
 BOT_NAME = "flexcord"
 
@@ -122,11 +124,31 @@ def form_json(form_id: str, modal: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def command_json(command: Command) -> dict[str, Any]:
-    """A slash command as the page's command picker shows it."""
+def commands(config: Config) -> list[Command]:
+    """The config's commands, and the built-in /language when the bot speaks several languages."""
+    chooser = language_command(config)
+    return [*config.commands.values(), *([chooser] if chooser else [])]
+
+
+def _localized(command: Command, config: Config) -> dict[str, dict[str, str]]:
+    """Locale -> the command's name and description in that language, as Discord shows them."""
+    found: dict[str, dict[str, str]] = {}
+    for locale in config.locales.supported:
+        texts = {}
+        for what, default in (("name", command.name), ("description", command.description)):
+            key = f"commands.{command.name}.{what}"
+            chosen = pick(locale, [code for code, texts in config.translations.items() if key in texts])
+            texts[what] = config.translations[chosen][key] if chosen is not None else default
+        found[locale] = texts
+    return found
+
+
+def command_json(command: Command, config: Config) -> dict[str, Any]:
+    """A slash command as the page's command picker shows it (`localized`: by the player's language)."""
     return {
         "name": command.name,
         "description": command.description,
+        "localized": _localized(command, config),
         "options": [
             {
                 "name": o.name,

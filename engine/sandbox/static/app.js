@@ -113,7 +113,16 @@ function renderUsers(state) {
   }
   const me = state.users.find((u) => u.name === view.user);
   const roles = me && me.roles.length ? me.roles : ["player"];
-  $("user-roles").replaceChildren(...roles.map((r) => el("span", {class: "role " + r}, r)));
+  $("user-roles").replaceChildren(...roles.map((r) => el("span", {class: "role " + r}, r)),
+    el("span", {id: "user-language", class: "language", title: "The language of their Discord app"},
+      me && me.locale ? me.locale : ""));
+}
+
+// A command as the player's Discord app shows it: its name and description in their language.
+function shown(command) {
+  const me = view.state && view.state.users.find((u) => u.name === view.user);
+  const mine = me && command.localized && command.localized[me.locale];
+  return mine || {name: command.name, description: command.description};
 }
 
 function channelInfo(name) {
@@ -220,7 +229,7 @@ function renderPicker() {
   const picker = $("command-picker");
   const text = input.value;
   if (view.command || !text.startsWith("/")) { picker.hidden = true; return; }
-  const matches = commandsHere().filter((c) => c.name.startsWith(text.slice(1).toLowerCase()));
+  const matches = commandsHere().filter((c) => shown(c).name.startsWith(text.slice(1).toLowerCase()));
   if (text.includes(" ") && !matches.length) { picker.hidden = true; return; }
   if (!matches.length) {
     picker.replaceChildren(el("div", {class: "empty"}, view.channel === "dm"
@@ -229,7 +238,7 @@ function renderPicker() {
     view.pickerIndex = Math.min(view.pickerIndex, matches.length - 1);
     picker.replaceChildren(...matches.map((c, i) => el("button", {
       type: "button", class: i === view.pickerIndex ? "selected" : "", onclick: () => chooseCommand(c),
-    }, "/" + c.name, el("span", {class: "desc"}, c.description))));
+    }, "/" + shown(c).name, el("span", {class: "desc"}, shown(c).description))));
   }
   picker.hidden = false;
 }
