@@ -17,11 +17,13 @@ from engine.config.loader import load
 from engine.config.yamlnodes import Mark, MarkedDict, MarkedList
 from tests.fixtures.config.demo import ROOT, col_of, copy_demo, edit, line_of
 
+INTENT = "need the privileged Message Content intent"  # the demo uses case threads: always said
 
-def problems(main: Path, severity: str | None = None) -> list[Diagnostic]:
+
+def problems(main: Path, severity: str | None = None, *, intent: bool = False) -> list[Diagnostic]:
     loaded = load(main)
     assert [d for d in loaded.diagnostics if d.severity == "error"] == []
-    found = check(loaded.doc)
+    found = [d for d in check(loaded.doc) if intent or INTENT not in d.message]
     return sorted(
         (d for d in found if severity is None or d.severity == severity), key=lambda d: (d.file, d.line)
     )
@@ -42,7 +44,25 @@ def routes(demo: Path, name: str) -> Path:
 
 
 def test_the_demo_has_no_problems() -> None:
-    assert problems(ROOT / "flexcord.yaml") == []
+    assert problems(ROOT / "flexcord.yaml", intent=True) == []
+
+
+def test_a_thread_conversation_is_a_reminder_that_it_needs_message_content(demo: Path) -> None:
+    edit(routes(demo, "cases"), "    prefix: SUP", "    prefix: SUP\n    conversation: thread")
+    found = only(problems(demo, intent=True))
+    assert found.severity == "warning" and "Message Content intent" in found.message
+    assert "Developer Portal" in (found.hint or "") and found.line == line_of(
+        routes(demo, "cases"), "conversation"
+    )
+
+
+def test_a_thread_conversation_without_a_thread_channel_is_an_error(demo: Path) -> None:
+    demo.write_text(re.sub(r"  threads:.*?dm_fallback:[^\n]*\n", "", demo.read_text(), flags=re.S))
+    cases = routes(demo, "cases")
+    text = cases.read_text().replace("    prefix: SUP", "    prefix: SUP\n    conversation: thread")
+    cases.write_text(text)
+    found = only(problems(demo, "error"))
+    assert "conversation in a thread" in found.message and "threads: {channel: support}" in (found.hint or "")
 
 
 # --- references ----------------------------------------------------------------------------------
@@ -96,8 +116,8 @@ def test_every_kind_of_reference_is_checked(demo: Path) -> None:
     assert hints["planed"] == "did you mean 'planned'?"
     assert hints["fixd"] == "did you mean 'fixed'?"
     assert (
-        hints["nowhere"]
-        == "declare it under 'channels:' (declared: announcements, bug-report, feature-request, mod-log)"
+        hints["nowhere"] == "declare it under 'channels:' "
+        "(declared: announcements, bug-report, feature-request, mod-log, support)"
     )
 
 
@@ -313,7 +333,7 @@ def test_entries_the_schema_refused_are_skipped(demo: Path) -> None:
     edit(routes(demo, "commands"), "channels: [bug-report]", "channels: [bug-reports]")
     loaded = load(demo)
     bug = loaded.doc["commands"]["bug"]
-    assert check(loaded.doc, skip={bug.mark}) == []
+    assert [d for d in check(loaded.doc, skip={bug.mark}) if INTENT not in d.message] == []
 
 
 def test_without_a_messages_section_one_warning_names_every_default(demo: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine import templates
+from engine.config.checks_places import check_places
 from engine.config.checks_rules import check_rules
 from engine.config.diagnostics import Diagnostic, Severity
 from engine.config.schema_errors import did_you_mean
@@ -46,6 +47,7 @@ def check(
     checker = _Checker(doc, frozenset(skip), frozenset(skip_sections))
     checker.run()
     checker.problems.extend(check_rules(_section(doc, "rules", MarkedList), checker.skipped))
+    checker.problems.extend(check_places(doc, frozenset(skip_sections)))
     return checker.problems
 
 
@@ -114,7 +116,7 @@ class _Checker:
         known = self.declared[section]
         if name in known or section in self.skip_sections:
             return
-        if section == "channels" and name == "dm":
+        if section == "channels" and name in ("dm", "thread"):
             return
         word = _SECTION_WORDS[section]
         hint = did_you_mean(name, known) or (
@@ -413,4 +415,5 @@ def _is_timezone(name: str) -> bool:
 
 
 def _statuses(case: Mapping[str, Any]) -> list[str]:
-    return _names(case.get("statuses")) or ["open", "closed"]
+    given = case.get("statuses")
+    return [str(name) for name in given] if isinstance(given, dict) else _names(given) or ["open", "closed"]

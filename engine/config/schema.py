@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft202012Validator
 
+from engine.config import schema_places
 from engine.config.schema_defs import (
     DATE,
     DAYS,
@@ -90,6 +91,7 @@ def _settings() -> dict[str, Schema]:
                     "true: make channel permissions match the config at start-up.",
                     type="boolean",
                 ),
+                "threads": schema_places.threads_settings(),
             },
             required=["guild"],
         ),

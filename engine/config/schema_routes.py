@@ -5,6 +5,7 @@ catches them, not the first sync with Discord.
 
 from __future__ import annotations
 
+from engine.config import schema_places
 from engine.config.schema_defs import (
     CONVERSATION_STATES,
     IDENTIFIER,
@@ -35,6 +36,7 @@ def _channel() -> Schema:
             "view": ref("roles", "Who may see it", "Roles that may see the channel. " + _ROLES_HINT),
             "send": ref("roles", "Who may post", "Roles that may post in the channel. " + _ROLES_HINT),
             "threads": ref("roles", "Who may start threads", "Roles that may start threads. " + _ROLES_HINT),
+            "forum": schema_places.forum(),
             "feeds": prop(
                 "Feeds",
                 "Official sources (RSS/Atom) whose new entries are posted here.",
@@ -171,11 +173,6 @@ def _form_field() -> Schema:
 
 
 def _case() -> Schema:
-    statuses = names_list(
-        "Statuses",
-        "The steps a case goes through; the first is where it starts.",
-        prop("Status", "A status name.", type="string", minLength=1, maxLength=100),
-    )
     notify = names_list(
         "Notify on",
         "Tell the player when the case reaches one of these statuses.",
@@ -204,8 +201,9 @@ def _case() -> Schema:
             ),
             "post_to": ref("channelName", "Post to", "A channel where each new case is posted."),
             "reply": ref("text", "Reply", "What the player is told once the case is opened."),
-            "statuses": {**statuses, "minItems": 1},
+            "statuses": schema_places.statuses(),
             "notify_on": notify,
+            "conversation": schema_places.conversation(),
         },
         required=["prefix"],
     )
@@ -341,6 +339,7 @@ def route_properties() -> dict[str, Schema]:
                 "A Flex queue.",
                 {
                     "description": text("Description", "What this queue is for.", high=200),
+                    "conversation": schema_places.conversation(),
                     "skills": names_list(
                         "Skills",
                         "Agent skills the task asks for.",

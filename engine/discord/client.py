@@ -16,9 +16,9 @@ from typing import Any, Protocol
 import discord
 from discord import app_commands
 
-from engine.config.model import Config
+from engine.config.model import DM, THREAD, Config
 from engine.discord import commands as command_tree
-from engine.discord import permissions, sync
+from engine.discord import mycases, permissions, sync
 from engine.discord.announcements import FeedFetch, FeedPoller, FeedStore
 from engine.discord.chat import DiscordChat, send_part
 from engine.discord.interactions import (
@@ -32,7 +32,9 @@ from engine.discord.interactions import (
     refused,
 )
 from engine.discord.render import FlexcordButton, message_parts
+from engine.discord.threads import case_ref_of
 from engine.events import Event, Outcome, User
+from engine.runtime.places import player_key
 from engine.runtime.runtime import RATING_BUTTON
 
 log = logging.getLogger(__name__)
@@ -56,11 +58,18 @@ class DiscordStore(FeedStore, Protocol):
     async def dm_watermarks(self, limit: int) -> dict[str, int]: ...
 
 
-def intents() -> discord.Intents:
-    """The gateway intents flexcord asks for (see the module docstring for why these)."""
+def intents(config: Config | None = None) -> discord.Intents:
+    """The gateway intents flexcord asks for (see the module docstring for why these).
+
+    With case threads configured, also the messages of server channels and their content (the
+    privileged Message Content intent): what a player writes in their case thread.
+    """
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.dm_messages = True
+    if config is not None and config.discord.threads is not None:
+        wanted.guild_messages = True
+        wanted.message_content = True
     return wanted
 
 
@@ -90,7 +99,7 @@ class FlexcordClient(discord.Client):
         fetch_feed: FeedFetch | None = None,
     ) -> None:
         super().__init__(
-            intents=intents(),
+            intents=intents(config_provider()),
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
         )
         self.tree: app_commands.CommandTree[FlexcordClient] = app_commands.CommandTree(self)
@@ -188,13 +197,11 @@ class FlexcordClient(discord.Client):
         """Rebuild the command tree from a config (the current one by default); sync separately."""
         if self.guild_id is None:
             return
-        command_tree.install(
-            self.tree,
-            config or self.config_provider(),
-            discord.Object(self.guild_id),
-            self.run_command,
-            self.run_reload,
-        )
+        config = config or self.config_provider()
+        guild = discord.Object(self.guild_id)
+        command_tree.install(self.tree, config, guild, self.run_command, self.run_reload)
+        if mycases.NAME not in config.commands:
+            self.tree.add_command(mycases.build_command(self.run_mycases), guild=guild)
         self._commands_built = True
 
     async def sync_commands(self, force: bool = False) -> sync.SyncResult:
@@ -247,7 +254,13 @@ class FlexcordClient(discord.Client):
     async def run_command(
         self, interaction: discord.Interaction[Any], name: str, options: dict[str, object]
     ) -> None:
-        """A configured slash command: ask the runtime, then show its form or its replies."""
+        """A configured slash command: ask the runtime, then show its form or its replies.
+
+        Inside a case thread or forum post, a `ref` option left empty means that case.
+        """
+        ref = case_ref_of(interaction.channel)
+        if ref is not None and "ref" in options and not str(options["ref"] or "").strip():
+            options = {**options, "ref": ref}
         event = interaction_event(interaction, "command", command=name, options=options)
         await self._interact(interaction, event)
 
@@ -289,6 +302,12 @@ class FlexcordClient(discord.Client):
         ephemeral = (outcome.ephemeral or refused(outcome)) and not (in_dm and event.kind == "button")
         await answer(interaction, outcome.replies, ephemeral=ephemeral)
 
+    async def run_mycases(self, interaction: discord.Interaction[Any]) -> None:
+        """`/mycases`: the player's open cases with links, only for them to see."""
+        store: Any = self.store  # the full store (engine.store.Store) in every real assembly
+        text = await mycases.my_cases_text(store, self.guild_id or 0, str(interaction.user.id))
+        await interaction.response.send_message(text, ephemeral=True)
+
     async def run_reload(self, interaction: discord.Interaction[Any]) -> None:
         """`/flexcord reload`, for the admin role only."""
         config = self.config_provider()
@@ -322,17 +341,29 @@ class FlexcordClient(discord.Client):
                 return person(author)
         return person(member)
 
+    async def _where(self, message: discord.Message) -> str | None:
+        """'dm', 'thread' for the player writing in their own case thread, else None (not for the bot)."""
+        if message.guild is None:
+            return DM
+        if not isinstance(message.channel, discord.Thread):
+            return None
+        owner = await self.store.get_setting(player_key(str(message.channel.id)))
+        return THREAD if owner == str(message.author.id) else None
+
     async def on_message(self, message: discord.Message) -> None:
-        """A player's DM to the bot goes to the runtime; its replies are sent back in the DM."""
+        """A player's DM to the bot, or words in their case thread, go to the runtime; replies go back."""
         if message.guild is None:
             self.chat.saw(message.channel.id, message.id)
-        if message.guild is not None or message.author.bot or self.runtime is None:
+        if message.author.bot or self.runtime is None:
+            return
+        where = await self._where(message)
+        if where is None:
             return
         event = Event(
             kind="message",
             id=str(message.id),
             user=await self._dm_player(message.author),
-            where="dm",
+            where=where,
             at=message.created_at,
             text=message.content,
             attachments=tuple(attachment.url for attachment in message.attachments),

@@ -20,7 +20,7 @@ from typing import Any
 
 import ahocorasick
 
-from engine.config.model import CONVERSATION_STATES, Rule
+from engine.config.model import CONVERSATION_STATES, DM, THREAD, Rule
 from engine.routing.literals import required_literals
 from engine.routing.words import keyword_key
 
@@ -53,6 +53,12 @@ class RuleError(ValueError):
         super().__init__(message)
 
 
+def places(where: tuple[str, ...]) -> frozenset[str]:
+    """Where a rule applies: `dm` covers the player's case thread too (the conversation moved there);
+    `thread` alone means only there."""
+    return frozenset(where) | ({THREAD} if DM in where else set())
+
+
 @lru_cache(maxsize=16384)
 def compiled_regex(pattern: str) -> re.Pattern[str]:
     """`pattern` compiled case-insensitively, as rules match; kept, because checking a config and
@@ -80,7 +86,7 @@ def compile_rule(position: int, rule: Rule) -> CompiledRule:
     return CompiledRule(
         position=position,
         rule=rule,
-        where=frozenset(rule.when.where),
+        where=places(rule.when.where),
         states=frozenset(rule.when.state),
         says=tuple(keys),
         regex=regex,

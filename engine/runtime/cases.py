@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from engine.config.model import DM, CaseTemplate, UpdateCase
+from engine.config.model import DM, CaseTemplate, UpdateCase, in_conversation
 from engine.events import Embed, FormRequest, OutMessage
+from engine.runtime import places
 from engine.runtime.turn import Turn, user_variables
 from engine.store import CaseRecord
 
@@ -51,7 +52,16 @@ def follow_post(turn: Turn, case: CaseRecord) -> None:
     """The case's post in its channel shows its current status: edited when the status changes."""
     template = turn.template_of(case)
     if template is not None and template.post_to:
-        turn.edit_post(template.post_to, OutMessage(embeds=(case_embed(case, template),)))
+        message = OutMessage(embeds=(case_embed(case, template),))
+        turn.edit_post(
+            template.post_to, message, tags=post_tags(template, case.status), closed=case.status == CLOSED
+        )
+
+
+def post_tags(template: CaseTemplate, status: str) -> tuple[str, ...]:
+    """The forum tags a case's post wears in `status` (from `statuses: {triaged: {tag: Triaged}}`)."""
+    tag = template.status_tags.get(status)
+    return (tag,) if tag else ()
 
 
 def _is_open(case: CaseRecord | None, template: str) -> bool:
@@ -68,7 +78,7 @@ async def open_case(turn: Turn, name: str, fields: Mapping[str, str] | None = No
     if template is None:
         turn.say("fallback")
         return None
-    in_dm = turn.where == DM
+    in_dm = in_conversation(turn.where)
     if in_dm and _is_open(turn.case, name):
         assert turn.case is not None
         turn.opened = turn.case
@@ -93,8 +103,10 @@ async def open_case(turn: Turn, name: str, fields: Mapping[str, str] | None = No
     await turn.attach_case(case)
     if in_dm:
         turn.update(case_ref=case.ref)
+        await places.follow_case(turn, case, template.conversation)
     if template.post_to:
-        turn.post(template.post_to, OutMessage(embeds=(case_embed(case, template),)), render=False)
+        message = OutMessage(embeds=(case_embed(case, template),))
+        turn.post(template.post_to, message, render=False, tags=post_tags(template, case.status))
     if template.reply:
         turn.say(text=template.reply, extra={"form": values})
     return case

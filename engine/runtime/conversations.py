@@ -11,6 +11,7 @@ from datetime import datetime
 from engine.config.model import Handoff
 from engine.events import Button, ContactEvent, OutMessage
 from engine.ports import HandoffTicket
+from engine.runtime import places
 from engine.runtime.cases import CLOSED, follow_post
 from engine.runtime.generation import Generation
 from engine.runtime.turn import Turn
@@ -48,6 +49,8 @@ async def hand_off(turn: Turn, action: Handoff, case: CaseRecord) -> None:
         queued_at=turn.now,
         timeout_notified=False,
     )
+    if queue is not None:
+        await places.follow_case(turn, case, queue.conversation)
     turn.say("handoff_started")
     turn.handoffs.append(action.queue)
     payload = {
@@ -87,6 +90,7 @@ async def close(turn: Turn, who: str, *, tell_contact_center: bool) -> None:
                 follow_post(turn, turn.case)
     turn.say("closed")
     turn.say("rating_prompt", buttons=RATING_BUTTONS)
+    await places.closed(turn)
 
 
 def back_to_bot(turn: Turn) -> None:

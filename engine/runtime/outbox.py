@@ -19,6 +19,7 @@ from typing import Protocol, runtime_checkable
 
 from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffRequest, HandoffTicket
 from engine.runtime.locks import KeyedLock
+from engine.runtime.thread_delivery import THREAD_KINDS, Fallback, PlayerDelivery
 from engine.runtime.wire import message_from_payload
 from engine.store import OutboxItem, Store, StoreTx
 
@@ -40,6 +41,10 @@ class Reactions(Protocol):
     async def handoff_not_started(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]: ...
 
     async def dm_undeliverable(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]: ...
+
+    def thread_fallback(self) -> Fallback | None:
+        """Where a player whose DMs are closed goes instead (None: nowhere, the DM fails)."""
+        ...
 
 
 def retry_delay(
@@ -79,6 +84,7 @@ class Outbox:
         self.chat = chat
         self.contact = contact
         self.reactions = reactions
+        self.players = PlayerDelivery(store, chat, reactions.thread_fallback)
         self.clock = clock
         self.starting = asyncio.Lock()  # held while a handoff starts and its id is recorded
         self._lanes = KeyedLock()
@@ -173,10 +179,13 @@ class Outbox:
 
     async def _call(self, item: OutboxItem) -> str | HandoffTicket | None:
         payload = item.payload
-        if item.kind == "dm":
-            return await self.chat.send_dm(str(payload["target"]), message_from_payload(payload["message"]))
+        if item.kind == "dm" or item.kind in THREAD_KINDS:
+            return await self.players.deliver(item)
         if item.kind == "post":
-            return await self.chat.post(str(payload["target"]), message_from_payload(payload["message"]))
+            tags = tuple(payload.get("tags") or ())
+            return await self.chat.post(
+                str(payload["target"]), message_from_payload(payload["message"]), tags=tags
+            )
         if item.kind == "edit":
             await self._edit(item)
             return None
@@ -208,7 +217,13 @@ class Outbox:
         ]
         if not posted:
             raise DeliveryError(f"the case's post in #{target} was never delivered", permanent=True)
-        await self.chat.edit(target, posted[0], message_from_payload(item.payload["message"]))
+        await self.chat.edit(
+            target,
+            posted[0],
+            message_from_payload(item.payload["message"]),
+            tags=tuple(item.payload.get("tags") or ()),
+            closed=bool(item.payload.get("closed")),
+        )
 
     async def _request(self, item: OutboxItem) -> HandoffRequest:
         """The handoff request as of now: the transcript includes everything said until this attempt."""

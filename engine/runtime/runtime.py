@@ -14,16 +14,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from engine.chatbot import answer
-from engine.config.model import DM, Config, Refuse, RelayToAgent, RunChatbot
+from engine.config.model import Config, Refuse, RelayToAgent, RunChatbot, in_conversation
 from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter, HandoffTicket
 from engine.routing import route
-from engine.runtime import cases, conversations
+from engine.runtime import cases, conversations, places
 from engine.runtime.executor import execute, relay_text
 from engine.runtime.generation import Generation
 from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
+from engine.runtime.thread_delivery import Fallback
 from engine.runtime.turn import Turn, hours_variables, user_variables
 from engine.store import ConversationRecord, OutboxItem, Store, StoreTx, to_text
 
@@ -72,7 +73,7 @@ def rating_of(event: Event, conversation: ConversationRecord | None) -> int | No
         return int(value) if value in RATINGS else None
     if (
         event.kind == "message"
-        and event.where == DM
+        and in_conversation(event.where)
         and conversation is not None
         and (conversation.awaiting_rating or conversation.state == "closed")
     ):
@@ -164,7 +165,7 @@ class Runtime:
             else:
                 state = known.state if known is not None else "bot"
                 decision = self._cooldown(config, event, route(config, event, state, event.at))
-            in_dm = event.kind == "message" and event.where == DM
+            in_dm = event.kind == "message" and in_conversation(event.where)
             if not (decision.actions or rating is not None or solved or in_dm or too_long):
                 return Outcome(decision=decision, state=known.state if known is not None else None)
             answers = await self._chatbot_answers(generation, decision, event)
@@ -213,7 +214,7 @@ class Runtime:
             now=event.at,
             key=f"event:{event.id}",
             where=event.where,
-            by_reply=not (event.kind == "message" and event.where == DM),
+            by_reply=not (event.kind == "message" and in_conversation(event.where)),
             variables=event_variables(generation.config, event),
         )
         if conversation.user_name != user.name:
@@ -221,7 +222,11 @@ class Runtime:
         await turn.load_case()
         if event.kind == "message" and rating is None:
             if conversation.state == "closed":
-                conversations.back_to_bot(turn)
+                reopened = await places.reopen(turn)
+                if reopened is None:
+                    conversations.back_to_bot(turn)
+                else:
+                    cases.follow_post(turn, reopened)
             elif conversation.awaiting_rating:
                 turn.update(awaiting_rating=False)
         text = event_text(event)
@@ -386,3 +391,11 @@ class Runtime:
 
     async def dm_undeliverable(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]:
         return await conversations.dm_undeliverable(self._generation, tx, item, now)
+
+    def thread_fallback(self) -> Fallback | None:
+        """A player whose DMs are closed is moved to a case thread, unless the config says not to."""
+        settings = self.config.discord.threads
+        if settings is None or not settings.dm_fallback:
+            return None
+        notice = self._generation.templates.render(self._generation.message("moved_to_thread"), {}, "")
+        return Fallback(settings, notice)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Literal
 
-from engine.config.model import DM, CaseTemplate, Config, frozen_map
+from engine.config.model import DM, CaseTemplate, Config, frozen_map, in_conversation
 from engine.events import Button, FormRequest, OutMessage
 from engine.hours import describe_next_open, is_open
 from engine.runtime.generation import Generation
@@ -53,6 +53,19 @@ class Draft:
     extra: Mapping[str, object] = field(default_factory=frozen_map)
     author: str = BOT_AUTHOR
     conversation_id: int | None = None  # whose transcript it belongs to (none for channel posts)
+    tags: tuple[str, ...] = ()  # a forum post's tags (post and edit)
+    closed: bool = False  # edit: the post is locked (its case is closed)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceDraft:
+    """A change to where the player's conversation lives (a case thread opened, closed, reopened).
+
+    Written to the player's DM lane, so it happens in order with what is said to them.
+    """
+
+    kind: Literal["thread_open", "thread_close", "thread_reopen"]
+    payload: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +108,7 @@ class Turn:
         self.replies: list[OutMessage] = []
         self.form: FormRequest | None = None
         self.lanes: list[str] = []  # outbox lanes this turn wrote to, in order
-        self._drafts: list[Draft | ContactDraft] = []
+        self._drafts: list[Draft | ContactDraft | PlaceDraft] = []
         self._saved = conversation
         self._sequence = 0
 
@@ -105,7 +118,7 @@ class Turn:
         The conversation is the player's DM with the bot: a command or form in a channel is not
         part of it, so it never lands in that case's transcript.
         """
-        if self.conversation.case_ref is not None and self.where == DM:
+        if self.conversation.case_ref is not None and in_conversation(self.where):
             self.case = await self.tx.get_case(self.conversation.case_ref)
 
     def update(self, **changes: Any) -> None:
@@ -186,12 +199,16 @@ class Turn:
             Draft("dm", user_id, OutMessage(source), True, extra, conversation_id=conversation_id)
         )
 
-    def edit_post(self, channel: str, message: OutMessage) -> None:
+    def edit_post(
+        self, channel: str, message: OutMessage, *, tags: tuple[str, ...] = (), closed: bool = False
+    ) -> None:
         """Replace the case's post in `channel` with `message` (no transcript line: nothing new is said)."""
-        self._drafts.append(Draft("edit", channel, message, render=False))
+        self._drafts.append(Draft("edit", channel, message, render=False, tags=tags, closed=closed))
 
-    def post(self, channel: str, message: OutMessage, *, render: bool = True) -> None:
-        self._drafts.append(Draft("post", channel, message, render))
+    def post(
+        self, channel: str, message: OutMessage, *, render: bool = True, tags: tuple[str, ...] = ()
+    ) -> None:
+        self._drafts.append(Draft("post", channel, message, render, tags=tags))
 
     def contact(
         self,
@@ -201,6 +218,10 @@ class Turn:
     ) -> None:
         """Queue a call to the contact center in this player's contact lane."""
         self._drafts.append(ContactDraft(kind, payload, key))
+
+    def place(self, kind: Literal["thread_open", "thread_close", "thread_reopen"], **payload: Any) -> None:
+        """Open, close or reopen the player's case thread, in order with what they are told."""
+        self._drafts.append(PlaceDraft(kind, {"user_id": self.conversation.user_id, **payload}))
 
     # --- writing it all down -----------------------------------------------------------------
 
@@ -214,7 +235,7 @@ class Turn:
 
     async def record_inbound(self, text: str, platform_id: str | None) -> None:
         c = self.conversation
-        in_dm = self.where == DM  # the conversation is the DM: channel commands are not part of it
+        in_dm = in_conversation(self.where)  # the DM or case thread: channel commands are not part of it
         self.inbound_id = await self.tx.add_message(
             conversation_id=c.id if in_dm else None,
             case_ref=c.case_ref if in_dm else None,
@@ -247,6 +268,8 @@ class Turn:
         for draft in self._drafts:
             if isinstance(draft, ContactDraft):
                 await self._write_contact(draft, case_ref)
+            elif isinstance(draft, PlaceDraft):
+                await self._write_place(draft, case_ref)
             else:
                 await self._write(draft, case_ref)
 
@@ -262,11 +285,28 @@ class Turn:
         )
         self._used(lane)
 
+    async def _write_place(self, draft: PlaceDraft, case_ref: str | None) -> None:
+        lane = dm_lane(self.conversation.user_id)
+        await self.tx.enqueue(
+            lane=lane,
+            kind=draft.kind,
+            payload=dict(draft.payload),
+            key=self._next_key(),
+            at=self.now,
+            case_ref=case_ref,
+        )
+        self._used(lane)
+
     async def _write(self, draft: Draft, case_ref: str | None) -> None:
         message = draft.message
         if draft.to == "edit":
             lane = post_lane(draft.target)
-            payload = {"target": draft.target, "message": message_to_payload(message)}
+            payload = {
+                "target": draft.target,
+                "message": message_to_payload(message),
+                "tags": list(draft.tags),
+                "closed": draft.closed,
+            }
             await self.tx.enqueue(
                 lane=lane, kind="edit", payload=payload, key=self._next_key(), at=self.now, case_ref=case_ref
             )
@@ -280,7 +320,7 @@ class Turn:
         transcript_text = "\n".join([message.text, *(embed.title for embed in message.embeds)]).strip()
         transcript_text = self.readable(transcript_text)
         message_id = await self.tx.add_message(
-            conversation_id=draft.conversation_id if where == DM else None,
+            conversation_id=draft.conversation_id if in_conversation(where) else None,
             case_ref=case_ref,
             direction="out",
             author=draft.author,
@@ -293,7 +333,7 @@ class Turn:
             return
         lane = post_lane(draft.target) if draft.to == "post" else dm_lane(draft.target)
         kind = "post" if draft.to == "post" else "dm"
-        payload = {"target": draft.target, "message": message_to_payload(message)}
+        payload = {"target": draft.target, "message": message_to_payload(message), "tags": list(draft.tags)}
         await self.tx.enqueue(
             lane=lane,
             kind=kind,
