@@ -204,7 +204,12 @@ async def assemble(
         await store.close()
         raise
 
-    client = create_client(None, config_provider=lambda: runtime.config, store=store, fetch_feed=fetch_feed)
+    runtime: Runtime | None = None  # the client reads the config (its intents) before the runtime exists
+
+    def current() -> Config:
+        return runtime.config if runtime is not None else config
+
+    client = create_client(None, config_provider=current, store=store, fetch_feed=fetch_feed)
     metrics = Metrics()
     runtime = Runtime(generation, store, client.chat, contact, clock=clock, observer=metrics)
     client.runtime = runtime
