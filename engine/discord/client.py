@@ -259,7 +259,9 @@ class FlexcordClient(discord.Client):
         Inside a case thread or forum post, a `ref` option left empty means that case.
         """
         ref = case_ref_of(interaction.channel)
-        if ref is not None and "ref" in options and not str(options["ref"] or "").strip():
+        command = self.config_provider().commands.get(name)
+        takes_ref = command is not None and any(option.name == "ref" for option in command.options)
+        if ref is not None and takes_ref and not str(options.get("ref") or "").strip():
             options = {**options, "ref": ref}
         event = interaction_event(interaction, "command", command=name, options=options)
         await self._interact(interaction, event)
@@ -345,8 +347,8 @@ class FlexcordClient(discord.Client):
         """'dm', 'thread' for the player writing in their own case thread, else None (not for the bot)."""
         if message.guild is None:
             return DM
-        if not isinstance(message.channel, discord.Thread):
-            return None
+        if isinstance(message.channel, (discord.TextChannel, discord.ForumChannel)):
+            return None  # an archived thread may come as a partial channel: looked up by id below
         owner = await self.store.get_setting(player_key(str(message.channel.id)))
         return THREAD if owner == str(message.author.id) else None
 

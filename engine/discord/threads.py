@@ -65,8 +65,11 @@ async def open_case_thread(
         )
         await thread.add_user(discord.Object(int(user_id)))
         role = discord.utils.find(lambda r: r.name.casefold() == (staff or "").casefold(), guild.roles)
-        for member in role.members if role is not None else ():
-            await thread.add_user(member)
+        if role is not None:  # mentioning the role brings its members in (the bot cannot list them)
+            await thread.send(
+                f"{role.mention}: a private case thread with <@{user_id}>.",
+                allowed_mentions=discord.AllowedMentions(roles=[role], users=False),
+            )
     except ERRORS as exc:
         raise chat.delivery_error(exc, f"a case thread in #{channel}") from exc
     return str(thread.id)
