@@ -5,7 +5,7 @@
 For each size it writes a generated bot (flexcord.yaml + routes/rules.yaml) to a temporary folder,
 times `engine.config.build` on it (load, schema, checks, compile), then routes a fixed mix of
 messages (early rules, late rules, regex rules, and messages no rule matches) through
-`engine.routing.route` and through `NaiveRouter` (every rule's conditions in turn, one regex per
+`engine.routing.route` and through `tests/naive_router.py` (every rule's conditions in turn, one regex per
 rule), and prints p50/p99 per decision and the ratios the targets in docs/BENCHMARKS.md refer to.
 """
 
@@ -26,11 +26,15 @@ from typing import Any, cast
 
 import yaml
 
-from engine.config import build
-from engine.config.compile import compile_config
-from engine.config.model import Config, ConversationState
-from engine.events import Decision, Event, User
-from engine.routing import NaiveRouter, route
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the baseline router is test code, under tests/
+
+from engine.config import build  # noqa: E402
+from engine.config.compile.config import compile_config  # noqa: E402
+from engine.config.model import Config, ConversationState  # noqa: E402
+from engine.events import Decision, Event, User  # noqa: E402
+from engine.routing import route  # noqa: E402
+from tests.naive_router import NaiveRouter  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)  # a Monday, 10:00 in Los Angeles: support is open
 CHANNELS = [f"channel-{i}" for i in range(20)]

@@ -104,6 +104,15 @@ def serve() -> None:
     async def cpu() -> str:
         return repr(time.process_time())
 
+    @bare.get("/bench/rss")
+    async def rss() -> str:
+        """The process's resident memory in bytes, after a full garbage collection."""
+        import gc
+
+        gc.collect()
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return repr(pages * os.sysconf("SC_PAGE_SIZE"))
+
     app = create_app(ServerServices(runtime=IdleRuntime(config), blueprints=[bare]))  # type: ignore[arg-type]
 
     async def run() -> None:

@@ -31,7 +31,14 @@ from engine.discord.announcements import FeedFetch
 from engine.events import OutMessage
 from engine.flex import TwilioContactCenter
 from engine.metrics import Metrics
-from engine.reload import DiscordFollower, Prepare, Reloader, ReloadListener
+from engine.reload import (
+    DiscordFollower,
+    FileTrigger,
+    Prepare,
+    Reloader,
+    ReloadListener,
+    slash_command_trigger,
+)
 from engine.reports.page import reports_blueprint
 from engine.reports.queries import outbox_pending
 from engine.runtime import Runtime, utc_now
@@ -97,7 +104,7 @@ class Bot:
         self._tasks.append(self._server)
         self.spawn(self._tick(tick_every))
         if watch:
-            self.spawn(self.reloader.watch())
+            self.spawn(FileTrigger(self.reloader).watch())
 
     def spawn(self, work: Awaitable[Any]) -> None:
         """Run `work` beside the bot until it stops; `wait` returns if it ends first."""
@@ -233,7 +240,7 @@ async def assemble(
         metrics=metrics,
         prepare=make_generation,
     )
-    client.reload_callback = reloader.reload_callback
+    client.reload_callback = slash_command_trigger(reloader)
     watch_signals(metrics, store, client, clock)
     app = create_app(
         ServerServices(

@@ -3,6 +3,10 @@
 `setup_logging("info", "json")` makes every record one JSON object per line on stderr, with
 `time` (UTC, ISO 8601), `level`, `logger`, `message` and, for an exception, `error` (its traceback),
 ready for journald, Loki or any log shipper.
+
+A player's message text is kept out at every level: some libraries write whole payloads at DEBUG
+(discord.py the messages it sends and receives, aiosqlite the parameters of every statement), so
+their loggers stay at INFO or above unless `message_text` asks for the text.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from typing import Literal
 LEVELS = ("debug", "info", "warning", "error")
 LogFormat = Literal["text", "json"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+PAYLOAD_LOGGERS = ("discord.http", "discord.gateway", "discord.webhook", "aiosqlite")
+"""Loggers whose DEBUG lines carry message payloads, so a player's text."""
 
 
 class JsonFormatter(logging.Formatter):
@@ -33,7 +39,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup_logging(level: str = "info", log_format: LogFormat = "text") -> None:
+def keep_message_text_out(level: int, *, message_text: bool = False) -> None:
+    """Hold the payload loggers at INFO or above (or `level` if higher), unless `message_text`."""
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET if message_text else max(level, logging.INFO))
+
+
+def setup_logging(level: str = "info", log_format: LogFormat = "text", *, message_text: bool = False) -> None:
     """Send flexcord's (and its libraries') log records to stderr at `level`, as text or JSON lines."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
@@ -42,6 +54,7 @@ def setup_logging(level: str = "info", log_format: LogFormat = "text") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    keep_message_text_out(root.level, message_text=message_text)
 
 
-__all__ = ["LEVELS", "JsonFormatter", "setup_logging"]
+__all__ = ["LEVELS", "PAYLOAD_LOGGERS", "JsonFormatter", "keep_message_text_out", "setup_logging"]

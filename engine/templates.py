@@ -1,17 +1,26 @@
-"""Community-manager text with {{ ... }} placeholders, rendered safely.
+"""Community-manager text with {{ ... }} placeholders: a small language that always finishes quickly.
 
-Templates are Jinja2 in a SandboxedEnvironment, compiled once per config (`TemplateSet`).
-What a player types is only ever passed in as a value, never compiled as a template.
-A render error never breaks a conversation: `render` logs it and returns the fallback.
+A text may fill in the documented names (`VARIABLES`) and their parts (`{{ user.name }}`), change
+them with a few filters (`{{ user.name | upper }}`, `| default('friend')`), join them with `~` or
+`+`, compare them, and choose with `{% if %} ... {% elif %} ... {% else %} ... {% endif %}`. Nothing
+else: no loops, no `{% set %}`, no calls (`range()`, `lipsum()`, `cycler()`), no `*`, `/`, `%` or
+`**`, no other templates. Without loops or calls, rendering costs time in proportion to the text,
+and `check` refuses everything else (with the line inside the text) when the config is validated.
+A render is still capped: MAX_OUTPUT characters, MAX_RENDER_SECONDS of work.
+
+Templates are Jinja2 in a SandboxedEnvironment with no globals, compiled once per config
+(`TemplateSet`). What a player types is only ever passed in as a value, never compiled as a
+template. A render error never breaks a conversation: `render` logs it and returns the fallback.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 log = logging.getLogger(__name__)
@@ -31,10 +40,87 @@ VARIABLES: Mapping[str, str] = {
 }
 """Every variable a template may use, with what it holds (the README lists these)."""
 
-MAX_OUTPUT = 4000
+FILTERS = (
+    "capitalize",
+    "default",
+    "first",
+    "join",
+    "last",
+    "length",
+    "lower",
+    "round",
+    "title",
+    "trim",
+    "truncate",
+    "upper",
+)
+"""The filters a text may use (`{{ user.name | upper }}`); each costs time in proportion to its value."""
+_FILTERS = frozenset((*FILTERS, "d"))  # `d` is Jinja's short name for `default`
+_TESTS = frozenset(
+    {"defined", "undefined", "none", "number", "string", "true", "false", "even", "odd"}
+    | {"eq", "ne", "lt", "le", "gt", "ge", "in", "equalto", "sameas"}
+)
+"""What `{% if x is ... %}` may ask."""
 
+MAX_OUTPUT = 4000
+"""Longest text a template makes, in characters; the rest is cut."""
+MAX_RENDER_SECONDS = 0.25
+"""Longest a render may work; past it the fallback is said (with no loops it is never reached)."""
 
 _ENV = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
+_ENV.globals.clear()  # no range(), lipsum(), cycler(), joiner(), namespace(), dict()
+
+_ALLOWED = (
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.If,
+    nodes.Getattr,
+    nodes.Getitem,
+    nodes.Slice,
+    nodes.Const,
+    nodes.List,
+    nodes.Tuple,
+    nodes.CondExpr,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.Neg,
+    nodes.Pos,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.Concat,
+    nodes.Add,
+    nodes.Sub,
+    nodes.Keyword,
+)
+"""The parts of Jinja a text may use, besides names, filters and tests (checked one by one)."""
+
+_ARITHMETIC: dict[type[nodes.Node], str] = {
+    nodes.Mul: "*",
+    nodes.Div: "/",
+    nodes.FloorDiv: "//",
+    nodes.Mod: "%",
+    nodes.Pow: "**",
+}
+_STATEMENTS: dict[type[nodes.Node], tuple[str, str]] = {
+    nodes.For: ("loops ({% for %}) are not supported in texts", "write the text out"),
+    nodes.Assign: ("{% set %} is not supported in texts", "use the value where it is needed"),
+    nodes.AssignBlock: ("{% set %} is not supported in texts", "use the value where it is needed"),
+    nodes.Macro: ("macros are not supported in texts", "write the text out"),
+    nodes.CallBlock: ("{% call %} is not supported in texts", "write the text out"),
+    nodes.FilterBlock: (
+        "{% filter %} is not supported in texts",
+        "put the filter on each value: {{ x | upper }}",
+    ),
+    nodes.With: ("{% with %} is not supported in texts", "use the values where they are needed"),
+    nodes.Include: ("texts cannot include other templates", "write the text out"),
+    nodes.Import: ("texts cannot import other templates", "write the text out"),
+    nodes.FromImport: ("texts cannot import other templates", "write the text out"),
+    nodes.Extends: ("texts cannot extend other templates", "write the text out"),
+    nodes.Block: ("{% block %} is not supported in texts", "write the text out"),
+}
+_LANGUAGE = "a text fills in names, changes them with filters and chooses with {% if %}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,22 +133,71 @@ class TemplateProblem:
 
 
 def check(source: str, allowed: Iterable[str] = VARIABLES) -> list[TemplateProblem]:
-    """Parse a template and list its problems; an empty list means it is fine."""
+    """Parse a template and list its problems; an empty list means it is fine (and bounded)."""
     try:
         ast = _ENV.parse(source)
     except TemplateSyntaxError as exc:
         return [TemplateProblem(f"template does not parse: {exc.message}", exc.lineno or 1)]
-    allowed_set = set(allowed)
-    problems = []
-    for name in sorted(meta.find_undeclared_variables(ast)):
-        if name not in allowed_set:
-            problems.append(
-                TemplateProblem(
-                    f"unknown variable '{name}' in template",
-                    hint="available: " + ", ".join(sorted(allowed_set)),
-                )
+    names = frozenset(allowed)
+    problems = list(_problems(ast, names))
+    unknown = sorted({p.message for p in problems if p.message.startswith("unknown variable")})
+    others = [p for p in problems if not p.message.startswith("unknown variable")]
+    return [next(p for p in problems if p.message == m) for m in unknown] + others
+
+
+def _problems(node: nodes.Node, names: frozenset[str]) -> Iterator[TemplateProblem]:
+    """Every part of the template outside the language, in order; a refused part is not looked into."""
+    refused = _refusal(node, names)
+    if refused is not None:
+        yield refused
+        return
+    for child in node.iter_child_nodes():
+        yield from _problems(child, names)
+
+
+def _refusal(node: nodes.Node, names: frozenset[str]) -> TemplateProblem | None:
+    line = getattr(node, "lineno", 1) or 1
+    match node:
+        case nodes.Name():
+            return _name(node, names, line)
+        case nodes.Call():
+            return _call(node, line)
+        case nodes.Filter() if node.name not in _FILTERS:
+            return TemplateProblem(f"unknown filter '{node.name}'", line, "filters: " + ", ".join(FILTERS))
+        case nodes.Test() if node.name not in _TESTS:
+            tests = ", ".join(sorted(_TESTS))
+            return TemplateProblem(f"unknown test 'is {node.name}'", line, "tests: " + tests)
+        case nodes.Getattr() if node.attr.startswith("_"):
+            return TemplateProblem(
+                f"'{node.attr}' is not available in texts", line, "use the documented names"
             )
-    return problems
+        case nodes.Dict():
+            return TemplateProblem("{...} mappings are not supported in texts", line, _LANGUAGE)
+        case nodes.Filter() | nodes.Test() | nodes.Getattr():
+            return None
+    if type(node) in _ARITHMETIC:
+        hint = "texts can join values with ~ and add with + and -"
+        return TemplateProblem(f"'{_ARITHMETIC[type(node)]}' is not supported in texts", line, hint)
+    if type(node) in _STATEMENTS:
+        message, hint = _STATEMENTS[type(node)]
+        return TemplateProblem(message, line, f"{hint}; {_LANGUAGE}")
+    if isinstance(node, _ALLOWED):
+        return None
+    return TemplateProblem(f"this is not supported in texts: {type(node).__name__}", line, _LANGUAGE)
+
+
+def _name(node: nodes.Name, names: frozenset[str], line: int) -> TemplateProblem | None:
+    if node.name in names:
+        return None
+    return TemplateProblem(
+        f"unknown variable '{node.name}' in template", line, "available: " + ", ".join(sorted(names))
+    )
+
+
+def _call(node: nodes.Call, line: int) -> TemplateProblem:
+    callee = node.node
+    what = getattr(callee, "name", None) or getattr(callee, "attr", None) or "a function"
+    return TemplateProblem(f"calling {what}(...) is not supported in texts", line, _LANGUAGE)
 
 
 def is_static(source: str) -> bool:
@@ -71,19 +206,22 @@ def is_static(source: str) -> bool:
 
 
 class TemplateSet:
-    """All templates of one config, compiled once (at compile or reload time, not per message)."""
+    """All templates of one config, compiled once (at compile or reload time, not per message).
+
+    Only templates `check` accepts are compiled; any other renders as its fallback."""
 
     def __init__(self, sources: Iterable[str] = ()) -> None:
-        self._compiled: dict[str, object] = {}
+        self._compiled: dict[str, Template | str | None] = {}  # None: refused by `check`
         for source in sources:
             self._compile(source)
 
-    def _compile(self, source: str) -> object:
-        compiled = self._compiled.get(source)
-        if compiled is None:
-            compiled = source if is_static(source) else _ENV.from_string(source)
-            self._compiled[source] = compiled
-        return compiled
+    def _compile(self, source: str) -> Template | str | None:
+        if source not in self._compiled:
+            if is_static(source):
+                self._compiled[source] = source
+            else:
+                self._compiled[source] = None if check(source) else _ENV.from_string(source)
+        return self._compiled[source]
 
     def render(self, source: str, variables: Mapping[str, object], fallback: str = "") -> str:
         """Render `source` with `variables`; on any error log it and return `fallback`."""
@@ -91,19 +229,35 @@ class TemplateSet:
             compiled = self._compile(source)
             if isinstance(compiled, str):
                 return compiled
-            out: str = compiled.render(**variables)  # type: ignore[attr-defined]
-            return out[:MAX_OUTPUT]
+            if compiled is None:
+                raise ValueError("this template uses what texts may not (see flexcord validate)")
+            return _bounded(compiled.generate(**variables))
         except Exception as exc:  # a template error must never break a conversation
             log.warning("template could not be rendered (%s): %r", exc, source[:80])
             return fallback
 
 
-def names_used(source: str) -> set[str]:
-    """The top-level variable names a template reads ('case' for '{{ case.ref }}')."""
-    try:
-        return set(meta.find_undeclared_variables(_ENV.parse(source)))
-    except TemplateSyntaxError:
-        return set()
+def _bounded(chunks: Iterator[str]) -> str:
+    """The rendered text, cut at MAX_OUTPUT characters; TimeoutError past MAX_RENDER_SECONDS."""
+    deadline = time.monotonic() + MAX_RENDER_SECONDS
+    out: list[str] = []
+    size = 0
+    for chunk in chunks:
+        out.append(chunk)
+        size += len(chunk)
+        if size >= MAX_OUTPUT:
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"rendering took over {MAX_RENDER_SECONDS} s")
+    return "".join(out)[:MAX_OUTPUT]
 
 
-__all__ = ["VARIABLES", "TemplateProblem", "TemplateSet", "check", "is_static", "names_used"]
+__all__ = [
+    "FILTERS",
+    "MAX_OUTPUT",
+    "VARIABLES",
+    "TemplateProblem",
+    "TemplateSet",
+    "check",
+    "is_static",
+]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.flex.emulator.specs import SpecsMissing, cache_dir, fetch_specs, find_specs
 from engine.runtime import Generation
 from engine.testing import World, generation_from, memory_world
 
@@ -16,6 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def twilio_specs() -> Path:
+    """Twilio's OpenAPI specs for the emulator's contract check: found, or fetched once (a fresh clone)."""
+    try:
+        return find_specs()
+    except SpecsMissing:
+        return fetch_specs(cache_dir())
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from engine.config import build
-from engine.config.actions import compile_action
-from engine.config.compile import compile_config
+from engine.config.compile.actions import compile_action
+from engine.config.compile.config import compile_config
+from engine.config.compile.values import CompileError, parse_cooldown, parse_duration
 from engine.config.loader import load
 from engine.config.model import (
     CloseConversation,
@@ -29,8 +30,7 @@ from engine.config.model import (
     SendDm,
     UpdateCase,
 )
-from engine.config.values import CompileError, parse_cooldown, parse_duration
-from engine.config.yamlnodes import Mark
+from engine.config.yaml.nodes import Mark
 from engine.routing import RuleIndex
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,7 +99,9 @@ def test_demo_commands(demo: Config) -> None:
     )
     case = demo.commands["case"]
     assert case.roles == ("admin", "moderator")
-    assert case.options[0] == Option("ref", "string", "The case reference, like BUG-12")
+    assert case.options[0] == Option(
+        "ref", "string", "The case reference, like BUG-12 (inside its thread or post: leave it out)", False
+    )
     assert case.options[1].choices == ("open", "triaged", "planned", "fixed", "closed")
     assert not case.options[1].required
     assert case.options[2].max == 500
@@ -115,7 +117,18 @@ def test_demo_cases(demo: Config) -> None:
     assert not bug.form[2].required
     assert bug.post_to == "bug-report"
     assert bug.statuses == ("open", "triaged", "fixed", "closed")
+    assert dict(bug.status_tags) == {
+        "open": "New",
+        "triaged": "Triaged",
+        "fixed": "Fixed",
+        "closed": "Closed",
+    }
+    assert demo.channels["bug-report"].forum and not demo.channels["general"].forum
     assert bug.notify_on == ("fixed", "closed")
+    assert demo.cases["support"].conversation == "dm"
+    threads = demo.discord.threads
+    assert threads is not None and (threads.channel, threads.staff) == ("support", "moderator")
+    assert threads.reopen_within_seconds == 86400 and threads.dm_fallback
     assert demo.cases["support"].form == ()
 
 

@@ -218,9 +218,9 @@ async def test_resumes_a_half_done_handoff_without_duplicates(flex_world: FlexWo
 
 
 def test_what_the_contact_center_remembers_is_bounded() -> None:
-    from engine.flex.contact_center import Bounded
+    from engine.bounded import BoundedMap
 
-    remembered: Bounded[int] = Bounded(3)
+    remembered: BoundedMap[str, int] = BoundedMap(3)
     for number in range(5):
         remembered.put(f"CH{number}", number)
     remembered.put("CH2", 2)  # stored again: now the most recent

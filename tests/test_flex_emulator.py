@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import shutil
+import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +18,7 @@ import pytest
 from twilio.rest import Client
 
 from engine.flex.emulator import create_emulator, emulator_of
+from engine.flex.emulator.delivery import WebhookSender
 from engine.flex.emulator.specs import SpecsMissing, find_specs
 from engine.flex.transport import TwilioTransport
 from engine.server import RunningServer, start_server
@@ -130,11 +133,31 @@ async def test_faults_fail_the_next_matching_requests(flex: RunningServer) -> No
 
 def test_specs_are_found_and_an_override_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FLEXCORD_TWILIO_SPECS", raising=False)
-    found = find_specs(fetch=False)
+    found = find_specs()
     assert (found / "twilio_conversations_v1.json").is_file()
     monkeypatch.setenv("FLEXCORD_TWILIO_SPECS", str(tmp_path))
     with pytest.raises(SpecsMissing, match="FLEXCORD_TWILIO_SPECS"):
         find_specs()
+
+
+def test_the_specs_folder_comes_from_the_option_or_the_environment_and_nothing_is_fetched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = find_specs()  # where this run's specs are
+    copy = tmp_path / "specs"
+    shutil.copytree(shared, copy)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # no ../shared here, and an empty cache: nothing to find
+    empty_cache = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    monkeypatch.setenv("PATH", str(tmp_path))  # no npm to run, were anything to try
+    assert find_specs(copy, env=empty_cache) == copy
+    assert find_specs(env={**empty_cache, "FLEXCORD_TWILIO_SPECS": str(copy)}) == copy
+    with pytest.raises(SpecsMissing, match="--fetch-specs"):
+        find_specs(env=empty_cache)
+    with pytest.raises(SpecsMissing, match="the specs folder"):
+        find_specs(tmp_path / "cache", env=empty_cache)
+    assert create_emulator(ACCOUNT_SID, AUTH_TOKEN, spec_check=True, specs=copy) is not None
 
 
 async def test_runs_on_its_own_and_stops_on_sigterm(tmp_path: Path) -> None:
@@ -162,3 +185,17 @@ async def test_runs_on_its_own_and_stops_on_sigterm(tmp_path: Path) -> None:
 def test_emulator_of_gives_the_state() -> None:
     app = create_emulator(ACCOUNT_SID, AUTH_TOKEN, spec_check=False)
     assert emulator_of(app).state.account_sid == ACCOUNT_SID
+
+
+async def test_the_delivery_log_keeps_only_the_latest_deliveries() -> None:
+    closed = socket.socket()  # a port nobody listens on: each delivery fails at once
+    closed.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{closed.getsockname()[1]}/twilio/conversations"
+    closed.close()
+    sender = WebhookSender(AUTH_TOKEN, retry_delays=(), keep=3)
+    try:
+        for number in range(5):
+            await sender.send("onMessageAdded", f"CH{number}", url, "post", {"Index": str(number)})
+    finally:
+        await sender.aclose()
+    assert [delivery.conversation for delivery in sender.log] == ["CH2", "CH3", "CH4"]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
-import engine.config
 from engine.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +62,6 @@ def test_a_missing_folder_is_reported(tmp_path: Path) -> None:
     assert "does not exist" in out
 
 
-@pytest.mark.skipif(not hasattr(engine.config, "build"), reason="engine.config.build is not available")
 def test_search_reads_the_knowledge_base_folder_from_the_config() -> None:
     code, out = run("search", "trade with my brother", "-c", str(ROOT / "flexcord.yaml"))
     assert code == 0, out

@@ -1,4 +1,4 @@
-"""engine.config.loader and yamlread/yamlplain: reading flexcord.yaml and its route files, with marks and
+"""engine.config.loader and engine.config.yaml: reading flexcord.yaml and its route files, with marks and
 plain-words errors."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from engine.config import build
 from engine.config.diagnostics import Diagnostic
 from engine.config.loader import MAX_FILE_BYTES, load
-from engine.config.yamlnodes import Mark, MarkedDict, MarkedList, mark_of
-from engine.config.yamlread import YamlRead, read
+from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
+from engine.config.yaml.read import YamlRead, read
 from tests.fixtures.config.demo import ROOT, col_of, copy_demo, edit, fixture, line_of
 
 

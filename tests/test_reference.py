@@ -5,8 +5,8 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from engine.cli import main
-from engine.config.actions import ACTION_NAMES
-from engine.config.schema import main_schema
+from engine.config.compile.actions import ACTION_NAMES
+from engine.config.schema.documents import main_schema
 from tests.conftest import ROOT
 
 

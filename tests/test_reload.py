@@ -13,7 +13,7 @@ import pytest
 from engine.config.diagnostics import ConfigError, Diagnostic
 from engine.config.model import Config
 from engine.events import User
-from engine.reload import Reloader, describe
+from engine.reload import Reloader, describe, slash_command_trigger
 from engine.runtime import prepare
 from engine.testing import Player
 from tests.reload_fixtures import ENV, RULES, Bot, edit, set_ping_variant, start_bot
@@ -284,14 +284,14 @@ async def test_open_conversations_survive_the_removal_of_their_rule_and_queue(bo
 
 async def test_the_slash_command_callback_reloads_and_answers_in_one_message(bot: Bot) -> None:
     set_ping_variant(bot.config_path, "B")
-    ok, text = await bot.reloader.reload_callback()
+    ok, text = await slash_command_trigger(bot.reloader)()
     assert ok and bot.version in text and "/flexcord reload" in text
 
     broken = "".join(
         f"  - name: broken {i}\n    when: {{where: channel-{i}}}\n    do: [chatbot: faq]\n" for i in range(80)
     )
     bot.file("routes/broken.yaml").write_text("rules:\n" + broken, encoding="utf-8")
-    ok, text = await bot.reloader.reload_callback()
+    ok, text = await slash_command_trigger(bot.reloader)()
     assert not ok and len(text) <= 2000
     lines = text.splitlines()
     assert lines[0].startswith("Config reload refused") and bot.version in lines[0]

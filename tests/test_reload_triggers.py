@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.reload import ReloadResult, WatchSet
+from engine.reload import FileTrigger, ReloadResult, SignalTrigger, WatchSet
 from tests.reload_fixtures import RULES, Bot, edit, set_ping_variant, start_bot
 
 DEADLINE = 30.0
@@ -26,8 +26,9 @@ async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
 @pytest.fixture
 async def watched(bot: Bot) -> AsyncIterator[Bot]:
     """The bot with its file watcher running."""
-    task = asyncio.create_task(bot.reloader.watch())
-    await asyncio.wait_for(bot.reloader.watching.wait(), DEADLINE)
+    files = FileTrigger(bot.reloader)
+    task = asyncio.create_task(files.watch())
+    await asyncio.wait_for(files.watching.wait(), DEADLINE)
     yield bot
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
@@ -46,13 +47,14 @@ async def reloads_until(bot: Bot, condition: Callable[[], bool]) -> ReloadResult
 async def test_sighup_reloads(bot: Bot) -> None:
     before = bot.version
     set_ping_variant(bot.config_path, "B")
-    assert bot.reloader.install_signal_handler()
+    signals = SignalTrigger(bot.reloader)
+    assert signals.install()
     try:
         waiter = bot.reloader.next_result()
         os.kill(os.getpid(), signal.SIGHUP)
         result = await asyncio.wait_for(waiter, DEADLINE)
     finally:
-        bot.reloader.remove_signal_handlers()
+        signals.remove()
     assert result.ok and result.changed and result.reason == "SIGHUP"
     assert result.old_version == before and bot.version == result.version
 

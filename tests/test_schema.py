@@ -1,4 +1,4 @@
-"""engine.config.schema and schema_errors: the JSON Schemas, and their errors in plain words."""
+"""engine.config.schema: the JSON Schemas, and their errors in plain words."""
 
 from __future__ import annotations
 
@@ -20,8 +20,7 @@ from jsonschema import Draft202012Validator
 from engine.cli import main as cli
 from engine.config.diagnostics import Diagnostic
 from engine.config.loader import load
-from engine.config.schema import dump, quick_pattern, schemas
-from engine.config.schema_defs import (
+from engine.config.schema.definitions import (
     DATE,
     DAYS,
     DURATION,
@@ -35,7 +34,8 @@ from engine.config.schema_defs import (
     URL,
     URL_OR_EMPTY,
 )
-from engine.config.schema_errors import validate_file
+from engine.config.schema.documents import dump, quick_pattern, schemas
+from engine.config.schema.explain import validate_file
 from tests.fixtures.config.demo import ROOT, col_of, copy_demo, edit, line_of
 
 SHIPPED_YAML = [

@@ -64,6 +64,38 @@ def test_the_installed_command_validates_the_shipped_config(no_secrets: None) ->
     assert done.stdout.strip().endswith("are valid: 4 commands, 5 rules, 3 case templates")
 
 
+ADAPTERS = ("aiosqlite", "aiohttp", "discord", "twilio", "quart", "hypercorn", "simcord", "openapi_core")
+LOADED = """
+import sys
+{code}
+print(sorted(name for name in sys.modules
+             if name.split(".")[0] in {adapters!r} or name.startswith("engine.runtime")))
+"""
+
+
+def _loaded_after(code: str) -> str:
+    """The adapter and runtime modules a fresh interpreter holds after running `code`."""
+    script = LOADED.format(code=code, adapters=set(ADAPTERS))
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("package", ["engine.config", "engine.routing"])
+def test_config_and_routing_load_no_adapter_nor_the_runtime(package: str) -> None:
+    assert _loaded_after(f"import {package}") == "[]"
+
+
+def test_validate_loads_no_adapter_nor_the_runtime(no_secrets: None) -> None:
+    code = (
+        "from click.testing import CliRunner\n"
+        "from engine.cli import main\n"
+        "assert CliRunner().invoke(main, ['validate']).exit_code == 0"
+    )
+    assert _loaded_after(code) == "[]"
+
+
 def test_errors_are_printed_one_per_line_with_a_summary_and_exit_1(demo: Path, no_secrets: None) -> None:
     commands = demo.parent / "routes" / "commands.yaml"
     rules = demo.parent / "routes" / "rules.yaml"
@@ -156,6 +188,31 @@ def test_build_compiles_the_demo_versioned_by_its_content(demo: Path) -> None:
     assert build(demo).version == result.version
     edit(demo.parent / "routes" / "messages.yaml", "joined the chat.", "is here.")
     assert build(demo).version != result.version
+
+
+def test_the_version_does_not_change_with_a_secret(demo: Path) -> None:
+    first = build(demo, env=SECRETS, offline=False)
+    rotated = build(demo, env={**SECRETS, "TWILIO_AUTH_TOKEN": "rotated"}, offline=False)
+    unset = build(demo, env={})
+    assert first.ok and rotated.ok and unset.ok
+    assert first.version == rotated.version == unset.version
+    assert first.config is not None and first.config.version == first.version
+
+
+SECRET = "hunter2-Very-Secret-Token-0123456789abcdef-0123456789"
+
+
+def test_validate_never_prints_the_value_of_a_variable(demo: Path, no_secrets: None) -> None:
+    edit(demo, "max_body_bytes: 65536", "max_body_bytes: ${TWILIO_AUTH_TOKEN}")
+    edit(demo, "listen: ${FLEXCORD_LISTEN:-127.0.0.1:8080}", "listen: ${TWILIO_AUTH_TOKEN}")
+    edit(demo, "timezone: America/Los_Angeles", "timezone: ${TWILIO_AUTH_TOKEN}")
+    env = {**SECRETS, "TWILIO_AUTH_TOKEN": SECRET}
+    for output in ("text", "json"):
+        result = validate("-c", str(demo), "--format", output, env=env)
+        assert result.exit_code == 1
+        assert result.output.count("${TWILIO_AUTH_TOKEN}") >= 3, result.output
+        for shown in (SECRET, SECRET.lower(), SECRET[:40], SECRET[:12]):
+            assert shown not in result.output
 
 
 def test_build_collects_every_problem_and_compiles_nothing(demo: Path) -> None:

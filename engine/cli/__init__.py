@@ -12,8 +12,8 @@ import click
 from engine.logs import LEVELS, LogFormat, setup_logging
 
 COMMAND_MODULES: dict[str, str] = {
-    "validate": "engine.cli.check",
-    "schema": "engine.cli.check",
+    "validate": "engine.cli.validate",
+    "schema": "engine.cli.validate",
     "route": "engine.cli.routing",
     "test": "engine.cli.routing",
     "cases": "engine.cli.records",
@@ -38,16 +38,8 @@ class LazyGroup(click.Group):
         module_name = COMMAND_MODULES.get(cmd_name)
         if module_name is None:
             return None
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            return None  # a command that is not part of this installation
-        for command in getattr(module, "COMMANDS", ()):
-            if command.name == cmd_name:
-                return command  # type: ignore[no-any-return]
-        return None
+        commands: list[click.Command] = getattr(importlib.import_module(module_name), "COMMANDS", [])
+        return next((command for command in commands if command.name == cmd_name), None)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,6 +61,11 @@ class LazyGroup(click.Group):
     envvar="FLEXCORD_LOG_FORMAT",
     help="text for people, json for one JSON object per line (or set FLEXCORD_LOG_FORMAT).",
 )
-def main(verbose: bool, log_level: str, log_format: LogFormat) -> None:
+@click.option(
+    "--log-message-text",
+    is_flag=True,
+    help="Let players' message text into the logs, which no level shows otherwise (test servers only).",
+)
+def main(verbose: bool, log_level: str, log_format: LogFormat, log_message_text: bool) -> None:
     """flexcord: your Discord community as the front door of your Twilio Flex contact center."""
-    setup_logging("debug" if verbose else log_level, log_format)
+    setup_logging("debug" if verbose else log_level, log_format, message_text=log_message_text)

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from engine.cli.options import config_option
-from engine.config.yamlread import read_yaml
+from engine.config.yaml.read import read_yaml
 
 _ANY_HOST = {"", "0.0.0.0", "::", "[::]", "*"}
 TIMEOUT_SECONDS = 300.0

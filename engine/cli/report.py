@@ -15,7 +15,7 @@ from engine.config.model import Config
 
 
 def _period(_ctx: click.Context, _param: click.Parameter, value: str) -> timedelta:
-    from engine.config.values import CompileError, parse_duration
+    from engine.config.compile.values import CompileError, parse_duration
 
     try:
         seconds = parse_duration(value)

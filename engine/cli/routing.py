@@ -17,7 +17,7 @@ from engine.config.model import Config, ConversationState, Refuse
 from engine.events import Decision, Event, RuleTrace, User
 from engine.hours import describe_next_open, is_open
 from engine.routing import route
-from engine.routing.checks import describe_action
+from engine.routing.conditions import describe_action
 from engine.routing.route_tests import (
     RouteTestFileError,
     RouteTestResult,

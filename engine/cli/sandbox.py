@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import signal
@@ -12,18 +13,53 @@ import webbrowser
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import click
 
 from engine.cli.options import SANDBOX_DATA, data_option
 from engine.config.diagnostics import ConfigError, format_text
-from engine.sandbox import Sandbox, parse_moment
+from engine.reload import SignalTrigger
+
+if TYPE_CHECKING:
+    from engine.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
 CLOCK_ENV = "FLEXCORD_SANDBOX_NOW"
 REAL_TIME = "now"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+SANDBOX_EXTRA = ("simcord", "openapi_core")  # what `pip install 'flexcord[sandbox]'` adds
+INSTALL_THE_EXTRA = (
+    "flexcord sandbox needs the sandbox extra (an emulated Discord and Flex), which is not installed "
+    "here ({missing} is missing). Install it with: pip install 'flexcord[sandbox]' "
+    "(scripts/sandbox does this for you)."
+)
+
+
+def _import_sandbox() -> ModuleType | str:
+    """engine.sandbox, or the name of the sandbox extra's package that is missing.
+
+    Imported with this module, before logging is set up, as SimCord's own check on import makes
+    discord.py warn about a client it builds for the purpose.
+    """
+    try:
+        return importlib.import_module("engine.sandbox")
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in SANDBOX_EXTRA:
+            raise
+        return str(exc.name)
+
+
+_SANDBOX = _import_sandbox()
+
+
+def _sandbox_package() -> ModuleType:
+    """engine.sandbox, or a plain message saying how to install what it needs."""
+    if isinstance(_SANDBOX, str):
+        raise click.ClickException(INSTALL_THE_EXTRA.format(missing=_SANDBOX))
+    return _SANDBOX
 
 
 def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | str | None:
@@ -32,7 +68,8 @@ def _moment(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
     if value.strip().lower() == REAL_TIME:
         return REAL_TIME
     try:
-        return parse_moment(value)
+        moment: datetime = _sandbox_package().parse_moment(value)
+        return moment
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
 
@@ -83,7 +120,8 @@ async def _run(sandbox: Sandbox, open_page: bool) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop)
-    if not sandbox.reloader.install_signal_handler():  # SIGHUP reloads, as with `flexcord run`
+    signals = SignalTrigger(sandbox.reloader)
+    if not signals.install():  # SIGHUP reloads, as with `flexcord run`
         log.info("this platform has no SIGHUP; reload by saving a file or from the page")
     _banner(sandbox)
     if open_page:
@@ -92,7 +130,7 @@ async def _run(sandbox: Sandbox, open_page: bool) -> None:
     try:
         await sandbox.wait()
     finally:
-        sandbox.reloader.remove_signal_handlers()
+        signals.remove()
         await sandbox.stop()
         click.echo("the sandbox stopped")
 
@@ -158,6 +196,7 @@ def sandbox(
     seed_demo_data: bool,
 ) -> None:
     """Play your bot in the browser: an emulated Discord server and Flex agent desk, no accounts needed."""
+    package = _sandbox_package()
     if host not in LOOPBACK:
         click.secho(
             f"warning: the sandbox listens on {host}: other machines can reach it and play as anyone; "
@@ -171,7 +210,7 @@ def sandbox(
     if not (root.get("verbose") or root.get("log_level") == "debug"):
         for chatty in ("discord", "hypercorn.error"):  # the banner says what matters
             logging.getLogger(chatty).setLevel(logging.WARNING)
-    runner = Sandbox(
+    runner: Sandbox = package.Sandbox(
         config_path,
         host=host,
         port=port,

@@ -164,6 +164,7 @@ class DiscordLogin:
 async def serve_bot(config_path: Path, config: Config, *, watch: bool) -> None:
     """Run everything together until SIGINT/SIGTERM: store, runtime, Flex, web server, Discord."""
     from engine.assembly import assemble
+    from engine.reload import SignalTrigger
 
     bot = await assemble(config_path, config, offline=False)
     login = DiscordLogin(bot.client, str(config.discord.token))
@@ -171,13 +172,14 @@ async def serve_bot(config_path: Path, config: Config, *, watch: bool) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, bot.request_stop)
-    bot.reloader.install_signal_handler()
+    signals = SignalTrigger(bot.reloader)
+    signals.install()
     try:
         await bot.start(login, watch=watch)
         log.info("flexcord is running (config %s); press Ctrl+C to stop", config.version)
         await bot.wait(login.session)
     finally:
-        bot.reloader.remove_signal_handlers()
+        signals.remove()
         await bot.stop()
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.config.diagnostics import ConfigError, Diagnostic, has_errors, sort_key
+from engine.config.diagnostics import ConfigError, Diagnostic, has_errors, redact, sort_key
 from engine.config.model import Config
-from engine.config.yamlnodes import Mark, MarkedDict
+from engine.config.yaml.nodes import Mark, MarkedDict
 
 __all__ = ["BuildResult", "Config", "ConfigError", "Diagnostic", "build", "load_config"]
 
@@ -59,7 +59,7 @@ def build(path: Path | str, *, env: Mapping[str, str] | None = None, offline: bo
 def _build(path: Path | str, *, env: Mapping[str, str] | None, offline: bool) -> BuildResult:
     from engine.config.checks import check
     from engine.config.loader import load
-    from engine.config.schema_errors import validate_file
+    from engine.config.schema.explain import validate_file
 
     loaded = load(path, env=env, offline=offline)
     problems = list(loaded.diagnostics)
@@ -80,6 +80,7 @@ def _build(path: Path | str, *, env: Mapping[str, str] | None, offline: bool) ->
             config = _compile(loaded.doc, root=loaded.root, files=loaded.files, version=version)
         except ValueError as exc:
             problems.append(_compile_problem(exc, loaded.files[0]))
+    problems = redact(problems, ((value, value.written) for value in loaded.filled))
     return BuildResult(
         config=config,
         diagnostics=tuple(sorted(problems, key=sort_key)),
@@ -89,13 +90,9 @@ def _build(path: Path | str, *, env: Mapping[str, str] | None, offline: bool) ->
     )
 
 
-def _compile(doc: MarkedDict, *, root: str, files: tuple[str, ...], version: str) -> Config | None:
-    try:
-        from engine.config.compile import compile_config
-    except ModuleNotFoundError as exc:
-        if exc.name == "engine.config.compile":
-            return None
-        raise
+def _compile(doc: MarkedDict, *, root: str, files: tuple[str, ...], version: str) -> Config:
+    from engine.config.compile.config import compile_config
+
     return compile_config(doc, root=root, files=files, version=version)
 
 
@@ -111,9 +108,6 @@ def _compile_problem(exc: ValueError, main: str) -> Diagnostic:
 def load_config(path: Path | str, **kwargs: Any) -> Config:
     """The compiled Config at `path`, or ConfigError carrying every problem found."""
     result = build(path, **kwargs)
-    if result.config is None or not result.ok:
-        problems = list(result.diagnostics)
-        if result.ok:
-            problems.append(Diagnostic(str(path), 1, 1, "error", "the config compiler is not available"))
-        raise ConfigError(problems)
+    if result.config is None:
+        raise ConfigError(result.diagnostics)
     return result.config

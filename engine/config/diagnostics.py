@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -51,3 +52,31 @@ def format_text(diagnostics: Iterable[Diagnostic]) -> str:
 
 def format_json(diagnostics: Iterable[Diagnostic]) -> str:
     return json.dumps([asdict(d) for d in sorted(diagnostics, key=sort_key)], indent=2)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """'did you mean 'x'?' when one of `choices` is close to `word`."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def redact(diagnostics: Iterable[Diagnostic], filled: Iterable[tuple[str, str]]) -> list[Diagnostic]:
+    """`diagnostics` with each filled-in value (as text, lower case, cut, or JSON-quoted) replaced
+    by how it was written (`${TWILIO_AUTH_TOKEN}`): an error message never shows a secret."""
+    pairs = [(value, written) for value, written in filled if value and value != written]
+    if not pairs:
+        return list(diagnostics)
+    return [
+        replace(d, message=_redacted(d.message, pairs), hint=d.hint and _redacted(d.hint, pairs))
+        for d in diagnostics
+    ]
+
+
+def _redacted(text: str, pairs: list[tuple[str, str]]) -> str:
+    for value, written in sorted(pairs, key=lambda pair: -len(pair[0])):
+        if len(value) < 4:  # too short to look for inside words: only where it stands quoted
+            text = text.replace(f"'{value}'", f"'{written}'")
+            continue
+        for shown in dict.fromkeys((value, json.dumps(value)[1:-1], value.lower(), value[:40])):
+            text = text.replace(shown, written)
+    return text

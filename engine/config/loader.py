@@ -1,9 +1,9 @@
 """Read flexcord.yaml and the route files it includes into one marked document.
 
-Every key and value remembers `file:line:col` (engine.config.yamlnodes), `${VAR}` and
+Every key and value remembers `file:line:col` (engine.config.yaml.nodes), `${VAR}` and
 `${VAR:-default}` are filled in from the environment, and every problem found on the way is
 collected as a Diagnostic instead of stopping at the first: a file that cannot be read is
-skipped and the others still load. The YAML reading itself lives in engine.config.yamlread.
+skipped and the others still load. The YAML reading itself lives in engine.config.yaml.read.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.config.budget import entries_over_budget, files_over_budget
 from engine.config.diagnostics import Diagnostic
-from engine.config.yamlnodes import Mark, MarkedDict, MarkedList
-from engine.config.yamlread import MAX_FILE_BYTES, read
+from engine.config.yaml.nodes import Filled, Mark, MarkedDict, MarkedList
+from engine.config.yaml.read import MAX_FILE_BYTES, read
 
 __all__ = [
+    "ENTRY_NOUNS",
     "LIST_SECTIONS",
     "MAX_FILE_BYTES",
     "NAMED_SECTIONS",
@@ -38,7 +40,7 @@ LIST_SECTIONS = ("roles", "rules")
 ROUTE_SECTIONS = ("roles", "channels", "commands", "cases", "rules", "queues", "chatbots", "messages")
 """The only sections a route file may hold (flexcord.yaml may hold them too)."""
 
-_SINGULAR = {
+ENTRY_NOUNS = {
     "channels": "channel",
     "commands": "command",
     "cases": "case template",
@@ -46,6 +48,7 @@ _SINGULAR = {
     "chatbots": "chatbot",
     "messages": "message",
 }
+"""What one entry of each named section is called, in messages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,7 @@ class LoadResult:
     root: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     content_hash: str = ""
+    filled: tuple[Filled, ...] = ()  # every text filled in from `${VAR}`, to keep out of messages
     parts: tuple[LoadedFile, ...] = ()  # each readable file on its own, for per-file schema checks
 
 
@@ -86,21 +90,36 @@ def load(path: Path | str, *, env: Mapping[str, str] | None = None, offline: boo
     main_part = _read_part(main, environ, offline, problems, main=True)
     if main_part is not None:
         parts.append(main_part)
-    files = [main]
-    for route_file in _included(main_part.doc if main_part else None, main, root, problems):
-        files.append(route_file)
+    files = [main, *_included(main_part.doc if main_part else None, main, root, problems)]
+    over = files_over_budget(files, _include_mark(main_part, main))
+    if over is not None:  # refused before any route file is read
+        return LoadResult(MarkedDict(mark=Mark(main, 1, 1)), tuple(files), root, [*problems, over])
+    for route_file in files[1:]:
         part = _read_part(route_file, environ, offline, problems, main=False)
         if part is not None:
             parts.append(part)
     merged = merge(parts, main, problems)
+    too_many = entries_over_budget(merged)
+    if too_many:  # refused before the schema, the checks and the compile
+        return LoadResult(merged, tuple(files), root, [*problems, *too_many])
+    filled: list[Filled] = []
+    digest = content_hash(merged, root, filled)
     return LoadResult(
         doc=merged,
         files=tuple(files),
         root=root,
         diagnostics=problems,
-        content_hash=content_hash(merged, root),
+        content_hash=digest,
         parts=tuple(parts),
+        filled=tuple(filled),
     )
+
+
+def _include_mark(main_part: LoadedFile | None, main: str) -> Mark:
+    """Where flexcord.yaml says which files to read: its `include:` key, else its first line."""
+    if main_part is None:
+        return Mark(main, 1, 1)
+    return main_part.doc.key_marks.get("include", main_part.doc.mark)
 
 
 def _read_part(
@@ -226,7 +245,7 @@ def _merge_named(
                     here.line,
                     here.col,
                     "error",
-                    f"{_SINGULAR[section]} '{name}' is already defined at {there.file}:{there.line}",
+                    f"{ENTRY_NOUNS[section]} '{name}' is already defined at {there.file}:{there.line}",
                     "give one of them another name, or remove one",
                 )
             )
@@ -234,18 +253,12 @@ def _merge_named(
         _put(target, name, entry, value)
 
 
-def content_hash(doc: Mapping[str, Any], root: str) -> str:
-    """sha256 of the merged document and the knowledge-base articles: same content, same hash."""
-    digest = hashlib.sha256(
-        json.dumps(
-            doc,
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-            default=str,
-            check_circular=False,  # read from YAML without aliases: a tree, never a cycle
-        ).encode()
-    )
+def content_hash(doc: Mapping[str, Any], root: str, filled: list[Filled] | None = None) -> str:
+    """sha256 of the merged document and the knowledge-base articles: same content, same hash.
+
+    Text filled in from `${VAR}` counts as written, so a new secret in the environment does not
+    make a new version (the version is shown on /metrics). Such texts are added to `filled`."""
+    digest = hashlib.sha256(_json(doc, [] if filled is None else filled).encode())
     folder = doc.get("knowledge_base")
     if isinstance(folder, str) and folder:
         base = Path(root, folder)
@@ -255,3 +268,33 @@ def content_hash(doc: Mapping[str, Any], root: str) -> str:
                     digest.update(b"\0" + article.relative_to(base).as_posix().encode() + b"\0")
                     digest.update(article.read_bytes())
     return digest.hexdigest()
+
+
+_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+
+
+def _json(doc: Mapping[str, Any], filled: list[Filled]) -> str:
+    """`doc` as compact JSON with sorted keys, each filled-in text as it was written."""
+
+    def text(value: str) -> str:
+        if type(value) is Filled:
+            filled.append(value)
+            value = value.written
+        return json.encoder.encode_basestring(value)
+
+    if _MAKE_ENCODER is None:  # without json's C speed-ups: fill nothing in, the slow way
+        return json.dumps(_as_written(doc, filled), sort_keys=True, separators=(",", ":"), default=str)
+    # read from YAML without aliases, the document is a tree: no need to look for cycles
+    encode = _MAKE_ENCODER(None, str, text, None, ":", ",", True, False, True)
+    return "".join(encode(doc, 0))
+
+
+def _as_written(node: object, filled: list[Filled]) -> object:
+    if isinstance(node, dict):
+        return {key: _as_written(value, filled) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_as_written(item, filled) for item in node]
+    if type(node) is Filled:
+        filled.append(node)
+        return node.written
+    return node

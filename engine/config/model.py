@@ -1,6 +1,6 @@
 """The compiled configuration: one frozen, versioned object that everything else reads.
 
-`engine.config.compile` builds it from the loaded YAML; a reload replaces it with one
+`engine.config.compile.config` builds it from the loaded YAML; a reload replaces it with one
 reference swap. Nothing here does I/O. Collections are tuples or read-only mappings so a
 Config can be shared between concurrent handlers without copying.
 """

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 import discord
 
+from engine.bounded import BoundedMap
 from engine.discord import threads
 from engine.discord.render import MessagePart, message_parts
 from engine.events import OutMessage
@@ -80,9 +80,9 @@ class DiscordChat:
     def __init__(self, client: discord.Client, guild: Callable[[], discord.Guild | None]) -> None:
         self._client = client
         self._guild = guild
-        self._sent: OrderedDict[str, list[str]] = OrderedDict()
-        self._uncertain: OrderedDict[str, int] = OrderedDict()  # part nonce -> newest id before its send
-        self._newest: OrderedDict[int, int] = OrderedDict()  # channel -> newest message id seen there
+        self._sent: BoundedMap[str, list[str]] = BoundedMap(_REMEMBERED)  # message key -> ids sent
+        self._uncertain: BoundedMap[str, int] = BoundedMap(_REMEMBERED)  # part nonce -> newest id before
+        self._newest: BoundedMap[int, int] = BoundedMap(_REMEMBERED)  # channel -> newest message id seen
 
     async def send_dm(self, user_id: str, message: OutMessage) -> str:
         """DM a player; returns the id of the first Discord message."""
@@ -162,7 +162,7 @@ class DiscordChat:
         for part in parts[len(sent) :]:
             sent.append(await self._send_once(channel, part, where))
             if message.key:
-                self._remember(message.key, sent)
+                self._sent.put(message.key, sent)
         return sent[0]
 
     async def _send_once(self, channel: discord.abc.Messageable, part: MessagePart, where: str) -> str:
@@ -181,9 +181,7 @@ class DiscordChat:
             result = await send_part(channel, part)
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
             if nonce is not None and before is not None and _outcome_unknown(exc):
-                self._uncertain.setdefault(nonce, before)
-                while len(self._uncertain) > _REMEMBERED:
-                    self._uncertain.popitem(last=False)
+                self._uncertain.remember(nonce, before)
             error = delivery_error(exc, where)
             log.warning(
                 "send to %s failed (%s): %s", where, "permanent" if error.permanent else "will retry", error
@@ -196,10 +194,7 @@ class DiscordChat:
 
     def saw(self, channel_id: int, message_id: int) -> None:
         """A message exists in this channel (sent by us, or shown by the gateway): looks start after it."""
-        self._newest[channel_id] = max(self._newest.get(channel_id, 0), message_id)
-        self._newest.move_to_end(channel_id)
-        while len(self._newest) > _REMEMBERED:
-            self._newest.popitem(last=False)
+        self._newest.put(channel_id, max(self._newest.get(channel_id, 0), message_id))
 
     async def _find_sent(self, channel: discord.abc.Messageable, part: MessagePart, after: int) -> str | None:
         """The id of the bot's message for `part` made after message `after`, if Discord has one."""
@@ -216,12 +211,6 @@ class DiscordChat:
             ):
                 return str(found.id)
         return None
-
-    def _remember(self, key: str, ids: list[str]) -> None:
-        self._sent[key] = ids
-        self._sent.move_to_end(key)
-        while len(self._sent) > _REMEMBERED:
-            self._sent.popitem(last=False)
 
 
 def _channel_id(channel: discord.abc.Messageable) -> int:

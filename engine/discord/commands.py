@@ -88,8 +88,9 @@ def build_command(command: Command, run: CommandRunner) -> app_commands.Command[
         values = {key: plain_value(value) for key, value in options.items() if value is not None}
         await run(interaction, name, values)
 
-    callback.__signature__ = _signature(command)  # type: ignore[attr-defined]
-    callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
+    described = callback.__dict__  # what discord.py reads: the options, their descriptions and choices
+    described["__signature__"] = _signature(command)
+    described["__discord_app_commands_param_description__"] = {
         option.name: option.description for option in command.options
     }
     choices = {
@@ -98,7 +99,7 @@ def build_command(command: Command, run: CommandRunner) -> app_commands.Command[
         if option.type == "choice" and option.choices
     }
     if choices:
-        callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
+        described["__discord_app_commands_param_choices__"] = choices
     return app_commands.Command(
         name=name,
         description=command.description,

@@ -65,9 +65,23 @@ async def my_cases_text(store: CaseStore, guild_id: int, user_id: str) -> str:
     return "\n".join(lines)[:2000]
 
 
-def build_command(
-    run: Callable[[discord.Interaction[Any]], Awaitable[None]],
-) -> app_commands.Command[Any, ..., None]:
+Runner = Callable[[discord.Interaction[Any]], Awaitable[None]]
+
+
+class MyCases:
+    """Answers /mycases from the store, privately."""
+
+    def __init__(self, store: object, guild_id: Callable[[], int | None]) -> None:
+        self.store = store
+        self.guild_id = guild_id
+
+    async def run(self, interaction: discord.Interaction[Any]) -> None:
+        store: Any = self.store  # the full store (engine.store.Store) in every real assembly
+        text = await my_cases_text(store, self.guild_id() or 0, str(interaction.user.id))
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+def build_command(run: Runner) -> app_commands.Command[Any, ..., None]:
     """The built-in /mycases command (ephemeral answer)."""
 
     async def callback(interaction: discord.Interaction[Any]) -> None:

@@ -17,16 +17,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from twilio.rest import Client
 
+from engine.bounded import BoundedMap
 from engine.config.model import FlexSettings
 from engine.flex.errors import as_delivery_error, is_transport_failure, status_of
 from engine.flex.identity import identity_for
 from engine.flex.transport import TwilioTransport
+from engine.flex.webhook_events import CONVERSATION_EVENTS
 from engine.ports import DeliveryError, HandoffRequest, HandoffTicket
 
 log = logging.getLogger(__name__)
@@ -34,33 +36,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 WEBHOOK_PATH = "/twilio/conversations"
-WEBHOOK_FILTERS = (
-    "onMessageAdded",
-    "onParticipantAdded",
-    "onParticipantRemoved",
-    "onConversationStateUpdated",
-)
+WEBHOOK_FILTERS = CONVERSATION_EVENTS  # the conversation webhook flexcord adds asks for what it handles
 MARK = "flexcord"  # attributes["source"] of everything flexcord creates
 RECENT = 50  # messages read back to find an already-delivered key
 KEEP_CLOSED = 50  # closed conversations kept per player; older ones are deleted (Twilio caps at 1,000)
 REMEMBERED_KEYS = 10_000
 CONVERSATIONS = 10_000  # conversations whose details are kept in memory
-
-V = TypeVar("V")
-
-
-class Bounded(OrderedDict[str, V]):
-    """A dict that forgets its least recently stored entries past `limit`."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def put(self, key: str, value: V) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.limit:
-            self.popitem(last=False)
 
 
 PLAYER_AUTHORS = frozenset({"player", "user", "customer"})
@@ -99,10 +80,11 @@ class TwilioContactCenter:
         self.keep_closed = keep_closed
         # What is remembered here is also in Twilio, so each cache is bounded: a forgotten entry is
         # read again when needed (conversations an agent closed never pass through close()).
-        self._channels: Bounded[tuple[str, str]] = Bounded(CONVERSATIONS)  # -> (interaction, channel)
-        self._delivered: Bounded[None] = Bounded(REMEMBERED_KEYS)  # keys known to be in Twilio
-        self._checked: Bounded[None] = Bounded(CONVERSATIONS)  # conversations whose keys were read
-        self._uncertain: Bounded[None] = Bounded(REMEMBERED_KEYS)  # keys whose last send got no answer
+        # conversation sid -> (interaction sid, interaction channel sid)
+        self._channels: BoundedMap[str, tuple[str, str]] = BoundedMap(CONVERSATIONS)
+        self._delivered: BoundedMap[str, None] = BoundedMap(REMEMBERED_KEYS)  # keys known to be in Twilio
+        self._checked: BoundedMap[str, None] = BoundedMap(CONVERSATIONS)  # conversations whose keys were read
+        self._uncertain: BoundedMap[str, None] = BoundedMap(REMEMBERED_KEYS)  # keys sent with no answer
 
     @property
     def _conversations(self) -> Any:
@@ -247,27 +229,31 @@ class TwilioContactCenter:
 
     # --- send ----------------------------------------------------------------------------
 
-    async def send(self, handoff: str, user_id: str, text: str, key: str) -> None:
+    async def send(self, conversation_sid: str, user_id: str, text: str, key: str) -> None:
         """Post the player's message in the conversation, once per key (split past 1,600 characters)."""
-        await self._post(handoff, identity_for(user_id), text, key, {"discord_message_id": key})
+        await self._post(conversation_sid, identity_for(user_id), text, key, {"discord_message_id": key})
 
-    async def notify(self, handoff: str, text: str, key: str) -> None:
+    async def notify(self, conversation_sid: str, text: str, key: str) -> None:
         """Post flexcord's own notice for the agent (author `flexcord`), once per key."""
-        await self._post(handoff, MARK, text, key, {"source": MARK, "notice": True})
+        await self._post(conversation_sid, MARK, text, key, {"source": MARK, "notice": True})
 
-    async def _post(self, handoff: str, author: str, text: str, key: str, extra: dict[str, Any]) -> None:
+    async def _post(
+        self, conversation_sid: str, author: str, text: str, key: str, extra: dict[str, Any]
+    ) -> None:
         parts = [text[i : i + MAX_BODY] for i in range(0, len(text), MAX_BODY)] or [text]
         for number, part in enumerate(parts):
             part_key = key if number == 0 else f"{key}#{number + 1}"
-            await self._send_part(handoff, author, part, part_key, extra)
+            await self._send_part(conversation_sid, author, part, part_key, extra)
 
-    async def _send_part(self, handoff: str, author: str, text: str, key: str, extra: dict[str, Any]) -> None:
-        if handoff not in self._checked or key in self._uncertain:
-            await self._call("reading recent messages", self._learn_keys, handoff)
+    async def _send_part(
+        self, conversation_sid: str, author: str, text: str, key: str, extra: dict[str, Any]
+    ) -> None:
+        if conversation_sid not in self._checked or key in self._uncertain:
+            await self._call("reading recent messages", self._learn_keys, conversation_sid)
         if key in self._delivered:
             self._uncertain.pop(key, None)
             return
-        messages = self._conversations(handoff).messages
+        messages = self._conversations(conversation_sid).messages
         try:
             await messages.create_async(
                 author=author,
@@ -282,22 +268,22 @@ class TwilioContactCenter:
         self._uncertain.pop(key, None)
         self._remember(key)
 
-    async def _learn_keys(self, handoff: str) -> None:
-        recent = await self._conversations(handoff).messages.list_async(order="desc", limit=RECENT)
+    async def _learn_keys(self, conversation_sid: str) -> None:
+        recent = await self._conversations(conversation_sid).messages.list_async(order="desc", limit=RECENT)
         for message in recent:
             key = _load(message.attributes).get("key")
             if isinstance(key, str):
                 self._remember(key)
-        self._checked.put(handoff, None)
+        self._checked.put(conversation_sid, None)
 
     def _remember(self, key: str) -> None:
         self._delivered.put(key, None)
 
     # --- close ---------------------------------------------------------------------------
 
-    async def close(self, handoff: str) -> None:
+    async def close(self, conversation_sid: str) -> None:
         """Close the interaction channel (ending the task) and the conversation."""
-        await self._call("closing the conversation", self._close, handoff, None)
+        await self._call("closing the conversation", self._close, conversation_sid, None)
 
     async def _close(self, sid: str, attributes: dict[str, Any] | None) -> None:
         channel = self._channels.pop(sid, None)

@@ -12,12 +12,11 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 
 @lru_cache(maxsize=8)
-def _keyed(token: str) -> Any:
+def _keyed(token: str) -> hmac.HMAC:
     return hmac.new(token.encode("utf-8"), digestmod=hashlib.sha1)
 
 

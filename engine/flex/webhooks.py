@@ -2,41 +2,51 @@
 
 Every request must carry an X-Twilio-Signature that validates against the *configured*
 public URL (config.server.public_url + path), never the URL the request arrived at, since a
-proxy in front of flexcord changes that. A valid call becomes a ContactEvent. When the sink can
-record events durably (`accept_contact_event`, as the runtime does), the answer waits for that
-commit, at most ACK_WITHIN seconds (Twilio waits 5 s): 200 once it is recorded, 503 when it is
-not yet or it failed, so Twilio delivers it again and an acknowledged event is never lost.
-Delivering what the event says (a DM to the player) happens after the answer. Events carry
-Twilio's ids, so a repeated delivery is applied once by the runtime.
+proxy in front of flexcord changes that. A valid call whose sids have Twilio's shapes becomes a
+ContactEvent (engine.flex.webhook_events). When the sink can record events durably
+(`accept_contact_event`, as the runtime does), the answer waits for that commit, at most
+ACK_WITHIN seconds (Twilio waits 5 s): 200 once it is recorded, 503 when it is not yet or it
+failed, so Twilio delivers it again and an acknowledged event is never lost. Delivering what the
+event says (a DM to the player) happens after the answer. Each event's id is a key Twilio signed,
+so a repeated or re-signed delivery is applied once by the runtime.
+
+Work that outlives a request runs in a fresh context, so nothing of the request (its body, headers
+or context) is held once the answer is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextvars
 import logging
-import uuid
-from collections.abc import Callable, Mapping
-from datetime import datetime
-from typing import Any, Protocol
-from urllib.parse import unquote_plus
+from collections.abc import Callable, Coroutine
+from typing import Protocol
 
 from quart import Blueprint, Response, request
 
+from engine.bounded import BoundedMap
 from engine.config.model import Config
 from engine.events import ContactEvent
-from engine.flex.contact_center import WEBHOOK_FILTERS
-from engine.flex.identity import is_customer
 from engine.flex.signature import is_valid
+from engine.flex.webhook_events import (
+    CONVERSATION_EVENTS,
+    FORM,
+    BadWebhook,
+    check_sids,
+    conversation_event,
+    parse_form,
+    studio_event,
+    taskrouter_event,
+)
 
 log = logging.getLogger(__name__)
 
-FORM = "application/x-www-form-urlencoded"
-CONVERSATION_EVENTS = WEBHOOK_FILTERS
-MAX_NAMES = 10_000
+MAX_NAMES = 10_000  # agents whose friendly name is remembered (learned from onParticipantAdded)
 SIGNATURE_HEADER = "X-Twilio-Signature"
 SHUTDOWN_GRACE = 5.0
 ACK_WITHIN = 4.0  # seconds to wait for the event's commit before asking Twilio to deliver it again
+
+Fields = list[tuple[str, str]]
 
 
 class ContactEventSink(Protocol):
@@ -57,222 +67,133 @@ class WebhookObserver(Protocol):
     def webhook(self, endpoint: str, result: str) -> None: ...
 
 
-class BadWebhook(ValueError):
-    """The body is not a form Twilio could have sent (answered 400)."""
+def _answer(status: int, text: str = "") -> Response:
+    return Response(text, status=status, content_type="text/plain")
 
 
-def parse_form(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
-    """A strict reading of a Twilio form body: UTF-8, form-encoded, `name=value` pairs joined by &."""
-    if not (content_type or "").lower().startswith(FORM):
-        raise BadWebhook(f"expected {FORM}, got {content_type or 'no content type'}")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadWebhook(f"the body is not UTF-8: {exc}") from None
-    fields: list[tuple[str, str]] = []
-    if not text:
-        return fields
-    for piece in text.split("&"):
-        name, equals, value = piece.partition("=")
-        if not equals:
-            raise BadWebhook(f"malformed form field {piece[:40]!r}")
-        fields.append((_unquote(name), _unquote(value)))
-    return fields
+class TwilioWebhooks:
+    """The three webhook kinds of one bot: verify, map to a ContactEvent, hand it to the sink."""
 
+    def __init__(self, sink: ContactEventSink, observer: WebhookObserver | None = None) -> None:
+        self.sink = sink
+        self.observer = observer
+        self.agent_names: BoundedMap[str, str] = BoundedMap(MAX_NAMES)  # participant identity -> name
+        self._pending: set[asyncio.Task[None]] = set()  # recording or applying, past the answer
 
-def _unquote(text: str) -> str:
-    if "%" not in text and "+" not in text:
-        return text  # most Twilio fields need no decoding: skip the slow path
-    try:
-        return unquote_plus(text, errors="strict")
-    except UnicodeDecodeError as exc:
-        raise BadWebhook(f"malformed form field: {exc}") from None
+    def blueprint(self) -> Blueprint:
+        """The blueprint Twilio posts to: /twilio/conversations, /twilio/taskrouter, /twilio/studio/reply."""
+        hooks = Blueprint("twilio_webhooks", __name__, url_prefix="/twilio")
+        hooks.add_url_rule("/conversations", "conversations", self.conversations, methods=["POST"])
+        hooks.add_url_rule("/taskrouter", "taskrouter", self.taskrouter, methods=["POST"])
+        hooks.add_url_rule("/studio/reply", "studio_reply", self.studio_reply, methods=["POST"])
+        hooks.after_app_serving(self.finish_pending)
+        return hooks
 
+    # --- one method per webhook kind --------------------------------------------------------
 
-def _attributes(text: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    async def conversations(self) -> Response:
+        """A Conversations webhook: an agent joined, wrote, left, or the conversation closed."""
+        return await self._handle("conversations", lambda form, _: conversation_event(form, self.agent_names))
 
+    async def taskrouter(self) -> Response:
+        """A TaskRouter event: a reservation accepted, a task ended or nobody will take it."""
+        return await self._handle("taskrouter", lambda form, _: taskrouter_event(form))
 
-def _at(text: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
-    except ValueError:
-        return None
+    async def studio_reply(self) -> Response:
+        """A Studio flow's HTTP widget: bot text for the player, keyed by the signed form."""
+        return await self._handle("studio", studio_event)
 
+    async def finish_pending(self) -> None:
+        """On shutdown, give the work still running a moment to finish."""
+        if self._pending:
+            await asyncio.wait(list(self._pending), timeout=SHUTDOWN_GRACE)
 
-def _agent_name(identity: str, attributes: Mapping[str, Any]) -> str:
-    name = attributes.get("friendlyName") or attributes.get("friendly_name") or attributes.get("name")
-    return str(name) if name else identity
+    # --- shared steps -------------------------------------------------------------------------
 
-
-def conversation_event(form: Mapping[str, str], names: dict[str, str]) -> ContactEvent | None:
-    """The ContactEvent a Conversations webhook stands for, or None when it is ours or not of interest.
-
-    `names` maps participant identity -> friendly name, learned from onParticipantAdded.
-    """
-    kind = form.get("EventType")
-    if kind not in CONVERSATION_EVENTS:
-        return None
-    conversation = form.get("ConversationSid", "")
-    if not conversation:
-        raise BadWebhook("ConversationSid is missing")
-    at = _at(form.get("DateCreated") or form.get("DateUpdated"))
-    if kind == "onMessageAdded":
-        author = form.get("Author", "")
-        attributes = _attributes(form.get("Attributes"))
-        if is_customer(author) or attributes.get("source") == "flexcord" or "key" in attributes:
-            return None  # the player's own message, posted by flexcord through the API
-        sid = form.get("MessageSid", "")
-        if not sid:
-            raise BadWebhook("MessageSid is missing")
-        agent = names.get(author)  # unknown (e.g. after a restart): the runtime uses the name it kept
-        return ContactEvent("agent_message", sid, conversation, agent=agent, text=form.get("Body", ""), at=at)
-    if kind in ("onParticipantAdded", "onParticipantRemoved"):
-        identity = form.get("Identity", "")
-        if is_customer(identity):
-            return None
-        name = _agent_name(identity, _attributes(form.get("Attributes"))) or "Agent"
-        if identity:
-            if len(names) >= MAX_NAMES:
-                names.clear()
-            names[identity] = name
-        joined = kind == "onParticipantAdded"
-        return ContactEvent(
-            "agent_joined" if joined else "agent_left",
-            kind + form.get("ParticipantSid", identity),
-            conversation,
-            agent=name,
-            at=at,
-        )
-    if kind == "onConversationStateUpdated" and form.get("StateTo") == "closed":
-        return ContactEvent("closed", conversation + "closed", conversation, at=at)
-    return None
-
-
-UNROUTED = ("task.canceled", "workflow.timeout")
-"""TaskRouter events after which no agent will take the task (canceled, or the workflow gave up)."""
-
-
-def taskrouter_event(form: Mapping[str, str]) -> ContactEvent | None:
-    """A TaskRouter event callback as a ContactEvent: an agent accepted, the task ended, or it was dropped."""
-    kind = form.get("EventType", "")
-    if kind not in ("reservation.accepted", "task.wrapup", "task.completed", *UNROUTED):
-        return None
-    task = _attributes(form.get("TaskAttributes"))
-    conversation = task.get("conversationSid") or next(
-        (m.get("sid") for m in (task.get("conversations") or {}).get("media", []) if isinstance(m, dict)),
-        None,
-    )
-    if not conversation:
-        return None  # a task flexcord did not create
-    if kind == "reservation.accepted":
-        agent = form.get("WorkerName") or "Agent"
-        return ContactEvent(
-            "agent_joined", kind + form.get("ReservationSid", ""), str(conversation), agent=agent
-        )
-    if kind in UNROUTED:  # nobody will pick the task up: the player is told and offered the bot
-        return ContactEvent("failed", kind + form.get("TaskSid", str(conversation)), str(conversation))
-    return ContactEvent("closed", f"{conversation}closed", str(conversation))
-
-
-def studio_event(form: Mapping[str, str], idempotency: str | None) -> ContactEvent:
-    """A Studio flow's HTTP widget sending bot text for the player."""
-    conversation = form.get("ConversationSid", "")
-    if not conversation or not form.get("Body"):
-        raise BadWebhook("ConversationSid and Body are required")
-    ident = form.get("Id") or idempotency or uuid.uuid4().hex
-    return ContactEvent("bot_message", "studio" + ident, conversation, text=form["Body"])
-
-
-def twilio_webhooks(sink: ContactEventSink, observer: WebhookObserver | None = None) -> Blueprint:
-    """The blueprint Twilio posts to: /twilio/conversations, /twilio/taskrouter, /twilio/studio/reply."""
-    hooks = Blueprint("twilio_webhooks", __name__, url_prefix="/twilio")
-    names: dict[str, str] = {}
-    pending: set[asyncio.Task[None]] = set()
-
-    def note(endpoint: str, result: str) -> None:
-        if observer is not None:
-            observer.webhook(endpoint, result)
-
-    def answer(status: int, text: str = "") -> Response:
-        return Response(text, status=status, content_type="text/plain")
-
-    async def apply(event: ContactEvent) -> None:
+    async def _handle(
+        self, endpoint: str, to_event: Callable[[dict[str, str], Fields], ContactEvent | None]
+    ) -> Response:
         try:
-            await sink.on_contact_event(event)
-        except Exception:
-            log.exception("applying contact-center event %s failed", event.id)
-
-    async def handle(endpoint: str, to_event: Callable[[dict[str, str]], ContactEvent | None]) -> Response:
-        try:
-            body = await request.get_data(cache=True, as_text=False, parse_form_data=False)
-            fields = parse_form(body, request.content_type)
+            fields = await self._signed_fields()
+            if fields is None:
+                self._note(endpoint, "forbidden")
+                return _answer(403, "invalid X-Twilio-Signature")
+            check_sids(fields)
+            event = to_event(dict(fields), fields)
         except BadWebhook as exc:
-            note(endpoint, "bad_request")
-            return answer(400, str(exc))
-        config = sink.config
+            self._note(endpoint, "bad_request")
+            return _answer(400, str(exc))
+        if event is None:
+            self._note(endpoint, "ignored")
+            return _answer(200)
+        accept = getattr(self.sink, "accept_contact_event", None)
+        if accept is None:  # a sink that cannot say when an event is safe: apply after the answer
+            self._note(endpoint, "accepted")
+            self._start(self._apply(event))
+            return _answer(200)
+        return await self._recorded(endpoint, self._start(accept(event)))
+
+    async def _signed_fields(self) -> Fields | None:
+        """The form, if signed by Twilio for the configured URL (None if not; BadWebhook if no form)."""
+        body = await request.get_data(cache=False, as_text=False, parse_form_data=False)
+        fields = parse_form(body, request.content_type)
+        config = self.sink.config
         token = config.flex.auth_token or ""
         if not token:
             log.error("a Twilio webhook arrived but flex.auth_token is not set, so it cannot be verified")
         query = request.query_string.decode("latin-1")
         url = config.server.public_url.rstrip("/") + request.path + (f"?{query}" if query else "")
-        if not is_valid(token, url, fields, request.headers.get(SIGNATURE_HEADER, "")):
-            note(endpoint, "forbidden")
-            return answer(403, "invalid X-Twilio-Signature")
-        try:
-            event = to_event(dict(fields))
-        except BadWebhook as exc:
-            note(endpoint, "bad_request")
-            return answer(400, str(exc))
-        if event is None:
-            note(endpoint, "ignored")
-            return answer(200)
-        accept = getattr(sink, "accept_contact_event", None)
-        if accept is None:  # a sink that cannot say when an event is safe: apply after the answer
-            note(endpoint, "accepted")
-            track(asyncio.get_running_loop().create_task(apply(event)))
-            return answer(200)
-        return await recorded(endpoint, track(asyncio.get_running_loop().create_task(accept(event))))
+        return fields if is_valid(token, url, fields, request.headers.get(SIGNATURE_HEADER, "")) else None
 
-    def track(task: asyncio.Task[None]) -> asyncio.Task[None]:
-        pending.add(task)
-        task.add_done_callback(pending.discard)
-        return task
-
-    async def recorded(endpoint: str, task: asyncio.Task[None]) -> Response:
+    async def _recorded(self, endpoint: str, task: asyncio.Task[None]) -> Response:
         """200 once the event is committed; 503 (Twilio retries, the runtime drops the repeat) if not."""
         done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
         if not done:  # still working: it goes on, and a repeated delivery will find it applied
-            note(endpoint, "slow")
-            return answer(503, "still recording the event; deliver it again")
+            self._note(endpoint, "slow")
+            return _answer(503, "still recording the event; deliver it again")
         if task.cancelled() or task.exception() is not None:
             error = None if task.cancelled() else task.exception()
             log.error("recording a contact-center event failed: %r", error, exc_info=error)
-            note(endpoint, "failed")
-            return answer(503, "could not record the event; deliver it again")
-        note(endpoint, "accepted")
-        return answer(200)
+            self._note(endpoint, "failed")
+            return _answer(503, "could not record the event; deliver it again")
+        self._note(endpoint, "accepted")
+        return _answer(200)
 
-    @hooks.after_app_serving
-    async def finish_pending() -> None:
-        if pending:
-            await asyncio.wait(list(pending), timeout=SHUTDOWN_GRACE)
+    async def _apply(self, event: ContactEvent) -> None:
+        try:
+            await self.sink.on_contact_event(event)
+        except Exception:
+            log.exception("applying contact-center event %s failed", event.id)
 
-    @hooks.post("/conversations")
-    async def conversations() -> Response:
-        return await handle("conversations", lambda form: conversation_event(form, names))
+    def _start(self, work: Coroutine[object, None, None]) -> asyncio.Task[None]:
+        """Run `work` in a fresh context (not the request's), tracked until it ends."""
+        fresh = contextvars.Context()
+        task = asyncio.get_running_loop().create_task(work, context=fresh)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard, context=fresh)
+        return task
 
-    @hooks.post("/taskrouter")
-    async def taskrouter() -> Response:
-        return await handle("taskrouter", taskrouter_event)
+    def _note(self, endpoint: str, result: str) -> None:
+        if self.observer is not None:
+            self.observer.webhook(endpoint, result)
 
-    @hooks.post("/studio/reply")
-    async def studio_reply() -> Response:
-        token = request.headers.get("I-Twilio-Idempotency-Token")
-        return await handle("studio", lambda form: studio_event(form, token))
 
-    return hooks
+def twilio_webhooks(sink: ContactEventSink, observer: WebhookObserver | None = None) -> Blueprint:
+    """The blueprint Twilio posts to (see TwilioWebhooks); a new one per app."""
+    return TwilioWebhooks(sink, observer).blueprint()
+
+
+__all__ = [
+    "ACK_WITHIN",
+    "CONVERSATION_EVENTS",
+    "FORM",
+    "BadWebhook",
+    "ContactEventSink",
+    "TwilioWebhooks",
+    "WebhookObserver",
+    "conversation_event",
+    "parse_form",
+    "studio_event",
+    "taskrouter_event",
+    "twilio_webhooks",
+]

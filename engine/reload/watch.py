@@ -11,7 +11,6 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -33,7 +32,7 @@ def resolve(name: str | Path, root: Path | None = None) -> Path:
 def include_patterns(main_file: Path) -> tuple[str, ...]:
     """The `include:` globs of flexcord.yaml, read straight from the file (empty if it cannot be read)."""
     try:
-        data: Any = yaml.safe_load(main_file.read_text(encoding="utf-8"))
+        data: object = yaml.safe_load(main_file.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return ()
     includes = data.get("include") if isinstance(data, dict) else None

@@ -17,8 +17,8 @@ from pathlib import Path
 from quart import Blueprint, Response, jsonify, request, send_from_directory
 
 from engine.admin import authorized
+from engine.config.compile.values import CompileError, parse_duration
 from engine.config.model import Config
-from engine.config.values import CompileError, parse_duration
 from engine.reports import build_report
 from engine.reports.render import as_json
 from engine.store import Store

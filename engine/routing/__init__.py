@@ -1,13 +1,14 @@
 """Routing: which rule or command answers an event, decided purely from (config, event, state, now).
 
-- router.py: `route()` for messages, buttons, commands and forms, and the plain-scan `route_naive()`;
+- router.py: `route()` for messages, buttons, commands and forms;
 - index.py: the RuleIndex compile builds once, so routing cost does not grow with the number of rules;
-- checks.py: each condition told in plain words, for traces and `flexcord route`;
+- conditions.py: each condition told in plain words, for traces and `flexcord route`;
+- patterns.py: `matches` regexes on RE2, which searches in time linear in the message;
 - words.py / literals.py: how text and regexes are prepared for matching.
 """
 
 from engine.routing.index import RuleIndex
-from engine.routing.router import NaiveRouter, route, route_command, route_form, route_naive
+from engine.routing.router import route, route_command, route_form
 from engine.routing.words import normalise
 
-__all__ = ["NaiveRouter", "RuleIndex", "normalise", "route", "route_command", "route_form", "route_naive"]
+__all__ = ["RuleIndex", "normalise", "route", "route_command", "route_form"]

@@ -11,17 +11,16 @@ those and stops at the first match.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import ahocorasick
 
 from engine.config.model import CONVERSATION_STATES, DM, THREAD, Rule
 from engine.routing.literals import required_literals
+from engine.routing.patterns import Pattern, PatternError, compiled_regex
 from engine.routing.words import keyword_key
 
 ANYWHERE = ""
@@ -39,7 +38,7 @@ class CompiledRule:
     where: frozenset[str]  # empty: anywhere
     states: frozenset[str]
     says: tuple[str, ...]  # normalised, padded keywords
-    regex: re.Pattern[str] | None
+    regex: Pattern | None  # run by RE2: linear in the message, whatever the pattern
     roles: frozenset[str]
     hours: str | None
     source: str | None  # file:line:col of the rule
@@ -59,13 +58,6 @@ def places(where: tuple[str, ...]) -> frozenset[str]:
     return frozenset(where) | ({THREAD} if DM in where else set())
 
 
-@lru_cache(maxsize=16384)
-def compiled_regex(pattern: str) -> re.Pattern[str]:
-    """`pattern` compiled case-insensitively, as rules match; kept, because checking a config and
-    compiling it both need it, and a reload mostly meets the same patterns again."""
-    return re.compile(pattern, re.IGNORECASE)
-
-
 def compile_rule(position: int, rule: Rule) -> CompiledRule:
     """Prepare one rule; a keyword with no letters or digits, or a bad regex, is a RuleError."""
     keys = []
@@ -80,7 +72,7 @@ def compile_rule(position: int, rule: Rule) -> CompiledRule:
     if rule.when.matches is not None:
         try:
             regex = compiled_regex(rule.when.matches)
-        except re.error as exc:
+        except PatternError as exc:
             message = f"rule '{rule.name}': matches is not a valid regular expression: {exc}"
             raise RuleError(position, message) from None
     return CompiledRule(

@@ -17,15 +17,15 @@ from zoneinfo import ZoneInfo
 
 import jsonschema
 
-from engine.config.actions import compile_action
+from engine.config.compile.actions import compile_action
+from engine.config.compile.values import CompileError
 from engine.config.diagnostics import Diagnostic
 from engine.config.model import Action, Config, ConversationState, Refuse, RelayToAgent
-from engine.config.values import CompileError
-from engine.config.yamlnodes import Mark, mark_of
-from engine.config.yamlread import read_yaml
+from engine.config.yaml.nodes import Mark, mark_of
+from engine.config.yaml.read import read_yaml
 from engine.events import Decision, Event, User
 from engine.hours import next_open
-from engine.routing.checks import describe_action
+from engine.routing.conditions import describe_action
 from engine.routing.router import route
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "route-tests.schema.json"

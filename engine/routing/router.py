@@ -6,13 +6,12 @@ clock, a file or the network, so `flexcord route`, the tests and the runtime all
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from engine.config.model import DM, Config, ConversationState, OpenCase, Refuse, RelayToAgent
 from engine.events import Check, Decision, Event, RuleTrace
-from engine.routing.checks import Message, check_rule, holds_after_index, or_list, place, why_matched
-from engine.routing.index import CompiledRule, RuleIndex, compile_rule
+from engine.routing.conditions import Message, check_rule, holds_after_index, or_list, place, why_matched
+from engine.routing.index import CompiledRule, RuleIndex
 
 AGENT_BUTTON = "agent"
 """The id of the 'Talk to an agent' button: pressing it counts as typing its label."""
@@ -51,13 +50,15 @@ def route(
     if explain:
         end = winner.position if winner else len(index.rules)
         earlier = tuple(check_rule(rule, message) for rule in index.rules[:end])
-    return _decide(config, message, winner, earlier)
+    return decide(config, message, winner, earlier)
 
 
-def _decide(
+def decide(
     config: Config, message: Message, winner: CompiledRule | None, earlier: tuple[RuleTrace, ...] | None
 ) -> Decision:
-    """The Decision; `earlier` is None on the fast path, which traces the winner without its checks."""
+    """The Decision once the winning rule (or none) is known.
+
+    `earlier` is None on the fast path, which traces the winner without its checks."""
     if winner is not None:
         rule = winner.rule
         if earlier is None:
@@ -156,48 +157,3 @@ def route_command(config: Config, event: Event) -> Decision:
         explanation=f"command {label} allowed: " + "; ".join(c.detail for c in checks),
         config_version=config.version,
     )
-
-
-# --- the reference router ----------------------------------------------------------------------
-
-
-class NaiveRouter:
-    """Linear scan of every rule with per-rule regexes: the baseline the index must agree with."""
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self._rules: list[tuple[CompiledRule, re.Pattern[str] | None]] = []
-        for position, rule in enumerate(config.rules):
-            compiled = compile_rule(position, rule)
-            words = [re.escape(k.strip()) for k in compiled.says]
-            says = re.compile(r"\b(?:" + "|".join(words) + r")\b") if words else None
-            self._rules.append((compiled, says))
-
-    def route(self, event: Event, state: ConversationState, now: datetime) -> Decision:
-        """Like `route`, without the index."""
-        if event.kind in ("command", "form") or (event.kind == "button" and event.button != AGENT_BUTTON):
-            return route(self.config, event, state, now)
-        message = Message(event.where, state, event.text, frozenset(event.user.roles), now, self.config.hours)
-        for compiled, says in self._rules:
-            if self._holds(compiled, says, message):
-                return _decide(self.config, message, compiled, None)
-        return _decide(self.config, message, None, None)
-
-    @staticmethod
-    def _holds(rule: CompiledRule, says: re.Pattern[str] | None, message: Message) -> bool:
-        if rule.where and message.where not in rule.where:
-            return False
-        if message.state not in rule.states:
-            return False
-        if says is not None and not says.search(message.words):
-            return False
-        if rule.regex is not None and not rule.regex.search(message.text):
-            return False
-        if rule.roles and rule.roles.isdisjoint(message.roles):
-            return False
-        return rule.hours is None or (rule.hours == "open") == message.hours_open()
-
-
-def route_naive(config: Config, event: Event, state: ConversationState, now: datetime) -> Decision:
-    """`route` by a plain scan of every rule, for tests and the benchmark baseline."""
-    return NaiveRouter(config).route(event, state, now)

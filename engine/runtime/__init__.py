@@ -6,7 +6,7 @@
 - turn.py: one unit of work in one transaction; outbox.py: delivery, retries, lane order.
 """
 
-from engine.runtime.generation import DEFAULT_MESSAGES, Generation, build_generation, prepare
+from engine.runtime.generation import Generation, build_generation, prepare
 from engine.runtime.runtime import Runtime, utc_now
 
-__all__ = ["DEFAULT_MESSAGES", "Generation", "Runtime", "build_generation", "prepare", "utc_now"]
+__all__ = ["Generation", "Runtime", "build_generation", "prepare", "utc_now"]

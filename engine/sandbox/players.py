@@ -8,13 +8,13 @@ come back as `Refused` with plain words for the page.
 from __future__ import annotations
 
 import secrets
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from simcord import BackendError, ChannelHandle, InteractionResult, MemberActor, SetupError, UserHandle
 
+from engine.bounded import BoundedMap
 from engine.config.model import DM, Command
 from engine.sandbox.guild import Person, Refused, SandboxGuild
 from engine.sandbox.payloads import form_json, message_json, reply_json
@@ -39,7 +39,7 @@ class Players:
 
     def __init__(self, guild: SandboxGuild) -> None:
         self.guild = guild
-        self._forms: OrderedDict[str, PendingForm] = OrderedDict()
+        self._forms: BoundedMap[str, PendingForm] = BoundedMap(KEEP_FORMS)
 
     async def send(self, user: str, channel: str, text: str) -> dict[str, Any]:
         """Post a message in a channel, or DM the bot when `channel` is 'dm'."""
@@ -154,9 +154,7 @@ class Players:
         if result.modal is not None:
             form_id = secrets.token_urlsafe(8)
             form = form_json(form_id, result.modal)
-            self._forms[form_id] = PendingForm(person.name, actor, result, form)
-            while len(self._forms) > KEEP_FORMS:
-                self._forms.popitem(last=False)
+            self._forms.put(form_id, PendingForm(person.name, actor, result, form))
             return {"form": form}
         return {"reply": reply_json(result, self.guild.bot_id)}
 

@@ -12,6 +12,7 @@ import signal
 from pathlib import Path
 
 from engine.flex.emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, create_emulator
+from engine.flex.emulator.specs import CHECKOUT_DEFAULT, NPM_PACKAGE, SPECS_ENV, cache_dir, fetch_specs
 from engine.server import start_server
 
 
@@ -23,9 +24,22 @@ def main() -> None:
     parser.add_argument("--auth-token", default=os.environ.get("TWILIO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN))
     parser.add_argument("--receipts", type=Path, help="append one JSON line per message received")
     parser.add_argument("--no-spec-check", action="store_true", help="skip the OpenAPI contract check")
+    parser.add_argument(
+        "--specs",
+        type=Path,
+        help=f"folder of Twilio's OpenAPI specs (default: ${SPECS_ENV}, then {CHECKOUT_DEFAULT})",
+    )
+    parser.add_argument(
+        "--fetch-specs",
+        action="store_true",
+        help=f"download the specs with `npm pack {NPM_PACKAGE}` and exit",
+    )
     parser.add_argument("--sign-as", help="base URL to sign webhooks for, instead of the configured URL")
     parser.add_argument("--deliver-to", help="base URL to deliver webhooks to, instead of the configured URL")
     args = parser.parse_args()
+    if args.fetch_specs:
+        print(fetch_specs(args.specs or cache_dir()), flush=True)
+        return
     app = create_emulator(
         args.account_sid,
         args.auth_token,
@@ -33,6 +47,7 @@ def main() -> None:
         webhook_delivery_url_override=args.deliver_to,
         spec_check=not args.no_spec_check,
         receipts=args.receipts,
+        specs=args.specs,
     )
 
     async def run() -> None:

@@ -22,102 +22,122 @@ from typing import Any
 
 from quart import Blueprint, Response, jsonify, request
 
+from engine.flex.emulator.routes import add_routes, route
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
 
 
-def agent_api(emulator: Emulator) -> Blueprint:
-    """Blueprint of /emulator/...: what an agent in Flex (or a test) does."""
-    api = Blueprint("flex_agent", __name__, url_prefix="/emulator")
-    state = emulator.state
+async def _body() -> dict[str, Any]:
+    data = await request.get_json(force=True, silent=True)
+    return data if isinstance(data, dict) else {}
 
-    @api.errorhandler(TwilioError)
-    async def refused(error: TwilioError) -> Response:
+
+def _fault(data: dict[str, Any]) -> Fault:
+    """The fault a POST /emulator/faults body describes (TwilioError 400 when it is not one)."""
+    try:
+        return Fault(
+            status=int(data["status"]) if data.get("status") is not None else None,
+            count=int(data.get("count", 1)),
+            retry_after=float(data["retry_after"]) if data.get("retry_after") is not None else None,
+            delay=float(data.get("delay", 0)),
+            path=str(data["path"]) if data.get("path") else None,
+            method=str(data["method"]) if data.get("method") else None,
+            after=bool(data.get("after", False)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise TwilioError(400, 20001, f"bad fault: {exc}") from None
+
+
+class AgentApi:
+    """What an agent in Flex (or a test) does to one emulated account, and what it can inspect."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.state = emulator.state
+
+    def blueprint(self) -> Blueprint:
+        """Blueprint of /emulator/...: the endpoints in the module docstring."""
+        api = Blueprint("flex_agent", __name__, url_prefix="/emulator")
+        api.register_error_handler(TwilioError, self.refused)
+        add_routes(api, self)
+        return api
+
+    async def refused(self, error: TwilioError) -> Response:
         answer = jsonify(error.as_json())
         answer.status_code = error.status
         return answer
 
-    async def body() -> dict[str, Any]:
-        data = await request.get_json(force=True, silent=True)
-        return data if isinstance(data, dict) else {}
+    # --- the agent's work on a task ------------------------------------------------------------
 
-    @api.get("/tasks")
-    async def tasks() -> Response:
-        return jsonify([t.summary() for t in state.tasks.values()])
+    @route("GET", "/tasks")
+    async def tasks(self) -> Response:
+        return jsonify([t.summary() for t in self.state.tasks.values()])
 
-    @api.get("/tasks/<sid>")
-    async def task(sid: str) -> Response:
-        return jsonify(emulator.task(sid).summary())
+    @route("GET", "/tasks/<sid>")
+    async def task(self, sid: str) -> Response:
+        return jsonify(self.emulator.task(sid).summary())
 
-    @api.post("/tasks/<sid>/accept")
-    async def accept(sid: str) -> Response:
-        agent = str((await body()).get("agent") or "Agent")
-        await emulator.accept(emulator.task(sid), agent)
-        return jsonify(emulator.task(sid).summary())
+    @route("POST", "/tasks/<sid>/accept")
+    async def accept(self, sid: str) -> Response:
+        agent = str((await _body()).get("agent") or "Agent")
+        await self.emulator.accept(self.emulator.task(sid), agent)
+        return jsonify(self.emulator.task(sid).summary())
 
-    @api.post("/tasks/<sid>/messages")
-    async def say(sid: str) -> tuple[Response, int]:
-        text = str((await body()).get("text") or "")
+    @route("POST", "/tasks/<sid>/messages")
+    async def say(self, sid: str) -> tuple[Response, int]:
+        text = str((await _body()).get("text") or "")
         if not text:
             raise TwilioError(400, 20001, "text is required")
-        message = await emulator.agent_says(emulator.task(sid), text)
-        return jsonify(state.message_json(message, request.host_url.rstrip("/"))), 201
+        message = await self.emulator.agent_says(self.emulator.task(sid), text)
+        return jsonify(self.state.message_json(message, request.host_url.rstrip("/"))), 201
 
-    @api.get("/tasks/<sid>/messages")
-    async def messages(sid: str) -> Response:
-        c = emulator.conversation(emulator.task(sid).conversation_sid)
-        return jsonify([state.message_json(m, request.host_url.rstrip("/")) for m in c.messages])
+    @route("GET", "/tasks/<sid>/messages")
+    async def messages(self, sid: str) -> Response:
+        c = self.emulator.conversation(self.emulator.task(sid).conversation_sid)
+        return jsonify([self.state.message_json(m, request.host_url.rstrip("/")) for m in c.messages])
 
-    @api.post("/tasks/<sid>/leave")
-    async def leave(sid: str) -> Response:
-        await emulator.agent_leaves(emulator.task(sid))
-        return jsonify(emulator.task(sid).summary())
+    @route("POST", "/tasks/<sid>/leave")
+    async def leave(self, sid: str) -> Response:
+        await self.emulator.agent_leaves(self.emulator.task(sid))
+        return jsonify(self.emulator.task(sid).summary())
 
-    @api.post("/tasks/<sid>/close")
-    async def close(sid: str) -> Response:
-        await emulator.agent_closes(emulator.task(sid))
-        return jsonify(emulator.task(sid).summary())
+    @route("POST", "/tasks/<sid>/close")
+    async def close(self, sid: str) -> Response:
+        await self.emulator.agent_closes(self.emulator.task(sid))
+        return jsonify(self.emulator.task(sid).summary())
 
-    @api.post("/tasks/<sid>/complete")
-    async def complete(sid: str) -> Response:
-        task = emulator.task(sid)
+    @route("POST", "/tasks/<sid>/complete")
+    async def complete(self, sid: str) -> Response:
+        task = self.emulator.task(sid)
         if task.status != "wrapping":
             raise TwilioError(409, 20409, f"Task {sid} is {task.status}, not wrapping")
         task.status = "completed"
         return jsonify(task.summary())
 
-    @api.post("/faults")
-    async def add_fault() -> tuple[Response, int]:
-        data = await body()
-        try:
-            fault = Fault(
-                status=int(data["status"]) if data.get("status") is not None else None,
-                count=int(data.get("count", 1)),
-                retry_after=float(data["retry_after"]) if data.get("retry_after") is not None else None,
-                delay=float(data.get("delay", 0)),
-                path=str(data["path"]) if data.get("path") else None,
-                method=str(data["method"]) if data.get("method") else None,
-                after=bool(data.get("after", False)),
-            )
-        except (TypeError, ValueError) as exc:
-            raise TwilioError(400, 20001, f"bad fault: {exc}") from None
-        emulator.faults.append(fault)
-        return jsonify({"faults": len(emulator.faults)}), 201
+    # --- faults and what the emulator saw ------------------------------------------------------
 
-    @api.delete("/faults")
-    async def clear_faults() -> Response:
-        emulator.faults.clear()
+    @route("POST", "/faults")
+    async def add_fault(self) -> tuple[Response, int]:
+        self.emulator.faults.append(_fault(await _body()))
+        return jsonify({"faults": len(self.emulator.faults)}), 201
+
+    @route("DELETE", "/faults")
+    async def clear_faults(self) -> Response:
+        self.emulator.faults.clear()
         return jsonify({"faults": 0})
 
-    @api.get("/violations")
-    async def violations() -> Response:
-        return jsonify(emulator.violations)
+    @route("GET", "/violations")
+    async def violations(self) -> Response:
+        return jsonify(self.emulator.violations)
 
-    @api.get("/deliveries")
-    async def deliveries() -> Response:
-        return jsonify([d.as_json() for d in emulator.sender.log])
+    @route("GET", "/deliveries")
+    async def deliveries(self) -> Response:
+        return jsonify([d.as_json() for d in self.emulator.sender.log])
 
-    @api.get("/requests")
-    async def requests() -> Response:
-        return jsonify(list(emulator.requests))
+    @route("GET", "/requests")
+    async def requests(self) -> Response:
+        return jsonify(list(self.emulator.requests))
 
-    return api
+
+def agent_api(emulator: Emulator) -> Blueprint:
+    """Blueprint of /emulator/...: what an agent in Flex (or a test) does (see AgentApi)."""
+    return AgentApi(emulator).blueprint()

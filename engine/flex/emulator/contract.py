@@ -75,10 +75,10 @@ def spec_name_for(path: str) -> str:
 
 
 class ContractCheck:
-    """Validates requests against the specs in `folder` (found with find_specs() by default)."""
+    """Validates requests against the specs in `folder` (or where find_specs() finds them)."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        self.folder = folder or find_specs()
+        self.folder = find_specs(folder)
 
     def check(
         self,
@@ -138,6 +138,7 @@ def _describe(error: BaseException) -> str:
         detail = str(cause)
         cause = cause.__cause__ or cause.__context__
     top = (str(error) or type(error).__name__).split(":", 1)[0]
-    if isinstance(getattr(error, "name", None), str):
-        top += f" {error.name}"  # type: ignore[attr-defined]
+    name = getattr(error, "name", None)
+    if isinstance(name, str):
+        top += f" {name}"
     return f"{top}: {detail}" if detail else top

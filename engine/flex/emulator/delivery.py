@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -64,8 +65,11 @@ def rebase(url: str, base: str | None) -> str:
     return urlunsplit((to.scheme, to.netloc, to.path.rstrip("/") + parts.path, parts.query, ""))
 
 
+KEEP_DELIVERIES = 10_000  # finished deliveries kept for GET /emulator/deliveries, as requests are
+
+
 class WebhookSender:
-    """Signs and sends webhooks, in order per conversation; keeps a log of every finished delivery."""
+    """Signs and sends webhooks, in order per conversation; keeps a log of the latest finished deliveries."""
 
     def __init__(
         self,
@@ -75,13 +79,14 @@ class WebhookSender:
         delivery_base: str | None = None,
         timeout: float = 5.0,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        keep: int = KEEP_DELIVERIES,
     ) -> None:
         self.validator = RequestValidator(auth_token)
         self.signing_base = signing_base
         self.delivery_base = delivery_base
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.retry_delays = retry_delays
-        self.log: list[Delivery] = []
+        self.log: deque[Delivery] = deque(maxlen=keep)  # the latest finished deliveries
         self._session: aiohttp.ClientSession | None = None
         self._tails: dict[str, asyncio.Task[Delivery]] = {}  # lane -> its last queued delivery
         self._running: set[asyncio.Task[Delivery]] = set()

@@ -13,24 +13,50 @@ import hmac
 import json
 import time
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from quart import Blueprint, Response, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 
-from engine.flex.emulator.contract import ContractCheck
+from engine.flex.emulator.routes import add_routes, route
 from engine.flex.emulator.state import stamp
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
 
+if TYPE_CHECKING:
+    from engine.flex.emulator.contract import ContractCheck
 
-def rest_api(emulator: Emulator, contract: ContractCheck | None) -> Blueprint:
-    """Blueprint of /v1/...: the part of Twilio's API the emulator implements."""
-    api = Blueprint("twilio_rest", __name__)
-    state = emulator.state
 
-    @api.before_request
-    async def gate() -> Response | None:
+def _base() -> str:
+    return str(request.host_url).rstrip("/")
+
+
+def _hooks_on() -> bool:
+    return request.headers.get("X-Twilio-Webhook-Enabled", "").lower() == "true"
+
+
+class TwilioRestApi:
+    """The endpoints of one emulated account: each checks its gate, then does what Twilio would."""
+
+    def __init__(self, emulator: Emulator, contract: ContractCheck | None) -> None:
+        self.emulator = emulator
+        self.state = emulator.state
+        self.contract = contract
+
+    def blueprint(self) -> Blueprint:
+        """Blueprint of /v1/...: the part of Twilio's API the emulator implements."""
+        api = Blueprint("twilio_rest", __name__)
+        api.before_request(self.gate)
+        api.after_request(self.lose_answer)
+        api.register_error_handler(TwilioError, self.twilio_error)
+        add_routes(api, self)
+        return api
+
+    # --- what every request meets --------------------------------------------------------------
+
+    async def gate(self) -> Response | None:
+        """Authentication, an injected fault, then the contract check; an answer here ends the request."""
+        emulator = self.emulator
         emulator.requests.append({"method": request.method, "path": request.path, "at": time.time()})
         if not _authorized(request.headers.get("Authorization", ""), emulator):
             return _error(TwilioError(401, 20003, "Authenticate"))
@@ -42,152 +68,156 @@ def rest_api(emulator: Emulator, contract: ContractCheck | None) -> Blueprint:
                 g.fault_after = fault
             elif fault.status is not None:
                 return _fault_answer(fault)
-        if contract is not None:
-            body = await request.get_data(cache=True, as_text=False, parse_form_data=False)
-            problems = contract.check(
-                request.method,
-                request.path,
-                request.query_string.decode("latin-1"),
-                dict(request.headers),
-                body,
-                request.content_type or "",
-            )
-            if problems:
-                emulator.violations.append(
-                    {"method": request.method, "path": request.path, "errors": problems}
-                )
-                return _error(TwilioError(400, 20001, "; ".join(problems)))
-        return None
+        return await self._check_contract()
 
-    @api.after_request
-    async def lose_answer(answer: Response) -> Response:
+    async def _check_contract(self) -> Response | None:
+        if self.contract is None:
+            return None
+        body = await request.get_data(cache=True, as_text=False, parse_form_data=False)
+        problems = self.contract.check(
+            request.method,
+            request.path,
+            request.query_string.decode("latin-1"),
+            dict(request.headers),
+            body,
+            request.content_type or "",
+        )
+        if not problems:
+            return None
+        self.emulator.violations.append({"method": request.method, "path": request.path, "errors": problems})
+        return _error(TwilioError(400, 20001, "; ".join(problems)))
+
+    async def lose_answer(self, answer: Response) -> Response:
+        """A fault injected with `after`: the work is done, the answer is lost."""
         fault: Fault | None = g.pop("fault_after", None)
         return _fault_answer(fault) if fault is not None and fault.status is not None else answer
 
-    @api.errorhandler(TwilioError)
-    async def twilio_error(error: TwilioError) -> Response:
+    async def twilio_error(self, error: TwilioError) -> Response:
         return _error(error)
 
-    def base() -> str:
-        return request.host_url.rstrip("/")
+    # --- Conversations v1 ----------------------------------------------------------------------
 
-    def hooks_on() -> bool:
-        return request.headers.get("X-Twilio-Webhook-Enabled", "").lower() == "true"
-
-    @api.post("/v1/Conversations")
-    async def create_conversation() -> tuple[Response, int]:
+    @route("POST", "/v1/Conversations")
+    async def create_conversation(self) -> tuple[Response, int]:
         form = await request.form
-        c = emulator.create_conversation(
+        c = self.emulator.create_conversation(
             form.get("FriendlyName"), form.get("UniqueName"), form.get("Attributes"), form.get("State")
         )
-        return jsonify(state.conversation_json(c, base())), 201
+        return jsonify(self.state.conversation_json(c, _base())), 201
 
-    @api.get("/v1/Conversations/<sid>")
-    async def fetch_conversation(sid: str) -> Response:
-        return jsonify(state.conversation_json(emulator.conversation(sid), base()))
+    @route("GET", "/v1/Conversations/<sid>")
+    async def fetch_conversation(self, sid: str) -> Response:
+        return jsonify(self.state.conversation_json(self.emulator.conversation(sid), _base()))
 
-    @api.post("/v1/Conversations/<sid>")
-    async def update_conversation(sid: str) -> Response:
-        c = emulator.conversation(sid)
+    @route("POST", "/v1/Conversations/<sid>")
+    async def update_conversation(self, sid: str) -> Response:
+        c = self.emulator.conversation(sid)
         form = await request.form
-        await emulator.update_conversation(c, form.to_dict(), source="API", webhooks=hooks_on())
-        return jsonify(state.conversation_json(c, base()))
+        await self.emulator.update_conversation(c, form.to_dict(), source="API", webhooks=_hooks_on())
+        return jsonify(self.state.conversation_json(c, _base()))
 
-    @api.delete("/v1/Conversations/<sid>")
-    async def delete_conversation(sid: str) -> tuple[str, int]:
-        emulator.delete_conversation(sid)
+    @route("DELETE", "/v1/Conversations/<sid>")
+    async def delete_conversation(self, sid: str) -> tuple[str, int]:
+        self.emulator.delete_conversation(sid)
         return "", 204
 
-    @api.post("/v1/Conversations/<sid>/Participants")
-    async def add_participant(sid: str) -> tuple[Response, int]:
-        c = emulator.conversation(sid)
+    @route("POST", "/v1/Conversations/<sid>/Participants")
+    async def add_participant(self, sid: str) -> tuple[Response, int]:
+        c = self.emulator.conversation(sid)
         form = await request.form
         identity = form.get("Identity")
         if not identity:
             raise TwilioError(400, 20001, "Identity is required for a chat participant")
-        p = await emulator.add_participant(
-            c, identity, form.get("Attributes"), source="API", webhooks=hooks_on()
+        p = await self.emulator.add_participant(
+            c, identity, form.get("Attributes"), source="API", webhooks=_hooks_on()
         )
-        return jsonify(state.participant_json(p, base())), 201
+        return jsonify(self.state.participant_json(p, _base())), 201
 
-    @api.get("/v1/Conversations/<sid>/Participants")
-    async def list_participants(sid: str) -> Response:
-        c = emulator.conversation(sid)
-        return _page("participants", [state.participant_json(p, base()) for p in c.participants.values()])
+    @route("GET", "/v1/Conversations/<sid>/Participants")
+    async def list_participants(self, sid: str) -> Response:
+        c = self.emulator.conversation(sid)
+        return _page(
+            "participants", [self.state.participant_json(p, _base()) for p in c.participants.values()]
+        )
 
-    @api.post("/v1/Conversations/<sid>/Webhooks")
-    async def add_webhook(sid: str) -> tuple[Response, int]:
-        c = emulator.conversation(sid)
+    @route("POST", "/v1/Conversations/<sid>/Webhooks")
+    async def add_webhook(self, sid: str) -> tuple[Response, int]:
+        c = self.emulator.conversation(sid)
         form = await request.form
-        w = emulator.add_webhook(
+        w = self.emulator.add_webhook(
             c,
             form.get("Target", ""),
             form.get("Configuration.Url"),
             form.get("Configuration.Method", "post"),
             form.getlist("Configuration.Filters"),
         )
-        return jsonify(state.webhook_json(w, base())), 201
+        return jsonify(self.state.webhook_json(w, _base())), 201
 
-    @api.get("/v1/Conversations/<sid>/Webhooks")
-    async def list_webhooks(sid: str) -> Response:
-        c = emulator.conversation(sid)
-        return _page("webhooks", [state.webhook_json(w, base()) for w in c.webhooks.values()])
+    @route("GET", "/v1/Conversations/<sid>/Webhooks")
+    async def list_webhooks(self, sid: str) -> Response:
+        c = self.emulator.conversation(sid)
+        return _page("webhooks", [self.state.webhook_json(w, _base()) for w in c.webhooks.values()])
 
-    @api.post("/v1/Conversations/<sid>/Messages")
-    async def add_message(sid: str) -> tuple[Response, int]:
-        c = emulator.conversation(sid)
+    @route("POST", "/v1/Conversations/<sid>/Messages")
+    async def add_message(self, sid: str) -> tuple[Response, int]:
+        c = self.emulator.conversation(sid)
         form = await request.form
-        m = await emulator.add_message(
+        m = await self.emulator.add_message(
             c,
             form.get("Author", "system"),
             form.get("Body", ""),
             form.get("Attributes"),
             source="API",
-            webhooks=hooks_on(),
+            webhooks=_hooks_on(),
         )
         m.date_created = _given_time(form.get("DateCreated")) or m.date_created  # history copied in
-        return jsonify(state.message_json(m, base())), 201
+        return jsonify(self.state.message_json(m, _base())), 201
 
-    @api.get("/v1/Conversations/<sid>/Messages")
-    async def list_messages(sid: str) -> Response:
-        c = emulator.conversation(sid)
+    @route("GET", "/v1/Conversations/<sid>/Messages")
+    async def list_messages(self, sid: str) -> Response:
+        c = self.emulator.conversation(sid)
         messages = c.messages[::-1] if request.args.get("Order") == "desc" else c.messages
-        return _page("messages", [state.message_json(m, base()) for m in messages])
+        return _page("messages", [self.state.message_json(m, _base()) for m in messages])
 
-    @api.get("/v1/ParticipantConversations")
-    async def participant_conversations() -> Response:
+    @route("GET", "/v1/ParticipantConversations")
+    async def participant_conversations(self) -> Response:
         identity = request.args.get("Identity")
         found = [
-            state.participant_conversation_json(p, c, base())
-            for c in state.conversations.values()
+            self.state.participant_conversation_json(p, c, _base())
+            for c in self.state.conversations.values()
             for p in c.participants.values()
             if identity is not None and p.identity == identity
         ]
         return _page("conversations", found)
 
-    @api.post("/v1/Interactions")
-    async def create_interaction() -> tuple[Response, int]:
+    # --- Flex v1 Interactions ------------------------------------------------------------------
+
+    @route("POST", "/v1/Interactions")
+    async def create_interaction(self) -> tuple[Response, int]:
         form = await request.form
         channel, routing = _json_field(form, "Channel"), _json_field(form, "Routing")
-        task = emulator.create_interaction(channel, routing)
-        return jsonify(state.interaction_json(task, base())), 201
+        task = self.emulator.create_interaction(channel, routing)
+        return jsonify(self.state.interaction_json(task, _base())), 201
 
-    @api.get("/v1/Interactions/<sid>")
-    async def fetch_interaction(sid: str) -> Response:
-        return jsonify(state.interaction_json(emulator.interaction(sid), base()))
+    @route("GET", "/v1/Interactions/<sid>")
+    async def fetch_interaction(self, sid: str) -> Response:
+        return jsonify(self.state.interaction_json(self.emulator.interaction(sid), _base()))
 
-    @api.get("/v1/Interactions/<sid>/Channels/<channel>")
-    async def fetch_channel(sid: str, channel: str) -> Response:
-        return jsonify(state.channel_json(emulator.interaction(sid, channel), base()))
+    @route("GET", "/v1/Interactions/<sid>/Channels/<channel>")
+    async def fetch_channel(self, sid: str, channel: str) -> Response:
+        return jsonify(self.state.channel_json(self.emulator.interaction(sid, channel), _base()))
 
-    @api.post("/v1/Interactions/<sid>/Channels/<channel>")
-    async def update_channel(sid: str, channel: str) -> Response:
-        task = emulator.interaction(sid, channel)
+    @route("POST", "/v1/Interactions/<sid>/Channels/<channel>")
+    async def update_channel(self, sid: str, channel: str) -> Response:
+        task = self.emulator.interaction(sid, channel)
         form = await request.form
-        await emulator.update_channel(task, form.get("Status", ""), _json_field(form, "Routing"))
-        return jsonify(state.channel_json(task, base()))
+        await self.emulator.update_channel(task, form.get("Status", ""), _json_field(form, "Routing"))
+        return jsonify(self.state.channel_json(task, _base()))
 
-    return api
+
+def rest_api(emulator: Emulator, contract: ContractCheck | None) -> Blueprint:
+    """Blueprint of /v1/...: the part of Twilio's API the emulator implements (see TwilioRestApi)."""
+    return TwilioRestApi(emulator, contract).blueprint()
 
 
 def _authorized(header: str, emulator: Emulator) -> bool:

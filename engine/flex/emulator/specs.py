@@ -1,8 +1,9 @@
-"""Where Twilio's official OpenAPI specs are: $FLEXCORD_TWILIO_SPECS, the shared folder, or an npm cache.
+"""Where Twilio's official OpenAPI specs are: a folder given, $FLEXCORD_TWILIO_SPECS, or a default.
 
-The specs ship in the npm package @twilio-alpha/mcp@0.7.0 (package/twilio-oai/spec/json/). When
-neither the environment variable nor ../shared/specs/twilio next to the repository gives them,
-`npm pack` fetches that package once into a cache folder.
+The default suits a checkout of the project: `../shared/specs/twilio` next to the working
+folder, then the user's cache folder. Nothing is downloaded unless asked: `fetch_specs` (run by
+`python -m engine.flex.emulator --fetch-specs`) takes them from the npm package
+@twilio-alpha/mcp@0.7.0 (package/twilio-oai/spec/json/) with `npm pack`, into the cache folder.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 NPM_PACKAGE = "@twilio-alpha/mcp@0.7.0"
@@ -21,32 +23,46 @@ SPEC_FILES = {
     "flex": "twilio_flex_v1.json",
     "taskrouter": "twilio_taskrouter_v1.json",
 }
-REPO_ROOT = Path(__file__).resolve().parents[3]
+SPECS_ENV = "FLEXCORD_TWILIO_SPECS"
+CHECKOUT_DEFAULT = Path("..") / "shared" / "specs" / "twilio"  # relative to the working folder
+HOW_TO_GET = (
+    f"set {SPECS_ENV} to a folder holding {SPEC_FILES['conversations']} and the others, "
+    "or run `python -m engine.flex.emulator --fetch-specs` once with access to npm"
+)
 
 
 class SpecsMissing(RuntimeError):
     """Twilio's OpenAPI specs could not be found or fetched."""
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+def cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The user's cache folder for the specs ($XDG_CACHE_HOME or ~/.cache, then flexcord/...)."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "flexcord" / "twilio-specs" / NPM_PACKAGE.replace("/", "_").replace("@", "")
 
 
-def find_specs(*, fetch: bool = True) -> Path:
-    """The folder holding twilio_conversations_v1.json and friends, fetching it with npm if needed."""
-    override = os.environ.get("FLEXCORD_TWILIO_SPECS")
-    if override:
-        folder = Path(override)
-        if not (folder / SPEC_FILES["conversations"]).is_file():
-            raise SpecsMissing(f"FLEXCORD_TWILIO_SPECS={override} holds no {SPEC_FILES['conversations']}")
-        return folder
-    for folder in (REPO_ROOT.parent / "shared" / "specs" / "twilio", cache_dir()):
-        if (folder / SPEC_FILES["conversations"]).is_file():
-            return folder
-    if not fetch:
-        raise SpecsMissing("Twilio's OpenAPI specs are not cached; run once with network access to npm")
-    return fetch_specs(cache_dir())
+def _holds_specs(folder: Path) -> bool:
+    return (folder / SPEC_FILES["conversations"]).is_file()
+
+
+def find_specs(folder: Path | None = None, *, env: Mapping[str, str] | None = None) -> Path:
+    """The folder holding twilio_conversations_v1.json and friends; SpecsMissing says how to get them.
+
+    `folder` (an option) wins, then $FLEXCORD_TWILIO_SPECS, then the checkout's shared folder
+    and the cache folder. Each given place is checked, and nothing is fetched.
+    """
+    env = os.environ if env is None else env
+    given = folder if folder is not None else (Path(env[SPECS_ENV]) if env.get(SPECS_ENV) else None)
+    if given is not None:
+        if not _holds_specs(given):
+            source = "the specs folder" if folder is not None else SPECS_ENV
+            raise SpecsMissing(f"{source}={given} holds no {SPEC_FILES['conversations']}")
+        return given
+    for candidate in (Path.cwd() / CHECKOUT_DEFAULT, cache_dir(env)):
+        if _holds_specs(candidate):
+            return candidate.resolve()
+    raise SpecsMissing(f"Twilio's OpenAPI specs were not found; {HOW_TO_GET}")
 
 
 def fetch_specs(target: Path) -> Path:

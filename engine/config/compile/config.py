@@ -1,10 +1,9 @@
 """Turn the loaded, schema-valid YAML document into the frozen Config the engine runs.
 
 The loader (engine.config.loader) has already checked shapes against the JSON Schema; the values
-a schema cannot fully check are parsed by engine.config.values (durations such as `10m`, limits
-such as `2/10m`, opening hours) and engine.config.actions (the `do:` syntax). Rules, commands,
-channels and templates keep their file:line (from MarkedDict) as `Source`, so `flexcord route` can
-point at them.
+a schema cannot fully check are parsed by values.py (durations such as `10m`, limits such as
+`2/10m`, opening hours) and actions.py (the `do:` syntax). Rules, commands, channels and templates
+keep their file:line (from MarkedDict) as `Source`, so `flexcord route` can point at them.
 """
 
 from __future__ import annotations
@@ -15,7 +14,15 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Literal
 
-from engine.config.actions import compile_actions
+from engine.config.compile.actions import compile_actions
+from engine.config.compile.values import (
+    CompileError,
+    names,
+    parse_cooldown,
+    parse_duration,
+    parse_hours,
+    text_or_none,
+)
 from engine.config.model import (
     CONVERSATION_STATES,
     CaseTemplate,
@@ -38,15 +45,7 @@ from engine.config.model import (
     ThreadSettings,
     frozen_map,
 )
-from engine.config.values import (
-    CompileError,
-    names,
-    parse_cooldown,
-    parse_duration,
-    parse_hours,
-    text_or_none,
-)
-from engine.config.yamlnodes import Mark, mark_of
+from engine.config.yaml.nodes import Mark, mark_of
 
 __all__ = ["CompileError", "compile_config"]
 

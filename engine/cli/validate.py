@@ -90,10 +90,10 @@ def validate(config_path: Path, output: str, online: bool) -> None:
 @click.option("--reference", is_flag=True, help="Print the config reference in Markdown (docs/CONFIG.md).")
 def schema(kind: str | None, folder: str | None, check_only: bool, reference: bool) -> None:
     """Print the JSON Schemas of flexcord's YAML files, or write them for editors (--write)."""
-    from engine.config.schema import MAIN_SCHEMA, ROUTES_SCHEMA, dump, schemas, write
+    from engine.config.schema.documents import MAIN_SCHEMA, ROUTES_SCHEMA, dump, schemas, write
 
     if reference:
-        from engine.config.reference import reference as markdown
+        from engine.config.schema.reference import reference as markdown
 
         click.echo(markdown(), nl=False)
         return

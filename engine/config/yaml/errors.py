@@ -1,11 +1,11 @@
-"""YAML problems in plain words, at the line where they can be fixed (for engine.config.yamlread)."""
+"""YAML problems in plain words, at the line where they can be fixed (for engine.config.yaml.read)."""
 
 from __future__ import annotations
 
 import yaml
 
 from engine.config.diagnostics import Diagnostic
-from engine.config.yamlnodes import Mark
+from engine.config.yaml.nodes import Mark
 
 __all__ = ["alias_refused", "error_at", "syntax_error"]
 

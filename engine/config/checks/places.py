@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from engine.config.diagnostics import Diagnostic
-from engine.config.schema_errors import did_you_mean
-from engine.config.yamlnodes import Mark, MarkedDict, mark_of
+from engine.config.diagnostics import Diagnostic, did_you_mean
+from engine.config.yaml.nodes import Mark, MarkedDict, mark_of
 
 INTENT_HINT = (
     "turn on Message Content Intent in the Discord Developer Portal (your app > Bot > Privileged "

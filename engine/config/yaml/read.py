@@ -11,8 +11,8 @@ stays words instead of becoming booleans, `10:00` is not the number 600, and `20
 the text "2026-12-25". Keys are always the text as written.
 
 A plain file (mappings, lists and untagged scalars only) is read in one pass over the parser's
-events (engine.config.yamlplain); anything else is read again by the full reader here, which
-explains each problem (wording in engine.config.yamlerrors).
+events (engine.config.yaml.plain); anything else is read again by the full reader here, which
+explains each problem (wording in engine.config.yaml.errors).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import yaml
 
 from engine.config.diagnostics import Diagnostic
-from engine.config.yamlerrors import alias_refused, error_at, syntax_error
-from engine.config.yamlnodes import Mark, MarkedDict, MarkedList
-from engine.config.yamlplain import read_plain
+from engine.config.yaml.errors import alias_refused, error_at, syntax_error
+from engine.config.yaml.nodes import Filled, Mark, MarkedDict, MarkedList
+from engine.config.yaml.plain import read_plain
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -161,6 +161,7 @@ class _MarkedLoader(_Base):
                 )
                 return written
             name, default = parsed.group(1), parsed.group(2)
+            variables.append(name)
             current = self.env.get(name)
             if current:
                 return current
@@ -174,7 +175,9 @@ class _MarkedLoader(_Base):
                 )
             return ""
 
-        return _VARIABLE.sub(fill, value)
+        variables: list[str] = []
+        filled = _VARIABLE.sub(fill, value)
+        return Filled(filled, value) if variables else filled
 
 
 def _add_core_schema(loader: type[_MarkedLoader]) -> None:
@@ -219,7 +222,7 @@ def read_yaml(file: str, *, env: Mapping[str, str], offline: bool) -> tuple[bool
 
 
 def read(file: str, *, env: Mapping[str, str], offline: bool, one_pass: bool = True) -> YamlRead:
-    """Read one file: in one pass over the parser's events when it is plain (engine.config.yamlplain),
+    """Read one file: in one pass over the parser's events when it is plain (engine.config.yaml.plain),
     else (or with `one_pass=False`) by the full reader, which explains every problem."""
     text = _text(file)
     if isinstance(text, Diagnostic):

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.config.model import Cooldown, Hours
-from engine.config.yamlnodes import Mark, mark_of
+from engine.config.yaml.nodes import Mark, mark_of
 from engine.hours import parse_hours_spec
 
 

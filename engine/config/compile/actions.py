@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from engine.config.compile.values import CompileError, text_or_none
 from engine.config.model import (
     Action,
     CloseConversation,
@@ -17,8 +18,7 @@ from engine.config.model import (
     SendDm,
     UpdateCase,
 )
-from engine.config.values import CompileError, text_or_none
-from engine.config.yamlnodes import Mark, mark_of
+from engine.config.yaml.nodes import Mark, mark_of
 
 ACTION_NAMES = (
     "reply",
@@ -42,12 +42,12 @@ def compile_actions(items: Sequence[Any]) -> tuple[Action, ...]:
     )
 
 
-def _message_action(kind: Any, value: Any) -> Action:
+def _message_action(kind: type[Reply] | type[SendDm], value: object) -> Action:
     if isinstance(value, Mapping):
         message = text_or_none(value.get("message"))
         text = text_or_none(value.get("text"))
-        return kind(text=text, message=message)  # type: ignore[no-any-return]
-    return kind(text=str(value))  # type: ignore[no-any-return]
+        return kind(text=text, message=message)
+    return kind(text=str(value))
 
 
 def compile_action(item: Any, mark: Mark | None = None) -> Action:

@@ -1,4 +1,7 @@
-"""Hot reload that never breaks a running bot: every trigger goes through `Reloader.request`.
+"""Hot reload that never breaks a running bot: every trigger (see triggers.py) calls `Reloader.request`.
+
+One reload reads and checks the files, builds the next generation, swaps it in, then tells the
+followers: read -> check -> build -> swap -> tell followers.
 
 All fallible work happens before any live state is touched: the new config is built off the
 event loop (load, schema, checks, compile), the runtime prepares its next generation (templates,
@@ -13,24 +16,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-
-from watchfiles import Change, awatch
 
 from engine.config import build
 from engine.config.diagnostics import ConfigError, Diagnostic
 from engine.config.model import Config, frozen_map
 from engine.metrics import Metrics
 from engine.reload.result import ReloadResult, describe
-from engine.reload.watch import WatchSet
 
 log = logging.getLogger(__name__)
 
 LOGGED_PROBLEMS = 20
+_NOT_BUILT = object()  # what _build returns when the new config could not be prepared
 
 
 class Runtime(Protocol):
@@ -46,7 +47,7 @@ Prepare = Callable[[Config], Awaitable[Any]]
 """Builds a runtime generation for a config (templates, knowledge base); engine.runtime.prepare."""
 
 
-async def _runtime_prepare(config: Config) -> Any:
+async def _runtime_prepare(config: Config) -> object:
     from engine.runtime import prepare
 
     return await prepare(config)
@@ -82,7 +83,6 @@ class Reloader:
         offline: bool = True,
         notify: Notify | None = None,
         metrics: Metrics | None = None,
-        debounce_ms: int = 300,
         prepare: Prepare | None = None,
     ) -> None:
         self.path = Path(path)
@@ -93,16 +93,11 @@ class Reloader:
         self.offline = offline
         self.notify = notify
         self.metrics = metrics
-        self.debounce_ms = debounce_ms
         self.last: ReloadResult | None = None
         self._lock = asyncio.Lock()
         self._queued: tuple[asyncio.Future[ReloadResult], list[str]] | None = None
         self._waiters: list[asyncio.Future[ReloadResult]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.watching = asyncio.Event()  # set while `watch` has its file watcher running
-        self._watched: WatchSet | None = None
-        self._watch_restart: asyncio.Event | None = None
-        self._signals: list[signal.Signals] = []
         if metrics is not None:
             metrics.config_loaded(runtime.config.version, runtime.config.name)
 
@@ -113,6 +108,10 @@ class Reloader:
 
     def add_listener(self, listener: ReloadListener) -> None:
         self.listeners.append(listener)
+
+    def remove_listener(self, listener: ReloadListener) -> None:
+        if listener in self.listeners:
+            self.listeners.remove(listener)
 
     # --- the one path every trigger takes -----------------------------------------------------
 
@@ -133,10 +132,9 @@ class Reloader:
         self._waiters.append(future)
         return future
 
-    async def reload_callback(self) -> tuple[bool, str]:
-        """For the `/flexcord reload` slash command: (ok, text that fits one Discord message)."""
-        result = await self.request("/flexcord reload")
-        return result.ok, describe(result)
+    def request_soon(self, reason: str) -> None:
+        """Ask for a reload without waiting for it (for triggers that cannot wait: a signal, a file event)."""
+        self._spawn(self.request(reason))
 
     async def _run(self, future: asyncio.Future[ReloadResult]) -> None:
         try:
@@ -160,72 +158,60 @@ class Reloader:
                 waiter.set_result(result)
 
     async def _reload(self, reason: str) -> ReloadResult:
-        started = time.perf_counter()
-        timings: dict[str, float] = {}
-        old = self.runtime.config
-
-        def done(ok: bool, version: str, changed: bool, diagnostics: Iterable[Diagnostic]) -> ReloadResult:
-            return ReloadResult(
-                ok=ok,
-                version=version,
-                old_version=old.version,
-                changed=changed,
-                diagnostics=tuple(diagnostics),
-                duration_s=time.perf_counter() - started,
-                reason=reason,
-                timings=frozen_map(timings),
-            )
-
-        step = time.perf_counter()
-        try:
-            built = await asyncio.to_thread(build, self.path, env=self.env, offline=self.offline)
-        except ConfigError as exc:
-            return await self._refused(done(False, old.version, False, exc.diagnostics))
-        except Exception as exc:
-            log.exception("building the config failed")
-            return await self._refused(
-                done(False, old.version, False, [_problem(self.path, f"could not load: {exc}")])
-            )
-        timings["build"] = time.perf_counter() - step
-        diagnostics = list(built.diagnostics)
-        new = built.config
-        if not built.ok or new is None:
-            return await self._refused(done(False, old.version, False, diagnostics))
-        if new.version == old.version:
+        """read -> check -> build -> swap -> tell followers; every failure before the swap refuses it."""
+        attempt = _Attempt(reason, self.runtime.config)
+        new = await self._read_and_check(attempt)
+        if new is None:
+            return await self._refused(attempt.result(False))
+        if new.version == attempt.old.version:
             if self.metrics is not None:
                 self.metrics.reload_succeeded(new.version, new.name, changed=False)
-            return await self._succeeded(done(True, old.version, False, diagnostics))
-
-        step = time.perf_counter()
-        try:
-            generation = await self.prepare(new)
-            timings["prepare"] = time.perf_counter() - step
-            step = time.perf_counter()
-            for listener in list(self.listeners):
-                prepare = getattr(listener, "prepare_reload", None)
-                if prepare is not None:
-                    await prepare(new)
-            timings["listeners_prepare"] = time.perf_counter() - step
-        except ConfigError as exc:
-            return await self._refused(done(False, old.version, False, exc.diagnostics))
-        except Exception as exc:
-            log.exception("preparing the new config failed")
-            problem = _problem(self.path, f"the new config could not be prepared: {exc}")
-            return await self._refused(done(False, old.version, False, [*diagnostics, problem]))
-
-        step = time.perf_counter()
-        self.runtime.swap(generation)  # the only live change
-        timings["swap"] = time.perf_counter() - step
+            return await self._succeeded(attempt.result(True))
+        generation = await self._build(attempt, new)
+        if generation is _NOT_BUILT:
+            return await self._refused(attempt.result(False))
+        with attempt.step("swap"):
+            self.runtime.swap(generation)  # the only live change
         if self.metrics is not None:
             self.metrics.reload_succeeded(new.version, new.name, changed=True)
-        await self._watch_update()
+        with attempt.step("listeners"):
+            followers = await self._tell_listeners(attempt.old, new)
+        attempt.diagnostics += followers
+        return await self._succeeded(attempt.result(True, new.version), tell=bool(followers))
 
-        step = time.perf_counter()
-        followers = await self._tell_listeners(old, new)
-        timings["listeners"] = time.perf_counter() - step
-        return await self._succeeded(
-            done(True, new.version, True, [*diagnostics, *followers]), tell=bool(followers)
-        )
+    async def _read_and_check(self, attempt: _Attempt) -> Config | None:
+        """The new config, read off the loop and checked; None (with the problems noted) if unsound."""
+        try:
+            with attempt.step("build"):
+                built = await asyncio.to_thread(build, self.path, env=self.env, offline=self.offline)
+        except ConfigError as exc:
+            attempt.diagnostics += exc.diagnostics
+            return None
+        except Exception as exc:
+            log.exception("building the config failed")
+            attempt.diagnostics.append(_problem(self.path, f"could not load: {exc}"))
+            return None
+        attempt.diagnostics += built.diagnostics
+        return built.config if built.ok else None
+
+    async def _build(self, attempt: _Attempt, new: Config) -> object:
+        """The runtime's next generation, and each listener's `prepare_reload`; _NOT_BUILT if one failed."""
+        try:
+            with attempt.step("prepare"):
+                generation: object = await self.prepare(new)
+            with attempt.step("listeners_prepare"):
+                for listener in list(self.listeners):
+                    prepare = getattr(listener, "prepare_reload", None)
+                    if prepare is not None:
+                        await prepare(new)
+        except ConfigError as exc:
+            attempt.diagnostics[:] = exc.diagnostics
+            return _NOT_BUILT
+        except Exception as exc:
+            log.exception("preparing the new config failed")
+            attempt.diagnostics.append(_problem(self.path, f"the new config could not be prepared: {exc}"))
+            return _NOT_BUILT
+        return generation
 
     async def _tell_listeners(self, old: Config, new: Config) -> list[Diagnostic]:
         """Each listener learns of the swap; a failing one is reported, never undoes the swap."""
@@ -292,63 +278,46 @@ class Reloader:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    # --- triggers: SIGHUP and file edits ------------------------------------------------------
 
-    def install_signal_handler(self, signum: signal.Signals | None = None) -> bool:
-        """Reload on SIGHUP (or `signum`); False where the platform or thread cannot have one."""
-        sig = signum if signum is not None else getattr(signal, "SIGHUP", None)
-        if sig is None:
-            return False
-        try:
-            asyncio.get_running_loop().add_signal_handler(sig, self._on_signal, sig)
-        except (NotImplementedError, RuntimeError, ValueError):
-            return False
-        self._signals.append(sig)
-        return True
+@dataclass(eq=False)
+class _Attempt:
+    """One reload in progress: why, from which config, its problems so far and how long each step took."""
 
-    def remove_signal_handlers(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in self._signals:
-            loop.remove_signal_handler(sig)
-        self._signals.clear()
+    reason: str
+    old: Config
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
 
-    def _on_signal(self, sig: signal.Signals) -> None:
-        self._spawn(self.request(sig.name))
+    def step(self, name: str) -> _Timed:
+        return _Timed(self.timings, name)
 
-    async def watch(self) -> None:
-        """Reload whenever a config file, an include or a KB article changes; runs until cancelled."""
-        try:
-            while True:
-                self._watched = WatchSet.of(self.path, self.runtime.config)
-                folders = self._watched.paths()
-                self._watch_restart = asyncio.Event()
-                log.info("watching %s for config changes", ", ".join(folders))
-                changes_seen = awatch(
-                    *folders,
-                    watch_filter=self._relevant,
-                    debounce=self.debounce_ms,
-                    stop_event=self._watch_restart,
-                    recursive=False,
-                )
-                self.watching.set()  # the watcher exists once the loop below first waits
-                async for changes in changes_seen:
-                    names = sorted({Path(name).name for _, name in changes})
-                    self._spawn(self.request("edited " + ", ".join(names)))
-        finally:
-            self.watching.clear()
+    def result(self, ok: bool, version: str | None = None) -> ReloadResult:
+        """How it went; `version` is the new config's when it went live (the old one otherwise)."""
+        return ReloadResult(
+            ok=ok,
+            version=version or self.old.version,
+            old_version=self.old.version,
+            changed=version is not None,
+            diagnostics=tuple(self.diagnostics),
+            duration_s=time.perf_counter() - self.started,
+            reason=self.reason,
+            timings=frozen_map(self.timings),
+        )
 
-    def _relevant(self, _change: Change, name: str) -> bool:
-        return self._watched is not None and self._watched.relevant(name)
 
-    async def _watch_update(self) -> None:
-        """Follow the new config's files; restart the watcher only if its folders changed."""
-        if self._watched is None or self._watch_restart is None:
-            return
-        watched = await asyncio.to_thread(WatchSet.of, self.path, self.runtime.config)
-        if watched.paths() != self._watched.paths():
-            self._watch_restart.set()
-        else:
-            self._watched = watched
+class _Timed:
+    """`with attempt.step("build"):` records the step's duration when it ends without an error."""
+
+    def __init__(self, timings: dict[str, float], name: str) -> None:
+        self.timings, self.name = timings, name
+
+    def __enter__(self) -> None:
+        self.began = time.perf_counter()
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is None:
+            self.timings[self.name] = time.perf_counter() - self.began
 
 
 __all__ = ["Notify", "Prepare", "ReloadListener", "Reloader", "Runtime"]

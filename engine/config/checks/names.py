@@ -1,54 +1,25 @@
-"""What a schema cannot see: names that must exist, limits across files, templates, regexes.
-
-`check(doc)` runs on the merged document after the schema check and reports every problem at
-the `file:line:col` of the offending value. Entries the schema already refused can be skipped
-(pass their marks as `skip`) so one mistake is not reported twice. Rule-order and regex checks
-live in engine.config.checks_rules.
-"""
+"""Names that must be declared, limits across files, templates and texts: one pass over the document."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine import templates
-from engine.config.checks_places import check_places
-from engine.config.checks_rules import check_rules
-from engine.config.diagnostics import Diagnostic, Severity
-from engine.config.schema_errors import did_you_mean
-from engine.config.yamlnodes import Mark, MarkedDict, MarkedList, mark_of
+from engine.config.diagnostics import Diagnostic, Severity, did_you_mean
+from engine.config.loader import ENTRY_NOUNS
+from engine.config.messages import DEFAULT_MESSAGES
+from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 
-__all__ = ["DISCORD_MESSAGE_LIMIT", "MAX_COMMANDS", "check"]
+__all__ = ["DISCORD_MESSAGE_LIMIT", "MAX_COMMANDS", "NameChecks"]
 
 DISCORD_MESSAGE_LIMIT = 2000
 MAX_COMMANDS = 100
 _PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
-_SECTION_WORDS = {
-    "channels": "channel",
-    "roles": "role",
-    "cases": "case template",
-    "chatbots": "chatbot",
-    "queues": "queue",
-    "messages": "message",
-}
-
-
-def check(
-    doc: MarkedDict, *, skip: Collection[Mark] = (), skip_sections: Collection[str] = ()
-) -> list[Diagnostic]:
-    """Every problem the schema cannot find, in the merged document of flexcord.yaml and its routes.
-
-    `skip`: marks of entries the schema refused; `skip_sections`: sections the schema refused
-    whole (names used from them are not reported as undeclared).
-    """
-    checker = _Checker(doc, frozenset(skip), frozenset(skip_sections))
-    checker.run()
-    checker.problems.extend(check_rules(_section(doc, "rules", MarkedList), checker.skipped))
-    checker.problems.extend(check_places(doc, frozenset(skip_sections)))
-    return checker.problems
+_SECTION_WORDS = {**ENTRY_NOUNS, "roles": "role"}
 
 
 def _section(doc: Mapping[str, Any], key: str, kind: type[Any]) -> Any:
@@ -80,7 +51,7 @@ def _name_marks(node: Any, key: str) -> Iterator[tuple[str, Mark]]:
                 yield item, mark_of(value, index) or value.mark
 
 
-class _Checker:
+class NameChecks:
     """One pass over one document, collecting problems."""
 
     def __init__(self, doc: MarkedDict, skip: frozenset[Mark], skip_sections: frozenset[str]) -> None:
@@ -269,10 +240,6 @@ class _Checker:
 
     def builtin_messages(self) -> None:
         """Messages the runtime says on its own: a missing one is a warning naming the default used."""
-        try:
-            from engine.runtime.generation import DEFAULT_MESSAGES
-        except ImportError:
-            return
         if "messages" in self.skip_sections:
             return
         messages = self.doc.get("messages")

@@ -20,6 +20,21 @@ class Mark(NamedTuple):
         return f"{self.file}:{self.line}:{self.col}"
 
 
+class Filled(str):
+    """Text with `${VAR}` filled in from the environment, remembering how it was `written`, so the
+    config's version and its error messages can leave the variable's value (often a secret) out."""
+
+    written: str
+
+    def __new__(cls, value: str, written: str) -> Filled:
+        filled = super().__new__(cls, value)
+        filled.written = written
+        return filled
+
+    def __reduce__(self) -> tuple[type[Filled], tuple[str, str]]:
+        return (Filled, (str(self), self.written))
+
+
 class MarkedDict(dict[str, Any]):
     """A mapping with the position of itself, of each key and of each value."""
 

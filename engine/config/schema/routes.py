@@ -5,8 +5,8 @@ catches them, not the first sync with Discord.
 
 from __future__ import annotations
 
-from engine.config import schema_places
-from engine.config.schema_defs import (
+from engine.config.schema import threads
+from engine.config.schema.definitions import (
     CONVERSATION_STATES,
     IDENTIFIER,
     PREFIX,
@@ -36,7 +36,7 @@ def _channel() -> Schema:
             "view": ref("roles", "Who may see it", "Roles that may see the channel. " + _ROLES_HINT),
             "send": ref("roles", "Who may post", "Roles that may post in the channel. " + _ROLES_HINT),
             "threads": ref("roles", "Who may start threads", "Roles that may start threads. " + _ROLES_HINT),
-            "forum": schema_places.forum(),
+            "forum": threads.forum(),
             "feeds": prop(
                 "Feeds",
                 "Official sources (RSS/Atom) whose new entries are posted here.",
@@ -201,9 +201,9 @@ def _case() -> Schema:
             ),
             "post_to": ref("channelName", "Post to", "A channel where each new case is posted."),
             "reply": ref("text", "Reply", "What the player is told once the case is opened."),
-            "statuses": schema_places.statuses(),
+            "statuses": threads.statuses(),
+            "conversation": threads.conversation(),
             "notify_on": notify,
-            "conversation": schema_places.conversation(),
         },
         required=["prefix"],
     )
@@ -224,7 +224,11 @@ def _condition() -> Schema:
                 prop("Word or phrase", "A word or phrase.", type="string", minLength=1, maxLength=200),
             ),
             "matches": text(
-                "Matches", "A regular expression searched in the message (any letter case).", low=1, high=1000
+                "Matches",
+                "A regular expression searched in the message (any letter case); "
+                "no backreferences, no lookarounds.",
+                low=1,
+                high=1000,
             ),
             "roles": ref("roles", "Roles", "The player has any of these roles. " + _ROLES_HINT),
             "state": one_or_many(
@@ -295,6 +299,35 @@ def _chatbot() -> Schema:
     )
 
 
+def _queue() -> Schema:
+    return section(
+        "Queue",
+        "A Flex queue.",
+        {
+            "description": text("Description", "What this queue is for.", high=200),
+            "conversation": threads.conversation(),
+            "skills": names_list(
+                "Skills",
+                "Agent skills the task asks for.",
+                prop("Skill", "A skill name.", type="string", minLength=1, maxLength=100),
+            ),
+            "sla": section(
+                "Service level",
+                "Targets the reports check: how soon an agent answers, how soon the case is closed.",
+                {
+                    "first_response": ref(
+                        "duration", "First response", "An agent joins within this time, like 5m."
+                    ),
+                    "resolution": ref("duration", "Resolution", "The case is closed within this, like 2d."),
+                },
+            ),
+        },
+    )
+
+
+_COMMAND_NAME = {"type": "string", "pattern": SLUG, "maxLength": 32}
+
+
 def route_properties() -> dict[str, Schema]:
     """The route sections, as top-level properties of a schema."""
     return {
@@ -308,13 +341,7 @@ def route_properties() -> dict[str, Schema]:
         "commands": named(
             "Slash commands",
             "Commands players and staff type (at most 100 in all files together).",
-            prop(
-                "Command name",
-                "Lowercase letters, digits, - and _ (at most 32).",
-                type="string",
-                pattern=SLUG,
-                maxLength=32,
-            ),
+            prop("Command name", "Lowercase letters, digits, - and _ (at most 32).", **_COMMAND_NAME),
             _command(),
             maxProperties=100,
         ),
@@ -334,31 +361,7 @@ def route_properties() -> dict[str, Schema]:
             "Queues",
             "Flex queues a handoff can go to.",
             {"$ref": "#/$defs/queueName"},
-            section(
-                "Queue",
-                "A Flex queue.",
-                {
-                    "description": text("Description", "What this queue is for.", high=200),
-                    "conversation": schema_places.conversation(),
-                    "skills": names_list(
-                        "Skills",
-                        "Agent skills the task asks for.",
-                        prop("Skill", "A skill name.", type="string", minLength=1, maxLength=100),
-                    ),
-                    "sla": section(
-                        "Service level",
-                        "Targets the reports check: how soon an agent answers, how soon the case is closed.",
-                        {
-                            "first_response": ref(
-                                "duration", "First response", "An agent joins within this time, like 5m."
-                            ),
-                            "resolution": ref(
-                                "duration", "Resolution", "The case is closed within this, like 2d."
-                            ),
-                        },
-                    ),
-                },
-            ),
+            _queue(),
         ),
         "chatbots": named(
             "Chatbots",

@@ -1,31 +1,23 @@
-"""Checks on the rule list as a whole: unique names, safe regexes, and rules that can never match.
+"""Checks on the rule list as a whole: unique names, regexes the router can run, rules that can never match.
 
-A regex is refused when Python's backtracking could take exponential time on some message
-(a repeat inside a repeat, like `(a+)+`, or alternatives inside a repeat that can match the same
-text, like `(a|a)*`): one player message could stall the bot. The check is structural, over
-the parsed pattern, and errs on the side of refusing.
+Regexes run on RE2 (engine.routing.patterns), so none can take more than linear time on a
+message; what RE2 cannot run (backreferences, lookarounds) is refused here, with what to write
+instead.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 from engine.config.diagnostics import Diagnostic
-from engine.config.yamlnodes import Mark, MarkedDict, MarkedList, mark_of
-from engine.routing.index import compiled_regex
+from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
+from engine.routing.patterns import PatternError, compiled_regex, word_boundary_problem
 
-__all__ = ["check_rules", "regex_danger"]
+__all__ = ["check_rules"]
 
 _DEFAULT_STATES = frozenset({"bot", "closed"})
-_ANY = None  # a first-character set that may be any character
-
-_c = sre_parse  # opcodes live on the parser module (re._constants re-exported)
-_REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)}
-_MAXREPEAT = _c.MAXREPEAT
 
 
 def check_rules(rules: MarkedList, skipped: Callable[[Any, int], bool]) -> list[Diagnostic]:
@@ -59,9 +51,9 @@ def check_rules(rules: MarkedList, skipped: Callable[[Any, int], bool]) -> list[
         when = when if isinstance(when, MarkedDict) else MarkedDict()
         pattern = when.get("matches")
         if isinstance(pattern, str):
-            problem = _regex_problem(pattern, mark_of(when, "matches") or mark)
-            if problem is not None:
-                problems.append(problem)
+            found = _regex_problems(pattern, mark_of(when, "matches") or mark)
+            problems.extend(found)
+            if any(problem.severity == "error" for problem in found):
                 continue
         view = _RuleView.of(str(name or f"#{index + 1}"), mark, when)
         if view is not None:
@@ -70,160 +62,24 @@ def check_rules(rules: MarkedList, skipped: Callable[[Any, int], bool]) -> list[
     return problems
 
 
-def _regex_problem(pattern: str, mark: Mark) -> Diagnostic | None:
+def _regex_problems(pattern: str, mark: Mark) -> list[Diagnostic]:
+    """A pattern the router cannot run (an error), or whose \\b will surprise (a warning)."""
     try:
         compiled_regex(pattern)  # as the router will (and it keeps the result for the compile step)
-    except re.error as exc:
-        return Diagnostic(
+    except PatternError as exc:
+        return [Diagnostic(mark.file, mark.line, mark.col, "error", exc.message, exc.hint)]
+    if not word_boundary_problem(pattern):
+        return []
+    return [
+        Diagnostic(
             mark.file,
             mark.line,
             mark.col,
-            "error",
-            f"this regular expression does not work: {exc.msg} at character {(exc.pos or 0) + 1}",
-            "check brackets and backslashes; in YAML write the pattern in single quotes",
+            "warning",
+            "\\b here stands next to a letter outside a-z, which \\b does not count as part of a word",
+            "to find whole words in any language use says:, or write (?:^|\\W) and (?:\\W|$) instead of \\b",
         )
-    danger = regex_danger(pattern)
-    if danger is None:
-        return None
-    return Diagnostic(
-        mark.file,
-        mark.line,
-        mark.col,
-        "error",
-        f"this regular expression could take a very long time on some messages: {danger}",
-        "remove the inner or the outer repeat, e.g. (a+)+ -> a+, (a|a)* -> a*",
-    )
-
-
-_GROUP_REPEATED = re.compile(r"\)[*+?{]|\(\?(?!:)")
-"""A group with a repeat right after it, or a group other than (?:...), where flags like (?x) or a
-(?#comment) may stand between a group and its repeat. Without either, every repeat is of one
-character, class or escape, and such a pattern cannot backtrack exponentially."""
-
-
-def regex_danger(pattern: str) -> str | None:
-    """Why `pattern` can backtrack exponentially, or None when it cannot (as far as we can tell)."""
-    if _GROUP_REPEATED.search(pattern) is None:
-        return None
-    try:
-        parsed = sre_parse.parse(pattern, re.IGNORECASE)
-    except re.error:
-        return None
-    return _danger(list(parsed), inside_repeat=False)
-
-
-def _items(av: Any) -> list[Any]:
-    return list(av)
-
-
-def _danger(items: list[Any], *, inside_repeat: bool) -> str | None:
-    for op, av in items:
-        if op in _REPEATS:
-            low, high, inner = av
-            varies = high != low and high > 1
-            if inside_repeat and varies:
-                return "a repeat (like +, * or {2,}) inside another repeat"
-            many = high == _MAXREPEAT or high >= 10
-            found = _danger(_items(inner), inside_repeat=inside_repeat or many)
-            if found:
-                return found
-            if many and _overlapping_branches(_items(inner)):
-                return "a repeated group whose alternatives can match the same text"
-        elif op == _c.SUBPATTERN:
-            found = _danger(_items(av[3]), inside_repeat=inside_repeat)
-            if found:
-                return found
-        elif op == _c.BRANCH:
-            for branch in av[1]:
-                found = _danger(_items(branch), inside_repeat=inside_repeat)
-                if found:
-                    return found
-        elif op in (_c.ASSERT, _c.ASSERT_NOT):
-            found = _danger(_items(av[1]), inside_repeat=inside_repeat)
-            if found:
-                return found
-    return None
-
-
-def _overlapping_branches(items: list[Any]) -> bool:
-    for op, av in _flatten(items):
-        if op != _c.BRANCH:
-            continue
-        branches = [_items(branch) for branch in av[1]]
-        for i, first in enumerate(branches):
-            for second in branches[i + 1 :]:
-                if _nullable(first) and _nullable(second):
-                    return True
-                a, b = _first_chars(first), _first_chars(second)
-                if a is _ANY and b is _ANY:
-                    return True
-                if (a is _ANY and b) or (b is _ANY and a) or (a and b and a & b):
-                    return True
-    return False
-
-
-def _flatten(items: list[Any]) -> Iterator[tuple[Any, Any]]:
-    for op, av in items:
-        yield op, av
-        if op == _c.SUBPATTERN:
-            yield from _flatten(_items(av[3]))
-
-
-def _nullable(items: list[Any]) -> bool:
-    for op, av in items:
-        if op in _REPEATS:
-            if av[0] > 0 and not _nullable(_items(av[2])):
-                return False
-        elif op == _c.SUBPATTERN:
-            if not _nullable(_items(av[3])):
-                return False
-        elif op == _c.BRANCH:
-            if not any(_nullable(_items(b)) for b in av[1]):
-                return False
-        elif op not in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
-            return False
-    return True
-
-
-def _first_chars(items: list[Any]) -> set[str] | None:
-    """The characters a match can start with; None (_ANY) when that could be anything."""
-    chars: set[str] = set()
-    for op, av in items:
-        if op == _c.LITERAL:
-            return chars | {chr(av).lower()}
-        if op == _c.IN:
-            members = set()
-            for kind, value in av:
-                if kind == _c.LITERAL:
-                    members.add(chr(value).lower())
-                elif kind == _c.RANGE and value[1] - value[0] < 256:
-                    members.update(chr(c).lower() for c in range(value[0], value[1] + 1))
-                else:
-                    return _ANY
-            return chars | members
-        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
-            continue
-        inner = _items(av[3]) if op == _c.SUBPATTERN else _items(av[2]) if op in _REPEATS else None
-        if op == _c.BRANCH:
-            union: set[str] = set()
-            for branch in av[1]:
-                part = _first_chars(_items(branch))
-                if part is _ANY:
-                    return _ANY
-                union |= part
-            if not any(_nullable(_items(b)) for b in av[1]):
-                return chars | union
-            chars |= union
-            continue
-        if inner is None:
-            return _ANY
-        part = _first_chars(inner)
-        if part is _ANY:
-            return _ANY
-        chars |= part
-        if not _nullable([(op, av)]):
-            return chars
-    return chars
+    ]
 
 
 # --- rules that can never match --------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Building blocks shared by every flexcord JSON Schema: names, durations, texts and actions.
 
-Each pattern has plain words (PATTERN_WORDS) that schema_errors uses to explain a value that
+Each pattern has plain words (PATTERN_WORDS) that explain.py uses to explain a value that
 does not fit. Actions dispatch on their one key (one property per action), never `oneOf`, so a
 mistake inside `handoff:` is reported inside `handoff:` instead of as "matches no branch".
 """
@@ -182,6 +182,11 @@ ACTIONS: dict[str, Schema] = _actions()
 
 def definitions() -> dict[str, Schema]:
     """The shared `$defs` of every schema."""
+    return {**_names(), **_values()}
+
+
+def _names() -> dict[str, Schema]:
+    """Names a community manager chooses, and where each is declared."""
     slug = {"type": "string", "pattern": SLUG, "minLength": 1}
     return {
         "channelName": {
@@ -222,6 +227,12 @@ def definitions() -> dict[str, Schema]:
             "pattern": IDENTIFIER,
             "maxLength": 100,
         },
+    }
+
+
+def _values() -> dict[str, Schema]:
+    """Values written the same way everywhere: durations, limits, texts, role lists, actions."""
+    return {
         "duration": {
             "title": "Duration",
             "description": "A length of time: 30s, 10m, 1h or 2d.",

@@ -117,8 +117,8 @@ def _says(rule: CompiledRule, message: Message) -> Verdict:
 def _matches(rule: CompiledRule, message: Message) -> Verdict:
     assert rule.regex is not None
     found = rule.regex.search(message.text)
-    if found:
-        return True, f"matches '{rule.regex.pattern}' (found '{found.group(0)}')"
+    if found is not None:
+        return True, f"matches '{rule.regex.pattern}' (found '{found}')"
     return False, f"matches: '{rule.regex.pattern}' not found in the message"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.config.schema_defs import Schema, prop, ref, section, text
+from engine.config.schema.definitions import Schema, prop, ref, section, text
 
 CONVERSATION_PLACES = ("dm", "thread")
 

@@ -6,7 +6,7 @@ MarkedDict / MarkedList directly from the event stream gives the same values, ma
 and needs no separate pass to look for aliases or deep nesting. Anything else (an alias, an
 anchor, a tag, a key that is not a scalar, a key written twice, nesting deeper than the limit,
 a second document, a syntax error) makes `read_plain` give up, and the full reader in
-engine.config.yamlread reads the file again and explains the problem.
+engine.config.yaml.read reads the file again and explains the problem.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from engine.config.yamlnodes import Mark, MarkedDict, MarkedList
+from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList
 
 __all__ = ["EventSource", "read_plain"]
 
@@ -34,7 +34,7 @@ _NOT_PLAIN = object()
 
 
 class EventSource(Protocol):
-    """The marked loader of engine.config.yamlread, as read_plain uses it."""
+    """The marked loader of engine.config.yaml.read, as read_plain uses it."""
 
     file: str
 
@@ -68,14 +68,55 @@ def _document(loader: EventSource, max_depth: int) -> Any:
         return None
     if type(event) is not DocumentStartEvent:
         return _NOT_PLAIN
+    top = _tree(loader, _Scalars(loader), max_depth)
+    if top is _NOT_PLAIN or type(get()) is not DocumentEndEvent or type(get()) is not StreamEndEvent:
+        return _NOT_PLAIN
+    return top
+
+
+class _Scalars:
+    """A scalar event's value and mark, as the loader's resolvers and constructors would make them."""
+
+    __slots__ = ("anywhere", "block_mark", "by_first", "constructors", "file", "loader", "substitute")
+
+    def __init__(self, loader: EventSource) -> None:
+        self.loader = loader
+        self.file = loader.file
+        resolvers = loader.yaml_implicit_resolvers
+        self.anywhere = resolvers.get(None, [])
+        self.by_first = {
+            first: [*found, *self.anywhere] for first, found in resolvers.items() if first is not None
+        }
+        self.constructors = loader.yaml_constructors
+        self.block_mark = loader.block_mark
+        self.substitute = loader.substitute
+
+    def value(self, event: Any) -> tuple[Any, Mark]:
+        start = event.start_mark
+        text = event.value
+        tag = _STR
+        if event.implicit[0]:
+            for candidate, pattern in self.by_first.get(text[:1], self.anywhere):
+                if pattern.match(text):
+                    tag = candidate
+                    break
+        if tag == _STR:
+            value = self.substitute(text, start) if "${" in text else text
+        else:
+            node = yaml.ScalarNode(tag, text, start, event.end_mark, event.style)
+            value = self.constructors[tag](self.loader, node)
+        style = event.style
+        if style == "|" or style == ">":
+            return value, self.block_mark(start)
+        return value, tuple.__new__(Mark, (self.file, start.line + 1, start.column + 1))
+
+
+def _tree(loader: EventSource, scalars: _Scalars, max_depth: int) -> Any:
+    """The document's one value, built from the events up to its end; _NOT_PLAIN when it is not plain."""
+    get = loader.get_event
     file = loader.file
     new_mark = tuple.__new__
-    resolvers = loader.yaml_implicit_resolvers
-    anywhere = resolvers.get(None, [])
-    by_first = {first: [*found, *anywhere] for first, found in resolvers.items() if first is not None}
-    constructors = loader.yaml_constructors
-    block_mark = loader.block_mark
-    substitute = loader.substitute
+    scalar = scalars.value
     outer: list[tuple[Any, bool, Any, Any]] = []  # the containers around `top`, with their state
     top: Any = None  # the innermost open mapping or list (None: none yet)
     in_map = False
@@ -88,34 +129,17 @@ def _document(loader: EventSource, max_depth: int) -> Any:
         if kind is ScalarEvent:
             if event.anchor is not None or event.tag is not None:
                 return _NOT_PLAIN
-            start = event.start_mark
-            text = event.value
             if in_map and key is None:
-                if text in top:
+                if event.value in top:
                     return _NOT_PLAIN
-                key = text
+                key = event.value
+                start = event.start_mark
                 key_mark = new_mark(Mark, (file, start.line + 1, start.column + 1))
                 continue
-            tag = _STR
-            if event.implicit[0]:
-                for candidate, pattern in by_first.get(text[:1], anywhere):
-                    if pattern.match(text):
-                        tag = candidate
-                        break
-            if tag == _STR:
-                value = substitute(text, start) if "${" in text else text
-            else:
-                value = constructors[tag](
-                    loader, yaml.ScalarNode(tag, text, start, event.end_mark, event.style)
-                )
-            style = event.style
-            if style == "|" or style == ">":
-                mark = block_mark(start)
-            else:
-                mark = new_mark(Mark, (file, start.line + 1, start.column + 1))
+            value, mark = scalar(event)
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             if not outer:
-                break
+                return top
             top, in_map, key, key_mark = outer.pop()
             continue  # the finished container was put in its parent when it opened
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
@@ -128,8 +152,7 @@ def _document(loader: EventSource, max_depth: int) -> Any:
             return _NOT_PLAIN
         if top is None:  # the document itself
             if kind is ScalarEvent:
-                top = value
-                break
+                return value
         elif in_map:
             if key is None:  # a mapping or a list used as a key
                 return _NOT_PLAIN
@@ -144,6 +167,3 @@ def _document(loader: EventSource, max_depth: int) -> Any:
             if top is not None:
                 outer.append((top, in_map, key, key_mark))
             top, in_map, key, key_mark = value, kind is MappingStartEvent, None, None
-    if type(get()) is not DocumentEndEvent or type(get()) is not StreamEndEvent:
-        return _NOT_PLAIN
-    return top
