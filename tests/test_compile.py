@@ -123,7 +123,7 @@ def test_demo_cases(demo: Config) -> None:
         "fixed": "Fixed",
         "closed": "Closed",
     }
-    assert demo.channels["bug-report"].forum and not demo.channels["general"].forum
+    assert demo.channels["bug-report"].forum and not demo.channels["mod-log"].forum
     assert bug.notify_on == ("fixed", "closed")
     assert demo.cases["support"].conversation == "dm"
     threads = demo.discord.threads
