@@ -7,17 +7,20 @@ and archiving and locking; it does not stop a player writing in a locked thread 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import discord
+import pytest
 from simcord import ChannelHandle, GuildHandle
 
+from engine.cli.serve import NO_MESSAGE_CONTENT
 from engine.config import build
 from engine.config.model import Config
-from tests.discord_fixtures import CHANNELS, Server, open_server
+from tests.discord_fixtures import CHANNELS, Server, demo_config, open_server
 from tests.fixtures.config.demo import copy_demo
 
 TAGS = ("New", "Triaged", "Fixed", "Closed")
@@ -195,3 +198,22 @@ async def test_a_message_after_the_reopen_window_starts_a_new_case_in_the_dms(tm
         assert old is not None and old.status == "closed"
         assert thread._channel.thread_metadata.locked
         assert [t.name[:5] for t in threads_in(server, "support")] == ["SUP-1", "SUP-2"]
+
+
+async def test_without_threads_the_bot_needs_no_privileged_intent_and_dms_keep_working() -> None:
+    no_privileged = discord.Intents(guilds=True, dm_messages=True)
+    config = dataclasses.replace(
+        demo_config(), discord=dataclasses.replace(demo_config().discord, threads=None)
+    )
+    async with open_server(config=config, approved_intents=no_privileged) as server:
+        await server.player.user.send_dm("how do I trade with a friend?")
+        answer = server.player.user.dm_channel.last_message
+        assert answer is not None and answer.author.bot
+
+
+async def test_with_threads_discord_refuses_a_bot_whose_message_content_intent_is_off() -> None:
+    no_privileged = discord.Intents(guilds=True, dm_messages=True, guild_messages=True)
+    with pytest.raises(discord.PrivilegedIntentsRequired):
+        async with open_server(approved_intents=no_privileged):
+            pass
+    assert "Message Content Intent" in NO_MESSAGE_CONTENT and "Developer Portal" in NO_MESSAGE_CONTENT
