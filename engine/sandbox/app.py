@@ -46,6 +46,7 @@ from engine.hours import describe_next_open, is_open, next_open
 from engine.reload import ReloadResult
 from engine.reports.demo import DemoWeek, seed_week
 from engine.runtime import prepare
+from engine.sandbox import threads
 from engine.sandbox.api import diagnostic_json, sandbox_blueprint
 from engine.sandbox.clock import SandboxClock
 from engine.sandbox.desk import AgentDesk
@@ -323,6 +324,8 @@ class Sandbox:
                     "topic": guild.topics.get(name),
                     "can_view": {who: bool(perms.view_channel) for who, perms in allowed.items()},
                     "can_send": {who: bool(perms.send_messages) for who, perms in allowed.items()},
+                    "forum": threads.is_forum(guild.channels[name]),
+                    "threads": guild.threads_of(name),
                 }
             )
         return {
