@@ -203,7 +203,7 @@ async def test_rasa_replies_become_messages_with_buttons(rasa: RasaServer) -> No
         (
             OutMessage(
                 text="You said: hi {{ user.name }}",
-                buttons=(Button(id="/affirm", label="Yes"), Button(id="/deny", label="No")),
+                buttons=(Button(id="say:rasa:/affirm", label="Yes"), Button(id="say:rasa:/deny", label="No")),
             ),
             OutMessage(text="https://cdn.example.com/critter.png"),
         ),
@@ -278,12 +278,79 @@ def test_rasa_reply_parsing_keeps_discord_limits() -> None:
                     {"title": "Long", "payload": "/" + "p" * 200},
                 ],
             }
-        ]
+        ],
+        "rasa",
     )
     assert len(message.text) == 2000
     assert len(message.buttons) == 25
-    assert message.buttons[0] == Button("/pick0", "Option 0")
+    assert message.buttons[0] == Button("say:rasa:/pick0", "Option 0")
     assert parse_reply([{"image": "javascript:alert(1)"}]) == ()
     for bad in [{"text": "hi"}, ["hi"], [{"text": 5}], [{"buttons": "yes"}], [{"buttons": ["yes"]}]]:
         with pytest.raises(BadReply):
             parse_reply(bad)
+
+
+# --- a chatbot's buttons ------------------------------------------------------------------------
+
+
+def test_every_chatbot_button_fits_in_a_discord_custom_id() -> None:
+    from engine.chatbot.rasa import parse_reply
+    from engine.discord.render import to_view
+
+    payloads = ["/affirm", "/" + "p" * 94, '/inform{"item": "' + "x" * 200 + '"}']
+    (message,) = parse_reply(
+        [
+            {
+                "text": "Pick one",
+                "buttons": [{"title": f"Option {i}", "payload": p} for i, p in enumerate(payloads)],
+            }
+        ],
+        "rasa",
+    )
+    view = to_view(message.buttons)
+    assert view is not None
+    custom_ids = [getattr(item, "custom_id", None) or item.item.custom_id for item in view.children]
+    assert custom_ids[0] == "flexcord:say:rasa:/affirm"
+    assert all(len(custom_id) <= 100 for custom_id in custom_ids), [len(c) for c in custom_ids]
+    assert len(set(custom_ids)) == 3
+
+
+RASA_RULES = """\
+rules:
+  - name: everything else
+    when: {where: dm}
+    do: [chatbot: rasa]
+chatbots:
+  rasa: {type: http, url: "RASA_URL", agent_button: Talk to an agent}
+"""
+
+
+async def test_a_chatbot_button_sends_its_payload_to_its_chatbot_as_the_next_message(
+    rasa: RasaServer, tmp_path: Path
+) -> None:
+    from engine.testing import generation_from, memory_world
+    from tests.fixtures.config.demo import copy_demo
+
+    main = copy_demo(tmp_path)
+    rules = RASA_RULES.replace("RASA_URL", f"{rasa.url}/webhooks/rest/webhook")
+    (tmp_path / "routes" / "rules.yaml").write_text(rules, encoding="utf-8")
+    world = await memory_world(generation_from(main))
+    try:
+        player = world.player("4242", "Misty")
+        await player.says("hello")
+        yes = world.chat.dms["4242"][0].buttons[0]
+        assert (yes.label, yes.id) == ("Yes", "say:rasa:/affirm")
+        clicked = await player.presses(yes.id, yes.label)
+    finally:
+        await world.close()
+    assert [r["message"] for r in rasa.received] == ["hello", "/affirm"]
+    assert clicked.decision is not None and clicked.decision.rule == "chatbot:rasa"
+    said = [r.text for r in clicked.replies] + world.chat.texts("4242")[2:]
+    assert "You said: /affirm" in said
+
+
+def test_a_chatbot_payload_named_like_a_flexcord_button_stays_the_chatbots() -> None:
+    from engine.chatbot.buttons import chatbot_button
+
+    agent = chatbot_button("rasa", "agent", "Agent")
+    assert agent.id != "agent" and agent.id == "say:rasa:agent"

@@ -225,7 +225,8 @@ def test_a_template_error_inside_a_block_of_text_points_at_its_own_line(demo: Pa
     )
     problem = only(problems(demo))
     assert (problem.line, problem.col) == (line_of(messages, "Ask {{ me"), 5)
-    assert problem.message.startswith("template does not parse")
+    assert problem.message.startswith("a {{ placeholder }} holds more than one name")
+    assert problem.hint and "close each placeholder with '}}'" in problem.hint
 
 
 def test_a_missing_built_in_message_is_a_warning_naming_the_default(demo: Path) -> None:

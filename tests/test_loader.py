@@ -179,7 +179,8 @@ def test_nesting_too_deep_to_read_safely_is_refused(tmp_path: Path) -> None:
 
 def test_a_value_with_a_tag_that_does_not_fit_is_refused(tmp_path: Path) -> None:
     main = write(tmp_path / "flexcord.yaml", "version: 1\nx: !!int abc\n")
-    assert "cannot read a value" in only(load(main).diagnostics).message
+    problem = only(load(main).diagnostics)
+    assert (problem.line, problem.col, problem.message) == (2, 4, "tags like '!!int' are not supported here")
 
 
 def test_a_missing_file_is_reported(tmp_path: Path) -> None:
@@ -187,12 +188,13 @@ def test_a_missing_file_is_reported(tmp_path: Path) -> None:
     assert problem.message == "file not found"
 
 
-def test_an_include_that_matches_nothing_is_a_warning(demo: Path) -> None:
+def test_an_include_that_matches_nothing_is_an_error(demo: Path) -> None:
     edit(demo, "include: [routes/*.yaml]", "include: [routes/*.yaml, extra/*.yml]")
     result = load(demo)
-    warning = only(result.diagnostics, "warning")
-    assert (warning.line, warning.col) == (line_of(demo, "include:"), col_of(demo, "extra/*.yml"))
-    assert "matches no files" in warning.message
+    error = only(result.diagnostics, "error")
+    assert (error.line, error.col) == (line_of(demo, "include:"), col_of(demo, "extra/*.yml"))
+    assert "matches no files" in error.message
+    assert error.hint and "check the folder name and the extension (.yaml)" in error.hint
     assert len(result.files) == 6
 
 

@@ -6,12 +6,14 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import xmlschema
 from click.testing import CliRunner, Result
 
 from engine.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = str(ROOT / "flexcord.yaml")
+JUNIT_XSD = ROOT / "tests" / "fixtures" / "junit" / "junit-10.xsd"
 MONDAY_MORNING = "2026-11-23T10:00:00-08:00"
 SUNDAY_NIGHT = "2026-11-22T21:00:00-08:00"
 
@@ -130,8 +132,9 @@ def test_the_shipped_demo_tests_pass(tmp_path: Path) -> None:
     )
     assert result.stdout.rstrip().endswith(f"{count} passed, 0 failed")
     assert "PASS " in result.stdout and "FAIL " not in result.stdout
+    xmlschema.XMLSchema(str(JUNIT_XSD)).validate(str(report))
     suites = ET.parse(report).getroot()
-    assert suites.get("tests") == str(count) and suites.get("failures") == "0"
+    assert (suites.get("tests"), suites.get("failures"), suites.get("errors")) == (str(count), "0", "0")
 
 
 WRONG = """\
@@ -189,7 +192,7 @@ def test_a_wrong_refusal_text_fails(tmp_path: Path) -> None:
     assert '             got a refusal saying "Use /bug in #bug-report."' in result.stdout
 
 
-def test_mistakes_in_a_test_file_are_reported_with_file_and_line(tmp_path: Path) -> None:
+def test_a_test_without_a_message_fails_with_its_line_and_the_others_still_run(tmp_path: Path) -> None:
     tests = tmp_path / "broken.yaml"
     tests.write_text(
         "tests:\n"
@@ -201,18 +204,61 @@ def test_mistakes_in_a_test_file_are_reported_with_file_and_line(tmp_path: Path)
         "  - name: typo\n"
         "    text: hi\n"
         "    expcet: {rule: billing}\n"
-        "    expect: {actions: [teleport: home]}\n",
+        "    expect: {actions: [teleport: home]}\n"
+        "  - name: also fine\n"
+        "    text: agent\n"
+        "    expect: {rule: live agent}\n",
         encoding="utf-8",
     )
     result = flexcord("test", str(tests), "-c", CONFIG)
     assert result.exit_code == 1
-    errors = result.stderr.splitlines()
-    assert (
-        f"{tests}:5:5: error: a test needs `text` (a message), `command` (a slash command) or `button`"
-        in errors
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"PASS {tests}:2 fine"
+    assert lines[1] == f"FAIL {tests}:5 no message"
+    assert lines[2] == (
+        f"     {tests}:5:5: a test needs `text` (a message), `command` (a slash command) or `button`"
     )
-    assert any(e.startswith(f"{tests}:9:5: error: ") and "expcet" in e for e in errors), errors
-    assert "could not be read" in result.stdout
+    assert f"FAIL {tests}:7 typo" in lines
+    assert any(line.startswith(f"     {tests}:9:5: unknown field 'expcet'") for line in lines), lines
+    assert any("did you mean 'expect'?" in line for line in lines), lines
+    assert f"PASS {tests}:11 also fine" in lines
+    assert lines[-1] == "2 passed, 2 failed"
+
+
+def test_an_expected_rule_that_does_not_exist_says_so(tmp_path: Path) -> None:
+    tests = tmp_path / "unknown.yaml"
+    tests.write_text(
+        "tests:\n  - name: refund\n    text: I want a refund\n    expect: {rule: biling}\n",
+        encoding="utf-8",
+    )
+    result = flexcord("test", str(tests), "-c", CONFIG)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:2] == [
+        f"FAIL {tests}:2 refund",
+        "     expected rule 'biling' does not exist in the config: did you mean 'billing'?",
+    ]
+
+
+def test_the_junit_report_is_valid_for_jenkins_and_counts_an_unreadable_file(tmp_path: Path) -> None:
+    wrong, broken, unreadable = tmp_path / "wrong.yaml", tmp_path / "broken.yaml", tmp_path / "bad.yaml"
+    wrong.write_text(WRONG, encoding="utf-8")
+    broken.write_text("tests:\n  - name: typo\n    txt: hi\n    expect: {rule: billing}\n", encoding="utf-8")
+    unreadable.write_text("tests: [\n", encoding="utf-8")
+    report = tmp_path / "junit.xml"
+    result = flexcord("test", str(wrong), str(broken), str(unreadable), "-c", CONFIG, "--junit", str(report))
+    assert result.exit_code == 1
+    xmlschema.XMLSchema(str(JUNIT_XSD)).validate(str(report))
+    suites = ET.parse(report).getroot()
+    assert (suites.get("tests"), suites.get("failures"), suites.get("errors")) == ("4", "1", "2")
+    counts = [(s.get("name"), s.get("tests"), s.get("failures"), s.get("errors")) for s in suites]
+    assert counts == [
+        (str(wrong), "2", "1", "0"),
+        (str(broken), "1", "0", "1"),
+        (str(unreadable), "1", "0", "1"),
+    ]
+    error = suites.find("testsuite[3]/testcase/error")
+    assert error is not None and error.get("message")
+    assert (error.text or "").startswith(f"{unreadable}:2:1: error: ")
 
 
 def test_an_unknown_action_in_a_test_file_has_its_line(tmp_path: Path) -> None:
@@ -223,4 +269,16 @@ def test_an_unknown_action_in_a_test_file_has_its_line(tmp_path: Path) -> None:
     )
     result = flexcord("test", str(tests), "-c", CONFIG)
     assert result.exit_code == 1
-    assert f"{tests}:5:" in result.stderr and "unknown action 'teleport'" in result.stderr
+    assert f"     {tests}:5:" in result.stdout and "unknown action 'teleport'" in result.stdout
+
+
+def test_a_test_without_expect_says_what_to_add(tmp_path: Path) -> None:
+    tests = tmp_path / "missing.yaml"
+    tests.write_text("tests:\n  - name: refund\n    text: I want a refund\n", encoding="utf-8")
+    result = flexcord("test", str(tests), "-c", CONFIG)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:2] == [
+        f"FAIL {tests}:2 refund",
+        f"     {tests}:2:5: this test has no 'expect' "
+        "(add what should happen, like expect: {rule: billing})",
+    ]

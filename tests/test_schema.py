@@ -21,6 +21,7 @@ from engine.cli import main as cli
 from engine.config.diagnostics import Diagnostic
 from engine.config.loader import load
 from engine.config.schema.definitions import (
+    COMMAND_NAME,
     DATE,
     DAYS,
     DURATION,
@@ -33,6 +34,7 @@ from engine.config.schema.definitions import (
     TIMES,
     URL,
     URL_OR_EMPTY,
+    from_env,
 )
 from engine.config.schema.documents import dump, quick_pattern, schemas
 from engine.config.schema.explain import validate_file
@@ -183,9 +185,9 @@ def test_a_command_name_with_capitals_gets_the_allowed_form(demo: Path) -> None:
     edit(routes(demo, "commands"), "  helpme:", "  HelpMe:")
     problem = only(schema_problems(demo))
     assert problem.message == "'HelpMe' is not a valid command name"
-    assert "lowercase letters, digits, - and _" in (problem.hint or "") and "try 'helpme'" in (
+    assert "lowercase letters (of any alphabet), digits, - and _" in (
         problem.hint or ""
-    )
+    ) and "try 'helpme'" in (problem.hint or "")
 
 
 def test_a_form_with_six_fields_is_refused_at_the_form(demo: Path) -> None:
@@ -229,7 +231,7 @@ def test_wrong_shapes_enums_ranges_and_patterns_are_each_explained(demo: Path) -
         channels.message
         == "'channels' of command 'bug' should be a list of names, not the single word 'bug-report'"
     )
-    assert channels.hint == "write [bug-report]"
+    assert channels.hint == "write a list in brackets: [bug-report]"
     cooldown = found["commands.yaml", line_of(routes(demo, "commands"), "3 an hour")]
     assert cooldown.message.startswith("'3 an hour' is not a valid limit")
     assert "2/10m" in (cooldown.hint or "")
@@ -302,6 +304,7 @@ def test_several_errors_in_one_file_are_all_reported_in_one_run(demo: Path) -> N
 
 EXAMPLES = {  # a value each pattern accepts
     SLUG: "bug-report_2",
+    COMMAND_NAME: "помощь_2",
     IDENTIFIER: "handoff_started",
     PREFIX: "BUG1",
     DURATION: "1h30m",
@@ -313,6 +316,9 @@ EXAMPLES = {  # a value each pattern accepts
     LISTEN: "127.0.0.1:8080",
     URL: "https://example.org/hook",
     URL_OR_EMPTY: "https://example.org/hook",
+    from_env(STORAGE): "${FLEXCORD_STORAGE:-sqlite:///flexcord.db}",
+    from_env(LISTEN): "${FLEXCORD_LISTEN:-127.0.0.1:8080}",
+    from_env(URL_OR_EMPTY): "${FLEXCORD_PUBLIC_URL:-https://example.org/hook}",
 }
 PROBES = sorted(
     {*range(0x300), 0x10000, 0x1F600, 0x10FFFF}

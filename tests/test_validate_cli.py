@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from engine.cli import main as cli
 from engine.config import BuildResult, ConfigError, build, load_config
 from engine.config.loader import load
-from tests.fixtures.config.demo import ROOT, copy_demo, edit, line_of
+from tests.fixtures.config.demo import ROOT, col_of, copy_demo, edit, line_of
 
 SECRETS = {
     "DISCORD_TOKEN": "token",
@@ -127,9 +127,16 @@ def test_errors_are_printed_one_per_line_with_a_summary_and_exit_1(demo: Path, n
 
 
 def test_warnings_alone_exit_0(demo: Path, no_secrets: None) -> None:
-    edit(demo, "include: [routes/*.yaml]", "include: [routes/*.yaml, more/*.yaml]")
+    server = demo.parent / "routes" / "server.yaml"
+    edit(server, "Use /bug to file an official report.", "Use /bug in #bug-report")
     result = validate("-c", str(demo))
     assert result.exit_code == 0
+    assert result.output.splitlines()[0] == (
+        f"{server}:{line_of(server, '#bug-report')}:{col_of(server, '#bug-report')}: warning: "
+        "everything from ' #' on is a comment, so the value is only 'Found a bug? Use /bug in' "
+        "(if the # is part of the text, put the whole value in quotes: "
+        '"Found a bug? Use /bug in #bug-report")'
+    )
     assert result.output.splitlines()[-1] == (
         "flexcord.yaml and 5 route files are valid: 4 commands, 5 rules, 3 case templates (1 warning)"
     )

@@ -7,14 +7,16 @@ way to reach a person; what the player typed is only ever data, never a template
 
 from __future__ import annotations
 
-import aiohttp
+from typing import TYPE_CHECKING
 
 from engine.chatbot.answers import AGENT_BUTTON_ID, SOLVED_BUTTON_ID, ChatbotAnswer, Say
-from engine.chatbot.rasa import ask_rasa
-from engine.chatbot.suggest import suggest_articles
 from engine.config.model import Chatbot
 from engine.events import User
-from engine.knowledge import KnowledgeBase
+
+if TYPE_CHECKING:  # the bots themselves are imported on first use: routing needs only engine.chatbot.buttons
+    import aiohttp
+
+    from engine.knowledge import KnowledgeBase
 
 
 async def answer(
@@ -28,7 +30,11 @@ async def answer(
 ) -> ChatbotAnswer:
     """Let chatbot `bot` answer `text` from `user`. Never raises for a failing bot: it falls back."""
     if bot.type == "http":
+        from engine.chatbot.rasa import ask_rasa
+
         return await ask_rasa(bot, text, user, say, http)
+    from engine.chatbot.suggest import suggest_articles
+
     return suggest_articles(bot, text, knowledge, say)
 
 

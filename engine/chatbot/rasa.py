@@ -15,6 +15,7 @@ import re
 import aiohttp
 
 from engine.chatbot.answers import ChatbotAnswer, Say, fallback, no_answer
+from engine.chatbot.buttons import chatbot_button
 from engine.config.model import Chatbot
 from engine.events import Button, OutMessage, User
 
@@ -24,7 +25,6 @@ MAX_REPLY_BYTES = 256 * 1024
 MAX_TEXT = 2000  # Discord's message limit
 MAX_BUTTONS = 25  # Discord: 5 rows of 5
 MAX_BUTTON_LABEL = 80
-MAX_BUTTON_ID = 100  # Discord's custom_id limit
 _WEB_ADDRESS = re.compile(r"https?://\S+$")
 
 
@@ -46,7 +46,7 @@ async def ask_rasa(
                 data = await _post(session, bot.url, {"sender": user.id, "message": text}, timeout)
         else:
             data = await _post(http, bot.url, {"sender": user.id, "message": text}, timeout)
-        messages = parse_reply(data)
+        messages = parse_reply(data, bot.name)
     except TimeoutError:
         log.warning("chatbot '%s' at %s did not answer within %ss", bot.name, bot.url, bot.timeout_seconds)
         return fallback(bot, say)
@@ -73,11 +73,12 @@ async def _post(
             raise BadReply(f"its reply is not JSON ({exc})") from None
 
 
-def parse_reply(data: object) -> tuple[OutMessage, ...]:
+def parse_reply(data: object, chatbot: str = "") -> tuple[OutMessage, ...]:
     """Rasa REST messages -> OutMessages; items with nothing to show are skipped.
 
-    [{"text": "Hi", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]
-    -> (OutMessage(text="Hi", buttons=(Button(id="/affirm", label="Yes"),)),)
+    [{"text": "Hi", "buttons": [{"title": "Yes", "payload": "/affirm"}]}], chatbot "rasa"
+    -> (OutMessage(text="Hi", buttons=(Button(id="say:rasa:/affirm", label="Yes"),)),)
+    (engine.chatbot.buttons: a click sends "/affirm" back to chatbot "rasa")
     """
     if not isinstance(data, list):
         raise BadReply("its reply is not a list of messages")
@@ -88,7 +89,7 @@ def parse_reply(data: object) -> tuple[OutMessage, ...]:
         text = _optional_str(item, "text")
         image = _optional_str(item, "image")
         parts = [part for part in (text, image if image and _WEB_ADDRESS.match(image) else None) if part]
-        buttons = _buttons(item.get("buttons"))
+        buttons = _buttons(item.get("buttons"), chatbot)
         if parts or buttons:
             messages.append(OutMessage(text=_shorten("\n".join(parts), MAX_TEXT), buttons=buttons))
     return tuple(messages)
@@ -103,7 +104,7 @@ def _optional_str(item: dict[str, object], key: str) -> str | None:
     return value.strip() or None
 
 
-def _buttons(raw: object) -> tuple[Button, ...]:
+def _buttons(raw: object, chatbot: str) -> tuple[Button, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -114,10 +115,10 @@ def _buttons(raw: object) -> tuple[Button, ...]:
             raise BadReply("a button in its reply is not an object")
         title = _optional_str(entry, "title")
         payload = _optional_str(entry, "payload") or title
-        if not title or not payload or len(payload) > MAX_BUTTON_ID:
-            log.warning("skipped a chatbot button with no title, or a payload over %s chars", MAX_BUTTON_ID)
+        if not title or not payload:
+            log.warning("skipped a chatbot button with no title")
             continue
-        buttons.setdefault(payload, Button(id=payload, label=_shorten(title, MAX_BUTTON_LABEL)))
+        buttons.setdefault(payload, chatbot_button(chatbot, payload, _shorten(title, MAX_BUTTON_LABEL)))
     return tuple(buttons.values())[:MAX_BUTTONS]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,11 +12,13 @@ from zoneinfo import ZoneInfo
 import click
 
 from engine.cli.options import config_option, load_config
+from engine.config.diagnostics import Diagnostic
 from engine.config.model import Config, ConversationState, Refuse
 from engine.events import Decision, Event, RuleTrace, User
 from engine.hours import describe_next_open, is_open
 from engine.routing import route
 from engine.routing.conditions import describe_action
+from engine.routing.junit import junit_xml
 from engine.routing.route_tests import (
     RouteTestFileError,
     RouteTestResult,
@@ -187,33 +188,6 @@ def _result_lines(result: RouteTestResult) -> list[str]:
     return [f"FAIL {where} {test.name}", *(f"     {line}" for line in result.problems)]
 
 
-def _junit(results: dict[str, list[RouteTestResult]], path: str) -> None:
-    failures = sum(not r.passed for rs in results.values() for r in rs)
-    total = sum(len(rs) for rs in results.values())
-    suites = ET.Element("testsuites", name="flexcord route tests", tests=str(total), failures=str(failures))
-    for file, file_results in results.items():
-        suite = ET.SubElement(
-            suites,
-            "testsuite",
-            name=file,
-            tests=str(len(file_results)),
-            failures=str(sum(not r.passed for r in file_results)),
-        )
-        for result in file_results:
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                classname=Path(file).stem,
-                name=result.test.name,
-                file=file,
-                line=str(result.test.mark.line),
-            )
-            if not result.passed:
-                failure = ET.SubElement(case, "failure", message=result.problems[0])
-                failure.text = "\n".join(result.problems)
-    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
-
-
 @click.command("test")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @config_option
@@ -230,14 +204,14 @@ def test_command(files: tuple[str, ...], config_path: Path, junit_path: str | No
             click.echo(f"no route tests found in {folder}/ (write some, or name the files to run)", err=True)
             sys.exit(1)
     results: dict[str, list[RouteTestResult]] = {}
-    broken = False
+    unreadable: dict[str, list[Diagnostic]] = {}
     for file in files:
         try:
             tests = load_route_tests(file)
         except RouteTestFileError as exc:
             for diagnostic in exc.diagnostics:
                 click.echo(str(diagnostic), err=True)
-            broken = True
+            unreadable[file] = exc.diagnostics
             continue
         results[file] = [run_route_test(config, test) for test in tests]
         for result in results[file]:
@@ -245,10 +219,10 @@ def test_command(files: tuple[str, ...], config_path: Path, junit_path: str | No
     passed = sum(r.passed for rs in results.values() for r in rs)
     failed = sum(not r.passed for rs in results.values() for r in rs)
     summary = f"{passed} passed, {failed} failed"
-    click.echo(summary + ("; some test files could not be read (see above)" if broken else ""))
+    click.echo(summary + ("; some test files could not be read (see above)" if unreadable else ""))
     if junit_path:
-        _junit(results, junit_path)
-    if failed or broken:
+        Path(junit_path).write_bytes(junit_xml(files, results, unreadable))
+    if failed or unreadable:
         sys.exit(1)
 
 

@@ -58,6 +58,7 @@ def build(path: Path | str, *, env: Mapping[str, str] | None = None, offline: bo
 
 def _build(path: Path | str, *, env: Mapping[str, str] | None, offline: bool) -> BuildResult:
     from engine.config.checks import check
+    from engine.config.checks.knowledge import article_problems
     from engine.config.loader import load
     from engine.config.schema.explain import validate_file
 
@@ -70,9 +71,10 @@ def _build(path: Path | str, *, env: Mapping[str, str] | None, offline: bool) ->
         problems.extend(schema_check.diagnostics)
         refused |= schema_check.entries
         sections |= schema_check.sections
-    if len(loaded.parts) == len(loaded.files) and "include" not in sections:
-        # with a file unread, the names it declares would look undeclared
-        problems.extend(check(loaded.doc, skip=refused, skip_sections=sections))
+    # every check runs; with a file unread, the names it declares are not called undeclared
+    partial = not loaded.complete or "include" in sections
+    problems.extend(check(loaded.doc, skip=refused, skip_sections=sections, partial=partial))
+    problems.extend(article_problems(loaded.doc, loaded.root))
     version = loaded.content_hash[:12]
     config = None
     if not has_errors(problems):

@@ -74,6 +74,13 @@ class LoadResult:
     filled: tuple[Filled, ...] = ()  # every text filled in from `${VAR}`, to keep out of messages
     parts: tuple[LoadedFile, ...] = ()  # each readable file on its own, for per-file schema checks
 
+    @property
+    def complete(self) -> bool:
+        """Every file read and every include pattern matched: a name not found is really undeclared."""
+        return len(self.parts) == len(self.files) and not any(
+            d.message.startswith("include '") for d in self.diagnostics
+        )
+
 
 def load(path: Path | str, *, env: Mapping[str, str] | None = None, offline: bool = True) -> LoadResult:
     """Read flexcord.yaml at `path` and every file its `include:` globs match, merged.
@@ -177,9 +184,10 @@ def _included(main_doc: MarkedDict | None, main: str, root: str, problems: list[
                     mark.file,
                     mark.line,
                     mark.col,
-                    "warning",
-                    f"include '{pattern}' matches no files",
-                    f"paths are relative to {root}; check the folder name and the extension (.yaml)",
+                    "error",
+                    f"include '{pattern}' matches no files, so the rules and names in them are missing",
+                    f"check the folder name and the extension (.yaml) (paths are relative to {root}), "
+                    "or remove the pattern",
                 )
             )
         for match in matches:

@@ -7,6 +7,7 @@ through the real router and says, in words, how the decision differs from the ex
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class RouteTest:
     rule: Any = _MISSING  # str, None (no rule), or _MISSING (not checked)
     actions: tuple[Action, ...] | None = None
     refused: str | None = None
+    broken: tuple[Diagnostic, ...] = ()  # why this test cannot run: it fails without being routed
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,7 @@ class RouteTestResult:
     """How one test went: `problems` says in words what differed (empty when it passed)."""
 
     test: RouteTest
-    decision: Decision
+    decision: Decision | None  # None when the test itself is broken
     at: datetime
     problems: tuple[str, ...] = ()
 
@@ -92,26 +94,46 @@ def _node_at(doc: Any, path: Sequence[Any]) -> tuple[Any, Any]:
     return node, key
 
 
-def _schema_problems(doc: Any, file: str) -> list[Diagnostic]:
+def _schema_problems(doc: Any, file: str) -> list[tuple[int | None, Diagnostic]]:
+    """Each problem the schema finds, with the index of the test it is in (None: outside any test)."""
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
-    problems = []
+    problems: list[tuple[int | None, Diagnostic]] = []
     for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
-        node, key = _node_at(doc, list(error.absolute_path))
+        path = list(error.absolute_path)
+        index = path[1] if len(path) > 1 and path[0] == "tests" and isinstance(path[1], int) else None
+        node, key = _node_at(doc, path)
         mark = mark_of(node, key) if key is not None else mark_of(node)
-        message = error.message
+        message, hint = error.message, None
         if error.validator == "anyOf" and list(error.schema_path)[-1:] == ["anyOf"]:
             message = "a test needs `text` (a message), `command` (a slash command) or `button`"
+        elif error.validator == "required":
+            missing = str(error.message).split("'")[1] if "'" in error.message else "?"
+            message = f"this test has no '{missing}'"
+            hint = _REQUIRED_HINTS.get(missing, f"add '{missing}:' to it")
         elif error.validator == "additionalProperties":
             known = list(error.schema.get("properties", {}))
             for extra in [k for k in error.instance if k not in known]:
                 where = mark_of(error.instance, extra, of_key=True)
                 problems.append(
-                    _problem(where, f"unknown field '{extra}'", file, "expected one of: " + ", ".join(known))
+                    (index, _problem(where, f"unknown field '{extra}'", file, _expected(extra, known)))
                 )
             continue
-        problems.append(_problem(mark, message, file))
+        problems.append((index, _problem(mark, message, file, hint)))
     return problems
+
+
+_REQUIRED_HINTS = {
+    "expect": "add what should happen, like expect: {rule: billing}",
+    "name": "give it a name, like '- name: a refund goes to billing'",
+}
+
+
+def _expected(word: str, known: Sequence[str]) -> str:
+    """'did you mean ...?' when a known word is close, else the list of known words."""
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    listed = "expected one of: " + ", ".join(known)
+    return f"did you mean '{close[0]}'? ({listed})" if close else listed
 
 
 def _expected_actions(items: Sequence[Any]) -> tuple[Action, ...]:
@@ -145,25 +167,38 @@ def _route_test(node: Mapping[str, Any], mark: Mark) -> RouteTest:
 
 
 def load_route_tests(path: str | Path) -> list[RouteTest]:
-    """Read a route test file; raises RouteTestFileError with file:line for anything wrong in it."""
+    """Read a route test file. A test with a mistake in it comes back `broken` (with file:line) and the
+    others still run; RouteTestFileError only when the file as a whole cannot be read."""
     file = str(path)
     readable, doc, problems = read_yaml(file, env={}, offline=True)
     errors = [d for d in problems if d.severity == "error"]
     if not readable or errors:
         raise RouteTestFileError(errors or [_problem(None, "cannot read this file", file)])
-    problems = _schema_problems(doc, file)
-    if problems:
-        raise RouteTestFileError(problems)
-    tests, bad = [], []
+    per_test: dict[int, list[Diagnostic]] = {}
+    outside = []
+    for index, diagnostic in _schema_problems(doc, file):
+        if index is None:
+            outside.append(diagnostic)
+        else:
+            per_test.setdefault(index, []).append(diagnostic)
+    if outside:
+        raise RouteTestFileError(outside)
+    tests = []
     for i, node in enumerate(doc["tests"]):
         mark = mark_of(doc["tests"], i) or Mark(file, 1, 1)
+        if i in per_test:
+            tests.append(_broken_test(node, mark, i, per_test[i]))
+            continue
         try:
             tests.append(_route_test(node, mark))
         except CompileError as exc:
-            bad.append(_problem(exc.mark or mark, exc.message, file))
-    if bad:
-        raise RouteTestFileError(bad)
+            tests.append(_broken_test(node, mark, i, [_problem(exc.mark or mark, exc.message, file)]))
     return tests
+
+
+def _broken_test(node: Any, mark: Mark, index: int, problems: Sequence[Diagnostic]) -> RouteTest:
+    name = node.get("name") if isinstance(node, Mapping) else None
+    return RouteTest(name=str(name or f"test {index + 1}"), mark=mark, where="dm", broken=tuple(problems))
 
 
 # --- running tests -----------------------------------------------------------------------------
@@ -212,14 +247,38 @@ def _why_not(decision: Decision, rule: str) -> list[str]:
     return []
 
 
-def _compare(test: RouteTest, decision: Decision) -> list[str]:
+def _known_rules(config: Config) -> list[str]:
+    """Every name a decision can carry: rules, /commands and form:<case template>."""
+    return [
+        *(rule.name for rule in config.rules),
+        *(f"/{name}" for name in config.commands),
+        *(f"form:{name}" for name in config.cases),
+    ]
+
+
+def _unknown_rule(config: Config, wanted: str) -> list[str]:
+    known = _known_rules(config)
+    if wanted in known:
+        return []
+    close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.5)
+    problem = f"expected rule '{wanted}' does not exist in the config"
+    if close:
+        return [f"{problem}: did you mean '{close[0]}'?"]
+    rules = ", ".join(f"'{r.name}'" for r in config.rules) or "none"
+    return [f"{problem} (its rules are: {rules})"]
+
+
+def _compare(config: Config, test: RouteTest, decision: Decision) -> list[str]:
     problems: list[str] = []
     got_rule = decision.rule
     if test.rule is not _MISSING:
         wanted = test.rule
         if test.command is not None and wanted is not None and not str(wanted).startswith("/"):
             wanted = f"/{wanted}"
-        if wanted != got_rule:
+        unknown = _unknown_rule(config, str(wanted)) if wanted is not None else []
+        if unknown:
+            problems.extend(unknown)
+        elif wanted != got_rule:
             problems.append(f"expected rule: {_rule_name(wanted)}")
             problems.append(f"     got rule: {_rule_name(got_rule)}")
             if wanted is not None:
@@ -241,6 +300,13 @@ def _compare(test: RouteTest, decision: Decision) -> list[str]:
 
 def run_route_test(config: Config, test: RouteTest) -> RouteTestResult:
     """Route the test's situation through the real router and compare with its expectation."""
+    if test.broken:
+        return RouteTestResult(test, None, default_time(config), tuple(_broken_lines(test.broken)))
     at = parse_time(test.at, config) if test.at else default_time(config)
     decision = route(config, event_for(test, at), test.state, at, explain=True)
-    return RouteTestResult(test, decision, at, tuple(_compare(test, decision)))
+    return RouteTestResult(test, decision, at, tuple(_compare(config, test, decision)))
+
+
+def _broken_lines(problems: Sequence[Diagnostic]) -> list[str]:
+    """`file:line:col: what is wrong (hint)` without the severity word: the test itself fails."""
+    return [f"{d.file}:{d.line}:{d.col}: {d.message}" + (f" ({d.hint})" if d.hint else "") for d in problems]

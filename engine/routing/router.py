@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine.config.model import DM, Config, ConversationState, OpenCase, Refuse, RelayToAgent
+from engine.chatbot.buttons import clicked
+from engine.config.model import DM, Config, ConversationState, OpenCase, Refuse, RelayToAgent, RunChatbot
 from engine.events import Check, Decision, Event, RuleTrace
 from engine.routing.conditions import Message, check_rule, holds_after_index, or_list, place, why_matched
 from engine.routing.index import CompiledRule, RuleIndex
@@ -90,6 +91,14 @@ def decide(
 
 
 def _button(config: Config, event: Event) -> Decision:
+    chatbot = clicked(event)
+    if chatbot is not None and chatbot[0] in config.chatbots:
+        return Decision(
+            rule=f"chatbot:{chatbot[0]}",
+            actions=(RunChatbot(chatbot[0]),),
+            explanation=f"a button of chatbot '{chatbot[0]}': its payload goes to it as the player's message",
+            config_version=config.version,
+        )
     return Decision(
         rule=None,
         actions=(),

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from engine.chatbot import answer
+from engine.chatbot.buttons import clicked
 from engine.config.model import Config, Refuse, RelayToAgent, RunChatbot, in_conversation
 from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter, HandoffTicket
@@ -279,9 +280,9 @@ class Runtime:
             if bot is None:
                 continue
             try:
-                answers[index] = await answer(
-                    bot, event.text, event.user, knowledge=generation.knowledge, say=say
-                )
+                said = clicked(event)  # a chatbot's button sends its payload as the player's message
+                text = said[1] if said is not None else event.text
+                answers[index] = await answer(bot, text, event.user, knowledge=generation.knowledge, say=say)
             except Exception:
                 log.exception("chatbot %s failed to answer", bot.name)
         return answers

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine import templates
+from engine.config.checks.hours import hours_problems
+from engine.config.checks.templates import DISCORD_MESSAGE_LIMIT, Scope, text_problems
 from engine.config.diagnostics import Diagnostic, Severity, did_you_mean
 from engine.config.loader import ENTRY_NOUNS
 from engine.config.messages import DEFAULT_MESSAGES
@@ -16,9 +15,7 @@ from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 
 __all__ = ["DISCORD_MESSAGE_LIMIT", "MAX_COMMANDS", "NameChecks"]
 
-DISCORD_MESSAGE_LIMIT = 2000
 MAX_COMMANDS = 100
-_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _SECTION_WORDS = {**ENTRY_NOUNS, "roles": "role"}
 
 
@@ -54,11 +51,15 @@ def _name_marks(node: Any, key: str) -> Iterator[tuple[str, Mark]]:
 class NameChecks:
     """One pass over one document, collecting problems."""
 
-    def __init__(self, doc: MarkedDict, skip: frozenset[Mark], skip_sections: frozenset[str]) -> None:
+    def __init__(
+        self, doc: MarkedDict, skip: frozenset[Mark], skip_sections: frozenset[str], *, partial: bool = False
+    ) -> None:
         self.doc = doc
+        self.partial = partial
         self.skip = skip
         self.skip_sections = skip_sections
         self.problems: list[Diagnostic] = []
+        self.scope = Scope("message")  # where the texts being checked are used
         self.declared: dict[str, list[str]] = {
             "channels": list(_section(doc, "channels", dict)),
             "roles": _names(doc.get("roles")),
@@ -76,16 +77,17 @@ class NameChecks:
         """True when the schema already refused this entry."""
         return bool(self.skip) and mark_of(node, key) in self.skip
 
-    def entries(self, section: str) -> Iterator[tuple[str, MarkedDict]]:
+    def entries(self, section: str, *, refused: bool = False) -> Iterator[tuple[str, MarkedDict]]:
+        """The entries of `section` the schema accepted (or, with `refused`, those it refused)."""
         node = _section(self.doc, section, MarkedDict)
         for name, entry in node.items():
-            if isinstance(entry, MarkedDict) and not self.skipped(node, name):
+            if isinstance(entry, MarkedDict) and self.skipped(node, name) == refused:
                 yield name, entry
 
     def refer(self, section: str, name: str, mark: Mark, user: str) -> None:
         """`name` must be declared under `section`."""
         known = self.declared[section]
-        if name in known or section in self.skip_sections:
+        if name in known or section in self.skip_sections or self.partial:
             return
         if section == "channels" and name in ("dm", "thread"):
             return
@@ -120,20 +122,7 @@ class NameChecks:
             )
         hours = self.doc.get("hours")
         if isinstance(hours, MarkedDict):
-            zone = hours.get("timezone")
-            if isinstance(zone, str) and zone and not _is_timezone(zone):
-                mark = mark_of(hours, "timezone") or hours.mark
-                hint = (
-                    did_you_mean(zone, available_timezones()) or "use a name like America/Los_Angeles or UTC"
-                )
-                self.problems.append(_diag(mark, f"unknown timezone '{zone}'", hint))
-            for day, mark in _name_marks(hours, "closed_on"):
-                try:
-                    date.fromisoformat(day)
-                except ValueError:
-                    self.problems.append(
-                        _diag(mark, f"'{day}' is not a date in the calendar", "write it like 2026-12-25")
-                    )
+            self.problems.extend(hours_problems(hours))
 
     def channels(self) -> None:
         for name, channel in self.entries("channels"):
@@ -154,6 +143,8 @@ class NameChecks:
             )
         for name, command in self.entries("commands"):
             user = f"command '{name}'"
+            options = command.get("options")
+            self.scope = Scope("command", options=list(options) if isinstance(options, dict) else [])
             for channel, mark in _name_marks(command, "channels"):
                 self.refer("channels", channel, mark, user)
             for role, mark in _name_marks(command, "roles"):
@@ -164,6 +155,10 @@ class NameChecks:
                     if isinstance(option, MarkedDict):
                         self.option(option_name, option, user)
             self.actions(command, user, command=True)
+        for name, command in self.entries("commands", refused=True):  # its other mistakes still count
+            options = command.get("options")
+            self.scope = Scope("command", options=list(options) if isinstance(options, dict) else None)
+            self.actions(command, f"command '{name}'", command=True)
 
     def option(self, name: str, option: MarkedDict, user: str) -> None:
         kind = option.get("type", "string")
@@ -191,6 +186,8 @@ class NameChecks:
     def cases(self) -> None:
         for name, case in self.entries("cases"):
             user = f"case template '{name}'"
+            form = case.get("form")
+            self.scope = Scope("case template", form=list(form) if isinstance(form, dict) else [])
             post_to = case.get("post_to")
             if isinstance(post_to, str):
                 self.refer("channels", post_to, mark_of(case, "post_to") or case.mark, user)
@@ -212,9 +209,13 @@ class NameChecks:
     def rules(self) -> None:
         rules = _section(self.doc, "rules", MarkedList)
         for index, rule in enumerate(rules):
-            if not isinstance(rule, MarkedDict) or self.skipped(rules, index):
+            if not isinstance(rule, MarkedDict):
                 continue
             user = f"rule '{rule.get('name', index + 1)}'"
+            self.scope = Scope("rule")
+            if self.skipped(rules, index):  # the schema refused part of it; its actions still count
+                self.actions(rule, user, command=False)
+                continue
             when = rule.get("when")
             if isinstance(when, MarkedDict):
                 for where, mark in _name_marks(when, "where"):
@@ -224,6 +225,7 @@ class NameChecks:
             self.actions(rule, user, command=False)
 
     def chatbots_and_messages(self) -> None:
+        self.scope = Scope("message")
         for name, _text in _section(self.doc, "messages", MarkedDict).items():
             self.text(self.doc["messages"], name, f"message '{name}'")
         for name, bot in self.entries("chatbots"):
@@ -240,7 +242,7 @@ class NameChecks:
 
     def builtin_messages(self) -> None:
         """Messages the runtime says on its own: a missing one is a warning naming the default used."""
-        if "messages" in self.skip_sections:
+        if "messages" in self.skip_sections or self.partial:  # unread files may say them
             return
         messages = self.doc.get("messages")
         if not isinstance(messages, MarkedDict):
@@ -343,42 +345,10 @@ class NameChecks:
 
     def text(self, node: Any, key: str, user: str) -> None:
         """A message the bot sends: a valid template that fits in a Discord message."""
-        value = node.get(key) if isinstance(node, dict) else None
-        if not isinstance(value, str):
-            return
-        mark = mark_of(node, key) or node.mark
-        fixed = len(_PLACEHOLDER.sub("", value))
-        if fixed > DISCORD_MESSAGE_LIMIT:
-            self.problems.append(
-                _diag(
-                    mark,
-                    f"the text of {user} is too long for Discord: {fixed} characters without its "
-                    "{{ }} parts",
-                    f"Discord shows at most {DISCORD_MESSAGE_LIMIT} characters in a message",
-                )
-            )
-        self.template(node, key, user)
+        self.problems.extend(text_problems(node, key, user, self.scope))
 
     def template(self, node: Any, key: str, user: str) -> None:
-        value = node.get(key) if isinstance(node, dict) else None
-        if not isinstance(value, str) or templates.is_static(value):
-            return
-        mark = mark_of(node, key) or node.mark
-        for problem in templates.check(value):
-            at = Mark(mark.file, mark.line + problem.line - 1, mark.col)
-            hint = problem.hint
-            unknown = re.match(r"unknown variable '(\w+)'", problem.message)
-            if unknown:
-                hint = did_you_mean(unknown.group(1), templates.VARIABLES) or hint
-            self.problems.append(_diag(at, f"{problem.message} of {user}", hint))
-
-
-def _is_timezone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+        self.problems.extend(text_problems(node, key, user, self.scope, length=False))
 
 
 def _statuses(case: Mapping[str, Any]) -> list[str]:

@@ -26,8 +26,15 @@ def _at(node: MarkedDict, key: str) -> Mark:
     return mark_of(node, key) or node.mark
 
 
-def check_places(doc: MarkedDict, skip_sections: Collection[str] = ()) -> list[Diagnostic]:
-    """Problems with case threads and forum posts that the schema cannot see."""
+def check_places(
+    doc: MarkedDict, skip_sections: Collection[str] = (), *, partial: bool = False
+) -> list[Diagnostic]:
+    """Problems with case threads and forum posts that the schema cannot see.
+
+    `partial`: some files could not be read, so a name they may declare is not reported missing.
+    """
+    if partial:
+        skip_sections = {*skip_sections, "channels", "roles"}
     problems: list[Diagnostic] = []
     discord = doc.get("discord")
     threads = discord.get("threads") if isinstance(discord, MarkedDict) else None
@@ -57,7 +64,8 @@ def check_places(doc: MarkedDict, skip_sections: Collection[str] = ()) -> list[D
             )
     if isinstance(threads, MarkedDict):
         problems += _thread_settings(threads, channels, roles, skip_sections)
-    problems += _forum_tags(doc, channels)
+    if "channels" not in skip_sections:  # unread channels may be the forums
+        problems += _forum_tags(doc, channels)
     return problems
 
 

@@ -12,6 +12,9 @@ from typing import Any
 Schema = dict[str, Any]
 
 SLUG = r"^[-_a-z0-9]+$"
+COMMAND_NAME = r"^[^\x00-\x20\x7fA-Z!-,./:-@\[-^`{-~]+$"
+"""No space, capital A-Z or ASCII punctuation but - and _: what every regex engine (Python's, Rust's,
+the editor's JavaScript) agrees on; engine.config.checks.discord applies Discord's full rule."""
 IDENTIFIER = r"^[a-z_][a-z0-9_]*$"
 PREFIX = r"^[A-Z][A-Z0-9]{0,9}$"
 DURATION = r"^[1-9][0-9]*[smhd]([0-9]+[smhd])*$"
@@ -27,8 +30,25 @@ LISTEN = r"^(.+:[0-9]{1,5})?$"
 URL = r"^https?://\S+$"
 URL_OR_EMPTY = r"^(https?://\S+)?$"
 
+_ENV_NAME = r"\$\{[A-Za-z_][A-Za-z0-9_]*"
+
+
+def from_env(pattern: str) -> str:
+    """`pattern` (anchored with ^...$), or a `${VAR}` / `${VAR:-default}` whose default fits it.
+
+    The CLI checks values after filling the variables in, an editor checks the file as written:
+    with this, both accept `public_url: ${FLEXCORD_PUBLIC_URL:-http://127.0.0.1:8080}`.
+    """
+    inner = pattern.removeprefix("^").removesuffix("$")
+    return f"^(?:{inner}|{_ENV_NAME}(?::-{inner})?\\}})$"
+
+
 PATTERN_WORDS: dict[str, tuple[str, str]] = {
     SLUG: ("name", "use lowercase letters, digits, - and _ only, like bug-report"),
+    COMMAND_NAME: (
+        "name",
+        "use lowercase letters (of any alphabet), digits, - and _ only, like bug_report or помощь",
+    ),
     IDENTIFIER: (
         "name",
         "use lowercase letters, digits and _ only, starting with a letter, like handoff_started",
@@ -48,6 +68,17 @@ PATTERN_WORDS: dict[str, tuple[str, str]] = {
     URL_OR_EMPTY: ("web address", "write a full address starting with https://"),
 }
 """For each pattern: what the value is called and how to write it."""
+PATTERN_WORDS.update({from_env(pattern): words for pattern, words in list(PATTERN_WORDS.items())})
+
+
+def pattern_error_message(pattern: str) -> str | None:
+    """The plain words an editor shows for a value that does not fit `pattern` (patternErrorMessage)."""
+    words = PATTERN_WORDS.get(pattern)
+    if words is None:
+        return None
+    noun, how = words
+    return f"Not a valid {noun}: {how[0].upper()}{how[1:]}."
+
 
 CONVERSATION_STATES = ("bot", "queued", "agent", "closed")
 BARE_ACTIONS = ("leave_queue", "close")

@@ -14,11 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
+import yaml
 from jsonschema import Draft202012Validator
 
 from engine.config.schema.definitions import (
+    ACTION_EXAMPLES,
+    BARE_ACTIONS,
     Schema,
     definitions,
+    pattern_error_message,
 )
 from engine.config.schema.routes import route_properties
 from engine.config.schema.settings import settings_properties
@@ -78,8 +82,52 @@ def routes_schema() -> Schema:
 
 
 def schemas() -> dict[str, Schema]:
-    """Every schema flexcord writes, by file name."""
-    return {MAIN_SCHEMA: main_schema(), ROUTES_SCHEMA: routes_schema()}
+    """Every schema flexcord writes, by file name, with plain words for editors where a value
+    does not fit its pattern (`patternErrorMessage`, which yaml-language-server shows)."""
+    return {
+        MAIN_SCHEMA: _with_snippets(_for_editors(main_schema())),
+        ROUTES_SCHEMA: _with_snippets(_for_editors(routes_schema())),
+    }
+
+
+_CONDITION_SNIPPETS = {
+    "where: dm": {"where": "dm"},
+    "says: [agent, real person]": {"says": ["agent", "real person"]},
+    "matches: '\\b(refund|charge)\\b'": {"matches": "\\b(refund|charge)\\b"},
+    "roles: [moderator]": {"roles": ["moderator"]},
+    "state: [queued]": {"state": ["queued"]},
+    "hours: closed": {"hours": "closed"},
+}
+"""What each part of a rule's `when:` looks like, offered as completions."""
+
+
+def _with_snippets(schema: Schema) -> Schema:
+    """Completions an editor offers where nothing is typed yet, also inside `[...]` and `{...}` on one
+    line (`do: [|]`, `when: {where: dm, |}`), where it would otherwise offer nothing
+    (yaml-language-server's `defaultSnippets`)."""
+    action = schema.get("$defs", {}).get("action")
+    if isinstance(action, dict):
+        action["defaultSnippets"] = [
+            {"label": example, "body": yaml.safe_load(example)} for example in ACTION_EXAMPLES.values()
+        ] + [{"label": bare, "body": bare} for bare in BARE_ACTIONS]
+    when = schema.get("properties", {}).get("rules", {}).get("items", {}).get("properties", {}).get("when")
+    if isinstance(when, dict):
+        when["defaultSnippets"] = [
+            {"label": label, "body": body} for label, body in _CONDITION_SNIPPETS.items()
+        ]
+    return schema
+
+
+def _for_editors(node: Any) -> Any:
+    if isinstance(node, dict):
+        found = {key: _for_editors(value) for key, value in node.items()}
+        message = pattern_error_message(node["pattern"]) if isinstance(node.get("pattern"), str) else None
+        if message is not None:
+            found["patternErrorMessage"] = message
+        return found
+    if isinstance(node, list):
+        return [_for_editors(item) for item in node]
+    return node
 
 
 def dump(schema: Schema) -> str:

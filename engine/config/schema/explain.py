@@ -20,6 +20,7 @@ from jsonschema.exceptions import ValidationError
 from engine.config.diagnostics import Diagnostic, did_you_mean
 from engine.config.schema.definitions import ACTION_EXAMPLES, ACTIONS, BARE_ACTIONS, PATTERN_WORDS
 from engine.config.schema.documents import quick_validator, validator
+from engine.config.schema.hints import name_hint, split_list_hint, split_text_hint, type_hint
 from engine.config.schema.places import (
     describe,
     entry_mark,
@@ -167,21 +168,31 @@ def _missing_keys(problem: _Problem) -> list[Diagnostic]:
 
 
 def _wrong_type(problem: _Problem) -> list[Diagnostic]:
+    outdented = _outdented_setting(problem)
+    if outdented is not None:
+        return [outdented]
     message = f"{problem.where} should be {expected(problem.schema)}, not {got(problem.value)}"
-    return [problem.diag(message, _type_hint(problem.value, problem.schema))]
+    return [problem.diag(message, type_hint(problem.value, problem.schema))]
 
 
-def _type_hint(value: Any, schema: dict[str, Any]) -> str | None:
-    types = schema.get("type", [])
-    if "$ref" in schema.get("items", {}) and str(schema["items"]["$ref"]).endswith("/action"):
-        return "write each action as a list item, like do: [chatbot: faq] or '- open_case: bug' lines"
-    if "array" in types and isinstance(value, str | int | float) and not isinstance(value, bool):
-        return f"write [{value}]"
-    if "object" in types and value is None:
-        return "write {} to leave every setting at its default"
-    if types in ("string", ["string"]) and isinstance(value, int | float | bool):
-        return f'put it in quotes: "{json.dumps(value)}"'
-    return None
+def _outdented_setting(problem: _Problem) -> Diagnostic | None:
+    """`do:` written at the indentation of a command's name is read as a command named 'do'."""
+    path = problem.path
+    section = node_at(problem.doc, path[:1])
+    if len(path) != 2 or path[1] not in problem.schema.get("properties", {}) or not isinstance(section, dict):
+        return None
+    names = list(section)
+    position = names.index(path[1])
+    if position == 0:
+        return None
+    above = names[position - 1]
+    problem.unknown.setdefault((path[0], above), []).append(str(path[1]))  # not "missing 'do'" there too
+    noun = _NAME_NOUNS.get(str(path[0]), "entry").removesuffix(" name")
+    return problem.diag(
+        f"'{path[1]}' is indented like a {noun} name, so it is read as a new {noun}",
+        f"indent it to line up with the other settings of {noun} '{above}' above it",
+        key_mark(problem.doc, path),
+    )
 
 
 def _not_one_of(problem: _Problem) -> list[Diagnostic]:
@@ -189,7 +200,8 @@ def _not_one_of(problem: _Problem) -> list[Diagnostic]:
         return [_unknown_action(problem, str(problem.value))]
     options = ", ".join(str(v) for v in problem.error.validator_value)
     message = f"{problem.where}: expected one of: {options}; got '{problem.value}'"
-    return [problem.diag(message, did_you_mean(str(problem.value), options.split(", ")))]
+    hint = did_you_mean(str(problem.value), options.split(", ")) or f"write one of: {options}"
+    return [problem.diag(message, hint)]
 
 
 def _unknown_action(problem: _Problem, name: str) -> Diagnostic:
@@ -197,9 +209,10 @@ def _unknown_action(problem: _Problem, name: str) -> Diagnostic:
     if name in ACTIONS:
         example = ACTION_EXAMPLES.get(name, f"{name}: ...")
         return problem.diag(f"action '{name}' needs a value", f"write it like '{example}'")
-    return problem.diag(
-        f"unknown action '{name}'", did_you_mean(name, ACTIONS) or "actions: " + ", ".join(ACTIONS)
+    hint = split_text_hint(node_at(problem.doc, problem.path[:-1]), problem.path[-1]) or did_you_mean(
+        name, ACTIONS
     )
+    return problem.diag(f"unknown action '{name}'", hint or "actions: " + ", ".join(ACTIONS))
 
 
 def _not_the_constant(problem: _Problem) -> list[Diagnostic]:
@@ -208,7 +221,8 @@ def _not_the_constant(problem: _Problem) -> list[Diagnostic]:
         return [problem.diag(f"'{last}' takes no value", f"write it bare: '- {last}'")]
     return [
         problem.diag(
-            f"{problem.where} must be {quoted(problem.error.validator_value)}, not {quoted(problem.value)}"
+            f"{problem.where} must be {quoted(problem.error.validator_value)}, not {quoted(problem.value)}",
+            f"write {quoted(problem.error.validator_value)}",
         )
     ]
 
@@ -217,16 +231,8 @@ def _wrong_pattern(problem: _Problem) -> list[Diagnostic]:
     pattern = str(problem.error.validator_value)
     noun, how = PATTERN_WORDS.get(pattern, ("value", f"it must match {pattern}"))
     value = str(problem.value)
-    hint = how if isinstance(problem.value, Filled) else _pattern_hint(value, how)  # no secret in a hint
+    hint = how if isinstance(problem.value, Filled) else name_hint(value, how)  # no secret in a hint
     return [problem.diag(f"'{value}' is not a valid {noun} ({problem.where})", hint)]
-
-
-def _pattern_hint(value: str, how: str) -> str:
-    if value.startswith("#"):
-        return "write channel names without '#'"
-    if value != value.lower() and value.lower() == value.lower().strip():
-        return how + f"; try '{value.lower()}'"
-    return how
 
 
 def _wrong_length(problem: _Problem) -> list[Diagnostic]:
@@ -275,18 +281,27 @@ def _bad_name(problem: _Problem) -> Diagnostic:
         return problem.diag(message, f"use at most {schema.get('maxLength')} characters", at)
     if problem.kind == "pattern":
         how = PATTERN_WORDS.get(str(schema.get("pattern")), ("", "use other characters"))[1]
-        return problem.diag(f"'{name}' is not a valid {noun}", _pattern_hint(name, how), at)
+        joiner = "_" if noun in ("command name", "option name") else "-"
+        return problem.diag(f"'{name}' is not a valid {noun}", name_hint(name, how, joiner), at)
     return problem.diag(f"'{name}' is not a valid {noun}", at=at)
 
 
 def _unknown_keys(problem: _Problem) -> list[Diagnostic]:
     node = problem.value if isinstance(problem.value, dict) else {}
     allowed = list(problem.schema.get("properties", {}))
-    found = []
+    found: list[Diagnostic] = []
     for key in node:
         if key in allowed:
             continue
         at = mark_of(node, key, of_key=True) or problem.at
+        split = split_list_hint(node, key)
+        if split is not None:
+            problem.unknown.setdefault(problem.path, []).append("")
+            if not any(d.hint == split for d in found):  # one mistake, reported once
+                found.append(
+                    problem.diag(f"'{key}' is read as a key of its own in {problem.where}", split, at)
+                )
+            continue
         suggestion = did_you_mean(key, allowed)
         problem.unknown.setdefault(problem.path, []).append(suggestion.split("'")[1] if suggestion else "")
         found.append(_unknown_key(problem, key, at, suggestion, allowed))

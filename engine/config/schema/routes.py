@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from engine.config.schema import threads
 from engine.config.schema.definitions import (
+    COMMAND_NAME,
     CONVERSATION_STATES,
     IDENTIFIER,
     PREFIX,
@@ -126,10 +127,8 @@ def _command() -> Schema:
                 "What the player fills in, by name (at most 25).",
                 prop(
                     "Option name",
-                    "Lowercase letters, digits, - and _ (at most 32).",
-                    type="string",
-                    pattern=SLUG,
-                    maxLength=32,
+                    "Lowercase letters of any alphabet, digits, - and _ (at most 32).",
+                    **_COMMAND_NAME,
                 ),
                 _option(),
                 maxProperties=25,
@@ -325,7 +324,7 @@ def _queue() -> Schema:
     )
 
 
-_COMMAND_NAME = {"type": "string", "pattern": SLUG, "maxLength": 32}
+_COMMAND_NAME = {"type": "string", "pattern": COMMAND_NAME, "maxLength": 32}
 
 
 def route_properties() -> dict[str, Schema]:
@@ -341,7 +340,11 @@ def route_properties() -> dict[str, Schema]:
         "commands": named(
             "Slash commands",
             "Commands players and staff type (at most 100 in all files together).",
-            prop("Command name", "Lowercase letters, digits, - and _ (at most 32).", **_COMMAND_NAME),
+            prop(
+                "Command name",
+                "Lowercase letters of any alphabet, digits, - and _ (at most 32), like bug_report.",
+                **_COMMAND_NAME,
+            ),
             _command(),
             maxProperties=100,
         ),

@@ -13,6 +13,7 @@ from engine.config.schema.definitions import (
     TIMES,
     URL_OR_EMPTY,
     Schema,
+    from_env,
     one_or_many,
     prop,
     ref,
@@ -39,7 +40,7 @@ def settings_properties() -> dict[str, Schema]:
             "Storage",
             "Where cases and conversations are kept: sqlite:///path/to/file.db.",
             type="string",
-            pattern=STORAGE,
+            pattern=from_env(STORAGE),
         ),
         "knowledge_base": text(
             "Knowledge base", "The folder of knowledge-base articles (*.md), like kb/.", high=500
@@ -119,10 +120,13 @@ def _server() -> Schema:
                 "Public address",
                 "The address Twilio reaches this server at (https://...).",
                 type="string",
-                pattern=URL_OR_EMPTY,
+                pattern=from_env(URL_OR_EMPTY),
             ),
             "listen": prop(
-                "Listen on", "host:port to listen on, like 127.0.0.1:8080.", type="string", pattern=LISTEN
+                "Listen on",
+                "host:port to listen on, like 127.0.0.1:8080.",
+                type="string",
+                pattern=from_env(LISTEN),
             ),
             "admin_token": _secret("Admin token", "Guards the admin endpoints (reload)."),
             "max_body_bytes": prop(

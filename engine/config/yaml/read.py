@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import yaml
 
 from engine.config.diagnostics import Diagnostic
-from engine.config.yaml.errors import alias_refused, error_at, syntax_error
+from engine.config.yaml.errors import alias_refused, error_at, explicit_tag, syntax_error
+from engine.config.yaml.lint import lint
 from engine.config.yaml.nodes import Filled, Mark, MarkedDict, MarkedList
 from engine.config.yaml.plain import read_plain
 
@@ -228,6 +229,9 @@ def read(file: str, *, env: Mapping[str, str], offline: bool, one_pass: bool = T
     if isinstance(text, Diagnostic):
         return YamlRead(False, None, [text])
     problems = _tabs(file, text)
+    mistakes, traps = lint(file, text)
+    if mistakes:
+        return _misread(_read_composed(file, text, env, offline, problems), mistakes)
     if one_pass:
         loader = _MarkedLoader(text, file=file, env=env, offline=offline)
         try:
@@ -235,8 +239,19 @@ def read(file: str, *, env: Mapping[str, str], offline: bool, one_pass: bool = T
         finally:
             loader.dispose()
         if plain:
-            return YamlRead(True, data, [*problems, *loader.problems], plain=True)
-    return _read_composed(file, text, env, offline, problems)
+            return YamlRead(True, data, [*problems, *loader.problems, *traps], plain=True)
+    read_in_full = _read_composed(file, text, env, offline, problems)
+    return read_in_full._replace(problems=[*read_in_full.problems, *traps])
+
+
+def _misread(full: YamlRead, mistakes: list[Diagnostic]) -> YamlRead:
+    """A file whose text YAML would read with another meaning: refused, with each such line, and
+    any other problem of the full read that comes before the first of them (later ones follow from it)."""
+    first = mistakes[0].line
+    earlier = [
+        d for d in full.problems if d.line < first or d.message.startswith("this line is indented with a tab")
+    ]
+    return YamlRead(False, None, [*earlier, *mistakes])
 
 
 def _text(file: str) -> str | Diagnostic:
@@ -294,8 +309,8 @@ def _read_composed(
     except RecursionError:
         problem = error_at(start, "this file nests lists or mappings too deeply to read")
         return YamlRead(False, None, [*problems, problem])
-    except (ValueError, TypeError) as exc:  # a value with an explicit tag, like !!int abc
-        return YamlRead(False, None, [*problems, error_at(start, f"cannot read a value in this file: {exc}")])
+    except (ValueError, TypeError):  # a value with an explicit tag, like !!int abc
+        return YamlRead(False, None, [*problems, explicit_tag(file, text)])
     finally:
         loader.dispose()
     problems.extend(loader.problems)

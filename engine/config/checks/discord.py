@@ -1,0 +1,110 @@
+"""Discord's own limits on slash commands, checked at `validate` instead of failing at sync.
+
+- A command or option name is 1 to 32 characters matching Discord's pattern
+  `^[-_\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$` (letters and digits of any alphabet, - and _),
+  in lowercase where the alphabet has one: `помощь` is fine, `Помощь` is not.
+- Everything a command shows (its name and description, each option's name and description,
+  each choice's name and value) adds up to at most 4,000 characters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+from engine.config.diagnostics import Diagnostic
+from engine.config.schema.definitions import COMMAND_NAME
+from engine.config.yaml.nodes import MarkedDict, mark_of
+
+__all__ = ["COMMAND_TOTAL_LIMIT", "discord_limits", "discord_name_problem"]
+
+COMMAND_TOTAL_LIMIT = 4000
+_EMPTY_DESCRIPTION = "…"  # what discord.py sends for an option without a description
+_SCHEMA_NAME = re.compile(COMMAND_NAME)
+_SCRIPTS = ((0x0900, 0x097F), (0x0E00, 0x0E7F))  # Devanagari and Thai, whose vowel signs are marks
+
+
+def discord_name_problem(name: str) -> str | None:
+    """Why Discord refuses `name` as a command or option name, or None when it accepts it."""
+    bad = [c for c in name if not _allowed(c)]
+    if bad:
+        return f"'{bad[0]}' cannot be used in a name; use letters, digits, - and _"
+    if name != name.lower():
+        return f"names must be lowercase: write '{name.lower()}'"
+    if not 1 <= len(name) <= 32:
+        return "names are 1 to 32 characters long"
+    return None
+
+
+def _allowed(char: str) -> bool:
+    if char in "-_" or unicodedata.category(char)[0] in "LN":
+        return True
+    return any(low <= ord(char) <= high for low, high in _SCRIPTS)
+
+
+def discord_limits(doc: MarkedDict) -> list[Diagnostic]:
+    """Every command over Discord's limits, at the line of the command or of the name."""
+    commands = doc.get("commands")
+    if not isinstance(commands, MarkedDict):
+        return []
+    found: list[Diagnostic] = []
+    for name, command in commands.items():
+        found.extend(_names(commands, name, command))
+        if isinstance(command, MarkedDict):
+            size = command_size(name, command)
+            if size > COMMAND_TOTAL_LIMIT:
+                mark = mark_of(commands, name, of_key=True) or commands.mark
+                found.append(
+                    Diagnostic(
+                        mark.file,
+                        mark.line,
+                        mark.col,
+                        "error",
+                        f"command '{name}' is too big for Discord: its name, description, options and "
+                        f"choices add up to {size:,} characters",
+                        f"Discord allows at most {COMMAND_TOTAL_LIMIT:,} in all: shorten the descriptions "
+                        "or choices, or split it into two commands",
+                    )
+                )
+    return found
+
+
+def _refused(name: str) -> str | None:
+    """Discord's objection to a name the schema let through (the schema reports the others)."""
+    return discord_name_problem(name) if _SCHEMA_NAME.match(name) and len(name) <= 32 else None
+
+
+def _names(commands: MarkedDict, name: str, command: Any) -> Iterator[Diagnostic]:
+    problem = _refused(name)
+    if problem is not None:
+        mark = mark_of(commands, name, of_key=True) or commands.mark
+        yield Diagnostic(
+            mark.file, mark.line, mark.col, "error", f"'{name}' is not a valid command name", problem
+        )
+    options = command.get("options") if isinstance(command, MarkedDict) else None
+    if not isinstance(options, MarkedDict):
+        return
+    for option in options:
+        problem = _refused(option)
+        if problem is not None:
+            mark = mark_of(options, option, of_key=True) or options.mark
+            yield Diagnostic(
+                mark.file, mark.line, mark.col, "error", f"'{option}' is not a valid option name", problem
+            )
+
+
+def command_size(name: str, command: MarkedDict) -> int:
+    """The characters Discord counts toward a command's 4,000."""
+    size = len(name) + len(str(command.get("description") or ""))
+    options = command.get("options")
+    if isinstance(options, MarkedDict):
+        for option_name, option in options.items():
+            size += len(option_name)
+            if isinstance(option, MarkedDict):
+                size += len(str(option.get("description") or _EMPTY_DESCRIPTION))
+                choices = option.get("choices")
+                if isinstance(choices, list):
+                    size += sum(2 * len(str(choice)) for choice in choices)  # each is name and value
+    return size

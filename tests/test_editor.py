@@ -1,0 +1,131 @@
+"""What an editor shows: the real yaml-language-server over the shipped YAML and over broken files.
+
+Community managers edit in VS Code or another editor running yaml-language-server, which checks
+each file against the schema named on its first line. The shipped files must show no problem at
+all there, and a broken file must show the problem where the CLI shows it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.yamlls import ROOT, LanguageServer, install
+
+SHIPPED = [
+    ROOT / "flexcord.yaml",
+    *sorted((ROOT / "routes").glob("*.yaml")),
+    ROOT / "tests" / "kb_queries.yaml",
+    ROOT / "tests" / "routes" / "demo.yaml",
+]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LanguageServer]:
+    problem = install()
+    if problem is not None:
+        pytest.skip(problem)
+    running = LanguageServer(ROOT)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the demo bot with its schemas, so files can be broken without touching the real ones."""
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    shutil.copytree(ROOT / "routes", tmp_path / "routes")
+    shutil.copy(ROOT / "flexcord.yaml", tmp_path / "flexcord.yaml")
+    return tmp_path
+
+
+def opened(server: LanguageServer, path: Path, text: str) -> list[tuple[int, str]]:
+    """(1-based line, message) of each problem the editor shows in `path` holding `text`."""
+    path.write_text(text, encoding="utf-8")
+    server.open(path)
+    return [(d["range"]["start"]["line"] + 1, d["message"]) for d in server.diagnostics(path)]
+
+
+def test_every_shipped_yaml_file_shows_no_problem_in_the_editor(server: LanguageServer) -> None:
+    for path in SHIPPED:
+        assert path.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema="), path
+        server.open(path)
+    shown = {path.relative_to(ROOT).as_posix(): server.diagnostics(path) for path in SHIPPED}
+    assert shown == {name: [] for name in shown}
+
+
+def test_a_misspelt_key_is_shown_at_its_line(server: LanguageServer, project: Path) -> None:
+    text = (
+        (ROOT / "routes" / "server.yaml")
+        .read_text(encoding="utf-8")
+        .replace("    topic: flexcord", "    topik: flexcord")
+    )
+    line = text.splitlines().index("    topik: flexcord reports problems here") + 1
+    assert opened(server, project / "routes" / "server.yaml", text) == [
+        (line, "Property topik is not allowed.")
+    ]
+
+
+def test_a_yaml_syntax_error_is_shown_at_its_line(server: LanguageServer, project: Path) -> None:
+    text = "# yaml-language-server: $schema=../schemas/routes.schema.json\nroles: [admin\nchannels: {}\n"
+    shown = opened(server, project / "routes" / "server.yaml", text)
+    assert shown and shown[0][0] in (2, 3)
+
+
+def test_a_value_from_the_environment_is_accepted_and_a_wrong_default_explained(
+    server: LanguageServer, project: Path
+) -> None:
+    text = (ROOT / "flexcord.yaml").read_text(encoding="utf-8")
+    text = text.replace("${FLEXCORD_LISTEN:-127.0.0.1:8080}", "${FLEXCORD_LISTEN:-127.0.0.1}")
+    line = text.splitlines().index("  listen: ${FLEXCORD_LISTEN:-127.0.0.1}") + 1
+    assert opened(server, project / "flexcord.yaml", text) == [
+        (line, "Not a valid listen address: Write host:port, like 127.0.0.1:8080.")
+    ]
+
+
+def test_a_command_name_in_capitals_is_explained_in_plain_words(
+    server: LanguageServer, project: Path
+) -> None:
+    text = (ROOT / "routes" / "commands.yaml").read_text(encoding="utf-8").replace("  helpme:", "  HelpMe:")
+    line = text.splitlines().index("  HelpMe:") + 1
+    shown = opened(server, project / "routes" / "commands.yaml", text)
+    assert shown == [
+        (
+            line,
+            "Not a valid name: Use lowercase letters (of any alphabet), digits, - and _ only, "
+            "like bug_report or помощь.",
+        )
+    ]
+
+
+def test_a_name_in_another_alphabet_is_accepted(server: LanguageServer, project: Path) -> None:
+    text = (ROOT / "routes" / "commands.yaml").read_text(encoding="utf-8").replace("  helpme:", "  помощь:")
+    assert opened(server, project / "routes" / "commands.yaml", text) == []
+
+
+def test_completion_works_in_block_style(server: LanguageServer, project: Path) -> None:
+    text = (
+        "# yaml-language-server: $schema=../schemas/routes.schema.json\n"
+        "rules:\n  - name: x\n    when:\n      where: dm\n      \n    do:\n      - \n"
+    )
+    path = project / "routes" / "block.yaml"
+    opened(server, path, text)  # half-written: an empty list item is a problem until filled in
+    assert {"says", "matches", "hours"} <= set(server.completion(path, 5, 6))
+    assert {"reply", "chatbot", "handoff"} <= set(server.completion(path, 7, 8))
+
+
+def test_completion_works_inside_the_brackets_the_shipped_files_use(
+    server: LanguageServer, project: Path
+) -> None:
+    text = (
+        "# yaml-language-server: $schema=../schemas/routes.schema.json\n"
+        "rules:\n  - name: x\n    when: {where: dm, s}\n    do: [chatbot: faq, ]\n"
+    )
+    path = project / "routes" / "flow.yaml"
+    opened(server, path, text)
+    assert {"says", "matches", "state"} <= set(server.completion(path, 3, 23))
+    offered = server.completion(path, 4, 24)
+    assert {"open_case: bug", "handoff: {queue: support}", "close"} <= set(offered)
