@@ -99,9 +99,7 @@ def test_demo_commands(demo: Config) -> None:
     )
     case = demo.commands["case"]
     assert case.roles == ("admin", "moderator")
-    assert case.options[0] == Option(
-        "ref", "string", "The case reference, like BUG-12 (inside its thread or post: leave it out)", False
-    )
+    assert case.options[0] == Option("ref", "string", "The case reference, like BUG-12", False)
     assert case.options[1].choices == ("open", "triaged", "planned", "fixed", "closed")
     assert not case.options[1].required
     assert case.options[2].max == 500

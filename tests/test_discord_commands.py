@@ -43,10 +43,7 @@ def test_options_keep_their_types_choices_ranges_and_descriptions() -> None:
     assert [name for name in options] == ["ref", "status", "note"]
     assert options["ref"]["type"] == discord.AppCommandOptionType.string.value
     assert not options["ref"].get("required", False)  # inside a case's thread or post, that case
-    assert (
-        options["ref"]["description"]
-        == "The case reference, like BUG-12 (inside its thread or post: leave it out)"
-    )
+    assert options["ref"]["description"] == "The case reference, like BUG-12"
     assert [c["value"] for c in options["status"]["choices"]] == [
         "open",
         "triaged",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from engine.config.model import DM, CaseTemplate, UpdateCase, in_conversation
+from engine.config.model import DM, THREAD, CaseTemplate, UpdateCase, in_conversation
 from engine.events import Embed, FormRequest, OutMessage
 from engine.runtime import places
 from engine.runtime.turn import Turn, user_variables
@@ -40,12 +40,17 @@ def case_embed(case: CaseRecord, template: CaseTemplate) -> Embed:
     """How a new case is shown in its channel: reference, title, the form's answers, who and where."""
     labels = {field.name: field.label for field in template.form}
     fields = tuple((labels.get(name, name), value) for name, value in case.fields.items() if value)
-    place = "a DM" if case.where == DM else f"#{case.where}"
+    place = place_name(case.where)
     return Embed(
         title=f"{case.ref}: {case.title}"[:256],
         fields=fields,
         footer=f"Reported by {case.reporter_name} in {place} · status {case.status}",
     )
+
+
+def place_name(where: str) -> str:
+    """Where a case was reported, as people say it: a DM, a case thread, or #channel."""
+    return "a DM" if where == DM else "a case thread" if where == THREAD else f"#{where}"
 
 
 def follow_post(turn: Turn, case: CaseRecord) -> None:
@@ -158,7 +163,7 @@ async def update_case(turn: Turn, action: UpdateCase, who: str) -> None:
 
 def describe(case: CaseRecord) -> str:
     """A case in two lines, for `/case REF` without changes."""
-    place = "a DM" if case.where == DM else f"#{case.where}"
+    place = place_name(case.where)
     return (
         f"**{case.ref}** · {case.title}\n"
         f"Status: {case.status} · reported by {case.reporter_name} in {place} "
