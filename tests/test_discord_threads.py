@@ -217,3 +217,21 @@ async def test_with_threads_discord_refuses_a_bot_whose_message_content_intent_i
         async with open_server(approved_intents=no_privileged):
             pass
     assert "Message Content Intent" in NO_MESSAGE_CONTENT and "Developer Portal" in NO_MESSAGE_CONTENT
+
+
+async def test_a_player_writing_again_by_dm_within_the_window_reopens_the_case_in_its_thread(
+    tmp_path: Path,
+) -> None:
+    async with server_with(thread_config(tmp_path)) as server:  # on Discord a locked thread takes no posts
+        handoff, thread = await agent_for(server)
+        await server.contact.agent_joins(handoff, "Brock")
+        await server.contact.closes(handoff)
+        await server.env.settle()
+
+        await server.player.user.send_dm("It crashed again")
+        await server.env.settle()
+        case = await server.store.get_case("SUP-1")
+        assert case is not None and case.status == "open"
+        assert not thread._channel.thread_metadata.locked
+        assert any("SUP-1 is open again" in text for text in texts(thread))
+        assert [t.id for t in threads_in(server, "support")] == [thread.id]
