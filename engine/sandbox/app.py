@@ -332,6 +332,7 @@ class Sandbox:
             "guild": guild.guild.name,
             "channels": channels,
             "users": [{"name": p.name, "id": str(p.member.id), "roles": list(p.roles)} for p in people],
+            "roles": [{"name": name, "id": str(role.id)} for name, role in guild.roles.items()],
             "commands": [*map(command_json, config.commands.values()), reload_command(config)],
             "config": {"version": config.version, "name": config.name, "last_reload": self.last_reload},
             "clock": self.clock_json(),

@@ -42,14 +42,15 @@ function el(tag, attrs, ...children) {
 function richText(text) {
   const out = document.createDocumentFragment();
   const users = new Map(((view.state && view.state.users) || []).map((u) => [u.id, u.name]));
-  const pattern = /\*\*(.+?)\*\*|<@!?(\d+)>|(https?:\/\/[^\s<>()]+)|\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g;
+  for (const role of (view.state && view.state.roles) || []) users.set("&" + role.id, role.name);
+  const pattern = /\*\*(.+?)\*\*|<@(?:!|(&))?(\d+)>|(https?:\/\/[^\s<>()]+)|\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g;
   let last = 0;
   for (const match of text.matchAll(pattern)) {
     out.append(text.slice(last, match.index));
     if (match[1] !== undefined) out.append(el("strong", {}, match[1]));
-    else if (match[2] !== undefined) out.append(el("span", {class: "mention"}, "@" + (users.get(match[2]) || "someone")));
-    else if (match[3] !== undefined) out.append(el("a", {href: match[3], target: "_blank", rel: "noopener"}, match[3]));
-    else out.append(el("a", {href: match[5], target: "_blank", rel: "noopener"}, match[4]));
+    else if (match[3] !== undefined) out.append(el("span", {class: "mention"}, "@" + (users.get((match[2] || "") + match[3]) || "someone")));
+    else if (match[4] !== undefined) out.append(el("a", {href: match[4], target: "_blank", rel: "noopener"}, match[4]));
+    else out.append(el("a", {href: match[6], target: "_blank", rel: "noopener"}, match[5]));
     last = match.index + match[0].length;
   }
   out.append(text.slice(last));
@@ -141,7 +142,7 @@ function threadItem(t) {
   return el("li", {}, el("button", {
     type: "button", class: "channel thread" + (view.channel === t.key ? " active" : ""), "data-channel": t.key,
     "data-kind": t.kind, onclick: () => selectChannel(t.key),
-  }, t.kind === "post" ? "▤ " : "🔒 ", t.name, ...tags, state));
+  }, t.kind === "post" ? "▤ " : "↳ ", ...tags, state, " ", t.name));
 }
 
 function channelItem(c) {
