@@ -212,11 +212,8 @@ async def assemble(
         raise
 
     runtime: Runtime | None = None  # the client reads the config (its intents) before the runtime exists
-
-    def current() -> Config:
-        return runtime.config if runtime is not None else config
-
-    client = create_client(None, config_provider=current, store=store, fetch_feed=fetch_feed)
+    live = lambda: runtime.config if runtime is not None else config  # noqa: E731
+    client = create_client(None, config_provider=live, store=store, fetch_feed=fetch_feed)
     metrics = Metrics()
     runtime = Runtime(generation, store, client.chat, contact, clock=clock, observer=metrics)
     client.runtime = runtime

@@ -25,7 +25,7 @@ from engine.runtime.generation import Generation
 from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
-from engine.runtime.thread_delivery import Fallback
+from engine.runtime.thread_delivery import Fallback, fallback_of
 from engine.runtime.turn import Turn, hours_variables, user_variables
 from engine.store import ConversationRecord, OutboxItem, Store, StoreTx, to_text
 
@@ -394,9 +394,4 @@ class Runtime:
         return await conversations.dm_undeliverable(self._generation, tx, item, now)
 
     def thread_fallback(self) -> Fallback | None:
-        """A player whose DMs are closed is moved to a case thread, unless the config says not to."""
-        settings = self.config.discord.threads
-        if settings is None or not settings.dm_fallback:
-            return None
-        notice = self._generation.templates.render(self._generation.message("moved_to_thread"), {}, "")
-        return Fallback(settings, notice)
+        return fallback_of(self._generation)

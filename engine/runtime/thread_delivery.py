@@ -15,6 +15,7 @@ from typing import Any
 from engine.config.model import ThreadSettings
 from engine.events import OutMessage
 from engine.ports import ChatSide, DeliveryError, ThreadSide
+from engine.runtime.generation import Generation
 from engine.runtime.places import moved_to, thread_of
 from engine.runtime.wire import message_from_payload
 from engine.store import OutboxItem, Store
@@ -28,6 +29,14 @@ class Fallback:
 
     settings: ThreadSettings
     notice: str
+
+
+def fallback_of(generation: Generation) -> Fallback | None:
+    """A player whose DMs are closed is moved to a case thread, unless the config says not to."""
+    settings = generation.config.discord.threads
+    if settings is None or not settings.dm_fallback:
+        return None
+    return Fallback(settings, generation.templates.render(generation.message("moved_to_thread"), {}, ""))
 
 
 class PlayerDelivery:
