@@ -30,13 +30,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))  # tests.support: the in-memory twins
 
 from routing import generate_rules, write_bot  # noqa: E402
 
 from engine.config import build  # noqa: E402
 from engine.reload import Reloader, ReloadResult  # noqa: E402
 from engine.runtime import build_generation  # noqa: E402
-from engine.testing import memory_world  # noqa: E402
+from tests.support.twins import memory_world  # noqa: E402
 
 
 def demo_bot(folder: Path) -> Path:

@@ -41,9 +41,9 @@ from engine.reload import (
 )
 from engine.reports.page import reports_blueprint
 from engine.reports.queries import outbox_pending
-from engine.runtime import Runtime, utc_now
+from engine.runtime import Generation, Runtime, utc_now
 from engine.runtime import prepare as prepare_generation
-from engine.server import ServerServices, config_ready, create_app, serve, store_ready
+from engine.server import ReadyCheck, ServerServices, config_ready, create_app, serve, store_ready
 from engine.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -125,8 +125,9 @@ class Bot:
         finally:
             asked.cancel()
         for part in done:
-            if part is not asked and not part.cancelled() and part.exception() is not None:
-                raise part.exception()  # type: ignore[misc]
+            failure = None if part is asked or part.cancelled() else part.exception()
+            if failure is not None:
+                raise failure
 
     async def stop(self) -> None:
         """Stop serving (the requests in flight finish), the spawned work, then the rest in reverse order."""
@@ -172,6 +173,47 @@ def watch_signals(
     metrics.before_scrape(scrape)
 
 
+async def _open_parts(
+    config: Config, make_generation: Prepare, *, contact_base_url: str | None, initialise_storage: bool
+) -> tuple[Store, TwilioContactCenter, Generation]:
+    """The store, the Flex contact center and the first generation; what was opened is closed on failure."""
+    store = await open_store(config.storage, root=config.root, initialise=initialise_storage)
+    try:
+        contact = TwilioContactCenter(config.flex, config.server.public_url, base_url=contact_base_url)
+    except BaseException:
+        await store.close()
+        raise
+    try:
+        generation = await make_generation(config)
+    except BaseException:
+        await contact.aclose()
+        await store.close()
+        raise
+    return store, contact, generation
+
+
+def _admin_channel(config: Callable[[], Config], client: FlexcordClient) -> Callable[[str], Awaitable[None]]:
+    """Posts a notice in the admin channel of the config serving now (nothing when it names none)."""
+
+    async def notify(text: str) -> None:
+        channel = config().discord.admin_channel
+        if channel:
+            await client.chat.post(channel, OutMessage(text=text))
+
+    return notify
+
+
+def _discord_ready(client: FlexcordClient) -> ReadyCheck:
+    """/readyz: the Discord client is connected to its server."""
+
+    async def discord_ready() -> tuple[str, bool, str]:
+        guild = client.guild
+        ok = client.is_ready() and guild is not None
+        return "discord", ok, f"connected to {guild.name}" if guild is not None else "not connected yet"
+
+    return discord_ready
+
+
 async def assemble(
     config_path: str | Path,
     config: Config,
@@ -184,6 +226,7 @@ async def assemble(
     listeners: Iterable[ReloadListener] | None = None,
     notify_admins: bool = True,
     reports_public: bool = False,
+    initialise_storage: bool = False,
 ) -> Bot:
     """The bot for `config`, built but not started (only its store is open).
 
@@ -193,40 +236,23 @@ async def assemble(
     - `prepare`: how a config becomes a runtime generation, the first one and every reload's;
     - `listeners`: who follows a reload (default: the Discord client re-syncs commands and permissions);
     - `notify_admins`: the admin channel hears of a refused reload (and of a follower that failed);
-    - `reports_public`: /reports needs no admin token (the sandbox).
+    - `reports_public`: /reports needs no admin token (the sandbox);
+    - `initialise_storage`: begin an empty database where a kept one is missing (else StorageError).
 
     More pages can be registered on `bot.app` before `bot.start`.
     """
     make_generation: Prepare = prepare or prepare_generation
-    store = await open_store(config.storage, root=config.root)
-    try:
-        contact = TwilioContactCenter(config.flex, config.server.public_url, base_url=contact_base_url)
-    except BaseException:
-        await store.close()
-        raise
-    try:
-        generation = await make_generation(config)
-    except BaseException:
-        await contact.aclose()
-        await store.close()
-        raise
-
+    store, contact, generation = await _open_parts(
+        config, make_generation, contact_base_url=contact_base_url, initialise_storage=initialise_storage
+    )
     runtime: Runtime | None = None  # the client reads the config (its intents) before the runtime exists
     live = lambda: runtime.config if runtime is not None else config  # noqa: E731
     client = create_client(None, config_provider=live, store=store, fetch_feed=fetch_feed)
     metrics = Metrics()
-    runtime = Runtime(generation, store, client.chat, contact, clock=clock, observer=metrics)
+    notify = _admin_channel(live, client)
+    alert = notify if notify_admins else None
+    runtime = Runtime(generation, store, client.chat, contact, clock=clock, observer=metrics, alert=alert)
     client.runtime = runtime
-
-    async def notify(text: str) -> None:
-        channel = runtime.config.discord.admin_channel
-        if channel:
-            await client.chat.post(channel, OutMessage(text=text))
-
-    async def discord_ready() -> tuple[str, bool, str]:
-        guild = client.guild
-        ok = client.is_ready() and guild is not None
-        return "discord", ok, f"connected to {guild.name}" if guild is not None else "not connected yet"
 
     reloader = Reloader(
         config_path,
@@ -242,7 +268,7 @@ async def assemble(
     app = create_app(
         ServerServices(
             runtime=runtime,
-            ready_checks=[config_ready(runtime), store_ready(store), discord_ready],
+            ready_checks=[config_ready(runtime), store_ready(store), _discord_ready(client)],
             blueprints=[
                 admin_blueprint(reloader, metrics),
                 announce_blueprint(lambda: runtime.config, client.chat.post),

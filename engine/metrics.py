@@ -80,6 +80,16 @@ class Metrics:
         self.cases_opened = Counter(
             "flexcord_cases_opened", "Cases opened, by case template.", ["template"], registry=r
         )
+        self.store_refusals = Counter(
+            "flexcord_store_write_failures",
+            "Writes the database refused (disk full, read-only...).",
+            registry=r,
+        )
+        self.waiting_to_store = Gauge(
+            "flexcord_messages_waiting_for_storage",
+            "Player messages kept in memory because the database refused them; 0 when all is saved.",
+            registry=r,
+        )
         self.webhooks = Counter(
             "flexcord_webhooks",
             "Webhook calls received, by endpoint and result.",
@@ -178,6 +188,13 @@ class Metrics:
 
     def webhook(self, endpoint: str, result: str) -> None:
         self.webhooks.labels(endpoint=endpoint, result=result).inc()
+
+    def storage_refused(self, waiting: int) -> None:
+        self.store_refusals.inc()
+        self.waiting_to_store.set(waiting)
+
+    def storage_recovered(self) -> None:
+        self.waiting_to_store.set(0)
 
     # --- operator signals -----------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The seams between the core and the platforms: the chat side (Discord) and the contact center (Flex).
 
 Each port is a small Protocol. The runtime only talks to these; engine.discord and engine.flex
-implement them for real, and engine.testing holds in-memory twins used by the core's tests.
+implement them for real, and tests/support holds in-memory twins used by the core's tests.
 """
 
 from __future__ import annotations
@@ -87,10 +87,14 @@ class HandoffRequest:
 
 @dataclass(frozen=True, slots=True)
 class HandoffTicket:
-    """The contact center's ids for a started handoff. `handoff` is the key events refer to."""
+    """The contact center's ids for a started handoff.
 
-    handoff: str
-    task: str | None = None
+    `conversation_sid` is the conversation every later call and event refers to; `interaction_sid`
+    is Flex's Interaction that routed it to an agent (kept for people tracing a case in Flex).
+    """
+
+    conversation_sid: str
+    interaction_sid: str | None = None
 
 
 class ContactCenter(Protocol):
@@ -98,10 +102,10 @@ class ContactCenter(Protocol):
 
     async def start_handoff(self, request: HandoffRequest) -> HandoffTicket: ...
 
-    async def send(self, handoff: str, user_id: str, text: str, key: str) -> None: ...
+    async def send(self, conversation_sid: str, user_id: str, text: str, key: str) -> None: ...
 
-    async def notify(self, handoff: str, text: str, key: str) -> None:
+    async def notify(self, conversation_sid: str, text: str, key: str) -> None:
         """Tell the agent something from flexcord itself (not from the player), once per key."""
         ...
 
-    async def close(self, handoff: str) -> None: ...
+    async def close(self, conversation_sid: str) -> None: ...

@@ -9,7 +9,7 @@ import pytest
 
 from engine.flex.emulator.specs import SpecsMissing, cache_dir, fetch_specs, find_specs
 from engine.runtime import Generation
-from engine.testing import World, generation_from, memory_world
+from tests.support.twins import World, generation_from, memory_world
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -26,7 +26,7 @@ from engine.discord import FlexcordClient, create_client
 from engine.discord.announcements import FeedFetch
 from engine.runtime import Runtime, prepare
 from engine.store import Store, open_store
-from engine.testing import MemoryContactCenter
+from tests.support.twins import MemoryContactCenter
 
 ROOT = Path(__file__).resolve().parent.parent
 GUILD = "PokeCommunity"

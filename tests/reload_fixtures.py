@@ -15,7 +15,7 @@ from engine.config import build
 from engine.metrics import Metrics
 from engine.reload import Reloader, ReloadListener
 from engine.runtime import build_generation
-from engine.testing import World, memory_world
+from tests.support.twins import World, memory_world
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "s3cret-admin-token"

@@ -149,3 +149,33 @@ async def test_a_player_reaches_an_agent_and_the_admin_routes_answer(running: Ru
         checks = (await answer.json())["checks"]
     assert [(c["name"], c["ok"]) for c in checks] == [("config", True), ("store", True), ("discord", True)]
     assert checks[2]["detail"] == f"connected to {GUILD}"
+    assert checks[1]["detail"] == "sqlite writable"
+
+
+async def ready_store(running: Running) -> tuple[int, dict[str, Any]]:
+    async with running.http.get(f"{running.url}/readyz") as answer:
+        checks = {check["name"]: check for check in (await answer.json())["checks"]}
+        return answer.status, checks["store"]
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+async def test_readyz_fails_when_the_database_is_deleted_or_replaced(
+    running: Running, tmp_path: Path, how: str
+) -> None:
+    database = tmp_path / "flexcord.db"
+    assert await ready_store(running) == (200, {"name": "store", "ok": True, "detail": "sqlite writable"})
+    database.unlink()
+    if how == "replaced":
+        database.write_bytes(b"")
+    status, store = await ready_store(running)
+    assert status == 503 and not store["ok"]
+    assert store["detail"] == f"{database} " + (
+        "is missing" if how == "deleted" else "was replaced by another file"
+    )
+
+
+async def test_the_database_and_its_folder_are_private(running: Running, tmp_path: Path) -> None:
+    await running.discord.player.send_dm("hello")
+    await wait_for(lambda: bool(running.discord.dm_texts()))
+    for path in tmp_path.glob("flexcord.db*"):
+        assert path.stat().st_mode & 0o777 == 0o600, path

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from engine.cli import main
 from engine.sandbox import Sandbox
-from engine.testing import generation_from, memory_world
+from tests.support.twins import generation_from, memory_world
 from tests.test_delivery import with_agent
 from tests.test_sandbox_api import OPEN_HOURS, Api, demo_copy, eventually
 

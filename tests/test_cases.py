@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from engine.events import User
-from engine.testing import Player, World
+from tests.support.twins import Player, World
 
 ASH = "111"
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
-from engine.testing import DM_BLOCKED, ManualClock, generation_from, memory_world
+from tests.support.twins import DM_BLOCKED, ManualClock, generation_from, memory_world
 
 ASH = "111"
 

@@ -328,8 +328,8 @@ chatbots:
 async def test_a_chatbot_button_sends_its_payload_to_its_chatbot_as_the_next_message(
     rasa: RasaServer, tmp_path: Path
 ) -> None:
-    from engine.testing import generation_from, memory_world
     from tests.fixtures.config.demo import copy_demo
+    from tests.support.twins import generation_from, memory_world
 
     main = copy_demo(tmp_path)
     rules = RASA_RULES.replace("RASA_URL", f"{rasa.url}/webhooks/rest/webhook")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine.runtime import Generation
-from engine.testing import ManualClock, World, generation_from, memory_world
+from tests.support.twins import ManualClock, World, generation_from, memory_world
 
 ASH = "111"
 WEDNESDAY_MORNING = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)  # 09:00 in Los Angeles: support is open
@@ -233,4 +233,4 @@ async def test_a_failed_handoff_reported_by_the_contact_center_returns_the_playe
         "I couldn't reach our support team just now. Your case SUP-1 is saved"
     )
     conversation = await world.store.conversation(ASH)
-    assert conversation is not None and (conversation.state, conversation.handoff) == ("bot", None)
+    assert conversation is not None and (conversation.state, conversation.conversation_sid) == ("bot", None)

@@ -15,8 +15,8 @@ from engine.config.model import Config
 from engine.discord.announcements import FeedPoller, announce_blueprint, fetch_over_http, parse_entries
 from engine.server import ServerServices, create_app, start_server
 from engine.store import open_store
-from engine.testing import MemoryChat
 from tests.discord_fixtures import demo_config, open_server
+from tests.support.twins import MemoryChat
 
 FEED = demo_config().channels["announcements"].feeds[0]
 

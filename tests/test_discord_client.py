@@ -11,9 +11,9 @@ import discord
 from engine.config import build
 from engine.events import Event, Outcome
 from engine.runtime import Runtime, prepare
-from engine.testing import MemoryContactCenter
 from tests.conftest import ROOT
 from tests.discord_fixtures import SimClock, demo_config, make_client, open_server
+from tests.support.twins import MemoryContactCenter
 
 
 async def test_bug_shows_the_form_files_the_case_posts_it_and_confirms_privately() -> None:

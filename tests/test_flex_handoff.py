@@ -20,8 +20,8 @@ from engine.flex.emulator import Emulator, create_emulator, emulator_of
 from engine.runtime import Runtime, build_generation
 from engine.server import RunningServer, ServerServices, create_app, start_server
 from engine.store import Store, open_store
-from engine.testing import ManualClock, MemoryChat, Player
 from tests.flex_fixtures import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, demo_config, wait_for
+from tests.support.twins import ManualClock, MemoryChat, Player
 
 PLAYER = User("80351110224678912", "Ash")
 

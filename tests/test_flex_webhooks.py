@@ -252,16 +252,16 @@ async def test_emulated_agent_flow_sends_signed_webhooks_to_flexcord(flex_world:
 
     await flex.agent("POST", f"/tasks/{task['sid']}/accept", {"agent": "Misty Waterflower"})
     joined = await wait_for(lambda: [e for e in events if e.kind == "agent_joined"])
-    assert joined[0].agent == "Misty Waterflower" and joined[0].handoff == ticket.handoff
+    assert joined[0].agent == "Misty Waterflower" and joined[0].handoff == ticket.conversation_sid
 
-    await contact.send(ticket.handoff, "42", "my game crashes", "d-1")  # echo: ignored
+    await contact.send(ticket.conversation_sid, "42", "my game crashes", "d-1")  # echo: ignored
     await flex.agent("POST", f"/tasks/{task['sid']}/messages", {"text": "Which device?"})
     said = await wait_for(lambda: [e for e in events if e.kind == "agent_message"])
     assert said[0].text == "Which device?" and said[0].agent == "Misty Waterflower"
 
     await flex.agent("POST", f"/tasks/{task['sid']}/close")
     closed = await wait_for(lambda: [e for e in events if e.kind == "closed"])
-    assert closed[0].handoff == ticket.handoff
+    assert closed[0].handoff == ticket.conversation_sid
     assert [e.kind for e in events] == ["agent_joined", "agent_message", "closed"]
     assert (await flex.agent("GET", f"/tasks/{task['sid']}"))["status"] == "wrapping"
     deliveries = await flex.agent("GET", "/deliveries")
@@ -305,7 +305,7 @@ async def test_the_emulator_retries_and_keeps_a_conversations_webhooks_in_order(
             ("agent_message", "two"),
             ("agent_message", "three"),
         ]
-        assert all(e.handoff == ticket.handoff for e in events)
+        assert all(e.handoff == ticket.conversation_sid for e in events)
         deliveries = await world.flex.agent("GET", "/deliveries")
         assert [(d["event"], d["attempts"], d["status"]) for d in deliveries] == [
             ("onParticipantAdded", 3, 200),

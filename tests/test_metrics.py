@@ -83,7 +83,7 @@ async def test_the_runtime_counts_routed_messages_cases_and_handoffs(repo_root: 
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from engine.testing import ManualClock, generation_from, memory_world
+    from tests.support.twins import ManualClock, generation_from, memory_world
 
     metrics = Metrics()
     monday_morning = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("America/Los_Angeles"))

@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from engine.metrics import Metrics
 from engine.reports.queries import outbox_pending
 from engine.runtime import Generation
-from engine.testing import ManualClock, World, generation_from, memory_world
+from tests.support.twins import ManualClock, World, generation_from, memory_world
 from tests.test_assembly import ADMIN_TOKEN, Running, running, wait_for
 
 __all__ = ["running"]  # the assembled bot fixture, shared with tests/test_assembly.py

@@ -15,8 +15,8 @@ from engine.config.model import Config
 from engine.events import User
 from engine.reload import Reloader, describe, slash_command_trigger
 from engine.runtime import prepare
-from engine.testing import Player
 from tests.reload_fixtures import ENV, RULES, Bot, edit, set_ping_variant, start_bot
+from tests.support.twins import Player
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from engine.reports.demo import DemoWeek, seed_week
 from engine.reports.page import reports_blueprint
 from engine.reports.render import as_table
 from engine.store import open_store, to_text
-from engine.testing import ManualClock, World, generation_from, memory_world
+from tests.support.twins import ManualClock, World, generation_from, memory_world
 
 START = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)  # Wednesday 09:00 in Los Angeles: support is open
 NOW = START + timedelta(hours=2)

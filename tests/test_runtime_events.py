@@ -6,7 +6,7 @@ import dataclasses
 
 from engine.config.model import frozen_map
 from engine.runtime import Generation, build_generation, prepare
-from engine.testing import World
+from tests.support.twins import World
 
 ASH = "111"
 

@@ -10,7 +10,7 @@ from engine.events import User
 from engine.runtime import Generation, Runtime
 from engine.runtime.outbox import MAX_DELAY_S, retry_delay
 from engine.store import open_store
-from engine.testing import (
+from tests.support.twins import (
     DM_BLOCKED,
     ManualClock,
     MemoryChat,
@@ -86,7 +86,7 @@ async def test_a_failed_handoff_tells_the_player_and_a_later_retry_connects_them
     assert world.chat.texts(ASH)[-2].startswith("I opened case SUP-1")
     assert world.chat.texts(ASH)[-1].startswith("I couldn't reach our support team just now. Your case SUP-1")
     conversation = await world.store.conversation(ASH)
-    assert conversation is not None and (conversation.state, conversation.handoff) == ("bot", None)
+    assert conversation is not None and (conversation.state, conversation.conversation_sid) == ("bot", None)
     case = await world.store.get_case("SUP-1")
     assert case is not None and case.status == "open" and outcome.case_ref == "SUP-1"
 
@@ -95,11 +95,15 @@ async def test_a_failed_handoff_tells_the_player_and_a_later_retry_connects_them
     await world.runtime.tick(world.clock.advance(600))
 
     conversation = await world.store.conversation(ASH)
-    assert conversation is not None and conversation.state == "queued" and conversation.handoff is not None
+    assert (
+        conversation is not None
+        and conversation.state == "queued"
+        and conversation.conversation_sid is not None
+    )
     assert world.chat.texts(ASH)[-1].startswith("I opened case SUP-1 for you and I'm connecting you")
     [request] = world.contact.requests
     assert ("Ash", "how do I reset my password") in request.transcript
-    await world.contact.agent_joins(conversation.handoff, "Misty")
+    await world.contact.agent_joins(conversation.conversation_sid, "Misty")
     assert world.chat.texts(ASH)[-1] == "Misty joined the chat."
 
 

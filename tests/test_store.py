@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.store import database_path, open_store, sql
-from engine.store.sqlite import Store
+from engine.deliveries import ChannelPost, DirectMessage
+from engine.events import OutMessage
+from engine.store import StorageError, Store, database_path, open_store, sql
 
 NOW = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
 
@@ -65,6 +66,39 @@ async def test_opening_twice_applies_each_migration_once_with_wal_and_foreign_ke
     assert versions == [version for version, _ in sql.MIGRATIONS]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
+
+
+async def test_a_new_database_and_its_folder_are_readable_by_the_bot_alone(tmp_path: Path) -> None:
+    store = await open_store("sqlite:///records/flexcord.db", root=tmp_path)
+    await new_case(store)
+    try:
+        assert (tmp_path / "records").stat().st_mode & 0o777 == 0o700
+        files = sorted(path.name for path in (tmp_path / "records").iterdir())
+        assert files == ["flexcord.db", "flexcord.db-shm", "flexcord.db-wal", "flexcord.db.marker"]
+        for name in files:
+            assert (tmp_path / "records" / name).stat().st_mode & 0o777 == 0o600, name
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("how", ["deleted", "emptied"])
+async def test_a_lost_database_is_not_silently_replaced_by_an_empty_one(tmp_path: Path, how: str) -> None:
+    url = "sqlite:///records/flexcord.db"
+    first = await open_store(url, root=tmp_path)
+    await new_case(first)
+    await first.close()
+    for path in (tmp_path / "records").glob("flexcord.db*"):
+        if path.suffix != ".marker":
+            path.unlink()
+    if how == "emptied":
+        (tmp_path / "records" / "flexcord.db").write_bytes(b"")
+    with pytest.raises(StorageError, match="--init-storage"):
+        await open_store(url, root=tmp_path)
+    fresh = await open_store(url, root=tmp_path, initialise=True)
+    assert await fresh.list_cases() == []
+    await fresh.close()
+    again = await open_store(url, root=tmp_path)  # the new database is the one kept from now on
+    await again.close()
 
 
 async def test_foreign_keys_are_enforced(store: Store) -> None:
@@ -149,11 +183,17 @@ async def test_conversation_is_created_once_and_saved(store: Store) -> None:
         first = await tx.open_conversation("111", "Ash", NOW)
         again = await tx.open_conversation("111", "Ash K.", NOW)
         assert first == again and first.state == "bot"
-        await tx.save_conversation(dataclasses.replace(first, handoff="CH1", state="queued", queued_at=NOW))
+        await tx.save_conversation(
+            dataclasses.replace(first, conversation_sid="CH1", state="queued", queued_at=NOW)
+        )
     saved = await store.conversation("111")
-    assert saved is not None and (saved.state, saved.handoff, saved.queued_at) == ("queued", "CH1", NOW)
+    assert saved is not None and (saved.state, saved.conversation_sid, saved.queued_at) == (
+        "queued",
+        "CH1",
+        NOW,
+    )
     async with store.view() as view:
-        assert (await view.conversation_by_handoff("CH1")) == saved
+        assert (await view.conversation_by_sid("CH1")) == saved
         assert [c.user_id for c in await view.waiting_since(NOW)] == ["111"]
         assert await view.waiting_since(NOW - timedelta(seconds=1)) == []
 
@@ -193,28 +233,28 @@ async def test_transcript_lines_carry_the_case_and_platform_ids(store: Store) ->
 
 async def test_outbox_items_keep_lane_order_and_unique_keys(store: Store) -> None:
     async with store.transaction() as tx:
-        a = await tx.enqueue(lane="dm:1", kind="dm", payload={"n": 1}, key="k1", at=NOW)
-        b = await tx.enqueue(lane="dm:1", kind="dm", payload={"n": 2}, key="k2", at=NOW)
-        c = await tx.enqueue(lane="post:x", kind="post", payload={"n": 3}, key="k3", at=NOW)
+        a = await tx.enqueue(lane="dm:1", delivery=DirectMessage("1", OutMessage("n1")), key="k1", at=NOW)
+        b = await tx.enqueue(lane="dm:1", delivery=DirectMessage("1", OutMessage("n2")), key="k2", at=NOW)
+        c = await tx.enqueue(lane="post:x", delivery=ChannelPost("x", OutMessage("n3")), key="k3", at=NOW)
     with pytest.raises(sqlite3.IntegrityError):
         async with store.transaction() as tx:
-            await tx.enqueue(lane="dm:1", kind="dm", payload={}, key="k1", at=NOW)
+            await tx.enqueue(lane="dm:1", delivery=DirectMessage("1", OutMessage()), key="k1", at=NOW)
     async with store.view() as view:
         assert await view.pending_lanes() == ["dm:1", "post:x"]
-        head = await view.lane_head("dm:1")
-        assert head is not None and head.id == a and head.payload == {"n": 1}
+    head = await store.claim("dm:1", NOW)
+    assert head is not None and head.id == a and head.delivery == DirectMessage("1", OutMessage("n1"))
     async with store.transaction() as tx:
         await tx.mark_retry(a, NOW + timedelta(seconds=4), "503")
         await tx.mark_delivered(c, NOW)
+    head = await store.claim("dm:1", NOW)
+    assert head is not None and (head.id, head.attempts, head.last_error) == (a, 1, "503")
     async with store.view() as view:
-        head = await view.lane_head("dm:1")
-        assert head is not None and (head.id, head.attempts, head.last_error) == (a, 1, "503")
         assert await view.pending_lanes() == ["dm:1"]
     async with store.transaction() as tx:
         await tx.mark_failed(a, "blocked")
+    head = await store.claim("dm:1", NOW)
+    assert head is not None and head.id == b
     async with store.view() as view:
-        head = await view.lane_head("dm:1")
-        assert head is not None and head.id == b
         failed = await view.outbox_item(a)
         assert failed is not None
         assert (failed.status, failed.attempts, failed.last_error) == ("failed", 2, "blocked")
@@ -255,8 +295,8 @@ async def test_what_a_restart_reads_back_latest_events_and_where_each_dm_was_rea
                 at=NOW,
                 platform_id=platform_id,
             )
-        await tx.enqueue(lane="dm:111", kind="dm", payload={}, key="k1", at=NOW)
-        await tx.enqueue(lane="dm:222", kind="dm", payload={}, key="k2", at=NOW)
+        await tx.enqueue(lane="dm:111", delivery=DirectMessage("1", OutMessage()), key="k1", at=NOW)
+        await tx.enqueue(lane="dm:222", delivery=DirectMessage("2", OutMessage()), key="k2", at=NOW)
     async with store.view() as view:
         assert await view.last_processed_at("event:") == NOW + timedelta(seconds=5)
         assert await view.last_processed_at("nothing:") is None

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
+from engine.cli.cases import records
 from engine.cli.options import config_option, data_option, load_config
-from engine.cli.records import _records
 from engine.config.model import Config
 
 
@@ -42,7 +42,7 @@ async def _text(
     from engine.reports import build_report
     from engine.reports.render import as_csv, as_json, as_table
 
-    async with _records(str(config_path), data) as store:
+    async with records(str(config_path), data) as store:
         report = await build_report(store, config, until, since)
     if fmt == "json":
         return json.dumps(as_json(report), indent=2)

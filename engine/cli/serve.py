@@ -167,12 +167,16 @@ class DiscordLogin:
             await asyncio.gather(self._session, return_exceptions=True)
 
 
-async def serve_bot(config_path: Path, config: Config, *, watch: bool) -> None:
+async def serve_bot(config_path: Path, config: Config, *, watch: bool, init_storage: bool = False) -> None:
     """Run everything together until SIGINT/SIGTERM: store, runtime, Flex, web server, Discord."""
     from engine.assembly import assemble
     from engine.reload import SignalTrigger
+    from engine.store import StorageError
 
-    bot = await assemble(config_path, config, offline=False)
+    try:
+        bot = await assemble(config_path, config, offline=False, initialise_storage=init_storage)
+    except StorageError as exc:
+        raise click.ClickException(str(exc)) from None
     login = DiscordLogin(bot.client, str(config.discord.token))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -192,11 +196,16 @@ async def serve_bot(config_path: Path, config: Config, *, watch: bool) -> None:
 @click.command("run")
 @config_option
 @click.option("--watch", is_flag=True, help="Reload when a config file or KB article changes.")
-def run(config_path: Path, watch: bool) -> None:
+@click.option(
+    "--init-storage",
+    is_flag=True,
+    help="Begin with an empty database where the one kept before is missing (its cases are lost).",
+)
+def run(config_path: Path, watch: bool, init_storage: bool) -> None:
     """Run the bot: Discord, Twilio Flex and the webhook server, until Ctrl+C (or SIGTERM)."""
     config = load(config_path, "run", secrets=True)
     try:
-        asyncio.run(serve_bot(config_path, config, watch=watch))
+        asyncio.run(serve_bot(config_path, config, watch=watch, init_storage=init_storage))
     except discord.LoginFailure:
         _exit(2, BAD_TOKEN)
     except discord.PrivilegedIntentsRequired:

@@ -304,6 +304,14 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class Retention:
+    """How long records are kept: delivered outbox items always pruned, transcripts only when set."""
+
+    delivered_seconds: int = 7 * 86400
+    transcripts_seconds: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DiscordSettings:
     token: str | None
     guild: str
@@ -363,6 +371,7 @@ class Config:
     messages: Mapping[str, str]  # name -> template source
     hours: Hours | None
     limits: Limits
+    retention: Retention = field(default_factory=Retention)
     index: Any = field(default=None, repr=False)  # engine.routing.RuleIndex, built by compile
 
     def __hash__(self) -> int:

@@ -104,7 +104,7 @@ class TwilioContactCenter:
         if current is not None and "interaction_sid" in current[1]:
             sid, attributes = current
             self._channels.put(sid, (attributes["interaction_sid"], attributes["interaction_channel_sid"]))
-            return HandoffTicket(handoff=sid, task=attributes["interaction_sid"])
+            return HandoffTicket(conversation_sid=sid, interaction_sid=attributes["interaction_sid"])
         fresh = current is None
         if current is None:
             attributes = self._attributes(request)
@@ -133,7 +133,7 @@ class TwilioContactCenter:
             self._conversations(sid).update_async,
             attributes=json.dumps(attributes),
         )
-        return HandoffTicket(handoff=sid, task=interaction.sid)
+        return HandoffTicket(conversation_sid=sid, interaction_sid=interaction.sid)
 
     def _attributes(self, request: HandoffRequest) -> dict[str, Any]:
         return {

@@ -14,11 +14,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from engine.config.model import Config
+from engine.deliveries import DirectMessage, StartHandoff
 from engine.events import Button, OutMessage
 from engine.hours import is_open
+from engine.ports import HandoffRequest
 from engine.runtime.conversations import AGENT_JOINED
-from engine.runtime.wire import contact_lane, dm_lane, message_to_payload
-from engine.store import Store, StoreTx
+from engine.runtime.wire import contact_lane, dm_lane
+from engine.store import Store, Writes
 
 PLAYERS = (
     "Ash",
@@ -66,7 +68,7 @@ class DemoWeek:
 class _Writer:
     """Writes one made-up player's story in one transaction."""
 
-    tx: StoreTx
+    tx: Writes
     config: Config
     rng: random.Random
     week: DemoWeek
@@ -92,11 +94,9 @@ class _Writer:
             where="dm",
             at=at,
         )
-        payload = {"target": user, "message": message_to_payload(message)}
         item = await self.tx.enqueue(
             lane=dm_lane(user),
-            kind="dm",
-            payload=payload,
+            delivery=DirectMessage(user, message),
             key=key,
             at=at,
             case_ref=ref,
@@ -177,11 +177,10 @@ class _Writer:
             return
         ref = await self._case(SUPPORT_TEMPLATE, user, name, conversation, at)
         queue = self.rng.choice(self._queues())
-        payload = {"conversation_id": conversation, "case_ref": ref, "queue": queue, "priority": 0}
+        request = HandoffRequest(user_id=user, user_name=name, case_ref=ref, queue=queue)
         item = await self.tx.enqueue(
             lane=contact_lane(user),
-            kind="start_handoff",
-            payload=payload,
+            delivery=StartHandoff(conversation, request),
             key=f"demo:{ref}:handoff",
             at=at,
             case_ref=ref,

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.reports.rows import CaseRow, FaqRow, GapRow, HandoffRow, ReportRows
-from engine.store import Store, StoreView, from_text, to_text
+from engine.store import Reads, Store, from_text, to_text
 
 CLOSED = "closed"
 TOP_GAPS = 10
@@ -64,18 +64,18 @@ def _buttons(payload: str) -> set[str]:
         return set()
 
 
-async def _all(view: StoreView, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
-    return await view._all(query, params)  # read-only SQL on the connection the view holds
+async def _all(view: Reads, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
+    return await view.read_sql(query, params)
 
 
-async def _cases(view: StoreView, since: str, until: str) -> tuple[CaseRow, ...]:
+async def _cases(view: Reads, since: str, until: str) -> tuple[CaseRow, ...]:
     rows = await _all(view, CASES, (CLOSED, since, until))
     return tuple(
         CaseRow(str(r[0]), str(r[1]), from_text(r[2]), from_text(r[4]) if r[4] else None, r[3]) for r in rows
     )
 
 
-async def _handoffs(view: StoreView, since: str, until: str) -> tuple[HandoffRow, ...]:
+async def _handoffs(view: Reads, since: str, until: str) -> tuple[HandoffRow, ...]:
     found = []
     for ref, payload, created, joined in await _all(view, HANDOFFS, (AGENT_JOINED, since, until)):
         data = json.loads(payload)
@@ -93,7 +93,7 @@ async def _handoffs(view: StoreView, since: str, until: str) -> tuple[HandoffRow
 
 
 async def _faq(
-    view: StoreView, since: str, until: str, solved_labels: Sequence[str]
+    view: Reads, since: str, until: str, solved_labels: Sequence[str]
 ) -> tuple[tuple[FaqRow, ...], tuple[FaqRow, ...]]:
     answers = tuple(
         FaqRow(int(r[0]), from_text(r[1]))
@@ -111,7 +111,7 @@ async def _faq(
     return answers, solved
 
 
-async def _gaps(view: StoreView, since: str, until: str) -> tuple[GapRow, ...] | None:
+async def _gaps(view: Reads, since: str, until: str) -> tuple[GapRow, ...] | None:
     tables = {str(r[0]) for r in await _all(view, TABLES)}
     if GAP_TABLE not in tables:
         return None

@@ -6,17 +6,17 @@ start puts the player back with the bot (told so) until a retry gets through. No
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import assert_never
 
-from engine.config.model import Handoff
+from engine.config.model import Handoff, frozen_map
+from engine.deliveries import CloseHandoff, StartHandoff
 from engine.events import Button, ContactEvent, OutMessage
-from engine.ports import HandoffTicket
+from engine.ports import HandoffRequest
 from engine.runtime import places
 from engine.runtime.cases import CLOSED, follow_post
-from engine.runtime.generation import Generation
 from engine.runtime.turn import Turn
 from engine.runtime.wire import contact_lane
-from engine.store import CaseRecord, ConversationRecord, OutboxItem, StoreTx
+from engine.store import CaseRecord
 
 RATING_BUTTONS = tuple(Button(f"rate:{n}", str(n)) for n in range(1, 6))
 WITH_AGENT = ("queued", "agent")
@@ -34,7 +34,7 @@ async def _drop_pending_starts(turn: Turn, reason: str) -> None:
 async def hand_off(turn: Turn, action: Handoff, case: CaseRecord) -> None:
     """Queue the player for an agent: state queued, tell them, ask the contact center to start."""
     c = turn.conversation
-    if c.state in WITH_AGENT and c.handoff is not None:
+    if c.state in WITH_AGENT and c.conversation_sid is not None:
         turn.say("handoff_started")
         return
     await _drop_pending_starts(turn, "replaced by a newer handoff request")
@@ -43,7 +43,7 @@ async def hand_off(turn: Turn, action: Handoff, case: CaseRecord) -> None:
         state="queued",
         queue=action.queue,
         case_ref=case.ref,
-        handoff=None,
+        conversation_sid=None,
         agent_name=None,
         awaiting_rating=False,
         queued_at=turn.now,
@@ -53,32 +53,32 @@ async def hand_off(turn: Turn, action: Handoff, case: CaseRecord) -> None:
         await places.follow_case(turn, case, queue.conversation)
     turn.say("handoff_started")
     turn.handoffs.append(action.queue)
-    payload = {
-        "conversation_id": c.id,
-        "case_ref": case.ref,
-        "queue": action.queue,
-        "priority": action.priority,
-        "skills": list(queue.skills) if queue is not None else [],
-        "case_fields": {"title": case.title, **case.fields},
-        "told_failure": False,
-    }
-    turn.contact("start_handoff", payload)
+    request = HandoffRequest(
+        user_id=c.user_id,
+        user_name=c.user_name,
+        case_ref=case.ref,
+        queue=action.queue,
+        priority=action.priority,
+        skills=queue.skills if queue is not None else (),
+        case_fields=frozen_map({"title": case.title, **case.fields}),
+    )
+    turn.contact(StartHandoff(c.id, request))  # the transcript is added when the turn finishes
 
 
 async def leave_queue(turn: Turn) -> None:
     """The player stops waiting: the contact center closes its side, the case stays open."""
     await _drop_pending_starts(turn, "the player left the queue")
-    if turn.conversation.handoff is not None and turn.conversation.state in WITH_AGENT:
-        turn.contact("close", {"handoff": turn.conversation.handoff})
-    turn.update(state="bot", handoff=None, queue=None, queued_at=None, agent_name=None)
+    if turn.conversation.conversation_sid is not None and turn.conversation.state in WITH_AGENT:
+        turn.contact(CloseHandoff(turn.conversation.conversation_sid))
+    turn.update(state="bot", conversation_sid=None, queue=None, queued_at=None, agent_name=None)
     turn.say("left_queue")
 
 
 async def close(turn: Turn, who: str, *, tell_contact_center: bool) -> None:
     """End the chat: state closed, tell the player, ask for a rating, close the case if it can be."""
     c = turn.conversation
-    if tell_contact_center and c.handoff is not None and c.state in WITH_AGENT:
-        turn.contact("close", {"handoff": c.handoff})
+    if tell_contact_center and c.conversation_sid is not None and c.state in WITH_AGENT:
+        turn.contact(CloseHandoff(c.conversation_sid))
     turn.update(state="closed", awaiting_rating=True, queued_at=None)
     case = turn.case
     if case is not None and case.status != CLOSED:
@@ -101,8 +101,9 @@ def back_to_bot(turn: Turn) -> None:
         turn.case = None
 
 
-def _not_started(turn: Turn) -> None:
-    turn.update(state="bot", handoff=None, queue=None, queued_at=None, agent_name=None)
+def not_started(turn: Turn) -> None:
+    """The handoff could not start (yet): the player is back with the bot and hears it."""
+    turn.update(state="bot", conversation_sid=None, queue=None, queued_at=None, agent_name=None)
     turn.say("handoff_failed")
 
 
@@ -110,98 +111,30 @@ async def apply_contact_event(turn: Turn, event: ContactEvent) -> None:
     """What an agent (or the contact center) did, as the player experiences it."""
     c = turn.conversation
     agent = event.agent or c.agent_name or "An agent"
-    if event.kind == "agent_joined":
-        if c.state == "agent" and c.agent_name == agent:
-            return  # Flex reports a join twice (participant added, reservation accepted)
-        turn.update(state="agent", agent_name=agent, queued_at=None)
-        if turn.case is not None:  # the case's history shows who picked it up, and when (for reports)
-            await turn.tx.change_case(
-                turn.case.ref, turn.case.status, who=agent, note=AGENT_JOINED, at=turn.now
-            )
-        turn.say("agent_joined", extra={"agent": {"name": agent}})
-    elif event.kind == "agent_left":
-        turn.say("agent_left", extra={"agent": {"name": agent}})
-        if c.state == "agent":
-            turn.update(state="queued", agent_name=None, queued_at=turn.now, timeout_notified=False)
-    elif event.kind == "agent_message":
-        turn.tell(OutMessage(text=event.text, author=agent), author=agent, to="dm")
-    elif event.kind == "bot_message":
-        turn.tell(OutMessage(text=event.text), author=CONTACT_CENTER, to="dm")
-    elif event.kind == "closed":
-        if c.state in WITH_AGENT:
-            await close(turn, event.agent or c.agent_name or CONTACT_CENTER, tell_contact_center=False)
-    elif event.kind == "failed" and c.state in WITH_AGENT:
-        _not_started(turn)
-
-
-# --- delivery outcomes -------------------------------------------------------------------------
-
-
-async def _turn(
-    generation: Generation, tx: StoreTx, conversation: ConversationRecord, key: str, now: datetime
-) -> Turn:
-    turn = Turn(generation, tx, conversation, now=now, key=key)
-    await turn.load_case()
-    return turn
-
-
-async def handoff_started(
-    generation: Generation, tx: StoreTx, item: OutboxItem, ticket: HandoffTicket, now: datetime
-) -> list[str]:
-    """The contact center took the handoff; after an earlier failure the player is told they are queued.
-
-    `item` is read inside this transaction: if a newer request or the player leaving the queue
-    replaced it meanwhile, the handoff that just started is closed again.
-    """
-    conversation = await tx.conversation_by_id(int(item.payload["conversation_id"]))
-    if conversation is None:
-        return []
-    turn = await _turn(generation, tx, conversation, f"item:{item.id}:started", now)
-    c = conversation
-    if item.status != "pending" or (c.state in WITH_AGENT and c.handoff not in (None, ticket.handoff)):
-        turn.contact("close", {"handoff": ticket.handoff})
-    elif c.state == "queued":
-        turn.update(handoff=ticket.handoff)
-    else:
-        turn.case = await tx.get_case(str(item.payload["case_ref"]))
-        turn.update(
-            state="queued",
-            handoff=ticket.handoff,
-            queue=item.payload["queue"],
-            case_ref=item.payload["case_ref"],
-            agent_name=None,
-            awaiting_rating=False,
-            queued_at=now,
-            timeout_notified=False,
-        )
-        turn.say("handoff_started")
-    await turn.finish()
-    return turn.lanes
-
-
-async def handoff_not_started(
-    generation: Generation, tx: StoreTx, item: OutboxItem, now: datetime
-) -> list[str]:
-    """Starting the handoff failed: the player hears it once and goes back to the bot; retries go on."""
-    if item.status != "pending" or item.payload.get("told_failure"):
-        return []
-    await tx.set_payload(item.id, {**item.payload, "told_failure": True})
-    conversation = await tx.conversation_by_id(int(item.payload["conversation_id"]))
-    if conversation is None or conversation.state != "queued" or conversation.handoff is not None:
-        return []
-    turn = await _turn(generation, tx, conversation, f"item:{item.id}:not-started", now)
-    _not_started(turn)
-    await turn.finish()
-    return turn.lanes
-
-
-async def dm_undeliverable(generation: Generation, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]:
-    """A DM can never reach the player (e.g. they block DMs): an agent they talk to is told."""
-    conversation = await tx.conversation(str(item.payload["target"]))
-    if conversation is None or conversation.state not in WITH_AGENT or conversation.handoff is None:
-        return []
-    turn = await _turn(generation, tx, conversation, f"item:{item.id}:undeliverable", now)
-    text = turn.render(generation.message("dm_blocked"))
-    turn.contact("send", {"user_id": conversation.user_id, "text": text, "notice": True})
-    await turn.finish()
-    return turn.lanes
+    kind = event.kind
+    match kind:
+        case "agent_joined":
+            if c.state == "agent" and c.agent_name == agent:
+                return  # Flex reports a join twice (participant added, reservation accepted)
+            turn.update(state="agent", agent_name=agent, queued_at=None)
+            if turn.case is not None:  # the case's history shows who picked it up, and when (for reports)
+                await turn.tx.change_case(
+                    turn.case.ref, turn.case.status, who=agent, note=AGENT_JOINED, at=turn.now
+                )
+            turn.say("agent_joined", extra={"agent": {"name": agent}})
+        case "agent_left":
+            turn.say("agent_left", extra={"agent": {"name": agent}})
+            if c.state == "agent":
+                turn.update(state="queued", agent_name=None, queued_at=turn.now, timeout_notified=False)
+        case "agent_message":
+            turn.tell(OutMessage(text=event.text, author=agent), author=agent, to="dm")
+        case "bot_message":
+            turn.tell(OutMessage(text=event.text), author=CONTACT_CENTER, to="dm")
+        case "closed":
+            if c.state in WITH_AGENT:
+                await close(turn, event.agent or c.agent_name or CONTACT_CENTER, tell_contact_center=False)
+        case "failed":
+            if c.state in WITH_AGENT:
+                not_started(turn)
+        case _:
+            assert_never(kind)

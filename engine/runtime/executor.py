@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import assert_never
 
 from engine.chatbot import ChatbotAnswer
 from engine.config.model import (
+    Action,
     CloseConversation,
     Handoff,
     LeaveQueue,
@@ -18,6 +20,7 @@ from engine.config.model import (
     SendDm,
     UpdateCase,
 )
+from engine.deliveries import SendToAgent
 from engine.events import Decision, Event, OutMessage
 from engine.runtime import cases, conversations
 from engine.runtime.limits import SlidingWindow, describe_wait
@@ -46,39 +49,53 @@ async def execute(
 ) -> None:
     """Run each action of `decision`; `answers` holds the chatbot answers computed beforehand by index."""
     for index, action in enumerate(decision.actions):
-        if isinstance(action, Reply):
+        if not await _run(turn, event, action, answers.get(index), relays):
+            return
+
+
+async def _run(
+    turn: Turn, event: Event, action: Action, answer: ChatbotAnswer | None, relays: SlidingWindow
+) -> bool:
+    """Carry out one action; False stops the actions after it."""
+    match action:
+        case Reply():
             turn.say(action.message, text=action.text)
-        elif isinstance(action, SendDm):
+        case SendDm():
             turn.dm(event.user.id, action.text or turn.generation.message(action.message or "fallback"))
-        elif isinstance(action, Post):
+        case Post():
             turn.post(action.channel, OutMessage(action.text))
-        elif isinstance(action, OpenCase):
-            if not await _open_case(turn, event, action):
-                return
-        elif isinstance(action, UpdateCase):
+        case OpenCase():
+            return await _open_case(turn, event, action)
+        case UpdateCase():
             await cases.update_case(turn, action, who=event.user.name)
-        elif isinstance(action, RunChatbot):
-            answer = answers.get(index)
+        case RunChatbot():
             if answer is None:
                 turn.say("fallback")
-            else:
-                for message in answer.messages:
-                    turn.tell(message)
-        elif isinstance(action, Handoff):
-            case = turn.opened
-            if case is None:
-                name = _default_template(turn)
-                case = await cases.open_case(turn, name) if name is not None else None
-            if case is not None:
-                await conversations.hand_off(turn, action, case)
-        elif isinstance(action, LeaveQueue):
+            for message in answer.messages if answer is not None else ():
+                turn.tell(message)
+        case Handoff():
+            await _hand_off(turn, action)
+        case LeaveQueue():
             await conversations.leave_queue(turn)
-        elif isinstance(action, CloseConversation):
+        case CloseConversation():
             await conversations.close(turn, event.user.name, tell_contact_center=True)
-        elif isinstance(action, RelayToAgent):
+        case RelayToAgent():
             _relay(turn, event, relays)
-        elif isinstance(action, Refuse):
+        case Refuse():
             turn.tell(OutMessage(action.reason))
+        case _:
+            assert_never(action)
+    return True
+
+
+async def _hand_off(turn: Turn, action: Handoff) -> None:
+    """Hand off about the case this turn opened, else a new case of the default template."""
+    case = turn.opened
+    if case is None:
+        name = _default_template(turn)
+        case = await cases.open_case(turn, name) if name is not None else None
+    if case is not None:
+        await conversations.hand_off(turn, action, case)
 
 
 async def _open_case(turn: Turn, event: Event, action: OpenCase) -> bool:
@@ -96,11 +113,12 @@ def _relay(turn: Turn, event: Event, relays: SlidingWindow) -> None:
     """Pass the player's message to the agent, unless they exceed `limits.player_messages`."""
     limit = turn.config.limits.player_messages
     if limit is not None:
-        wait = relays.take(event.user.id, limit, turn.now)
+        wait = relays.take(event.user.id, limit, turn.now, once=event.id)
         if wait is not None:
             turn.say("rate_limited", extra={"wait": describe_wait(wait)})
             return
     text = relay_text(event)
     if not text:
         return
-    turn.contact("send", {"user_id": event.user.id, "text": text}, key=event.id)
+    sid = turn.conversation.conversation_sid
+    turn.contact(SendToAgent(event.user.id, text, conversation_sid=sid), key=event.id)

@@ -23,23 +23,31 @@ def describe_wait(seconds: float) -> str:
 
 
 class SlidingWindow:
-    """Counts uses per key over the last `per_seconds`; kept in memory (limits reset on restart)."""
+    """Counts uses per key over the last `per_seconds`; kept in memory (limits reset on restart).
+
+    A use can name its event (`once`): an event tried again, because the store refused it the
+    first time, takes no second slot.
+    """
 
     def __init__(self) -> None:
-        self._uses: dict[str, deque[datetime]] = {}
+        self._uses: dict[str, deque[tuple[datetime, str]]] = {}
 
-    def take(self, key: str, limit: Cooldown, now: datetime, *, use: bool = True) -> float | None:
+    def take(
+        self, key: str, limit: Cooldown, now: datetime, *, use: bool = True, once: str = ""
+    ) -> float | None:
         """Use one slot for `key` at `now`; None if allowed, else the seconds until a slot frees up.
 
         With `use=False` only look: a form that is merely shown does not count, its filing does.
         """
         uses = self._uses.setdefault(key, deque())
-        while uses and (now - uses[0]).total_seconds() >= limit.per_seconds:
+        while uses and (now - uses[0][0]).total_seconds() >= limit.per_seconds:
             uses.popleft()
+        if once and any(taken == once for _, taken in uses):
+            return None
         if len(uses) >= limit.uses:
-            return limit.per_seconds - (now - uses[0]).total_seconds()
+            return limit.per_seconds - (now - uses[0][0]).total_seconds()
         if use:
-            uses.append(now)
+            uses.append((now, once))
         return None
 
 

@@ -1,10 +1,14 @@
 """Delivers the outbox: every outbound call, written in its event's transaction, is sent from here.
 
-Items of one lane (one player's DMs, one player's contact-center calls, one channel) go out in
-order: an item waiting for a retry holds back the items behind it. Failures are retried with
-exponential backoff and jitter (a platform's retry-after wins); permanent failures are marked
-failed with the reason. Retries are woken by a timer (`loop.call_later`) that starts a short
-drain task, never by a task that sleeps forever; `tick()` drains due items too.
+Mechanics only: items of one lane (one player's DMs, one player's contact-center calls, one
+channel) go out in order, an item waiting for a retry holds back the items behind it; failures
+are retried with exponential backoff and jitter (a platform's retry-after wins); permanent
+failures are marked failed with the reason. What an outcome means for a conversation is the
+`Outcomes` given in (engine.runtime.outcomes); the outbox reads nothing but the outbox.
+
+Background delivery is bounded: lanes to deliver are marked in one set (a lane at most once)
+and a few drain tasks work through it; past `MAX_MARKED` lanes the marks are dropped for one
+sweep of every pending lane in the store. Retries are woken by one timer (`loop.call_later`).
 """
 
 from __future__ import annotations
@@ -15,36 +19,40 @@ import logging
 import random
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Protocol, assert_never, runtime_checkable
 
-from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffRequest, HandoffTicket
+from engine.deliveries import (
+    CaseThread,
+    ChannelPost,
+    CloseHandoff,
+    DirectMessage,
+    EditPost,
+    SendToAgent,
+    StartHandoff,
+)
+from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffTicket
 from engine.runtime.locks import KeyedLock
-from engine.runtime.thread_delivery import THREAD_KINDS, Fallback, PlayerDelivery
-from engine.runtime.wire import message_from_payload
-from engine.store import OutboxItem, Store, StoreTx
+from engine.runtime.thread_delivery import Fallback, PlayerDelivery
+from engine.store import OutboxItem, StorageError, Store, Writes
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 BASE_DELAY_S = 2.0
 MAX_DELAY_S = 900.0
-TRANSCRIPT_LINES = 50
+DRAINS = 4  # background drain tasks at most
+MAX_MARKED = 2000  # lanes marked for background delivery before a sweep replaces the marks
+
+Sent = str | HandoffTicket | None
+"""What a send returns: a platform message id, a started handoff's ids, or nothing."""
 
 
-class Reactions(Protocol):
-    """What the conversation does about a delivery outcome; each returns the lanes it added items to."""
+class Outcomes(Protocol):
+    """What a delivery outcome means beyond the outbox; each returns the lanes it added items to."""
 
-    async def handoff_started(
-        self, tx: StoreTx, item: OutboxItem, ticket: HandoffTicket, now: datetime
-    ) -> list[str]: ...
+    async def delivered(self, tx: Writes, item: OutboxItem, sent: Sent, now: datetime) -> list[str]: ...
 
-    async def handoff_not_started(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]: ...
-
-    async def dm_undeliverable(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]: ...
-
-    def thread_fallback(self) -> Fallback | None:
-        """Where a player whose DMs are closed goes instead (None: nowhere, the DM fails)."""
-        ...
+    async def failed(self, tx: Writes, item: OutboxItem, *, final: bool, now: datetime) -> list[str]: ...
 
 
 def retry_delay(
@@ -74,23 +82,27 @@ class Outbox:
         store: Store,
         chat: ChatSide,
         contact: ContactCenter,
-        reactions: Reactions,
+        outcomes: Outcomes,
         *,
         clock: Callable[[], datetime],
+        starting: asyncio.Lock | None = None,
         observer: DeliveryObserver | None = None,
+        fallback: Callable[[], Fallback | None] = lambda: None,
     ) -> None:
         self.observer = observer
+        self.players = PlayerDelivery(store, chat, fallback)
         self.store = store
         self.chat = chat
         self.contact = contact
-        self.reactions = reactions
-        self.players = PlayerDelivery(store, chat, reactions.thread_fallback)
+        self.outcomes = outcomes
         self.clock = clock
-        self.starting = asyncio.Lock()  # held while a handoff starts and its id is recorded
+        self.starting = starting or asyncio.Lock()  # held while a handoff starts and its id is recorded
         self._lanes = KeyedLock()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._marked: dict[str, None] = {}
+        self._sweep = False
+        self._drains: set[asyncio.Task[None]] = set()
         self._stopped = False
 
     # --- entry points ----------------------------------------------------------------------
@@ -102,22 +114,24 @@ class Outbox:
             added = await self._deliver_lane(queue.pop(0), now)
             queue.extend(lane for lane in dict.fromkeys(added) if lane not in queue)
 
-    def deliver_soon(self, lanes: Iterable[str]) -> None:
-        """Deliver these lanes in the background (the caller answers someone first); never raises."""
-        wanted = list(lanes)
-        if wanted and not self._stopped:
-            self._track(asyncio.get_running_loop().create_task(self._deliver_quietly(wanted)))
-
-    async def _deliver_quietly(self, lanes: list[str]) -> None:
+    async def deliver_or_defer(self, lanes: Iterable[str], now: datetime | None = None) -> None:
+        """Deliver now; if the store refuses to record an outcome, the items wait for the retry timer."""
         try:
-            await self.deliver(lanes)
-        except Exception:  # the items stay pending: the retry timer or the next tick picks them up
-            log.exception("delivering outbox lanes %s failed; they will be retried", lanes)
+            await self.deliver(lanes, now)
+        except StorageError as exc:
+            log.error("recording a delivery failed (%s); the outbox tries again later", exc)
             self._schedule(self.clock() + timedelta(seconds=BASE_DELAY_S))
 
-    def _track(self, task: asyncio.Task[None]) -> None:
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def deliver_soon(self, lanes: Iterable[str]) -> None:
+        """Deliver these lanes in the background (the caller answers someone first); never raises."""
+        if self._stopped:
+            return
+        for lane in lanes:
+            self._marked[lane] = None
+        if len(self._marked) > MAX_MARKED:
+            self._marked.clear()
+            self._sweep = True
+        self._spawn_drains()
 
     async def deliver_due(self, now: datetime | None = None) -> None:
         """Deliver every item that is due (new, or its retry time has come)."""
@@ -136,10 +150,35 @@ class Outbox:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        tasks = list(self._tasks)
-        for task in tasks:
+        drains = list(self._drains)
+        for task in drains:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*drains, return_exceptions=True)
+        self._marked.clear()
+
+    # --- background drains -------------------------------------------------------------------
+
+    def _spawn_drains(self) -> None:
+        wanted = min(DRAINS, len(self._marked) + int(self._sweep)) - len(self._drains)
+        loop = asyncio.get_running_loop()
+        for _ in range(max(wanted, 0)):
+            task = loop.create_task(self._drain())
+            self._drains.add(task)
+            task.add_done_callback(self._drains.discard)
+
+    async def _drain(self) -> None:
+        while self._marked or self._sweep:
+            try:
+                if self._sweep:
+                    self._sweep = False
+                    await self.deliver_due()
+                else:
+                    lane = next(iter(self._marked))
+                    del self._marked[lane]
+                    await self.deliver([lane])
+            except Exception:  # the items stay pending: the retry timer or the next tick picks them up
+                log.exception("delivering outbox items failed; they will be retried")
+                self._schedule(self.clock() + timedelta(seconds=BASE_DELAY_S))
 
     # --- lanes -----------------------------------------------------------------------------
 
@@ -147,11 +186,10 @@ class Outbox:
         added: list[str] = []
         async with self._lanes.hold(lane):
             while True:
-                async with self.store.view() as view:
-                    item = await view.lane_head(lane)
+                at = now or self.clock()
+                item = await self.store.claim(lane, at)
                 if item is None:
                     break
-                at = now or self.clock()
                 if item.attempts and item.next_attempt_at > at:
                     self._schedule(item.next_attempt_at)
                     break
@@ -165,97 +203,56 @@ class Outbox:
 
     async def _attempt(self, item: OutboxItem, now: datetime) -> tuple[bool, list[str]]:
         """Deliver one item; (whether the lane may go on, lanes the outcome added items to)."""
-        guard = self.starting if item.kind == "start_handoff" else contextlib.nullcontext()
+        guard = self.starting if isinstance(item.delivery, StartHandoff) else contextlib.nullcontext()
         async with guard:
             try:
-                result = await self._call(item)
+                sent = await self._send(item)
             except DeliveryError as exc:
                 cause = "rate_limited" if exc.retry_after is not None else "temporary"
                 return await self._failed(item, exc.reason, exc.permanent, exc.retry_after, now, cause)
             except Exception as exc:  # a port bug or an outage must not lose the item
                 log.warning("delivering outbox item %s (%s) failed: %r", item.id, item.kind, exc)
                 return await self._failed(item, f"{type(exc).__name__}: {exc}", False, None, now, "exception")
-            return await self._succeeded(item, result, now)
+            return await self._succeeded(item, sent, now)
 
-    async def _call(self, item: OutboxItem) -> str | HandoffTicket | None:
-        payload = item.payload
-        if item.kind == "dm" or item.kind in THREAD_KINDS:
-            return await self.players.deliver(item)
-        if item.kind == "post":
-            tags = tuple(payload.get("tags") or ())
-            return await self.chat.post(
-                str(payload["target"]), message_from_payload(payload["message"]), tags=tags
-            )
-        if item.kind == "edit":
-            await self._edit(item)
-            return None
-        if item.kind == "send":
-            user_id = str(payload["user_id"])
-            async with self.store.view() as view:
-                conversation = await view.conversation(user_id)
-            if conversation is None or conversation.handoff is None:
-                raise DeliveryError("the player is not connected to an agent", permanent=True)
-            if payload.get("notice"):  # flexcord's own words to the agent, not the player's
-                await self.contact.notify(conversation.handoff, str(payload["text"]), item.key)
-            else:
-                await self.contact.send(conversation.handoff, user_id, str(payload["text"]), item.key)
-            return None
-        if item.kind == "close":
-            await self.contact.close(str(payload["handoff"]))
-            return None
-        if item.kind == "start_handoff":
-            return await self.contact.start_handoff(await self._request(item))
-        raise DeliveryError(f"unknown kind of outbox item: {item.kind}", permanent=True)
+    async def _send(self, item: OutboxItem) -> Sent:
+        delivery = item.delivery
+        match delivery:
+            case DirectMessage(user_id=user_id, message=message):
+                return await self.players.dm(user_id, message, item.case_ref)
+            case CaseThread():
+                await self.players.thread(delivery)
+                return None
+            case ChannelPost(channel=channel, message=message, tags=tags):
+                return await self.chat.post(channel, message, tags=tags)
+            case EditPost(channel=channel, message=message, message_id=posted):
+                if posted is None:
+                    raise DeliveryError(f"the case's post in #{channel} was never delivered", permanent=True)
+                await self.chat.edit(channel, posted, message, tags=delivery.tags, closed=delivery.closed)
+                return None
+            case SendToAgent(conversation_sid=sid):
+                if sid is None:
+                    raise DeliveryError("the player is not connected to an agent", permanent=True)
+                if delivery.notice:  # flexcord's own words to the agent, not the player's
+                    await self.contact.notify(sid, delivery.text, item.key)
+                else:
+                    await self.contact.send(sid, delivery.user_id, delivery.text, item.key)
+                return None
+            case CloseHandoff(conversation_sid=sid):
+                await self.contact.close(sid)
+                return None
+            case StartHandoff(request=request):
+                return await self.contact.start_handoff(request)
+            case _:
+                assert_never(delivery)
 
-    async def _edit(self, item: OutboxItem) -> None:
-        """Edit the case's post; it went out earlier on the same lane, so its id is known by now."""
-        target = str(item.payload["target"])
-        async with self.store.view() as view:
-            lines = await view.case_transcript(str(item.case_ref))
-        posted = [
-            m.platform_id for m in lines if m.direction == "out" and m.where == target and m.platform_id
-        ]
-        if not posted:
-            raise DeliveryError(f"the case's post in #{target} was never delivered", permanent=True)
-        await self.chat.edit(
-            target,
-            posted[0],
-            message_from_payload(item.payload["message"]),
-            tags=tuple(item.payload.get("tags") or ()),
-            closed=bool(item.payload.get("closed")),
-        )
-
-    async def _request(self, item: OutboxItem) -> HandoffRequest:
-        """The handoff request as of now: the transcript includes everything said until this attempt."""
-        payload = item.payload
-        async with self.store.view() as view:
-            conversation = await view.conversation_by_id(int(payload["conversation_id"]))
-            if conversation is None:
-                raise DeliveryError("the conversation no longer exists", permanent=True)
-            lines = await view.recent_messages(conversation.id, TRANSCRIPT_LINES)
-        return HandoffRequest(
-            user_id=conversation.user_id,
-            user_name=conversation.user_name,
-            case_ref=str(payload["case_ref"]),
-            queue=str(payload["queue"]),
-            priority=int(payload.get("priority", 0)),
-            skills=tuple(payload.get("skills", ())),
-            case_fields={str(k): str(v) for k, v in dict(payload.get("case_fields", {})).items()},
-            transcript=tuple((line.author, line.text) for line in lines),
-            transcript_at=tuple(line.at for line in lines),
-        )
-
-    async def _succeeded(
-        self, item: OutboxItem, result: str | HandoffTicket | None, now: datetime
-    ) -> tuple[bool, list[str]]:
-        added: list[str] = []
+    async def _succeeded(self, item: OutboxItem, sent: Sent, now: datetime) -> tuple[bool, list[str]]:
         async with self.store.transaction() as tx:
             current = await tx.outbox_item(item.id) or item
-            if isinstance(result, HandoffTicket):
-                added = await self.reactions.handoff_started(tx, current, result, now)
+            added = await self.outcomes.delivered(tx, current, sent, now)
             await tx.mark_delivered(item.id, now)
-            if item.message_id is not None and isinstance(result, str) and result:
-                await tx.set_message_platform_id(item.message_id, result)
+            if item.message_id is not None and isinstance(sent, str) and sent:
+                await tx.set_message_platform_id(item.message_id, sent)
         return True, added
 
     async def _failed(
@@ -270,7 +267,6 @@ class Outbox:
         attempts = item.attempts + 1
         final = permanent or attempts >= MAX_ATTEMPTS
         next_at = now + timedelta(seconds=retry_delay(attempts, retry_after))
-        added: list[str] = []
         async with self.store.transaction() as tx:
             current = await tx.outbox_item(item.id) or item
             if current.status != "pending":  # replaced while the call was in flight
@@ -280,10 +276,7 @@ class Outbox:
                 await tx.mark_failed(item.id, why)
             else:
                 await tx.mark_retry(item.id, next_at, reason)
-            if item.kind == "start_handoff":
-                added = await self.reactions.handoff_not_started(tx, current, now)
-            elif item.kind == "dm" and final:
-                added = await self.reactions.dm_undeliverable(tx, current, now)
+            added = await self.outcomes.failed(tx, current, final=final, now=now)
         log.info(
             "outbox item %s (%s) %s: %s", item.id, item.kind, "failed" if final else "will retry", reason
         )
@@ -298,7 +291,7 @@ class Outbox:
     # --- the retry timer -------------------------------------------------------------------
 
     def _schedule(self, when: datetime) -> None:
-        """Wake a drain when `when` comes (earliest wins); no task sleeps in the meantime."""
+        """Wake a sweep when `when` comes (earliest wins); no task sleeps in the meantime."""
         if self._stopped:
             return
         loop = asyncio.get_running_loop()
@@ -315,11 +308,5 @@ class Outbox:
         self._timer = None
         if self._stopped:
             return
-        self._track(asyncio.get_running_loop().create_task(self._drain()))
-
-    async def _drain(self) -> None:
-        try:
-            await self.deliver_due()
-        except Exception:
-            log.exception("delivering due outbox items failed; trying again in a minute")
-            self._schedule(self.clock() + timedelta(minutes=1))
+        self._sweep = True
+        self._spawn_drains()

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from engine.config.model import ConversationPlace
 from engine.runtime.turn import Turn
-from engine.store import CaseRecord, StoreTx, StoreView
+from engine.store import CaseRecord, Reads, Writes
 
 CLOSED = "closed"
 REOPENED = "reopened by the player"
@@ -32,12 +32,12 @@ def player_key(thread_id: str) -> str:
     return f"thread-player:{thread_id}"
 
 
-async def thread_of(view: StoreView, user_id: str) -> str | None:
+async def thread_of(view: Reads, user_id: str) -> str | None:
     """The id of the case thread the player's conversation is in, if it is in one."""
     return await view.get_setting(thread_key(user_id)) or None
 
 
-async def moved_to(tx: StoreTx, user_id: str, thread_id: str) -> None:
+async def moved_to(tx: Writes, user_id: str, thread_id: str) -> None:
     """Record that the player's conversation now goes on in `thread_id`."""
     await tx.put_setting(thread_key(user_id), thread_id)
     await tx.put_setting(player_key(thread_id), user_id)
@@ -53,19 +53,13 @@ async def follow_case(turn: Turn, case: CaseRecord, wanted: ConversationPlace) -
     settings = turn.config.discord.threads
     if wanted != "thread" or settings is None or await thread_of(turn.tx, turn.conversation.user_id):
         return
-    turn.place(
-        "thread_open",
-        channel=settings.channel,
-        staff=settings.staff,
-        name=thread_name(case),
-        user_name=turn.conversation.user_name,
-    )
+    turn.place("open", channel=settings.channel, staff=settings.staff, name=thread_name(case))
 
 
 async def closed(turn: Turn) -> None:
     """The case closed: its thread is archived and locked once the last words are delivered."""
     if await thread_of(turn.tx, turn.conversation.user_id):
-        turn.place("thread_close")
+        turn.place("close")
 
 
 async def reopen(turn: Turn) -> CaseRecord | None:
@@ -88,6 +82,6 @@ async def reopen(turn: Turn) -> CaseRecord | None:
     await turn.tx.change_case(case.ref, first, who=turn.conversation.user_name, note=REOPENED, at=turn.now)
     turn.case = await turn.tx.get_case(case.ref)
     turn.update(state="bot", awaiting_rating=False, agent_name=None, queue=None)
-    turn.place("thread_reopen")
+    turn.place("reopen")
     turn.say("case_reopened")
     return turn.case

@@ -7,80 +7,40 @@ at a time; different players run concurrently.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
-from engine.chatbot import answer
-from engine.chatbot.buttons import clicked
-from engine.config.model import Config, Refuse, RelayToAgent, RunChatbot, in_conversation
+from engine.config.model import Config, Refuse, RelayToAgent, Retention, in_conversation
 from engine.events import ContactEvent, Decision, Event, Outcome
-from engine.ports import ChatSide, ContactCenter, HandoffTicket
+from engine.ports import ChatSide, ContactCenter
 from engine.routing import route
 from engine.runtime import cases, conversations, places
-from engine.runtime.executor import execute, relay_text
+from engine.runtime.chatbots import chatbot_answers
+from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
 from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
-from engine.runtime.thread_delivery import Fallback, fallback_of
-from engine.runtime.turn import Turn, hours_variables, user_variables
-from engine.store import ConversationRecord, OutboxItem, Store, StoreTx, to_text
+from engine.runtime.outcomes import ConversationOutcomes
+from engine.runtime.reading import RATING_BUTTON as RATING_BUTTON  # engine.discord reads it here
+from engine.runtime.reading import SOLVED_BUTTON, event_text, event_variables, rating_of
+from engine.runtime.thread_delivery import fallback_of
+from engine.runtime.turn import Turn
+from engine.runtime.unstored import RETRY_DELAYS, StorageAlarm, Unstored, waits_when_refused
+from engine.store import ConversationRecord, StorageError, Store, Writes, to_text
 
 log = logging.getLogger(__name__)
 
 PROCESSED_RETENTION = timedelta(days=7)  # repeated deliveries come within minutes, not days
 PRUNE_EVERY = timedelta(hours=1)
-SOLVED_BUTTON = "solved"
-RATING_BUTTON = "rate:"
-RATINGS = ("1", "2", "3", "4", "5")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def event_text(event: Event) -> str:
-    """An event as one transcript line: what was typed, or the command, form or button used."""
-    if event.kind == "command":
-        options = " ".join(f"{name}: {value}" for name, value in event.options.items())
-        return f"/{event.command} {options}".strip()
-    if event.kind == "form":
-        fields = "; ".join(f"{name}: {value}" for name, value in event.options.items())
-        return f"[{event.form} form] {fields}"
-    if event.kind == "button":
-        return f"[{event.text or event.button}]"
-    return relay_text(event)
-
-
-def event_variables(config: Config, event: Event) -> dict[str, object]:
-    """Template variables of an event; a command's options left out by the player read as ''."""
-    options = dict(event.options)
-    command = config.commands.get(event.command or "") if event.kind == "command" else None
-    if command is not None:
-        options = {option.name: "" for option in command.options} | options
-    values: dict[str, object] = {"text": event.text, "options": options, "channel": event.where}
-    if event.kind == "form":
-        values["form"] = dict(event.options)
-    return values
-
-
-def rating_of(event: Event, conversation: ConversationRecord | None) -> int | None:
-    """A 1-5 rating: a rate:N button, or the bare number typed after a chat closed (before anything else)."""
-    if event.kind == "button" and event.button and event.button.startswith(RATING_BUTTON):
-        value = event.button[len(RATING_BUTTON) :]
-        return int(value) if value in RATINGS else None
-    if (
-        event.kind == "message"
-        and in_conversation(event.where)
-        and conversation is not None
-        and (conversation.awaiting_rating or conversation.state == "closed")
-    ):
-        value = event.text.strip().rstrip("!.")
-        return int(value) if value in RATINGS else None
-    return None
 
 
 RELAYED = "(to the agent)"
@@ -96,6 +56,12 @@ class TrafficObserver(Protocol):
 
     def case_opened(self, template: str) -> None: ...
 
+    def storage_refused(self, waiting: int) -> None:
+        """The store refused a write; `waiting` player messages wait in memory for it."""
+        ...
+
+    def storage_recovered(self) -> None: ...
+
 
 class Runtime:
     """Handles player events and contact-center events for the current Generation."""
@@ -109,6 +75,7 @@ class Runtime:
         *,
         clock: Callable[[], datetime] = utc_now,
         observer: TrafficObserver | None = None,
+        alert: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self._generation = generation
         self.observer = observer
@@ -116,12 +83,25 @@ class Runtime:
         self.chat = chat
         self.contact = contact
         self.clock = clock
+        self._starting = asyncio.Lock()  # held while a handoff starts and its sid is recorded
+        outcomes = ConversationOutcomes(lambda: self._generation)
         delivery = observer if isinstance(observer, DeliveryObserver) else None
-        self.outbox = Outbox(store, chat, contact, self, clock=clock, observer=delivery)
+        self.outbox = Outbox(
+            store,
+            chat,
+            contact,
+            outcomes,
+            clock=clock,
+            starting=self._starting,
+            observer=delivery,
+            fallback=lambda: fallback_of(self._generation),
+        )
         self._players = KeyedLock()
         self._cooldowns = SlidingWindow()
         self._relays = SlidingWindow()
         self._pruned_at: datetime | None = None
+        self._unstored = Unstored()
+        self._storage = StorageAlarm(observer, alert)
 
     @property
     def generation(self) -> Generation:
@@ -145,46 +125,93 @@ class Runtime:
     # --- player events -----------------------------------------------------------------------
 
     async def handle(self, event: Event) -> Outcome:
-        """Route a player's event and carry out the decision; a repeated event id does nothing."""
+        """Route a player's event and carry out the decision; a repeated event id does nothing.
+
+        StorageError when the store refuses to record it (after a few tries); a DM then waits
+        in memory, with the player's later DMs behind it, and `tick` tries again.
+        """
+        async with self._players.hold(event.user.id):
+            try:
+                await self._store_waiting(event.user.id)
+                return await self._handle_retrying(event)
+            except StorageError as exc:
+                if waits_when_refused(event):
+                    self._unstored.add(event)
+                await self._storage.refused(exc, len(self._unstored))
+                raise
+
+    @property
+    def waiting_to_store(self) -> int:
+        """Player messages the store refused, waiting in memory to be stored."""
+        return len(self._unstored)
+
+    async def retry_unstored(self) -> int:
+        """Store and handle the messages that wait, each player's in order; returns how many went in."""
+        before = len(self._unstored)
+        try:
+            for user_id in self._unstored.players():
+                async with self._players.hold(user_id):
+                    await self._store_waiting(user_id)
+        except StorageError as exc:
+            await self._storage.refused(exc, len(self._unstored))
+        handled = before - len(self._unstored)
+        if not self._unstored:
+            await self._storage.recovered(handled)
+        return handled
+
+    async def _store_waiting(self, user_id: str) -> None:
+        """Handle the player's waiting messages in order (lock held); StorageError while the store refuses."""
+        while (event := self._unstored.first(user_id)) is not None:
+            await self._handle(event)
+            self._unstored.stored(user_id)
+
+    async def _handle_retrying(self, event: Event) -> Outcome:
+        for delay in RETRY_DELAYS:
+            try:
+                return await self._handle(event)
+            except StorageError:
+                await asyncio.sleep(delay)
+        return await self._handle(event)
+
+    async def _handle(self, event: Event) -> Outcome:
         generation = self._generation
         config = generation.config
         key = f"event:{event.id}"
-        async with self._players.hold(event.user.id):
-            if await self.store.is_processed(key):
+        if await self.store.is_processed(key):
+            return Outcome(decision=None)
+        known = await self.store.conversation(event.user.id)
+        limit = config.limits.message_length
+        too_long = event.kind == "message" and len(event.text) > limit
+        rating = None if too_long else rating_of(event, known)
+        solved = event.kind == "button" and event.button == SOLVED_BUTTON
+        if too_long:
+            why = f"refused: the message has {len(event.text)} characters, over {limit}"
+            decision = Decision(rule=None, actions=(), explanation=why, config_version=config.version)
+        elif rating is not None or solved:
+            what = f"rating {rating}/5" if rating is not None else "the answer solved it"
+            decision = Decision(rule=None, actions=(), explanation=what, config_version=config.version)
+        else:
+            state = known.state if known is not None else "bot"
+            decision = self._cooldown(config, event, route(config, event, state, event.at))
+        in_dm = event.kind == "message" and in_conversation(event.where)
+        if not (decision.actions or rating is not None or solved or in_dm or too_long):
+            return Outcome(decision=decision, state=known.state if known is not None else None)
+        answers = await chatbot_answers(generation, decision, event)
+        async with self.store.transaction() as tx:
+            if not await tx.mark_processed(key, event.at):
                 return Outcome(decision=None)
-            known = await self.store.conversation(event.user.id)
-            limit = config.limits.message_length
-            too_long = event.kind == "message" and len(event.text) > limit
-            rating = None if too_long else rating_of(event, known)
-            solved = event.kind == "button" and event.button == SOLVED_BUTTON
-            if too_long:
-                why = f"refused: the message has {len(event.text)} characters, over {limit}"
-                decision = Decision(rule=None, actions=(), explanation=why, config_version=config.version)
-            elif rating is not None or solved:
-                what = f"rating {rating}/5" if rating is not None else "the answer solved it"
-                decision = Decision(rule=None, actions=(), explanation=what, config_version=config.version)
+            turn = await self._begin(generation, tx, event, rating)
+            if too_long:  # neither routed nor relayed: the player hears the limit and can split it
+                turn.say("too_long", extra={"limit": limit})
+            elif rating is not None:
+                await cases.rate(turn, rating)
+            elif solved:
+                turn.say("solved")
             else:
-                state = known.state if known is not None else "bot"
-                decision = self._cooldown(config, event, route(config, event, state, event.at))
-            in_dm = event.kind == "message" and in_conversation(event.where)
-            if not (decision.actions or rating is not None or solved or in_dm or too_long):
-                return Outcome(decision=decision, state=known.state if known is not None else None)
-            answers = await self._chatbot_answers(generation, decision, event)
-            async with self.store.transaction() as tx:
-                if not await tx.mark_processed(key, event.at):
-                    return Outcome(decision=None)
-                turn = await self._begin(generation, tx, event, rating)
-                if too_long:  # neither routed nor relayed: the player hears the limit and can split it
-                    turn.say("too_long", extra={"limit": limit})
-                elif rating is not None:
-                    await cases.rate(turn, rating)
-                elif solved:
-                    turn.say("solved")
-                else:
-                    await execute(turn, event, decision, answers, self._relays)
-                await turn.finish()
-            self._observe(decision, turn)
-            await self.outbox.deliver(turn.lanes)
+                await execute(turn, event, decision, answers, self._relays)
+            await turn.finish()
+        self._observe(decision, turn)
+        await self.outbox.deliver_or_defer(turn.lanes)
         return Outcome(
             decision=decision,
             replies=tuple(turn.replies),
@@ -204,7 +231,7 @@ class Runtime:
         for queue in turn.handoffs:
             self.observer.handoff(queue)
 
-    async def _begin(self, generation: Generation, tx: StoreTx, event: Event, rating: int | None) -> Turn:
+    async def _begin(self, generation: Generation, tx: Writes, event: Event, rating: int | None) -> Turn:
         """The player's Turn: conversation loaded (or created), inbound line written to the transcript."""
         user = event.user
         conversation = await tx.open_conversation(user.id, user.name, event.at)
@@ -253,45 +280,17 @@ class Runtime:
             return decision
         shows_form = event.kind == "command" and files_a_case(config, command, None)
         key = f"{event.user.id}/{command.name}"
-        wait = self._cooldowns.take(key, command.cooldown, event.at, use=not shows_form)
+        wait = self._cooldowns.take(key, command.cooldown, event.at, use=not shows_form, once=event.id)
         if wait is None:
             return decision
         reason = f"You can use /{command.name} again in {describe_wait(wait)}."
         return dataclasses.replace(decision, actions=(Refuse(reason),), explanation=f"refused: {reason}")
 
-    async def _chatbot_answers(
-        self, generation: Generation, decision: Decision, event: Event
-    ) -> dict[int, Any]:
-        """Chatbot answers, computed before the transaction so a slow bot never holds the store."""
-
-        answers: dict[int, Any] = {}
-        base = {
-            "user": user_variables(event.user.id, event.user.name),
-            "channel": event.where,
-            "text": event.text,
-            "hours": hours_variables(generation.config, event.at),
-        }
-
-        def say(name: str, variables: Mapping[str, object]) -> str:
-            return generation.templates.render(generation.message(name), {**base, **variables}, "")
-
-        for index, action in enumerate(decision.actions):
-            bot = generation.config.chatbots.get(action.chatbot) if isinstance(action, RunChatbot) else None
-            if bot is None:
-                continue
-            try:
-                said = clicked(event)  # a chatbot's button sends its payload as the player's message
-                text = said[1] if said is not None else event.text
-                answers[index] = await answer(bot, text, event.user, knowledge=generation.knowledge, say=say)
-            except Exception:
-                log.exception("chatbot %s failed to answer", bot.name)
-        return answers
-
     # --- the contact center ------------------------------------------------------------------
 
     async def on_contact_event(self, event: ContactEvent) -> None:
         """Apply an agent's or the contact center's event to the player's conversation, once, and deliver."""
-        await self.outbox.deliver(await self._apply_contact_event(event))
+        await self.outbox.deliver_or_defer(await self._apply_contact_event(event))
 
     async def accept_contact_event(self, event: ContactEvent) -> None:
         """Apply the event durably and return; what it says is delivered in the background.
@@ -315,7 +314,7 @@ class Runtime:
             if not await tx.mark_processed(key, now):
                 return []
             conversation = await tx.conversation_by_id(found.id)
-            if conversation is None or conversation.handoff != event.handoff:
+            if conversation is None or conversation.conversation_sid != event.handoff:
                 return []
             turn = Turn(generation, tx, conversation, now=now, key=key)
             await turn.load_case()
@@ -331,14 +330,14 @@ class Runtime:
         if joined and observe is not None and before.queued_at is not None:
             observe(before.queue or "-", (after.updated_at - before.queued_at).total_seconds())
 
-    async def _conversation_of(self, handoff: str) -> ConversationRecord | None:
+    async def _conversation_of(self, sid: str) -> ConversationRecord | None:
         async with self.store.view() as view:
-            found = await view.conversation_by_handoff(handoff)
-        if found is None:  # the handoff may be starting right now: wait until its id is recorded
-            async with self.outbox.starting:
+            found = await view.conversation_by_sid(sid)
+        if found is None:  # the handoff may be starting right now: wait until its sid is recorded
+            async with self._starting:
                 pass
             async with self.store.view() as view:
-                found = await view.conversation_by_handoff(handoff)
+                found = await view.conversation_by_sid(sid)
         return found
 
     # --- time ----------------------------------------------------------------------------------
@@ -346,6 +345,7 @@ class Runtime:
     async def tick(self, now: datetime | None = None) -> None:
         """Tell players waiting longer than `queue_timeout`, retry due deliveries, forget old event ids."""
         now = now or self.clock()
+        await self.retry_unstored()
         generation = self._generation
         cutoff = now - timedelta(seconds=generation.config.limits.queue_timeout_seconds)
         async with self.store.view() as view:
@@ -353,12 +353,19 @@ class Runtime:
         for conversation in waiting:
             async with self._players.hold(conversation.user_id):
                 created = await self._queue_timeout(generation, conversation.id, cutoff, now)
-                await self.outbox.deliver(created, now)
+                await self.outbox.deliver_or_defer(created, now)
         await self.outbox.deliver_due(now)
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
-            async with self.store.transaction() as tx:
-                await tx.forget_processed(now - PROCESSED_RETENTION)
+            await self._prune(generation.config.retention, now)
             self._pruned_at = now
+
+    async def _prune(self, retention: Retention, now: datetime) -> None:
+        """Forget old event ids, delivered outbox items and, if `retention.transcripts` says, old lines."""
+        async with self.store.transaction() as tx:
+            await tx.forget_processed(now - PROCESSED_RETENTION)
+            await tx.forget_delivered(now - timedelta(seconds=retention.delivered_seconds))
+            if retention.transcripts_seconds is not None:
+                await tx.forget_transcripts(now - timedelta(seconds=retention.transcripts_seconds))
 
     async def _queue_timeout(
         self, generation: Generation, conversation_id: int, cutoff: datetime, now: datetime
@@ -379,19 +386,3 @@ class Runtime:
             turn.update(timeout_notified=True)
             await turn.finish()
             return turn.lanes
-
-    # --- delivery outcomes (engine.runtime.outbox.Reactions) -----------------------------------
-
-    async def handoff_started(
-        self, tx: StoreTx, item: OutboxItem, ticket: HandoffTicket, now: datetime
-    ) -> list[str]:
-        return await conversations.handoff_started(self._generation, tx, item, ticket, now)
-
-    async def handoff_not_started(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]:
-        return await conversations.handoff_not_started(self._generation, tx, item, now)
-
-    async def dm_undeliverable(self, tx: StoreTx, item: OutboxItem, now: datetime) -> list[str]:
-        return await conversations.dm_undeliverable(self._generation, tx, item, now)
-
-    def thread_fallback(self) -> Fallback | None:
-        return fallback_of(self._generation)

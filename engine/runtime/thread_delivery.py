@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from engine.config.model import ThreadSettings
+from engine.deliveries import CaseThread
 from engine.events import OutMessage
 from engine.ports import ChatSide, DeliveryError, ThreadSide
 from engine.runtime.generation import Generation
 from engine.runtime.places import moved_to, thread_of
-from engine.runtime.wire import message_from_payload
-from engine.store import OutboxItem, Store
-
-THREAD_KINDS = ("thread_open", "thread_close", "thread_reopen")
+from engine.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,20 +45,9 @@ class PlayerDelivery:
         self.threads = chat if isinstance(chat, ThreadSide) else None
         self.fallback = fallback
 
-    async def deliver(self, item: OutboxItem) -> str | None:
-        """Deliver one item of a player's DM lane; returns the platform id of a message sent."""
-        payload = item.payload
-        user_id = str(payload.get("user_id") or payload.get("target"))
-        if item.kind == "thread_open":
-            await self._open(user_id, dict(payload))
-            return None
-        async with self.store.view() as view:
-            thread = await thread_of(view, user_id)
-        if item.kind in ("thread_close", "thread_reopen"):
-            if thread is not None and self.threads is not None:
-                await self.threads.close_thread(thread, closed=item.kind == "thread_close")
-            return None
-        message = message_from_payload(payload["message"])
+    async def dm(self, user_id: str, message: OutMessage, case_ref: str | None) -> str:
+        """Say something to the player where their conversation is; returns the first message's id."""
+        thread = await self._thread_of(user_id)
         if thread is not None and self.threads is not None:
             return await self.threads.send_thread(thread, message)
         try:
@@ -70,26 +56,32 @@ class PlayerDelivery:
             plan = self.fallback()
             if not exc.dm_closed or plan is None or self.threads is None:
                 raise
-            thread = await self._open(user_id, _fallback_payload(plan.settings, item))
+            name = f"{case_ref} · chat" if case_ref else "Chat with the support team"
+            moved = CaseThread(user_id, "open", plan.settings.channel, name, plan.settings.staff)
+            thread = await self._open(moved)
             await self.threads.send_thread(thread, OutMessage(plan.notice, key=f"{message.key}:moved"))
             return await self.threads.send_thread(thread, message)
 
-    async def _open(self, user_id: str, payload: dict[str, Any]) -> str:
+    async def thread(self, change: CaseThread) -> None:
+        """Open the player's case thread, or close (archive and lock) or reopen it."""
+        if change.action == "open":
+            await self._open(change)
+            return
+        thread = await self._thread_of(change.user_id)
+        if thread is not None and self.threads is not None:
+            await self.threads.close_thread(thread, closed=change.action == "close")
+
+    async def _thread_of(self, user_id: str) -> str | None:
+        async with self.store.view() as view:
+            return await thread_of(view, user_id)
+
+    async def _open(self, change: CaseThread) -> str:
         if self.threads is None:
             raise DeliveryError("this chat side has no threads", permanent=True)
-        async with self.store.view() as view:
-            known = await thread_of(view, user_id)
+        known = await self._thread_of(change.user_id)
         if known is not None:
             return known
-        thread = await self.threads.open_thread(
-            str(payload["channel"]), str(payload["name"]), user_id, payload.get("staff")
-        )
+        thread = await self.threads.open_thread(change.channel, change.name, change.user_id, change.staff)
         async with self.store.transaction() as tx:
-            await moved_to(tx, user_id, thread)
+            await moved_to(tx, change.user_id, thread)
         return thread
-
-
-def _fallback_payload(settings: ThreadSettings, item: OutboxItem) -> dict[str, Any]:
-    """A thread for a player whose DMs are closed: named after their case when there is one."""
-    name = f"{item.case_ref} · chat" if item.case_ref else "Chat with the support team"
-    return {"channel": settings.channel, "staff": settings.staff, "name": name}

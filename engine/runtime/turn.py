@@ -15,13 +15,24 @@ from functools import cached_property
 from typing import Any, Literal
 
 from engine.config.model import DM, CaseTemplate, Config, frozen_map, in_conversation
+from engine.deliveries import (
+    CaseThread,
+    ChannelPost,
+    CloseHandoff,
+    Delivery,
+    DirectMessage,
+    EditPost,
+    SendToAgent,
+    StartHandoff,
+)
 from engine.events import Button, FormRequest, OutMessage
 from engine.hours import describe_next_open, is_open
 from engine.runtime.generation import Generation
-from engine.runtime.wire import contact_lane, dm_lane, message_to_payload, post_lane
-from engine.store import CaseRecord, ConversationRecord, StoreTx
+from engine.runtime.wire import contact_lane, dm_lane, post_lane
+from engine.store import CaseRecord, ConversationRecord, Writes
 
 BOT_AUTHOR = "bot"
+TRANSCRIPT_LINES = 50  # what an agent sees of the chat before the handoff
 DEFAULT_FALLBACK = "Sorry, something went wrong."
 
 
@@ -58,22 +69,10 @@ class Draft:
 
 
 @dataclass(frozen=True, slots=True)
-class PlaceDraft:
-    """A change to where the player's conversation lives (a case thread opened, closed, reopened).
-
-    Written to the player's DM lane, so it happens in order with what is said to them.
-    """
-
-    kind: Literal["thread_open", "thread_close", "thread_reopen"]
-    payload: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
 class ContactDraft:
     """A call to the contact center for this player, written to the outbox when the turn finishes."""
 
-    kind: Literal["start_handoff", "send", "close"]
-    payload: Mapping[str, Any]
+    delivery: StartHandoff | SendToAgent | CloseHandoff
     key: str | None = None
 
 
@@ -83,7 +82,7 @@ class Turn:
     def __init__(
         self,
         generation: Generation,
-        tx: StoreTx,
+        tx: Writes,
         conversation: ConversationRecord,
         *,
         now: datetime,
@@ -108,7 +107,7 @@ class Turn:
         self.replies: list[OutMessage] = []
         self.form: FormRequest | None = None
         self.lanes: list[str] = []  # outbox lanes this turn wrote to, in order
-        self._drafts: list[Draft | ContactDraft | PlaceDraft] = []
+        self._drafts: list[Draft | ContactDraft | CaseThread] = []
         self._saved = conversation
         self._sequence = 0
 
@@ -210,18 +209,13 @@ class Turn:
     ) -> None:
         self._drafts.append(Draft("post", channel, message, render, tags=tags))
 
-    def contact(
-        self,
-        kind: Literal["start_handoff", "send", "close"],
-        payload: Mapping[str, Any],
-        key: str | None = None,
-    ) -> None:
-        """Queue a call to the contact center in this player's contact lane."""
-        self._drafts.append(ContactDraft(kind, payload, key))
-
-    def place(self, kind: Literal["thread_open", "thread_close", "thread_reopen"], **payload: Any) -> None:
+    def place(self, action: Literal["open", "close", "reopen"], **where: Any) -> None:
         """Open, close or reopen the player's case thread, in order with what they are told."""
-        self._drafts.append(PlaceDraft(kind, {"user_id": self.conversation.user_id, **payload}))
+        self._drafts.append(CaseThread(self.conversation.user_id, action, **where))
+
+    def contact(self, delivery: StartHandoff | SendToAgent | CloseHandoff, key: str | None = None) -> None:
+        """Queue a call to the contact center in this player's contact lane."""
+        self._drafts.append(ContactDraft(delivery, key))
 
     # --- writing it all down -----------------------------------------------------------------
 
@@ -268,49 +262,61 @@ class Turn:
         for draft in self._drafts:
             if isinstance(draft, ContactDraft):
                 await self._write_contact(draft, case_ref)
-            elif isinstance(draft, PlaceDraft):
-                await self._write_place(draft, case_ref)
+            elif isinstance(draft, CaseThread):
+                lane = dm_lane(self.conversation.user_id)
+                await self.tx.enqueue(
+                    lane=lane, delivery=draft, key=self._next_key(), at=self.now, case_ref=case_ref
+                )
+                self._used(lane)
             else:
                 await self._write(draft, case_ref)
+        await self._refresh_waiting_handoff()
+
+    async def _refresh_waiting_handoff(self) -> None:
+        """A handoff still waiting to start carries the transcript as it is now, for the agent."""
+        c = self.conversation
+        for item in await self.tx.pending_of_kind(contact_lane(c.user_id), "start_handoff"):
+            if not isinstance(item.delivery, StartHandoff):
+                continue
+            lines = await self.tx.recent_messages(c.id, TRANSCRIPT_LINES)
+            request = dataclasses.replace(
+                item.delivery.request,
+                user_name=c.user_name,
+                transcript=tuple((line.author, line.text) for line in lines),
+                transcript_at=tuple(line.at for line in lines),
+            )
+            await self.tx.set_delivery(item.id, dataclasses.replace(item.delivery, request=request))
 
     async def _write_contact(self, draft: ContactDraft, case_ref: str | None) -> None:
         lane = contact_lane(self.conversation.user_id)
         await self.tx.enqueue(
             lane=lane,
-            kind=draft.kind,
-            payload=dict(draft.payload),
+            delivery=draft.delivery,
             key=draft.key or self._next_key(),
             at=self.now,
             case_ref=case_ref,
         )
         self._used(lane)
 
-    async def _write_place(self, draft: PlaceDraft, case_ref: str | None) -> None:
-        lane = dm_lane(self.conversation.user_id)
+    async def _write_edit(self, draft: Draft, case_ref: str | None) -> None:
+        """Edit the case's post; if the post is still waiting in the lane, its id comes once it is sent."""
+        channel = draft.target
+        lines = await self.tx.case_transcript(case_ref) if case_ref is not None else []
+        posted = [
+            m.platform_id for m in lines if m.direction == "out" and m.where == channel and m.platform_id
+        ]
+        lane = post_lane(channel)
+        first = posted[0] if posted else None
+        delivery = EditPost(channel, draft.message, first, draft.tags, draft.closed)
         await self.tx.enqueue(
-            lane=lane,
-            kind=draft.kind,
-            payload=dict(draft.payload),
-            key=self._next_key(),
-            at=self.now,
-            case_ref=case_ref,
+            lane=lane, delivery=delivery, key=self._next_key(), at=self.now, case_ref=case_ref
         )
         self._used(lane)
 
     async def _write(self, draft: Draft, case_ref: str | None) -> None:
         message = draft.message
         if draft.to == "edit":
-            lane = post_lane(draft.target)
-            payload = {
-                "target": draft.target,
-                "message": message_to_payload(message),
-                "tags": list(draft.tags),
-                "closed": draft.closed,
-            }
-            await self.tx.enqueue(
-                lane=lane, kind="edit", payload=payload, key=self._next_key(), at=self.now, case_ref=case_ref
-            )
-            self._used(lane)
+            await self._write_edit(draft, case_ref)
             return
         if draft.render:
             message = dataclasses.replace(message, text=self.render(message.text, draft.extra))
@@ -331,13 +337,14 @@ class Turn:
         if draft.to == "player" and self.by_reply:
             self.replies.append(message)
             return
-        lane = post_lane(draft.target) if draft.to == "post" else dm_lane(draft.target)
-        kind = "post" if draft.to == "post" else "dm"
-        payload = {"target": draft.target, "message": message_to_payload(message), "tags": list(draft.tags)}
+        delivery: Delivery
+        if draft.to == "post":
+            lane, delivery = post_lane(draft.target), ChannelPost(draft.target, message, draft.tags)
+        else:
+            lane, delivery = dm_lane(draft.target), DirectMessage(draft.target, message)
         await self.tx.enqueue(
             lane=lane,
-            kind=kind,
-            payload=payload,
+            delivery=delivery,
             key=key,
             at=self.now,
             case_ref=case_ref,

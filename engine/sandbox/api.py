@@ -40,7 +40,8 @@ A "timeout" fault is carried out, but the bot gets no answer (Discord: a timeout
 as when a connection drops at the wrong moment. Refusing DMs answers each DM to the player with
 Discord's error 50007 until the sandbox restarts.
 
-Errors are {"error": "what went wrong, in plain words"} with a 4xx status.
+Errors are {"error": "what went wrong, in plain words"} with a 4xx status (503: flexcord could not
+save a message; it is kept and retried).
 
 Another website open in the same browser must not drive the sandbox: a POST must say
 `Content-Type: application/json` (415 otherwise; a plain form cannot), and the `Host` and any
@@ -140,6 +141,9 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
     return page
 
 
+UNSAVED = "flexcord could not save this message (its database refused the write); it is kept and retried."
+
+
 def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
     """The page, the state, and what the server's people do."""
     guild, players = sandbox.guild, sandbox.players
@@ -167,9 +171,11 @@ def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
     @page.post("/sandbox/api/messages")
     async def post_message() -> Response:
         data = await _body()
-        return jsonify(
-            await players.send(_field(data, "user"), _field(data, "channel"), _field(data, "text"))
-        )
+        waiting = sandbox.runtime.waiting_to_store
+        sent = await players.send(_field(data, "user"), _field(data, "channel"), _field(data, "text"))
+        if sandbox.runtime.waiting_to_store > waiting:  # SimCord returns once the bot handled it
+            raise Refused(UNSAVED, 503)
+        return jsonify(sent)
 
     @page.post("/sandbox/api/commands")
     async def command() -> Response:

@@ -1,14 +1,16 @@
-"""Reading the store: row-to-record mapping and `StoreView`, the queries every caller may run."""
+"""Reading the SQLite store: rows to records by column name, and `SqliteReads`, the queries of the port."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import aiosqlite
 
+from engine.deliveries import decode
 from engine.store import sql
 from engine.store.records import (
     CaseEvent,
@@ -16,11 +18,10 @@ from engine.store.records import (
     ConversationRecord,
     MessageRecord,
     OutboxItem,
-    from_text,
-    to_text,
 )
+from engine.timestamps import from_text, to_text
 
-Row = Sequence[Any]
+Row = sqlite3.Row  # columns read by name, so a reordered SELECT cannot shift a field
 
 
 def _opt_time(text: str | None) -> datetime | None:
@@ -29,85 +30,93 @@ def _opt_time(text: str | None) -> datetime | None:
 
 def _case(row: Row) -> CaseRecord:
     return CaseRecord(
-        ref=row[0],
-        template=row[1],
-        prefix=row[2],
-        number=row[3],
-        title=row[4],
-        status=row[5],
-        reporter_id=row[6],
-        reporter_name=row[7],
-        where=row[8],
-        fields=json.loads(row[9]),
-        conversation_id=row[10],
-        rating=row[11],
-        created_at=from_text(row[12]),
-        updated_at=from_text(row[13]),
+        ref=row["ref"],
+        template=row["template"],
+        prefix=row["prefix"],
+        number=row["number"],
+        title=row["title"],
+        status=row["status"],
+        reporter_id=row["reporter_id"],
+        reporter_name=row["reporter_name"],
+        where=row["place"],
+        fields=json.loads(row["fields"]),
+        conversation_id=row["conversation_id"],
+        rating=row["rating"],
+        created_at=from_text(row["created_at"]),
+        updated_at=from_text(row["updated_at"]),
     )
 
 
 def _conversation(row: Row) -> ConversationRecord:
     return ConversationRecord(
-        id=row[0],
-        user_id=row[1],
-        user_name=row[2],
-        state=row[3],
-        handoff=row[4],
-        case_ref=row[5],
-        queue=row[6],
-        agent_name=row[7],
-        awaiting_rating=bool(row[8]),
-        queued_at=_opt_time(row[9]),
-        timeout_notified=bool(row[10]),
-        updated_at=from_text(row[11]),
+        id=row["id"],
+        user_id=row["user_id"],
+        user_name=row["user_name"],
+        state=row["state"],
+        conversation_sid=row["conversation_sid"],
+        case_ref=row["case_ref"],
+        queue=row["queue"],
+        agent_name=row["agent_name"],
+        awaiting_rating=bool(row["awaiting_rating"]),
+        queued_at=_opt_time(row["queued_at"]),
+        timeout_notified=bool(row["timeout_notified"]),
+        updated_at=from_text(row["updated_at"]),
+    )
+
+
+def _case_event(row: Row) -> CaseEvent:
+    return CaseEvent(
+        row["case_ref"], row["from_status"], row["to_status"], row["who"], row["note"], from_text(row["at"])
     )
 
 
 def _message(row: Row) -> MessageRecord:
     return MessageRecord(
-        id=row[0],
-        conversation_id=row[1],
-        case_ref=row[2],
-        direction=row[3],
-        author=row[4],
-        text=row[5],
-        where=row[6],
-        platform_id=row[7],
-        at=from_text(row[8]),
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        case_ref=row["case_ref"],
+        direction=row["direction"],
+        author=row["author"],
+        text=row["text"],
+        where=row["place"],
+        platform_id=row["platform_id"],
+        at=from_text(row["at"]),
     )
 
 
 def _outbox(row: Row) -> OutboxItem:
     return OutboxItem(
-        id=row[0],
-        lane=row[1],
-        kind=row[2],
-        payload=json.loads(row[3]),
-        status=row[4],
-        attempts=row[5],
-        next_attempt_at=from_text(row[6]),
-        last_error=row[7],
-        key=row[8],
-        created_at=from_text(row[9]),
-        delivered_at=_opt_time(row[10]),
-        case_ref=row[11],
-        message_id=row[12],
+        id=row["id"],
+        lane=row["lane"],
+        delivery=decode(row["kind"], row["payload"]),
+        status=row["status"],
+        attempts=row["attempts"],
+        next_attempt_at=from_text(row["next_attempt_at"]),
+        last_error=row["last_error"],
+        key=row["idempotency_key"],
+        created_at=from_text(row["created_at"]),
+        delivered_at=_opt_time(row["delivered_at"]),
+        case_ref=row["case_ref"],
+        message_id=row["message_id"],
     )
 
 
-class StoreView:
-    """Reads, on a connection the caller already holds (inside `Store.view()` or a transaction)."""
+class SqliteReads:
+    """Reads, on a connection the caller already holds (inside `view()` or a transaction)."""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
     async def _all(self, query: str, params: Iterable[Any] = ()) -> list[Row]:
-        async with self._db.execute(query, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        """Every row, in one trip to the database thread."""
+        return list(await self._db.execute_fetchall(query, tuple(params)))
 
     async def _one(self, query: str, params: Iterable[Any] = ()) -> Row | None:
-        async with self._db.execute(query, tuple(params)) as cursor:
-            return cast(Row | None, await cursor.fetchone())
+        rows = await self._all(query, params)
+        return rows[0] if rows else None
+
+    async def read_sql(self, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
+        return await self._all(query, params)
 
     async def is_processed(self, event_id: str) -> bool:
         return await self._one(sql.IS_PROCESSED, (event_id,)) is not None
@@ -115,16 +124,16 @@ class StoreView:
     async def last_processed_at(self, prefix: str) -> datetime | None:
         """When the latest remembered event whose id starts with `prefix` happened (None: none yet)."""
         row = await self._one(sql.LAST_PROCESSED_AT, (prefix.replace("%", "") + "%",))
-        return _opt_time(row[0]) if row is not None else None
+        return _opt_time(row["latest"]) if row is not None else None
 
     async def dm_watermarks(self, limit: int) -> dict[str, int]:
         """For the `limit` most recently active players: the id of the newest DM of theirs handled."""
         rows = await self._all(sql.DM_WATERMARKS, (limit,))
-        return {str(row[0]): int(row[1]) for row in rows if row[1]}
+        return {str(row["user_id"]): int(row["newest"]) for row in rows if row["newest"]}
 
     async def get_setting(self, key: str) -> str | None:
         row = await self._one(sql.GET_SETTING, (key,))
-        return None if row is None else str(row[0])
+        return None if row is None else str(row["value"])
 
     async def get_case(self, ref: str) -> CaseRecord | None:
         row = await self._one(sql.GET_CASE, (ref,))
@@ -145,7 +154,7 @@ class StoreView:
 
     async def case_history(self, ref: str) -> list[CaseEvent]:
         rows = await self._all(sql.CASE_HISTORY, (ref,))
-        return [CaseEvent(r[0], r[1], r[2], r[3], r[4], from_text(r[5])) for r in rows]
+        return [_case_event(r) for r in rows]
 
     async def case_transcript(self, ref: str) -> list[MessageRecord]:
         return [_message(row) for row in await self._all(sql.CASE_TRANSCRIPT, (ref,))]
@@ -163,8 +172,8 @@ class StoreView:
         row = await self._one(sql.GET_CONVERSATION_BY_ID, (conversation_id,))
         return None if row is None else _conversation(row)
 
-    async def conversation_by_handoff(self, handoff: str) -> ConversationRecord | None:
-        row = await self._one(sql.CONVERSATION_BY_HANDOFF, (handoff,))
+    async def conversation_by_sid(self, conversation_sid: str) -> ConversationRecord | None:
+        row = await self._one(sql.CONVERSATION_BY_SID, (conversation_sid,))
         return None if row is None else _conversation(row)
 
     async def waiting_since(self, moment: datetime) -> list[ConversationRecord]:
@@ -177,9 +186,9 @@ class StoreView:
 
     async def pending_lanes(self) -> list[str]:
         """Lanes with pending items, the one waiting longest first."""
-        return [str(row[0]) for row in await self._all(sql.PENDING_LANES)]
+        return [str(row["lane"]) for row in await self._all(sql.PENDING_LANES)]
 
-    async def lane_head(self, lane: str) -> OutboxItem | None:
+    async def lane_outbox_head(self, lane: str) -> OutboxItem | None:
         """The oldest pending item of a lane: the only one that may be delivered next."""
         row = await self._one(sql.LANE_HEAD, (lane,))
         return None if row is None else _outbox(row)

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal
+from datetime import datetime
+from typing import Literal
 
 from engine.config.model import ConversationState
+from engine.deliveries import Delivery, kind_of
 
 Direction = Literal["in", "out"]
 OutboxStatus = Literal["pending", "delivered", "failed"]
-
-
-def to_text(moment: datetime) -> str:
-    """A UTC timestamp as fixed-width ISO 8601 text, so text order is time order."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def from_text(text: str) -> datetime:
-    """The inverse of `to_text`."""
-    return datetime.fromisoformat(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +54,7 @@ class ConversationRecord:
     user_id: str
     user_name: str
     state: ConversationState
-    handoff: str | None
+    conversation_sid: str | None  # the contact center's conversation, once a handoff started
     case_ref: str | None
     queue: str | None
     agent_name: str | None
@@ -96,8 +85,7 @@ class OutboxItem:
 
     id: int
     lane: str
-    kind: str
-    payload: Mapping[str, Any]
+    delivery: Delivery
     status: OutboxStatus
     attempts: int
     next_attempt_at: datetime
@@ -107,3 +95,20 @@ class OutboxItem:
     delivered_at: datetime | None
     case_ref: str | None
     message_id: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.delivery)
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What erasing a player removed: their conversation, transcript lines and deliveries.
+
+    Their cases stay (so counts and numbering hold), without title, answers or reporter.
+    """
+
+    conversation: bool
+    messages: int
+    deliveries: int
+    cases: tuple[str, ...]

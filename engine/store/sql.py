@@ -108,11 +108,28 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             )""",
         ),
     ),
+    (
+        2,
+        (  # the column holds the contact center's conversation sid; pending deliveries carry what they need
+            "ALTER TABLE conversations RENAME COLUMN handoff TO conversation_sid",
+            # SQLite: json_set/json_extract (PostgreSQL: jsonb_set and ->>)
+            """UPDATE outbox SET payload = json_set(payload, '$.conversation_sid',
+                (SELECT c.conversation_sid FROM conversations c
+                 WHERE c.user_id = json_extract(outbox.payload, '$.user_id')))
+               WHERE kind = 'send' AND status = 'pending'""",
+            """UPDATE outbox SET payload = json_set(payload,
+                '$.user_id', (SELECT c.user_id FROM conversations c
+                              WHERE c.id = json_extract(outbox.payload, '$.conversation_id')),
+                '$.user_name', (SELECT c.user_name FROM conversations c
+                                WHERE c.id = json_extract(outbox.payload, '$.conversation_id')))
+               WHERE kind = 'start_handoff' AND status = 'pending'""",
+        ),
+    ),
 )
 """(version, statements) in order; a store applies those above its recorded version, once."""
 
 CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
-SCHEMA_VERSION = "SELECT MAX(version) FROM schema_version"
+SCHEMA_VERSION = "SELECT MAX(version) AS version FROM schema_version"
 RECORD_VERSION = "INSERT INTO schema_version (version) VALUES (?)"
 
 BEGIN_WRITE = "BEGIN IMMEDIATE"  # SQLite: take the write lock at the start
@@ -146,7 +163,6 @@ GET_CASE = f"SELECT {CASE_COLUMNS} FROM cases WHERE ref = ?"
 LIST_CASES = f"SELECT {CASE_COLUMNS} FROM cases"  # + WHERE / ORDER BY built in the store
 SET_CASE_STATUS = "UPDATE cases SET status = ?, updated_at = ? WHERE ref = ?"
 SET_CASE_RATING = "UPDATE cases SET rating = ?, updated_at = ? WHERE ref = ?"
-TOUCH_CASE = "UPDATE cases SET updated_at = ? WHERE ref = ?"
 INSERT_CASE_EVENT = (
     "INSERT INTO case_events (case_ref, from_status, to_status, who, note, at) VALUES (?, ?, ?, ?, ?, ?)"
 )
@@ -157,7 +173,7 @@ CASE_HISTORY = (
 # --- conversations ---------------------------------------------------------------------------
 
 CONVERSATION_COLUMNS = (
-    "id, user_id, user_name, state, handoff, case_ref, queue, agent_name, awaiting_rating, "
+    "id, user_id, user_name, state, conversation_sid, case_ref, queue, agent_name, awaiting_rating, "
     "queued_at, timeout_notified, updated_at"
 )
 INSERT_CONVERSATION = (
@@ -166,13 +182,13 @@ INSERT_CONVERSATION = (
 )
 GET_CONVERSATION = f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE user_id = ?"
 GET_CONVERSATION_BY_ID = f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?"
-CONVERSATION_BY_HANDOFF = f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE handoff = ?"
+CONVERSATION_BY_SID = f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE conversation_sid = ?"
 WAITING_SINCE = (
     f"SELECT {CONVERSATION_COLUMNS} FROM conversations "
     "WHERE state = 'queued' AND timeout_notified = 0 AND queued_at <= ? ORDER BY queued_at"
 )
 SAVE_CONVERSATION = (
-    "UPDATE conversations SET user_name = ?, state = ?, handoff = ?, case_ref = ?, queue = ?, "
+    "UPDATE conversations SET user_name = ?, state = ?, conversation_sid = ?, case_ref = ?, queue = ?, "
     "agent_name = ?, awaiting_rating = ?, queued_at = ?, timeout_notified = ?, updated_at = ? WHERE id = ?"
 )
 
@@ -212,13 +228,34 @@ MARK_DELIVERED = (
     "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL "
     "WHERE id = ?"
 )
+FORGET_DELIVERED = "DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?"
+FORGET_TRANSCRIPTS = (
+    "DELETE FROM messages WHERE at < ? "
+    "AND id NOT IN (SELECT message_id FROM outbox WHERE message_id IS NOT NULL)"
+)
 MARK_RETRY = "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?"
 MARK_FAILED = "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?"
-SET_PAYLOAD = "UPDATE outbox SET payload = ? WHERE id = ?"
+SET_DELIVERY = "UPDATE outbox SET payload = ? WHERE id = ?"
 GIVE_UP = "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?"
-LAST_PROCESSED_AT = "SELECT MAX(at) FROM processed_events WHERE id LIKE ?"
+LAST_PROCESSED_AT = "SELECT MAX(at) AS latest FROM processed_events WHERE id LIKE ?"
 DM_WATERMARKS = (  # SQLite: CAST of a Discord id to INTEGER (PostgreSQL: BIGINT; ids are digits)
     "SELECT c.user_id, (SELECT MAX(CAST(m.platform_id AS INTEGER)) FROM messages m "
     "WHERE m.conversation_id = c.id AND m.direction = 'in' AND m.place = 'dm' AND m.platform_id IS NOT NULL) "
+    "AS newest "
     "FROM conversations c ORDER BY c.updated_at DESC LIMIT ?"
 )
+
+# --- erasing a player (a data-protection request); cases stay, without personal details --------
+
+PLAYER_CASES = "SELECT ref FROM cases WHERE reporter_id = ? OR conversation_id = ?"
+ERASED = "(erased)"
+ERASE_CASE = (
+    f"UPDATE cases SET title = '{ERASED}', reporter_id = '', reporter_name = '{ERASED}', fields = '{{}}', "
+    "conversation_id = NULL WHERE ref = ?"
+)
+ERASE_CASE_EVENTS = f"UPDATE case_events SET who = '{ERASED}', note = NULL WHERE case_ref = ? AND who = ?"
+FORGET_LANE = "DELETE FROM outbox WHERE lane = ?"
+FORGET_CASE_OUTBOX = "DELETE FROM outbox WHERE case_ref = ?"
+FORGET_CASE_MESSAGES = "DELETE FROM messages WHERE case_ref = ?"
+FORGET_PLAYER_MESSAGES = "DELETE FROM messages WHERE conversation_id = ?"
+FORGET_CONVERSATION = "DELETE FROM conversations WHERE id = ?"

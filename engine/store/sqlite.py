@@ -1,6 +1,6 @@
 """The SQLite store: one writer connection, WAL, foreign keys, migrations applied at open.
 
-Writes happen in `Store.transaction()`, which holds an asyncio.Lock and SQLite's write lock
+Writes happen in `SqliteStore.transaction()`, which holds an asyncio.Lock and SQLite's write lock
 (BEGIN IMMEDIATE) so concurrent handlers never interleave: case numbers stay sequential and an
 event's effects (processed mark, state, transcript, outbox) commit or vanish together.
 """
@@ -8,29 +8,34 @@ event's effects (processed mark, state, transcript, outbox) commit or vanish tog
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator, Iterable, Mapping
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiosqlite
 
+from engine.deliveries import Delivery, encode, kind_of
 from engine.store import sql
-from engine.store.reads import StoreView
+from engine.store.base import OneCalls
+from engine.store.port import Reads, StorageError, StoreHealth, Writes
+from engine.store.reads import SqliteReads
 from engine.store.records import (
-    CaseEvent,
     CaseRecord,
     ConversationRecord,
     Direction,
-    MessageRecord,
+    Forgotten,
     OutboxItem,
-    to_text,
 )
+from engine.timestamps import to_text
 
 
-class StoreTx(StoreView):
+class SqliteWrites(SqliteReads):
     """The store inside one write transaction: every change made here commits or rolls back together."""
 
     async def _run(self, query: str, params: Iterable[Any] = ()) -> int:
@@ -40,7 +45,7 @@ class StoreTx(StoreView):
     async def _returning(self, query: str, params: Iterable[Any]) -> int:
         row = await self._one(query, params)
         assert row is not None
-        return int(row[0])
+        return int(next(iter(row)))
 
     async def mark_processed(self, event_id: str, at: datetime) -> bool:
         """Record an event as handled; False when it already was (a repeated delivery)."""
@@ -48,6 +53,12 @@ class StoreTx(StoreView):
 
     async def forget_processed(self, before: datetime) -> int:
         return await self._run(sql.FORGET_PROCESSED, (to_text(before),))
+
+    async def forget_delivered(self, before: datetime) -> int:
+        return await self._run(sql.FORGET_DELIVERED, (to_text(before),))
+
+    async def forget_transcripts(self, before: datetime) -> int:
+        return await self._run(sql.FORGET_TRANSCRIPTS, (to_text(before),))
 
     async def mark_seen(self, namespace: str, key: str, at: datetime) -> bool:
         """Remember `key` under `namespace`; False when it was already remembered."""
@@ -108,7 +119,7 @@ class StoreTx(StoreView):
             (
                 c.user_name,
                 c.state,
-                c.handoff,
+                c.conversation_sid,
                 c.case_ref,
                 c.queue,
                 c.agent_name,
@@ -146,8 +157,7 @@ class StoreTx(StoreView):
         self,
         *,
         lane: str,
-        kind: str,
-        payload: Mapping[str, Any],
+        delivery: Delivery,
         key: str,
         at: datetime,
         case_ref: str | None = None,
@@ -155,7 +165,7 @@ class StoreTx(StoreView):
     ) -> int:
         """Add an outbound call to the outbox, due now; returns the item's id."""
         stamp = to_text(at)
-        params = (lane, kind, json.dumps(payload), stamp, key, stamp, case_ref, message_id)
+        params = (lane, kind_of(delivery), encode(delivery), stamp, key, stamp, case_ref, message_id)
         return await self._returning(sql.ENQUEUE, params)
 
     async def mark_delivered(self, item_id: int, at: datetime) -> None:
@@ -171,109 +181,142 @@ class StoreTx(StoreView):
         """Stop delivering an item without counting an attempt (e.g. a newer request replaced it)."""
         await self._run(sql.GIVE_UP, (reason, item_id))
 
-    async def set_payload(self, item_id: int, payload: Mapping[str, Any]) -> None:
-        await self._run(sql.SET_PAYLOAD, (json.dumps(payload), item_id))
+    async def forget_player(self, user_id: str, lanes: Sequence[str]) -> Forgotten:
+        found = await self.conversation(user_id)
+        conversation_id = found.id if found is not None else None
+        refs = tuple(str(row["ref"]) for row in await self._all(sql.PLAYER_CASES, (user_id, conversation_id)))
+        deliveries = sum([await self._run(sql.FORGET_LANE, (lane,)) for lane in lanes])
+        messages = 0
+        for ref in refs:
+            case = await self.get_case(ref)
+            deliveries += await self._run(sql.FORGET_CASE_OUTBOX, (ref,))
+            messages += await self._run(sql.FORGET_CASE_MESSAGES, (ref,))
+            if case is not None:
+                await self._run(sql.ERASE_CASE_EVENTS, (ref, case.reporter_name))
+            await self._run(sql.ERASE_CASE, (ref,))
+        if conversation_id is not None:
+            messages += await self._run(sql.FORGET_PLAYER_MESSAGES, (conversation_id,))
+            await self._run(sql.FORGET_CONVERSATION, (conversation_id,))
+        return Forgotten(found is not None, messages, deliveries, refs)
+
+    async def set_delivery(self, item_id: int, delivery: Delivery) -> None:
+        await self._run(sql.SET_DELIVERY, (encode(delivery), item_id))
 
 
-class Store:
-    """Cases, conversations, transcripts and the outbox, in one SQLite database."""
+class SqliteStore(OneCalls):
+    """Cases, conversations, transcripts and the outbox, in one SQLite database (one process)."""
 
-    def __init__(self, db: aiosqlite.Connection, url: str) -> None:
+    def __init__(self, db: aiosqlite.Connection, url: str, path: str) -> None:
         self._db = db
         self._lock = asyncio.Lock()
         self.url = url
+        self._path = path
+        self._identity = _identity(path)
+        self._refusal: str | None = None  # why the last write was refused, until one commits
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[StoreTx]:
-        """One atomic unit of change: committed when the block ends, rolled back if it raises."""
+    async def transaction(self) -> AsyncIterator[Writes]:
+        """One atomic unit of change: committed when the block ends, rolled back if it raises.
+
+        A write SQLite refuses (disk full, read-only, file gone) raises StorageError.
+        """
         async with self._lock:
-            await self._db.execute(sql.BEGIN_WRITE)
             try:
-                yield StoreTx(self._db)
-            except BaseException:
-                await self._db.execute(sql.ROLLBACK)
+                await self._db.execute(sql.BEGIN_WRITE)
+            except sqlite3.Error as exc:
+                raise self._refused(exc) from exc
+            try:
+                yield SqliteWrites(self._db)
+                await self._db.execute(sql.COMMIT)
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.execute(sql.ROLLBACK)
+                if _is_refusal(exc):
+                    raise self._refused(exc) from exc
                 raise
-            await self._db.execute(sql.COMMIT)
+            self._refusal = None
+
+    def _refused(self, exc: BaseException) -> StorageError:
+        self._refusal = f"the database refused a write: {exc}"
+        return StorageError(self._refusal)
 
     @asynccontextmanager
-    async def view(self) -> AsyncIterator[StoreView]:
+    async def view(self) -> AsyncIterator[Reads]:
         """Consistent reads between transactions (never inside one: the lock is not re-entrant)."""
         async with self._lock:
-            yield StoreView(self._db)
+            try:
+                yield SqliteReads(self._db)
+            except sqlite3.DatabaseError as exc:
+                if _is_refusal(exc):
+                    raise self._refused(exc) from exc
+                raise
 
-    async def get_case(self, ref: str) -> CaseRecord | None:
-        async with self.view() as v:
-            return await v.get_case(ref)
+    async def simulate(self, fault: Literal["full", "read_only"] | None) -> None:
+        """Refuse writes as a full disk or a read-only file would, or (None) stop; for fault drills."""
+        async with self._lock:
+            if fault == "full":
+                async with self._db.execute("PRAGMA page_count") as cursor:
+                    row = await cursor.fetchone()
+                pages = int(row[0]) if row is not None else 1
+                await self._db.execute(f"PRAGMA max_page_count = {pages}")
+            elif fault == "read_only":
+                await self._db.execute("PRAGMA query_only = 1")
+            else:
+                await self._db.execute("PRAGMA query_only = 0")
+                await self._db.execute(f"PRAGMA max_page_count = {NO_PAGE_LIMIT}")
 
-    async def list_cases(self, *, status: str | None = None, template: str | None = None) -> list[CaseRecord]:
-        async with self.view() as v:
-            return await v.list_cases(status=status, template=template)
+    async def claim(self, lane: str, now: datetime) -> OutboxItem | None:
+        """The lane's head, read: one process owns a SQLite file, and its outbox holds the lane meanwhile."""
+        async with self._lock:
+            return await SqliteReads(self._db).lane_outbox_head(lane)
 
-    async def case_history(self, ref: str) -> list[CaseEvent]:
-        async with self.view() as v:
-            return await v.case_history(ref)
-
-    async def case_transcript(self, ref: str) -> list[MessageRecord]:
-        async with self.view() as v:
-            return await v.case_transcript(ref)
-
-    async def case_outbox(self, ref: str) -> list[OutboxItem]:
-        async with self.view() as v:
-            return await v.case_outbox(ref)
-
-    async def dm_watermarks(self, limit: int) -> dict[str, int]:
-        async with self.view() as v:
-            return await v.dm_watermarks(limit)
-
-    async def lane_outbox(self, lane: str) -> list[OutboxItem]:
-        async with self.view() as v:
-            return await v.lane_outbox(lane)
-
-    async def conversation(self, user_id: str) -> ConversationRecord | None:
-        async with self.view() as v:
-            return await v.conversation(user_id)
-
-    async def is_processed(self, event_id: str) -> bool:
-        async with self.view() as v:
-            return await v.is_processed(event_id)
-
-    async def get_setting(self, key: str) -> str | None:
-        async with self.view() as v:
-            return await v.get_setting(key)
-
-    async def put_setting(self, key: str, value: str) -> None:
-        async with self.transaction() as tx:
-            await tx.put_setting(key, value)
-
-    async def mark_seen(self, namespace: str, key: str, at: datetime) -> bool:
-        """Remember `key` (e.g. a feed entry id); False when it was already seen."""
-        async with self.transaction() as tx:
-            return await tx.mark_seen(namespace, key, at)
+    async def health(self) -> StoreHealth:
+        """Not ok when the file is gone or replaced, or when writes are being refused."""
+        if self._path != MEMORY:
+            now = _identity(self._path)
+            if now is None:
+                return StoreHealth(False, f"{self._path} is missing")
+            if now != self._identity:
+                return StoreHealth(False, f"{self._path} was replaced by another file")
+        if self._refusal is not None:  # a small probe can fit where a real write did not (disk full)
+            return StoreHealth(False, self._refusal)
+        try:
+            async with self.transaction() as tx:
+                await tx.put_setting(HEALTH_KEY, "ok")
+        except StorageError as exc:
+            return StoreHealth(False, str(exc))
+        return StoreHealth(True, "sqlite writable")
 
     async def close(self) -> None:
         await self._db.close()
 
 
-def database_path(url: str, root: str | Path | None = None) -> str:
-    """The file behind a storage URL: 'sqlite:///data/x.db' -> '<root>/data/x.db', ':memory:' kept."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix):
-        raise ValueError(
-            f"storage '{url}' is not supported: use sqlite:///path/to/file.db or sqlite:///:memory:"
-        )
-    path = url[len(prefix) :]
-    if not path:
-        raise ValueError(f"storage '{url}' names no file: use sqlite:///path/to/file.db")
-    if path == ":memory:" or Path(path).is_absolute() or root is None:
-        return path
-    return str(Path(root) / path)
+MEMORY = ":memory:"
+NO_PAGE_LIMIT = 4294967294  # SQLite's own ceiling
+HEALTH_KEY = "health:probe"
+
+
+def _is_refusal(exc: BaseException) -> bool:
+    """SQLite could not write (full, read-only, I/O error, file gone), as opposed to a broken rule."""
+    return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """The file's device and inode: a database deleted or swapped for another file changes it."""
+    if path == MEMORY:
+        return None
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 async def _migrate(db: aiosqlite.Connection) -> None:
     await db.execute(sql.CREATE_SCHEMA_VERSION)
     async with db.execute(sql.SCHEMA_VERSION) as cursor:
         row = await cursor.fetchone()
-    current = int(row[0]) if row is not None and row[0] is not None else 0
+    current = int(row["version"]) if row is not None and row["version"] is not None else 0
     for version, statements in sql.MIGRATIONS:
         if version <= current:
             continue
@@ -288,12 +331,49 @@ async def _migrate(db: aiosqlite.Connection) -> None:
         await db.execute(sql.COMMIT)
 
 
-async def open_store(url: str, *, root: str | Path | None = None) -> Store:
-    """Open (creating and migrating as needed) the store at `url`; relative paths are under `root`."""
-    path = database_path(url, root)
-    if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+def _create_private(path: str) -> None:
+    """The data folder 0700 and the database file 0600: transcripts are personal data."""
+    folder = Path(path).parent
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+
+
+MARKER_SUFFIX = ".marker"
+
+
+def _check_marker(path: str, initialise: bool) -> None:
+    """Refuse a missing or empty database where the marker beside it says one was kept."""
+    marker = Path(path + MARKER_SUFFIX)
+    database = Path(path)
+    empty = not database.exists() or database.stat().st_size == 0
+    if empty and marker.exists() and not initialise:
+        raise StorageError(
+            f"{database} is missing or empty, but {marker.name} beside it says flexcord kept its "
+            f"records there (since {marker.read_text().strip() or 'an earlier run'}). Restore the "
+            "database from a backup, or start with --init-storage to begin with no cases and no history."
+        )
+
+
+def _write_marker(path: str) -> None:
+    marker = Path(path + MARKER_SUFFIX)
+    if not marker.exists() or marker.stat().st_size == 0:
+        fd = os.open(marker, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(datetime.now(UTC).isoformat(timespec="seconds") + "\n")
+
+
+async def open_sqlite(url: str, path: str, *, initialise: bool = False) -> SqliteStore:
+    """Open (creating and migrating as needed) the SQLite database at `path`.
+
+    A marker file beside the database (`<file>.marker`) remembers that records were kept there:
+    if the database is later missing or empty, opening fails unless `initialise` says to begin anew.
+    """
+    if path != MEMORY:
+        _check_marker(path, initialise)
+        _create_private(path)
     db = await aiosqlite.connect(path, isolation_level=None)
+    db.row_factory = aiosqlite.Row
     try:
         await db.execute("PRAGMA journal_mode = WAL")  # SQLite: pragmas
         await db.execute("PRAGMA foreign_keys = ON")
@@ -303,4 +383,6 @@ async def open_store(url: str, *, root: str | Path | None = None) -> Store:
     except BaseException:
         await db.close()
         raise
-    return Store(db, url)
+    if path != MEMORY:
+        _write_marker(path)
+    return SqliteStore(db, url, path)

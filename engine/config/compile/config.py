@@ -39,6 +39,7 @@ from engine.config.model import (
     Limits,
     Option,
     Queue,
+    Retention,
     Rule,
     ServerSettings,
     Source,
@@ -94,6 +95,7 @@ def _compile(doc: Mapping[str, Any], *, root: str, files: Sequence[str], version
         messages=frozen_map({str(k): str(v) for k, v in (doc.get("messages") or {}).items()}),
         hours=parse_hours(doc["hours"], mark_of(doc, "hours")) if doc.get("hours") else None,
         limits=_limits(_section(doc, "limits")),
+        retention=_retention(_section(doc, "retention")),
     )
     try:
         index = RuleIndex(rules)
@@ -178,6 +180,16 @@ def _limits(node: Mapping[str, Any]) -> Limits:
         player_messages=parse_cooldown(messages, mark_of(node, "player_messages")) if messages else None,
         queue_timeout_seconds=parse_duration(timeout, mark_of(node, "queue_timeout")) if timeout else 900,
         message_length=int(node.get("message_length") or 2000),
+    )
+
+
+def _retention(node: Mapping[str, Any]) -> Retention:
+    delivered, transcripts = node.get("delivered"), node.get("transcripts")
+    return Retention(
+        delivered_seconds=parse_duration(delivered, mark_of(node, "delivered")) if delivered else 7 * 86400,
+        transcripts_seconds=parse_duration(transcripts, mark_of(node, "transcripts"))
+        if transcripts
+        else None,
     )
 
 

@@ -52,6 +52,7 @@ def settings_properties() -> dict[str, Schema]:
         ),
         "hours": _hours(),
         "limits": _limits(),
+        "retention": _retention(),
     }
 
 
@@ -195,6 +196,22 @@ def _limits() -> Schema:
                 type="integer",
                 minimum=1,
                 maximum=2000,
+            ),
+        },
+    )
+
+
+def _retention() -> Schema:
+    """How long records are kept."""
+    return section(
+        "Retention",
+        "How long records are kept before they are deleted.",
+        {
+            "delivered": ref(
+                "duration", "Delivered messages", "Keep delivered outgoing messages this long (7d)."
+            ),
+            "transcripts": ref(
+                "duration", "Transcripts", "Delete transcript lines older than this (unset: kept)."
             ),
         },
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -175,7 +175,7 @@ class MemoryContactCenter(_Recorder):
         self.requests.append(request)
         self.handoffs[handoff] = request
         await self._notify()
-        return HandoffTicket(handoff=handoff, task=f"WT{number:04d}")
+        return HandoffTicket(conversation_sid=handoff, interaction_sid=f"KD{number:04d}")
 
     async def send(self, handoff: str, user_id: str, text: str, key: str) -> None:
         self.attempts += 1
@@ -316,12 +316,13 @@ async def memory_world(
     store_url: str = "sqlite:///:memory:",
     clock: ManualClock | None = None,
     observer: TrafficObserver | None = None,
+    alert: Callable[[str], Awaitable[None]] | None = None,
 ) -> World:
     """A started runtime on `generation` with MemoryChat, MemoryContactCenter and a fresh store."""
     store = await open_store(store_url)
     chat, contact = MemoryChat(), MemoryContactCenter()
     clock = clock or ManualClock()
-    runtime = Runtime(generation, store, chat, contact, clock=clock, observer=observer)
+    runtime = Runtime(generation, store, chat, contact, clock=clock, observer=observer, alert=alert)
     contact.runtime = runtime
     await runtime.start()
     return World(runtime, store, chat, contact, clock)

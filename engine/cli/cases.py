@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from engine.cli.options import SANDBOX_DATA, config_option, data_option
+from engine.deliveries import target_of
 from engine.store import CaseRecord, OutboxItem, Store, database_path, open_store
 
 TITLE_WIDTH = 40
@@ -89,7 +90,7 @@ def _table(cases: list[CaseRecord]) -> list[str]:
 
 
 def _delivery(item: OutboxItem) -> str:
-    target = item.payload.get("target") or item.payload.get("user_id") or item.payload.get("handoff") or ""
+    target = target_of(item.delivery)
     when = f"{item.created_at:%Y-%m-%d %H:%M}"
     state = "failed" if item.status == "failed" else f"retrying (next {item.next_attempt_at:%H:%M:%S})"
     return f"  {when}  {item.kind} to {target}: {state} after {item.attempts} attempt(s): {item.last_error}"
@@ -129,7 +130,8 @@ async def _show(store: Store, ref: str) -> list[str]:
 
 
 @asynccontextmanager
-async def _records(config_path: str, data: Path | None) -> AsyncIterator[Store]:
+async def records(config_path: str, data: Path | None = None) -> AsyncIterator[Store]:
+    """The store of the config at `config_path` (or the sandbox's in `data`), open for the block."""
     store = await _open(config_path, data)
     try:
         yield store
@@ -140,12 +142,12 @@ async def _records(config_path: str, data: Path | None) -> AsyncIterator[Store]:
 async def _list(
     config_path: str, data: Path | None, status: str | None, template: str | None
 ) -> list[CaseRecord]:
-    async with _records(config_path, data) as store:
+    async with records(config_path, data) as store:
         return await store.list_cases(status=status, template=template)
 
 
 async def _show_case(config_path: str, data: Path | None, ref: str) -> list[str]:
-    async with _records(config_path, data) as store:
+    async with records(config_path, data) as store:
         return await _show(store, ref.upper())
 
 

@@ -1,0 +1,225 @@
+"""The store port: what the runtime, the outbox and the CLI need from the durable record.
+
+The unit is the transaction. `view()` gives one consistent snapshot, `transaction()` one atomic
+change; everything inside commits or vanishes together. `engine.store.sqlite` implements it for
+one process; an implementation for a shared server database (PostgreSQL with several replicas)
+fits the same shape:
+- `transaction()` is a database transaction on a pooled connection (`BEGIN`), so the runtime's
+  per-player lock in memory is only an optimisation and the database decides;
+- `Store.claim(lane, now)` is how an outbox takes the next item of a lane: a replica takes it
+  with `SELECT ... FOR UPDATE SKIP LOCKED` and a lease column, so two replicas never send the same
+  item, and an item whose replica died is taken again when its lease ends;
+- `Writes.mark_processed` is an insert that conflicts, which is exactly-once across replicas too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
+
+from engine.deliveries import Delivery
+from engine.store.records import (
+    CaseEvent,
+    CaseRecord,
+    ConversationRecord,
+    Direction,
+    Forgotten,
+    MessageRecord,
+    OutboxItem,
+)
+
+
+class StorageError(Exception):
+    """The store refused a read or a write (disk full, read-only file, database gone, ...)."""
+
+
+class StoreHealth(NamedTuple):
+    """Whether the store can take writes now, and why not in plain words."""
+
+    ok: bool
+    detail: str
+
+
+class Reads(Protocol):
+    """Queries, inside `Store.view()` or a transaction."""
+
+    async def is_processed(self, event_id: str) -> bool: ...
+
+    async def last_processed_at(self, prefix: str) -> datetime | None: ...
+
+    async def dm_watermarks(self, limit: int) -> dict[str, int]: ...
+
+    async def get_setting(self, key: str) -> str | None: ...
+
+    async def get_case(self, ref: str) -> CaseRecord | None: ...
+
+    async def list_cases(
+        self, *, status: str | None = None, template: str | None = None
+    ) -> list[CaseRecord]: ...
+
+    async def case_history(self, ref: str) -> list[CaseEvent]: ...
+
+    async def case_transcript(self, ref: str) -> list[MessageRecord]: ...
+
+    async def recent_messages(self, conversation_id: int, limit: int = 50) -> list[MessageRecord]: ...
+
+    async def conversation(self, user_id: str) -> ConversationRecord | None: ...
+
+    async def conversation_by_id(self, conversation_id: int) -> ConversationRecord | None: ...
+
+    async def conversation_by_sid(self, conversation_sid: str) -> ConversationRecord | None: ...
+
+    async def waiting_since(self, moment: datetime) -> list[ConversationRecord]: ...
+
+    async def outbox_item(self, item_id: int) -> OutboxItem | None: ...
+
+    async def pending_lanes(self) -> list[str]: ...
+
+    async def pending_of_kind(self, lane: str, kind: str) -> list[OutboxItem]: ...
+
+    async def case_outbox(self, ref: str) -> list[OutboxItem]: ...
+
+    async def lane_outbox(self, lane: str) -> list[OutboxItem]: ...
+
+    async def read_sql(self, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
+        """Rows of a read-only query over the store's tables, for reports (SQL both stores speak)."""
+        ...
+
+
+class Writes(Reads, Protocol):
+    """Changes, inside `Store.transaction()`: they commit or roll back together."""
+
+    async def mark_processed(self, event_id: str, at: datetime) -> bool: ...
+
+    async def forget_processed(self, before: datetime) -> int: ...
+
+    async def forget_delivered(self, before: datetime) -> int:
+        """Delete outbox items delivered before `before`; returns how many."""
+        ...
+
+    async def forget_transcripts(self, before: datetime) -> int:
+        """Delete transcript lines written before `before` (cases and their history stay)."""
+        ...
+
+    async def mark_seen(self, namespace: str, key: str, at: datetime) -> bool: ...
+
+    async def put_setting(self, key: str, value: str) -> None: ...
+
+    async def create_case(
+        self,
+        *,
+        template: str,
+        prefix: str,
+        title: str,
+        status: str,
+        reporter_id: str,
+        reporter_name: str,
+        where: str,
+        fields: Mapping[str, str],
+        conversation_id: int | None,
+        at: datetime,
+    ) -> CaseRecord: ...
+
+    async def change_case(
+        self, ref: str, status: str, *, who: str, note: str | None, at: datetime
+    ) -> None: ...
+
+    async def rate_case(self, ref: str, rating: int, at: datetime) -> None: ...
+
+    async def open_conversation(self, user_id: str, user_name: str, at: datetime) -> ConversationRecord: ...
+
+    async def save_conversation(self, conversation: ConversationRecord) -> None: ...
+
+    async def add_message(
+        self,
+        *,
+        conversation_id: int | None,
+        case_ref: str | None,
+        direction: Direction,
+        author: str,
+        text: str,
+        where: str,
+        at: datetime,
+        platform_id: str | None = None,
+    ) -> int: ...
+
+    async def set_message_platform_id(self, message_id: int, platform_id: str) -> None: ...
+
+    async def set_message_case(self, message_id: int, case_ref: str) -> None: ...
+
+    async def enqueue(
+        self,
+        *,
+        lane: str,
+        delivery: Delivery,
+        key: str,
+        at: datetime,
+        case_ref: str | None = None,
+        message_id: int | None = None,
+    ) -> int: ...
+
+    async def mark_delivered(self, item_id: int, at: datetime) -> None: ...
+
+    async def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None: ...
+
+    async def mark_failed(self, item_id: int, error: str) -> None: ...
+
+    async def give_up(self, item_id: int, reason: str) -> None: ...
+
+    async def set_delivery(self, item_id: int, delivery: Delivery) -> None: ...
+
+    async def forget_player(self, user_id: str, lanes: Sequence[str]) -> Forgotten:
+        """Erase a player's personal data: conversation, transcript, deliveries (in `lanes` and about
+        their cases); their cases stay, anonymised."""
+        ...
+
+
+class Store(Protocol):
+    """The durable record. Each method below the first two is one transaction of its own."""
+
+    url: str
+
+    def view(self) -> AbstractAsyncContextManager[Reads]:
+        """A consistent snapshot for several reads (never inside a transaction)."""
+        ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Writes]:
+        """One atomic unit of change: committed when the block ends, rolled back if it raises."""
+        ...
+
+    async def claim(self, lane: str, now: datetime) -> OutboxItem | None:
+        """The oldest pending item of `lane`, taken for delivery by this process (None: none, or taken)."""
+        ...
+
+    async def health(self) -> StoreHealth: ...
+
+    async def close(self) -> None: ...
+
+    # one-call reads and writes, for callers that need a single one
+    async def get_case(self, ref: str) -> CaseRecord | None: ...
+
+    async def list_cases(
+        self, *, status: str | None = None, template: str | None = None
+    ) -> list[CaseRecord]: ...
+
+    async def case_history(self, ref: str) -> list[CaseEvent]: ...
+
+    async def case_transcript(self, ref: str) -> list[MessageRecord]: ...
+
+    async def case_outbox(self, ref: str) -> list[OutboxItem]: ...
+
+    async def lane_outbox(self, lane: str) -> list[OutboxItem]: ...
+
+    async def dm_watermarks(self, limit: int) -> dict[str, int]: ...
+
+    async def conversation(self, user_id: str) -> ConversationRecord | None: ...
+
+    async def is_processed(self, event_id: str) -> bool: ...
+
+    async def get_setting(self, key: str) -> str | None: ...
+
+    async def put_setting(self, key: str, value: str) -> None: ...
+
+    async def mark_seen(self, namespace: str, key: str, at: datetime) -> bool: ...
