@@ -29,6 +29,7 @@ from engine.deliveries import (
     EditPost,
     SendToAgent,
     StartHandoff,
+    TransferChat,
 )
 from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffTicket
 from engine.runtime.locks import KeyedLock
@@ -243,6 +244,9 @@ class Outbox:
                 return None
             case StartHandoff(request=request):
                 return await self.contact.start_handoff(request)
+            case TransferChat(conversation_sid=sid, transfer=transfer):
+                await self.contact.transfer(sid, transfer)
+                return None
             case _:
                 assert_never(delivery)
 

@@ -96,7 +96,7 @@ class Runtime:
             observer=delivery,
             fallback=lambda: fallback_of(self._generation),
         )
-        self._players = KeyedLock()
+        self.players = self._players = KeyedLock()  # one player's work at a time (the case page too)
         self._cooldowns = SlidingWindow()
         self._relays = SlidingWindow()
         self._pruned_at: datetime | None = None

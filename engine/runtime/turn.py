@@ -24,6 +24,7 @@ from engine.deliveries import (
     EditPost,
     SendToAgent,
     StartHandoff,
+    TransferChat,
 )
 from engine.events import Button, FormRequest, OutMessage
 from engine.hours import describe_next_open, is_open
@@ -72,7 +73,7 @@ class Draft:
 class ContactDraft:
     """A call to the contact center for this player, written to the outbox when the turn finishes."""
 
-    delivery: StartHandoff | SendToAgent | CloseHandoff
+    delivery: StartHandoff | SendToAgent | CloseHandoff | TransferChat
     key: str | None = None
 
 
@@ -213,7 +214,9 @@ class Turn:
         """Open, close or reopen the player's case thread, in order with what they are told."""
         self._drafts.append(CaseThread(self.conversation.user_id, action, **where))
 
-    def contact(self, delivery: StartHandoff | SendToAgent | CloseHandoff, key: str | None = None) -> None:
+    def contact(
+        self, delivery: StartHandoff | SendToAgent | CloseHandoff | TransferChat, key: str | None = None
+    ) -> None:
         """Queue a call to the contact center in this player's contact lane."""
         self._drafts.append(ContactDraft(delivery, key))
 
