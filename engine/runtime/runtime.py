@@ -244,6 +244,7 @@ class Runtime:
             where=event.where,
             by_reply=not (event.kind == "message" and in_conversation(event.where)),
             variables=event_variables(generation.config, event),
+            mentions=event.mentions,
         )
         if conversation.user_name != user.name:
             turn.update(user_name=user.name)

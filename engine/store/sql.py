@@ -125,6 +125,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                WHERE kind = 'start_handoff' AND status = 'pending'""",
         ),
     ),
+    (3, ("CREATE INDEX cases_updated ON cases (updated_at, ref)",)),  # a page of `cases list`
 )
 """(version, statements) in order; a store applies those above its recorded version, once."""
 
