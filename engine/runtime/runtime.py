@@ -15,11 +15,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from engine.chatbot.gaps import record_faq_turn
-from engine.config.model import DM, Config, Refuse, RelayToAgent, Retention
+from engine.config.model import Config, Refuse, RelayToAgent, Retention, in_conversation
 from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter
 from engine.routing import route
 from engine.runtime import cases, conversations
+from engine.runtime.begin import begin_turn
 from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
@@ -29,10 +30,11 @@ from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.outcomes import ConversationOutcomes
 from engine.runtime.reading import RATING_BUTTON as RATING_BUTTON  # engine.discord reads it here
-from engine.runtime.reading import SOLVED_BUTTON, event_text, event_variables, rating_of
+from engine.runtime.reading import SOLVED_BUTTON, rating_of
+from engine.runtime.thread_delivery import fallback_of
 from engine.runtime.turn import Turn
 from engine.runtime.unstored import RETRY_DELAYS, StorageAlarm, Unstored, waits_when_refused
-from engine.store import ConversationRecord, StorageError, Store, Writes, to_text
+from engine.store import ConversationRecord, StorageError, Store, to_text
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,14 @@ class Runtime:
         outcomes = ConversationOutcomes(lambda: self._generation)
         delivery = observer if isinstance(observer, DeliveryObserver) else None
         self.outbox = Outbox(
-            store, chat, contact, outcomes, clock=clock, starting=self._starting, observer=delivery
+            store,
+            chat,
+            contact,
+            outcomes,
+            clock=clock,
+            starting=self._starting,
+            observer=delivery,
+            fallback=lambda: fallback_of(self._generation),
         )
         self.players = self._players = KeyedLock()  # one player's work at a time (the case page too)
         self._cooldowns = SlidingWindow()
@@ -197,14 +206,14 @@ class Runtime:
         else:
             state = known.state if known is not None else "bot"
             decision = self._cooldown(config, event, route(config, event, state, event.at))
-        in_dm = event.kind == "message" and event.where == DM
+        in_dm = event.kind == "message" and in_conversation(event.where)
         if not (decision.actions or rating is not None or solved or in_dm or too_long or chosen):
             return Outcome(decision=decision, state=known.state if known is not None else None)
         answers = await chatbot_answers(generation, decision, event)
         async with self.store.transaction() as tx:
             if not await tx.mark_processed(key, event.at):
                 return Outcome(decision=None)
-            turn = await self._begin(generation, tx, event, rating)
+            turn = await begin_turn(generation, tx, event, rating)
             await remember(tx, event, chosen=chosen is not None)
             if too_long:  # neither routed nor relayed: the player hears the limit and can split it
                 turn.say("too_long", extra={"limit": limit})
@@ -242,37 +251,6 @@ class Runtime:
             self.observer.case_opened(turn.opened.template)
         for queue in turn.handoffs:
             self.observer.handoff(queue)
-
-    async def _begin(self, generation: Generation, tx: Writes, event: Event, rating: int | None) -> Turn:
-        """The player's Turn: conversation loaded (or created), inbound line written to the transcript."""
-        user = event.user
-        conversation = await tx.open_conversation(user.id, user.name, event.at)
-        turn = Turn(
-            generation,
-            tx,
-            conversation,
-            now=event.at,
-            key=f"event:{event.id}",
-            locale=event.locale,
-            where=event.where,
-            by_reply=not (event.kind == "message" and event.where == DM),
-            variables=event_variables(generation.config, event),
-            mentions=event.mentions,
-        )
-        if conversation.user_name != user.name:
-            turn.update(user_name=user.name)
-        await turn.load_case()
-        if event.kind == "message" and rating is None:
-            if conversation.state == "closed":
-                conversations.back_to_bot(turn)
-            elif conversation.awaiting_rating:
-                turn.update(awaiting_rating=False)
-        text = event_text(event)
-        limit = generation.config.limits.message_length
-        if event.kind == "message" and len(event.text) > limit:  # refused; the record stays bounded
-            text = event.text[:limit] + "…"
-        await turn.record_inbound(text, event.id)
-        return turn
 
     def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
         """Refuse a slash command used more often than its `cooldown` allows, saying when it is usable.
