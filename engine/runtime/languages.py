@@ -68,6 +68,14 @@ async def remember(tx: Writes, event: Event, *, chosen: bool = False) -> None:
         await tx.put_setting(_key(event.user.id), value)
 
 
+async def settle_language(store: Settings, config: Config, event: Event) -> tuple[Event, str | None]:
+    """`event` in the language to answer in, and the locale `/language` chose by it (else None)."""
+    chosen = chosen_locale(config, event)
+    if chosen is not None:
+        return replace(event, locale=chosen), chosen
+    return await with_locale(store, config, event), None
+
+
 def language_command(config: Config) -> Command | None:
     """The built-in `/language` command, when the bot speaks several languages and the config
     does not define a command of that name itself."""

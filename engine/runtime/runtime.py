@@ -24,7 +24,7 @@ from engine.runtime.begin import begin_turn
 from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
-from engine.runtime.languages import chosen_locale, remember, with_locale
+from engine.runtime.languages import remember, settle_language
 from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
@@ -185,12 +185,7 @@ class Runtime:
         if await self.store.is_processed(key):
             return Outcome(decision=None)
         known = await self.store.conversation(event.user.id)
-        chosen = chosen_locale(config, event)  # /language: the player's choice, said in that language
-        event = (
-            await with_locale(self.store, config, event)
-            if chosen is None
-            else dataclasses.replace(event, locale=chosen)
-        )
+        event, chosen = await settle_language(self.store, config, event)  # chosen: by /language now
         limit = config.limits.message_length
         too_long = event.kind == "message" and len(event.text) > limit
         rating = None if too_long else rating_of(event, known)

@@ -226,7 +226,7 @@ ACTIONS: dict[str, Schema] = _actions()
 
 def definitions() -> dict[str, Schema]:
     """The shared `$defs` of every schema."""
-    return {**_names(), **_values()}
+    return {**_names(), **_values(), **_locale_values()}
 
 
 def _names() -> dict[str, Schema]:
@@ -289,25 +289,6 @@ def _values() -> dict[str, Schema]:
             "type": "string",
             "pattern": RATE,
         },
-        "locale": {
-            "title": "Locale",
-            "description": "A language as Discord names it (en-US, es-ES, es-419, pt-BR, fr, hi) or tl, ...",
-            "type": "string",
-            "pattern": LOCALE,
-        },
-        "translatedText": {
-            "title": "Text",
-            "description": "What the bot says: one text, or one per locale ({en-US: ..., es-ES: ...}).",
-            "anyOf": [
-                {"$ref": "#/$defs/text"},
-                {
-                    "type": "object",
-                    "propertyNames": {"$ref": "#/$defs/locale"},
-                    "additionalProperties": {"$ref": "#/$defs/text"},
-                    "minProperties": 1,
-                },
-            ],
-        },
         "text": {
             "title": "Text",
             "description": "What the bot says, at most 2000 characters once filled in. "
@@ -340,5 +321,30 @@ def _values() -> dict[str, Schema]:
             "additionalProperties": False,
             "minProperties": 1,
             "maxProperties": 1,
+        },
+    }
+
+
+def _locale_values() -> dict[str, Schema]:
+    """Locales, and texts written once or once per locale."""
+    return {
+        "locale": {
+            "title": "Locale",
+            "description": "A language as Discord names it (en-US, es-ES, es-419, pt-BR, fr, hi) or tl, ...",
+            "type": "string",
+            "pattern": LOCALE,
+        },
+        "translatedText": {
+            "title": "Text",
+            "description": "What the bot says: one text, or one per locale ({en-US: ..., es-ES: ...}).",
+            "anyOf": [
+                {"$ref": "#/$defs/text"},
+                {
+                    "type": "object",
+                    "propertyNames": {"$ref": "#/$defs/locale"},
+                    "additionalProperties": {"$ref": "#/$defs/text"},
+                    "minProperties": 1,
+                },
+            ],
         },
     }
