@@ -123,7 +123,15 @@ async def api(sandbox: Sandbox) -> AsyncIterator[Api]:
 async def test_state_describes_the_server_people_commands_and_rules(api: Api, sandbox: Sandbox) -> None:
     state = await api.get("state")
     assert state["guild"] == "PokeCommunity"
-    assert [u["name"] for u in state["users"]] == ["ash", "misty", "brock", "mod_jenny", "prof_oak"]
+    assert [u["name"] for u in state["users"]] == [
+        "ash",
+        "misty",
+        "brock",
+        "lucia",
+        "joao",
+        "mod_jenny",
+        "prof_oak",
+    ]
     assert {u["name"]: u["roles"] for u in state["users"]}["prof_oak"] == ["admin"]
     channels = {c["name"]: c for c in state["channels"]}
     assert set(channels) >= {"general", "announcements", "bug-report", "feature-request", "mod-log"}

@@ -20,7 +20,7 @@ async def test_the_spanish_player_sees_spanish_commands_and_replies(tmp_path: Pa
             page = await browser.new_page(viewport={"width": 1440, "height": 900})
             await page.goto(sandbox.url)
             await expect(page.locator("#reload-status")).to_contain_text("Rules loaded")
-            await page.select_option("#user-select", "misty")
+            await page.select_option("#user-select", "lucia")
             await expect(page.locator("#user-language")).to_have_text("es-ES")
 
             await page.click("[data-channel='bug-report']")

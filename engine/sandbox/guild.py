@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 
 GENERAL = "general"
-PLAYERS = ("ash", "misty", "brock")
+PLAYERS = ("ash", "misty", "brock", "lucia", "joao")
 MODERATOR = ("mod_jenny", "moderator")
 ADMIN = "prof_oak"
 LEAP = 300.0  # seconds: a longer jump of Discord's clock reconnects the bot rather than stepping

@@ -13,8 +13,9 @@ from typing import Any
 
 import simcord.interactions
 
-CLIENT_LOCALES = {"ash": "en-US", "misty": "es-ES", "brock": "pt-BR", "mod_jenny": "fr", "prof_oak": "en-US"}
-"""Each sample person's Discord app language (ash writes Tagalog now and then, with an English app)."""
+CLIENT_LOCALES = {"lucia": "es-ES", "joao": "pt-BR", "mod_jenny": "fr"}
+"""Each sample person's Discord app language when not en-US (ash writes Tagalog now and then, with an
+English app: the bot answers the language he writes in)."""
 
 
 @contextmanager

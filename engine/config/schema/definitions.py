@@ -123,15 +123,18 @@ def text(title: str, description: str, *, low: int = 0, high: int = 4000) -> Sch
 
 
 def translated(schema: Schema) -> Schema:
-    """A text, or one per locale ({en-US: ..., es-ES: ...}), each written like `schema`."""
-    one = {k: v for k, v in schema.items() if k not in ("title", "description")}
-    by_locale = {
-        "type": "object",
+    """A text, or one per locale ({en-US: ..., es-ES: ...}), each written like `schema`.
+
+    String keywords apply to the text, object keywords to the map, so a plain text that breaks a
+    rule is explained as plainly as before."""
+    one = {k: v for k, v in schema.items() if k not in ("title", "description", "type")}
+    return {
+        **schema,
+        "type": ["string", "object"],
         "propertyNames": {"$ref": "#/$defs/locale"},
-        "additionalProperties": one,
+        "additionalProperties": {"type": "string", **one},
         "minProperties": 1,
     }
-    return {"title": schema.get("title"), "description": schema.get("description"), "anyOf": [one, by_locale]}
 
 
 def names_list(title: str, description: str, item: Schema) -> Schema:
@@ -334,17 +337,12 @@ def _locale_values() -> dict[str, Schema]:
             "type": "string",
             "pattern": LOCALE,
         },
-        "translatedText": {
-            "title": "Text",
-            "description": "What the bot says: one text, or one per locale ({en-US: ..., es-ES: ...}).",
-            "anyOf": [
-                {"$ref": "#/$defs/text"},
-                {
-                    "type": "object",
-                    "propertyNames": {"$ref": "#/$defs/locale"},
-                    "additionalProperties": {"$ref": "#/$defs/text"},
-                    "minProperties": 1,
-                },
-            ],
-        },
+        "translatedText": translated(
+            {
+                "title": "Text",
+                "description": "What the bot says: one text, or one per locale ({en-US: ..., es-ES: ...}).",
+                "type": "string",
+                "maxLength": 4000,
+            }
+        ),
     }
