@@ -17,6 +17,7 @@ from engine.admin import admin_blueprint
 from engine.cli import main
 from engine.cli.admin import admin_url
 from engine.server import ServerServices, create_app, start_server
+from tests.conftest import ROOT
 from tests.reload_fixtures import RULES, TOKEN, Bot, edit, set_ping_variant, start_bot
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -168,7 +169,9 @@ async def test_reload_over_loopback_with_hypercorn_and_the_cli(bot: Bot) -> None
         broken = await asyncio.to_thread(reload_cli, "-c", str(bot.config_path), env=env)
         assert broken.exit_code == 1
         assert f"keeps serving version {bot.version}" in broken.output
-        assert "routes/commands.yaml:6:16: error: channel 'bug-reports'" in broken.output
+        lines = (ROOT / "routes" / "commands.yaml").read_text(encoding="utf-8").splitlines()
+        line = next(i for i, text in enumerate(lines, 1) if "[bug-report]" in text)
+        assert f"routes/commands.yaml:{line}:16: error: channel 'bug-reports'" in broken.output
     finally:
         await server.stop()
 

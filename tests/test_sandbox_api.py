@@ -139,6 +139,8 @@ async def test_state_describes_the_server_people_commands_and_rules(api: Api, sa
         "ash": False,
         "misty": False,
         "brock": False,
+        "lucia": False,
+        "joao": False,
         "mod_jenny": True,
         "prof_oak": True,
     }

@@ -42,7 +42,7 @@ def test_a_template_bomb_is_refused_at_its_line(tmp_path: Path, text: str, messa
     result = build(main)
     assert not result.ok
     (problem,) = result.errors
-    assert (problem.file, problem.line) == (str(messages), line_of(messages, "agent_joined"))
+    assert (problem.file, problem.line) == (str(messages), line_of(messages, "  agent_joined:") + 1)  # en-US
     assert problem.message == f"{message} of message 'agent_joined'"
     assert problem.hint is not None and hint in problem.hint
 

@@ -35,6 +35,7 @@ MIN_CONFIDENCE = 0.5
 """The detector's share for its best language must reach this, else the text's language is unknown."""
 
 MIN_LETTERS = 6  # shorter texts ("ok", "gg") say nothing reliable about their language
+MIN_VARIETY = 5  # distinct letters a text needs before its language is guessed ("xxxxxxxx" has one)
 
 
 def language_of(locale: str) -> str:
@@ -98,7 +99,8 @@ def settle(
     """
     if client is not None and (found := _serving(client, supported)) is not None:
         return found
-    language = detect(text, supported) if text else None
+    varied = len({ch.casefold() for ch in text if ch.isalpha()}) >= MIN_VARIETY  # "xxxx" is no language
+    language = detect(text, supported) if varied else None
     if language is not None:
         for known in (remembered, client):
             if known is not None and language_of(known) == language and known in supported:
