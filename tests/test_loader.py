@@ -72,7 +72,9 @@ def test_paths_keep_the_form_they_were_given_in(demo: Path) -> None:
     assert result.root == str(demo.parent)
     assert result.files[1] == str(demo.parent / "routes" / "cases.yaml")
     assert mark_of(result.doc["cases"], "bug", of_key=True) == Mark(
-        str(demo.parent / "routes" / "cases.yaml"), 4, 3
+        str(demo.parent / "routes" / "cases.yaml"),
+        5,
+        3,  # after the comment lines
     )
 
 
@@ -104,7 +106,7 @@ def test_a_duplicate_key_is_refused_at_the_second_naming_the_first(demo: Path) -
     commands = demo.parent / "routes" / "commands.yaml"
     edit(commands, "    cooldown: 3/1h\n", "    cooldown: 3/1h\n    description: Another one\n")
     problem = only(load(demo).diagnostics)
-    first = line_of(commands, "description: Request a new feature")
+    first = line_of(commands, "en-US: Request a new feature") - 1  # the description's key
     assert (problem.file, problem.line, problem.col) == (str(commands), line_of(commands, "Another one"), 5)
     assert problem.message == "'description' is written twice here"
     assert f"line {first}" in (problem.hint or "")

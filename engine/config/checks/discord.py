@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
+from engine.config.compile.locales import default_text  # a text by locale counts in its default one
 from engine.config.diagnostics import Diagnostic
 from engine.config.schema.definitions import COMMAND_NAME
 from engine.config.yaml.nodes import MarkedDict, mark_of
@@ -97,13 +98,13 @@ def _names(commands: MarkedDict, name: str, command: Any) -> Iterator[Diagnostic
 
 def command_size(name: str, command: MarkedDict) -> int:
     """The characters Discord counts toward a command's 4,000."""
-    size = len(name) + len(str(command.get("description") or ""))
+    size = len(name) + len(default_text(command.get("description")) or "")
     options = command.get("options")
     if isinstance(options, MarkedDict):
         for option_name, option in options.items():
             size += len(option_name)
             if isinstance(option, MarkedDict):
-                size += len(str(option.get("description") or _EMPTY_DESCRIPTION))
+                size += len(default_text(option.get("description")) or _EMPTY_DESCRIPTION)
                 choices = option.get("choices")
                 if isinstance(choices, list):
                     size += sum(2 * len(str(choice)) for choice in choices)  # each is name and value
