@@ -1,7 +1,8 @@
 """The durable record: cases and their history, conversations, transcripts, the outbox, dedupe marks.
 
 `Store` (engine.store.port) is what the rest of the engine uses; `open_store(url)` picks the
-implementation for a storage URL (today SQLite, in engine.store.sqlite, imported only then).
+implementation for a storage URL: SQLite (engine.store.sqlite), the embedded default, or PostgreSQL
+(engine.store.postgres) for several replicas; each driver is imported only when its store is opened.
 """
 
 from __future__ import annotations
@@ -20,13 +21,19 @@ from engine.store.records import (
 from engine.timestamps import from_text, to_text
 
 SQLITE = "sqlite:///"
+POSTGRES = ("postgresql://", "postgres://")
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(POSTGRES)
 
 
 def database_path(url: str, root: str | Path | None = None) -> str:
     """The file behind a storage URL: 'sqlite:///data/x.db' -> '<root>/data/x.db', ':memory:' kept."""
     if not url.startswith(SQLITE):
         raise ValueError(
-            f"storage '{url}' is not supported: use sqlite:///path/to/file.db or sqlite:///:memory:"
+            f"storage '{url}' is not supported: use sqlite:///path/to/file.db, sqlite:///:memory: "
+            "or postgresql://user:password@host/database"
         )
     path = url[len(SQLITE) :]
     if not path:
@@ -42,6 +49,10 @@ async def open_store(url: str, *, root: str | Path | None = None, initialise: bo
     StorageError when records were kept at `url` but the database is gone or empty, unless
     `initialise` says to begin with an empty one.
     """
+    if is_postgres(url):
+        from engine.store.postgres import open_postgres
+
+        return await open_postgres(url)
     path = database_path(url, root)
     from engine.store.sqlite import open_sqlite  # the driver is loaded only by who opens a store
 
@@ -62,6 +73,7 @@ __all__ = [
     "Writes",
     "database_path",
     "from_text",
+    "is_postgres",
     "open_store",
     "to_text",
 ]

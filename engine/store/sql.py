@@ -112,7 +112,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         2,
         (  # the column holds the contact center's conversation sid; pending deliveries carry what they need
             "ALTER TABLE conversations RENAME COLUMN handoff TO conversation_sid",
-            # SQLite: json_set/json_extract (PostgreSQL: jsonb_set and ->>)
+            # SQLite: json_set/json_extract (PostgreSQL: jsonb_set and ->>, in POSTGRES_STATEMENTS)
             """UPDATE outbox SET payload = json_set(payload, '$.conversation_sid',
                 (SELECT c.conversation_sid FROM conversations c
                  WHERE c.user_id = json_extract(outbox.payload, '$.user_id')))
@@ -125,8 +125,41 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                WHERE kind = 'start_handoff' AND status = 'pending'""",
         ),
     ),
+    (
+        3,
+        (  # several replicas: an outbox item is leased to the replica delivering it; each replica says
+            # which rules it runs; cooldowns and message limits are shared
+            "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
+            "ALTER TABLE outbox ADD COLUMN claimed_until TEXT",
+            """CREATE TABLE replicas (
+                name TEXT PRIMARY KEY,
+                config_version TEXT NOT NULL,
+                started_at TEXT NOT NULL,
+                seen_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE leases (
+                name TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                held_until TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 """(version, statements) in order; a store applies those above its recorded version, once."""
+
+POSTGRES_STATEMENTS = {  # the SQLite-only statements of MIGRATIONS, as PostgreSQL says them
+    MIGRATIONS[1][1][1]: """UPDATE outbox SET payload = jsonb_set(payload::jsonb, '{conversation_sid}',
+        COALESCE(to_jsonb((SELECT c.conversation_sid FROM conversations c
+                           WHERE c.user_id = outbox.payload::jsonb->>'user_id')), 'null'::jsonb))::text
+        WHERE kind = 'send' AND status = 'pending'""",
+    MIGRATIONS[1][1][2]: """UPDATE outbox SET payload = jsonb_set(jsonb_set(payload::jsonb, '{user_id}',
+        COALESCE(to_jsonb((SELECT c.user_id FROM conversations c
+            WHERE c.id = (outbox.payload::jsonb->>'conversation_id')::integer)), 'null'::jsonb)),
+        '{user_name}', COALESCE(to_jsonb((SELECT c.user_name FROM conversations c
+            WHERE c.id = (outbox.payload::jsonb->>'conversation_id')::integer)), 'null'::jsonb))::text
+        WHERE kind = 'start_handoff' AND status = 'pending'""",
+}
+LATEST_VERSION = MIGRATIONS[-1][0]
 
 CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 SCHEMA_VERSION = "SELECT MAX(version) AS version FROM schema_version"
@@ -259,3 +292,24 @@ FORGET_CASE_OUTBOX = "DELETE FROM outbox WHERE case_ref = ?"
 FORGET_CASE_MESSAGES = "DELETE FROM messages WHERE case_ref = ?"
 FORGET_PLAYER_MESSAGES = "DELETE FROM messages WHERE conversation_id = ?"
 FORGET_CONVERSATION = "DELETE FROM conversations WHERE id = ?"
+
+# --- several replicas (PostgreSQL) -----------------------------------------------------------
+
+CLAIM = (  # the lane's head only: SKIP LOCKED on the head itself, never the item behind it
+    "WITH head AS (SELECT id FROM outbox WHERE lane = ? AND status = 'pending' ORDER BY id LIMIT 1) "
+    "UPDATE outbox SET claimed_by = ?, claimed_until = ? "
+    "WHERE id = (SELECT o.id FROM outbox o JOIN head ON o.id = head.id FOR UPDATE OF o SKIP LOCKED) "
+    "AND status = 'pending' AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until < ?) "
+    f"RETURNING {OUTBOX_COLUMNS}"
+)
+RECORD_REPLICA = (
+    "INSERT INTO replicas (name, config_version, started_at, seen_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET config_version = excluded.config_version, seen_at = excluded.seen_at"
+)
+REPLICAS = "SELECT name, config_version, started_at, seen_at FROM replicas ORDER BY name"
+TAKE_LEASE = (  # taken when free, lapsed, or already ours; returns the row only when we hold it
+    "INSERT INTO leases (name, holder, held_until) VALUES (?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, held_until = excluded.held_until "
+    "WHERE leases.holder = excluded.holder OR leases.held_until < ? RETURNING holder"
+)
+DROP_LEASE = "DELETE FROM leases WHERE name = ? AND holder = ?"

@@ -42,10 +42,10 @@ class SqliteWrites(SqliteReads):
         async with self._db.execute(query, tuple(params)) as cursor:
             return cursor.rowcount
 
-    async def _returning(self, query: str, params: Iterable[Any]) -> int:
+    async def _returning(self, query: str, params: Iterable[Any], column: str = "id") -> int:
         row = await self._one(query, params)
         assert row is not None
-        return int(next(iter(row)))
+        return int(row[column])
 
     async def mark_processed(self, event_id: str, at: datetime) -> bool:
         """Record an event as handled; False when it already was (a repeated delivery)."""
@@ -82,7 +82,7 @@ class SqliteWrites(SqliteReads):
         at: datetime,
     ) -> CaseRecord:
         """Open a case numbered next in its prefix ('BUG-7'), with its first history entry."""
-        number = await self._returning(sql.NEXT_CASE_NUMBER, (prefix,))
+        number = await self._returning(sql.NEXT_CASE_NUMBER, (prefix,), "last_number")
         ref = f"{prefix}-{number}"
         stamp = to_text(at)
         values = (ref, template, prefix, number, title, status, reporter_id, reporter_name, where)
