@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.store.port import Reads, StorageError, Store, StoreHealth, Writes
+from engine.store.port import Reads, Replica, Status, StorageError, Store, StoreHealth, Writes
 from engine.store.records import (
     CaseEvent,
     CaseRecord,
@@ -18,6 +18,7 @@ from engine.store.records import (
     MessageRecord,
     OutboxItem,
 )
+from engine.store.sql import MIGRATIONS
 from engine.timestamps import from_text, to_text
 
 SQLITE = "sqlite:///"
@@ -43,7 +44,9 @@ def database_path(url: str, root: str | Path | None = None) -> str:
     return str(Path(root) / path)
 
 
-async def open_store(url: str, *, root: str | Path | None = None, initialise: bool = False) -> Store:
+async def open_store(
+    url: str, *, root: str | Path | None = None, initialise: bool = False, upgrade: bool = True
+) -> Store:
     """Open (creating and migrating as needed) the store at `url`; relative paths are under `root`.
 
     StorageError when records were kept at `url` but the database is gone or empty, unless
@@ -52,14 +55,35 @@ async def open_store(url: str, *, root: str | Path | None = None, initialise: bo
     if is_postgres(url):
         from engine.store.postgres import open_postgres
 
-        return await open_postgres(url)
+        return await open_postgres(url, upgrade=upgrade)
     path = database_path(url, root)
     from engine.store.sqlite import open_sqlite  # the driver is loaded only by who opens a store
 
-    return await open_sqlite(url, path, initialise=initialise)
+    return await open_sqlite(url, path, initialise=initialise, upgrade=upgrade)
+
+
+async def store_status(url: str, *, root: str | Path | None = None) -> Status:
+    """Where the database at `url` stands (schema version, cases, replicas), changing nothing.
+
+    StorageError when there is no database there (yet) or it cannot be reached.
+    """
+    if is_postgres(url):
+        from engine.store.postgres import postgres_status
+
+        return await postgres_status(url)
+    path = database_path(url, root)
+    if path == ":memory:" or not Path(path).exists():
+        raise StorageError(f"there is no database at {path} yet (the bot creates it when it first runs)")
+    from engine.store.sqlite import sqlite_status
+
+    return await sqlite_status(path)
+
+
+LATEST_VERSION = MIGRATIONS[-1][0]
 
 
 __all__ = [
+    "LATEST_VERSION",
     "CaseEvent",
     "CaseRecord",
     "ConversationRecord",
@@ -67,6 +91,8 @@ __all__ = [
     "MessageRecord",
     "OutboxItem",
     "Reads",
+    "Replica",
+    "Status",
     "StorageError",
     "Store",
     "StoreHealth",
@@ -75,5 +101,6 @@ __all__ = [
     "from_text",
     "is_postgres",
     "open_store",
+    "store_status",
     "to_text",
 ]

@@ -42,6 +42,23 @@ class StoreHealth(NamedTuple):
     detail: str
 
 
+class Replica(NamedTuple):
+    """A flexcord process recorded in a shared database, and the rules (config version) it runs."""
+
+    name: str
+    config_version: str
+    started_at: str
+    seen_at: str
+
+
+class Status(NamedTuple):
+    """Where a database stands: its schema version, how many cases it keeps, the replicas seen."""
+
+    version: int
+    cases: int | None
+    replicas: tuple[Replica, ...]
+
+
 class Reads(Protocol):
     """Queries, inside `Store.view()` or a transaction."""
 

@@ -26,7 +26,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from engine.store import sql
 from engine.store.base import OneCalls
-from engine.store.port import Reads, StorageError, StoreHealth, Writes
+from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
 from engine.store.reads import SqliteReads, _outbox
 from engine.store.records import OutboxItem
 from engine.store.sqlite import HEALTH_KEY, SqliteWrites
@@ -151,6 +151,23 @@ class PostgresStore(OneCalls):
 
     async def close(self) -> None:
         await self._pool.close()
+
+
+async def postgres_status(url: str) -> Status:
+    """Where the database at `url` stands, changing nothing."""
+    try:
+        conn = await Connection.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise StorageError(f"cannot reach the database at {safe_url(url)}: {type(exc).__name__}") from exc
+    async with conn:
+        tables = {str(row["name"]) for row in await (await conn.execute(sql.POSTGRES_TABLES)).fetchall()}
+        if "schema_version" not in tables:
+            return Status(0, None, ())
+        version = await schema_version(conn)
+        cases = await (await conn.execute(sql.COUNT_CASES)).fetchone() if "cases" in tables else None
+        rows = await (await conn.execute(sql.REPLICAS)).fetchall() if "replicas" in tables else []
+        replicas = tuple(Replica(*(str(v) for v in row.values())) for row in rows)
+        return Status(version, None if cases is None else int(cases["n"]), replicas)
 
 
 async def schema_version(conn: Connection) -> int:

@@ -159,11 +159,16 @@ POSTGRES_STATEMENTS = {  # the SQLite-only statements of MIGRATIONS, as PostgreS
             WHERE c.id = (outbox.payload::jsonb->>'conversation_id')::integer)), 'null'::jsonb))::text
         WHERE kind = 'start_handoff' AND status = 'pending'""",
 }
-LATEST_VERSION = MIGRATIONS[-1][0]
 
 CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 SCHEMA_VERSION = "SELECT MAX(version) AS version FROM schema_version"
 RECORD_VERSION = "INSERT INTO schema_version (version) VALUES (?)"
+
+SQLITE_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"  # SQLite: its catalogue
+POSTGRES_TABLES = (
+    "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()"
+)
+COUNT_CASES = "SELECT COUNT(*) AS n FROM cases"
 
 BEGIN_WRITE = "BEGIN IMMEDIATE"  # SQLite: take the write lock at the start
 COMMIT = "COMMIT"

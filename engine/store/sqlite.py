@@ -23,7 +23,7 @@ import aiosqlite
 from engine.deliveries import Delivery, encode, kind_of
 from engine.store import sql
 from engine.store.base import OneCalls
-from engine.store.port import Reads, StorageError, StoreHealth, Writes
+from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
 from engine.store.reads import SqliteReads
 from engine.store.records import (
     CaseRecord,
@@ -312,23 +312,43 @@ def _identity(path: str) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
-async def _migrate(db: aiosqlite.Connection) -> None:
-    await db.execute(sql.CREATE_SCHEMA_VERSION)
+async def _version(db: aiosqlite.Connection) -> int:
     async with db.execute(sql.SCHEMA_VERSION) as cursor:
         row = await cursor.fetchone()
-    current = int(row["version"]) if row is not None and row["version"] is not None else 0
+    return int(row["version"]) if row is not None and row["version"] is not None else 0
+
+
+async def _migrate(db: aiosqlite.Connection) -> list[int]:
+    """Apply each migration above the recorded version, each under the write lock (so when two
+    processes open the file together, one migrates and the other finds it done); the versions applied."""
+    await db.execute(sql.CREATE_SCHEMA_VERSION)
+    applied = []
     for version, statements in sql.MIGRATIONS:
-        if version <= current:
-            continue
         await db.execute(sql.BEGIN_WRITE)
         try:
-            for statement in statements:
-                await db.execute(statement)
-            await db.execute(sql.RECORD_VERSION, (version,))
+            if await _version(db) < version:
+                for statement in statements:
+                    await db.execute(statement)
+                await db.execute(sql.RECORD_VERSION, (version,))
+                applied.append(version)
         except BaseException:
             await db.execute(sql.ROLLBACK)
             raise
         await db.execute(sql.COMMIT)
+    return applied
+
+
+async def sqlite_status(path: str) -> Status:
+    """Where the database at `path` stands, changing nothing."""
+    async with aiosqlite.connect(f"file:{path}?mode=ro", uri=True) as db:
+        db.row_factory = aiosqlite.Row
+        tables = {str(row[0]) for row in await db.execute_fetchall(sql.SQLITE_TABLES)}
+        if "schema_version" not in tables:
+            return Status(0, None, ())
+        cases = list(await db.execute_fetchall(sql.COUNT_CASES)) if "cases" in tables else []
+        replicas = await db.execute_fetchall(sql.REPLICAS) if "replicas" in tables else []
+        found = tuple(Replica(*(str(v) for v in row)) for row in replicas)
+        return Status(await _version(db), int(cases[0][0]) if cases else None, found)
 
 
 def _create_private(path: str) -> None:
@@ -363,7 +383,7 @@ def _write_marker(path: str) -> None:
             out.write(datetime.now(UTC).isoformat(timespec="seconds") + "\n")
 
 
-async def open_sqlite(url: str, path: str, *, initialise: bool = False) -> SqliteStore:
+async def open_sqlite(url: str, path: str, *, initialise: bool = False, upgrade: bool = True) -> SqliteStore:
     """Open (creating and migrating as needed) the SQLite database at `path`.
 
     A marker file beside the database (`<file>.marker`) remembers that records were kept there:
@@ -379,7 +399,8 @@ async def open_sqlite(url: str, path: str, *, initialise: bool = False) -> Sqlit
         await db.execute("PRAGMA foreign_keys = ON")
         await db.execute("PRAGMA busy_timeout = 5000")
         await db.execute("PRAGMA synchronous = NORMAL")
-        await _migrate(db)
+        if upgrade:
+            await _migrate(db)
     except BaseException:
         await db.close()
         raise
