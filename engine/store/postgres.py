@@ -34,6 +34,7 @@ from engine.timestamps import to_text
 
 LEASE = timedelta(seconds=30)  # how long an outbox item stays with a replica that stopped answering
 MIGRATION_LOCK = 0x666C6578  # the advisory lock held while one replica migrates ("flex")
+REPLICA_SEEN = timedelta(minutes=1)  # a replica not heard from for longer is left out of comparisons
 POOL_SIZE = 10
 CONNECT_TIMEOUT_S = 10.0
 
@@ -137,9 +138,18 @@ class PostgresStore(OneCalls):
         async with self.transaction() as tx:
             return bool(await tx.read_sql(sql.TAKE_LEASE, params))
 
-    async def drop_lease(self, name: str) -> None:
+    async def lease_holder(self, name: str) -> str | None:
+        async with self.view() as view:
+            rows = await view.read_sql(sql.LEASE_HOLDER, (name,))
+        return str(rows[0][0]) if rows else None
+
+    async def record_replica(self, config_version: str, now: datetime) -> list[Replica]:
+        """Say this replica runs `config_version`; every replica seen within REPLICA_SEEN."""
+        stamp = to_text(now)
         async with self.transaction() as tx:
-            await tx.read_sql(sql.DROP_LEASE, (name, self.replica))
+            await tx.read_sql(sql.RECORD_REPLICA, (self.replica, config_version, stamp, stamp))
+            rows = await tx.read_sql(sql.RECENT_REPLICAS, (to_text(now - REPLICA_SEEN),))
+        return [Replica(*(str(value) for value in row)) for row in rows]
 
     async def health(self) -> StoreHealth:
         try:

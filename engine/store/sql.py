@@ -317,4 +317,7 @@ TAKE_LEASE = (  # taken when free, lapsed, or already ours; returns the row only
     "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, held_until = excluded.held_until "
     "WHERE leases.holder = excluded.holder OR leases.held_until < ? RETURNING holder"
 )
-DROP_LEASE = "DELETE FROM leases WHERE name = ? AND holder = ?"
+LEASE_HOLDER = "SELECT holder FROM leases WHERE name = ?"
+RECENT_REPLICAS = (
+    "SELECT name, config_version, started_at, seen_at FROM replicas WHERE seen_at >= ? ORDER BY name"
+)
