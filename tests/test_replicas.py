@@ -119,3 +119,18 @@ async def test_one_replica_holds_the_gateway_and_another_takes_over_when_it_dies
 
     status = await store_status(url)
     assert {r.config_version for r in status.replicas} == {"v1", "v2"}
+
+
+async def test_a_cooldown_used_up_on_one_replica_holds_on_the_other(generation: Generation, url: str) -> None:
+    chat, contact, clock = MemoryChat(), MemoryContactCenter(), ManualClock(WEDNESDAY_MORNING)
+    stores = [await open_store(url), await open_store(url)]
+    a, b = (Runtime(generation, store, chat, contact, clock=clock) for store in stores)
+    try:
+        for n, replica in enumerate((a, b)):  # cooldown: 2/10m; one report filed through each replica
+            ash = Player(replica, User(ASH, "Ash"), clock)
+            await ash.submits("bug", "bug-report", summary=f"bug {n}", steps="Open the map", device="")
+        outcome = await Player(a, User(ASH, "Ash"), clock).uses("bug", "bug-report")
+        assert [r.text for r in outcome.replies] == ["You can use /bug again in 10 min."]
+    finally:
+        for store in stores:
+            await store.close()

@@ -22,7 +22,7 @@ from engine.runtime import cases, conversations
 from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
-from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
+from engine.runtime.limits import describe_wait, files_a_case
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.outcomes import ConversationOutcomes
@@ -89,8 +89,6 @@ class Runtime:
             store, chat, contact, outcomes, clock=clock, starting=self._starting, observer=delivery
         )
         self.players = self._players = KeyedLock()  # one player's work at a time (the case page too)
-        self._cooldowns = SlidingWindow()
-        self._relays = SlidingWindow()
         self._pruned_at: datetime | None = None
         self._unstored = Unstored()
         self._storage = StorageAlarm(observer, alert)
@@ -184,7 +182,7 @@ class Runtime:
             decision = Decision(rule=None, actions=(), explanation=what, config_version=config.version)
         else:
             state = known.state if known is not None else "bot"
-            decision = self._cooldown(config, event, route(config, event, state, event.at))
+            decision = await self._cooldown(config, event, route(config, event, state, event.at))
         in_dm = event.kind == "message" and event.where == DM
         if not (decision.actions or rating is not None or solved or in_dm or too_long):
             return Outcome(decision=decision, state=known.state if known is not None else None)
@@ -200,7 +198,7 @@ class Runtime:
             elif solved:
                 turn.say("solved")
             else:
-                await execute(turn, event, decision, answers, self._relays)
+                await execute(turn, event, decision, answers)
             await turn.finish()
         self._observe(decision, turn)
         await self.outbox.deliver_or_defer(turn.lanes)
@@ -252,7 +250,7 @@ class Runtime:
         await turn.record_inbound(text, event.id)
         return turn
 
-    def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
+    async def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
         """Refuse a slash command used more often than its `cooldown` allows, saying when it is usable.
 
         What counts is what was done: a command that shows a case form counts when the form is
@@ -267,8 +265,11 @@ class Runtime:
         if command is None or command.cooldown is None:
             return decision
         shows_form = event.kind == "command" and files_a_case(config, command, None)
-        key = f"{event.user.id}/{command.name}"
-        wait = self._cooldowns.take(key, command.cooldown, event.at, use=not shows_form, once=event.id)
+        key, limit = f"{event.user.id}/{command.name}", command.cooldown
+        async with self.store.transaction() as tx:  # in the store: every replica counts the same uses
+            wait = await tx.take_slot(
+                key, limit.uses, limit.per_seconds, event.at, use=not shows_form, once=event.id
+            )
         if wait is None:
             return decision
         reason = f"You can use /{command.name} again in {describe_wait(wait)}."

@@ -124,6 +124,13 @@ class Writes(Reads, Protocol):
 
     async def put_setting(self, key: str, value: str) -> None: ...
 
+    async def take_slot(
+        self, key: str, uses: int, per_seconds: float, now: datetime, *, use: bool = True, once: str = ""
+    ) -> float | None:
+        """A cooldown or message limit, shared by every process on the store: None if allowed, else
+        the seconds until a slot frees up."""
+        ...
+
     async def create_case(
         self,
         *,

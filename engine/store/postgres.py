@@ -29,7 +29,8 @@ from engine.store.base import OneCalls
 from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
 from engine.store.reads import SqliteReads, _outbox
 from engine.store.records import OutboxItem
-from engine.store.sqlite import HEALTH_KEY, SqliteWrites
+from engine.store.sqlite import HEALTH_KEY
+from engine.store.writes import SqliteWrites
 from engine.timestamps import to_text
 
 LEASE = timedelta(seconds=30)  # how long an outbox item stays with a replica that stopped answering

@@ -137,6 +137,12 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 started_at TEXT NOT NULL,
                 seen_at TEXT NOT NULL
             )""",
+            """CREATE TABLE limit_uses (
+                key TEXT NOT NULL,
+                at TEXT NOT NULL,
+                once TEXT NOT NULL
+            )""",
+            "CREATE INDEX limit_uses_key ON limit_uses (key, at)",
             """CREATE TABLE leases (
                 name TEXT PRIMARY KEY,
                 holder TEXT NOT NULL,
@@ -297,6 +303,12 @@ FORGET_CASE_OUTBOX = "DELETE FROM outbox WHERE case_ref = ?"
 FORGET_CASE_MESSAGES = "DELETE FROM messages WHERE case_ref = ?"
 FORGET_PLAYER_MESSAGES = "DELETE FROM messages WHERE conversation_id = ?"
 FORGET_CONVERSATION = "DELETE FROM conversations WHERE id = ?"
+
+# --- cooldowns and message limits: sliding windows every replica shares ----------------------
+
+FORGET_USES = "DELETE FROM limit_uses WHERE key = ? AND at <= ?"
+USES = "SELECT at, once FROM limit_uses WHERE key = ? ORDER BY at"
+ADD_USE = "INSERT INTO limit_uses (key, at, once) VALUES (?, ?, ?)"
 
 # --- several replicas (PostgreSQL) -----------------------------------------------------------
 
