@@ -309,3 +309,11 @@ async def test_what_a_restart_reads_back_latest_events_and_where_each_dm_was_rea
         assert await view.last_processed_at("nothing:") is None
     assert await store.dm_watermarks(10) == {"111": 950}  # Misty's DM has no Discord id
     assert [item.key for item in await store.lane_outbox("dm:111")] == ["k1"]
+
+
+async def test_the_report_reads_its_rows_from_either_store(store: Store) -> None:
+    from engine.reports.queries import read_rows
+
+    await new_case(store)
+    rows = await read_rows(store, NOW - timedelta(days=1), NOW + timedelta(days=1), solved_labels=["Solved"])
+    assert [(case.ref, case.template) for case in rows.cases] == [("BUG-1", "bug")]

@@ -153,7 +153,13 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
 )
 """(version, statements) in order; a store applies those above its recorded version, once."""
 
-POSTGRES_STATEMENTS = {  # the SQLite-only statements of MIGRATIONS, as PostgreSQL says them
+SQLITE_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"  # SQLite: its catalogue
+POSTGRES_TABLES = (
+    "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()"
+)
+
+POSTGRES_STATEMENTS = {  # the SQLite-only statements (migrations, the catalogue), as PostgreSQL says them
+    SQLITE_TABLES: POSTGRES_TABLES,
     MIGRATIONS[1][1][1]: """UPDATE outbox SET payload = jsonb_set(payload::jsonb, '{conversation_sid}',
         COALESCE(to_jsonb((SELECT c.conversation_sid FROM conversations c
                            WHERE c.user_id = outbox.payload::jsonb->>'user_id')), 'null'::jsonb))::text
@@ -170,10 +176,6 @@ CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTE
 SCHEMA_VERSION = "SELECT MAX(version) AS version FROM schema_version"
 RECORD_VERSION = "INSERT INTO schema_version (version) VALUES (?)"
 
-SQLITE_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"  # SQLite: its catalogue
-POSTGRES_TABLES = (
-    "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()"
-)
 COUNT_CASES = "SELECT COUNT(*) AS n FROM cases"
 
 BEGIN_WRITE = "BEGIN IMMEDIATE"  # SQLite: take the write lock at the start
