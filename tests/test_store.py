@@ -317,3 +317,13 @@ async def test_the_report_reads_its_rows_from_either_store(store: Store) -> None
     await new_case(store)
     rows = await read_rows(store, NOW - timedelta(days=1), NOW + timedelta(days=1), solved_labels=["Solved"])
     assert [(case.ref, case.template) for case in rows.cases] == [("BUG-1", "bug")]
+
+
+async def test_limit_uses_count_per_window_once_per_event_and_are_forgotten(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert await tx.take_slot("111/bug", 2, 600, NOW, once="e1") is None
+        assert await tx.take_slot("111/bug", 2, 600, NOW, once="e1") is None  # the same event: no 2nd slot
+        assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=1), once="e2") is None
+        assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3") == 420
+        assert await tx.forget_uses(NOW + timedelta(minutes=1)) == 2
+        assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3") is None

@@ -29,3 +29,11 @@ def files_a_case(config: Config, command: Command, template: str | None) -> bool
             if case is not None and case.form:
                 return True
     return False
+
+
+def longest_window(config: Config) -> int:
+    """Seconds of the longest cooldown or message-limit window: older uses count for nothing."""
+    windows = [c.cooldown.per_seconds for c in config.commands.values() if c.cooldown is not None]
+    if config.limits.player_messages is not None:
+        windows.append(config.limits.player_messages.per_seconds)
+    return max(windows, default=0)

@@ -22,7 +22,7 @@ from engine.runtime import cases, conversations
 from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
-from engine.runtime.limits import describe_wait, files_a_case
+from engine.runtime.limits import describe_wait, files_a_case, longest_window
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.outcomes import ConversationOutcomes
@@ -349,10 +349,12 @@ class Runtime:
             self._pruned_at = now
 
     async def _prune(self, retention: Retention, now: datetime) -> None:
-        """Forget old event ids, delivered outbox items and, if `retention.transcripts` says, old lines."""
+        """Forget old event ids, delivered outbox items, uses past every limit's window and, if
+        `retention.transcripts` says, old lines."""
         async with self.store.transaction() as tx:
             await tx.forget_processed(now - PROCESSED_RETENTION)
             await tx.forget_delivered(now - timedelta(seconds=retention.delivered_seconds))
+            await tx.forget_uses(now - timedelta(seconds=longest_window(self.config)))
             if retention.transcripts_seconds is not None:
                 await tx.forget_transcripts(now - timedelta(seconds=retention.transcripts_seconds))
 

@@ -124,6 +124,8 @@ class Writes(Reads, Protocol):
 
     async def put_setting(self, key: str, value: str) -> None: ...
 
+    async def forget_uses(self, before: datetime) -> int: ...
+
     async def take_slot(
         self, key: str, uses: int, per_seconds: float, now: datetime, *, use: bool = True, once: str = ""
     ) -> float | None:

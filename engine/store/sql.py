@@ -311,6 +311,7 @@ FORGET_CONVERSATION = "DELETE FROM conversations WHERE id = ?"
 FORGET_USES = "DELETE FROM limit_uses WHERE key = ? AND at <= ?"
 USES = "SELECT at, once FROM limit_uses WHERE key = ? ORDER BY at"
 ADD_USE = "INSERT INTO limit_uses (key, at, once) VALUES (?, ?, ?)"
+FORGET_OLD_USES = "DELETE FROM limit_uses WHERE at <= ?"
 
 # --- several replicas (PostgreSQL) -----------------------------------------------------------
 

@@ -182,6 +182,10 @@ class SqliteWrites(SqliteReads):
     async def set_delivery(self, item_id: int, delivery: Delivery) -> None:
         await self._run(sql.SET_DELIVERY, (encode(delivery), item_id))
 
+    async def forget_uses(self, before: datetime) -> int:
+        """Forget cooldown and message-limit uses made before `before` (past every window)."""
+        return await self._run(sql.FORGET_OLD_USES, (to_text(before),))
+
     async def take_slot(
         self, key: str, uses: int, per_seconds: float, now: datetime, *, use: bool = True, once: str = ""
     ) -> float | None:
