@@ -125,8 +125,9 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                WHERE kind = 'start_handoff' AND status = 'pending'""",
         ),
     ),
+    (3, ("CREATE INDEX cases_updated ON cases (updated_at, ref)",)),  # a page of `cases list`
     (
-        3,
+        4,
         (  # several replicas: an outbox item is leased to the replica delivering it; each replica says
             # which rules it runs; cooldowns and message limits are shared
             "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
