@@ -327,3 +327,12 @@ async def test_limit_uses_count_per_window_once_per_event_and_are_forgotten(stor
         assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3") == 420
         assert await tx.forget_uses(NOW + timedelta(minutes=1)) == 2
         assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3") is None
+
+
+async def test_cases_come_a_page_at_a_time_on_either_store(store: Store) -> None:
+    for n in range(3):
+        await new_case(store, title=f"bug {n}")
+    async with store.view() as view:
+        first = await view.list_cases(limit=2)
+        rest = await view.list_cases(limit=2, after=first[-1])
+    assert [c.ref for c in first + rest] == ["BUG-1", "BUG-2", "BUG-3"]  # one moment: by ref
