@@ -16,7 +16,7 @@ import pytest
 
 from engine.deliveries import ChannelPost, DirectMessage
 from engine.events import OutMessage
-from engine.store import StorageError, Store, database_path, open_store, sql
+from engine.store import NewCase, NewMessage, StorageError, Store, database_path, open_store, sql
 from tests.postgres import fresh_database
 
 NOW = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
@@ -25,16 +25,18 @@ NOW = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
 async def new_case(store: Store, prefix: str = "BUG", title: str = "Crash") -> str:
     async with store.transaction() as tx:
         case = await tx.create_case(
-            template=prefix.lower(),
-            prefix=prefix,
-            title=title,
-            status="open",
-            reporter_id="111",
-            reporter_name="Ash",
-            where="bug-report",
-            fields={"summary": title},
-            conversation_id=None,
-            at=NOW,
+            NewCase(
+                template=prefix.lower(),
+                prefix=prefix,
+                title=title,
+                status="open",
+                reporter_id="111",
+                reporter_name="Ash",
+                where="bug-report",
+                fields={"summary": title},
+                conversation_id=None,
+                at=NOW,
+            )
         )
     return case.ref
 
@@ -112,7 +114,15 @@ async def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         async with store.transaction() as tx:
             await tx.add_message(
-                conversation_id=999, case_ref=None, direction="in", author="x", text="x", where="dm", at=NOW
+                NewMessage(
+                    conversation_id=999,
+                    case_ref=None,
+                    direction="in",
+                    author="x",
+                    text="x",
+                    where="dm",
+                    at=NOW,
+                )
             )
 
 
@@ -127,16 +137,18 @@ async def test_a_failing_transaction_leaves_nothing_behind(store: Store) -> None
         async with store.transaction() as tx:
             assert await tx.mark_processed("event:1", NOW)
             await tx.create_case(
-                template="bug",
-                prefix="BUG",
-                title="lost",
-                status="open",
-                reporter_id="1",
-                reporter_name="Ash",
-                where="dm",
-                fields={},
-                conversation_id=None,
-                at=NOW,
+                NewCase(
+                    template="bug",
+                    prefix="BUG",
+                    title="lost",
+                    status="open",
+                    reporter_id="1",
+                    reporter_name="Ash",
+                    where="dm",
+                    fields={},
+                    conversation_id=None,
+                    at=NOW,
+                )
             )
             raise RuntimeError("crash in the middle")
     assert not await store.is_processed("event:1")
@@ -210,23 +222,27 @@ async def test_transcript_lines_carry_the_case_and_platform_ids(store: Store) ->
     async with store.transaction() as tx:
         conversation = await tx.open_conversation("111", "Ash", NOW)
         first = await tx.add_message(
-            conversation_id=conversation.id,
-            case_ref=None,
-            direction="in",
-            author="Ash",
-            text="hi",
-            where="dm",
-            at=NOW,
+            NewMessage(
+                conversation_id=conversation.id,
+                case_ref=None,
+                direction="in",
+                author="Ash",
+                text="hi",
+                where="dm",
+                at=NOW,
+            )
         )
         await tx.set_message_case(first, ref)
         second = await tx.add_message(
-            conversation_id=conversation.id,
-            case_ref=ref,
-            direction="out",
-            author="bot",
-            text="hello",
-            where="dm",
-            at=NOW,
+            NewMessage(
+                conversation_id=conversation.id,
+                case_ref=ref,
+                direction="out",
+                author="bot",
+                text="hello",
+                where="dm",
+                at=NOW,
+            )
         )
         await tx.set_message_platform_id(second, "m-42")
     lines = await store.case_transcript(ref)
@@ -293,14 +309,16 @@ async def test_what_a_restart_reads_back_latest_events_and_where_each_dm_was_rea
             (misty, None, "dm"),
         ):
             await tx.add_message(
-                conversation_id=conversation.id,
-                case_ref=None,
-                direction="in",
-                author=conversation.user_name,
-                text="hi",
-                where=where,
-                at=NOW,
-                platform_id=platform_id,
+                NewMessage(
+                    conversation_id=conversation.id,
+                    case_ref=None,
+                    direction="in",
+                    author=conversation.user_name,
+                    text="hi",
+                    where=where,
+                    at=NOW,
+                    platform_id=platform_id,
+                )
             )
         await tx.enqueue(lane="dm:111", delivery=DirectMessage("1", OutMessage()), key="k1", at=NOW)
         await tx.enqueue(lane="dm:222", delivery=DirectMessage("2", OutMessage()), key="k2", at=NOW)

@@ -16,6 +16,8 @@ from engine.store.records import (
     ConversationRecord,
     Forgotten,
     MessageRecord,
+    NewCase,
+    NewMessage,
     OutboxItem,
 )
 from engine.store.sql import MIGRATIONS
@@ -89,6 +91,8 @@ __all__ = [
     "ConversationRecord",
     "Forgotten",
     "MessageRecord",
+    "NewCase",
+    "NewMessage",
     "OutboxItem",
     "Reads",
     "Replica",

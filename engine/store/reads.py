@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
@@ -24,6 +25,8 @@ from engine.store.records import (
 )
 from engine.timestamps import from_text, to_text
 
+R = TypeVar("R", CaseRecord, ConversationRecord, MessageRecord, OutboxItem)
+
 
 class Row(Protocol):
     """A result row, read by column name so a reordered SELECT cannot shift a field."""
@@ -35,35 +38,27 @@ def _opt_time(text: str | None) -> datetime | None:
     return from_text(text) if text is not None else None
 
 
+def _record(cls: type[R], row: Row, **special: Any) -> R:
+    """A record whose fields are the row's columns of the same name, except those given in `special`."""
+    values = {f.name: special[f.name] if f.name in special else row[f.name] for f in fields(cls)}
+    return cls(**values)
+
+
 def _case(row: Row) -> CaseRecord:
-    return CaseRecord(
-        ref=row["ref"],
-        template=row["template"],
-        prefix=row["prefix"],
-        number=row["number"],
-        title=row["title"],
-        status=row["status"],
-        reporter_id=row["reporter_id"],
-        reporter_name=row["reporter_name"],
+    return _record(
+        CaseRecord,
+        row,
         where=row["place"],
         fields=json.loads(row["fields"]),
-        conversation_id=row["conversation_id"],
-        rating=row["rating"],
         created_at=from_text(row["created_at"]),
         updated_at=from_text(row["updated_at"]),
     )
 
 
 def _conversation(row: Row) -> ConversationRecord:
-    return ConversationRecord(
-        id=row["id"],
-        user_id=row["user_id"],
-        user_name=row["user_name"],
-        state=row["state"],
-        conversation_sid=row["conversation_sid"],
-        case_ref=row["case_ref"],
-        queue=row["queue"],
-        agent_name=row["agent_name"],
+    return _record(
+        ConversationRecord,
+        row,
         awaiting_rating=bool(row["awaiting_rating"]),
         queued_at=_opt_time(row["queued_at"]),
         timeout_notified=bool(row["timeout_notified"]),
@@ -78,33 +73,18 @@ def _case_event(row: Row) -> CaseEvent:
 
 
 def _message(row: Row) -> MessageRecord:
-    return MessageRecord(
-        id=row["id"],
-        conversation_id=row["conversation_id"],
-        case_ref=row["case_ref"],
-        direction=row["direction"],
-        author=row["author"],
-        text=row["text"],
-        where=row["place"],
-        platform_id=row["platform_id"],
-        at=from_text(row["at"]),
-    )
+    return _record(MessageRecord, row, where=row["place"], at=from_text(row["at"]))
 
 
 def _outbox(row: Row) -> OutboxItem:
-    return OutboxItem(
-        id=row["id"],
-        lane=row["lane"],
+    return _record(
+        OutboxItem,
+        row,
         delivery=decode(row["kind"], row["payload"]),
-        status=row["status"],
-        attempts=row["attempts"],
         next_attempt_at=from_text(row["next_attempt_at"]),
-        last_error=row["last_error"],
         key=row["idempotency_key"],
         created_at=from_text(row["created_at"]),
         delivered_at=_opt_time(row["delivered_at"]),
-        case_ref=row["case_ref"],
-        message_id=row["message_id"],
     )
 
 

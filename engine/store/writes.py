@@ -4,14 +4,14 @@ engine.store.postgres on a PostgreSQL one (overriding only how a statement is se
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from engine.deliveries import Delivery, encode, kind_of
 from engine.store import sql
 from engine.store.reads import SqliteReads
-from engine.store.records import CaseRecord, ConversationRecord, Direction, Forgotten
+from engine.store.records import CaseRecord, ConversationRecord, Forgotten, NewCase, NewMessage
 from engine.timestamps import from_text, to_text
 
 
@@ -47,32 +47,30 @@ class SqliteWrites(SqliteReads):
     async def put_setting(self, key: str, value: str) -> None:
         await self._run(sql.PUT_SETTING, (key, value))
 
-    async def create_case(
-        self,
-        *,
-        template: str,
-        prefix: str,
-        title: str,
-        status: str,
-        reporter_id: str,
-        reporter_name: str,
-        where: str,
-        fields: Mapping[str, str],
-        conversation_id: int | None,
-        at: datetime,
-    ) -> CaseRecord:
+    async def create_case(self, case: NewCase) -> CaseRecord:
         """Open a case numbered next in its prefix ('BUG-7'), with its first history entry."""
-        number = await self._returning(sql.NEXT_CASE_NUMBER, (prefix,), "last_number")
-        ref = f"{prefix}-{number}"
-        stamp = to_text(at)
-        values = (ref, template, prefix, number, title, status, reporter_id, reporter_name, where)
-        await self._run(
-            sql.INSERT_CASE, (*values, json.dumps(dict(fields)), conversation_id, None, stamp, stamp)
+        c = case
+        number = await self._returning(sql.NEXT_CASE_NUMBER, (c.prefix,), "last_number")
+        ref = f"{c.prefix}-{number}"
+        stamp = to_text(c.at)
+        values = (
+            ref,
+            c.template,
+            c.prefix,
+            number,
+            c.title,
+            c.status,
+            c.reporter_id,
+            c.reporter_name,
+            c.where,
         )
-        await self._run(sql.INSERT_CASE_EVENT, (ref, None, status, reporter_name, "opened", stamp))
-        case = await self.get_case(ref)
-        assert case is not None
-        return case
+        await self._run(
+            sql.INSERT_CASE, (*values, json.dumps(dict(c.fields)), c.conversation_id, None, stamp, stamp)
+        )
+        await self._run(sql.INSERT_CASE_EVENT, (ref, None, c.status, c.reporter_name, "opened", stamp))
+        opened = await self.get_case(ref)
+        assert opened is not None
+        return opened
 
     async def change_case(self, ref: str, status: str, *, who: str, note: str | None, at: datetime) -> None:
         """Move a case to `status` (or keep it, with a note) and record who did it, when and why."""
@@ -111,20 +109,19 @@ class SqliteWrites(SqliteReads):
             ),
         )
 
-    async def add_message(
-        self,
-        *,
-        conversation_id: int | None,
-        case_ref: str | None,
-        direction: Direction,
-        author: str,
-        text: str,
-        where: str,
-        at: datetime,
-        platform_id: str | None = None,
-    ) -> int:
+    async def add_message(self, message: NewMessage) -> int:
         """Append a line to the transcript; returns its id."""
-        params = (conversation_id, case_ref, direction, author, text, where, platform_id, to_text(at))
+        m = message
+        params = (
+            m.conversation_id,
+            m.case_ref,
+            m.direction,
+            m.author,
+            m.text,
+            m.where,
+            m.platform_id,
+            to_text(m.at),
+        )
         return await self._returning(sql.INSERT_MESSAGE, params)
 
     async def set_message_platform_id(self, message_id: int, platform_id: str) -> None:
