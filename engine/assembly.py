@@ -215,6 +215,45 @@ def _discord_ready(client: FlexcordClient, lease: GatewayLease | None) -> ReadyC
     return discord_ready
 
 
+def _gateway_lease(
+    store: Store, runtime: Runtime, metrics: Metrics, clock: Callable[[], datetime], stopping: asyncio.Event
+) -> GatewayLease | None:
+    """Who holds the Discord gateway among replicas (None: a store of one process needs no lease)."""
+    if not isinstance(store, SharedStore):
+        return None
+    version = lambda: runtime.config.version  # noqa: E731
+    return GatewayLease(
+        store, runtime.outbox, metrics, clock=clock, config_version=version, lost=stopping.set
+    )
+
+
+def _web_app(
+    runtime: Runtime,
+    store: Store,
+    client: FlexcordClient,
+    lease: GatewayLease | None,
+    reloader: Reloader,
+    metrics: Metrics,
+    clock: Callable[[], datetime],
+    *,
+    reports_public: bool,
+) -> Quart:
+    """The webhook server: readiness checks and the admin, announce, reports and agent pages."""
+    return create_app(
+        ServerServices(
+            runtime=runtime,
+            ready_checks=[config_ready(runtime), store_ready(store), _discord_ready(client, lease)],
+            blueprints=[
+                admin_blueprint(reloader, metrics),
+                announce_blueprint(lambda: runtime.config, client.chat.post),
+                reports_blueprint(store, lambda: runtime.config, clock, public=reports_public),
+                agent_pages(AgentDesk(runtime), lambda: runtime.config.flex.auth_token or ""),
+            ],
+            observer=metrics,
+        )
+    )
+
+
 async def assemble(
     config_path: str | Path,
     config: Config,
@@ -266,26 +305,9 @@ async def assemble(
     )
     client.reload_callback = slash_command_trigger(reloader)
     stopping = asyncio.Event()
-    lease = None
-    if isinstance(store, SharedStore):
-        version = lambda: runtime.config.version  # noqa: E731
-        lease = GatewayLease(
-            store, runtime.outbox, metrics, clock=clock, config_version=version, lost=stopping.set
-        )
+    lease = _gateway_lease(store, runtime, metrics, clock, stopping)
     watch_signals(metrics, store, client, clock)
-    app = create_app(
-        ServerServices(
-            runtime=runtime,
-            ready_checks=[config_ready(runtime), store_ready(store), _discord_ready(client, lease)],
-            blueprints=[
-                admin_blueprint(reloader, metrics),
-                announce_blueprint(lambda: runtime.config, client.chat.post),
-                reports_blueprint(store, lambda: runtime.config, clock, public=reports_public),
-                agent_pages(AgentDesk(runtime), lambda: runtime.config.flex.auth_token or ""),
-            ],
-            observer=metrics,
-        )
-    )
+    app = _web_app(runtime, store, client, lease, reloader, metrics, clock, reports_public=reports_public)
     return Bot(
         Path(config_path), store, contact, client, runtime, metrics, reloader, app, lease, stopping=stopping
     )
