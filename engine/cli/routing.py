@@ -6,7 +6,6 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -159,7 +158,7 @@ def route_command(
     user = User(id="0", name="tester", roles=roles)
     place = where.lstrip("#")
     if command:
-        values: dict[str, Any] = dict(o.split("=", 1) for o in options if "=" in o)
+        values: dict[str, str] = dict(o.split("=", 1) for o in options if "=" in o)
         event = Event("command", "cli", user, place, at, command=command.lstrip("/"), options=values)
     else:
         event = Event("message", "cli", user, place, at, text=text)

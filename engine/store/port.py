@@ -110,7 +110,7 @@ class Reads(CaseReads, Protocol):
 
     async def pending_of_kind(self, lane: str, kind: str) -> list[OutboxItem]: ...
 
-    async def read_sql(self, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
+    async def read_sql(self, query: str, params: Iterable[object] = ()) -> Sequence[Sequence[Any]]:
         """Rows of a read-only query over the store's tables, for reports (SQL both stores speak)."""
         ...
 

@@ -94,16 +94,16 @@ class SqliteReads:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
-    async def _all(self, query: str, params: Iterable[Any] = ()) -> Sequence[Row]:
+    async def _all(self, query: str, params: Iterable[object] = ()) -> Sequence[Row]:
         """Every row, in one trip to the database thread."""
         rows: Iterable[sqlite3.Row] = await self._db.execute_fetchall(query, tuple(params))
         return list(rows)
 
-    async def _one(self, query: str, params: Iterable[Any] = ()) -> Row | None:
+    async def _one(self, query: str, params: Iterable[object] = ()) -> Row | None:
         rows = await self._all(query, params)
         return rows[0] if rows else None
 
-    async def read_sql(self, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
+    async def read_sql(self, query: str, params: Iterable[object] = ()) -> Sequence[Sequence[Any]]:
         return list(await self._db.execute_fetchall(query, tuple(params)))
 
     async def is_processed(self, event_id: str) -> bool:
@@ -139,7 +139,7 @@ class SqliteReads:
         status and/or template; at most `limit` of them, starting after the case `after` (a page: the
         index on (updated_at, ref) finds it without reading the cases before it)."""
         where: list[str] = []
-        params: list[Any] = []
+        params: list[object] = []
         if status is not None:
             where.append("status = ?")
             params.append(status)
