@@ -138,7 +138,9 @@ class Outcome:
     case_ref: str | None = None
 
 
-ContactEventKind = Literal["agent_joined", "agent_left", "agent_message", "bot_message", "closed", "failed"]
+ContactEventKind = Literal[
+    "agent_joined", "agent_left", "agent_message", "bot_message", "closed", "failed", "transfer_failed"
+]
 
 
 @dataclass(frozen=True, slots=True)

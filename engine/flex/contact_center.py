@@ -17,19 +17,22 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from twilio.rest import Client
 
+from engine.agentdesk.links import case_link
 from engine.bounded import BoundedMap
 from engine.config.model import FlexSettings
 from engine.flex.errors import as_delivery_error, is_transport_failure, status_of
 from engine.flex.identity import identity_for
+from engine.flex.interactions import follow_channel, invite, original_attributes
 from engine.flex.transport import TwilioTransport
 from engine.flex.webhook_events import CONVERSATION_EVENTS
-from engine.ports import DeliveryError, HandoffRequest, HandoffTicket
+from engine.ports import DeliveryError, HandoffRequest, HandoffTicket, Transfer
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,8 @@ RECENT = 50  # messages read back to find an already-delivered key
 KEEP_CLOSED = 50  # closed conversations kept per player; older ones are deleted (Twilio caps at 1,000)
 REMEMBERED_KEYS = 10_000
 CONVERSATIONS = 10_000  # conversations whose details are kept in memory
+TIMERS_INACTIVE = "PT12H"  # Conversations' state timers: a conversation left alone goes inactive,
+TIMERS_CLOSED = "P2D"  # then closed, even when nobody (agent or flexcord) closes it
 
 
 PLAYER_AUTHORS = frozenset({"player", "user", "customer"})
@@ -76,6 +81,7 @@ class TwilioContactCenter:
             client.flex_api.base_url = base_url
         self.client = client
         self.flex = flex
+        self.public_url = public_url
         self.webhook_url = public_url.rstrip("/") + WEBHOOK_PATH
         self.keep_closed = keep_closed
         # What is remembered here is also in Twilio, so each cache is bounded: a forgotten entry is
@@ -113,6 +119,8 @@ class TwilioContactCenter:
                 self._conversations.create_async,
                 friendly_name=f"{request.case_ref} {request.queue}",
                 attributes=json.dumps(attributes),
+                timers_inactive=TIMERS_INACTIVE,  # nothing is left open when nobody closes it
+                timers_closed=TIMERS_CLOSED,
             )
             sid = str(conversation.sid)
             self._checked.put(sid, None)  # a new conversation holds none of the player's keys yet
@@ -126,6 +134,11 @@ class TwilioContactCenter:
             routing={"properties": self._routing(request, sid)},
         )
         channel_sid = str((interaction.channel or {}).get("sid", ""))
+        status = await self._call(
+            "following the interaction channel", follow_channel, self.client, interaction.sid, channel_sid
+        )
+        if status != "active":  # not recorded: the outbox's next attempt creates a new interaction
+            raise DeliveryError(f"the Flex interaction channel is {status}")
         self._channels.put(sid, (interaction.sid, channel_sid))
         attributes |= {"interaction_sid": interaction.sid, "interaction_channel_sid": channel_sid}
         await self._call(
@@ -156,6 +169,7 @@ class TwilioContactCenter:
             "customerAddress": identity_for(request.user_id),
             "conversationSid": conversation,
             "channelType": "chat",
+            "case_url": case_link(self.public_url, self.flex.auth_token or "", request.case_ref, time.time()),
         }
         return {
             "workspace_sid": self.flex.workspace_sid,
@@ -278,6 +292,41 @@ class TwilioContactCenter:
 
     def _remember(self, key: str) -> None:
         self._delivered.put(key, None)
+
+    # --- transfer ------------------------------------------------------------------------
+
+    async def transfer(self, handoff: str, transfer: Transfer) -> None:
+        """Invite another queue (or agent) to the interaction's channel, with the first task's attributes."""
+        await self._call("transferring the conversation", self._transfer, handoff, transfer)
+
+    async def _transfer(self, handoff: str, transfer: Transfer) -> None:
+        channel = self._channels.get(handoff)
+        if channel is None:
+            attributes = _load((await self._conversations(handoff).fetch_async()).attributes)
+            if "interaction_sid" not in attributes:
+                raise DeliveryError("the conversation has no Flex interaction to transfer", permanent=True)
+            channel = (attributes["interaction_sid"], attributes["interaction_channel_sid"])
+        interaction, channel_sid = channel
+        task = await original_attributes(self.client, interaction)
+        task |= {
+            "queue": transfer.queue,
+            "skills": list(transfer.skills),
+            "transferReason": transfer.reason,
+            "transfer": {
+                "from": task.get("queue"),
+                "to": transfer.queue,
+                "by": transfer.by,
+                "back": transfer.back,
+            },
+        }
+        routing: dict[str, Any] = {
+            "workspace_sid": self.flex.workspace_sid,
+            "workflow_sid": self.flex.workflow_sid,
+            "task_channel_unique_name": self.flex.task_channel,
+        }
+        if transfer.agent:
+            task["targetWorker"] = transfer.agent
+        await invite(self.client, interaction, channel_sid, routing, task)
 
     # --- close ---------------------------------------------------------------------------
 

@@ -187,7 +187,7 @@ UNROUTED = ("task.canceled", "workflow.timeout")
 def taskrouter_event(form: Mapping[str, str]) -> ContactEvent | None:
     """A TaskRouter event callback as a ContactEvent: an agent accepted, the task ended, or it was dropped."""
     kind = form.get("EventType", "")
-    if kind not in ("reservation.accepted", "task.wrapup", "task.completed", *UNROUTED):
+    if kind not in ("reservation.accepted", "reservation.wrapup", "task.wrapup", "task.completed", *UNROUTED):
         return None
     task = _attributes(form.get("TaskAttributes"))
     conversation_sid = str(
@@ -203,9 +203,27 @@ def taskrouter_event(form: Mapping[str, str]) -> ContactEvent | None:
         agent = form.get("WorkerName") or "Agent"
         reservation = _required(form, "ReservationSid")
         return ContactEvent("agent_joined", kind + reservation, conversation_sid, agent=agent)
+    if kind == "reservation.wrapup":  # the agent is done with the player (left, or transferred)
+        worker = form.get("WorkerName") or None
+        return ContactEvent("agent_left", kind + _required(form, "TaskSid"), conversation_sid, agent=worker)
+    moved = task.get("transfer")
+    if kind in UNROUTED and isinstance(moved, dict) and not moved.get("back"):  # back where it was
+        back = str(moved.get("from") or "")
+        return ContactEvent("transfer_failed", kind + _required(form, "TaskSid"), conversation_sid, text=back)
     if kind in UNROUTED:  # nobody will pick the task up: the player is told and offered the bot
         return ContactEvent("failed", kind + _required(form, "TaskSid"), conversation_sid)
     return ContactEvent("closed", f"{conversation_sid}closed", conversation_sid)
+
+
+def interactions_event(form: Mapping[str, str]) -> ContactEvent | None:
+    """An Interactions webhook: an agent left the interaction's channel (onParticipantLeft)."""
+    if form.get("EventType") != "onParticipantLeft" or form.get("ParticipantType", "agent") != "agent":
+        return None
+    conversation_sid = form.get("MediaChannelSid", "")
+    if not is_sid(conversation_sid, "CH"):
+        return None  # not a conversation flexcord routed
+    ident = "onParticipantLeft" + _required(form, "ChannelSid") + form.get("Timestamp", "")
+    return ContactEvent("agent_left", ident, conversation_sid)
 
 
 def studio_event(form: Mapping[str, str], fields: Iterable[tuple[str, str]] | None = None) -> ContactEvent:
@@ -229,6 +247,7 @@ __all__ = [
     "BadWebhook",
     "check_sids",
     "conversation_event",
+    "interactions_event",
     "is_sid",
     "parse_form",
     "signed_content_key",

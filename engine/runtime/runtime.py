@@ -91,7 +91,7 @@ class Runtime:
         self.outbox = Outbox(
             store, chat, contact, outcomes, clock=clock, starting=self._starting, observer=delivery
         )
-        self._players = KeyedLock()
+        self.players = self._players = KeyedLock()  # one player's work at a time (the case page too)
         self._cooldowns = SlidingWindow()
         self._relays = SlidingWindow()
         self._pruned_at: datetime | None = None

@@ -23,6 +23,7 @@ from engine.deliveries import (
     EditPost,
     SendToAgent,
     StartHandoff,
+    TransferChat,
 )
 from engine.events import Button, FormRequest, OutMessage
 from engine.hours import describe_next_open, is_open
@@ -69,7 +70,7 @@ class Draft:
 class ContactDraft:
     """A call to the contact center for this player, written to the outbox when the turn finishes."""
 
-    delivery: StartHandoff | SendToAgent | CloseHandoff
+    delivery: StartHandoff | SendToAgent | CloseHandoff | TransferChat
     key: str | None = None
 
 
@@ -202,7 +203,9 @@ class Turn:
     def post(self, channel: str, message: OutMessage, *, render: bool = True) -> None:
         self._drafts.append(Draft("post", channel, message, render))
 
-    def contact(self, delivery: StartHandoff | SendToAgent | CloseHandoff, key: str | None = None) -> None:
+    def contact(
+        self, delivery: StartHandoff | SendToAgent | CloseHandoff | TransferChat, key: str | None = None
+    ) -> None:
         """Queue a call to the contact center in this player's contact lane."""
         self._drafts.append(ContactDraft(delivery, key))
 
