@@ -246,6 +246,7 @@ class Runtime:
             where=event.where,
             by_reply=not (event.kind == "message" and event.where == DM),
             variables=event_variables(generation.config, event),
+            mentions=event.mentions,
         )
         if conversation.user_name != user.name:
             turn.update(user_name=user.name)

@@ -125,8 +125,9 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                WHERE kind = 'start_handoff' AND status = 'pending'""",
         ),
     ),
+    (3, ("CREATE INDEX cases_updated ON cases (updated_at, ref)",)),  # a page of `cases list`
     (
-        3,
+        4,
         (  # what the FAQ bot was asked and how it ended, for `flexcord kb gaps` and the reports
             """CREATE TABLE faq_questions (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,  -- SQLite: identity column
