@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from engine.chatbot.gaps import record_faq_turn
 from engine.config.model import Config, Refuse, RelayToAgent, Retention, in_conversation
 from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter
@@ -55,6 +56,8 @@ class TrafficObserver(Protocol):
     def handoff(self, queue: str) -> None: ...
 
     def case_opened(self, template: str) -> None: ...
+
+    def faq_outcome(self, outcome: str) -> None: ...
 
     def storage_refused(self, waiting: int) -> None:
         """The store refused a write; `waiting` player messages wait in memory for it."""
@@ -207,8 +210,15 @@ class Runtime:
                 turn.say("solved")
             else:
                 await execute(turn, event, decision, answers)
+            faq = (
+                None
+                if too_long
+                else await record_faq_turn(tx, config, event, decision, answers, solved=solved)
+            )
             await turn.finish()
         self._observe(decision, turn)
+        if faq is not None and self.observer is not None:
+            self.observer.faq_outcome(faq)
         await self.outbox.deliver_or_defer(turn.lanes)
         return Outcome(
             decision=decision,
