@@ -210,11 +210,7 @@ class Runtime:
                 turn.say("solved")
             else:
                 await execute(turn, event, decision, answers)
-            faq = (
-                None
-                if too_long
-                else await record_faq_turn(tx, config, event, decision, answers, solved=solved)
-            )
+            faq = None if too_long else await record_faq_turn(tx, config, event, decision, answers, solved)
             await turn.finish()
         self._observe(decision, turn)
         if faq is not None and self.observer is not None:
