@@ -314,15 +314,19 @@ class Runtime:
         generation = self._generation
         key = f"contact:{event.id}"
         now = event.at or self.clock()
-        found = await self._conversation_of(event.handoff)
+        found = await self._conversation_of(event.conversation_sid)
         if found is None:
-            log.info("contact-center event %s is for an unknown handoff %s; ignored", event.id, event.handoff)
+            log.info(
+                "contact-center event %s is for an unknown handoff %s; ignored",
+                event.id,
+                event.conversation_sid,
+            )
             return []
         async with self._players.hold(found.user_id), self.store.transaction() as tx:
             if not await tx.mark_processed(key, now):
                 return []
             conversation = await tx.conversation_by_id(found.id)
-            if conversation is None or conversation.conversation_sid != event.handoff:
+            if conversation is None or conversation.conversation_sid != event.conversation_sid:
                 return []
             turn = Turn(generation, tx, conversation, now=now, key=key)
             await turn.load_case()
