@@ -314,19 +314,16 @@ class Runtime:
         generation = self._generation
         key = f"contact:{event.id}"
         now = event.at or self.clock()
-        found = await self._conversation_of(event.conversation_sid)
+        sid = event.conversation_sid
+        found = await self._conversation_of(sid)
         if found is None:
-            log.info(
-                "contact-center event %s is for an unknown handoff %s; ignored",
-                event.id,
-                event.conversation_sid,
-            )
+            log.info("contact-center event %s is for an unknown conversation %s; ignored", event.id, sid)
             return []
         async with self._players.hold(found.user_id), self.store.transaction() as tx:
             if not await tx.mark_processed(key, now):
                 return []
             conversation = await tx.conversation_by_id(found.id)
-            if conversation is None or conversation.conversation_sid != event.conversation_sid:
+            if conversation is None or conversation.conversation_sid != sid:
                 return []
             turn = Turn(generation, tx, conversation, now=now, key=key)
             await turn.load_case()
