@@ -8,8 +8,7 @@ value becomes what it looks like to its writer ("the single word 'yes'", "a list
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from engine.config.loader import ENTRY_NOUNS
 from engine.config.yaml.nodes import Mark, MarkedDict, mark_of
@@ -129,10 +128,16 @@ def got(value: object) -> str:
     return "a set of 'key: value' lines"
 
 
-def expected(schema: dict[str, Any]) -> str:
+def expected(schema: Mapping[str, object]) -> str:
     """The kinds of value a schema allows, in words: "text or a list of names"."""
-    types = schema.get("type", [])
-    types = [types] if isinstance(types, str) else list(types)
+    given = schema.get("type", [])
+    types = (
+        [given]
+        if isinstance(given, str)
+        else [str(kind) for kind in given]
+        if isinstance(given, list)
+        else []
+    )
     items = schema.get("items")
     return " or ".join(
         _list_words(items) if kind == "array" else _TYPE_WORDS.get(kind, kind) for kind in types
