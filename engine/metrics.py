@@ -112,6 +112,25 @@ class Metrics:
         """What an operator watches: outbox backlog, delivery problems, latencies, Discord, the process."""
         for collector in (ProcessCollector, PlatformCollector, GCCollector):
             collector(registry=r)  # process_*, python_info, python_gc_*: the standard process metrics
+        self._delivery_signals(r)
+        self._latency_signals(r)
+        self.discord_connected = Gauge(
+            "flexcord_discord_connected", "1 while the bot is connected to Discord, else 0.", registry=r
+        )
+        self.gateway_leader = Gauge(
+            "flexcord_gateway_leader",
+            "1 while this replica holds the Discord gateway (the others stand by), else 0.",
+            registry=r,
+        )
+        self.gateway_takeovers = Counter(
+            "flexcord_gateway_takeovers_total",
+            "Times this replica took the Discord gateway over (at start, or from a replica that stopped).",
+            registry=r,
+        )
+        self._refreshers: list[Refresh] = []
+
+    def _delivery_signals(self, r: CollectorRegistry) -> None:
+        """Outbox backlog and delivery problems, each target and reason present from the start (at 0)."""
         self.outbox_pending = Gauge(
             "flexcord_outbox_pending", "Outbox items waiting for delivery, by target.", ["target"], registry=r
         )
@@ -140,6 +159,9 @@ class Metrics:
                 self.deliveries_retried.labels(target=target, reason=reason)
             for reason in FAIL_REASONS:
                 self.deliveries_failed.labels(target=target, reason=reason)
+
+    def _latency_signals(self, r: CollectorRegistry) -> None:
+        """How long a handoff waits for an agent, a webhook answer and a config reload take."""
         self.handoff_wait = Histogram(
             "flexcord_handoff_wait_seconds",
             "Time from handoff to an agent joining, by queue.",
@@ -160,10 +182,6 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
-        self.discord_connected = Gauge(
-            "flexcord_discord_connected", "1 while the bot is connected to Discord, else 0.", registry=r
-        )
-        self._refreshers: list[Refresh] = []
 
     # --- config reloads -----------------------------------------------------------------------
 

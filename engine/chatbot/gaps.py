@@ -51,7 +51,6 @@ async def record_faq_turn(
     event: Event,
     decision: Decision | None,
     answers: Mapping[int, object],
-    *,
     solved: bool,
 ) -> Outcome | None:
     """Record the FAQ side of one committed turn; returns the outcome to count, if any."""

@@ -13,7 +13,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -44,7 +43,7 @@ def admin_url(config_path: Path, env: Mapping[str, str] | None = None) -> str:
     return "http://127.0.0.1:8080/admin/reload"
 
 
-def post_reload(url: str, token: str, timeout: float = TIMEOUT_SECONDS) -> tuple[int, dict[str, Any]]:
+def post_reload(url: str, token: str, timeout: float = TIMEOUT_SECONDS) -> tuple[int, dict[str, object]]:
     """POST to the reload endpoint; (HTTP status, JSON answer)."""
     call = urllib.request.Request(
         url,
@@ -63,14 +62,19 @@ def post_reload(url: str, token: str, timeout: float = TIMEOUT_SECONDS) -> tuple
             return exc.code, {"ok": False, "error": body.decode("utf-8", "replace")[:500]}
 
 
-def _problem_line(problem: dict[str, Any]) -> str:
+def _problem_line(problem: Mapping[str, object]) -> str:
     text = (
         f"{problem['file']}:{problem['line']}:{problem['col']}: {problem['severity']}: {problem['message']}"
     )
     return text + (f" ({problem['hint']})" if problem.get("hint") else "")
 
 
-def report(status: int, answer: dict[str, Any]) -> str:
+def _problems(answer: Mapping[str, object], key: str) -> list[Mapping[str, object]]:
+    listed = answer.get(key, [])
+    return [p for p in listed if isinstance(p, Mapping)] if isinstance(listed, list) else []
+
+
+def report(status: int, answer: Mapping[str, object]) -> str:
     """What `flexcord reload` prints for an answer of the bot."""
     if status == 401:
         return f"The bot refused the request: {answer.get('error', 'wrong or missing admin token')}"
@@ -85,8 +89,8 @@ def report(status: int, answer: dict[str, Any]) -> str:
         lines.append(f"Reloaded: now serving version {answer['version']} (was {answer['previous_version']}).")
     else:
         lines.append(f"Nothing changed: still serving version {answer['version']}.")
-    lines += [_problem_line(p) for p in answer.get("errors", [])]
-    lines += [_problem_line(p) for p in answer.get("warnings", [])]
+    lines += [_problem_line(p) for p in _problems(answer, "errors")]
+    lines += [_problem_line(p) for p in _problems(answer, "warnings")]
     return "\n".join(lines)
 
 

@@ -7,7 +7,6 @@ import sys
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -132,7 +131,7 @@ def _cli_event(
     locales = config.locales
     locale = language or settle(text=text, default=locales.default, supported=locales.supported)
     if command:
-        values: dict[str, Any] = dict(o.split("=", 1) for o in options if "=" in o)
+        values: dict[str, str] = dict(o.split("=", 1) for o in options if "=" in o)
         event = Event("command", "cli", user, place, at, command=command.lstrip("/"), options=values)
     else:
         event = Event("message", "cli", user, place, at, text=text)

@@ -5,26 +5,30 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from engine.cli.options import config_option
 from engine.config.diagnostics import format_json, format_text
 
+if TYPE_CHECKING:
+    from engine.config import BuildResult
+
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _summary(result: Any, config: str) -> str:
+def _summary(result: BuildResult, config: str) -> str:
     """The last line of `flexcord validate`: what is valid, or how many problems there are."""
     errors, warnings = len(result.errors), len(result.warnings)
     if errors:
         text = _plural(errors, "error")
         return text + (f", {_plural(warnings, 'warning')}" if warnings else "")
-    doc = result.doc or {}
+    doc: Mapping[str, object] = result.doc or {}
     routes = len(result.files) - 1
 
     def count(key: str) -> int:

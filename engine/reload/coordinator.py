@@ -98,7 +98,7 @@ class Reloader:
         self._lock = asyncio.Lock()
         self._queued: tuple[asyncio.Future[ReloadResult], list[str]] | None = None
         self._waiters: list[asyncio.Future[ReloadResult]] = []
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Future[object]] = set()
         self._sources: Sources | None = None  # known after the first build
         self._fingerprint: tuple[str, str] | None = None  # (files' fingerprint, the version built from them)
         self._retired: list[object] = []  # what the last reload left behind, freed off the loop
@@ -309,7 +309,7 @@ class Reloader:
         except Exception:
             log.exception("could not tell the admin channel about the reload")
 
-    def _spawn(self, coroutine: Awaitable[Any]) -> None:
+    def _spawn(self, coroutine: Awaitable[object]) -> None:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

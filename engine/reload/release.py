@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 from types import MappingProxyType
-from typing import Any
 
 __all__ = ["MAX_HELD", "dismantle", "hold", "release"]
 
@@ -33,9 +32,9 @@ def _walked(node: object) -> bool:
     return type(node).__module__.startswith("engine.")
 
 
-def hold(root: object) -> list[Any]:
+def hold(root: object) -> list[object]:
     """References to `root` and what it is made of, parents before their parts (run it in a thread)."""
-    held: list[Any] = [root]
+    held: list[object] = [root]
     seen = {id(root)}
     position = 0
     while position < len(held) and len(held) < MAX_HELD:
@@ -50,7 +49,7 @@ def hold(root: object) -> list[Any]:
     return held
 
 
-def release(held: list[Any]) -> None:
+def release(held: list[object]) -> None:
     """Let go of `held` (from `hold`) one object at a time, parents first, so each step frees little."""
     held.reverse()
     while held:

@@ -18,7 +18,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from engine.config.loader import _included
 from engine.config.yaml.nodes import MarkedDict, MarkedList
@@ -31,8 +30,8 @@ class Sources:
     """Where the config comes from: flexcord.yaml, the include globs last built, the environment."""
 
     path: Path
-    include: Any  # flexcord.yaml's `include:` as last built (a string, a tuple, or None)
-    knowledge_base: Any  # and its `knowledge_base:` folder
+    include: object  # flexcord.yaml's `include:` as last built (a string, a tuple, or None)
+    knowledge_base: object  # and its `knowledge_base:` folder
     env: Mapping[str, str] | None
     offline: bool
 

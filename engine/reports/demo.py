@@ -20,7 +20,7 @@ from engine.hours import is_open
 from engine.ports import HandoffRequest
 from engine.runtime.conversations import AGENT_JOINED
 from engine.runtime.wire import contact_lane, dm_lane
-from engine.store import Store, Writes
+from engine.store import NewCase, NewMessage, Store, Writes
 
 PLAYERS = (
     "Ash",
@@ -86,13 +86,15 @@ class _Writer:
         case_ref = extra.get("case_ref")
         ref = str(case_ref) if case_ref is not None else None
         message_id = await self.tx.add_message(
-            conversation_id=conversation,
-            case_ref=ref,
-            direction="out",
-            author="bot",
-            text=text,
-            where="dm",
-            at=at,
+            NewMessage(
+                conversation_id=conversation,
+                case_ref=ref,
+                direction="out",
+                author="bot",
+                text=text,
+                where="dm",
+                at=at,
+            )
         )
         item = await self.tx.enqueue(
             lane=dm_lane(user),
@@ -121,13 +123,15 @@ class _Writer:
         await self._question(user, outcome, at)
         if outcome == "solved":
             await self.tx.add_message(
-                conversation_id=conversation,
-                case_ref=None,
-                direction="in",
-                author=name,
-                text=f"[{SOLVED_LABEL}]",
-                where="dm",
-                at=at + timedelta(minutes=1),
+                NewMessage(
+                    conversation_id=conversation,
+                    case_ref=None,
+                    direction="in",
+                    author=name,
+                    text=f"[{SOLVED_LABEL}]",
+                    where="dm",
+                    at=at + timedelta(minutes=1),
+                )
             )
         elif outcome == "escalated":
             await self._support(user, name, conversation, at + timedelta(minutes=2))
@@ -150,16 +154,18 @@ class _Writer:
     async def _case(self, template: str, user: str, name: str, conversation: int, at: datetime) -> str:
         spec = self.config.cases.get(template)
         case = await self.tx.create_case(
-            template=template,
-            prefix=spec.prefix if spec else template[:3].upper(),
-            title=f"{template} from {name}",
-            status=spec.statuses[0] if spec and spec.statuses else "open",
-            reporter_id=user,
-            reporter_name=name,
-            where="dm",
-            fields={},
-            conversation_id=conversation,
-            at=at,
+            NewCase(
+                template=template,
+                prefix=spec.prefix if spec else template[:3].upper(),
+                title=f"{template} from {name}",
+                status=spec.statuses[0] if spec and spec.statuses else "open",
+                reporter_id=user,
+                reporter_name=name,
+                where="dm",
+                fields={},
+                conversation_id=conversation,
+                at=at,
+            )
         )
         self.week.cases[template] = self.week.cases.get(template, 0) + 1
         return case.ref

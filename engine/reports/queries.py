@@ -64,7 +64,7 @@ def _buttons(payload: str) -> set[str]:
         return set()
 
 
-async def _all(view: Reads, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
+async def _all(view: Reads, query: str, params: Iterable[object] = ()) -> Sequence[Sequence[Any]]:
     return await view.read_sql(query, params)
 
 

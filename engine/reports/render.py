@@ -5,18 +5,26 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from typing import Any
 
 from engine.reports.figures import Report, Spread
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _spread(s: Spread) -> dict[str, Any]:
+def _spread(s: Spread) -> dict[str, object]:
     return {"count": s.count, "median_s": s.median_s, "p90_s": s.p90_s, "pending": s.pending}
 
 
-def as_json(report: Report) -> dict[str, Any]:
+def _faq(r: Report) -> dict[str, object]:
+    return {
+        "answers": r.faq.answers,
+        "solved": r.faq.solved,
+        "escalated": r.faq.escalated,
+        "gave_up": r.faq.gave_up,
+    }
+
+
+def as_json(report: Report) -> dict[str, object]:
     """Every figure, JSON-ready; times are ISO 8601, durations in seconds."""
     r = report
     return {
@@ -34,12 +42,7 @@ def as_json(report: Report) -> dict[str, Any]:
             "average": r.satisfaction.average,
             "distribution": {str(k): v for k, v in r.satisfaction.distribution.items()},
         },
-        "faq": {
-            "answers": r.faq.answers,
-            "solved": r.faq.solved,
-            "escalated": r.faq.escalated,
-            "gave_up": r.faq.gave_up,
-        },
+        "faq": _faq(r),
         "hours": [{"weekday": c.weekday, "hour": c.hour, "count": c.count, "open": c.open} for c in r.hours],
         "sla": [
             {
@@ -69,21 +72,20 @@ def _cell(value: object) -> str:
 
 def lines(report: Report) -> Iterator[tuple[str, str, str]]:
     """(section, key, value) for every figure: the CSV rows, one fact each."""
-    data = as_json(report)
-    yield "period", "since", data["since"]
-    yield "period", "until", data["until"]
-    yield "period", "timezone", data["timezone"]
+    yield "period", "since", report.since.isoformat()
+    yield "period", "until", report.until.isoformat()
+    yield "period", "timezone", report.timezone
     yield "cases", "total", _cell(report.cases)
     for o in report.opened:
         yield "opened", f"{o.day}/{o.template}/{o.queue}", _cell(o.count)
-    for section in ("waiting", "resolution"):
-        for key, value in data[section].items():
+    for section, spread in (("waiting", report.waiting), ("resolution", report.resolution)):
+        for key, value in _spread(spread).items():
             yield section, key, _cell(value)
     yield "satisfaction", "count", _cell(report.satisfaction.count)
     yield "satisfaction", "average", _cell(report.satisfaction.average)
     for rating, count in report.satisfaction.distribution.items():
         yield "satisfaction", f"rating_{rating}", _cell(count)
-    for key, value in data["faq"].items():
+    for key, value in _faq(report).items():
         yield "faq", key, _cell(value)
     for c in report.hours:
         yield "hours", f"{WEEKDAYS[c.weekday]}/{c.hour:02d}", f"{c.count}{'' if c.open else ' closed'}"

@@ -31,7 +31,7 @@ from engine.routing.router import route
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "route-tests.schema.json"
 DEFAULT_DAY = datetime(2026, 1, 5)  # a Monday; default `at` is the first opening time from here
-_MISSING: Any = object()
+_MISSING: object = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ class RouteTest:
     language: str | None = None  # the player's locale
     state: ConversationState = "bot"
     at: str | None = None
-    rule: Any = _MISSING  # str, None (no rule), or _MISSING (not checked)
+    rule: object = _MISSING  # str, None (no rule), or _MISSING (not checked)
     actions: tuple[Action, ...] | None = None
     refused: str | None = None
     broken: tuple[Diagnostic, ...] = ()  # why this test cannot run: it fails without being routed
@@ -95,7 +95,7 @@ def _node_at(doc: Any, path: Sequence[Any]) -> tuple[Any, Any]:
     return node, key
 
 
-def _schema_problems(doc: Any, file: str) -> list[tuple[int | None, Diagnostic]]:
+def _schema_problems(doc: object, file: str) -> list[tuple[int | None, Diagnostic]]:
     """Each problem the schema finds, with the index of the test it is in (None: outside any test)."""
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
@@ -198,7 +198,7 @@ def load_route_tests(path: str | Path) -> list[RouteTest]:
     return tests
 
 
-def _broken_test(node: Any, mark: Mark, index: int, problems: Sequence[Diagnostic]) -> RouteTest:
+def _broken_test(node: object, mark: Mark, index: int, problems: Sequence[Diagnostic]) -> RouteTest:
     name = node.get("name") if isinstance(node, Mapping) else None
     return RouteTest(name=str(name or f"test {index + 1}"), mark=mark, where="dm", broken=tuple(problems))
 
@@ -279,7 +279,7 @@ def _compare(config: Config, test: RouteTest, decision: Decision) -> list[str]:
     problems: list[str] = []
     got_rule = decision.rule
     if test.rule is not _MISSING:
-        wanted = test.rule
+        wanted = None if test.rule is None else str(test.rule)  # the schema allows text or null
         if test.command is not None and wanted is not None and not str(wanted).startswith("/"):
             wanted = f"/{wanted}"
         unknown = _unknown_rule(config, str(wanted)) if wanted is not None else []

@@ -10,7 +10,7 @@ from engine.events import Embed, FormRequest, OutMessage
 from engine.runtime import places
 from engine.runtime.generation import Generation
 from engine.runtime.turn import Turn, user_variables
-from engine.store import CaseRecord
+from engine.store import CaseRecord, NewCase
 
 CLOSED = "closed"
 
@@ -106,16 +106,18 @@ async def open_case(turn: Turn, name: str, fields: Mapping[str, str] | None = No
     fallback_title = f"{template.name.replace('_', ' ').capitalize()} from {user.user_name}"
     title = turn.render(template.title, {"form": values}, fallback=fallback_title).strip() or fallback_title
     case = await turn.tx.create_case(
-        template=name,
-        prefix=template.prefix,
-        title=title[:200],
-        status=template.statuses[0] if template.statuses else "open",
-        reporter_id=user.user_id,
-        reporter_name=user.user_name,
-        where=turn.where,
-        fields=values,
-        conversation_id=user.id,
-        at=turn.now,
+        NewCase(
+            template=name,
+            prefix=template.prefix,
+            title=title[:200],
+            status=template.statuses[0] if template.statuses else "open",
+            reporter_id=user.user_id,
+            reporter_name=user.user_name,
+            where=turn.where,
+            fields=values,
+            conversation_id=user.id,
+            at=turn.now,
+        )
     )
     turn.opened = case
     await turn.attach_case(case)

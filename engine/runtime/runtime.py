@@ -25,7 +25,7 @@ from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
 from engine.runtime.languages import remember, settle_language
-from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
+from engine.runtime.limits import describe_wait, files_a_case, longest_window
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.outcomes import ConversationOutcomes
@@ -102,8 +102,6 @@ class Runtime:
             fallback=lambda: fallback_of(self._generation),
         )
         self.players = self._players = KeyedLock()  # one player's work at a time (the case page too)
-        self._cooldowns = SlidingWindow()
-        self._relays = SlidingWindow()
         self._pruned_at: datetime | None = None
         self._unstored = Unstored()
         self._storage = StorageAlarm(observer, alert)
@@ -200,7 +198,7 @@ class Runtime:
             decision = Decision(rule=None, actions=(), explanation=what, config_version=config.version)
         else:
             state = known.state if known is not None else "bot"
-            decision = self._cooldown(config, event, route(config, event, state, event.at))
+            decision = await self._cooldown(config, event, route(config, event, state, event.at))
         in_dm = event.kind == "message" and in_conversation(event.where)
         if not (decision.actions or rating is not None or solved or in_dm or too_long or chosen):
             return Outcome(decision=decision, state=known.state if known is not None else None)
@@ -217,12 +215,8 @@ class Runtime:
             elif solved or chosen:
                 turn.say("solved" if solved else "language_set")
             else:
-                await execute(turn, event, decision, answers, self._relays)
-            faq = (
-                None
-                if too_long
-                else await record_faq_turn(tx, config, event, decision, answers, solved=solved)
-            )
+                await execute(turn, event, decision, answers)
+            faq = None if too_long else await record_faq_turn(tx, config, event, decision, answers, solved)
             await turn.finish()
         self._observe(decision, turn)
         if faq is not None and self.observer is not None:
@@ -247,7 +241,7 @@ class Runtime:
         for queue in turn.handoffs:
             self.observer.handoff(queue)
 
-    def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
+    async def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
         """Refuse a slash command used more often than its `cooldown` allows, saying when it is usable.
 
         What counts is what was done: a command that shows a case form counts when the form is
@@ -262,8 +256,11 @@ class Runtime:
         if command is None or command.cooldown is None:
             return decision
         shows_form = event.kind == "command" and files_a_case(config, command, None)
-        key = f"{event.user.id}/{command.name}"
-        wait = self._cooldowns.take(key, command.cooldown, event.at, use=not shows_form, once=event.id)
+        key, limit = f"{event.user.id}/{command.name}", command.cooldown
+        async with self.store.transaction() as tx:  # in the store: every replica counts the same uses
+            wait = await tx.take_slot(
+                key, limit.uses, limit.per_seconds, event.at, use=not shows_form, once=event.id
+            )
         if wait is None:
             return decision
         reason = f"You can use /{command.name} again in {describe_wait(wait)}."
@@ -289,15 +286,16 @@ class Runtime:
         generation = self._generation
         key = f"contact:{event.id}"
         now = event.at or self.clock()
-        found = await self._conversation_of(event.handoff)
+        sid = event.conversation_sid
+        found = await self._conversation_of(sid)
         if found is None:
-            log.info("contact-center event %s is for an unknown handoff %s; ignored", event.id, event.handoff)
+            log.info("contact-center event %s is for an unknown conversation %s; ignored", event.id, sid)
             return []
         async with self._players.hold(found.user_id), self.store.transaction() as tx:
             if not await tx.mark_processed(key, now):
                 return []
             conversation = await tx.conversation_by_id(found.id)
-            if conversation is None or conversation.conversation_sid != event.handoff:
+            if conversation is None or conversation.conversation_sid != sid:
                 return []
             turn = Turn(generation, tx, conversation, now=now, key=key)
             await turn.load_case()
@@ -343,10 +341,12 @@ class Runtime:
             self._pruned_at = now
 
     async def _prune(self, retention: Retention, now: datetime) -> None:
-        """Forget old event ids, delivered outbox items and, if `retention.transcripts` says, old lines."""
+        """Forget old event ids, delivered outbox items, uses past every limit's window and, if
+        `retention.transcripts` says, old lines."""
         async with self.store.transaction() as tx:
             await tx.forget_processed(now - PROCESSED_RETENTION)
             await tx.forget_delivered(now - timedelta(seconds=retention.delivered_seconds))
+            await tx.forget_uses(now - timedelta(seconds=longest_window(self.config)))
             if retention.transcripts_seconds is not None:
                 await tx.forget_transcripts(now - timedelta(seconds=retention.transcripts_seconds))
 

@@ -30,7 +30,7 @@ from engine.events import Button, FormRequest, OutMessage
 from engine.hours import describe_next_open, is_open
 from engine.runtime.generation import Generation
 from engine.runtime.wire import contact_lane, dm_lane, post_lane
-from engine.store import CaseRecord, ConversationRecord, Writes
+from engine.store import CaseRecord, ConversationRecord, NewMessage, Writes
 
 BOT_AUTHOR = "bot"
 TRANSCRIPT_LINES = 50  # what an agent sees of the chat before the handoff
@@ -240,14 +240,16 @@ class Turn:
         c = self.conversation
         in_dm = in_conversation(self.where)  # the DM or case thread: channel commands are not part of it
         self.inbound_id = await self.tx.add_message(
-            conversation_id=c.id if in_dm else None,
-            case_ref=c.case_ref if in_dm else None,
-            direction="in",
-            author=c.user_name,
-            text=self.readable(text),
-            where=self.where,
-            at=self.now,
-            platform_id=platform_id,
+            NewMessage(
+                conversation_id=c.id if in_dm else None,
+                case_ref=c.case_ref if in_dm else None,
+                direction="in",
+                author=c.user_name,
+                text=self.readable(text),
+                where=self.where,
+                at=self.now,
+                platform_id=platform_id,
+            )
         )
 
     def readable(self, text: str) -> str:
@@ -338,13 +340,15 @@ class Turn:
         transcript_text = "\n".join([message.text, *(embed.title for embed in message.embeds)]).strip()
         transcript_text = self.readable(transcript_text)
         message_id = await self.tx.add_message(
-            conversation_id=draft.conversation_id if in_conversation(where) else None,
-            case_ref=case_ref,
-            direction="out",
-            author=draft.author,
-            text=transcript_text,
-            where=where,
-            at=self.now,
+            NewMessage(
+                conversation_id=draft.conversation_id if in_conversation(where) else None,
+                case_ref=case_ref,
+                direction="out",
+                author=draft.author,
+                text=transcript_text,
+                where=where,
+                at=self.now,
+            )
         )
         if draft.to == "player" and self.by_reply:
             self.replies.append(message)

@@ -14,7 +14,7 @@ fits the same shape:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -24,10 +24,11 @@ from engine.store.records import (
     CaseEvent,
     CaseRecord,
     ConversationRecord,
-    Direction,
     FaqQuestion,
     Forgotten,
     MessageRecord,
+    NewCase,
+    NewMessage,
     OutboxItem,
 )
 
@@ -43,16 +44,25 @@ class StoreHealth(NamedTuple):
     detail: str
 
 
-class Reads(Protocol):
-    """Queries, inside `Store.view()` or a transaction."""
+class Replica(NamedTuple):
+    """A flexcord process recorded in a shared database, and the rules (config version) it runs."""
 
-    async def is_processed(self, event_id: str) -> bool: ...
+    name: str
+    config_version: str
+    started_at: str
+    seen_at: str
 
-    async def last_processed_at(self, prefix: str) -> datetime | None: ...
 
-    async def dm_watermarks(self, limit: int) -> dict[str, int]: ...
+class Status(NamedTuple):
+    """Where a database stands: its schema version, how many cases it keeps, the replicas seen."""
 
-    async def get_setting(self, key: str) -> str | None: ...
+    version: int
+    cases: int | None
+    replicas: tuple[Replica, ...]
+
+
+class CaseReads(Protocol):
+    """Cases and their deliveries: read inside a view or a transaction, or in one call on the store."""
 
     async def get_case(self, ref: str) -> CaseRecord | None: ...
 
@@ -68,6 +78,22 @@ class Reads(Protocol):
     async def case_history(self, ref: str) -> list[CaseEvent]: ...
 
     async def case_transcript(self, ref: str) -> list[MessageRecord]: ...
+
+    async def case_outbox(self, ref: str) -> list[OutboxItem]: ...
+
+    async def lane_outbox(self, lane: str) -> list[OutboxItem]: ...
+
+
+class Reads(CaseReads, Protocol):
+    """Queries, inside `Store.view()` or a transaction."""
+
+    async def is_processed(self, event_id: str) -> bool: ...
+
+    async def last_processed_at(self, prefix: str) -> datetime | None: ...
+
+    async def dm_watermarks(self, limit: int) -> dict[str, int]: ...
+
+    async def get_setting(self, key: str) -> str | None: ...
 
     async def recent_messages(self, conversation_id: int, limit: int = 50) -> list[MessageRecord]: ...
 
@@ -85,15 +111,11 @@ class Reads(Protocol):
 
     async def pending_of_kind(self, lane: str, kind: str) -> list[OutboxItem]: ...
 
-    async def case_outbox(self, ref: str) -> list[OutboxItem]: ...
-
-    async def lane_outbox(self, lane: str) -> list[OutboxItem]: ...
-
     async def faq_questions(self, since: datetime) -> list[FaqQuestion]:
         """What the FAQ bot was asked since `since`, oldest first (see Writes.record_faq_question)."""
         ...
 
-    async def read_sql(self, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
+    async def read_sql(self, query: str, params: Iterable[object] = ()) -> Sequence[Sequence[Any]]:
         """Rows of a read-only query over the store's tables, for reports (SQL both stores speak)."""
         ...
 
@@ -117,20 +139,16 @@ class Writes(Reads, Protocol):
 
     async def put_setting(self, key: str, value: str) -> None: ...
 
-    async def create_case(
-        self,
-        *,
-        template: str,
-        prefix: str,
-        title: str,
-        status: str,
-        reporter_id: str,
-        reporter_name: str,
-        where: str,
-        fields: Mapping[str, str],
-        conversation_id: int | None,
-        at: datetime,
-    ) -> CaseRecord: ...
+    async def forget_uses(self, before: datetime) -> int: ...
+
+    async def take_slot(
+        self, key: str, uses: int, per_seconds: float, now: datetime, *, use: bool = True, once: str = ""
+    ) -> float | None:
+        """A cooldown or message limit, shared by every process on the store: None if allowed, else
+        the seconds until a slot frees up."""
+        ...
+
+    async def create_case(self, case: NewCase) -> CaseRecord: ...
 
     async def change_case(
         self, ref: str, status: str, *, who: str, note: str | None, at: datetime
@@ -142,18 +160,7 @@ class Writes(Reads, Protocol):
 
     async def save_conversation(self, conversation: ConversationRecord) -> None: ...
 
-    async def add_message(
-        self,
-        *,
-        conversation_id: int | None,
-        case_ref: str | None,
-        direction: Direction,
-        author: str,
-        text: str,
-        where: str,
-        at: datetime,
-        platform_id: str | None = None,
-    ) -> int: ...
+    async def add_message(self, message: NewMessage) -> int: ...
 
     async def set_message_platform_id(self, message_id: int, platform_id: str) -> None: ...
 
@@ -197,7 +204,7 @@ class Writes(Reads, Protocol):
         ...
 
 
-class Store(Protocol):
+class Store(CaseReads, Protocol):
     """The durable record. Each method below the first two is one transaction of its own."""
 
     url: str
@@ -218,26 +225,7 @@ class Store(Protocol):
 
     async def close(self) -> None: ...
 
-    # one-call reads and writes, for callers that need a single one
-    async def get_case(self, ref: str) -> CaseRecord | None: ...
-
-    async def list_cases(
-        self,
-        *,
-        status: str | None = None,
-        template: str | None = None,
-        limit: int | None = None,
-        after: CaseRecord | None = None,
-    ) -> list[CaseRecord]: ...
-
-    async def case_history(self, ref: str) -> list[CaseEvent]: ...
-
-    async def case_transcript(self, ref: str) -> list[MessageRecord]: ...
-
-    async def case_outbox(self, ref: str) -> list[OutboxItem]: ...
-
-    async def lane_outbox(self, lane: str) -> list[OutboxItem]: ...
-
+    # one-call reads and writes (besides those of CaseReads), for callers that need a single one
     async def dm_watermarks(self, limit: int) -> dict[str, int]: ...
 
     async def conversation(self, user_id: str) -> ConversationRecord | None: ...

@@ -1,12 +1,16 @@
-"""Reading the SQLite store: rows to records by column name, and `SqliteReads`, the queries of the port."""
+"""Reading a store: rows to records by column name, and `SqliteReads`, the queries of the port.
+
+`engine.store.postgres` runs the same queries on PostgreSQL, overriding only how a query is sent.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
@@ -22,42 +26,40 @@ from engine.store.records import (
 )
 from engine.timestamps import from_text, to_text
 
-Row = sqlite3.Row  # columns read by name, so a reordered SELECT cannot shift a field
+R = TypeVar("R", CaseRecord, ConversationRecord, MessageRecord, OutboxItem)
+
+
+class Row(Protocol):
+    """A result row, read by column name so a reordered SELECT cannot shift a field."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 def _opt_time(text: str | None) -> datetime | None:
     return from_text(text) if text is not None else None
 
 
+def _record(cls: type[R], row: Row, **special: Any) -> R:
+    """A record whose fields are the row's columns of the same name, except those given in `special`."""
+    values = {f.name: special[f.name] if f.name in special else row[f.name] for f in fields(cls)}
+    return cls(**values)
+
+
 def _case(row: Row) -> CaseRecord:
-    return CaseRecord(
-        ref=row["ref"],
-        template=row["template"],
-        prefix=row["prefix"],
-        number=row["number"],
-        title=row["title"],
-        status=row["status"],
-        reporter_id=row["reporter_id"],
-        reporter_name=row["reporter_name"],
+    return _record(
+        CaseRecord,
+        row,
         where=row["place"],
         fields=json.loads(row["fields"]),
-        conversation_id=row["conversation_id"],
-        rating=row["rating"],
         created_at=from_text(row["created_at"]),
         updated_at=from_text(row["updated_at"]),
     )
 
 
 def _conversation(row: Row) -> ConversationRecord:
-    return ConversationRecord(
-        id=row["id"],
-        user_id=row["user_id"],
-        user_name=row["user_name"],
-        state=row["state"],
-        conversation_sid=row["conversation_sid"],
-        case_ref=row["case_ref"],
-        queue=row["queue"],
-        agent_name=row["agent_name"],
+    return _record(
+        ConversationRecord,
+        row,
         awaiting_rating=bool(row["awaiting_rating"]),
         queued_at=_opt_time(row["queued_at"]),
         timeout_notified=bool(row["timeout_notified"]),
@@ -72,33 +74,18 @@ def _case_event(row: Row) -> CaseEvent:
 
 
 def _message(row: Row) -> MessageRecord:
-    return MessageRecord(
-        id=row["id"],
-        conversation_id=row["conversation_id"],
-        case_ref=row["case_ref"],
-        direction=row["direction"],
-        author=row["author"],
-        text=row["text"],
-        where=row["place"],
-        platform_id=row["platform_id"],
-        at=from_text(row["at"]),
-    )
+    return _record(MessageRecord, row, where=row["place"], at=from_text(row["at"]))
 
 
 def _outbox(row: Row) -> OutboxItem:
-    return OutboxItem(
-        id=row["id"],
-        lane=row["lane"],
+    return _record(
+        OutboxItem,
+        row,
         delivery=decode(row["kind"], row["payload"]),
-        status=row["status"],
-        attempts=row["attempts"],
         next_attempt_at=from_text(row["next_attempt_at"]),
-        last_error=row["last_error"],
         key=row["idempotency_key"],
         created_at=from_text(row["created_at"]),
         delivered_at=_opt_time(row["delivered_at"]),
-        case_ref=row["case_ref"],
-        message_id=row["message_id"],
     )
 
 
@@ -108,16 +95,17 @@ class SqliteReads:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
-    async def _all(self, query: str, params: Iterable[Any] = ()) -> list[Row]:
+    async def _all(self, query: str, params: Iterable[object] = ()) -> Sequence[Row]:
         """Every row, in one trip to the database thread."""
-        return list(await self._db.execute_fetchall(query, tuple(params)))
+        rows: Iterable[sqlite3.Row] = await self._db.execute_fetchall(query, tuple(params))
+        return list(rows)
 
-    async def _one(self, query: str, params: Iterable[Any] = ()) -> Row | None:
+    async def _one(self, query: str, params: Iterable[object] = ()) -> Row | None:
         rows = await self._all(query, params)
         return rows[0] if rows else None
 
-    async def read_sql(self, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
-        return await self._all(query, params)
+    async def read_sql(self, query: str, params: Iterable[object] = ()) -> Sequence[Sequence[Any]]:
+        return list(await self._db.execute_fetchall(query, tuple(params)))
 
     async def is_processed(self, event_id: str) -> bool:
         return await self._one(sql.IS_PROCESSED, (event_id,)) is not None
@@ -152,7 +140,7 @@ class SqliteReads:
         status and/or template; at most `limit` of them, starting after the case `after` (a page: the
         index on (updated_at, ref) finds it without reading the cases before it)."""
         where: list[str] = []
-        params: list[Any] = []
+        params: list[object] = []
         if status is not None:
             where.append("status = ?")
             params.append(status)
@@ -223,4 +211,7 @@ class SqliteReads:
     async def faq_questions(self, since: datetime) -> list[FaqQuestion]:
         """The FAQ bot's questions since `since`, oldest first."""
         rows = await self._all(sql.FAQ_QUESTIONS_SINCE, (to_text(since),))
-        return [FaqQuestion(row[0], row[1], row[2], row[3], from_text(row[4])) for row in rows]
+        return [
+            FaqQuestion(row["user_id"], row["text"], row["language"], row["outcome"], from_text(row["at"]))
+            for row in rows
+        ]

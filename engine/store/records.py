@@ -35,6 +35,22 @@ class CaseRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class NewCase:
+    """A case about to be opened: the store numbers it in its prefix ('BUG-7') and stamps it `at`."""
+
+    template: str
+    prefix: str
+    title: str
+    status: str
+    reporter_id: str
+    reporter_name: str
+    where: str
+    fields: Mapping[str, str]
+    conversation_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class CaseEvent:
     """One change of a case: its status moved (or a note was added), by whom and when."""
 
@@ -77,6 +93,20 @@ class MessageRecord:
     where: str
     platform_id: str | None
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A transcript line about to be written; `platform_id` may follow once the platform gives one."""
+
+    conversation_id: int | None
+    case_ref: str | None
+    direction: Direction
+    author: str
+    text: str
+    where: str
+    at: datetime
+    platform_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from engine import templates
 from engine.config.checks.hours import hours_problems
@@ -16,10 +16,11 @@ from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 __all__ = ["DISCORD_MESSAGE_LIMIT", "MAX_COMMANDS", "NameChecks"]
 
 MAX_COMMANDS = 100
+T = TypeVar("T")
 _SECTION_WORDS = {**ENTRY_NOUNS, "roles": "role"}
 
 
-def _section(doc: Mapping[str, Any], key: str, kind: type[Any]) -> Any:
+def _section(doc: Mapping[str, object], key: str, kind: type[T]) -> T:
     value = doc.get(key)
     return value if isinstance(value, kind) else kind()
 
@@ -28,7 +29,7 @@ def _diag(mark: Mark, message: str, hint: str | None = None, severity: Severity 
     return Diagnostic(mark.file, mark.line, mark.col, severity, message, hint)
 
 
-def _names(value: Any) -> list[str]:
+def _names(value: object) -> list[str]:
     """A name or a list of names, as written."""
     if isinstance(value, str):
         return [value]
@@ -73,7 +74,7 @@ class NameChecks:
             status for case in cases.values() if isinstance(case, dict) for status in _statuses(case)
         }
 
-    def skipped(self, node: Any, key: str | int) -> bool:
+    def skipped(self, node: object, key: str | int) -> bool:
         """True when the schema already refused this entry."""
         return bool(self.skip) and mark_of(node, key) in self.skip
 
@@ -343,14 +344,14 @@ class NameChecks:
                 )
             )
 
-    def text(self, node: Any, key: str, user: str) -> None:
+    def text(self, node: object, key: str, user: str) -> None:
         """A message the bot sends: a valid template that fits in a Discord message."""
         self.problems.extend(text_problems(node, key, user, self.scope))
 
-    def template(self, node: Any, key: str, user: str) -> None:
+    def template(self, node: object, key: str, user: str) -> None:
         self.problems.extend(text_problems(node, key, user, self.scope, length=False))
 
 
-def _statuses(case: Mapping[str, Any]) -> list[str]:
+def _statuses(case: Mapping[str, object]) -> list[str]:
     given = case.get("statuses")
     return [str(name) for name in given] if isinstance(given, dict) else _names(given) or ["open", "closed"]

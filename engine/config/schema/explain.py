@@ -10,7 +10,7 @@ error is already the deepest one for its place; no `best_match`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -126,7 +126,7 @@ class _Problem:
         return self.error.schema if isinstance(self.error.schema, dict) else {}
 
     @property
-    def value(self) -> Any:
+    def value(self) -> object:
         return self.error.instance
 
     @cached_property
@@ -241,7 +241,8 @@ def _wrong_length(problem: _Problem) -> list[Diagnostic]:
     if problem.kind == "minLength" and problem.value == "":
         return [problem.diag(f"{problem.where} is empty", hint)]
     how = "long" if problem.kind == "maxLength" else "short"
-    return [problem.diag(f"{problem.where} is too {how}: {len(problem.value)} characters", hint)]
+    size = len(problem.value) if isinstance(problem.value, Sized) else 0  # a string: the schema says so
+    return [problem.diag(f"{problem.where} is too {how}: {size} characters", hint)]
 
 
 def _out_of_range(problem: _Problem) -> list[Diagnostic]:
@@ -329,7 +330,7 @@ def _unknown_key(
 def _wrong_count(problem: _Problem) -> list[Diagnostic]:
     value, kind = problem.value, problem.kind
     size = len(value) if isinstance(value, list | dict) else 0
-    if problem.in_action and kind == "maxProperties":
+    if problem.in_action and kind == "maxProperties" and isinstance(value, dict):
         message = f"one action per list item; this one has {size}: {', '.join(value)}"
         return [problem.diag(message, "start each action on its own line with '- '")]
     noun = _COUNT_NOUNS.get(str(problem.path[-1]) if problem.path else "", "entries")

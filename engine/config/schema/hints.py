@@ -13,7 +13,7 @@ __all__ = ["LIST_KEYS", "name_hint", "split_list_hint", "split_text_hint", "type
 _WORDS_FOR_BOOLEANS = {"yes", "no", "on", "off", "y", "n"}
 
 
-def type_hint(value: Any, schema: dict[str, Any]) -> str | None:
+def type_hint(value: object, schema: dict[str, Any]) -> str | None:
     types = schema.get("type", [])
     if "$ref" in schema.get("items", {}) and str(schema["items"]["$ref"]).endswith("/action"):
         return "write each action as a list item, like do: [chatbot: faq] or '- open_case: bug' lines"
@@ -67,7 +67,7 @@ def split_list_hint(node: dict[str, Any], key: str) -> str | None:
     return None
 
 
-def split_text_hint(items: Any, index: Any) -> str | None:
+def split_text_hint(items: object, index: object) -> str | None:
     """`do: [reply: Hi, welcome]` reads 'welcome' as a second action: say to quote the text."""
     if not isinstance(items, list) or not isinstance(index, int) or index == 0:
         return None

@@ -8,8 +8,7 @@ value becomes what it looks like to its writer ("the single word 'yes'", "a list
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from engine.config.loader import ENTRY_NOUNS
 from engine.config.yaml.nodes import Mark, MarkedDict, mark_of
@@ -39,7 +38,7 @@ _TYPE_WORDS = {
 }
 
 
-def _get(node: Any, key: str | int) -> Any:
+def _get(node: object, key: str | int) -> object:
     if isinstance(node, dict) and isinstance(key, str):
         return node.get(key)
     if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
@@ -47,7 +46,7 @@ def _get(node: Any, key: str | int) -> Any:
     return None
 
 
-def node_at(doc: Any, path: Path) -> Any:
+def node_at(doc: object, path: Path) -> object:
     """The value at `path`, or None when the path leads nowhere."""
     for key in path:
         doc = _get(doc, key)
@@ -75,7 +74,7 @@ def entry_mark(doc: MarkedDict, path: Path) -> Mark | None:
     return None
 
 
-def _entry_label(key: str, index: str | int, item: Any) -> str:
+def _entry_label(key: str, index: str | int, item: object) -> str:
     """How one entry of a section is named: 'bug', a rule's name, or its position."""
     if not isinstance(index, int):
         return f"{NOUNS[key]} '{index}'"
@@ -89,7 +88,7 @@ def describe(doc: MarkedDict, path: Path, main: bool) -> str:
         return "flexcord.yaml" if main else "this route file"
     parts: list[str] = []
     plain: list[str] = []
-    node: Any = doc
+    node: object = doc
     i = 0
     while i < len(path):
         key = path[i]
@@ -114,7 +113,7 @@ def describe(doc: MarkedDict, path: Path, main: bool) -> str:
     return " of ".join(reversed(parts))
 
 
-def got(value: Any) -> str:
+def got(value: object) -> str:
     """What a value looks like to the person who wrote it."""
     if value is None:
         return "nothing"
@@ -129,17 +128,23 @@ def got(value: Any) -> str:
     return "a set of 'key: value' lines"
 
 
-def expected(schema: dict[str, Any]) -> str:
+def expected(schema: Mapping[str, object]) -> str:
     """The kinds of value a schema allows, in words: "text or a list of names"."""
-    types = schema.get("type", [])
-    types = [types] if isinstance(types, str) else list(types)
+    given = schema.get("type", [])
+    types = (
+        [given]
+        if isinstance(given, str)
+        else [str(kind) for kind in given]
+        if isinstance(given, list)
+        else []
+    )
     items = schema.get("items")
     return " or ".join(
         _list_words(items) if kind == "array" else _TYPE_WORDS.get(kind, kind) for kind in types
     ) or ("something else")
 
 
-def _list_words(items: Any) -> str:
+def _list_words(items: object) -> str:
     if isinstance(items, dict):
         if str(items.get("$ref", "")).endswith("/action"):
             return "a list of actions"
@@ -150,6 +155,6 @@ def _list_words(items: Any) -> str:
     return _TYPE_WORDS["array"]
 
 
-def quoted(value: Any) -> str:
+def quoted(value: object) -> str:
     """A value as JSON, for 'must be 1, not 2'."""
     return json.dumps(value, default=str)

@@ -61,7 +61,7 @@ class MarkedList(list[Any]):
         self.item_marks = []
 
 
-def mark_of(node: Any, key: str | int | None = None, *, of_key: bool = False) -> Mark | None:
+def mark_of(node: object, key: str | int | None = None, *, of_key: bool = False) -> Mark | None:
     """Where `node` (or its item `key`, or that key itself with of_key=True) was written."""
     if key is None:
         return getattr(node, "mark", None)
