@@ -13,6 +13,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, Literal
 
+from engine.attachments import AttachmentRules
+
 ConversationState = Literal["bot", "queued", "agent", "closed"]
 CONVERSATION_STATES: tuple[ConversationState, ...] = ("bot", "queued", "agent", "closed")
 
@@ -348,6 +350,7 @@ class Config:
     hours: Hours | None
     limits: Limits
     retention: Retention = field(default_factory=Retention)
+    attachments: AttachmentRules = field(default_factory=AttachmentRules)
     index: Any = field(default=None, repr=False)  # engine.routing.RuleIndex, built by compile
 
     def __hash__(self) -> int:
