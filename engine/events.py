@@ -155,3 +155,4 @@ class ContactEvent:
     agent: str | None = None
     text: str = ""
     at: datetime | None = None
+    media: tuple[str, ...] = ()  # the contact center's ids of files the agent sent (Twilio media sids)

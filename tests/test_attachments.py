@@ -3,40 +3,17 @@ community manager's `attachments:` settings compile and are checked like the res
 
 from __future__ import annotations
 
-import struct
-import zlib
 from pathlib import Path
 
 from engine.attachments import AttachmentRules, check_files, sniff
 from engine.config import build
 from tests.fixtures.config.demo import copy_demo, edit
-
-
-def png(width: int = 2, height: int = 2) -> bytes:
-    """A real, tiny PNG image."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-EXE = (
-    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
-    + b"\x00" * 48
-    + b"This program cannot be run"
-)
+from tests.support.files import EXE, JPEG, png
 
 
 def test_the_type_comes_from_the_bytes_not_the_name() -> None:
     assert sniff(png(), "cat.exe") == "image/png"
+    assert sniff(JPEG, "photo.png") == "image/jpeg"
     assert sniff(EXE, "screenshot.png") != "image/png"
     assert sniff("héllo, agent\n".encode(), "notes.bin") == "text/plain"
 

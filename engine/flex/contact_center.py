@@ -23,10 +23,12 @@ from typing import Any, TypeVar
 
 from twilio.rest import Client
 
+from engine.attachments import Upload
 from engine.bounded import BoundedMap
 from engine.config.model import FlexSettings
 from engine.flex.errors import as_delivery_error, is_transport_failure, status_of
 from engine.flex.identity import identity_for
+from engine.flex.media import MediaContentService
 from engine.flex.transport import TwilioTransport
 from engine.flex.webhook_events import CONVERSATION_EVENTS
 from engine.ports import DeliveryError, HandoffRequest, HandoffTicket
@@ -74,6 +76,9 @@ class TwilioContactCenter:
         if base_url:
             client.conversations.base_url = base_url
             client.flex_api.base_url = base_url
+        self._mcs_url = base_url  # the emulator serves the Media Content Service too
+        self._media: MediaContentService | None = None
+        self._services: BoundedMap[str, str] = BoundedMap(CONVERSATIONS)  # conversation -> chat service
         self.client = client
         self.flex = flex
         self.webhook_url = public_url.rstrip("/") + WEBHOOK_PATH
@@ -94,6 +99,8 @@ class TwilioContactCenter:
         """Release the HTTP connections this contact center opened."""
         if self._transport is not None:
             await self._transport.close()
+        if self._media is not None:
+            await self._media.close()
 
     # --- start ---------------------------------------------------------------------------
 
@@ -245,8 +252,52 @@ class TwilioContactCenter:
             part_key = key if number == 0 else f"{key}#{number + 1}"
             await self._send_part(conversation_sid, author, part, part_key, extra)
 
+    async def send_file(self, conversation_sid: str, user_id: str, file: Upload, key: str) -> None:
+        """Post one of the player's files as its own media message (Flex: one file a message), once per key.
+
+        The file goes to the Media Content Service of the conversation's Chat Service first; the
+        message then carries its media sid.
+        """
+        if conversation_sid not in self._checked or key in self._uncertain:
+            await self._call("reading recent messages", self._learn_keys, conversation_sid)
+        if key in self._delivered:
+            return
+        service = await self._call("reading the conversation", self._service_of, conversation_sid)
+        media = self._media_service()
+        media_sid = await self._call(
+            "uploading the player's file", media.upload, service, file.name, file.content_type, file.data
+        )
+        extra = {"discord_message_id": key, "filename": file.name}
+        await self._send_part(conversation_sid, identity_for(user_id), "", key, extra, media_sid)
+
+    async def fetch_file(self, conversation_sid: str, media_sid: str) -> Upload:
+        """A file an agent sent in the conversation, from the Media Content Service."""
+        service = await self._call("reading the conversation", self._service_of, conversation_sid)
+        download = self._media_service().download
+        found = await self._call("downloading the agent's file", download, service, media_sid)
+        return Upload(found.filename, found.data, found.content_type)
+
+    async def _service_of(self, conversation_sid: str) -> str:
+        service = self._services.get(conversation_sid)
+        if service is None:
+            service = str((await self._conversations(conversation_sid).fetch_async()).chat_service_sid)
+            self._services.put(conversation_sid, service)
+        return service
+
+    def _media_service(self) -> MediaContentService:
+        if self._media is None:
+            flex = self.flex
+            self._media = MediaContentService(flex.account_sid or "", flex.auth_token or "", self._mcs_url)
+        return self._media
+
     async def _send_part(
-        self, conversation_sid: str, author: str, text: str, key: str, extra: dict[str, Any]
+        self,
+        conversation_sid: str,
+        author: str,
+        text: str,
+        key: str,
+        extra: dict[str, Any],
+        media_sid: str | None = None,
     ) -> None:
         if conversation_sid not in self._checked or key in self._uncertain:
             await self._call("reading recent messages", self._learn_keys, conversation_sid)
@@ -255,11 +306,12 @@ class TwilioContactCenter:
             return
         messages = self._conversations(conversation_sid).messages
         try:
+            content: dict[str, str] = {"media_sid": media_sid} if media_sid else {"body": text}
             await messages.create_async(
                 author=author,
-                body=text,
                 attributes=json.dumps({**extra, "key": key}),
                 x_twilio_webhook_enabled="true",
+                **content,
             )
         except Exception as exc:
             if is_transport_failure(exc) or (status_of(exc) or 0) >= 500:

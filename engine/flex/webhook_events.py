@@ -156,8 +156,9 @@ def conversation_event(form: Mapping[str, str], names: MutableMapping[str, str])
             return None  # the player's own message, posted by flexcord through the API
         sid = _required(form, "MessageSid")
         agent = names.get(author)  # unknown (e.g. after a restart): the runtime uses the name it kept
+        text, media = form.get("Body", ""), _media_sids(form.get("Media"))
         return ContactEvent(
-            "agent_message", sid, conversation_sid, agent=agent, text=form.get("Body", ""), at=at
+            "agent_message", sid, conversation_sid, agent=agent, text=text, at=at, media=media
         )
     if kind in ("onParticipantAdded", "onParticipantRemoved"):
         identity = form.get("Identity", "")
@@ -235,3 +236,16 @@ __all__ = [
     "studio_event",
     "taskrouter_event",
 ]
+
+
+def _media_sids(text: str | None) -> tuple[str, ...]:
+    """The sids of the files in onMessageAdded's `Media` (a JSON list of {sid, filename, ...})."""
+    if not text:
+        return ()
+    try:
+        entries = json.loads(text)
+    except ValueError:
+        raise BadWebhook("Media is not JSON") from None
+    if not isinstance(entries, list):
+        raise BadWebhook("Media is not a list")
+    return tuple(str(e["sid"]) for e in entries if isinstance(e, dict) and e.get("sid"))
