@@ -3,12 +3,15 @@ community manager's `attachments:` settings compile and are checked like the res
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from engine.attachments import AttachmentRules, check_files, sniff
+from engine.attachments import AttachmentRules, Upload, check_files, sniff
 from engine.config import build
+from engine.store import open_store
 from tests.fixtures.config.demo import copy_demo, edit
 from tests.support.files import EXE, JPEG, png
+from tests.test_store import NOW, new_case
 
 
 def test_the_type_comes_from_the_bytes_not_the_name() -> None:
@@ -59,3 +62,45 @@ def test_a_size_over_flex_limit_is_refused_where_it_is_written(tmp_path: Path) -
     assert any("5MB" in str(d) and "flexcord.yaml:" in str(d) for d in result.errors), [
         str(d) for d in result.errors
     ]
+
+
+# --- kept with the case, in the database every replica reads -------------------------------------
+
+
+async def test_files_are_kept_with_their_case_and_erased_with_the_player() -> None:
+    store = await open_store("sqlite:///:memory:")
+    ref = await new_case(store)  # reported by Ash (1)
+    image = png(8, 8)
+    async with store.transaction() as tx:
+        await tx.add_attachment(
+            case_ref=None, user_id="111", who="Ash", file=Upload("a.png", image, "image/png"), at=NOW
+        )
+        assert await tx.attach_to_case("111", ref) == 1
+        await tx.add_attachment(
+            case_ref=ref, user_id="2", who="Misty (agent)", file=Upload("b.jpg", JPEG, "image/jpeg"), at=NOW
+        )
+    files = await store.case_attachments(ref)
+    assert [(f.name, f.content_type, f.size, f.who) for f in files] == [
+        ("a.png", "image/png", len(image), "Ash"),
+        ("b.jpg", "image/jpeg", len(JPEG), "Misty (agent)"),
+    ]
+    async with store.view() as view:
+        kept = await view.get_attachment(files[0].id)
+    assert kept is not None and kept[1] == image
+
+    async with store.transaction() as tx:
+        await tx.forget_player("111", lanes=["dm:111"])
+    assert await store.case_attachments(ref) == []
+    await store.close()
+
+
+async def test_files_follow_the_transcripts_retention() -> None:
+    store = await open_store("sqlite:///:memory:")
+    ref = await new_case(store)
+    async with store.transaction() as tx:
+        await tx.add_attachment(
+            case_ref=ref, user_id="111", who="Ash", file=Upload("a.png", png(), "image/png"), at=NOW
+        )
+        await tx.forget_transcripts(NOW + timedelta(seconds=1))
+    assert await store.case_attachments(ref) == []
+    await store.close()

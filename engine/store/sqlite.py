@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import aiosqlite
 
+from engine.attachments import Upload
 from engine.deliveries import Delivery, encode, kind_of
 from engine.store import sql
 from engine.store.base import OneCalls
@@ -58,7 +59,17 @@ class SqliteWrites(SqliteReads):
         return await self._run(sql.FORGET_DELIVERED, (to_text(before),))
 
     async def forget_transcripts(self, before: datetime) -> int:
-        return await self._run(sql.FORGET_TRANSCRIPTS, (to_text(before),))
+        await self._run(sql.FORGET_ATTACHMENTS, (to_text(before),))
+        return await self._run(sql.FORGET_TRANSCRIPTS, (to_text(before),))  # files follow the transcripts
+
+    async def add_attachment(
+        self, *, case_ref: str | None, user_id: str, who: str, file: Upload, at: datetime
+    ) -> int:  # a checked file, kept with its case (or with the player until a case opens)
+        values = (case_ref, user_id, who, file.name, file.content_type, file.size, file.data, to_text(at))
+        return await self._returning(sql.INSERT_ATTACHMENT, values)
+
+    async def attach_to_case(self, user_id: str, case_ref: str) -> int:  # a form's files join its case
+        return await self._run(sql.SET_ATTACHMENT_CASE, (case_ref, user_id))
 
     async def mark_seen(self, namespace: str, key: str, at: datetime) -> bool:
         """Remember `key` under `namespace`; False when it was already remembered."""
@@ -186,6 +197,7 @@ class SqliteWrites(SqliteReads):
         conversation_id = found.id if found is not None else None
         refs = tuple(str(row["ref"]) for row in await self._all(sql.PLAYER_CASES, (user_id, conversation_id)))
         deliveries = sum([await self._run(sql.FORGET_LANE, (lane,)) for lane in lanes])
+        await self._run(sql.FORGET_PLAYER_ATTACHMENTS, (user_id, user_id, conversation_id))
         messages = 0
         for ref in refs:
             case = await self.get_case(ref)
