@@ -57,6 +57,9 @@ class Figures:
     steps: dict[str, list[float]] = field(default_factory=dict)
     unchanged: list[float] = field(default_factory=list)
     stall: float = 0.0
+    idle_stall: float = 0.0  # the baseline: the same ticker on the same loop, no reload running
+    rss_mb: list[float] = field(default_factory=list)  # resident memory after each round
+    round_stalls: list[float] = field(default_factory=list)  # the longest stall of each reload
 
     def add(self, result: ReloadResult) -> None:
         assert result.ok and result.changed, [str(d) for d in result.errors]
@@ -97,17 +100,33 @@ async def measure(config_path: Path, rounds: int) -> Figures:
     figures = Figures()
     main = config_path.read_text(encoding="utf-8")
     try:
+        await asyncio.sleep(0.5)  # the first collection after the start-up build is not a reload's
+        idle_stalls = []
+        for _ in range(5):
+            with StallMeter() as idle:
+                await asyncio.sleep(1.0)
+            idle_stalls.append(idle.longest)
+        figures.idle_stall = statistics.median(idle_stalls)
         with StallMeter() as meter:
             for number in range(rounds):
                 config_path.write_text(main.replace("name: ", f"name: round {number} ", 1), encoding="utf-8")
-                figures.add(await reloader.request(f"round {number}"))
+                with StallMeter() as this_round:
+                    figures.add(await reloader.request(f"round {number}"))
+                    await reloader.settled()  # the replaced generation freed
+                figures.round_stalls.append(this_round.longest)
                 same = await reloader.request("unchanged")
                 assert same.ok and not same.changed
                 figures.unchanged.append(same.duration_s)
+                figures.rss_mb.append(rss_mb())
         figures.stall = meter.longest
     finally:
         await world.close()
     return figures
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def ms(values: list[float]) -> str:
@@ -119,8 +138,14 @@ def report(name: str, figures: Figures) -> None:
     print(f"  reload (build+prepare+swap+listeners) {ms(figures.total)}")
     for step in ("build", "prepare", "swap"):
         print(f"    {step:<34} {ms(figures.steps[step])}")
-    print(f"  unchanged reload (build only)         {ms(figures.unchanged)}")
-    print(f"  longest event-loop stall              {figures.stall * 1000:8.1f}")
+    print(f"  unchanged reload (files' bytes)       {ms(figures.unchanged[1:])}")
+    print(f"  longest event-loop stall per reload   {ms(figures.round_stalls)}")
+    print(f"  longest event-loop stall, all rounds  {figures.stall * 1000:8.1f}")
+    print(f"  baseline: longest stall per idle 1 s  {figures.idle_stall * 1000:8.1f} (median of 5)")
+    print(f"  load average                          {os.getloadavg()[0]:8.1f}")
+    grown = (figures.rss_mb[-1] - figures.rss_mb[0]) / max(1, len(figures.rss_mb) - 1)
+    print(f"  resident memory MB, first / last round {figures.rss_mb[0]:7.0f} {figures.rss_mb[-1]:7.0f}")
+    print(f"  growth per reload after the first, MB {grown:8.1f}")
 
 
 async def main() -> None:

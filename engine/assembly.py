@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from quart import Quart
 
 from engine.admin import admin_blueprint
+from engine.agentdesk.blueprint import agent_pages
 from engine.config.model import Config
 from engine.discord import FlexcordClient, announce_blueprint, create_client
 from engine.discord.announcements import FeedFetch
@@ -43,6 +44,7 @@ from engine.reports.page import reports_blueprint
 from engine.reports.queries import outbox_pending
 from engine.runtime import Generation, Runtime, utc_now
 from engine.runtime import prepare as prepare_generation
+from engine.runtime.desk import AgentDesk
 from engine.server import ReadyCheck, ServerServices, config_ready, create_app, serve, store_ready
 from engine.store import Store, open_store
 
@@ -271,6 +273,7 @@ async def assemble(
                 admin_blueprint(reloader, metrics),
                 announce_blueprint(lambda: runtime.config, client.chat.post),
                 reports_blueprint(store, lambda: runtime.config, clock, public=reports_public),
+                agent_pages(AgentDesk(runtime), lambda: runtime.config.flex.auth_token or ""),
             ],
             observer=metrics,
         )

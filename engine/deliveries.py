@@ -14,7 +14,7 @@ from typing import Any, assert_never
 
 from engine.config.model import frozen_map
 from engine.events import Button, Embed, OutMessage
-from engine.ports import HandoffRequest
+from engine.ports import HandoffRequest, Transfer
 from engine.timestamps import from_text, to_text
 
 
@@ -81,7 +81,19 @@ class CloseHandoff:
     conversation_sid: str
 
 
-Delivery = DirectMessage | ChannelPost | EditPost | StartHandoff | SendToAgent | CloseHandoff
+@dataclass(frozen=True, slots=True)
+class TransferChat:
+    """Route the conversation to another queue (an agent's transfer), keeping the case's details.
+
+    `from_queue` is where it was, so a transfer nobody can take goes back there.
+    """
+
+    conversation_sid: str
+    transfer: Transfer
+    from_queue: str = ""
+
+
+Delivery = DirectMessage | ChannelPost | EditPost | StartHandoff | SendToAgent | CloseHandoff | TransferChat
 
 KINDS: Mapping[type[Any], str] = {
     DirectMessage: "dm",
@@ -90,6 +102,7 @@ KINDS: Mapping[type[Any], str] = {
     StartHandoff: "start_handoff",
     SendToAgent: "send",
     CloseHandoff: "close",
+    TransferChat: "transfer",
 }
 """The stored kind of each delivery (the `kind` column; what `flexcord cases show` prints)."""
 
@@ -109,6 +122,8 @@ def target_of(delivery: Delivery) -> str:
             return request.queue
         case CloseHandoff(conversation_sid=sid):
             return sid
+        case TransferChat(transfer=transfer):
+            return transfer.queue
         case _:
             assert_never(delivery)
 
@@ -147,6 +162,17 @@ def _fields(delivery: Delivery) -> dict[str, Any]:
             }
         case CloseHandoff(conversation_sid=sid):
             return {"handoff": sid}
+        case TransferChat(conversation_sid=sid, transfer=t, from_queue=came_from):
+            return {
+                "handoff": sid,
+                "queue": t.queue,
+                "reason": t.reason,
+                "skills": list(t.skills),
+                "agent": t.agent,
+                "by": t.by,
+                "back": t.back,
+                "from_queue": came_from,
+            }
         case _:
             assert_never(delivery)
 
@@ -185,6 +211,16 @@ def decode(kind: str, text: str) -> Delivery:
         )
     if kind == "close":
         return CloseHandoff(str(data["handoff"]))
+    if kind == "transfer":
+        transfer = Transfer(
+            queue=str(data["queue"]),
+            reason=str(data.get("reason") or ""),
+            skills=tuple(str(skill) for skill in data.get("skills", ())),
+            agent=None if data.get("agent") is None else str(data["agent"]),
+            by=None if data.get("by") is None else str(data["by"]),
+            back=bool(data.get("back")),
+        )
+        return TransferChat(str(data["handoff"]), transfer, str(data.get("from_queue") or ""))
     raise ValueError(f"unknown kind of outbox item: {kind}")
 
 
@@ -237,6 +273,7 @@ __all__ = [
     "EditPost",
     "SendToAgent",
     "StartHandoff",
+    "TransferChat",
     "decode",
     "encode",
     "kind_of",

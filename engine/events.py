@@ -51,6 +51,7 @@ class Event:
     form: str | None = None
     button: str | None = None
     attachments: tuple[str, ...] = ()  # URLs
+    mentions: Mapping[str, str] = field(default_factory=frozen_map)  # user id -> name, for <@id> in text
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,9 @@ class Outcome:
     case_ref: str | None = None
 
 
-ContactEventKind = Literal["agent_joined", "agent_left", "agent_message", "bot_message", "closed", "failed"]
+ContactEventKind = Literal[
+    "agent_joined", "agent_left", "agent_message", "bot_message", "closed", "failed", "transfer_failed"
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,18 @@ class HandoffTicket:
     interaction_sid: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """An agent moving a player to another queue, or to a named agent of it (`agent`)."""
+
+    queue: str
+    reason: str = ""
+    skills: tuple[str, ...] = ()
+    agent: str | None = None
+    by: str | None = None  # who transferred
+    back: bool = False  # routing back to the queue a failed transfer came from
+
+
 class ContactCenter(Protocol):
     """Where agents are (Twilio Flex). Events come back through Runtime.on_contact_event."""
 
@@ -76,3 +88,7 @@ class ContactCenter(Protocol):
         ...
 
     async def close(self, conversation_sid: str) -> None: ...
+
+    async def transfer(self, conversation_sid: str, transfer: Transfer) -> None:
+        """Route the conversation to another queue (or a named agent), keeping the case's details."""
+        ...

@@ -37,6 +37,8 @@ VARIABLES: Mapping[str, str] = {
     "channel": "the channel name where it happened",
     "text": "what the player wrote",
     "limit": "the limit a player went over, e.g. the longest message allowed (2000)",
+    "transfer": "a transfer: transfer.queue (where the player goes), transfer.reason",
+    "reason": "why something failed, in words (admin messages)",
 }
 """Every variable a template may use, with what it holds (the README lists these)."""
 

@@ -83,3 +83,42 @@ def test_helpful_errors_for_a_missing_store_or_case(demo: Path) -> None:
     asyncio.run(record_some_cases(demo))
     code, output = run("cases", "show", "BUG-9", "-c", config)
     assert code == 1 and "No case BUG-9" in output
+
+
+async def record_many_cases(root: Path, count: int) -> None:
+    world = await memory_world(
+        generation_from(root / "flexcord.yaml"),
+        store_url=f"sqlite:///{root / 'flexcord.db'}",
+        clock=ManualClock(),
+    )
+    try:
+        for number in range(count):
+            player = world.player(f"{500 + number}", f"Player{number}")
+            fields = {"summary": f"Crash {number}", "steps": "Open the map", "device": ""}
+            await player.submits("bug", "bug-report", **fields)
+            if number % 2:
+                world.clock.advance(60)
+    finally:
+        await world.close()
+
+
+def test_cases_list_shows_a_page_and_says_how_to_get_the_next(demo: Path) -> None:
+    asyncio.run(record_many_cases(demo, 7))
+    config = str(demo / "flexcord.yaml")
+    code, everything = run("cases", "list", "-c", config)
+    assert code == 0, everything
+    every_ref = [line.split()[0] for line in everything.splitlines()[1:]]
+    assert len(every_ref) == 7 and "More cases" not in everything
+
+    seen: list[str] = []
+    args = ["cases", "list", "-c", config, "--limit", "3"]
+    while True:
+        code, output = run(*args)
+        assert code == 0, output
+        table, _, more = output.partition("\n\nMore cases: ")
+        seen += [line.split()[0] for line in table.splitlines()[1:]]
+        if not more:
+            break
+        assert more.startswith("flexcord cases list --limit 3 --after ")
+        args = ["cases", "list", "-c", config, *more.split()[3:]]
+    assert seen == every_ref

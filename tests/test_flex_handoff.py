@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import aiohttp
 import pytest
 
+from engine.agentdesk.blueprint import agent_pages
 from engine.events import User
 from engine.flex.contact_center import TwilioContactCenter
 from engine.flex.emulator import Emulator, create_emulator, emulator_of
 from engine.runtime import Runtime, build_generation
+from engine.runtime.desk import AgentDesk
 from engine.server import RunningServer, ServerServices, create_app, start_server
 from engine.store import Store, open_store
 from tests.flex_fixtures import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, demo_config, wait_for
@@ -36,6 +38,7 @@ class Bot:
     emulator: Emulator
     emulator_url: str
     http: aiohttp.ClientSession
+    flexcord_url: str = ""
 
     def player(self) -> Player:
         return Player(self.runtime, PLAYER, self.clock)
@@ -59,11 +62,12 @@ async def bot() -> AsyncIterator[Bot]:
     contact = TwilioContactCenter(config.flex, config.server.public_url, base_url=flex.url)
     runtime = Runtime(build_generation(config), store, chat, contact, clock=clock)
     await runtime.start()
-    flexcord = await start_server(create_app(ServerServices(runtime=runtime)))
+    pages = agent_pages(AgentDesk(runtime), lambda: AUTH_TOKEN)
+    flexcord = await start_server(create_app(ServerServices(runtime=runtime, blueprints=[pages])))
     emulator = emulator_of(app)
     emulator.sender.delivery_base = flexcord.url  # Twilio reaches flexcord's public URL through a proxy
     async with aiohttp.ClientSession() as http:
-        yield Bot(runtime, store, chat, contact, clock, emulator, flex.url, http)
+        yield Bot(runtime, store, chat, contact, clock, emulator, flex.url, http, flexcord.url)
     await runtime.stop()
     await flex.stop()  # first, so webhooks still in flight reach flexcord
     await flexcord.stop()

@@ -28,8 +28,7 @@ from engine.config.model import (
     RunChatbot,
 )
 from engine.events import Decision, Event, User
-from engine.routing import RuleIndex, normalise, route
-from engine.routing.index import compiled_regex
+from engine.routing import RuleIndex, normalise, patterns, route
 from engine.routing.literals import required_literals
 from tests.naive_router import route_naive
 
@@ -386,17 +385,29 @@ def test_index_is_built_by_compile() -> None:
     assert isinstance(make([rule("a")]).index, RuleIndex)
 
 
-def test_a_regex_the_checks_compiled_is_not_compiled_again(tmp_path: Path) -> None:
+def test_a_regex_the_checks_compiled_is_not_compiled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pattern = r"\border\s*#?(\d{5,})"
     (tmp_path / "flexcord.yaml").write_text(
         "version: 1\ndiscord: {guild: Test}\nrules:\n"
-        f"  - {{name: order, when: {{matches: '{pattern}'}}, do: [close]}}\n",
+        f"  - {{name: order, when: {{matches: '{pattern}'}}, do: [close]}}\n"
+        f"  - {{name: order again, when: {{matches: '{pattern}', where: dm}}, do: [close]}}\n",
         encoding="utf-8",
     )
+    compiled_patterns: list[str] = []
+    compile_one = patterns._compile
+
+    def counted(text: str) -> patterns.Pattern:
+        compiled_patterns.append(text)
+        return compile_one(text)
+
+    monkeypatch.setattr(patterns, "_compile", counted)
     config = load_config(tmp_path / "flexcord.yaml", env={}, offline=True)
     assert config.index is not None
     compiled = config.index.rules[0].regex
-    assert compiled is compiled_regex(pattern)
+    assert compiled_patterns == [pattern]  # once for the checks, the compile step and both rules
+    assert compiled is config.index.rules[1].regex
     assert compiled is not None and compiled.search("ORDER #12345") == "ORDER #12345"  # in any case
 
 

@@ -217,6 +217,9 @@ async def test_the_whole_demo_from_bug_report_to_rating(api: Api) -> None:
     # Both sides keep the sandbox's time, agent-side events (from the Flex emulator) included.
     assert {entry["at"][:10] for entry in closed["history"]} == {"2026-03-02"}
     assert {line["at"][:10] for line in closed["transcript"]} == {"2026-03-02"}
+    # Wrap-up done: the completed task leaves the agent's list.
+    await api.post(f"agent/tasks/{task['sid']}/complete", {})
+    assert await _task_for(api, support_ref.group()) is None
 
 
 async def _task_for(api: Api, ref: str) -> dict[str, Any] | None:

@@ -98,6 +98,24 @@ async def test_transcripts_read_well_and_keep_to_their_conversation(api: Api) ->
     assert "@ash" in texts and "<@" not in texts
 
 
+async def test_users_a_player_mentions_are_named_in_the_transcript_and_for_the_agent(api: Api) -> None:
+    state = await api.get("state")
+    misty = next(user["id"] for user in state["users"] if user["name"] == "misty")
+    await api.say("ash", "dm", "I want an agent")
+    task = await eventually(lambda: _task_for(api, "SUP-1"), "the task on the agent desk")
+    await api.post(f"agent/tasks/{task['sid']}/accept", {"agent": "Nurse Joy"})
+    await api.say("ash", "dm", f"<@{misty}> has the same crash")
+
+    async def agent_chat() -> str | None:
+        chat = " ".join(m["text"] for m in await api.get(f"agent/tasks/{task['sid']}/messages"))
+        return chat if "same crash" in chat else None
+
+    chat = await eventually(agent_chat, "the player's message on the agent desk")
+    assert "@misty has the same crash" in chat and "<@" not in chat
+    said = " ".join(line["text"] for line in (await api.get("cases/SUP-1"))["transcript"])
+    assert "@misty has the same crash" in said and "<@" not in said
+
+
 async def test_the_public_post_of_a_report_follows_its_status(api: Api) -> None:
     ref = await file_a_bug(api, "ash", "Map freezes")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -14,6 +15,8 @@ from engine.deliveries import target_of
 from engine.store import CaseRecord, OutboxItem, Store, database_path, open_store
 
 TITLE_WIDTH = 40
+PAGE_SIZE = 50
+"""Cases `cases list` shows at once; `--after` gives the next page."""
 SANDBOX_DB = "flexcord.db"  # the file `flexcord sandbox` keeps under its --data folder
 
 
@@ -129,6 +132,14 @@ async def _show(store: Store, ref: str) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class Page:
+    """Which cases `cases list` shows: `limit` of them, after the case `after` (a ref) if given."""
+
+    limit: int
+    after: str | None = None
+
+
 @asynccontextmanager
 async def records(config_path: str, data: Path | None = None) -> AsyncIterator[Store]:
     """The store of the config at `config_path` (or the sandbox's in `data`), open for the block."""
@@ -140,10 +151,16 @@ async def records(config_path: str, data: Path | None = None) -> AsyncIterator[S
 
 
 async def _list(
-    config_path: str, data: Path | None, status: str | None, template: str | None
+    config_path: str, data: Path | None, status: str | None, template: str | None, page: Page
 ) -> list[CaseRecord]:
+    """One page of cases, and one more to know whether another page follows."""
     async with records(config_path, data) as store:
-        return await store.list_cases(status=status, template=template)
+        after = None
+        if page.after is not None:
+            after = await store.get_case(page.after.upper())
+            if after is None:
+                raise click.ClickException(f"There is no case {page.after.upper()}.")
+        return await store.list_cases(status=status, template=template, limit=page.limit + 1, after=after)
 
 
 async def _show_case(config_path: str, data: Path | None, ref: str) -> list[str]:
@@ -161,13 +178,30 @@ def cases() -> None:
 @data_option
 @click.option("--status", help="Only cases with this status (e.g. open).")
 @click.option("--template", help="Only cases of this template (e.g. bug).")
-def list_cases(config_path: str, data: Path | None, status: str | None, template: str | None) -> None:
-    """List cases, most recently updated first."""
-    found = asyncio.run(_list(config_path, data, status, template))
+@click.option("--limit", default=PAGE_SIZE, show_default=True, type=click.IntRange(1), help="Cases per page.")
+@click.option("--after", metavar="REF", help="The next page: the cases listed after this one.")
+def list_cases(
+    config_path: str,
+    data: Path | None,
+    status: str | None,
+    template: str | None,
+    limit: int,
+    after: str | None,
+) -> None:
+    """List cases, most recently updated first, a page at a time."""
+    found = asyncio.run(_list(config_path, data, status, template, Page(limit, after)))
     if not found:
-        click.echo("No cases match." if status or template else "No cases yet.")
+        click.echo(
+            "No more cases." if after else "No cases match." if status or template else "No cases yet."
+        )
         return
-    click.echo("\n".join(_table(found)))
+    click.echo("\n".join(_table(found[:limit])))
+    if len(found) > limit:
+        options = "".join(
+            f" --{name} {value}" for name, value in (("status", status), ("template", template)) if value
+        )
+        more = f" --limit {limit}" if limit != PAGE_SIZE else ""
+        click.echo(f"\nMore cases: flexcord cases list{options}{more} --after {found[limit - 1].ref}")
 
 
 @cases.command("show")

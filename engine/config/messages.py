@@ -16,6 +16,12 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
     "handoff_failed": "I couldn't reach our support team just now. Your case {{ case.ref }} is saved.",
     "agent_joined": "{{ agent.name }} joined the chat.",
     "agent_left": "{{ agent.name }} left the chat.",
+    "transferring": "I'm transferring you to our {{ transfer.queue }} team. "
+    "Case {{ case.ref }} goes with you.",
+    "transfer_failed": "The transfer to {{ transfer.queue }} didn't go through, so you're back in line "
+    "for case {{ case.ref }}.",
+    "handoff_gave_up": "Case {{ case.ref }} could not reach Flex after several tries ({{ reason }}). "
+    "The player was told; check the Flex setup.",
     "closed": "Your chat about {{ case.ref }} is closed. Thanks for reaching out!",
     "rating_prompt": "How did we do? Reply with a number from 1 (bad) to 5 (great).",
     "rating_thanks": "Thanks for rating us {{ rating }}/5!",

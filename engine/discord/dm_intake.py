@@ -63,6 +63,7 @@ class DmIntake:
             at=message.created_at,
             text=message.content,
             attachments=tuple(attachment.url for attachment in message.attachments),
+            mentions={str(user.id): user.display_name for user in message.mentions},
         )
         try:
             outcome = await runtime.handle(event)

@@ -17,21 +17,24 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from twilio.rest import Client
 
+from engine.agentdesk.links import case_link
 from engine.attachments import Upload
 from engine.bounded import BoundedMap
 from engine.config.model import FlexSettings
 from engine.flex.errors import as_delivery_error, is_transport_failure, status_of
 from engine.flex.identity import identity_for
-from engine.flex.media import MediaContentService
+from engine.flex.interactions import follow_channel, invite, original_attributes
+from engine.flex.media import FlexFiles
 from engine.flex.transport import TwilioTransport
-from engine.flex.webhook_events import CONVERSATION_EVENTS
-from engine.ports import DeliveryError, HandoffRequest, HandoffTicket
+from engine.flex.webhook_events import CONVERSATION_EVENTS, load_attributes
+from engine.ports import DeliveryError, HandoffRequest, HandoffTicket, Transfer
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ RECENT = 50  # messages read back to find an already-delivered key
 KEEP_CLOSED = 50  # closed conversations kept per player; older ones are deleted (Twilio caps at 1,000)
 REMEMBERED_KEYS = 10_000
 CONVERSATIONS = 10_000  # conversations whose details are kept in memory
+TIMERS_INACTIVE = "PT12H"  # Conversations' state timers: a conversation left alone goes inactive,
+TIMERS_CLOSED = "P2D"  # then closed, even when nobody (agent or flexcord) closes it
 
 
 PLAYER_AUTHORS = frozenset({"player", "user", "customer"})
@@ -76,11 +81,11 @@ class TwilioContactCenter:
         if base_url:
             client.conversations.base_url = base_url
             client.flex_api.base_url = base_url
-        self._mcs_url = base_url  # the emulator serves the Media Content Service too
-        self._media: MediaContentService | None = None
-        self._services: BoundedMap[str, str] = BoundedMap(CONVERSATIONS)  # conversation -> chat service
+        # the emulator serves the Media Content Service too, at base_url
+        self.files = FlexFiles(flex, base_url, client.conversations.v1.conversations)
         self.client = client
         self.flex = flex
+        self.public_url = public_url
         self.webhook_url = public_url.rstrip("/") + WEBHOOK_PATH
         self.keep_closed = keep_closed
         # What is remembered here is also in Twilio, so each cache is bounded: a forgotten entry is
@@ -99,8 +104,7 @@ class TwilioContactCenter:
         """Release the HTTP connections this contact center opened."""
         if self._transport is not None:
             await self._transport.close()
-        if self._media is not None:
-            await self._media.close()
+        await self.files.close()
 
     # --- start ---------------------------------------------------------------------------
 
@@ -120,6 +124,8 @@ class TwilioContactCenter:
                 self._conversations.create_async,
                 friendly_name=f"{request.case_ref} {request.queue}",
                 attributes=json.dumps(attributes),
+                timers_inactive=TIMERS_INACTIVE,  # nothing is left open when nobody closes it
+                timers_closed=TIMERS_CLOSED,
             )
             sid = str(conversation.sid)
             self._checked.put(sid, None)  # a new conversation holds none of the player's keys yet
@@ -133,6 +139,11 @@ class TwilioContactCenter:
             routing={"properties": self._routing(request, sid)},
         )
         channel_sid = str((interaction.channel or {}).get("sid", ""))
+        status = await self._call(
+            "following the interaction channel", follow_channel, self.client, interaction.sid, channel_sid
+        )
+        if status != "active":  # not recorded: the outbox's next attempt creates a new interaction
+            raise DeliveryError(f"the Flex interaction channel is {status}")
         self._channels.put(sid, (interaction.sid, channel_sid))
         attributes |= {"interaction_sid": interaction.sid, "interaction_channel_sid": channel_sid}
         await self._call(
@@ -163,6 +174,7 @@ class TwilioContactCenter:
             "customerAddress": identity_for(request.user_id),
             "conversationSid": conversation,
             "channelType": "chat",
+            "case_url": case_link(self.public_url, self.flex.auth_token or "", request.case_ref, time.time()),
         }
         return {
             "workspace_sid": self.flex.workspace_sid,
@@ -183,7 +195,7 @@ class TwilioContactCenter:
             if item.conversation_state == "closed":
                 closed.append((str(item.conversation_date_created or ""), sid))
                 continue
-            attributes = _load(item.conversation_attributes)
+            attributes = load_attributes(item.conversation_attributes)
             if attributes.get("source") != MARK:
                 continue
             if keep is None and attributes.get("case") == request.case_ref:
@@ -215,7 +227,7 @@ class TwilioContactCenter:
         posted: Counter[str] = Counter()
         if not fresh:  # lines already there (a retry's transcript may have grown or slid: match by content)
             for message in await conversation.messages.list_async(page_size=50):
-                line = _load(message.attributes).get("transcript")
+                line = load_attributes(message.attributes).get("transcript")
                 if isinstance(line, str):
                     posted[line] += 1
         player = {request.user_name, request.user_id, *PLAYER_AUTHORS}
@@ -250,54 +262,20 @@ class TwilioContactCenter:
         parts = [text[i : i + MAX_BODY] for i in range(0, len(text), MAX_BODY)] or [text]
         for number, part in enumerate(parts):
             part_key = key if number == 0 else f"{key}#{number + 1}"
-            await self._send_part(conversation_sid, author, part, part_key, extra)
+            await self._send_part(conversation_sid, author, part_key, extra, body=part)
 
     async def send_file(self, conversation_sid: str, user_id: str, file: Upload, key: str) -> None:
-        """Post one of the player's files as its own media message (Flex: one file a message), once per key.
-
-        The file goes to the Media Content Service of the conversation's Chat Service first; the
-        message then carries its media sid.
-        """
-        if conversation_sid not in self._checked or key in self._uncertain:
-            await self._call("reading recent messages", self._learn_keys, conversation_sid)
-        if key in self._delivered:
-            return
-        service = await self._call("reading the conversation", self._service_of, conversation_sid)
-        media = self._media_service()
-        media_sid = await self._call(
-            "uploading the player's file", media.upload, service, file.name, file.content_type, file.data
-        )
+        """Post one of the player's files as its own media message (one file a message), once per key."""
+        sid = await self._call("uploading the player's file", self.files.upload, conversation_sid, file)
         extra = {"discord_message_id": key, "filename": file.name}
-        await self._send_part(conversation_sid, identity_for(user_id), "", key, extra, media_sid)
+        await self._send_part(conversation_sid, identity_for(user_id), key, extra, media_sid=sid)
 
     async def fetch_file(self, conversation_sid: str, media_sid: str) -> Upload:
         """A file an agent sent in the conversation, from the Media Content Service."""
-        service = await self._call("reading the conversation", self._service_of, conversation_sid)
-        download = self._media_service().download
-        found = await self._call("downloading the agent's file", download, service, media_sid)
-        return Upload(found.filename, found.data, found.content_type)
-
-    async def _service_of(self, conversation_sid: str) -> str:
-        service = self._services.get(conversation_sid)
-        if service is None:
-            service = str((await self._conversations(conversation_sid).fetch_async()).chat_service_sid)
-            self._services.put(conversation_sid, service)
-        return service
-
-    def _media_service(self) -> MediaContentService:
-        if self._media is None:
-            flex = self.flex
-            self._media = MediaContentService(flex.account_sid or "", flex.auth_token or "", self._mcs_url)
-        return self._media
+        return await self._call("fetching the agent's file", self.files.download, conversation_sid, media_sid)
 
     async def _send_part(
-        self,
-        conversation_sid: str,
-        author: str,
-        text: str,
-        key: str,
-        extra: dict[str, Any],
-        media_sid: str | None = None,
+        self, conversation_sid: str, author: str, key: str, extra: dict[str, Any], **content: str
     ) -> None:
         if conversation_sid not in self._checked or key in self._uncertain:
             await self._call("reading recent messages", self._learn_keys, conversation_sid)
@@ -306,7 +284,6 @@ class TwilioContactCenter:
             return
         messages = self._conversations(conversation_sid).messages
         try:
-            content: dict[str, str] = {"media_sid": media_sid} if media_sid else {"body": text}
             await messages.create_async(
                 author=author,
                 attributes=json.dumps({**extra, "key": key}),
@@ -323,13 +300,48 @@ class TwilioContactCenter:
     async def _learn_keys(self, conversation_sid: str) -> None:
         recent = await self._conversations(conversation_sid).messages.list_async(order="desc", limit=RECENT)
         for message in recent:
-            key = _load(message.attributes).get("key")
+            key = load_attributes(message.attributes).get("key")
             if isinstance(key, str):
                 self._remember(key)
         self._checked.put(conversation_sid, None)
 
     def _remember(self, key: str) -> None:
         self._delivered.put(key, None)
+
+    # --- transfer ------------------------------------------------------------------------
+
+    async def transfer(self, handoff: str, transfer: Transfer) -> None:
+        """Invite another queue (or agent) to the interaction's channel, with the first task's attributes."""
+        await self._call("transferring the conversation", self._transfer, handoff, transfer)
+
+    async def _transfer(self, handoff: str, transfer: Transfer) -> None:
+        channel = self._channels.get(handoff)
+        if channel is None:
+            attributes = load_attributes((await self._conversations(handoff).fetch_async()).attributes)
+            if "interaction_sid" not in attributes:
+                raise DeliveryError("the conversation has no Flex interaction to transfer", permanent=True)
+            channel = (attributes["interaction_sid"], attributes["interaction_channel_sid"])
+        interaction, channel_sid = channel
+        task = await original_attributes(self.client, interaction)
+        task |= {
+            "queue": transfer.queue,
+            "skills": list(transfer.skills),
+            "transferReason": transfer.reason,
+            "transfer": {
+                "from": task.get("queue"),
+                "to": transfer.queue,
+                "by": transfer.by,
+                "back": transfer.back,
+            },
+        }
+        routing: dict[str, Any] = {
+            "workspace_sid": self.flex.workspace_sid,
+            "workflow_sid": self.flex.workflow_sid,
+            "task_channel_unique_name": self.flex.task_channel,
+        }
+        if transfer.agent:
+            task["targetWorker"] = transfer.agent
+        await invite(self.client, interaction, channel_sid, routing, task)
 
     # --- close ---------------------------------------------------------------------------
 
@@ -349,7 +361,7 @@ class TwilioContactCenter:
                     raise
                 if conversation.state == "closed":
                     return
-                attributes = _load(conversation.attributes)
+                attributes = load_attributes(conversation.attributes)
             if "interaction_sid" in attributes:
                 channel = (attributes["interaction_sid"], attributes["interaction_channel_sid"])
         if channel is not None:
@@ -377,14 +389,3 @@ class TwilioContactCenter:
             raise
         except Exception as exc:
             raise as_delivery_error(exc, action) from exc
-
-
-def _load(text: object) -> dict[str, Any]:
-    """A Twilio `attributes` string as a dict ({} when empty or not JSON)."""
-    if not isinstance(text, str) or not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}

@@ -11,12 +11,17 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
 
-__all__ = ["MCS_URL", "MediaContentService", "MediaFile"]
+from engine.attachments import Upload
+from engine.bounded import BoundedMap
+from engine.config.model import FlexSettings
+
+__all__ = ["MCS_URL", "FlexFiles", "MediaContentService", "MediaFile"]
 
 MCS_URL = "https://mcs.us1.twilio.com"
 
@@ -73,6 +78,36 @@ class MediaContentService:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class FlexFiles:
+    """Files in one account's conversations: each conversation's Chat Service (remembered), then the MCS."""
+
+    def __init__(
+        self, flex: FlexSettings, base_url: str | None, conversations: Any, remembered: int = 10_000
+    ):
+        self.mcs = MediaContentService(flex.account_sid or "", flex.auth_token or "", base_url)
+        self._conversations = conversations  # the twilio client's conversations.v1.conversations
+        self._services: BoundedMap[str, str] = BoundedMap(10_000)  # conversation sid -> chat service sid
+
+    async def _service_of(self, conversation_sid: str) -> str:
+        service = self._services.get(conversation_sid)
+        if service is None:
+            service = str((await self._conversations(conversation_sid).fetch_async()).chat_service_sid)
+            self._services.put(conversation_sid, service)
+        return service
+
+    async def upload(self, conversation_sid: str, file: Upload) -> str:
+        """Store the file with the conversation's Chat Service; its media sid."""
+        service = await self._service_of(conversation_sid)
+        return await self.mcs.upload(service, file.name, file.content_type, file.data)
+
+    async def download(self, conversation_sid: str, media_sid: str) -> Upload:
+        found = await self.mcs.download(await self._service_of(conversation_sid), media_sid)
+        return Upload(found.filename, found.data, found.content_type)
+
+    async def close(self) -> None:
+        await self.mcs.close()
 
 
 def _check(answer: aiohttp.ClientResponse, url: str, body: str) -> None:

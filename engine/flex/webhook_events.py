@@ -117,9 +117,12 @@ def _required(form: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _attributes(text: str | None) -> dict[str, Any]:
+def load_attributes(text: object) -> dict[str, Any]:
+    """A Twilio `attributes` string as a dict ({} when empty or not JSON)."""
+    if not isinstance(text, str) or not text:
+        return {}
     try:
-        value = json.loads(text or "{}")
+        value = json.loads(text)
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
@@ -151,7 +154,7 @@ def conversation_event(form: Mapping[str, str], names: MutableMapping[str, str])
     at = _at(form.get("DateCreated") or form.get("DateUpdated"))
     if kind == "onMessageAdded":
         author = form.get("Author", "")
-        attributes = _attributes(form.get("Attributes"))
+        attributes = load_attributes(form.get("Attributes"))
         if is_customer(author) or attributes.get("source") == "flexcord" or "key" in attributes:
             return None  # the player's own message, posted by flexcord through the API
         sid = _required(form, "MessageSid")
@@ -165,7 +168,7 @@ def conversation_event(form: Mapping[str, str], names: MutableMapping[str, str])
         if is_customer(identity):
             return None
         participant = _required(form, "ParticipantSid")
-        name = _agent_name(identity, _attributes(form.get("Attributes"))) or "Agent"
+        name = _agent_name(identity, load_attributes(form.get("Attributes"))) or "Agent"
         if identity:
             names[identity] = name
         joined = kind == "onParticipantAdded"
@@ -188,9 +191,9 @@ UNROUTED = ("task.canceled", "workflow.timeout")
 def taskrouter_event(form: Mapping[str, str]) -> ContactEvent | None:
     """A TaskRouter event callback as a ContactEvent: an agent accepted, the task ended, or it was dropped."""
     kind = form.get("EventType", "")
-    if kind not in ("reservation.accepted", "task.wrapup", "task.completed", *UNROUTED):
+    if kind not in ("reservation.accepted", "reservation.wrapup", "task.wrapup", "task.completed", *UNROUTED):
         return None
-    task = _attributes(form.get("TaskAttributes"))
+    task = load_attributes(form.get("TaskAttributes"))
     conversation_sid = str(
         task.get("conversationSid")
         or next(
@@ -204,9 +207,27 @@ def taskrouter_event(form: Mapping[str, str]) -> ContactEvent | None:
         agent = form.get("WorkerName") or "Agent"
         reservation = _required(form, "ReservationSid")
         return ContactEvent("agent_joined", kind + reservation, conversation_sid, agent=agent)
+    if kind == "reservation.wrapup":  # the agent is done with the player (left, or transferred)
+        worker = form.get("WorkerName") or None
+        return ContactEvent("agent_left", kind + _required(form, "TaskSid"), conversation_sid, agent=worker)
+    moved = task.get("transfer")
+    if kind in UNROUTED and isinstance(moved, dict) and not moved.get("back"):  # back where it was
+        back = str(moved.get("from") or "")
+        return ContactEvent("transfer_failed", kind + _required(form, "TaskSid"), conversation_sid, text=back)
     if kind in UNROUTED:  # nobody will pick the task up: the player is told and offered the bot
         return ContactEvent("failed", kind + _required(form, "TaskSid"), conversation_sid)
     return ContactEvent("closed", f"{conversation_sid}closed", conversation_sid)
+
+
+def interactions_event(form: Mapping[str, str]) -> ContactEvent | None:
+    """An Interactions webhook: an agent left the interaction's channel (onParticipantLeft)."""
+    if form.get("EventType") != "onParticipantLeft" or form.get("ParticipantType", "agent") != "agent":
+        return None
+    conversation_sid = form.get("MediaChannelSid", "")
+    if not is_sid(conversation_sid, "CH"):
+        return None  # not a conversation flexcord routed
+    ident = "onParticipantLeft" + _required(form, "ChannelSid") + form.get("Timestamp", "")
+    return ContactEvent("agent_left", ident, conversation_sid)
 
 
 def studio_event(form: Mapping[str, str], fields: Iterable[tuple[str, str]] | None = None) -> ContactEvent:
@@ -230,7 +251,9 @@ __all__ = [
     "BadWebhook",
     "check_sids",
     "conversation_event",
+    "interactions_event",
     "is_sid",
+    "load_attributes",
     "parse_form",
     "signed_content_key",
     "studio_event",

@@ -34,6 +34,7 @@ from engine.flex.webhook_events import (
     BadWebhook,
     check_sids,
     conversation_event,
+    interactions_event,
     parse_form,
     studio_event,
     taskrouter_event,
@@ -81,10 +82,12 @@ class TwilioWebhooks:
         self._pending: set[asyncio.Task[None]] = set()  # recording or applying, past the answer
 
     def blueprint(self) -> Blueprint:
-        """The blueprint Twilio posts to: /twilio/conversations, /twilio/taskrouter, /twilio/studio/reply."""
+        """The blueprint Twilio posts to: /twilio/conversations, /twilio/taskrouter, /twilio/interactions,
+        /twilio/studio/reply."""
         hooks = Blueprint("twilio_webhooks", __name__, url_prefix="/twilio")
         hooks.add_url_rule("/conversations", "conversations", self.conversations, methods=["POST"])
         hooks.add_url_rule("/taskrouter", "taskrouter", self.taskrouter, methods=["POST"])
+        hooks.add_url_rule("/interactions", "interactions", self.interactions, methods=["POST"])
         hooks.add_url_rule("/studio/reply", "studio_reply", self.studio_reply, methods=["POST"])
         hooks.after_app_serving(self.finish_pending)
         return hooks
@@ -98,6 +101,10 @@ class TwilioWebhooks:
     async def taskrouter(self) -> Response:
         """A TaskRouter event: a reservation accepted, a task ended or nobody will take it."""
         return await self._handle("taskrouter", lambda form, _: taskrouter_event(form))
+
+    async def interactions(self) -> Response:
+        """An Interactions webhook (onParticipantLeft)."""
+        return await self._handle("interactions", lambda form, _: interactions_event(form))
 
     async def studio_reply(self) -> Response:
         """A Studio flow's HTTP widget: bot text for the player, keyed by the signed form."""

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import importlib
 import re
-from functools import lru_cache
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import re2
 
-__all__ = ["Pattern", "PatternError", "compiled_regex", "word_boundary_problem"]
+__all__ = ["Pattern", "PatternError", "compiled_regex", "regex_cache", "word_boundary_problem"]
 
 _SPACES = "".join(
     (
@@ -96,12 +98,36 @@ class Pattern:
         return text[first : first + len(encoded[start:end].decode())]
 
 
-@lru_cache(maxsize=16384)
+_BUILD_CACHE: ContextVar[dict[str, Pattern] | None] = ContextVar("flexcord_patterns", default=None)
+
+
+@contextmanager
+def regex_cache() -> Iterator[dict[str, Pattern]]:
+    """Inside, `compiled_regex` keeps every pattern it compiled: one build's, all of them (checking
+    a config and compiling it both need each one). The cache goes with the build; a bounded cache
+    shared by every build thrashed once a config had more patterns than it held."""
+    cache: dict[str, Pattern] = {}
+    token = _BUILD_CACHE.set(cache)
+    try:
+        yield cache
+    finally:
+        _BUILD_CACHE.reset(token)
+
+
 def compiled_regex(pattern: str) -> Pattern:
-    """`pattern` compiled case-insensitively, as rules match; kept, because checking a config and
-    compiling it both need it, and a reload mostly meets the same patterns again.
+    """`pattern` compiled case-insensitively, as rules match; once per build inside `regex_cache`.
 
     Raises PatternError (with a hint) when the pattern is not a regex or RE2 cannot run it."""
+    cache = _BUILD_CACHE.get()
+    if cache is None:
+        return _compile(pattern)
+    found = cache.get(pattern)
+    if found is None:
+        found = cache[pattern] = _compile(pattern)
+    return found
+
+
+def _compile(pattern: str) -> Pattern:
     native = _NATIVE.RE2(_for_re2(pattern).encode(), _OPTIONS)
     if not native.ok():
         raise _explain(pattern, native.error())

@@ -125,23 +125,31 @@ async def update_case(turn: Turn, action: UpdateCase, who: str) -> None:
         turn.case = case
         turn.tell(OutMessage(f"{case.ref} is already {case.status}."))
         return
+    if await change(turn, case, status, note, who):
+        turn.tell(OutMessage(f"{case.ref} is now {status}." + (" Note added." if note else "")))
+    else:
+        turn.tell(OutMessage(f"Note added to {case.ref}."))
+
+
+async def change(turn: Turn, case: CaseRecord, status: str, note: str, who: str) -> bool:
+    """Record a status change and/or note; the reporter hears of `notify_on` statuses. True if it moved."""
+    template = turn.template_of(case)
     await turn.tx.change_case(case.ref, status or case.status, who=who, note=note or None, at=turn.now)
     updated = await turn.tx.get_case(case.ref)
     assert updated is not None
     await turn.attach_case(updated)
-    if status and status != case.status:
-        follow_post(turn, updated)
-        turn.tell(OutMessage(f"{case.ref} is now {status}." + (" Note added." if note else "")))
-        if template is not None and status in template.notify_on:
-            reporter = user_variables(case.reporter_id, case.reporter_name)
-            turn.dm(
-                case.reporter_id,
-                turn.generation.message("case_updated"),
-                {"user": reporter},
-                conversation_id=case.conversation_id,
-            )
-    else:
-        turn.tell(OutMessage(f"Note added to {case.ref}."))
+    if not status or status == case.status:
+        return False
+    follow_post(turn, updated)
+    if template is not None and status in template.notify_on:
+        reporter = user_variables(case.reporter_id, case.reporter_name)
+        turn.dm(
+            case.reporter_id,
+            turn.generation.message("case_updated"),
+            {"user": reporter},
+            conversation_id=case.conversation_id,
+        )
+    return True
 
 
 def describe(case: CaseRecord) -> str:

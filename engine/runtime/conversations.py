@@ -13,6 +13,7 @@ from engine.deliveries import CloseHandoff, StartHandoff
 from engine.events import Button, ContactEvent, OutMessage
 from engine.ports import HandoffRequest
 from engine.runtime.cases import CLOSED, follow_post
+from engine.runtime.transfers import transfer_not_made
 from engine.runtime.turn import Turn
 from engine.runtime.wire import contact_lane
 from engine.store import CaseRecord
@@ -119,9 +120,13 @@ async def apply_contact_event(turn: Turn, event: ContactEvent) -> None:
                 )
             turn.say("agent_joined", extra={"agent": {"name": agent}})
         case "agent_left":
-            turn.say("agent_left", extra={"agent": {"name": agent}})
-            if c.state == "agent":
+            # Flex reports it up to three times (participant, Interactions, TaskRouter): the first
+            # one finds the agent; after a transfer no agent is named, so the old one leaves quietly.
+            if c.state == "agent" and c.agent_name is not None:
+                turn.say("agent_left", extra={"agent": {"name": c.agent_name}})
                 turn.update(state="queued", agent_name=None, queued_at=turn.now, timeout_notified=False)
+        case "transfer_failed":
+            await transfer_not_made(turn, c.queue or "", event.text)
         case "agent_message":
             turn.tell(OutMessage(text=event.text, author=agent), author=agent, to="dm")
         case "bot_message":

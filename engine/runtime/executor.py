@@ -117,7 +117,7 @@ def _relay(turn: Turn, event: Event, relays: SlidingWindow) -> None:
         if wait is not None:
             turn.say("rate_limited", extra={"wait": describe_wait(wait)})
             return
-    text = relay_text(event)
+    text = turn.readable(relay_text(event))
     if not text:
         return
     sid = turn.conversation.conversation_sid

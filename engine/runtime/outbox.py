@@ -21,7 +21,15 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Protocol, assert_never, runtime_checkable
 
-from engine.deliveries import ChannelPost, CloseHandoff, DirectMessage, EditPost, SendToAgent, StartHandoff
+from engine.deliveries import (
+    ChannelPost,
+    CloseHandoff,
+    DirectMessage,
+    EditPost,
+    SendToAgent,
+    StartHandoff,
+    TransferChat,
+)
 from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffTicket
 from engine.runtime.locks import KeyedLock
 from engine.store import OutboxItem, StorageError, Store, Writes
@@ -229,6 +237,9 @@ class Outbox:
                 return None
             case StartHandoff(request=request):
                 return await self.contact.start_handoff(request)
+            case TransferChat(conversation_sid=sid, transfer=transfer):
+                await self.contact.transfer(sid, transfer)
+                return None
             case _:
                 assert_never(delivery)
 

@@ -12,8 +12,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import assert_never
 
-from engine.deliveries import ChannelPost, CloseHandoff, DirectMessage, EditPost, SendToAgent, StartHandoff
+from engine.deliveries import (
+    ChannelPost,
+    CloseHandoff,
+    DirectMessage,
+    EditPost,
+    SendToAgent,
+    StartHandoff,
+    TransferChat,
+)
 from engine.ports import HandoffTicket
+from engine.runtime import transfers
 from engine.runtime.conversations import WITH_AGENT, not_started
 from engine.runtime.generation import Generation
 from engine.runtime.outbox import Sent
@@ -39,7 +48,7 @@ class ConversationOutcomes:
                 if isinstance(sent, str) and sent and item.case_ref is not None:
                     await _address_waiting_edits(tx, channel, item.case_ref, sent)
                 return []
-            case DirectMessage() | EditPost() | SendToAgent() | CloseHandoff():
+            case DirectMessage() | EditPost() | SendToAgent() | CloseHandoff() | TransferChat():
                 return []
             case _:
                 assert_never(delivery)
@@ -48,9 +57,18 @@ class ConversationOutcomes:
         delivery = item.delivery
         match delivery:
             case StartHandoff():
-                return await self._not_started(tx, item, delivery, now)
+                added = await self._not_started(tx, item, delivery, now)
+                if final:  # it stayed failed: the admin channel hears of it
+                    added += await transfers.handoff_given_up(self._generation(), tx, item, delivery, now)
+                return added
             case DirectMessage():
                 return await self._undeliverable(tx, item, delivery, now) if final else []
+            case TransferChat():
+                return (
+                    await transfers.item_not_made(self._generation(), tx, item, delivery, now)
+                    if final
+                    else []
+                )
             case ChannelPost() | EditPost() | SendToAgent() | CloseHandoff():
                 return []
             case _:

@@ -88,7 +88,7 @@ class Runtime:
         self.outbox = Outbox(
             store, chat, contact, outcomes, clock=clock, starting=self._starting, observer=delivery
         )
-        self._players = KeyedLock()
+        self.players = self._players = KeyedLock()  # one player's work at a time (the case page too)
         self._cooldowns = SlidingWindow()
         self._relays = SlidingWindow()
         self._pruned_at: datetime | None = None
@@ -236,6 +236,7 @@ class Runtime:
             where=event.where,
             by_reply=not (event.kind == "message" and event.where == DM),
             variables=event_variables(generation.config, event),
+            mentions=event.mentions,
         )
         if conversation.user_name != user.name:
             turn.update(user_name=user.name)

@@ -23,6 +23,7 @@ from engine.deliveries import (
     EditPost,
     SendToAgent,
     StartHandoff,
+    TransferChat,
 )
 from engine.events import Button, FormRequest, OutMessage
 from engine.hours import describe_next_open, is_open
@@ -69,7 +70,7 @@ class Draft:
 class ContactDraft:
     """A call to the contact center for this player, written to the outbox when the turn finishes."""
 
-    delivery: StartHandoff | SendToAgent | CloseHandoff
+    delivery: StartHandoff | SendToAgent | CloseHandoff | TransferChat
     key: str | None = None
 
 
@@ -87,6 +88,7 @@ class Turn:
         where: str = DM,
         by_reply: bool = False,
         variables: Mapping[str, object] | None = None,
+        mentions: Mapping[str, str] | None = None,
     ) -> None:
         self.generation = generation
         self.config = generation.config
@@ -107,6 +109,7 @@ class Turn:
         self._drafts: list[Draft | ContactDraft] = []
         self._saved = conversation
         self._sequence = 0
+        self._names = {**(mentions or {}), conversation.user_id: conversation.user_name}
 
     async def load_case(self) -> None:
         """Make the conversation's current case the one this turn talks about.
@@ -202,7 +205,9 @@ class Turn:
     def post(self, channel: str, message: OutMessage, *, render: bool = True) -> None:
         self._drafts.append(Draft("post", channel, message, render))
 
-    def contact(self, delivery: StartHandoff | SendToAgent | CloseHandoff, key: str | None = None) -> None:
+    def contact(
+        self, delivery: StartHandoff | SendToAgent | CloseHandoff | TransferChat, key: str | None = None
+    ) -> None:
         """Queue a call to the contact center in this player's contact lane."""
         self._drafts.append(ContactDraft(delivery, key))
 
@@ -231,10 +236,13 @@ class Turn:
         )
 
     def readable(self, text: str) -> str:
-        """A transcript line as people read it: the player's mention as @name, not <@id>."""
-        user = self.conversation
-        for mention in (f"<@{user.user_id}>", f"<@!{user.user_id}>"):
-            text = text.replace(mention, f"@{user.user_name}")
+        """A transcript line as people read it: mentions of the player and of the users their
+        message named as @name, not <@id>."""
+        if "<@" not in text:
+            return text
+        for user_id, name in self._names.items():
+            for mention in (f"<@{user_id}>", f"<@!{user_id}>"):
+                text = text.replace(mention, f"@{name}")
         return text
 
     async def attach_case(self, case: CaseRecord) -> None:

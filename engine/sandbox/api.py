@@ -227,6 +227,10 @@ def _agent_routes(page: Blueprint, sandbox: Sandbox) -> None:
     async def close(sid: str) -> Response:
         return await agent_action(lambda: desk.close(sid))
 
+    @page.post("/sandbox/api/agent/tasks/<sid>/complete")
+    async def complete(sid: str) -> Response:
+        return await agent_action(lambda: desk.complete(sid))
+
     @page.get("/sandbox/api/cases")
     async def cases() -> Response:
         return jsonify(await desk.cases())

@@ -21,6 +21,7 @@ from engine.sandbox.guild import Refused
 from engine.store import CaseRecord, Store
 
 OPEN_TASK = ("pending", "reserved", "assigned")
+DONE_TASK = ("completed", "canceled")  # gone from the agent's list, as in Flex
 
 
 class AgentDesk:
@@ -61,7 +62,7 @@ class AgentDesk:
     async def tasks(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = await self._agent_api("GET", "/tasks")
         found.sort(key=lambda task: str(task.get("date_created") or ""), reverse=True)
-        return [_task_json(task) for task in found]
+        return [_task_json(task) for task in found if task.get("status") not in DONE_TASK]
 
     async def _task(self, sid: str) -> dict[str, Any]:
         task: dict[str, Any] = await self._agent_api("GET", f"/tasks/{sid}")
@@ -85,11 +86,20 @@ class AgentDesk:
         return _task_json(await self._task(sid))
 
     async def close(self, sid: str) -> dict[str, Any]:
-        """The agent ends the chat (the player is told, and asked to rate it)."""
+        """The agent ends the chat as Flex UI does: the task goes to wrap-up, the player is told."""
         task = await self._task(sid)
         if task.get("status") not in OPEN_TASK:
             raise Refused("This chat is already closed.", 409)
-        return _task_json(await self._agent_api("POST", f"/tasks/{sid}/close"))
+        if task.get("agent") is None:
+            return _task_json(await self._agent_api("POST", f"/tasks/{sid}/close"))
+        return _task_json(await self._agent_api("POST", f"/tasks/{sid}/wrapup"))
+
+    async def complete(self, sid: str) -> dict[str, Any]:
+        """The agent finishes wrap-up: the task is completed and leaves the list."""
+        task = await self._task(sid)
+        if task.get("status") != "wrapping":
+            raise Refused("End the chat first; a task is completed after its wrap-up.", 409)
+        return _task_json(await self._agent_api("POST", f"/tasks/{sid}/complete"))
 
     async def messages(self, sid: str) -> list[dict[str, Any]]:
         """The conversation so far, as the agent sees it: who wrote (player, agent or bot) and what."""

@@ -29,9 +29,16 @@ class OneCalls:
         async with self.view() as v:
             return await v.get_case(ref)
 
-    async def list_cases(self, *, status: str | None = None, template: str | None = None) -> list[CaseRecord]:
+    async def list_cases(
+        self,
+        *,
+        status: str | None = None,
+        template: str | None = None,
+        limit: int | None = None,
+        after: CaseRecord | None = None,
+    ) -> list[CaseRecord]:
         async with self.view() as v:
-            return await v.list_cases(status=status, template=template)
+            return await v.list_cases(status=status, template=template, limit=limit, after=after)
 
     async def case_history(self, ref: str) -> list[CaseEvent]:
         async with self.view() as v:

@@ -58,7 +58,12 @@ class Reads(Protocol):
     async def get_case(self, ref: str) -> CaseRecord | None: ...
 
     async def list_cases(
-        self, *, status: str | None = None, template: str | None = None
+        self,
+        *,
+        status: str | None = None,
+        template: str | None = None,
+        limit: int | None = None,
+        after: CaseRecord | None = None,
     ) -> list[CaseRecord]: ...
 
     async def case_history(self, ref: str) -> list[CaseEvent]: ...
@@ -213,7 +218,12 @@ class Store(Protocol):
     async def get_case(self, ref: str) -> CaseRecord | None: ...
 
     async def list_cases(
-        self, *, status: str | None = None, template: str | None = None
+        self,
+        *,
+        status: str | None = None,
+        template: str | None = None,
+        limit: int | None = None,
+        after: CaseRecord | None = None,
     ) -> list[CaseRecord]: ...
 
     async def case_history(self, ref: str) -> list[CaseEvent]: ...

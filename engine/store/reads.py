@@ -153,18 +153,34 @@ class SqliteReads:
         row = await self._one(sql.GET_CASE, (ref,))
         return None if row is None else _case(row)
 
-    async def list_cases(self, *, status: str | None = None, template: str | None = None) -> list[CaseRecord]:
-        """Cases, most recently updated first, optionally only one status and/or template."""
-        where, params = [], []
+    async def list_cases(
+        self,
+        *,
+        status: str | None = None,
+        template: str | None = None,
+        limit: int | None = None,
+        after: CaseRecord | None = None,
+    ) -> list[CaseRecord]:
+        """Cases, most recently updated first (the same moment: by ref), optionally only one
+        status and/or template; at most `limit` of them, starting after the case `after` (a page: the
+        index on (updated_at, ref) finds it without reading the cases before it)."""
+        where: list[str] = []
+        params: list[Any] = []
         if status is not None:
             where.append("status = ?")
             params.append(status)
         if template is not None:
             where.append("template = ?")
             params.append(template)
+        if after is not None:
+            where.append("(updated_at < ? OR (updated_at = ? AND ref > ?))")
+            params += [to_text(after.updated_at), to_text(after.updated_at), after.ref]
         query = sql.LIST_CASES + (" WHERE " + " AND ".join(where) if where else "")
-        rows = await self._all(query + " ORDER BY updated_at DESC, ref", params)
-        return [_case(row) for row in rows]
+        query += " ORDER BY updated_at DESC, ref"
+        if limit is not None:
+            query += " LIMIT ?"
+            params.append(limit)
+        return [_case(row) for row in await self._all(query, params)]
 
     async def case_history(self, ref: str) -> list[CaseEvent]:
         rows = await self._all(sql.CASE_HISTORY, (ref,))

@@ -125,8 +125,9 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                WHERE kind = 'start_handoff' AND status = 'pending'""",
         ),
     ),
+    (3, ("CREATE INDEX cases_updated ON cases (updated_at, ref)",)),  # a page of `cases list`
     (
-        3,
+        4,
         (  # files players and agents sent, kept in the database every replica reads (BLOB; PostgreSQL: BYTEA)
             """CREATE TABLE attachments (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,  -- SQLite: identity column

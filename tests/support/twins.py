@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from engine.config.model import DM
 from engine.events import ContactEvent, ContactEventKind, Event, EventKind, Outcome, OutMessage, User
-from engine.ports import DeliveryError, HandoffRequest, HandoffTicket
+from engine.ports import DeliveryError, HandoffRequest, HandoffTicket, Transfer
 from engine.runtime import Generation, Runtime, build_generation
 from engine.runtime.runtime import TrafficObserver
 from engine.store import Store, open_store
@@ -140,6 +140,7 @@ class MemoryContactCenter(_Recorder):
         self.sent: dict[str, list[str]] = defaultdict(list)  # handoff -> texts the agent received
         self.notices: dict[str, list[str]] = defaultdict(list)  # handoff -> flexcord's own notices
         self.closed: list[str] = []
+        self.transfers: list[tuple[str, Transfer]] = []
         self.attempts = 0
         self._numbers = itertools.count(1)
         self._events = itertools.count(1)
@@ -191,6 +192,12 @@ class MemoryContactCenter(_Recorder):
         self.attempts += 1
         self._failures.check()
         self.closed.append(handoff)
+        await self._notify()
+
+    async def transfer(self, handoff: str, transfer: Transfer) -> None:
+        self.attempts += 1
+        self._failures.check()
+        self.transfers.append((handoff, transfer))
         await self._notify()
 
     # --- the agent's side, played into the runtime --------------------------------------------

@@ -15,7 +15,6 @@ from typing import Any
 
 import jsonschema_rs
 import yaml
-from jsonschema import Draft202012Validator
 
 from engine.config.schema.definitions import (
     ACTION_EXAMPLES,
@@ -150,6 +149,8 @@ def write(folder: Path | str) -> list[Path]:
 @cache
 def validator(main: bool) -> Any:
     """A Draft 2020-12 validator for flexcord.yaml (main) or a route file; read-only, safe to share."""
+    from jsonschema import Draft202012Validator  # here: only a file with problems needs it
+
     return Draft202012Validator(main_schema() if main else routes_schema())
 
 

@@ -13,9 +13,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 from engine.config.diagnostics import Diagnostic, did_you_mean
 from engine.config.schema.definitions import ACTION_EXAMPLES, ACTIONS, BARE_ACTIONS, PATTERN_WORDS

@@ -4,9 +4,14 @@ GET  /emulator/tasks                      tasks: sid, status, conversation, attr
 POST /emulator/tasks/<sid>/accept         {"agent": "Ash"}: the agent joins (onParticipantAdded)
 POST /emulator/tasks/<sid>/messages       {"text": "..."}: the agent writes (onMessageAdded, Source=SDK)
 GET  /emulator/tasks/<sid>/messages       the conversation so far
-POST /emulator/tasks/<sid>/leave          the agent leaves (onParticipantRemoved)
+POST /emulator/tasks/<sid>/leave          the agent leaves (onParticipantRemoved, onParticipantLeft,
+                                          TaskRouter reservation.wrapup)
 POST /emulator/tasks/<sid>/close          the agent ends the chat (onConversationStateUpdated, closed)
-POST /emulator/tasks/<sid>/complete       the agent finishes wrap-up
+POST /emulator/tasks/<sid>/wrapup         the agent ends the chat as Flex UI does (channel closed,
+                                          task wrapping, TaskRouter task.wrapup)
+POST /emulator/tasks/<sid>/complete       the agent finishes wrap-up (TaskRouter task.completed)
+POST /emulator/tasks/<sid>/timeout        nobody took the task in time (TaskRouter workflow.timeout)
+POST /emulator/channel-failures           {"count": 1}: the next interaction channels fail
 POST /emulator/faults                     {"status": 429, "count": 1, "retry_after": 2, "delay": 0,
                                            "path": "/Messages", "method": "POST", "after": false}
                                           (after: do the work, then answer with the status anyway)
@@ -22,6 +27,7 @@ from typing import Any
 
 from quart import Blueprint, Response, jsonify, request
 
+from engine.flex.emulator import flow
 from engine.flex.emulator.media import media_entries
 from engine.flex.emulator.routes import add_routes, route
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
@@ -100,8 +106,23 @@ class AgentApi:
 
     @route("POST", "/tasks/<sid>/leave")
     async def leave(self, sid: str) -> Response:
-        await self.emulator.agent_leaves(self.emulator.task(sid))
+        await flow.leave(self.emulator, self.emulator.task(sid))
         return jsonify(self.emulator.task(sid).summary())
+
+    @route("POST", "/tasks/<sid>/wrapup")
+    async def wrap_up(self, sid: str) -> Response:
+        await flow.wrap_up(self.emulator, self.emulator.task(sid))
+        return jsonify(self.emulator.task(sid).summary())
+
+    @route("POST", "/tasks/<sid>/timeout")
+    async def time_out(self, sid: str) -> Response:
+        flow.time_out(self.emulator, self.emulator.task(sid))
+        return jsonify(self.emulator.task(sid).summary())
+
+    @route("POST", "/channel-failures")
+    async def fail_channels(self) -> Response:
+        self.emulator.failing_channels = int((await _body()).get("count", 1))
+        return jsonify({"failing_channels": self.emulator.failing_channels})
 
     @route("POST", "/tasks/<sid>/close")
     async def close(self, sid: str) -> Response:
@@ -110,11 +131,8 @@ class AgentApi:
 
     @route("POST", "/tasks/<sid>/complete")
     async def complete(self, sid: str) -> Response:
-        task = self.emulator.task(sid)
-        if task.status != "wrapping":
-            raise TwilioError(409, 20409, f"Task {sid} is {task.status}, not wrapping")
-        task.status = "completed"
-        return jsonify(task.summary())
+        flow.complete(self.emulator, self.emulator.task(sid))
+        return jsonify(self.emulator.task(sid).summary())
 
     # --- faults and what the emulator saw ------------------------------------------------------
 

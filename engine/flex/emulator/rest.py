@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from quart import Blueprint, Response, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 
+from engine.flex.emulator import flow
 from engine.flex.emulator.media import media_entries
 from engine.flex.emulator.routes import add_routes, authorized, route
 from engine.flex.emulator.state import stamp
@@ -101,6 +102,7 @@ class TwilioRestApi:
         c = self.emulator.create_conversation(
             form.get("FriendlyName"), form.get("UniqueName"), form.get("Attributes"), form.get("State")
         )
+        c.timers = {k.split(".")[1]: v for k, v in form.items() if k.startswith("Timers.")}
         return jsonify(self.state.conversation_json(c, _base())), 201
 
     @route("GET", "/v1/Conversations/<sid>")
@@ -206,7 +208,15 @@ class TwilioRestApi:
 
     @route("GET", "/v1/Interactions/<sid>/Channels/<channel>")
     async def fetch_channel(self, sid: str, channel: str) -> Response:
-        return jsonify(self.state.channel_json(self.emulator.interaction(sid, channel), _base()))
+        task = self.emulator.interaction(sid, channel)
+        flow.settle_channel(self.emulator, task)
+        return jsonify(self.state.channel_json(task, _base()))
+
+    @route("POST", "/v1/Interactions/<sid>/Channels/<channel>/Invites")
+    async def create_invite(self, sid: str, channel: str) -> tuple[Response, int]:
+        form = await request.form
+        task = await flow.invite(self.emulator, sid, channel, _json_field(form, "Routing"))
+        return jsonify(self.state.invite_json(task, _base())), 201
 
     @route("POST", "/v1/Interactions/<sid>/Channels/<channel>")
     async def update_channel(self, sid: str, channel: str) -> Response:

@@ -75,6 +75,7 @@ class Conversation:
     unique_name: str | None
     attributes: str = "{}"
     state: str = "active"
+    timers: dict[str, str] = field(default_factory=dict)  # Timers.Inactive / Timers.Closed as given
     date_created: str = field(default_factory=now)
     date_updated: str = field(default_factory=now)
     participants: dict[str, Participant] = field(default_factory=dict)
@@ -93,10 +94,11 @@ class Task:
     attributes: dict[str, Any]
     routing: dict[str, Any]
     status: TaskStatus = "pending"
-    channel_status: str = "active"
+    channel_status: str = "setup"  # setup -> active or failed (engine.flex.emulator.flow) -> closed
     agent: str | None = None
     agent_participant: str | None = None
     date_created: str = field(default_factory=now)
+    invite_sid: str | None = None  # set when an invite (a transfer) made this task
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -109,6 +111,7 @@ class Task:
             "agent": self.agent,
             "queue": self.attributes.get("queue"),
             "priority": self.routing.get("priority", self.attributes.get("priority", 0)),
+            "channel_status": self.channel_status,
             "date_created": self.date_created,
         }
 
@@ -144,7 +147,7 @@ class FlexState:
             "date_created": c.date_created,
             "date_updated": c.date_updated,
             "state": c.state,
-            "timers": {},
+            "timers": {name.lower(): value for name, value in c.timers.items()},
             "bindings": {},
             "url": url,
             "links": {
@@ -245,6 +248,17 @@ class FlexState:
             "webhook_ttid": None,
             "url": url,
             "links": {"channels": f"{url}/Channels"},
+        }
+
+    def invite_json(self, t: Task, base: str) -> dict[str, Any]:
+        url = f"{base}/v1/Interactions/{t.interaction_sid}/Channels/{t.channel_sid}/Invites/{t.invite_sid}"
+        properties = {**{k: v for k, v in t.routing.items() if k != "attributes"}, "sid": t.sid}
+        return {
+            "sid": t.invite_sid,
+            "interaction_sid": t.interaction_sid,
+            "channel_sid": t.channel_sid,
+            "routing": {"properties": {**properties, "attributes": json.dumps(t.attributes)}},
+            "url": url,
         }
 
     def channel_json(self, t: Task, base: str) -> dict[str, Any]:

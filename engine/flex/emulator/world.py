@@ -93,6 +93,7 @@ class Emulator:
         self.faults: list[Fault] = []
         self.violations: list[dict[str, Any]] = []
         self.requests: deque[dict[str, Any]] = deque(maxlen=10_000)
+        self.failing_channels = 0  # interaction channels still to be made that will fail
 
     def now(self) -> str:
         """The emulated Twilio's current time as a Twilio timestamp."""
@@ -129,6 +130,7 @@ class Emulator:
             c.attributes = _json_text(fields["Attributes"])
         if "FriendlyName" in fields:
             c.friendly_name = fields["FriendlyName"]
+        c.timers |= {k.split(".")[1]: v for k, v in fields.items() if k.startswith("Timers.")}
         before = c.state
         c.state = fields.get("State", c.state)
         c.date_updated = self.now()
@@ -297,9 +299,10 @@ class Emulator:
     async def update_channel(self, task: Task, status: str, routing: dict[str, Any]) -> None:
         if status == "inactive" and routing.get("status") != "closed":
             raise TwilioError(400, 20001, "Routing status 'closed' is required to make a channel inactive")
-        task.channel_status = status
-        if task.status in ("pending", "assigned", "wrapping"):
-            task.status = "canceled" if task.status == "pending" else "completed"
+        for each in [t for t in self.state.tasks.values() if t.interaction_sid == task.interaction_sid]:
+            each.channel_status = status
+            if each.status in ("pending", "assigned", "wrapping"):
+                each.status = "canceled" if each.status == "pending" else "completed"
         c = self.state.conversations.get(task.conversation_sid)
         if status == "closed" and c is not None and c.state != "closed":
             await self.update_conversation(c, {"State": "closed"}, source="API", webhooks=False)
@@ -328,13 +331,6 @@ class Emulator:
         c = self.conversation(task.conversation_sid)
         author = safe_identity(task.agent)
         return await self.add_message(c, author, text, None, source="SDK", webhooks=True, media=media)
-
-    async def agent_leaves(self, task: Task) -> None:
-        c = self.conversation(task.conversation_sid)
-        p = c.participants.get(task.agent_participant or "")
-        if p is None:
-            raise TwilioError(409, 20409, f"Task {task.sid} has no agent in the conversation")
-        await self.remove_participant(c, p, source="SDK")
 
     async def agent_closes(self, task: Task) -> None:
         c = self.conversation(task.conversation_sid)

@@ -6,7 +6,7 @@ const API = "sandbox/api/";
 const $ = (id) => document.getElementById(id);
 const view = {
   state: null, user: null, channel: "general", command: null, pickerIndex: 0,
-  task: null, caseRef: null, form: null, lastMessages: "", lastTaskMessages: "",
+  task: null, tasks: [], caseRef: null, form: null, lastMessages: "", lastTaskMessages: "",
 };
 
 async function api(path, body) {
@@ -416,6 +416,27 @@ async function closeTask() {
   refreshDesk();
 }
 
+async function completeTask() {
+  if (!view.task) return;
+  try { await api(`agent/tasks/${view.task}/complete`, {}); } catch (error) { alert(error.message); }
+  view.task = null;
+  $("task-chat").hidden = true;
+  $("case-panel").hidden = true;
+  refreshDesk();
+}
+
+// The case panel, as Flex UI 2's CRMContainer shows it: the task's signed case_url in a frame.
+function showCasePanel() {
+  const task = (view.tasks || []).find((t) => t.sid === view.task);
+  const url = task && task.attributes && task.attributes.case_url;
+  if (!url) { alert("This task has no case link."); return; }
+  const frame = $("case-panel");
+  const link = new URL(url, location.href);
+  link.searchParams.set("agent", agentName());
+  frame.src = link.pathname + link.search;  // the sandbox is flexcord's public URL
+  frame.hidden = false;
+}
+
 function renderCases(cases) {
   const body = $("case-list");
   if (!cases.length) {
@@ -452,12 +473,14 @@ async function renderCaseDetail() {
 async function refreshDesk() {
   try {
     const [tasks, cases] = await Promise.all([api("agent/tasks"), api("cases")]);
+    view.tasks = tasks;
     renderTasks(tasks);
     renderCases(cases);
     const task = tasks.find((t) => t.sid === view.task);
     if (task) $("task-chat-title").textContent = `${task.case || task.sid} · ${task.status}`;
     const over = !task || ["wrapping", "completed", "canceled", "closed"].includes(task.status);
     $("task-close").disabled = over;
+    $("task-complete").disabled = !task || task.status !== "wrapping";
     $("task-input").disabled = over || !task.agent;
     $("task-input").placeholder = !task ? "" : over ? "This chat is closed." : !task.agent
       ? "Accept the task to write to the player." : "Reply to the player";
@@ -514,6 +537,8 @@ function wire() {
   $("form-cancel").addEventListener("click", () => $("form-dialog").close());
   $("task-composer").addEventListener("submit", sendAgentMessage);
   $("task-close").addEventListener("click", closeTask);
+  $("task-complete").addEventListener("click", completeTask);
+  $("task-case").addEventListener("click", showCasePanel);
   $("reload-button").addEventListener("click", async () => {
     try { await api("reload", {}); } catch (e) { /* shown by the strip */ }
     refreshState();
