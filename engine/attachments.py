@@ -19,6 +19,7 @@ __all__ = [
     "Refusal",
     "Upload",
     "check_files",
+    "describe_size",
     "sniff",
 ]
 
@@ -104,6 +105,14 @@ def check_files(rules: AttachmentRules, files: list[tuple[str, bytes]]) -> tuple
             else:
                 kept.append(Upload(name, data, kind))
     return kept, refused
+
+
+def describe_size(size: int) -> str:
+    """A size in words a player reads: 5 MB, 500 KB, 12 bytes."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} bytes" if size < 1024 else f"{size / (1024 * 1024):.1f} MB"
 
 
 def _is_text(data: bytes) -> bool:

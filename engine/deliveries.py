@@ -72,6 +72,7 @@ class SendToAgent:
     text: str
     conversation_sid: str | None = None
     notice: bool = False
+    attachment_id: int | None = None  # a file of the player's (kept in the store) instead of text
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,7 @@ def _fields(delivery: Delivery) -> dict[str, Any]:
                 "text": delivery.text,
                 "conversation_sid": delivery.conversation_sid,
                 "notice": delivery.notice,
+                "attachment_id": delivery.attachment_id,
             }
         case CloseHandoff(conversation_sid=sid):
             return {"handoff": sid}
@@ -208,6 +210,7 @@ def decode(kind: str, text: str) -> Delivery:
             str(data["text"]),
             None if sid is None else str(sid),
             bool(data.get("notice")),
+            None if data.get("attachment_id") is None else int(data["attachment_id"]),
         )
     if kind == "close":
         return CloseHandoff(str(data["handoff"]))

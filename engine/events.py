@@ -51,6 +51,7 @@ class Event:
     form: str | None = None
     button: str | None = None
     attachments: tuple[str, ...] = ()  # URLs
+    files: tuple[tuple[str, bytes], ...] = ()  # (name, bytes) of each file sent, downloaded at once
     mentions: Mapping[str, str] = field(default_factory=frozen_map)  # user id -> name, for <@id> in text
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from engine.attachments import Upload
 from engine.config.model import frozen_map
 from engine.events import OutMessage
 
@@ -85,6 +86,14 @@ class ContactCenter(Protocol):
 
     async def notify(self, conversation_sid: str, text: str, key: str) -> None:
         """Tell the agent something from flexcord itself (not from the player), once per key."""
+        ...
+
+    async def send_file(self, conversation_sid: str, user_id: str, file: Upload, key: str) -> None:
+        """Post one of the player's files to the agent, as its own message, once per key."""
+        ...
+
+    async def fetch_file(self, conversation_sid: str, media_sid: str) -> Upload:
+        """A file the agent sent (its id from ContactEvent.media)."""
         ...
 
     async def close(self, conversation_sid: str) -> None: ...

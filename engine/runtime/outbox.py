@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Protocol, assert_never, runtime_checkable
 
+from engine.attachments import Upload
 from engine.deliveries import (
     ChannelPost,
     CloseHandoff,
@@ -229,6 +230,8 @@ class Outbox:
                     raise DeliveryError("the player is not connected to an agent", permanent=True)
                 if delivery.notice:  # flexcord's own words to the agent, not the player's
                     await self.contact.notify(sid, delivery.text, item.key)
+                elif delivery.attachment_id is not None:
+                    await self.contact.send_file(sid, delivery.user_id, await self._file(delivery), item.key)
                 else:
                     await self.contact.send(sid, delivery.user_id, delivery.text, item.key)
                 return None
@@ -242,6 +245,15 @@ class Outbox:
                 return None
             case _:
                 assert_never(delivery)
+
+    async def _file(self, delivery: SendToAgent) -> Upload:
+        """The player's file a delivery carries, from the store every replica reads."""
+        async with self.store.view() as view:
+            kept = await view.get_attachment(delivery.attachment_id or 0)
+        if kept is None:
+            raise DeliveryError("the file was erased before it reached the agent", permanent=True)
+        record, data = kept
+        return Upload(record.name, data, record.content_type)
 
     async def _succeeded(self, item: OutboxItem, sent: Sent, now: datetime) -> tuple[bool, list[str]]:
         async with self.store.transaction() as tx:

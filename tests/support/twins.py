@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from engine.attachments import Upload
 from engine.config.model import DM
 from engine.events import ContactEvent, ContactEventKind, Event, EventKind, Outcome, OutMessage, User
 from engine.ports import DeliveryError, HandoffRequest, HandoffTicket, Transfer
@@ -179,6 +180,12 @@ class MemoryContactCenter(_Recorder):
         self.sent[handoff].append(text)
         await self._notify()
 
+    async def send_file(self, handoff: str, user_id: str, file: Upload, key: str) -> None:
+        await self.send(handoff, user_id, f"[file {file.name}]", key)
+
+    async def fetch_file(self, handoff: str, media_sid: str) -> Upload:
+        return Upload(f"{media_sid}.png", b"", "image/png")
+
     async def notify(self, handoff: str, text: str, key: str) -> None:
         self.attempts += 1
         self._failures.check()
@@ -278,8 +285,8 @@ class Player:
         self.last_event = event
         return event
 
-    async def says(self, text: str, where: str = DM) -> Outcome:
-        return await self.runtime.handle(self.event("message", where, text=text))
+    async def says(self, text: str, where: str = DM, files: tuple[tuple[str, bytes], ...] = ()) -> Outcome:
+        return await self.runtime.handle(self.event("message", where, text=text, files=files))
 
     async def uses(self, command: str, where: str, **options: object) -> Outcome:
         return await self.runtime.handle(self.event("command", where, command=command, options=options))
