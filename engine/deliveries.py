@@ -243,6 +243,7 @@ def message_fields(message: OutMessage) -> dict[str, Any]:
         "buttons": [{"id": b.id, "label": b.label, "style": b.style, "url": b.url} for b in message.buttons],
         "author": message.author,
         "key": message.key,
+        "files": list(message.files),
     }
 
 
@@ -265,6 +266,7 @@ def message_from_fields(data: Mapping[str, Any]) -> OutMessage:
         ),
         author=data.get("author"),
         key=data.get("key"),
+        files=tuple(str(ref) for ref in data.get("files", ())),
     )
 
 

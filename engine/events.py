@@ -113,6 +113,7 @@ class OutMessage:
     buttons: tuple[Button, ...] = ()
     author: str | None = None
     key: str | None = None  # idempotency key for the send
+    files: tuple[str, ...] = ()  # files to attach: "<conversation sid>/<media sid>" of an agent's file
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ implement them for real, and tests/support holds in-memory twins used by the cor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -29,7 +29,9 @@ class DeliveryError(Exception):
 class ChatSide(Protocol):
     """Where players are: sends to a player's DMs and to channels. Returns the platform message id."""
 
-    async def send_dm(self, user_id: str, message: OutMessage) -> str: ...
+    async def send_dm(self, user_id: str, message: OutMessage, files: Sequence[Upload] = ()) -> str:
+        """DM a player, with `files` uploaded after the text."""
+        ...
 
     async def post(self, channel: str, message: OutMessage) -> str: ...
 

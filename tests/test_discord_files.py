@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.attachments import Upload
 from tests.discord_fixtures import Server, open_server
-from tests.support.files import EXE, png
+from tests.support.files import EXE, JPEG, png
 
 
 async def send_dm_with_files(server: Server, text: str, files: list[tuple[str, bytes]]) -> Any:
@@ -55,3 +56,22 @@ async def test_a_program_renamed_png_is_refused_in_the_dm_with_what_is_allowed()
         last = player.dm_channel.last_message
         assert last is not None and "cute.png" in last.content and "PNG, JPEG" in last.content
         assert not any("cute.png" in text for text in server.contact.sent[handoff])
+
+
+async def test_an_agents_jpeg_reaches_the_player_as_a_discord_file_with_the_agents_text() -> None:
+    async with open_server() as server:
+        player = server.player.user
+        await player.send_dm("I want to talk to a real person")
+        handoff = server.contact.handoff_of(str(server.player.id))
+        await server.contact.agent_joins(handoff, "Brock")
+        await server.contact.agent_says(
+            handoff, "Tap here:", name="Brock", file=Upload("tap-here.jpg", JPEG, "image/jpeg")
+        )
+        await server.env.settle()
+        messages = list(player.dm_channel.history())
+        said = next(m for m in messages if "Tap here:" in m.content)
+        upload = next(m for m in messages if m.attachments)
+        assert said.id <= upload.id
+        [attachment] = upload.attachments
+        assert attachment.filename == "tap-here.jpg"
+        assert await attachment.read() == JPEG

@@ -3,8 +3,10 @@ emulated Flex (Media Content Service included), signed webhooks back to flexcord
 
 from __future__ import annotations
 
-from tests.flex_fixtures import wait_for
-from tests.support.files import EXE, png
+import base64
+
+from tests.flex_fixtures import ACCOUNT_SID, AUTH_TOKEN, wait_for
+from tests.support.files import EXE, JPEG, png
 from tests.test_flex_handoff import PLAYER, Bot, bot
 
 __all__ = ["bot"]
@@ -62,3 +64,17 @@ async def test_an_oversize_file_and_a_program_renamed_png_are_refused_with_the_c
     assert "cute.png" in refusals[1] and "PNG, JPEG" in refusals[1]
     conversation = bot.emulator.state.conversations[conversation_sid]
     assert not any(m.media for m in conversation.messages)
+
+
+async def test_an_agents_jpeg_reaches_the_player_with_the_agents_text(bot: Bot) -> None:
+    task_sid, _ = await with_agent(bot)
+    service = bot.emulator.state.chat_service_sid
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()}
+    url = f"{bot.emulator_url}/v1/Services/{service}/Media?Filename=tap-here.jpg"
+    async with bot.http.post(url, data=JPEG, headers={**auth, "Content-Type": "image/jpeg"}) as answer:
+        media_sid = (await answer.json())["sid"]
+    await bot.agent("POST", f"/tasks/{task_sid}/messages", {"text": "Tap here:", "media_sid": media_sid})
+
+    files = await wait_for(lambda: bot.chat.files[PLAYER.id])
+    assert [(f.name, f.content_type, f.data) for f in files] == [("tap-here.jpg", "image/jpeg", JPEG)]
+    assert "Tap here:" in bot.dms()

@@ -128,7 +128,8 @@ async def apply_contact_event(turn: Turn, event: ContactEvent) -> None:
         case "transfer_failed":
             await transfer_not_made(turn, c.queue or "", event.text)
         case "agent_message":
-            turn.tell(OutMessage(text=event.text, author=agent), author=agent, to="dm")
+            files = tuple(f"{event.handoff}/{sid}" for sid in event.media)
+            turn.tell(OutMessage(text=event.text, author=agent, files=files), author=agent, to="dm")
         case "bot_message":
             turn.tell(OutMessage(text=event.text), author=CONTACT_CENTER, to="dm")
         case "closed":

@@ -217,6 +217,9 @@ class Outbox:
         delivery = item.delivery
         match delivery:
             case DirectMessage(user_id=user_id, message=message):
+                if message.files:  # an agent's files, fetched from the contact center now
+                    files = [await self.contact.fetch_file(*ref.split("/", 1)) for ref in message.files]
+                    return await self.chat.send_dm(user_id, message, files)
                 return await self.chat.send_dm(user_id, message)
             case ChannelPost(channel=channel, message=message):
                 return await self.chat.post(channel, message)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -71,6 +71,7 @@ class MemoryChat(_Recorder):
     def __init__(self) -> None:
         super().__init__()
         self.dms: dict[str, list[OutMessage]] = defaultdict(list)
+        self.files: dict[str, list[Upload]] = defaultdict(list)  # files DMed, by player
         self.posts: dict[str, list[OutMessage]] = defaultdict(list)
         self.edits: list[tuple[str, str, OutMessage]] = []  # (channel, message id, new message)
         self.attempts = 0
@@ -97,10 +98,11 @@ class MemoryChat(_Recorder):
         """The text of each DM the player received, oldest first."""
         return [message.text for message in self.dms.get(user_id, [])]
 
-    async def send_dm(self, user_id: str, message: OutMessage) -> str:
+    async def send_dm(self, user_id: str, message: OutMessage, files: Sequence[Upload] = ()) -> str:
         self.attempts += 1
         if user_id in self._blocked:
             raise DeliveryError(self._blocked[user_id], permanent=True)
+        self.files[user_id].extend(files)
         return await self._deliver(self.dms[user_id], message)
 
     async def post(self, channel: str, message: OutMessage) -> str:
@@ -143,6 +145,7 @@ class MemoryContactCenter(_Recorder):
         self.closed: list[str] = []
         self.transfers: list[tuple[str, Transfer]] = []
         self.attempts = 0
+        self.media: dict[str, Upload] = {}  # files agents sent, by media sid
         self._numbers = itertools.count(1)
         self._events = itertools.count(1)
         self.keys: list[str] = []  # idempotency keys of the messages received
@@ -184,7 +187,7 @@ class MemoryContactCenter(_Recorder):
         await self.send(handoff, user_id, f"[file {file.name}]", key)
 
     async def fetch_file(self, handoff: str, media_sid: str) -> Upload:
-        return Upload(f"{media_sid}.png", b"", "image/png")
+        return self.media[media_sid]
 
     async def notify(self, handoff: str, text: str, key: str) -> None:
         self.attempts += 1
@@ -217,12 +220,19 @@ class MemoryContactCenter(_Recorder):
         agent: str | None = None,
         text: str = "",
         at: datetime | None = None,
+        media: tuple[str, ...] = (),
     ) -> ContactEvent:
         """Deliver one contact-center event to the runtime; returns it (to deliver it again)."""
         if self.runtime is None:
             raise RuntimeError("MemoryContactCenter has no runtime to send events to; set .runtime")
         event = ContactEvent(
-            kind=kind, id=f"EV{next(self._events):04d}", handoff=handoff, agent=agent, text=text, at=at
+            kind=kind,
+            id=f"EV{next(self._events):04d}",
+            handoff=handoff,
+            agent=agent,
+            text=text,
+            at=at,
+            media=media,
         )
         await self.runtime.on_contact_event(event)
         return event
@@ -231,9 +241,18 @@ class MemoryContactCenter(_Recorder):
         return await self.emit("agent_joined", handoff, agent=name, at=at)
 
     async def agent_says(
-        self, handoff: str, text: str, name: str | None = None, at: datetime | None = None
+        self,
+        handoff: str,
+        text: str,
+        name: str | None = None,
+        at: datetime | None = None,
+        file: Upload | None = None,
     ) -> ContactEvent:
-        return await self.emit("agent_message", handoff, agent=name, text=text, at=at)
+        media: tuple[str, ...] = ()
+        if file is not None:  # the agent's file, held as Flex's Media Content Service would
+            media = (f"ME{len(self.media) + 1:032d}",)
+            self.media[media[0]] = file
+        return await self.emit("agent_message", handoff, agent=name, text=text, at=at, media=media)
 
     async def agent_leaves(self, handoff: str, name: str, at: datetime | None = None) -> ContactEvent:
         return await self.emit("agent_left", handoff, agent=name, at=at)
