@@ -10,6 +10,7 @@ from pathlib import Path
 
 from engine.store.port import Reads, StorageError, Store, StoreHealth, Writes
 from engine.store.records import (
+    AttachmentRecord,
     CaseEvent,
     CaseRecord,
     ConversationRecord,
@@ -49,6 +50,7 @@ async def open_store(url: str, *, root: str | Path | None = None, initialise: bo
 
 
 __all__ = [
+    "AttachmentRecord",
     "CaseEvent",
     "CaseRecord",
     "ConversationRecord",
