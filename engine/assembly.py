@@ -247,9 +247,11 @@ async def assemble(
     store, contact, generation = await _open_parts(
         config, make_generation, contact_base_url=contact_base_url, initialise_storage=initialise_storage
     )
-    client = create_client(None, config_provider=lambda: runtime.config, store=store, fetch_feed=fetch_feed)
+    runtime: Runtime | None = None  # the client reads the config (its intents) before the runtime exists
+    live = lambda: runtime.config if runtime is not None else config  # noqa: E731
+    client = create_client(None, config_provider=live, store=store, fetch_feed=fetch_feed)
     metrics = Metrics()
-    notify = _admin_channel(lambda: runtime.config, client)
+    notify = _admin_channel(live, client)
     alert = notify if notify_admins else None
     runtime = Runtime(generation, store, client.chat, contact, clock=clock, observer=metrics, alert=alert)
     client.runtime = runtime

@@ -18,7 +18,7 @@ from typing import Any
 
 import ahocorasick
 
-from engine.config.model import CONVERSATION_STATES, Rule
+from engine.config.model import CONVERSATION_STATES, DM, THREAD, Rule
 from engine.routing.literals import required_literals
 from engine.routing.patterns import Pattern, PatternError, compiled_regex
 from engine.routing.words import keyword_key
@@ -52,6 +52,12 @@ class RuleError(ValueError):
         super().__init__(message)
 
 
+def places(where: tuple[str, ...]) -> frozenset[str]:
+    """Where a rule applies: `dm` covers the player's case thread too (the conversation moved there);
+    `thread` alone means only there."""
+    return frozenset(where) | ({THREAD} if DM in where else set())
+
+
 def compile_rule(position: int, rule: Rule) -> CompiledRule:
     """Prepare one rule; a keyword with no letters or digits, or a bad regex, is a RuleError."""
     keys = []
@@ -72,7 +78,7 @@ def compile_rule(position: int, rule: Rule) -> CompiledRule:
     return CompiledRule(
         position=position,
         rule=rule,
-        where=frozenset(rule.when.where),
+        where=places(rule.when.where),
         states=frozenset(rule.when.state),
         says=tuple(keys),
         regex=regex,

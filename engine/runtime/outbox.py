@@ -23,6 +23,7 @@ from typing import Protocol, assert_never, runtime_checkable
 
 from engine.attachments import Upload
 from engine.deliveries import (
+    CaseThread,
     ChannelPost,
     CloseHandoff,
     DirectMessage,
@@ -33,6 +34,7 @@ from engine.deliveries import (
 )
 from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffTicket
 from engine.runtime.locks import KeyedLock
+from engine.runtime.thread_delivery import Fallback, PlayerDelivery
 from engine.store import OutboxItem, StorageError, Store, Writes
 
 log = logging.getLogger(__name__)
@@ -87,8 +89,10 @@ class Outbox:
         clock: Callable[[], datetime],
         starting: asyncio.Lock | None = None,
         observer: DeliveryObserver | None = None,
+        fallback: Callable[[], Fallback | None] = lambda: None,
     ) -> None:
         self.observer = observer
+        self.players = PlayerDelivery(store, chat, fallback)
         self.store = store
         self.chat = chat
         self.contact = contact
@@ -217,16 +221,17 @@ class Outbox:
         delivery = item.delivery
         match delivery:
             case DirectMessage(user_id=user_id, message=message):
-                if message.files:  # an agent's files, fetched from the contact center now
-                    files = [await self.contact.fetch_file(*ref.split("/", 1)) for ref in message.files]
-                    return await self.chat.send_dm(user_id, message, files)
-                return await self.chat.send_dm(user_id, message)
-            case ChannelPost(channel=channel, message=message):
-                return await self.chat.post(channel, message)
+                files = [await self.contact.fetch_file(*ref.split("/", 1)) for ref in message.files]
+                return await self.players.dm(user_id, message, item.case_ref, files)
+            case CaseThread():
+                await self.players.thread(delivery)
+                return None
+            case ChannelPost(channel=channel, message=message, tags=tags):
+                return await self.chat.post(channel, message, tags=tags)
             case EditPost(channel=channel, message=message, message_id=posted):
                 if posted is None:
                     raise DeliveryError(f"the case's post in #{channel} was never delivered", permanent=True)
-                await self.chat.edit(channel, posted, message)
+                await self.chat.edit(channel, posted, message, tags=delivery.tags, closed=delivery.closed)
                 return None
             case SendToAgent(conversation_sid=sid):
                 if sid is None:

@@ -14,11 +14,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from engine.config.model import DM, Config, Refuse, RelayToAgent, Retention
+from engine.config.model import Config, Refuse, RelayToAgent, Retention, in_conversation
 from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter
 from engine.routing import route
-from engine.runtime import cases, conversations
+from engine.runtime import cases, conversations, places
 from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
@@ -28,6 +28,7 @@ from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.outcomes import ConversationOutcomes
 from engine.runtime.reading import RATING_BUTTON as RATING_BUTTON  # engine.discord reads it here
 from engine.runtime.reading import SOLVED_BUTTON, event_text, event_variables, rating_of
+from engine.runtime.thread_delivery import fallback_of
 from engine.runtime.turn import Turn
 from engine.runtime.unstored import RETRY_DELAYS, StorageAlarm, Unstored, waits_when_refused
 from engine.store import ConversationRecord, StorageError, Store, Writes, to_text
@@ -86,7 +87,14 @@ class Runtime:
         outcomes = ConversationOutcomes(lambda: self._generation)
         delivery = observer if isinstance(observer, DeliveryObserver) else None
         self.outbox = Outbox(
-            store, chat, contact, outcomes, clock=clock, starting=self._starting, observer=delivery
+            store,
+            chat,
+            contact,
+            outcomes,
+            clock=clock,
+            starting=self._starting,
+            observer=delivery,
+            fallback=lambda: fallback_of(self._generation),
         )
         self.players = self._players = KeyedLock()  # one player's work at a time (the case page too)
         self._cooldowns = SlidingWindow()
@@ -185,7 +193,7 @@ class Runtime:
         else:
             state = known.state if known is not None else "bot"
             decision = self._cooldown(config, event, route(config, event, state, event.at))
-        in_dm = event.kind == "message" and event.where == DM
+        in_dm = event.kind == "message" and in_conversation(event.where)
         if not (decision.actions or rating is not None or solved or in_dm or too_long):
             return Outcome(decision=decision, state=known.state if known is not None else None)
         answers = await chatbot_answers(generation, decision, event)
@@ -234,7 +242,7 @@ class Runtime:
             now=event.at,
             key=f"event:{event.id}",
             where=event.where,
-            by_reply=not (event.kind == "message" and event.where == DM),
+            by_reply=not (event.kind == "message" and in_conversation(event.where)),
             variables=event_variables(generation.config, event),
             mentions=event.mentions,
         )
@@ -243,7 +251,11 @@ class Runtime:
         await turn.load_case()
         if event.kind == "message" and rating is None:
             if conversation.state == "closed":
-                conversations.back_to_bot(turn)
+                reopened = await places.reopen(turn)
+                if reopened is None:
+                    conversations.back_to_bot(turn)
+                else:
+                    cases.follow_post(turn, reopened)
             elif conversation.awaiting_rating:
                 turn.update(awaiting_rating=False)
         text = event_text(event)

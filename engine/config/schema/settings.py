@@ -4,6 +4,7 @@ Discord and Flex, its web server, storage, business hours and limits.
 
 from __future__ import annotations
 
+from engine.config.schema import threads
 from engine.config.schema.definitions import (
     DATE,
     DAYS,
@@ -90,6 +91,7 @@ def _discord() -> Schema:
                 "true: make channel permissions match the config at start-up.",
                 type="boolean",
             ),
+            "threads": threads.threads_settings(),
         },
         required=["guild"],
     )
