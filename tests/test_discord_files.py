@@ -75,3 +75,19 @@ async def test_an_agents_jpeg_reaches_the_player_as_a_discord_file_with_the_agen
         [attachment] = upload.attachments
         assert attachment.filename == "tap-here.jpg"
         assert await attachment.read() == JPEG
+
+
+async def test_a_file_sent_to_the_bot_is_kept_for_the_players_next_case_or_refused_with_why() -> None:
+    async with open_server() as server:
+        player = server.player.user
+        image = png(6, 6)
+        await send_dm_with_files(server, "", [("cute.png", EXE), ("before.png", image)])
+        await server.env.settle()
+        assert any("cute.png" in m.content for m in player.dm_channel.history())
+
+        await player.send_dm("I want to talk to a real person")
+        await server.env.settle()
+        conversation = await server.store.conversation(str(server.player.id))
+        assert conversation is not None and conversation.case_ref
+        kept = await server.store.case_attachments(conversation.case_ref)
+        assert [(f.name, f.size) for f in kept] == [("before.png", len(image))]

@@ -105,6 +105,7 @@ async def open_case(turn: Turn, name: str, fields: Mapping[str, str] | None = No
         at=turn.now,
     )
     turn.opened = case
+    await turn.tx.attach_to_case(user.user_id, case.ref)  # files the player sent before it opened
     await turn.attach_case(case)
     if in_dm:
         turn.update(case_ref=case.ref)

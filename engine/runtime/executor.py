@@ -51,7 +51,9 @@ async def execute(
     """Run each action of `decision`; `answers` holds the chatbot answers computed beforehand by index."""
     for index, action in enumerate(decision.actions):
         if not await _run(turn, event, action, answers.get(index), relays):
-            return
+            break
+    if event.files and not any(isinstance(action, RelayToAgent) for action in decision.actions):
+        await keep_files(turn, event)  # kept for the player's case (the next one, if none is open) or refused
 
 
 async def _run(
