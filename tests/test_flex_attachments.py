@@ -78,3 +78,15 @@ async def test_an_agents_jpeg_reaches_the_player_with_the_agents_text(bot: Bot) 
     files = await wait_for(lambda: bot.chat.files[PLAYER.id])
     assert [(f.name, f.content_type, f.data) for f in files] == [("tap-here.jpg", "image/jpeg", JPEG)]
     assert "Tap here:" in bot.dms()
+
+
+async def test_a_screenshot_sent_before_the_handoff_goes_with_the_case_to_the_agent(bot: Bot) -> None:
+    image = png(5, 5)
+    await bot.player().says("my map is broken", files=(("map.png", image),))
+    await bot.player().says("I want to talk to a real person")
+
+    task = (await wait_for(lambda: list(bot.emulator.state.tasks.values())))[0]
+    conversation = bot.emulator.state.conversations[task.conversation_sid]
+    with_media = await wait_for(lambda: [m for m in conversation.messages if m.media])
+    assert [m.media[0]["filename"] for m in with_media if m.media] == ["map.png"]
+    assert media_of(bot, task.conversation_sid, with_media[0].media[0]["sid"]) == image

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import assert_never
 
 from engine.config.model import Handoff, frozen_map
-from engine.deliveries import CloseHandoff, StartHandoff
+from engine.deliveries import CloseHandoff, SendToAgent, StartHandoff
 from engine.events import Button, ContactEvent, OutMessage
 from engine.ports import HandoffRequest
 from engine.runtime import places
@@ -64,6 +64,8 @@ async def hand_off(turn: Turn, action: Handoff, case: CaseRecord) -> None:
         case_fields=frozen_map({"title": case.title, **case.fields}),
     )
     turn.contact(StartHandoff(c.id, request))  # the transcript is added when the turn finishes
+    for kept in await turn.tx.case_attachments(case.ref):  # the case's files follow, each its own message
+        turn.contact(SendToAgent(c.user_id, "", attachment_id=kept.id))
 
 
 async def leave_queue(turn: Turn) -> None:
