@@ -106,6 +106,7 @@ class Outbox:
         self._sweep = False
         self._drains: set[asyncio.Task[None]] = set()
         self._stopped = False
+        self.may_deliver: Callable[[str], bool] = lambda lane: True  # a standby replica: contact lanes only
 
     # --- entry points ----------------------------------------------------------------------
 
@@ -134,6 +135,12 @@ class Outbox:
             self._marked.clear()
             self._sweep = True
         self._spawn_drains()
+
+    def sweep_soon(self) -> None:
+        """Look for due items in every lane, in the background (items other replicas wrote, or left)."""
+        if not self._stopped:
+            self._sweep = True
+            self._spawn_drains()
 
     async def deliver_due(self, now: datetime | None = None) -> None:
         """Deliver every item that is due (new, or its retry time has come)."""
@@ -186,6 +193,8 @@ class Outbox:
 
     async def _deliver_lane(self, lane: str, now: datetime | None) -> list[str]:
         added: list[str] = []
+        if not self.may_deliver(lane):
+            return added
         async with self._lanes.hold(lane):
             while True:
                 at = now or self.clock()

@@ -22,7 +22,7 @@ from engine.runtime import cases, conversations, places
 from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
-from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
+from engine.runtime.limits import describe_wait, files_a_case, longest_window
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.outcomes import ConversationOutcomes
@@ -97,8 +97,6 @@ class Runtime:
             fallback=lambda: fallback_of(self._generation),
         )
         self.players = self._players = KeyedLock()  # one player's work at a time (the case page too)
-        self._cooldowns = SlidingWindow()
-        self._relays = SlidingWindow()
         self._pruned_at: datetime | None = None
         self._unstored = Unstored()
         self._storage = StorageAlarm(observer, alert)
@@ -192,7 +190,7 @@ class Runtime:
             decision = Decision(rule=None, actions=(), explanation=what, config_version=config.version)
         else:
             state = known.state if known is not None else "bot"
-            decision = self._cooldown(config, event, route(config, event, state, event.at))
+            decision = await self._cooldown(config, event, route(config, event, state, event.at))
         in_dm = event.kind == "message" and in_conversation(event.where)
         if not (decision.actions or rating is not None or solved or in_dm or too_long):
             return Outcome(decision=decision, state=known.state if known is not None else None)
@@ -208,7 +206,7 @@ class Runtime:
             elif solved:
                 turn.say("solved")
             else:
-                await execute(turn, event, decision, answers, self._relays)
+                await execute(turn, event, decision, answers)
             await turn.finish()
         self._observe(decision, turn)
         await self.outbox.deliver_or_defer(turn.lanes)
@@ -265,7 +263,7 @@ class Runtime:
         await turn.record_inbound(text, event.id)
         return turn
 
-    def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
+    async def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
         """Refuse a slash command used more often than its `cooldown` allows, saying when it is usable.
 
         What counts is what was done: a command that shows a case form counts when the form is
@@ -280,8 +278,11 @@ class Runtime:
         if command is None or command.cooldown is None:
             return decision
         shows_form = event.kind == "command" and files_a_case(config, command, None)
-        key = f"{event.user.id}/{command.name}"
-        wait = self._cooldowns.take(key, command.cooldown, event.at, use=not shows_form, once=event.id)
+        key, limit = f"{event.user.id}/{command.name}", command.cooldown
+        async with self.store.transaction() as tx:  # in the store: every replica counts the same uses
+            wait = await tx.take_slot(
+                key, limit.uses, limit.per_seconds, event.at, use=not shows_form, once=event.id
+            )
         if wait is None:
             return decision
         reason = f"You can use /{command.name} again in {describe_wait(wait)}."
@@ -361,10 +362,12 @@ class Runtime:
             self._pruned_at = now
 
     async def _prune(self, retention: Retention, now: datetime) -> None:
-        """Forget old event ids, delivered outbox items and, if `retention.transcripts` says, old lines."""
+        """Forget old event ids, delivered outbox items, uses past every limit's window and, if
+        `retention.transcripts` says, old lines."""
         async with self.store.transaction() as tx:
             await tx.forget_processed(now - PROCESSED_RETENTION)
             await tx.forget_delivered(now - timedelta(seconds=retention.delivered_seconds))
+            await tx.forget_uses(now - timedelta(seconds=longest_window(self.config)))
             if retention.transcripts_seconds is not None:
                 await tx.forget_transcripts(now - timedelta(seconds=retention.transcripts_seconds))
 

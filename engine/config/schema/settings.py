@@ -40,7 +40,8 @@ def settings_properties() -> dict[str, Schema]:
         "server": _server(),
         "storage": prop(
             "Storage",
-            "Where cases and conversations are kept: sqlite:///path/to/file.db.",
+            "Where cases and conversations are kept: sqlite:///path/to/file.db (one process), or "
+            "postgresql://user:${DB_PASSWORD}@host/database for several replicas.",
             type="string",
             pattern=from_env(STORAGE),
         ),
