@@ -8,10 +8,12 @@ from pathlib import Path
 
 from engine.attachments import AttachmentRules, Upload, check_files, sniff
 from engine.config import build
-from engine.store import open_store
+from engine.store import Store
 from tests.fixtures.config.demo import copy_demo, edit
 from tests.support.files import EXE, JPEG, png
-from tests.test_store import NOW, new_case
+from tests.test_store import NOW, new_case, store
+
+__all__ = ["store"]  # the fixture: SQLite, and PostgreSQL when one is running
 
 
 def test_the_type_comes_from_the_bytes_not_the_name() -> None:
@@ -67,8 +69,7 @@ def test_a_size_over_flex_limit_is_refused_where_it_is_written(tmp_path: Path) -
 # --- kept with the case, in the database every replica reads -------------------------------------
 
 
-async def test_files_are_kept_with_their_case_and_erased_with_the_player() -> None:
-    store = await open_store("sqlite:///:memory:")
+async def test_files_are_kept_with_their_case_and_erased_with_the_player(store: Store) -> None:
     ref = await new_case(store)  # reported by Ash (1)
     image = png(8, 8)
     async with store.transaction() as tx:
@@ -91,11 +92,9 @@ async def test_files_are_kept_with_their_case_and_erased_with_the_player() -> No
     async with store.transaction() as tx:
         await tx.forget_player("111", lanes=["dm:111"])
     assert await store.case_attachments(ref) == []
-    await store.close()
 
 
-async def test_files_follow_the_transcripts_retention() -> None:
-    store = await open_store("sqlite:///:memory:")
+async def test_files_follow_the_transcripts_retention(store: Store) -> None:
     ref = await new_case(store)
     async with store.transaction() as tx:
         await tx.add_attachment(
@@ -103,4 +102,3 @@ async def test_files_follow_the_transcripts_retention() -> None:
         )
         await tx.forget_transcripts(NOW + timedelta(seconds=1))
     assert await store.case_attachments(ref) == []
-    await store.close()
