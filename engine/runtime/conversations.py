@@ -134,7 +134,7 @@ async def apply_contact_event(turn: Turn, event: ContactEvent) -> None:
         case "transfer_failed":
             await transfer_not_made(turn, c.queue or "", event.text)
         case "agent_message":
-            files = tuple(f"{event.handoff}/{sid}" for sid in event.media)
+            files = tuple(f"{event.conversation_sid}/{sid}" for sid in event.media)
             turn.tell(OutMessage(text=event.text, author=agent, files=files), author=agent, to="dm")
         case "bot_message":
             turn.tell(OutMessage(text=event.text), author=CONTACT_CENTER, to="dm")

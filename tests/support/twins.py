@@ -236,7 +236,7 @@ class MemoryContactCenter(_Recorder):
         event = ContactEvent(
             kind=kind,
             id=f"EV{next(self._events):04d}",
-            handoff=handoff,
+            conversation_sid=handoff,
             agent=agent,
             text=text,
             at=at,
