@@ -287,18 +287,14 @@ RECENT_MESSAGES = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id
 # --- attachments -----------------------------------------------------------------------------
 
 ATTACHMENT_COLUMNS = "id, case_ref, user_id, who, name, content_type, size, at"
-INSERT_ATTACHMENT = (
-    "INSERT INTO attachments (case_ref, user_id, who, name, content_type, size, data, at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
-)
+NEW_ATTACHMENT = "case_ref, user_id, who, name, content_type, size, data, at"
+INSERT_ATTACHMENT = f"INSERT INTO attachments ({NEW_ATTACHMENT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
 GET_ATTACHMENT = f"SELECT {ATTACHMENT_COLUMNS}, data FROM attachments WHERE id = ?"
 CASE_ATTACHMENTS = f"SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE case_ref = ? ORDER BY id"
 SET_ATTACHMENT_CASE = "UPDATE attachments SET case_ref = ? WHERE user_id = ? AND case_ref IS NULL"
 FORGET_ATTACHMENTS = "DELETE FROM attachments WHERE at < ?"
-FORGET_PLAYER_ATTACHMENTS = (
-    "DELETE FROM attachments WHERE user_id = ? "
-    "OR case_ref IN (SELECT ref FROM cases WHERE reporter_id = ? OR conversation_id = ?)"
-)
+PLAYER_REFS = "SELECT ref FROM cases WHERE reporter_id = ? OR conversation_id = ?"
+FORGET_PLAYER_ATTACHMENTS = f"DELETE FROM attachments WHERE user_id = ? OR case_ref IN ({PLAYER_REFS})"
 
 # --- outbox ----------------------------------------------------------------------------------
 
