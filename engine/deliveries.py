@@ -89,6 +89,7 @@ class SendToAgent:
     text: str
     conversation_sid: str | None = None
     notice: bool = False
+    attachment_id: int | None = None  # a file of the player's (kept in the store) instead of text
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +199,7 @@ def _fields(delivery: Delivery) -> dict[str, Any]:
                 "text": delivery.text,
                 "conversation_sid": delivery.conversation_sid,
                 "notice": delivery.notice,
+                "attachment_id": delivery.attachment_id,
             }
         case CloseHandoff(conversation_sid=sid):
             return {"handoff": sid}
@@ -262,6 +264,7 @@ def decode(kind: str, text: str) -> Delivery:
             str(data["text"]),
             None if sid is None else str(sid),
             bool(data.get("notice")),
+            None if data.get("attachment_id") is None else int(data["attachment_id"]),
         )
     if kind == "close":
         return CloseHandoff(str(data["handoff"]))
@@ -294,6 +297,7 @@ def message_fields(message: OutMessage) -> dict[str, Any]:
         "buttons": [{"id": b.id, "label": b.label, "style": b.style, "url": b.url} for b in message.buttons],
         "author": message.author,
         "key": message.key,
+        "files": list(message.files),
     }
 
 
@@ -316,6 +320,7 @@ def message_from_fields(data: Mapping[str, Any]) -> OutMessage:
         ),
         author=data.get("author"),
         key=data.get("key"),
+        files=tuple(str(ref) for ref in data.get("files", ())),
     )
 
 

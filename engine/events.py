@@ -52,6 +52,7 @@ class Event:
     button: str | None = None
     attachments: tuple[str, ...] = ()  # URLs
     locale: str | None = None  # the player's locale: the client's for interactions, settled by the runtime
+    files: tuple[tuple[str, bytes], ...] = ()  # (name, bytes) of each file sent, downloaded at once
     mentions: Mapping[str, str] = field(default_factory=frozen_map)  # user id -> name, for <@id> in text
 
 
@@ -113,6 +114,7 @@ class OutMessage:
     buttons: tuple[Button, ...] = ()
     author: str | None = None
     key: str | None = None  # idempotency key for the send
+    files: tuple[str, ...] = ()  # files to attach: "<conversation sid>/<media sid>" of an agent's file
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,3 +161,4 @@ class ContactEvent:
     agent: str | None = None
     text: str = ""
     at: datetime | None = None
+    media: tuple[str, ...] = ()  # the contact center's ids of files the agent sent (Twilio media sids)

@@ -6,11 +6,12 @@ implement them for real, and tests/support holds in-memory twins used by the cor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from engine.attachments import Upload
 from engine.config.model import frozen_map
 from engine.events import OutMessage
 
@@ -39,7 +40,9 @@ class DeliveryError(Exception):
 class ChatSide(Protocol):
     """Where players are: sends to a player's DMs and to channels. Returns the platform message id."""
 
-    async def send_dm(self, user_id: str, message: OutMessage) -> str: ...
+    async def send_dm(self, user_id: str, message: OutMessage, files: Sequence[Upload] = ()) -> str:
+        """DM a player, with `files` uploaded after the text."""
+        ...
 
     async def post(self, channel: str, message: OutMessage, *, tags: tuple[str, ...] = ()) -> str:
         """Post in a channel; in a forum, a post of its own wearing `tags`."""
@@ -119,6 +122,14 @@ class ContactCenter(Protocol):
 
     async def notify(self, conversation_sid: str, text: str, key: str) -> None:
         """Tell the agent something from flexcord itself (not from the player), once per key."""
+        ...
+
+    async def send_file(self, conversation_sid: str, user_id: str, file: Upload, key: str) -> None:
+        """Post one of the player's files to the agent, as its own message, once per key."""
+        ...
+
+    async def fetch_file(self, conversation_sid: str, media_sid: str) -> Upload:
+        """A file the agent sent (its id from ContactEvent.media)."""
         ...
 
     async def close(self, conversation_sid: str) -> None: ...

@@ -39,6 +39,8 @@ VARIABLES: Mapping[str, str] = {
     "limit": "the limit a player went over, e.g. the longest message allowed (2000)",
     "transfer": "a transfer: transfer.queue (where the player goes), transfer.reason",
     "reason": "why something failed, in words (admin messages)",
+    "file": "a file the player sent: file.name",
+    "allowed": "the file types allowed, in words ('PNG, JPEG, PDF')",
 }
 """Every variable a template may use, with what it holds (the README lists these)."""
 

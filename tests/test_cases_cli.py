@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from engine.attachments import Upload
 from engine.cli import main
+from engine.store import open_store
+from tests.support.files import png
 from tests.support.twins import DM_BLOCKED, ManualClock, generation_from, memory_world
 
 ASH = "111"
@@ -122,3 +126,21 @@ def test_cases_list_shows_a_page_and_says_how_to_get_the_next(demo: Path) -> Non
         assert more.startswith("flexcord cases list --limit 3 --after ")
         args = ["cases", "list", "-c", config, *more.split()[3:]]
     assert seen == every_ref
+
+
+def test_show_lists_each_file_kept_with_the_case(demo: Path) -> None:
+    asyncio.run(record_some_cases(demo))
+
+    async def keep_a_screenshot() -> None:
+        store = await open_store(f"sqlite:///{demo / 'flexcord.db'}")
+        at = datetime(2026, 3, 4, 17, 5, tzinfo=UTC)
+        async with store.transaction() as tx:
+            await tx.add_attachment(
+                case_ref="BUG-1", user_id=ASH, who="Ash", file=Upload("map.png", png(), "image/png"), at=at
+            )
+        await store.close()
+
+    asyncio.run(keep_a_screenshot())
+    code, output = run("cases", "show", "BUG-1", "-c", str(demo / "flexcord.yaml"))
+    assert code == 0, output
+    assert f"Files:\n  2026-03-04 17:05  map.png  image/png  {len(png())} bytes  from Ash" in output

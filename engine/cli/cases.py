@@ -10,9 +10,18 @@ from pathlib import Path
 
 import click
 
+from engine.attachments import describe_size
 from engine.cli.options import SANDBOX_DATA, config_option, data_option
 from engine.deliveries import target_of
-from engine.store import CaseRecord, OutboxItem, Store, database_path, is_postgres, open_store
+from engine.store import (
+    AttachmentRecord,
+    CaseRecord,
+    OutboxItem,
+    Store,
+    database_path,
+    is_postgres,
+    open_store,
+)
 
 TITLE_WIDTH = 40
 PAGE_SIZE = 50
@@ -126,12 +135,23 @@ async def _show(store: Store, ref: str) -> list[str]:
         where = "DM" if message.where == "dm" else f"#{message.where}"
         text = message.text.replace("\n", "\n" + " " * 8)
         lines.append(f"  {message.at:%Y-%m-%d %H:%M}  {where}  {arrow} {message.author}: {text}")
+    lines += _files(await store.case_attachments(ref))
     problems = [
         item for item in await store.case_outbox(ref) if item.last_error and item.status != "delivered"
     ]
     if problems:
         lines += ["", "Deliveries with problems:"] + [_delivery(item) for item in problems]
     return lines
+
+
+def _files(files: list[AttachmentRecord]) -> list[str]:
+    """Each file kept with the case: name, type, size, who sent it and when."""
+    if not files:
+        return []
+    return ["", "Files:"] + [
+        f"  {f.at:%Y-%m-%d %H:%M}  {f.name}  {f.content_type}  {describe_size(f.size)}  from {f.who}"
+        for f in files
+    ]
 
 
 @dataclass(frozen=True)

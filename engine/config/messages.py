@@ -39,5 +39,10 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
     "so we'll talk here, in this private thread, instead.",
     "too_long": "That message is too long for me: please keep it to {{ limit }} characters at most, "
     "or send it in parts.",
+    "file_too_big": "I couldn't take {{ file.name }}: it is bigger than {{ limit }}. "
+    "Please send a smaller file.",
+    "file_type_refused": "I couldn't take {{ file.name }}: that kind of file isn't allowed here. "
+    "I take {{ allowed }}.",
+    "too_many_files": "I couldn't take {{ file.name }}: at most {{ limit }} files per message, please.",
 }
 """What flexcord says when the config has no message of that name."""

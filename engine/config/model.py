@@ -13,6 +13,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, Literal
 
+from engine.attachments import AttachmentRules
+
 ConversationState = Literal["bot", "queued", "agent", "closed"]
 CONVERSATION_STATES: tuple[ConversationState, ...] = ("bot", "queued", "agent", "closed")
 
@@ -384,6 +386,7 @@ class Config:
     retention: Retention = field(default_factory=Retention)
     locales: Locales = field(default_factory=Locales)
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # locale -> name -> text
+    attachments: AttachmentRules = field(default_factory=AttachmentRules)
     index: Any = field(default=None, repr=False)  # engine.routing.RuleIndex, built by compile
 
     def __hash__(self) -> int:

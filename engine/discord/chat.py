@@ -14,13 +14,15 @@ restart) and for channel posts (the bot does not follow server channels), the no
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import aiohttp
 import discord
 
+from engine.attachments import Upload
 from engine.bounded import BoundedMap
 from engine.discord import threads
 from engine.discord.render import MessagePart, message_parts
@@ -84,15 +86,23 @@ class DiscordChat:
         self._uncertain: BoundedMap[str, int] = BoundedMap(_REMEMBERED)  # part nonce -> newest id before
         self._newest: BoundedMap[int, int] = BoundedMap(_REMEMBERED)  # channel -> newest message id seen
 
-    async def send_dm(self, user_id: str, message: OutMessage) -> str:
-        """DM a player; returns the id of the first Discord message."""
+    async def send_dm(self, user_id: str, message: OutMessage, files: Sequence[Upload] = ()) -> str:
+        """DM a player (then `files` as Discord file uploads); returns the id of the first message."""
         where = f"player {user_id}"
         try:
             user = self._client.get_user(int(user_id)) or await self._client.fetch_user(int(user_id))
             channel = user.dm_channel or await user.create_dm()
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
             raise delivery_error(exc, where) from exc
-        return await self._deliver(channel, message, where)
+        first = await self._deliver(channel, message, where) if message.text or message.embeds else ""
+        if files:
+            uploads = [discord.File(io.BytesIO(f.data), filename=f.name) for f in files]
+            try:
+                sent = await channel.send(files=uploads)
+            except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+                raise delivery_error(exc, where) from exc
+            first = first or str(sent.id)
+        return first
 
     async def post(self, channel: str, message: OutMessage, *, tags: tuple[str, ...] = ()) -> str:
         """Post in a channel of the configured server, by name; returns the id of the first message.

@@ -80,7 +80,7 @@ class DmIntake:
             where=where,
             at=message.created_at,
             text=message.content,
-            attachments=tuple(attachment.url for attachment in message.attachments),
+            files=await downloaded(message),
             mentions={str(user.id): user.display_name for user in message.mentions},
         )
         try:
@@ -140,3 +140,19 @@ class DmIntake:
 
 
 __all__ = ["CATCH_UP_MESSAGES", "CATCH_UP_PLAYERS", "DmIntake", "DmWatermarks", "EventHandler"]
+
+
+async def downloaded(message: discord.Message) -> tuple[tuple[str, bytes], ...]:
+    """The message's files, read at once: Discord's links to them are signed and expire within a day.
+
+    Each is checked by the runtime (type from its bytes, size, count); one that cannot be read is
+    passed on empty, so the player hears it was refused rather than nothing.
+    """
+    files: list[tuple[str, bytes]] = []
+    for attachment in message.attachments:
+        try:
+            files.append((attachment.filename, await attachment.read()))
+        except discord.HTTPException as exc:
+            log.warning("could not read a file from %s: %s", message.author.id, exc)
+            files.append((attachment.filename, b""))
+    return tuple(files)

@@ -25,13 +25,15 @@ from typing import Any, TypeVar
 from twilio.rest import Client
 
 from engine.agentdesk.links import case_link
+from engine.attachments import Upload
 from engine.bounded import BoundedMap
 from engine.config.model import FlexSettings
 from engine.flex.errors import as_delivery_error, is_transport_failure, status_of
 from engine.flex.identity import identity_for
 from engine.flex.interactions import follow_channel, invite, original_attributes
+from engine.flex.media import FlexFiles
 from engine.flex.transport import TwilioTransport
-from engine.flex.webhook_events import CONVERSATION_EVENTS
+from engine.flex.webhook_events import CONVERSATION_EVENTS, load_attributes
 from engine.ports import DeliveryError, HandoffRequest, HandoffTicket, Transfer
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,8 @@ class TwilioContactCenter:
         if base_url:
             client.conversations.base_url = base_url
             client.flex_api.base_url = base_url
+        # the emulator serves the Media Content Service too, at base_url
+        self.files = FlexFiles(flex, base_url, client.conversations.v1.conversations)
         self.client = client
         self.flex = flex
         self.public_url = public_url
@@ -100,6 +104,7 @@ class TwilioContactCenter:
         """Release the HTTP connections this contact center opened."""
         if self._transport is not None:
             await self._transport.close()
+        await self.files.close()
 
     # --- start ---------------------------------------------------------------------------
 
@@ -191,7 +196,7 @@ class TwilioContactCenter:
             if item.conversation_state == "closed":
                 closed.append((str(item.conversation_date_created or ""), sid))
                 continue
-            attributes = _load(item.conversation_attributes)
+            attributes = load_attributes(item.conversation_attributes)
             if attributes.get("source") != MARK:
                 continue
             if keep is None and attributes.get("case") == request.case_ref:
@@ -223,7 +228,7 @@ class TwilioContactCenter:
         posted: Counter[str] = Counter()
         if not fresh:  # lines already there (a retry's transcript may have grown or slid: match by content)
             for message in await conversation.messages.list_async(page_size=50):
-                line = _load(message.attributes).get("transcript")
+                line = load_attributes(message.attributes).get("transcript")
                 if isinstance(line, str):
                     posted[line] += 1
         player = {request.user_name, request.user_id, *PLAYER_AUTHORS}
@@ -258,10 +263,20 @@ class TwilioContactCenter:
         parts = [text[i : i + MAX_BODY] for i in range(0, len(text), MAX_BODY)] or [text]
         for number, part in enumerate(parts):
             part_key = key if number == 0 else f"{key}#{number + 1}"
-            await self._send_part(conversation_sid, author, part, part_key, extra)
+            await self._send_part(conversation_sid, author, part_key, extra, body=part)
+
+    async def send_file(self, conversation_sid: str, user_id: str, file: Upload, key: str) -> None:
+        """Post one of the player's files as its own media message (one file a message), once per key."""
+        sid = await self._call("uploading the player's file", self.files.upload, conversation_sid, file)
+        extra = {"discord_message_id": key, "filename": file.name}
+        await self._send_part(conversation_sid, identity_for(user_id), key, extra, media_sid=sid)
+
+    async def fetch_file(self, conversation_sid: str, media_sid: str) -> Upload:
+        """A file an agent sent in the conversation, from the Media Content Service."""
+        return await self._call("fetching the agent's file", self.files.download, conversation_sid, media_sid)
 
     async def _send_part(
-        self, conversation_sid: str, author: str, text: str, key: str, extra: dict[str, Any]
+        self, conversation_sid: str, author: str, key: str, extra: dict[str, Any], **content: str
     ) -> None:
         if conversation_sid not in self._checked or key in self._uncertain:
             await self._call("reading recent messages", self._learn_keys, conversation_sid)
@@ -272,9 +287,9 @@ class TwilioContactCenter:
         try:
             await messages.create_async(
                 author=author,
-                body=text,
                 attributes=json.dumps({**extra, "key": key}),
                 x_twilio_webhook_enabled="true",
+                **content,
             )
         except Exception as exc:
             if is_transport_failure(exc) or (status_of(exc) or 0) >= 500:
@@ -286,7 +301,7 @@ class TwilioContactCenter:
     async def _learn_keys(self, conversation_sid: str) -> None:
         recent = await self._conversations(conversation_sid).messages.list_async(order="desc", limit=RECENT)
         for message in recent:
-            key = _load(message.attributes).get("key")
+            key = load_attributes(message.attributes).get("key")
             if isinstance(key, str):
                 self._remember(key)
         self._checked.put(conversation_sid, None)
@@ -303,7 +318,7 @@ class TwilioContactCenter:
     async def _transfer(self, handoff: str, transfer: Transfer) -> None:
         channel = self._channels.get(handoff)
         if channel is None:
-            attributes = _load((await self._conversations(handoff).fetch_async()).attributes)
+            attributes = load_attributes((await self._conversations(handoff).fetch_async()).attributes)
             if "interaction_sid" not in attributes:
                 raise DeliveryError("the conversation has no Flex interaction to transfer", permanent=True)
             channel = (attributes["interaction_sid"], attributes["interaction_channel_sid"])
@@ -347,7 +362,7 @@ class TwilioContactCenter:
                     raise
                 if conversation.state == "closed":
                     return
-                attributes = _load(conversation.attributes)
+                attributes = load_attributes(conversation.attributes)
             if "interaction_sid" in attributes:
                 channel = (attributes["interaction_sid"], attributes["interaction_channel_sid"])
         if channel is not None:
@@ -375,14 +390,3 @@ class TwilioContactCenter:
             raise
         except Exception as exc:
             raise as_delivery_error(exc, action) from exc
-
-
-def _load(text: object) -> dict[str, Any]:
-    """A Twilio `attributes` string as a dict ({} when empty or not JSON)."""
-    if not isinstance(text, str) or not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}

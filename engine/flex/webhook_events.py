@@ -117,9 +117,12 @@ def _required(form: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _attributes(text: str | None) -> dict[str, Any]:
+def load_attributes(text: object) -> dict[str, Any]:
+    """A Twilio `attributes` string as a dict ({} when empty or not JSON)."""
+    if not isinstance(text, str) or not text:
+        return {}
     try:
-        value = json.loads(text or "{}")
+        value = json.loads(text)
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
@@ -151,20 +154,21 @@ def conversation_event(form: Mapping[str, str], names: MutableMapping[str, str])
     at = _at(form.get("DateCreated") or form.get("DateUpdated"))
     if kind == "onMessageAdded":
         author = form.get("Author", "")
-        attributes = _attributes(form.get("Attributes"))
+        attributes = load_attributes(form.get("Attributes"))
         if is_customer(author) or attributes.get("source") == "flexcord" or "key" in attributes:
             return None  # the player's own message, posted by flexcord through the API
         sid = _required(form, "MessageSid")
         agent = names.get(author)  # unknown (e.g. after a restart): the runtime uses the name it kept
+        text, media = form.get("Body", ""), _media_sids(form.get("Media"))
         return ContactEvent(
-            "agent_message", sid, conversation_sid, agent=agent, text=form.get("Body", ""), at=at
+            "agent_message", sid, conversation_sid, agent=agent, text=text, at=at, media=media
         )
     if kind in ("onParticipantAdded", "onParticipantRemoved"):
         identity = form.get("Identity", "")
         if is_customer(identity):
             return None
         participant = _required(form, "ParticipantSid")
-        name = _agent_name(identity, _attributes(form.get("Attributes"))) or "Agent"
+        name = _agent_name(identity, load_attributes(form.get("Attributes"))) or "Agent"
         if identity:
             names[identity] = name
         joined = kind == "onParticipantAdded"
@@ -189,7 +193,7 @@ def taskrouter_event(form: Mapping[str, str]) -> ContactEvent | None:
     kind = form.get("EventType", "")
     if kind not in ("reservation.accepted", "reservation.wrapup", "task.wrapup", "task.completed", *UNROUTED):
         return None
-    task = _attributes(form.get("TaskAttributes"))
+    task = load_attributes(form.get("TaskAttributes"))
     conversation_sid = str(
         task.get("conversationSid")
         or next(
@@ -249,8 +253,22 @@ __all__ = [
     "conversation_event",
     "interactions_event",
     "is_sid",
+    "load_attributes",
     "parse_form",
     "signed_content_key",
     "studio_event",
     "taskrouter_event",
 ]
+
+
+def _media_sids(text: str | None) -> tuple[str, ...]:
+    """The sids of the files in onMessageAdded's `Media` (a JSON list of {sid, filename, ...})."""
+    if not text:
+        return ()
+    try:
+        entries = json.loads(text)
+    except ValueError:
+        raise BadWebhook("Media is not JSON") from None
+    if not isinstance(entries, list):
+        raise BadWebhook("Media is not a list")
+    return tuple(str(e["sid"]) for e in entries if isinstance(e, dict) and e.get("sid"))

@@ -120,6 +120,7 @@ async def open_case(turn: Turn, name: str, fields: Mapping[str, str] | None = No
         )
     )
     turn.opened = case
+    await turn.tx.attach_to_case(user.user_id, case.ref)  # files the player sent before it opened
     await turn.attach_case(case)
     if in_dm:
         turn.update(case_ref=case.ref)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import assert_never
 
 from engine.config.model import Handoff, frozen_map
-from engine.deliveries import CloseHandoff, StartHandoff
+from engine.deliveries import CloseHandoff, SendToAgent, StartHandoff
 from engine.events import Button, ContactEvent, OutMessage
 from engine.ports import HandoffRequest
 from engine.runtime import places
@@ -65,6 +65,8 @@ async def hand_off(turn: Turn, action: Handoff, case: CaseRecord) -> None:
         language=turn.locale,
     )
     turn.contact(StartHandoff(c.id, request))  # the transcript is added when the turn finishes
+    for kept in await turn.tx.case_attachments(case.ref):  # the case's files follow, each its own message
+        turn.contact(SendToAgent(c.user_id, "", attachment_id=kept.id))
 
 
 async def leave_queue(turn: Turn) -> None:
@@ -133,7 +135,8 @@ async def apply_contact_event(turn: Turn, event: ContactEvent) -> None:
         case "transfer_failed":
             await transfer_not_made(turn, c.queue or "", event.text)
         case "agent_message":
-            turn.tell(OutMessage(text=event.text, author=agent), author=agent, to="dm")
+            files = tuple(f"{event.conversation_sid}/{sid}" for sid in event.media)
+            turn.tell(OutMessage(text=event.text, author=agent, files=files), author=agent, to="dm")
         case "bot_message":
             turn.tell(OutMessage(text=event.text), author=CONTACT_CENTER, to="dm")
         case "closed":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import assert_never
 
+from engine.attachments import check_files, describe_size
 from engine.chatbot import ChatbotAnswer
 from engine.config.model import (
     Action,
@@ -49,7 +50,9 @@ async def execute(
     """Run each action of `decision`; `answers` holds the chatbot answers computed beforehand by index."""
     for index, action in enumerate(decision.actions):
         if not await _run(turn, event, action, answers.get(index)):
-            return
+            break
+    if event.files and not any(isinstance(action, RelayToAgent) for action in decision.actions):
+        await keep_files(turn, event)  # kept for the player's case (the next one, if none is open) or refused
 
 
 async def _run(turn: Turn, event: Event, action: Action, answer: ChatbotAnswer | None) -> bool:
@@ -120,7 +123,26 @@ async def _relay(turn: Turn, event: Event) -> None:
             turn.say("rate_limited", extra={"wait": describe_wait(wait)})
             return
     text = turn.readable(relay_text(event))
-    if not text:
-        return
     sid = turn.conversation.conversation_sid
-    turn.contact(SendToAgent(event.user.id, text, conversation_sid=sid), key=event.id)
+    if text:
+        turn.contact(SendToAgent(event.user.id, text, conversation_sid=sid), key=event.id)
+    for number, kept in enumerate(await keep_files(turn, event), 1):  # after the text, one file a message
+        file = SendToAgent(event.user.id, "", conversation_sid=sid, attachment_id=kept)
+        turn.contact(file, key=f"{event.id}:file{number}")
+
+
+async def keep_files(turn: Turn, event: Event) -> list[int]:
+    """Check the player's files against `attachments:`; keep those taken, say why of the others."""
+    rules = turn.config.attachments
+    taken, refused = check_files(rules, list(event.files))
+    for refusal in refused:
+        limit = describe_size(rules.max_bytes) if refusal.reason == "file_too_big" else rules.max_per_message
+        extra = {"file": {"name": refusal.name}, "limit": limit, "allowed": rules.allowed}
+        turn.say(refusal.reason, extra=extra)
+    case_ref, user = turn.conversation.case_ref, event.user
+    return [
+        await turn.tx.add_attachment(
+            case_ref=case_ref, user_id=user.id, who=user.name, file=file, at=turn.now
+        )
+        for file in taken
+    ]

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Protocol, assert_never, runtime_checkable
 
+from engine.attachments import Upload
 from engine.deliveries import (
     CaseThread,
     ChannelPost,
@@ -229,7 +230,8 @@ class Outbox:
         delivery = item.delivery
         match delivery:
             case DirectMessage(user_id=user_id, message=message):
-                return await self.players.dm(user_id, message, item.case_ref)
+                files = [await self.contact.fetch_file(*ref.split("/", 1)) for ref in message.files]
+                return await self.players.dm(user_id, message, item.case_ref, files)
             case CaseThread():
                 await self.players.thread(delivery)
                 return None
@@ -245,6 +247,8 @@ class Outbox:
                     raise DeliveryError("the player is not connected to an agent", permanent=True)
                 if delivery.notice:  # flexcord's own words to the agent, not the player's
                     await self.contact.notify(sid, delivery.text, item.key)
+                elif delivery.attachment_id is not None:
+                    await self.contact.send_file(sid, delivery.user_id, await self._file(delivery), item.key)
                 else:
                     await self.contact.send(sid, delivery.user_id, delivery.text, item.key)
                 return None
@@ -258,6 +262,15 @@ class Outbox:
                 return None
             case _:
                 assert_never(delivery)
+
+    async def _file(self, delivery: SendToAgent) -> Upload:
+        """The player's file a delivery carries, from the store every replica reads."""
+        async with self.store.view() as view:
+            kept = await view.get_attachment(delivery.attachment_id or 0)
+        if kept is None:
+            raise DeliveryError("the file was erased before it reached the agent", permanent=True)
+        record, data = kept
+        return Upload(record.name, data, record.content_type)
 
     async def _succeeded(self, item: OutboxItem, sent: Sent, now: datetime) -> tuple[bool, list[str]]:
         async with self.store.transaction() as tx:

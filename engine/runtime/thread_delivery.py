@@ -8,9 +8,10 @@ and the player is told there why.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from engine.attachments import Upload
 from engine.config.model import ThreadSettings
 from engine.deliveries import CaseThread
 from engine.events import OutMessage
@@ -45,13 +46,15 @@ class PlayerDelivery:
         self.threads = chat if isinstance(chat, ThreadSide) else None
         self.fallback = fallback
 
-    async def dm(self, user_id: str, message: OutMessage, case_ref: str | None) -> str:
-        """Say something to the player where their conversation is; returns the first message's id."""
+    async def dm(
+        self, user_id: str, message: OutMessage, case_ref: str | None, files: Sequence[Upload] = ()
+    ) -> str:
+        """Say something to the player where their conversation is (an agent's `files` after the text)."""
         thread = await self._thread_of(user_id)
         if thread is not None and self.threads is not None:
             return await self.threads.send_thread(thread, message)
         try:
-            return await self.chat.send_dm(user_id, message)
+            return await self.chat.send_dm(user_id, message, files)
         except DeliveryError as exc:
             plan = self.fallback()
             if not exc.dm_closed or plan is None or self.threads is None:

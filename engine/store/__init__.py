@@ -11,6 +11,7 @@ from pathlib import Path
 
 from engine.store.port import Reads, Replica, Status, StorageError, Store, StoreHealth, Writes
 from engine.store.records import (
+    AttachmentRecord,
     CaseEvent,
     CaseRecord,
     ConversationRecord,
@@ -87,6 +88,7 @@ LATEST_VERSION = MIGRATIONS[-1][0]
 
 __all__ = [
     "LATEST_VERSION",
+    "AttachmentRecord",
     "CaseEvent",
     "CaseRecord",
     "ConversationRecord",

@@ -6,7 +6,14 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
 from engine.store.port import Reads, Writes
-from engine.store.records import CaseEvent, CaseRecord, ConversationRecord, MessageRecord, OutboxItem
+from engine.store.records import (
+    AttachmentRecord,
+    CaseEvent,
+    CaseRecord,
+    ConversationRecord,
+    MessageRecord,
+    OutboxItem,
+)
 
 
 class OneCalls:
@@ -40,6 +47,10 @@ class OneCalls:
     async def case_transcript(self, ref: str) -> list[MessageRecord]:
         async with self.view() as v:
             return await v.case_transcript(ref)
+
+    async def case_attachments(self, ref: str) -> list[AttachmentRecord]:
+        async with self.view() as v:
+            return await v.case_attachments(ref)
 
     async def case_outbox(self, ref: str) -> list[OutboxItem]:
         async with self.view() as v:

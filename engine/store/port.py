@@ -19,8 +19,10 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
+from engine.attachments import Upload
 from engine.deliveries import Delivery
 from engine.store.records import (
+    AttachmentRecord,
     CaseEvent,
     CaseRecord,
     ConversationRecord,
@@ -79,6 +81,8 @@ class CaseReads(Protocol):
 
     async def case_transcript(self, ref: str) -> list[MessageRecord]: ...
 
+    async def case_attachments(self, ref: str) -> list[AttachmentRecord]: ...
+
     async def case_outbox(self, ref: str) -> list[OutboxItem]: ...
 
     async def lane_outbox(self, lane: str) -> list[OutboxItem]: ...
@@ -96,6 +100,8 @@ class Reads(CaseReads, Protocol):
     async def get_setting(self, key: str) -> str | None: ...
 
     async def recent_messages(self, conversation_id: int, limit: int = 50) -> list[MessageRecord]: ...
+
+    async def get_attachment(self, attachment_id: int) -> tuple[AttachmentRecord, bytes] | None: ...
 
     async def conversation(self, user_id: str) -> ConversationRecord | None: ...
 
@@ -165,6 +171,12 @@ class Writes(Reads, Protocol):
     async def set_message_platform_id(self, message_id: int, platform_id: str) -> None: ...
 
     async def set_message_case(self, message_id: int, case_ref: str) -> None: ...
+
+    async def add_attachment(
+        self, *, case_ref: str | None, user_id: str, who: str, file: Upload, at: datetime
+    ) -> int: ...
+
+    async def attach_to_case(self, user_id: str, case_ref: str) -> int: ...
 
     async def enqueue(
         self,

@@ -48,6 +48,7 @@ def to_postgres(query: str) -> str:
     """A statement of engine.store.sql as PostgreSQL (and psycopg's `%s` placeholders) says it."""
     query = sql.POSTGRES_STATEMENTS.get(query, query)
     query = query.replace("INTEGER PRIMARY KEY AUTOINCREMENT", IDENTITY)
+    query = query.replace("data BLOB NOT NULL", "data BYTEA NOT NULL")  # attachments' bytes
     query = query.replace("AS INTEGER)", "AS BIGINT)")  # Discord ids overflow a 32-bit integer
     return query.replace("%", "%%").replace("?", "%s")
 

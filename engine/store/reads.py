@@ -17,6 +17,7 @@ import aiosqlite
 from engine.deliveries import decode
 from engine.store import sql
 from engine.store.records import (
+    AttachmentRecord,
     CaseEvent,
     CaseRecord,
     ConversationRecord,
@@ -75,6 +76,19 @@ def _case_event(row: Row) -> CaseEvent:
 
 def _message(row: Row) -> MessageRecord:
     return _record(MessageRecord, row, where=row["place"], at=from_text(row["at"]))
+
+
+def _attachment(row: Row) -> AttachmentRecord:
+    return AttachmentRecord(
+        id=row["id"],
+        case_ref=row["case_ref"],
+        user_id=row["user_id"],
+        who=row["who"],
+        name=row["name"],
+        content_type=row["content_type"],
+        size=row["size"],
+        at=from_text(row["at"]),
+    )
 
 
 def _outbox(row: Row) -> OutboxItem:
@@ -163,6 +177,13 @@ class SqliteReads:
 
     async def case_transcript(self, ref: str) -> list[MessageRecord]:
         return [_message(row) for row in await self._all(sql.CASE_TRANSCRIPT, (ref,))]
+
+    async def case_attachments(self, ref: str) -> list[AttachmentRecord]:
+        return [_attachment(row) for row in await self._all(sql.CASE_ATTACHMENTS, (ref,))]
+
+    async def get_attachment(self, attachment_id: int) -> tuple[AttachmentRecord, bytes] | None:
+        row = await self._one(sql.GET_ATTACHMENT, (attachment_id,))
+        return None if row is None else (_attachment(row), bytes(row["data"]))
 
     async def recent_messages(self, conversation_id: int, limit: int = 50) -> list[MessageRecord]:
         """The last `limit` messages of a conversation, oldest first."""

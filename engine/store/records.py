@@ -132,6 +132,20 @@ class OutboxItem:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachmentRecord:
+    """A file kept with a case: who sent it, when, its name, type (read from its bytes) and size."""
+
+    id: int
+    case_ref: str | None
+    user_id: str
+    who: str
+    name: str
+    content_type: str
+    size: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Forgotten:
     """What erasing a player removed: their conversation, transcript lines and deliveries.
 

@@ -166,6 +166,24 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX faq_questions_at ON faq_questions (at)",
         ),
     ),
+    (
+        6,
+        (  # files players and agents sent, kept in the database every replica reads (BLOB; PostgreSQL: BYTEA)
+            """CREATE TABLE attachments (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,  -- SQLite: identity column
+                case_ref TEXT REFERENCES cases (ref),
+                user_id TEXT NOT NULL,
+                who TEXT NOT NULL,
+                name TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                data BLOB NOT NULL,
+                at TEXT NOT NULL
+            )""",
+            "CREATE INDEX attachments_case ON attachments (case_ref)",
+            "CREATE INDEX attachments_user ON attachments (user_id)",
+        ),
+    ),
 )
 """(version, statements) in order; a store applies those above its recorded version, once."""
 
@@ -265,6 +283,18 @@ SET_MESSAGE_PLATFORM_ID = "UPDATE messages SET platform_id = ? WHERE id = ?"
 SET_MESSAGE_CASE = "UPDATE messages SET case_ref = ? WHERE id = ?"
 CASE_TRANSCRIPT = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE case_ref = ? ORDER BY id"
 RECENT_MESSAGES = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?"
+
+# --- attachments -----------------------------------------------------------------------------
+
+ATTACHMENT_COLUMNS = "id, case_ref, user_id, who, name, content_type, size, at"
+NEW_ATTACHMENT = "case_ref, user_id, who, name, content_type, size, data, at"
+INSERT_ATTACHMENT = f"INSERT INTO attachments ({NEW_ATTACHMENT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+GET_ATTACHMENT = f"SELECT {ATTACHMENT_COLUMNS}, data FROM attachments WHERE id = ?"
+CASE_ATTACHMENTS = f"SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE case_ref = ? ORDER BY id"
+SET_ATTACHMENT_CASE = "UPDATE attachments SET case_ref = ? WHERE user_id = ? AND case_ref IS NULL"
+FORGET_ATTACHMENTS = "DELETE FROM attachments WHERE at < ?"
+PLAYER_REFS = "SELECT ref FROM cases WHERE reporter_id = ? OR conversation_id = ?"
+FORGET_PLAYER_ATTACHMENTS = f"DELETE FROM attachments WHERE user_id = ? OR case_ref IN ({PLAYER_REFS})"
 
 # --- outbox ----------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from engine.attachments import Upload
 from engine.deliveries import Delivery, encode, kind_of
 from engine.store import sql
 from engine.store.reads import SqliteReads
@@ -38,7 +39,19 @@ class SqliteWrites(SqliteReads):
         return await self._run(sql.FORGET_DELIVERED, (to_text(before),))
 
     async def forget_transcripts(self, before: datetime) -> int:
+        await self._run(sql.FORGET_ATTACHMENTS, (to_text(before),))  # files follow the transcripts
         return await self._run(sql.FORGET_TRANSCRIPTS, (to_text(before),))
+
+    async def add_attachment(
+        self, *, case_ref: str | None, user_id: str, who: str, file: Upload, at: datetime
+    ) -> int:
+        """Keep a checked file with its case (or with the player until a case opens); its id."""
+        values = (case_ref, user_id, who, file.name, file.content_type, file.size, file.data, to_text(at))
+        return await self._returning(sql.INSERT_ATTACHMENT, values)
+
+    async def attach_to_case(self, user_id: str, case_ref: str) -> int:
+        """Give the player's files kept without a case to the case just opened."""
+        return await self._run(sql.SET_ATTACHMENT_CASE, (case_ref, user_id))
 
     async def mark_seen(self, namespace: str, key: str, at: datetime) -> bool:
         """Remember `key` under `namespace`; False when it was already remembered."""
@@ -173,6 +186,7 @@ class SqliteWrites(SqliteReads):
         conversation_id = found.id if found is not None else None
         refs = tuple(str(row["ref"]) for row in await self._all(sql.PLAYER_CASES, (user_id, conversation_id)))
         deliveries = sum([await self._run(sql.FORGET_LANE, (lane,)) for lane in lanes])
+        await self._run(sql.FORGET_PLAYER_ATTACHMENTS, (user_id, user_id, conversation_id))
         messages = 0
         for ref in refs:
             case = await self.get_case(ref)

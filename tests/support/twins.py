@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from engine.attachments import Upload
 from engine.config.model import DM
 from engine.events import ContactEvent, ContactEventKind, Event, EventKind, Outcome, OutMessage, User
 from engine.ports import DeliveryError, HandoffRequest, HandoffTicket, Transfer
@@ -70,6 +71,7 @@ class MemoryChat(_Recorder):
     def __init__(self) -> None:
         super().__init__()
         self.dms: dict[str, list[OutMessage]] = defaultdict(list)
+        self.files: dict[str, list[Upload]] = defaultdict(list)  # files DMed, by player
         self.posts: dict[str, list[OutMessage]] = defaultdict(list)
         self.edits: list[tuple[str, str, OutMessage]] = []  # (channel, message id, new message)
         self.attempts = 0
@@ -96,10 +98,11 @@ class MemoryChat(_Recorder):
         """The text of each DM the player received, oldest first."""
         return [message.text for message in self.dms.get(user_id, [])]
 
-    async def send_dm(self, user_id: str, message: OutMessage) -> str:
+    async def send_dm(self, user_id: str, message: OutMessage, files: Sequence[Upload] = ()) -> str:
         self.attempts += 1
         if user_id in self._blocked:
             raise DeliveryError(self._blocked[user_id], permanent=True, dm_closed=True)
+        self.files[user_id].extend(files)
         return await self._deliver(self.dms[user_id], message)
 
     async def post(self, channel: str, message: OutMessage, *, tags: tuple[str, ...] = ()) -> str:
@@ -150,6 +153,7 @@ class MemoryContactCenter(_Recorder):
         self.closed: list[str] = []
         self.transfers: list[tuple[str, Transfer]] = []
         self.attempts = 0
+        self.media: dict[str, Upload] = {}  # files agents sent, by media sid
         self._numbers = itertools.count(1)
         self._events = itertools.count(1)
         self.keys: list[str] = []  # idempotency keys of the messages received
@@ -187,6 +191,12 @@ class MemoryContactCenter(_Recorder):
         self.sent[handoff].append(text)
         await self._notify()
 
+    async def send_file(self, handoff: str, user_id: str, file: Upload, key: str) -> None:
+        await self.send(handoff, user_id, f"[file {file.name}]", key)
+
+    async def fetch_file(self, handoff: str, media_sid: str) -> Upload:
+        return self.media[media_sid]
+
     async def notify(self, handoff: str, text: str, key: str) -> None:
         self.attempts += 1
         self._failures.check()
@@ -218,6 +228,7 @@ class MemoryContactCenter(_Recorder):
         agent: str | None = None,
         text: str = "",
         at: datetime | None = None,
+        media: tuple[str, ...] = (),
     ) -> ContactEvent:
         """Deliver one contact-center event to the runtime; returns it (to deliver it again)."""
         if self.runtime is None:
@@ -229,6 +240,7 @@ class MemoryContactCenter(_Recorder):
             agent=agent,
             text=text,
             at=at,
+            media=media,
         )
         await self.runtime.on_contact_event(event)
         return event
@@ -237,9 +249,18 @@ class MemoryContactCenter(_Recorder):
         return await self.emit("agent_joined", handoff, agent=name, at=at)
 
     async def agent_says(
-        self, handoff: str, text: str, name: str | None = None, at: datetime | None = None
+        self,
+        handoff: str,
+        text: str,
+        name: str | None = None,
+        at: datetime | None = None,
+        file: Upload | None = None,
     ) -> ContactEvent:
-        return await self.emit("agent_message", handoff, agent=name, text=text, at=at)
+        media: tuple[str, ...] = ()
+        if file is not None:  # the agent's file, held as Flex's Media Content Service would
+            media = (f"ME{len(self.media) + 1:032d}",)
+            self.media[media[0]] = file
+        return await self.emit("agent_message", handoff, agent=name, text=text, at=at, media=media)
 
     async def agent_leaves(self, handoff: str, name: str, at: datetime | None = None) -> ContactEvent:
         return await self.emit("agent_left", handoff, agent=name, at=at)
@@ -291,8 +312,8 @@ class Player:
         self.last_event = event
         return event
 
-    async def says(self, text: str, where: str = DM) -> Outcome:
-        return await self.runtime.handle(self.event("message", where, text=text))
+    async def says(self, text: str, where: str = DM, files: tuple[tuple[str, bytes], ...] = ()) -> Outcome:
+        return await self.runtime.handle(self.event("message", where, text=text, files=files))
 
     async def uses(self, command: str, where: str, **options: object) -> Outcome:
         return await self.runtime.handle(self.event("command", where, command=command, options=options))

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Literal
 
+from engine.attachments import DEFAULT_TYPES, FLEX_MAX_BYTES, AttachmentRules
 from engine.config.compile.actions import compile_actions
 from engine.config.compile.locales import (
     DEFAULT_LOCALE,
@@ -110,6 +111,7 @@ def _compile(doc: Mapping[str, Any], *, root: str, files: Sequence[str], version
         retention=_retention(_section(doc, "retention")),
         locales=locales,
         translations=frozen_texts(translated_texts(translatable(doc), locales.default), command_names(doc)),
+        attachments=_attachments(_section(doc, "attachments"), mark_of(doc, "attachments")),
     )
     try:
         index = RuleIndex(rules)
@@ -204,6 +206,19 @@ def _retention(node: Mapping[str, Any]) -> Retention:
         transcripts_seconds=parse_duration(transcripts, mark_of(node, "transcripts"))
         if transcripts
         else None,
+    )
+
+
+def _attachments(node: Mapping[str, Any], mark: Mark | None) -> AttachmentRules:
+    size = str(node.get("max_size") or "5MB").replace(" ", "")
+    number, unit = size.rstrip("KMB"), size[len(size.rstrip("KMB")) :]
+    max_bytes = int(number) * {"B": 1, "KB": 1024, "MB": 1024 * 1024}[unit]
+    if max_bytes > FLEX_MAX_BYTES:
+        raise CompileError("attachments max_size is over 5MB, the largest file Flex takes", mark)
+    return AttachmentRules(
+        types=tuple(str(t) for t in node.get("types") or DEFAULT_TYPES),
+        max_bytes=max_bytes,
+        max_per_message=int(node.get("max_per_message") or 5),
     )
 
 

@@ -30,6 +30,8 @@ STORAGE = r"^((sqlite:///|postgres(ql)?://).+)?$"
 LISTEN = r"^(.+:[0-9]{1,5})?$"
 URL = r"^https?://\S+$"
 URL_OR_EMPTY = r"^(https?://\S+)?$"
+FILE_SIZE = r"^[0-9]+ ?(B|KB|MB)$"
+MIME_TYPE = r"^[a-z]+/[a-z0-9.+-]+$"
 
 _ENV_NAME = r"\$\{[A-Za-z_][A-Za-z0-9_]*"
 

@@ -8,7 +8,9 @@ from engine.config.schema import threads
 from engine.config.schema.definitions import (
     DATE,
     DAYS,
+    FILE_SIZE,
     LISTEN,
+    MIME_TYPE,
     STORAGE,
     TIMES,
     URL_OR_EMPTY,
@@ -55,6 +57,7 @@ def settings_properties() -> dict[str, Schema]:
         "hours": _hours(),
         "limits": _limits(),
         "retention": _retention(),
+        "attachments": _attachments(),
     }
 
 
@@ -232,6 +235,38 @@ def _retention() -> Schema:
             ),
             "transcripts": ref(
                 "duration", "Transcripts", "Delete transcript lines older than this (unset: kept)."
+            ),
+        },
+    )
+
+
+def _attachments() -> Schema:
+    """Which files players and agents may send (the type is read from the file's bytes)."""
+    return section(
+        "Attachments",
+        "Which files players may send and forms may take. The type is read from the file itself,"
+        " so a program renamed .png is refused.",
+        {
+            "types": prop(
+                "Allowed types",
+                "File types allowed, as MIME types: [image/png, image/jpeg, application/pdf].",
+                type="array",
+                minItems=1,
+                uniqueItems=True,
+                items=prop("Type", "A MIME type, like image/png.", type="string", pattern=MIME_TYPE),
+            ),
+            "max_size": prop(
+                "Largest file",
+                "The largest file taken, like 2MB or 500KB (at most 5MB, Flex's limit).",
+                type="string",
+                pattern=FILE_SIZE,
+            ),
+            "max_per_message": prop(
+                "Files per message",
+                "How many files one message may carry (1 to 10).",
+                type="integer",
+                minimum=1,
+                maximum=10,
             ),
         },
     )

@@ -18,6 +18,7 @@ from quart import Quart
 
 from engine.flex.emulator.agent import agent_api
 from engine.flex.emulator.delivery import SHUTDOWN_GRACE, WebhookSender
+from engine.flex.emulator.media import MAX_MEDIA_BYTES, media_api
 from engine.flex.emulator.rest import rest_api
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
 
@@ -49,7 +50,7 @@ def create_emulator(
 ) -> Quart:
     """The emulator as a Quart app; `emulator_of(app)` gives its state for in-process inspection."""
     app = Quart("flex_emulator")
-    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = MAX_MEDIA_BYTES + 1024 * 1024  # a file for the Media Content Service
     sender = WebhookSender(
         auth_token,
         signing_base=webhook_signing_url_override,
@@ -64,6 +65,7 @@ def create_emulator(
     app.extensions[EXTENSION] = emulator
     app.register_blueprint(rest_api(emulator, contract))
     app.register_blueprint(agent_api(emulator))
+    app.register_blueprint(media_api(emulator))
 
     @app.after_serving
     async def stop() -> None:

@@ -28,6 +28,7 @@ from typing import Any
 from quart import Blueprint, Response, jsonify, request
 
 from engine.flex.emulator import flow
+from engine.flex.emulator.media import media_entries
 from engine.flex.emulator.routes import add_routes, route
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
 
@@ -90,10 +91,12 @@ class AgentApi:
 
     @route("POST", "/tasks/<sid>/messages")
     async def say(self, sid: str) -> tuple[Response, int]:
-        text = str((await _body()).get("text") or "")
-        if not text:
-            raise TwilioError(400, 20001, "text is required")
-        message = await self.emulator.agent_says(self.emulator.task(sid), text)
+        body = await _body()
+        text, media_sid = str(body.get("text") or ""), body.get("media_sid")
+        media = media_entries(self.state, [str(media_sid)]) if media_sid else None
+        if not text and not media:
+            raise TwilioError(400, 20001, "text or media_sid is required")
+        message = await self.emulator.agent_says(self.emulator.task(sid), text, media)
         return jsonify(self.state.message_json(message, request.host_url.rstrip("/"))), 201
 
     @route("GET", "/tasks/<sid>/messages")

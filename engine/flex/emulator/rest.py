@@ -7,9 +7,6 @@ injected fault, and (with the contract check on) must be one Twilio's OpenAPI sp
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import hmac
 import json
 import time
 from datetime import datetime
@@ -20,7 +17,8 @@ from quart import Blueprint, Response, g, jsonify, request
 from werkzeug.datastructures import MultiDict
 
 from engine.flex.emulator import flow
-from engine.flex.emulator.routes import add_routes, route
+from engine.flex.emulator.media import media_entries
+from engine.flex.emulator.routes import add_routes, authorized, route
 from engine.flex.emulator.state import stamp
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
 
@@ -59,7 +57,7 @@ class TwilioRestApi:
         """Authentication, an injected fault, then the contract check; an answer here ends the request."""
         emulator = self.emulator
         emulator.requests.append({"method": request.method, "path": request.path, "at": time.time()})
-        if not _authorized(request.headers.get("Authorization", ""), emulator):
+        if not authorized(request.headers.get("Authorization", ""), emulator):
             return _error(TwilioError(401, 20003, "Authenticate"))
         fault = emulator.take_fault(request.method, request.path)
         if fault is not None:
@@ -164,6 +162,8 @@ class TwilioRestApi:
     async def add_message(self, sid: str) -> tuple[Response, int]:
         c = self.emulator.conversation(sid)
         form = await request.form
+        if not form.get("Body") and not form.getlist("MediaSid"):
+            raise TwilioError(400, 20001, "A message needs a Body or a MediaSid")
         m = await self.emulator.add_message(
             c,
             form.get("Author", "system"),
@@ -171,6 +171,7 @@ class TwilioRestApi:
             form.get("Attributes"),
             source="API",
             webhooks=_hooks_on(),
+            media=media_entries(self.state, form.getlist("MediaSid")),
         )
         m.date_created = _given_time(form.get("DateCreated")) or m.date_created  # history copied in
         return jsonify(self.state.message_json(m, _base())), 201
@@ -228,19 +229,6 @@ class TwilioRestApi:
 def rest_api(emulator: Emulator, contract: ContractCheck | None) -> Blueprint:
     """Blueprint of /v1/...: the part of Twilio's API the emulator implements (see TwilioRestApi)."""
     return TwilioRestApi(emulator, contract).blueprint()
-
-
-def _authorized(header: str, emulator: Emulator) -> bool:
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return False
-    try:
-        user, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return False
-    return hmac.compare_digest(user, emulator.account_sid) and hmac.compare_digest(
-        password, emulator.auth_token
-    )
 
 
 def _fault_answer(fault: Fault) -> Response:

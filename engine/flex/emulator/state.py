@@ -54,6 +54,7 @@ class Message:
     attributes: str = "{}"
     participant_sid: str | None = None
     date_created: str = field(default_factory=now)
+    media: list[dict[str, Any]] | None = None  # engine.flex.emulator.media.Media.entry() of each file
 
 
 @dataclass
@@ -124,6 +125,7 @@ class FlexState:
         self.conversations: dict[str, Conversation] = {}
         self.tasks: dict[str, Task] = {}
         self.interactions: dict[str, Task] = {}
+        self.media: dict[str, Any] = {}  # sid -> engine.flex.emulator.media.Media
 
     def task_for(self, conversation_sid: str) -> Task | None:
         """The newest task routing this conversation, if any."""
@@ -178,7 +180,7 @@ class FlexState:
             "account_sid": self.account_sid,
             "conversation_sid": m.conversation_sid,
             "body": m.body,
-            "media": None,
+            "media": m.media,
             "author": m.author,
             "participant_sid": m.participant_sid,
             "attributes": m.attributes,
@@ -275,3 +277,12 @@ class FlexState:
                 "transfers": f"{url}/Transfers",
             },
         }
+
+
+def json_object(value: str) -> dict[str, Any]:
+    """A JSON object read from text; {} when the text is not one."""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}

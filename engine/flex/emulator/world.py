@@ -28,6 +28,7 @@ from engine.flex.emulator.state import (
     Participant,
     Task,
     Webhook,
+    json_object,
     new_sid,
     safe_identity,
     stamp,
@@ -196,7 +197,15 @@ class Emulator:
         return w
 
     async def add_message(
-        self, c: Conversation, author: str, body: str, attributes: str | None, *, source: str, webhooks: bool
+        self,
+        c: Conversation,
+        author: str,
+        body: str,
+        attributes: str | None,
+        *,
+        source: str,
+        webhooks: bool,
+        media: list[dict[str, Any]] | None = None,
     ) -> Message:
         if c.state == "closed":
             raise TwilioError(400, 50377, "Can't update conversation as it's in final closed state")
@@ -212,6 +221,7 @@ class Emulator:
             _json_text(attributes),
             author_participant.sid if author_participant else None,
             self.now(),
+            media,
         )
         c.messages.append(m)
         if source == "API":
@@ -225,6 +235,8 @@ class Emulator:
                 "Attributes": m.attributes,
                 "DateCreated": m.date_created,
             }
+            if m.media:
+                params["Media"] = json.dumps(m.media)
             if m.participant_sid:
                 params["ParticipantSid"] = m.participant_sid
             if source == "SDK":
@@ -235,7 +247,7 @@ class Emulator:
     def _receipt(self, m: Message) -> None:
         if self.receipts is None:
             return
-        key = _json_object(m.attributes).get("key")
+        key = json_object(m.attributes).get("key")
         line = {
             "conversation": m.conversation_sid,
             "body": m.body,
@@ -264,7 +276,7 @@ class Emulator:
             raise TwilioError(400, 20001, "Routing properties need workspace_sid and workflow_sid")
         attributes = route.get("attributes") or {}
         if isinstance(attributes, str):
-            attributes = _json_object(attributes)
+            attributes = json_object(attributes)
         task = Task(
             new_sid("WT"), new_sid("KD"), new_sid("UO"), conversation.sid, dict(attributes), dict(route)
         )
@@ -313,11 +325,12 @@ class Emulator:
         task.agent_participant = p.sid
         return p
 
-    async def agent_says(self, task: Task, text: str) -> Message:
+    async def agent_says(self, task: Task, text: str, media: list[dict[str, Any]] | None = None) -> Message:
         if task.agent is None:
             raise TwilioError(409, 20409, f"Task {task.sid} has no agent yet: accept it first")
         c = self.conversation(task.conversation_sid)
-        return await self.add_message(c, safe_identity(task.agent), text, None, source="SDK", webhooks=True)
+        author = safe_identity(task.agent)
+        return await self.add_message(c, author, text, None, source="SDK", webhooks=True, media=media)
 
     async def agent_closes(self, task: Task) -> None:
         c = self.conversation(task.conversation_sid)
@@ -380,11 +393,3 @@ def _json_text(value: str | None) -> str:
     except ValueError:
         raise TwilioError(400, 20001, "Attributes must be a string of valid JSON") from None
     return value
-
-
-def _json_object(value: str) -> dict[str, Any]:
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
