@@ -17,7 +17,7 @@ import heapq
 from array import array
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import ahocorasick
@@ -56,8 +56,14 @@ class RuleError(ValueError):
         super().__init__(message)
 
 
-def compile_rule(position: int, rule: Rule) -> CompiledRule:
-    """Prepare one rule; a keyword with no letters or digits, or a bad regex, is a RuleError."""
+def compile_rule(
+    position: int, rule: Rule, shared: dict[frozenset[str], frozenset[str]] | None = None
+) -> CompiledRule:
+    """Prepare one rule; a keyword with no letters or digits, or a bad regex, is a RuleError.
+
+    Sets of names equal to one in `shared` are that one: most rules name the same few channels,
+    states and roles, so one object serves them all."""
+    same = {} if shared is None else shared
     keys = []
     for keyword in rule.when.says:
         key = keyword_key(keyword)
@@ -76,14 +82,18 @@ def compile_rule(position: int, rule: Rule) -> CompiledRule:
     return CompiledRule(
         position=position,
         rule=rule,
-        where=frozenset(rule.when.where),
-        states=frozenset(rule.when.state),
+        where=_one(frozenset(rule.when.where), same),
+        states=_one(frozenset(rule.when.state), same),
         says=tuple(keys),
         regex=regex,
-        roles=frozenset(rule.when.roles),
+        roles=_one(frozenset(rule.when.roles), same),
         hours=rule.when.hours,
         source=str(rule.source) if rule.source else None,
     )
+
+
+def _one(names: frozenset[str], shared: dict[frozenset[str], frozenset[str]]) -> frozenset[str]:
+    return shared.setdefault(names, names)
 
 
 class RuleIndex:
@@ -91,7 +101,7 @@ class RuleIndex:
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         shared: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct set of names
-        self.rules = tuple(_shared_sets(compile_rule(i, rule), shared) for i, rule in enumerate(rules))
+        self.rules = tuple(compile_rule(i, rule, shared) for i, rule in enumerate(rules))
         self.wheres = frozenset(w for r in self.rules for w in r.where)
         self.uses_roles = any(r.roles for r in self.rules)  # else a DM needs no lookup of server roles
         postings: dict[str, array[int]] = {}
@@ -149,14 +159,3 @@ class RuleIndex:
             rule = rules[position]
             if state in rule.states and (not rule.where or where in rule.where):
                 yield rule
-
-
-def _shared_sets(rule: CompiledRule, shared: dict[frozenset[str], frozenset[str]]) -> CompiledRule:
-    """`rule` with its where, states and roles replaced by the equal sets already seen: most rules
-    name the same few channels, states and roles, so one object serves them all."""
-    return replace(
-        rule,
-        where=shared.setdefault(rule.where, rule.where),
-        states=shared.setdefault(rule.states, rule.states),
-        roles=shared.setdefault(rule.roles, rule.roles),
-    )
