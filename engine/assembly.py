@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from quart import Quart
 
@@ -40,6 +40,7 @@ from engine.reload import (
     ReloadListener,
     slash_command_trigger,
 )
+from engine.replicas import Gateway, GatewayLease, SharedStore
 from engine.reports.page import reports_blueprint
 from engine.reports.queries import outbox_pending
 from engine.runtime import Generation, Runtime, utc_now
@@ -54,14 +55,6 @@ TICK_EVERY = 30.0  # seconds between runtime ticks (queue timeouts, due retries)
 FINISH_REQUESTS_WITHIN = 10.0  # seconds the web server has on stop for the requests in flight
 
 
-class Gateway(Protocol):
-    """How the bot meets Discord: `start` returns once connecting is under way, `stop` disconnects."""
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
 @dataclass(eq=False)
 class Bot:
     """The assembled bot: its parts, and the order in which they start and stop."""
@@ -74,6 +67,7 @@ class Bot:
     metrics: Metrics
     reloader: Reloader
     app: Quart
+    lease: GatewayLease | None = None  # several replicas share the store: the gateway goes to one
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _server: asyncio.Task[None] | None = field(default=None, init=False)
     _tasks: list[asyncio.Future[Any]] = field(default_factory=list, init=False)
@@ -95,6 +89,8 @@ class Bot:
         `listen` is "host:port" (server.listen of the config when not given) or an open socket,
         so that a port chosen by the system is known before anything starts.
         """
+        if self.lease is not None:
+            self.lease.inner, gateway = gateway, self.lease
         await gateway.start()
         self._stops.append(gateway.stop)
         await self.runtime.start()
@@ -205,10 +201,13 @@ def _admin_channel(config: Callable[[], Config], client: FlexcordClient) -> Call
     return notify
 
 
-def _discord_ready(client: FlexcordClient) -> ReadyCheck:
-    """/readyz: the Discord client is connected to its server."""
+def _discord_ready(client: FlexcordClient, lease: GatewayLease | None) -> ReadyCheck:
+    """/readyz: the Discord client is connected to its server (or another replica holds it)."""
 
     async def discord_ready() -> tuple[str, bool, str]:
+        standby = None if lease is None else await lease.ready()
+        if standby is not None:
+            return standby
         guild = client.guild
         ok = client.is_ready() and guild is not None
         return "discord", ok, f"connected to {guild.name}" if guild is not None else "not connected yet"
@@ -247,9 +246,11 @@ async def assemble(
     store, contact, generation = await _open_parts(
         config, make_generation, contact_base_url=contact_base_url, initialise_storage=initialise_storage
     )
-    client = create_client(None, config_provider=lambda: runtime.config, store=store, fetch_feed=fetch_feed)
+    runtime: Runtime | None = None  # the client reads the config (its intents) before the runtime exists
+    live = lambda: runtime.config if runtime is not None else config  # noqa: E731
+    client = create_client(None, config_provider=live, store=store, fetch_feed=fetch_feed)
     metrics = Metrics()
-    notify = _admin_channel(lambda: runtime.config, client)
+    notify = _admin_channel(live, client)
     alert = notify if notify_admins else None
     runtime = Runtime(generation, store, client.chat, contact, clock=clock, observer=metrics, alert=alert)
     client.runtime = runtime
@@ -264,11 +265,18 @@ async def assemble(
         prepare=make_generation,
     )
     client.reload_callback = slash_command_trigger(reloader)
+    stopping = asyncio.Event()
+    lease = None
+    if isinstance(store, SharedStore):
+        version = lambda: runtime.config.version  # noqa: E731
+        lease = GatewayLease(
+            store, runtime.outbox, metrics, clock=clock, config_version=version, lost=stopping.set
+        )
     watch_signals(metrics, store, client, clock)
     app = create_app(
         ServerServices(
             runtime=runtime,
-            ready_checks=[config_ready(runtime), store_ready(store), _discord_ready(client)],
+            ready_checks=[config_ready(runtime), store_ready(store), _discord_ready(client, lease)],
             blueprints=[
                 admin_blueprint(reloader, metrics),
                 announce_blueprint(lambda: runtime.config, client.chat.post),
@@ -278,7 +286,9 @@ async def assemble(
             observer=metrics,
         )
     )
-    return Bot(Path(config_path), store, contact, client, runtime, metrics, reloader, app)
+    return Bot(
+        Path(config_path), store, contact, client, runtime, metrics, reloader, app, lease, stopping=stopping
+    )
 
 
 __all__ = ["TICK_EVERY", "Bot", "Gateway", "assemble", "unwind"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, assert_never
+from typing import Any, Literal, assert_never
 
 from engine.config.model import frozen_map
 from engine.events import Button, Embed, OutMessage
@@ -28,10 +28,11 @@ class DirectMessage:
 
 @dataclass(frozen=True, slots=True)
 class ChannelPost:
-    """A message in a channel."""
+    """A message in a channel; in a forum, a post of its own wearing `tags`."""
 
     channel: str
     message: OutMessage
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,22 @@ class EditPost:
     channel: str
     message: OutMessage
     message_id: str | None = None
+    tags: tuple[str, ...] = ()  # a forum post's tags, replaced
+    closed: bool = False  # a forum post is locked (its case is closed)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseThread:
+    """The player's private case thread is opened, closed (archived and locked) or reopened.
+
+    Written to the player's DM lane, so it happens in order with what they are told.
+    """
+
+    user_id: str
+    action: Literal["open", "close", "reopen"]
+    channel: str = ""  # open: the channel it opens in, its name, and the staff role called in
+    name: str = ""
+    staff: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +110,16 @@ class TransferChat:
     from_queue: str = ""
 
 
-Delivery = DirectMessage | ChannelPost | EditPost | StartHandoff | SendToAgent | CloseHandoff | TransferChat
+Delivery = (
+    DirectMessage
+    | ChannelPost
+    | EditPost
+    | StartHandoff
+    | SendToAgent
+    | CloseHandoff
+    | TransferChat
+    | CaseThread
+)
 
 KINDS: Mapping[type[Any], str] = {
     DirectMessage: "dm",
@@ -103,6 +129,7 @@ KINDS: Mapping[type[Any], str] = {
     SendToAgent: "send",
     CloseHandoff: "close",
     TransferChat: "transfer",
+    CaseThread: "thread",
 }
 """The stored kind of each delivery (the `kind` column; what `flexcord cases show` prints)."""
 
@@ -114,7 +141,7 @@ def kind_of(delivery: Delivery) -> str:
 def target_of(delivery: Delivery) -> str:
     """Who or where a delivery goes, in a word, for people reading the records."""
     match delivery:
-        case DirectMessage(user_id=user_id) | SendToAgent(user_id=user_id):
+        case DirectMessage(user_id=user_id) | SendToAgent(user_id=user_id) | CaseThread(user_id=user_id):
             return user_id
         case ChannelPost(channel=channel) | EditPost(channel=channel):
             return channel
@@ -135,10 +162,21 @@ def encode(delivery: Delivery) -> str:
 
 def _fields(delivery: Delivery) -> dict[str, Any]:
     match delivery:
-        case DirectMessage(user_id=target, message=message) | ChannelPost(channel=target, message=message):
+        case DirectMessage(user_id=target, message=message):
             return {"target": target, "message": message_fields(message)}
+        case ChannelPost(channel=target, message=message, tags=tags):
+            return {"target": target, "message": message_fields(message), "tags": list(tags)}
         case EditPost(channel=channel, message=message, message_id=message_id):
-            return {"target": channel, "message": message_fields(message), "message_id": message_id}
+            fields = {"target": channel, "message": message_fields(message), "message_id": message_id}
+            return {**fields, "tags": list(delivery.tags), "closed": delivery.closed}
+        case CaseThread():
+            return {
+                "target": delivery.user_id,
+                "action": delivery.action,
+                "channel": delivery.channel,
+                "name": delivery.name,
+                "staff": delivery.staff,
+            }
         case StartHandoff(request=r):
             return {
                 "conversation_id": delivery.conversation_id,
@@ -183,11 +221,25 @@ def decode(kind: str, text: str) -> Delivery:
     if kind == "dm":
         return DirectMessage(str(data["target"]), message_from_fields(data["message"]))
     if kind == "post":
-        return ChannelPost(str(data["target"]), message_from_fields(data["message"]))
+        tags = tuple(str(tag) for tag in data.get("tags", ()))
+        return ChannelPost(str(data["target"]), message_from_fields(data["message"]), tags)
     if kind == "edit":
         posted = data.get("message_id")
         message = message_from_fields(data["message"])
-        return EditPost(str(data["target"]), message, None if posted is None else str(posted))
+        tags = tuple(str(tag) for tag in data.get("tags", ()))
+        closed = bool(data.get("closed", False))
+        return EditPost(str(data["target"]), message, None if posted is None else str(posted), tags, closed)
+    if kind == "thread":
+        staff = data.get("staff")
+        actions: dict[str, Literal["open", "close", "reopen"]] = {
+            "open": "open",
+            "close": "close",
+            "reopen": "reopen",
+        }
+        action = actions[str(data["action"])]
+        return CaseThread(
+            str(data["target"]), action, str(data.get("channel", "")), str(data.get("name", "")), staff
+        )
     if kind == "start_handoff":
         request = HandoffRequest(
             user_id=str(data.get("user_id", "")),
@@ -266,6 +318,7 @@ def message_from_fields(data: Mapping[str, Any]) -> OutMessage:
 
 
 __all__ = [
+    "CaseThread",
     "ChannelPost",
     "CloseHandoff",
     "Delivery",

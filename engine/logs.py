@@ -20,7 +20,7 @@ from typing import Literal
 LEVELS = ("debug", "info", "warning", "error")
 LogFormat = Literal["text", "json"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-PAYLOAD_LOGGERS = ("discord.http", "discord.gateway", "discord.webhook", "aiosqlite")
+PAYLOAD_LOGGERS = ("discord.http", "discord.gateway", "discord.webhook", "aiosqlite", "psycopg")
 """Loggers whose DEBUG lines carry message payloads, so a player's text."""
 
 

@@ -153,6 +153,16 @@ class Metrics:
         self.discord_connected = Gauge(
             "flexcord_discord_connected", "1 while the bot is connected to Discord, else 0.", registry=r
         )
+        self.gateway_leader = Gauge(
+            "flexcord_gateway_leader",
+            "1 while this replica holds the Discord gateway (the others stand by), else 0.",
+            registry=r,
+        )
+        self.gateway_takeovers = Counter(
+            "flexcord_gateway_takeovers_total",
+            "Times this replica took the Discord gateway over (at start, or from a replica that stopped).",
+            registry=r,
+        )
         self._refreshers: list[Refresh] = []
 
     # --- config reloads -----------------------------------------------------------------------

@@ -9,20 +9,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from engine.config.model import frozen_map
 from engine.events import OutMessage
 
 
 class DeliveryError(Exception):
-    """A send failed. `permanent` means retrying cannot help (e.g. the player blocks DMs)."""
+    """A send failed. `permanent` means retrying cannot help (e.g. the player blocks DMs).
 
-    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+    `dm_closed`: the player does not accept direct messages from the bot (a case thread can help).
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        dm_closed: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+        self.dm_closed = dm_closed
 
 
 class ChatSide(Protocol):
@@ -30,11 +41,33 @@ class ChatSide(Protocol):
 
     async def send_dm(self, user_id: str, message: OutMessage) -> str: ...
 
-    async def post(self, channel: str, message: OutMessage) -> str: ...
-
-    async def edit(self, channel: str, message_id: str, message: OutMessage) -> None:
-        """Replace a message posted in a channel (a case's post following the case)."""
+    async def post(self, channel: str, message: OutMessage, *, tags: tuple[str, ...] = ()) -> str:
+        """Post in a channel; in a forum, a post of its own wearing `tags`."""
         ...
+
+    async def edit(
+        self,
+        channel: str,
+        message_id: str,
+        message: OutMessage,
+        *,
+        tags: tuple[str, ...] = (),
+        closed: bool = False,
+    ) -> None:
+        """Replace a message posted in a channel (a case's post following the case); a forum post's
+        tags are replaced too, and a `closed` one is locked."""
+        ...
+
+
+@runtime_checkable
+class ThreadSide(Protocol):
+    """Private case threads: opened for a player, written in, closed (archived and locked) and reopened."""
+
+    async def open_thread(self, channel: str, name: str, user_id: str, staff: str | None) -> str: ...
+
+    async def send_thread(self, thread_id: str, message: OutMessage) -> str: ...
+
+    async def close_thread(self, thread_id: str, *, closed: bool) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

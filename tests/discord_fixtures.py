@@ -10,7 +10,7 @@ Wednesday afternoon in Los Angeles (business hours). Test modules import what th
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,6 +91,8 @@ async def open_server(
     store: Store | None = None,
     config: Config | None = None,
     fetch_feed: FeedFetch = no_news,
+    setup: Callable[[GuildHandle], Mapping[str, ChannelHandle]] | None = None,
+    text_channels: tuple[str, ...] = CHANNELS,
     **simcord_options: Any,
 ) -> AsyncIterator[Server]:
     """The demo bot joining the demo server; pass `store` to keep records across two servers.
@@ -109,8 +111,10 @@ async def open_server(
     client.runtime = runtime
     env = clock.env = simcord.Env(client, **simcord_options)
     guild = env.create_guild(GUILD)
-    channels = {name: guild.create_text_channel(name) for name in CHANNELS}
+    channels = {name: guild.create_text_channel(name) for name in text_channels}
     roles = {name: guild.create_role(name) for name in ("admin", "moderator")}
+    if setup is not None:  # more of the server (channels, forums) before the bot sees it
+        channels.update(setup(guild))
     server = Server(
         env=env,
         client=client,

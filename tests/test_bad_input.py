@@ -121,9 +121,12 @@ async def test_what_players_type_is_shown_as_text_never_run_as_a_template(tmp_pa
         await api.post("forms", {"user": "brock", "form": answer["form"]["id"], "values": values})
 
         async def filed() -> list[dict[str, Any]]:
-            return [e for m in await api.messages("brock", "bug-report") for e in m["embeds"]]
+            state = await api.get("state")
+            forum = next(c for c in state["channels"] if c["name"] == "bug-report")  # a forum: a post each
+            posts = [t["key"] for t in forum["threads"]]
+            return [e for key in posts for m in await api.messages("brock", key) for e in m["embeds"]]
 
-        (embed,) = await eventually(filed, "the report in #bug-report")
+        (embed,) = await eventually(filed, "the report's post in the #bug-report forum")
         assert embed["title"] == "BUG-1: {{ 7*7 }}"
         assert any(field["value"] == loop for field in embed["fields"])
 

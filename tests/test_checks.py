@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,25 @@ def routes(demo: Path, name: str) -> Path:
 
 def test_the_demo_has_no_problems() -> None:
     assert problems(ROOT / "flexcord.yaml") == []
+
+
+def test_a_thread_conversation_is_a_reminder_that_it_needs_message_content(demo: Path) -> None:
+    edit(routes(demo, "cases"), "    prefix: SUP", "    prefix: SUP\n    conversation: thread")
+    found = only(problems(demo))
+    assert found.severity == "warning" and "Message Content intent" in found.message
+    assert "Developer Portal" in (found.hint or "") and found.line == line_of(
+        routes(demo, "cases"), "conversation"
+    )
+
+
+def test_a_thread_conversation_without_a_thread_channel_is_an_error(demo: Path) -> None:
+    without = re.sub(r"  threads:.*?dm_fallback:[^\n]*\n", "", demo.read_text(), flags=re.S)
+    demo.write_text(without)
+    cases = routes(demo, "cases")
+    text = cases.read_text().replace("    prefix: SUP", "    prefix: SUP\n    conversation: thread")
+    cases.write_text(text)
+    found = only(problems(demo, "error"))
+    assert "conversation in a thread" in found.message and "threads: {channel: support}" in (found.hint or "")
 
 
 # --- references ----------------------------------------------------------------------------------
@@ -95,8 +115,8 @@ def test_every_kind_of_reference_is_checked(demo: Path) -> None:
     assert hints["planed"] == "did you mean 'planned'?"
     assert hints["fixd"] == "did you mean 'fixed'?"
     assert (
-        hints["nowhere"]
-        == "declare it under 'channels:' (declared: announcements, bug-report, feature-request, mod-log)"
+        hints["nowhere"] == "declare it under 'channels:' "
+        "(declared: announcements, bug-report, feature-request, mod-log, support)"
     )
 
 

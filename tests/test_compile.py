@@ -99,7 +99,7 @@ def test_demo_commands(demo: Config) -> None:
     )
     case = demo.commands["case"]
     assert case.roles == ("admin", "moderator")
-    assert case.options[0] == Option("ref", "string", "The case reference, like BUG-12")
+    assert case.options[0] == Option("ref", "string", "The case reference, like BUG-12", False)
     assert case.options[1].choices == ("open", "triaged", "planned", "fixed", "closed")
     assert not case.options[1].required
     assert case.options[2].max == 500
@@ -115,7 +115,18 @@ def test_demo_cases(demo: Config) -> None:
     assert not bug.form[2].required
     assert bug.post_to == "bug-report"
     assert bug.statuses == ("open", "triaged", "fixed", "closed")
+    assert dict(bug.status_tags) == {
+        "open": "New",
+        "triaged": "Triaged",
+        "fixed": "Fixed",
+        "closed": "Closed",
+    }
+    assert demo.channels["bug-report"].forum and not demo.channels["mod-log"].forum
     assert bug.notify_on == ("fixed", "closed")
+    assert demo.cases["support"].conversation == "dm"
+    threads = demo.discord.threads
+    assert threads is not None and (threads.channel, threads.staff) == ("support", "moderator")
+    assert threads.reopen_within_seconds == 86400 and threads.dm_fallback
     assert demo.cases["support"].form == ()
 
 

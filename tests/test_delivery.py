@@ -26,9 +26,14 @@ from engine.store import OutboxItem
 from tests.test_sandbox_api import OPEN_HOURS, Api, demo_copy, eventually, running_sandbox
 
 
+def no_thread_fallback(config: Path) -> None:
+    """The config turns the move to a case thread off: a player who blocks DMs cannot be reached."""
+    config.write_text(config.read_text().replace("dm_fallback: true", "dm_fallback: false"))
+
+
 @pytest.fixture
-async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    async with running_sandbox(tmp_path) as running:
+async def sandbox(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    async with running_sandbox(tmp_path, getattr(request, "param", None)) as running:
         yield running
 
 
@@ -79,6 +84,7 @@ async def bot_texts(api: Api, user: str) -> list[str]:
     return [m["text"] for m in await api.messages(user, "dm") if m["bot"]]
 
 
+@pytest.mark.parametrize("sandbox", [no_thread_fallback], indirect=True)
 async def test_a_player_who_blocks_dms_is_marked_failed_the_agent_is_told_and_nothing_retries(
     api: Api, sandbox: Sandbox
 ) -> None:

@@ -12,7 +12,7 @@ from engine.discord.permissions import BOT, EVERYONE, ChannelSnapshot, GuildSnap
 from engine.events import OutMessage
 from tests.discord_fixtures import demo_config, open_server
 
-CHANNELS = ("announcements", "bug-report", "feature-request", "mod-log", "general")
+CHANNELS = ("announcements", "bug-report", "feature-request", "mod-log", "general", "support")
 BOT_PERMISSIONS = frozenset({"manage_roles", "view_channel", "send_messages"})
 
 
@@ -40,8 +40,18 @@ def test_a_fresh_server_gets_the_announcements_and_mod_log_overwrites() -> None:
     assert "#announcements: moderator create_public_threads: inherit -> allow" in text
     assert "#mod-log: @everyone view_channel: inherit -> deny" in text
     assert "#mod-log: @bot view_channel: inherit -> allow" in text  # the bot is never locked out
-    assert not any(line.startswith(("#bug-report", "#general")) for line in text)  # no lists: untouched
+    assert not any(line.startswith("#general") for line in text)  # no lists: untouched
     assert result.problems == ()
+
+
+def test_the_plan_gives_the_bot_what_case_threads_and_forum_posts_need_and_staff_read_along() -> None:
+    text = lines(plan(demo_config(), fresh_guild()).text())
+    for permission in ("create_private_threads", "send_messages_in_threads", "manage_threads"):
+        assert f"#support: @bot {permission}: inherit -> allow" in text
+    assert "#support: moderator manage_threads: inherit -> allow" in text  # sees every case thread
+    for permission in ("send_messages", "send_messages_in_threads", "manage_threads"):
+        assert f"#bug-report: @bot {permission}: inherit -> allow" in text  # the forum of bug reports
+    assert not any(line.startswith("#support: @everyone") for line in text)
 
 
 def test_a_matching_server_has_an_empty_plan() -> None:
@@ -59,6 +69,16 @@ def test_a_matching_server_has_an_empty_plan() -> None:
             "admin": (frozenset({"view_channel"}), frozenset()),
             "moderator": (frozenset({"view_channel"}), frozenset()),
             BOT: (frozenset({"view_channel"}), frozenset()),
+        },
+        support={
+            BOT: (
+                frozenset({"create_private_threads", "send_messages_in_threads", "manage_threads"}),
+                frozenset(),
+            ),
+            "moderator": (frozenset({"manage_threads"}), frozenset()),
+        },
+        bug_report={
+            BOT: (frozenset({"send_messages", "send_messages_in_threads", "manage_threads"}), frozenset())
         },
     )
     result = plan(demo_config(), guild)

@@ -46,8 +46,14 @@ def demo_copy(target: Path) -> Path:
 
 
 @asynccontextmanager
-async def running_sandbox(folder: Path, **options: Any) -> AsyncIterator[Sandbox]:
-    sandbox = Sandbox(demo_copy(folder), port=0, data=folder / "data", clock=OPEN_HOURS, **options)
+async def running_sandbox(
+    folder: Path, prepare: Callable[[Path], object] | None = None, **options: Any
+) -> AsyncIterator[Sandbox]:
+    """The sandbox on a copy of the demo; `prepare` may change the copy (its flexcord.yaml) first."""
+    config = demo_copy(folder)
+    if prepare is not None:
+        prepare(config)
+    sandbox = Sandbox(config, port=0, data=folder / "data", clock=OPEN_HOURS, **options)
     await sandbox.start()
     try:
         yield sandbox

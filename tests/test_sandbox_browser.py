@@ -177,3 +177,38 @@ async def test_the_page_says_when_the_sandbox_moved_to_business_hours_and_the_ad
                 await browser.close()
     finally:
         await sandbox.stop()
+
+
+async def test_a_bug_becomes_a_forum_post_whose_tag_follows_the_moderators_update(tmp_path: Path) -> None:
+    _need_chromium()
+    expect.set_options(timeout=20_000)
+    async with running_sandbox(tmp_path) as sandbox, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1440, "height": 900})
+            await page.goto(sandbox.url)
+            await expect(page.locator("#reload-status")).to_contain_text("Rules loaded")
+
+            await page.click("[data-channel='bug-report']")  # a forum: each report gets a post
+            await page.fill("#composer-input", "/bug")
+            await page.press("#composer-input", "Enter")
+            await page.press("#composer-input", "Enter")
+            await page.fill("#field-summary", "Game crashes when I open the map")
+            await page.fill("#field-steps", "Open the map from the menu")
+            await page.click("#form-submit")
+            post = page.locator("[data-kind='post']", has_text="BUG-1")
+            await expect(post).to_contain_text("Game crashes when I open the map")
+            await expect(post.locator(".tag")).to_have_text(["New"])
+
+            await page.select_option("#user-select", "mod_jenny")
+            await post.click()
+            await expect(page.locator("#messages")).to_contain_text("status open")
+            await page.fill("#composer-input", "/case")
+            await page.press("#composer-input", "Enter")
+            await page.select_option("#opt-status", "triaged")  # no reference: the post names its case
+            await page.press("#composer-input", "Enter")
+            await expect(page.locator("#messages")).to_contain_text("BUG-1 is now triaged")
+            await expect(post.locator(".tag")).to_have_text(["Triaged"])
+            await expect(page.locator("#messages")).to_contain_text("status triaged")
+        finally:
+            await browser.close()

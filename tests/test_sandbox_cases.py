@@ -119,8 +119,14 @@ async def test_users_a_player_mentions_are_named_in_the_transcript_and_for_the_a
 async def test_the_public_post_of_a_report_follows_its_status(api: Api) -> None:
     ref = await file_a_bug(api, "ash", "Map freezes")
 
+    async def in_the_forum() -> list[dict[str, Any]]:
+        """The messages of the report's posts in the #bug-report forum (a post of its own each)."""
+        state = await api.get("state")
+        forum = next(c for c in state["channels"] if c["name"] == "bug-report")
+        return [m for t in forum["threads"] for m in await api.messages("misty", t["key"])]
+
     async def post_saying(status: str) -> dict[str, Any] | None:
-        for message in await api.messages("misty", "bug-report"):
+        for message in await in_the_forum():
             for embed in message["embeds"]:
                 if embed["title"].startswith(ref) and f"status {status}" in (embed["footer"] or ""):
                     return message
@@ -131,7 +137,7 @@ async def test_the_public_post_of_a_report_follows_its_status(api: Api) -> None:
     await api.post("commands", {"user": "mod_jenny", "channel": "mod-log", "name": "case", "options": change})
     edited = await eventually(lambda: post_saying("fixed"), "the report to show its new status")
     assert edited["id"] == first["id"]  # the same post, edited: not a second one
-    assert len([m for m in await api.messages("misty", "bug-report") if m["embeds"]]) == 1
+    assert len([m for m in await in_the_forum() if m["embeds"]]) == 1
 
 
 async def test_the_case_list_comes_a_page_at_a_time_and_the_link_leads_to_the_rest(api: Api) -> None:

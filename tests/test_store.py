@@ -1,4 +1,6 @@
-"""The SQLite store: migrations, sequential case refs under concurrency, atomic transactions, dedupe."""
+"""The store, on SQLite and on PostgreSQL: migrations, sequential case refs under concurrency, atomic
+transactions, dedupe. Tests taking `store` run on both (PostgreSQL: a throw-away server, see
+tests/postgres.py); the others are about SQLite's own file."""
 
 from __future__ import annotations
 
@@ -9,11 +11,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from engine.deliveries import ChannelPost, DirectMessage
 from engine.events import OutMessage
 from engine.store import StorageError, Store, database_path, open_store, sql
+from tests.postgres import fresh_database
 
 NOW = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
 
@@ -35,9 +39,12 @@ async def new_case(store: Store, prefix: str = "BUG", title: str = "Crash") -> s
     return case.ref
 
 
-@pytest.fixture
-async def store() -> AsyncIterator[Store]:
-    opened = await open_store("sqlite:///:memory:")
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    if request.param == "sqlite":
+        opened = await open_store("sqlite:///:memory:")
+    else:
+        opened = await open_store(await fresh_database())
     yield opened
     await opened.close()
 
@@ -102,7 +109,7 @@ async def test_a_lost_database_is_not_silently_replaced_by_an_empty_one(tmp_path
 
 
 async def test_foreign_keys_are_enforced(store: Store) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         async with store.transaction() as tx:
             await tx.add_message(
                 conversation_id=999, case_ref=None, direction="in", author="x", text="x", where="dm", at=NOW
@@ -236,7 +243,7 @@ async def test_outbox_items_keep_lane_order_and_unique_keys(store: Store) -> Non
         a = await tx.enqueue(lane="dm:1", delivery=DirectMessage("1", OutMessage("n1")), key="k1", at=NOW)
         b = await tx.enqueue(lane="dm:1", delivery=DirectMessage("1", OutMessage("n2")), key="k2", at=NOW)
         c = await tx.enqueue(lane="post:x", delivery=ChannelPost("x", OutMessage("n3")), key="k3", at=NOW)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         async with store.transaction() as tx:
             await tx.enqueue(lane="dm:1", delivery=DirectMessage("1", OutMessage()), key="k1", at=NOW)
     async with store.view() as view:
@@ -302,3 +309,30 @@ async def test_what_a_restart_reads_back_latest_events_and_where_each_dm_was_rea
         assert await view.last_processed_at("nothing:") is None
     assert await store.dm_watermarks(10) == {"111": 950}  # Misty's DM has no Discord id
     assert [item.key for item in await store.lane_outbox("dm:111")] == ["k1"]
+
+
+async def test_the_report_reads_its_rows_from_either_store(store: Store) -> None:
+    from engine.reports.queries import read_rows
+
+    await new_case(store)
+    rows = await read_rows(store, NOW - timedelta(days=1), NOW + timedelta(days=1), solved_labels=["Solved"])
+    assert [(case.ref, case.template) for case in rows.cases] == [("BUG-1", "bug")]
+
+
+async def test_limit_uses_count_per_window_once_per_event_and_are_forgotten(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert await tx.take_slot("111/bug", 2, 600, NOW, once="e1") is None
+        assert await tx.take_slot("111/bug", 2, 600, NOW, once="e1") is None  # the same event: no 2nd slot
+        assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=1), once="e2") is None
+        assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3") == 420
+        assert await tx.forget_uses(NOW + timedelta(minutes=1)) == 2
+        assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3") is None
+
+
+async def test_cases_come_a_page_at_a_time_on_either_store(store: Store) -> None:
+    for n in range(3):
+        await new_case(store, title=f"bug {n}")
+    async with store.view() as view:
+        first = await view.list_cases(limit=2)
+        rest = await view.list_cases(limit=2, after=first[-1])
+    assert [c.ref for c in first + rest] == ["BUG-1", "BUG-2", "BUG-3"]  # one moment: by ref

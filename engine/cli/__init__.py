@@ -25,6 +25,7 @@ COMMAND_MODULES: dict[str, str] = {
     "plan": "engine.cli.serve",
     "apply": "engine.cli.serve",
     "reload": "engine.cli.admin",
+    "db": "engine.cli.db",
 }
 """Every subcommand and the module whose COMMANDS list holds it."""
 

@@ -12,7 +12,7 @@ import click
 
 from engine.cli.options import SANDBOX_DATA, config_option, data_option
 from engine.deliveries import target_of
-from engine.store import CaseRecord, OutboxItem, Store, database_path, open_store
+from engine.store import CaseRecord, OutboxItem, Store, database_path, is_postgres, open_store
 
 TITLE_WIDTH = 40
 PAGE_SIZE = 50
@@ -54,6 +54,8 @@ def _where(config_path: str, data: Path | None) -> tuple[str, Path]:
             raise click.ClickException(f"No records yet: {data / SANDBOX_DB} does not exist.")
         return _sandbox_url(data), data
     url, root = _store_location(config_path)
+    if is_postgres(url):
+        return url, root
     try:
         path = database_path(url, root)
     except ValueError as exc:

@@ -35,6 +35,12 @@ flexcord {command} needs its secrets. Set these environment variables:
   FLEXCORD_PUBLIC_URL    the https address where Twilio reaches this server
 To try the bot without any account, run: flexcord sandbox"""
 BAD_TOKEN = "Discord refused the token in DISCORD_TOKEN; copy it again from the Developer Portal (Bot tab)."
+NO_MESSAGE_CONTENT = (
+    "Discord refused to connect: case threads (discord.threads in flexcord.yaml) need the privileged "
+    "Message Content intent, and it is not turned on for this bot. Turn on Message Content Intent in "
+    "the Developer Portal (your app > Bot > Privileged Gateway Intents), or remove discord.threads to "
+    "keep talking with players in DMs only."
+)
 
 
 def _exit(code: int, text: str) -> None:
@@ -202,6 +208,8 @@ def run(config_path: Path, watch: bool, init_storage: bool) -> None:
         asyncio.run(serve_bot(config_path, config, watch=watch, init_storage=init_storage))
     except discord.LoginFailure:
         _exit(2, BAD_TOKEN)
+    except discord.PrivilegedIntentsRequired:
+        _exit(2, NO_MESSAGE_CONTENT)
 
 
 COMMANDS = [run, plan, apply]

@@ -33,6 +33,9 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
     "case_updated": "Your case {{ case.ref }} is now **{{ case.status }}**.",
     "rate_limited": "You're sending messages too fast. Please wait {{ wait }} and try again.",
     "dm_blocked": "The player can't receive direct messages from the bot, so they missed your last message.",
+    "case_reopened": "Case {{ case.ref }} is open again. Tell us what's up!",
+    "moved_to_thread": "I couldn't send you a direct message (your DMs are closed to server members), "
+    "so we'll talk here, in this private thread, instead.",
     "too_long": "That message is too long for me: please keep it to {{ limit }} characters at most, "
     "or send it in parts.",
 }

@@ -20,6 +20,15 @@ OptionType = Literal["string", "integer", "number", "boolean", "choice", "user",
 
 DM = "dm"
 """The `where` of a direct message with the bot (any other `where` is a channel name)."""
+THREAD = "thread"
+"""The `where` of a message in the player's private case thread; like a DM, it is the conversation."""
+
+ConversationPlace = Literal["dm", "thread"]
+
+
+def in_conversation(where: str) -> bool:
+    """True where the player talks with the bot and agents: their DM or their case thread."""
+    return where in (DM, THREAD)
 
 
 def frozen_map(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -156,6 +165,7 @@ class Channel:
     view: tuple[str, ...] | None = None
     send: tuple[str, ...] | None = None
     threads: tuple[str, ...] | None = None
+    forum: bool = False  # a forum channel: each case posted here gets a post of its own
     feeds: tuple[Feed, ...] = ()
     announce_token: str | None = None  # guards POST /hooks/announce/<channel>
     source: Source | None = None
@@ -223,6 +233,8 @@ class CaseTemplate:
     statuses: tuple[str, ...] = ("open", "closed")
     notify_on: tuple[str, ...] = ()
     source: Source | None = None
+    conversation: ConversationPlace = "dm"
+    status_tags: Mapping[str, str] = field(default_factory=frozen_map)  # status -> forum tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +268,7 @@ class Queue:
     skills: tuple[str, ...] = ()
     first_response_seconds: int | None = None  # sla.first_response: an agent joins within this
     resolution_seconds: int | None = None  # sla.resolution: the case is closed within this
+    conversation: ConversationPlace = "dm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +318,17 @@ class DiscordSettings:
     admin_channel: str | None = None
     admin_role: str = "admin"
     apply_permissions: bool = False
+    threads: ThreadSettings | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSettings:
+    """`discord.threads`: the channel private case threads open in, who reads along, reopening."""
+
+    channel: str
+    staff: str | None = None
+    reopen_within_seconds: int = 86400
+    dm_fallback: bool = True
 
 
 @dataclass(frozen=True, slots=True)

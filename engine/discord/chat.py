@@ -22,6 +22,7 @@ import aiohttp
 import discord
 
 from engine.bounded import BoundedMap
+from engine.discord import threads
 from engine.discord.render import MessagePart, message_parts
 from engine.events import OutMessage
 from engine.ports import DeliveryError
@@ -42,6 +43,7 @@ def delivery_error(exc: BaseException, where: str) -> DeliveryError:
             return DeliveryError(
                 f"{where} does not accept direct messages from the bot (Discord error {CANNOT_DM})",
                 permanent=True,
+                dm_closed=True,
             )
         return DeliveryError(
             f"the bot is not allowed to send to {where}: {exc.text or 'Missing Permissions'}; "
@@ -92,21 +94,40 @@ class DiscordChat:
             raise delivery_error(exc, where) from exc
         return await self._deliver(channel, message, where)
 
-    async def post(self, channel: str, message: OutMessage) -> str:
-        """Post in a channel of the configured server, by name; returns the id of the first message."""
+    async def post(self, channel: str, message: OutMessage, *, tags: tuple[str, ...] = ()) -> str:
+        """Post in a channel of the configured server, by name; returns the id of the first message.
+
+        In a forum, the message becomes a post of its own wearing `tags` ("<post id>/<message id>").
+        """
         guild = self._guild()
         if guild is None:
             raise DeliveryError("the bot is not connected to the configured Discord server yet")
-        target = discord.utils.get(guild.text_channels, name=channel)
-        if target is None:
+        target = threads.named_channel(guild, channel)
+        if isinstance(target, discord.ForumChannel):
+            return await threads.create_post(target, message, tags)
+        if not isinstance(target, discord.TextChannel):
             raise DeliveryError(
                 f"there is no #{channel} channel in {guild.name}; create it or change the config",
                 permanent=True,
             )
         return await self._deliver(target, message, f"#{channel}")
 
-    async def edit(self, channel: str, message_id: str, message: OutMessage) -> None:
-        """Replace a message the bot posted in a channel with the first part of `message`."""
+    async def edit(
+        self,
+        channel: str,
+        message_id: str,
+        message: OutMessage,
+        *,
+        tags: tuple[str, ...] = (),
+        closed: bool = False,
+    ) -> None:
+        """Replace a message the bot posted in a channel with the first part of `message`.
+
+        A forum post gets the new tags too, and is locked when `closed`.
+        """
+        if "/" in message_id:
+            await threads.edit_post(self._client, message_id, message, tags, closed)
+            return
         guild = self._guild()
         target = discord.utils.get(guild.text_channels, name=channel) if guild is not None else None
         if target is None:
@@ -116,6 +137,22 @@ class DiscordChat:
             await target.get_partial_message(int(message_id)).edit(**kwargs)
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
             raise delivery_error(exc, f"#{channel}") from exc
+
+    async def open_thread(self, channel: str, name: str, user_id: str, staff: str | None) -> str:
+        """A private case thread in `channel` with the player (and the staff role) in it; its id."""
+        guild = self._guild()
+        if guild is None:
+            raise DeliveryError("the bot is not connected to the configured Discord server yet")
+        return await threads.open_case_thread(guild, channel, name, user_id, staff)
+
+    async def send_thread(self, thread_id: str, message: OutMessage) -> str:
+        """Say something in a player's case thread; returns the id of the first Discord message."""
+        thread = await threads.thread_by_id(self._client, thread_id)
+        return await self._deliver(thread, message, f"thread {thread.name}")
+
+    async def close_thread(self, thread_id: str, *, closed: bool) -> None:
+        """Archive and lock a case thread, or open it again."""
+        await threads.set_closed(await threads.thread_by_id(self._client, thread_id), closed)
 
     async def _deliver(self, channel: discord.abc.Messageable, message: OutMessage, where: str) -> str:
         parts = message_parts(message)

@@ -1,9 +1,11 @@
 """The flexcord bot on discord.py: the client that wires Discord's events to the features that handle them.
 
 Intents are the minimum: `guilds` (the server's channels and roles, for names and permissions) and
-`dm_messages` (players writing to the bot). No privileged intent is needed: message content in a DM
-with the bot is always delivered, slash commands, forms and buttons carry the member and their
-roles, and the bot never reads messages in server channels.
+`dm_messages` (players writing to the bot). No privileged intent is needed for DMs: message content
+in a DM with the bot is always delivered, and slash commands, forms and buttons carry the member
+and their roles. Only with case threads configured (`discord.threads`) does the bot read server
+messages: `guild_messages` and the privileged `message_content`, for what players write in their
+case thread.
 
 The features live in their own modules: server_setup (the server, its slash commands and channel
 permissions), dm_intake (players' DMs and catching up on them), interaction_handler (commands,
@@ -24,6 +26,7 @@ from engine.discord.announcements import FeedFetch, FeedPoller, FeedStore
 from engine.discord.chat import DiscordChat
 from engine.discord.dm_intake import CATCH_UP_MESSAGES, CATCH_UP_PLAYERS, DmIntake, EventHandler
 from engine.discord.interaction_handler import Interaction, InteractionHandler, ReloadCallback, ReloadCommand
+from engine.discord.mycases import MyCases
 from engine.discord.render import FlexcordButton
 from engine.discord.server_setup import (
     ChannelPermissions,
@@ -40,11 +43,14 @@ class DiscordStore(FeedStore, Protocol):
     async def dm_watermarks(self, limit: int) -> dict[str, int]: ...
 
 
-def intents() -> discord.Intents:
+def intents(config: Config | None = None) -> discord.Intents:
     """The gateway intents flexcord asks for (see the module docstring for why these)."""
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.dm_messages = True
+    if config is not None and config.discord.threads is not None:
+        wanted.guild_messages = True
+        wanted.message_content = True
     return wanted
 
 
@@ -65,7 +71,7 @@ class FlexcordClient(discord.Client):
         fetch_feed: FeedFetch | None = None,
     ) -> None:
         super().__init__(
-            intents=intents(),
+            intents=intents(config_provider()),
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
         )
         self.tree: app_commands.CommandTree[FlexcordClient] = app_commands.CommandTree(self)
@@ -75,7 +81,8 @@ class FlexcordClient(discord.Client):
         self.reload_callback = reload_callback
         self.chat = DiscordChat(self, lambda: self.guild)
         self.feeds = FeedPoller(config_provider, store, self.chat.post, fetch=fetch_feed)
-        self.interactions = InteractionHandler(lambda: self.runtime)
+        self.interactions = InteractionHandler(lambda: self.runtime, config_provider)
+        self.mycases = MyCases(store, lambda: self.guild_id)
         self.reload_command = ReloadCommand(config_provider, lambda: self.reload_callback)
         self.commands = CommandSync(
             self.tree,
@@ -84,6 +91,7 @@ class FlexcordClient(discord.Client):
             lambda: self.guild_id,
             self.interactions.run_command,
             self.reload_command.run,
+            self.mycases.run,
         )
         self.permissions = ChannelPermissions(config_provider, lambda: self.guild)
         self.setup = GuildSetup(config_provider, self.commands, self.permissions, self.feeds)

@@ -1,5 +1,8 @@
 """Players' direct messages to the bot: each goes to the runtime, its replies back in the DM.
 
+What a player writes in their own private case thread goes to the runtime the same way (as
+`where: thread`); anyone else's words in a case thread (staff reading along) are not the player's.
+
 Discord does not replay messages to a bot that was down, so at start-up `catch_up` reads the
 DMs of the most recently active players after the newest message already handled.
 """
@@ -13,11 +16,12 @@ from typing import Protocol
 
 import discord
 
-from engine.config.model import Config
+from engine.config.model import DM, THREAD, Config
 from engine.discord.chat import DiscordChat, send_part
 from engine.discord.interactions import person
 from engine.discord.render import message_parts
 from engine.events import Event, Outcome, User
+from engine.runtime.places import player_key
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,8 @@ class DmWatermarks(Protocol):
 
     async def dm_watermarks(self, limit: int) -> dict[str, int]: ...
 
+    async def get_setting(self, key: str) -> str | None: ...
+
 
 @dataclass(eq=False)
 class DmIntake:
@@ -48,18 +54,30 @@ class DmIntake:
     guild: Callable[[], discord.Guild | None]
     runtime: Callable[[], EventHandler | None]
 
+    async def where(self, message: discord.Message) -> str | None:
+        """'dm', 'thread' for the player writing in their own case thread, else None (not for the bot)."""
+        if message.guild is None:
+            return DM
+        if isinstance(message.channel, (discord.TextChannel, discord.ForumChannel)):
+            return None  # an archived thread may come as a partial channel: looked up by id below
+        owner = await self.store.get_setting(player_key(str(message.channel.id)))
+        return THREAD if owner == str(message.author.id) else None
+
     async def on_message(self, message: discord.Message) -> None:
-        """A player's DM to the bot goes to the runtime; its replies are sent back in the DM."""
+        """A player's DM to the bot, or words in their case thread, go to the runtime; replies go back."""
         if message.guild is None:
             self.chat.saw(message.channel.id, message.id)
         runtime = self.runtime()
-        if message.guild is not None or message.author.bot or runtime is None:
+        if message.author.bot or runtime is None:
+            return
+        where = await self.where(message)
+        if where is None:
             return
         event = Event(
             kind="message",
             id=str(message.id),
             user=await self.player(message.author),
-            where="dm",
+            where=where,
             at=message.created_at,
             text=message.content,
             attachments=tuple(attachment.url for attachment in message.attachments),

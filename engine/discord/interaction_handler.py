@@ -24,6 +24,7 @@ from engine.discord.interactions import (
     person,
     refused,
 )
+from engine.discord.threads import case_ref_of
 from engine.events import Event
 from engine.runtime.runtime import RATING_BUTTON
 
@@ -38,11 +39,22 @@ ReloadCallback = Callable[[], Awaitable[tuple[bool, str]]]
 class InteractionHandler:
     """A configured slash command, a case form or a flexcord button: ask the runtime, show its answer."""
 
-    def __init__(self, runtime: Callable[[], EventHandler | None]) -> None:
+    def __init__(
+        self, runtime: Callable[[], EventHandler | None], config: Callable[[], Config] | None = None
+    ) -> None:
         self.runtime = runtime
+        self.config = config
 
     async def run_command(self, interaction: Interaction, name: str, options: dict[str, object]) -> None:
-        """A configured slash command: ask the runtime, then show its form or its replies."""
+        """A configured slash command: ask the runtime, then show its form or its replies.
+
+        Inside a case thread or forum post, a `ref` option left empty means that thread's case.
+        """
+        ref = case_ref_of(interaction.channel)
+        command = self.config().commands.get(name) if self.config is not None else None
+        takes_ref = command is not None and any(option.name == "ref" for option in command.options)
+        if ref is not None and takes_ref and not str(options.get("ref") or "").strip():
+            options = {**options, "ref": ref}
         event = interaction_event(interaction, "command", command=name, options=options)
         await self._interact(interaction, event)
 

@@ -30,6 +30,13 @@ MANAGED: Mapping[str, tuple[str, ...]] = {
 }
 """Which Discord permissions each list in the config controls."""
 
+CASE_THREADS = ("create_private_threads", "send_messages_in_threads", "manage_threads")
+"""What the bot needs in the channel case threads open in (manage_threads: archive, lock, reopen)."""
+FORUM_POSTS = ("send_messages", "send_messages_in_threads", "manage_threads")
+"""What the bot needs in a forum of case posts (manage_threads: change tags, lock)."""
+STAFF = ("manage_threads",)
+"""What the staff role gets in the case-thread channel: it sees and can help in every case thread."""
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelSnapshot:
@@ -141,7 +148,36 @@ def plan(config: Config, guild: GuildSnapshot) -> Plan:
                     before = _state(current.overwrites.get(target), permission)
                     if before != desired[target]:
                         changes.append(Change(name, target, permission, before, desired[target]))
-    return Plan(tuple(changes), tuple(problems))
+    thread_changes, thread_problems = _thread_plan(config, guild)
+    return Plan(tuple(changes + thread_changes), tuple(problems + thread_problems))
+
+
+def _thread_plan(config: Config, guild: GuildSnapshot) -> tuple[list[Change], list[str]]:
+    """Allows for case threads and forum posts: the bot's (unless it is an administrator), the staff's."""
+    wanted: dict[tuple[str, str], tuple[str, ...]] = {}
+    bot_is_admin = "administrator" in guild.bot_permissions
+    settings = config.discord.threads
+    if settings is not None:
+        if not bot_is_admin:
+            wanted[(settings.channel, BOT)] = CASE_THREADS
+        if settings.staff and settings.staff.lower() in guild.roles:
+            wanted[(settings.channel, settings.staff.lower())] = STAFF
+    if not bot_is_admin:
+        for name, channel in config.channels.items():
+            if channel.forum:
+                wanted[(name, BOT)] = FORUM_POSTS
+    changes: list[Change] = []
+    problems: list[str] = []
+    for (name, target), permissions in wanted.items():
+        current = guild.channels.get(name)
+        if current is None:
+            problems.append(f"there is no #{name} channel in the server for case threads or posts; create it")
+            continue
+        for permission in permissions:
+            before = _state(current.overwrites.get(target), permission)
+            if before != "allow":
+                changes.append(Change(name, target, permission, before, "allow"))
+    return changes, sorted(set(problems))
 
 
 def _target_order(target: str) -> tuple[int, str]:
@@ -165,7 +201,8 @@ def snapshot(guild: discord.Guild) -> GuildSnapshot:
     """The plain-data view of a server that `plan` compares against."""
     me = guild.me
     channels: dict[str, ChannelSnapshot] = {}
-    for channel in guild.text_channels:
+    managed: list[discord.TextChannel | discord.ForumChannel] = [*guild.text_channels, *guild.forums]
+    for channel in managed:
         if channel.name in channels:
             continue
         overwrites: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
@@ -220,7 +257,8 @@ async def apply(plan: Plan, guild: discord.Guild) -> ApplyResult:
     written = 0
     failures: list[str] = []
     for (channel_name, target_name), changes in _group(plan.changes).items():
-        channel = discord.utils.get(guild.text_channels, name=channel_name)
+        places: list[discord.TextChannel | discord.ForumChannel] = [*guild.text_channels, *guild.forums]
+        channel = discord.utils.get(places, name=channel_name)
         target = _target(guild, target_name)
         if channel is None or target is None:
             failures.append(f"#{channel_name}: {target_name} no longer exists")

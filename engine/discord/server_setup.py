@@ -18,7 +18,7 @@ from discord import app_commands
 
 from engine.config.model import Config
 from engine.discord import commands as command_tree
-from engine.discord import permissions
+from engine.discord import mycases, permissions
 from engine.discord.announcements import FeedPoller
 from engine.discord.sync import SettingsStore, SyncResult, merge, sync_scope
 
@@ -51,6 +51,7 @@ class CommandSync:
     guild_id: GuildId
     run: command_tree.CommandRunner
     reload: command_tree.ReloadRunner
+    mycases: mycases.Runner | None = None  # the built-in /mycases, unless the config has its own
     built: bool = field(default=False, init=False)
     _syncing: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)  # one rebuild-and-sync at a time
 
@@ -60,7 +61,10 @@ class CommandSync:
         if guild_id is None:
             return
         config = config or self.config_provider()
-        command_tree.install(self.tree, config, discord.Object(guild_id), self.run, self.reload)
+        guild = discord.Object(guild_id)
+        command_tree.install(self.tree, config, guild, self.run, self.reload)
+        if self.mycases is not None and mycases.NAME not in config.commands:
+            self.tree.add_command(mycases.build_command(self.mycases), guild=guild)
         self.built = True
 
     async def sync(self, force: bool = False) -> SyncResult:

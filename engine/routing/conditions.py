@@ -13,6 +13,7 @@ from datetime import datetime
 
 from engine.config.model import (
     DM,
+    THREAD,
     Action,
     CloseConversation,
     Handoff,
@@ -35,7 +36,7 @@ from engine.routing.words import normalise
 
 def place(where: str) -> str:
     """How a place reads in a sentence: 'dm' or '#bug-report'."""
-    return "dm" if where == DM else f"#{where}"
+    return "dm" if where == DM else "a case thread" if where == THREAD else f"#{where}"
 
 
 def or_list(items: Iterable[str]) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 import ahocorasick
 
-from engine.config.model import CONVERSATION_STATES, Rule
+from engine.config.model import CONVERSATION_STATES, DM, THREAD, Rule
 from engine.routing.literals import required_literals
 from engine.routing.patterns import Pattern, PatternError, compiled_regex
 from engine.routing.words import keyword_key
@@ -56,6 +56,12 @@ class RuleError(ValueError):
         super().__init__(message)
 
 
+def places(where: tuple[str, ...]) -> frozenset[str]:
+    """Where a rule applies: `dm` covers the player's case thread too (the conversation moved there);
+    `thread` alone means only there."""
+    return frozenset(where) | ({THREAD} if DM in where else set())
+
+
 def compile_rule(
     position: int, rule: Rule, shared: dict[frozenset[str], frozenset[str]] | None = None
 ) -> CompiledRule:
@@ -82,7 +88,7 @@ def compile_rule(
     return CompiledRule(
         position=position,
         rule=rule,
-        where=_one(frozenset(rule.when.where), same),
+        where=_one(places(rule.when.where), same),
         states=_one(frozenset(rule.when.state), same),
         says=tuple(keys),
         regex=regex,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from engine.config.model import DM, CaseTemplate, UpdateCase
+from engine.config.model import DM, THREAD, CaseTemplate, UpdateCase, in_conversation
 from engine.events import Embed, FormRequest, OutMessage
+from engine.runtime import places
 from engine.runtime.turn import Turn, user_variables
 from engine.store import CaseRecord
 
@@ -39,7 +40,7 @@ def case_embed(case: CaseRecord, template: CaseTemplate) -> Embed:
     """How a new case is shown in its channel: reference, title, the form's answers, who and where."""
     labels = {field.name: field.label for field in template.form}
     fields = tuple((labels.get(name, name), value) for name, value in case.fields.items() if value)
-    place = "a DM" if case.where == DM else f"#{case.where}"
+    place = place_name(case.where)
     return Embed(
         title=f"{case.ref}: {case.title}"[:256],
         fields=fields,
@@ -47,11 +48,25 @@ def case_embed(case: CaseRecord, template: CaseTemplate) -> Embed:
     )
 
 
+def place_name(where: str) -> str:
+    """Where a case was reported, as people say it: a DM, a case thread, or #channel."""
+    return "a DM" if where == DM else "a case thread" if where == THREAD else f"#{where}"
+
+
 def follow_post(turn: Turn, case: CaseRecord) -> None:
     """The case's post in its channel shows its current status: edited when the status changes."""
     template = turn.template_of(case)
     if template is not None and template.post_to:
-        turn.edit_post(template.post_to, OutMessage(embeds=(case_embed(case, template),)))
+        message = OutMessage(embeds=(case_embed(case, template),))
+        turn.edit_post(
+            template.post_to, message, tags=post_tags(template, case.status), closed=case.status == CLOSED
+        )
+
+
+def post_tags(template: CaseTemplate, status: str) -> tuple[str, ...]:
+    """The forum tags a case's post wears in `status` (from `statuses: {triaged: {tag: Triaged}}`)."""
+    tag = template.status_tags.get(status)
+    return (tag,) if tag else ()
 
 
 def _is_open(case: CaseRecord | None, template: str) -> bool:
@@ -68,7 +83,7 @@ async def open_case(turn: Turn, name: str, fields: Mapping[str, str] | None = No
     if template is None:
         turn.say("fallback")
         return None
-    in_dm = turn.where == DM
+    in_dm = in_conversation(turn.where)
     if in_dm and _is_open(turn.case, name):
         assert turn.case is not None
         turn.opened = turn.case
@@ -93,8 +108,10 @@ async def open_case(turn: Turn, name: str, fields: Mapping[str, str] | None = No
     await turn.attach_case(case)
     if in_dm:
         turn.update(case_ref=case.ref)
+        await places.follow_case(turn, case, template.conversation)
     if template.post_to:
-        turn.post(template.post_to, OutMessage(embeds=(case_embed(case, template),)), render=False)
+        message = OutMessage(embeds=(case_embed(case, template),))
+        turn.post(template.post_to, message, render=False, tags=post_tags(template, case.status))
     if template.reply:
         turn.say(text=template.reply, extra={"form": values})
     return case
@@ -154,7 +171,7 @@ async def change(turn: Turn, case: CaseRecord, status: str, note: str, who: str)
 
 def describe(case: CaseRecord) -> str:
     """A case in two lines, for `/case REF` without changes."""
-    place = "a DM" if case.where == DM else f"#{case.where}"
+    place = place_name(case.where)
     return (
         f"**{case.ref}** · {case.title}\n"
         f"Status: {case.status} · reported by {case.reporter_name} in {place} "

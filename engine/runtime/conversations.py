@@ -12,6 +12,7 @@ from engine.config.model import Handoff, frozen_map
 from engine.deliveries import CloseHandoff, StartHandoff
 from engine.events import Button, ContactEvent, OutMessage
 from engine.ports import HandoffRequest
+from engine.runtime import places
 from engine.runtime.cases import CLOSED, follow_post
 from engine.runtime.transfers import transfer_not_made
 from engine.runtime.turn import Turn
@@ -49,6 +50,8 @@ async def hand_off(turn: Turn, action: Handoff, case: CaseRecord) -> None:
         queued_at=turn.now,
         timeout_notified=False,
     )
+    if queue is not None:
+        await places.follow_case(turn, case, queue.conversation)
     turn.say("handoff_started")
     turn.handoffs.append(action.queue)
     request = HandoffRequest(
@@ -88,6 +91,7 @@ async def close(turn: Turn, who: str, *, tell_contact_center: bool) -> None:
                 follow_post(turn, turn.case)
     turn.say("closed")
     turn.say("rating_prompt", buttons=RATING_BUTTONS)
+    await places.closed(turn)
 
 
 def back_to_bot(turn: Turn) -> None:

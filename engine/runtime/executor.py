@@ -23,7 +23,7 @@ from engine.config.model import (
 from engine.deliveries import SendToAgent
 from engine.events import Decision, Event, OutMessage
 from engine.runtime import cases, conversations
-from engine.runtime.limits import SlidingWindow, describe_wait
+from engine.runtime.limits import describe_wait
 from engine.runtime.turn import Turn
 
 DEFAULT_TEMPLATE = "support"
@@ -45,17 +45,14 @@ async def execute(
     event: Event,
     decision: Decision,
     answers: Mapping[int, ChatbotAnswer],
-    relays: SlidingWindow,
 ) -> None:
     """Run each action of `decision`; `answers` holds the chatbot answers computed beforehand by index."""
     for index, action in enumerate(decision.actions):
-        if not await _run(turn, event, action, answers.get(index), relays):
+        if not await _run(turn, event, action, answers.get(index)):
             return
 
 
-async def _run(
-    turn: Turn, event: Event, action: Action, answer: ChatbotAnswer | None, relays: SlidingWindow
-) -> bool:
+async def _run(turn: Turn, event: Event, action: Action, answer: ChatbotAnswer | None) -> bool:
     """Carry out one action; False stops the actions after it."""
     match action:
         case Reply():
@@ -80,7 +77,7 @@ async def _run(
         case CloseConversation():
             await conversations.close(turn, event.user.name, tell_contact_center=True)
         case RelayToAgent():
-            _relay(turn, event, relays)
+            await _relay(turn, event)
         case Refuse():
             turn.tell(OutMessage(action.reason))
         case _:
@@ -109,11 +106,13 @@ async def _open_case(turn: Turn, event: Event, action: OpenCase) -> bool:
     return True
 
 
-def _relay(turn: Turn, event: Event, relays: SlidingWindow) -> None:
-    """Pass the player's message to the agent, unless they exceed `limits.player_messages`."""
+async def _relay(turn: Turn, event: Event) -> None:
+    """Pass the player's message to the agent, unless they exceed `limits.player_messages`
+    (counted in the store, so every replica counts the same messages)."""
     limit = turn.config.limits.player_messages
     if limit is not None:
-        wait = relays.take(event.user.id, limit, turn.now, once=event.id)
+        key = f"relay/{event.user.id}"
+        wait = await turn.tx.take_slot(key, limit.uses, limit.per_seconds, turn.now, once=event.id)
         if wait is not None:
             turn.say("rate_limited", extra={"wait": describe_wait(wait)})
             return

@@ -1,12 +1,11 @@
-"""Per-player rate limits: slash-command cooldowns and messages to agents, as sliding windows."""
+"""Per-player rate limits in words, and which commands file a case; the windows are counted in the store
+(`Writes.take_slot`), so that every replica counts the same uses."""
 
 from __future__ import annotations
 
 import math
-from collections import deque
-from datetime import datetime
 
-from engine.config.model import Command, Config, Cooldown, OpenCase
+from engine.config.model import Command, Config, OpenCase
 
 
 def describe_wait(seconds: float) -> str:
@@ -22,35 +21,6 @@ def describe_wait(seconds: float) -> str:
     return f"{hours} h" + (f" {minutes} min" if minutes else "")
 
 
-class SlidingWindow:
-    """Counts uses per key over the last `per_seconds`; kept in memory (limits reset on restart).
-
-    A use can name its event (`once`): an event tried again, because the store refused it the
-    first time, takes no second slot.
-    """
-
-    def __init__(self) -> None:
-        self._uses: dict[str, deque[tuple[datetime, str]]] = {}
-
-    def take(
-        self, key: str, limit: Cooldown, now: datetime, *, use: bool = True, once: str = ""
-    ) -> float | None:
-        """Use one slot for `key` at `now`; None if allowed, else the seconds until a slot frees up.
-
-        With `use=False` only look: a form that is merely shown does not count, its filing does.
-        """
-        uses = self._uses.setdefault(key, deque())
-        while uses and (now - uses[0][0]).total_seconds() >= limit.per_seconds:
-            uses.popleft()
-        if once and any(taken == once for _, taken in uses):
-            return None
-        if len(uses) >= limit.uses:
-            return limit.per_seconds - (now - uses[0][0]).total_seconds()
-        if use:
-            uses.append((now, once))
-        return None
-
-
 def files_a_case(config: Config, command: Command, template: str | None) -> bool:
     """True when `command` opens a case through a form (of `template`, when one is named)."""
     for action in command.actions:
@@ -59,3 +29,11 @@ def files_a_case(config: Config, command: Command, template: str | None) -> bool
             if case is not None and case.form:
                 return True
     return False
+
+
+def longest_window(config: Config) -> int:
+    """Seconds of the longest cooldown or message-limit window: older uses count for nothing."""
+    windows = [c.cooldown.per_seconds for c in config.commands.values() if c.cooldown is not None]
+    if config.limits.player_messages is not None:
+        windows.append(config.limits.player_messages.per_seconds)
+    return max(windows, default=0)

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, assert_never, runtime_checkable
 
 from engine.deliveries import (
+    CaseThread,
     ChannelPost,
     CloseHandoff,
     DirectMessage,
@@ -32,6 +33,7 @@ from engine.deliveries import (
 )
 from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffTicket
 from engine.runtime.locks import KeyedLock
+from engine.runtime.thread_delivery import Fallback, PlayerDelivery
 from engine.store import OutboxItem, StorageError, Store, Writes
 
 log = logging.getLogger(__name__)
@@ -86,8 +88,10 @@ class Outbox:
         clock: Callable[[], datetime],
         starting: asyncio.Lock | None = None,
         observer: DeliveryObserver | None = None,
+        fallback: Callable[[], Fallback | None] = lambda: None,
     ) -> None:
         self.observer = observer
+        self.players = PlayerDelivery(store, chat, fallback)
         self.store = store
         self.chat = chat
         self.contact = contact
@@ -101,6 +105,7 @@ class Outbox:
         self._sweep = False
         self._drains: set[asyncio.Task[None]] = set()
         self._stopped = False
+        self.may_deliver: Callable[[str], bool] = lambda lane: True  # a standby replica: contact lanes only
 
     # --- entry points ----------------------------------------------------------------------
 
@@ -129,6 +134,12 @@ class Outbox:
             self._marked.clear()
             self._sweep = True
         self._spawn_drains()
+
+    def sweep_soon(self) -> None:
+        """Look for due items in every lane, in the background (items other replicas wrote, or left)."""
+        if not self._stopped:
+            self._sweep = True
+            self._spawn_drains()
 
     async def deliver_due(self, now: datetime | None = None) -> None:
         """Deliver every item that is due (new, or its retry time has come)."""
@@ -181,6 +192,8 @@ class Outbox:
 
     async def _deliver_lane(self, lane: str, now: datetime | None) -> list[str]:
         added: list[str] = []
+        if not self.may_deliver(lane):
+            return added
         async with self._lanes.hold(lane):
             while True:
                 at = now or self.clock()
@@ -216,13 +229,16 @@ class Outbox:
         delivery = item.delivery
         match delivery:
             case DirectMessage(user_id=user_id, message=message):
-                return await self.chat.send_dm(user_id, message)
-            case ChannelPost(channel=channel, message=message):
-                return await self.chat.post(channel, message)
+                return await self.players.dm(user_id, message, item.case_ref)
+            case CaseThread():
+                await self.players.thread(delivery)
+                return None
+            case ChannelPost(channel=channel, message=message, tags=tags):
+                return await self.chat.post(channel, message, tags=tags)
             case EditPost(channel=channel, message=message, message_id=posted):
                 if posted is None:
                     raise DeliveryError(f"the case's post in #{channel} was never delivered", permanent=True)
-                await self.chat.edit(channel, posted, message)
+                await self.chat.edit(channel, posted, message, tags=delivery.tags, closed=delivery.closed)
                 return None
             case SendToAgent(conversation_sid=sid):
                 if sid is None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import assert_never
 
 from engine.deliveries import (
+    CaseThread,
     ChannelPost,
     CloseHandoff,
     DirectMessage,
@@ -48,7 +49,9 @@ class ConversationOutcomes:
                 if isinstance(sent, str) and sent and item.case_ref is not None:
                     await _address_waiting_edits(tx, channel, item.case_ref, sent)
                 return []
-            case DirectMessage() | EditPost() | SendToAgent() | CloseHandoff() | TransferChat():
+            case (
+                DirectMessage() | EditPost() | SendToAgent() | CloseHandoff() | TransferChat() | CaseThread()
+            ):
                 return []
             case _:
                 assert_never(delivery)
@@ -69,7 +72,7 @@ class ConversationOutcomes:
                     if final
                     else []
                 )
-            case ChannelPost() | EditPost() | SendToAgent() | CloseHandoff():
+            case ChannelPost() | EditPost() | SendToAgent() | CloseHandoff() | CaseThread():
                 return []
             case _:
                 assert_never(delivery)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.config.model import DM, Config
+from engine.config.model import Config, in_conversation
 from engine.events import Event
 from engine.runtime.executor import relay_text
 from engine.store import ConversationRecord
@@ -44,7 +44,7 @@ def rating_of(event: Event, conversation: ConversationRecord | None) -> int | No
         return int(value) if value in RATINGS else None
     if (
         event.kind == "message"
-        and event.where == DM
+        and in_conversation(event.where)
         and conversation is not None
         and (conversation.awaiting_rating or conversation.state == "closed")
     ):

@@ -14,20 +14,21 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from engine.config.model import DM, Config, Refuse, RelayToAgent, Retention
+from engine.config.model import Config, Refuse, RelayToAgent, Retention, in_conversation
 from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter
 from engine.routing import route
-from engine.runtime import cases, conversations
+from engine.runtime import cases, conversations, places
 from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
-from engine.runtime.limits import SlidingWindow, describe_wait, files_a_case
+from engine.runtime.limits import describe_wait, files_a_case, longest_window
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.outcomes import ConversationOutcomes
 from engine.runtime.reading import RATING_BUTTON as RATING_BUTTON  # engine.discord reads it here
 from engine.runtime.reading import SOLVED_BUTTON, event_text, event_variables, rating_of
+from engine.runtime.thread_delivery import fallback_of
 from engine.runtime.turn import Turn
 from engine.runtime.unstored import RETRY_DELAYS, StorageAlarm, Unstored, waits_when_refused
 from engine.store import ConversationRecord, StorageError, Store, Writes, to_text
@@ -86,11 +87,16 @@ class Runtime:
         outcomes = ConversationOutcomes(lambda: self._generation)
         delivery = observer if isinstance(observer, DeliveryObserver) else None
         self.outbox = Outbox(
-            store, chat, contact, outcomes, clock=clock, starting=self._starting, observer=delivery
+            store,
+            chat,
+            contact,
+            outcomes,
+            clock=clock,
+            starting=self._starting,
+            observer=delivery,
+            fallback=lambda: fallback_of(self._generation),
         )
         self.players = self._players = KeyedLock()  # one player's work at a time (the case page too)
-        self._cooldowns = SlidingWindow()
-        self._relays = SlidingWindow()
         self._pruned_at: datetime | None = None
         self._unstored = Unstored()
         self._storage = StorageAlarm(observer, alert)
@@ -184,8 +190,8 @@ class Runtime:
             decision = Decision(rule=None, actions=(), explanation=what, config_version=config.version)
         else:
             state = known.state if known is not None else "bot"
-            decision = self._cooldown(config, event, route(config, event, state, event.at))
-        in_dm = event.kind == "message" and event.where == DM
+            decision = await self._cooldown(config, event, route(config, event, state, event.at))
+        in_dm = event.kind == "message" and in_conversation(event.where)
         if not (decision.actions or rating is not None or solved or in_dm or too_long):
             return Outcome(decision=decision, state=known.state if known is not None else None)
         answers = await chatbot_answers(generation, decision, event)
@@ -200,7 +206,7 @@ class Runtime:
             elif solved:
                 turn.say("solved")
             else:
-                await execute(turn, event, decision, answers, self._relays)
+                await execute(turn, event, decision, answers)
             await turn.finish()
         self._observe(decision, turn)
         await self.outbox.deliver_or_defer(turn.lanes)
@@ -234,7 +240,7 @@ class Runtime:
             now=event.at,
             key=f"event:{event.id}",
             where=event.where,
-            by_reply=not (event.kind == "message" and event.where == DM),
+            by_reply=not (event.kind == "message" and in_conversation(event.where)),
             variables=event_variables(generation.config, event),
             mentions=event.mentions,
         )
@@ -243,7 +249,11 @@ class Runtime:
         await turn.load_case()
         if event.kind == "message" and rating is None:
             if conversation.state == "closed":
-                conversations.back_to_bot(turn)
+                reopened = await places.reopen(turn)
+                if reopened is None:
+                    conversations.back_to_bot(turn)
+                else:
+                    cases.follow_post(turn, reopened)
             elif conversation.awaiting_rating:
                 turn.update(awaiting_rating=False)
         text = event_text(event)
@@ -253,7 +263,7 @@ class Runtime:
         await turn.record_inbound(text, event.id)
         return turn
 
-    def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
+    async def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
         """Refuse a slash command used more often than its `cooldown` allows, saying when it is usable.
 
         What counts is what was done: a command that shows a case form counts when the form is
@@ -268,8 +278,11 @@ class Runtime:
         if command is None or command.cooldown is None:
             return decision
         shows_form = event.kind == "command" and files_a_case(config, command, None)
-        key = f"{event.user.id}/{command.name}"
-        wait = self._cooldowns.take(key, command.cooldown, event.at, use=not shows_form, once=event.id)
+        key, limit = f"{event.user.id}/{command.name}", command.cooldown
+        async with self.store.transaction() as tx:  # in the store: every replica counts the same uses
+            wait = await tx.take_slot(
+                key, limit.uses, limit.per_seconds, event.at, use=not shows_form, once=event.id
+            )
         if wait is None:
             return decision
         reason = f"You can use /{command.name} again in {describe_wait(wait)}."
@@ -349,10 +362,12 @@ class Runtime:
             self._pruned_at = now
 
     async def _prune(self, retention: Retention, now: datetime) -> None:
-        """Forget old event ids, delivered outbox items and, if `retention.transcripts` says, old lines."""
+        """Forget old event ids, delivered outbox items, uses past every limit's window and, if
+        `retention.transcripts` says, old lines."""
         async with self.store.transaction() as tx:
             await tx.forget_processed(now - PROCESSED_RETENTION)
             await tx.forget_delivered(now - timedelta(seconds=retention.delivered_seconds))
+            await tx.forget_uses(now - timedelta(seconds=longest_window(self.config)))
             if retention.transcripts_seconds is not None:
                 await tx.forget_transcripts(now - timedelta(seconds=retention.transcripts_seconds))
 

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Literal
 
-from engine.config.model import DM, CaseTemplate, Config, frozen_map
+from engine.config.model import DM, CaseTemplate, Config, frozen_map, in_conversation
 from engine.deliveries import (
+    CaseThread,
     ChannelPost,
     CloseHandoff,
     Delivery,
@@ -64,6 +65,8 @@ class Draft:
     extra: Mapping[str, object] = field(default_factory=frozen_map)
     author: str = BOT_AUTHOR
     conversation_id: int | None = None  # whose transcript it belongs to (none for channel posts)
+    tags: tuple[str, ...] = ()  # a forum post's tags (post and edit)
+    closed: bool = False  # edit: the post is locked (its case is closed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +109,7 @@ class Turn:
         self.replies: list[OutMessage] = []
         self.form: FormRequest | None = None
         self.lanes: list[str] = []  # outbox lanes this turn wrote to, in order
-        self._drafts: list[Draft | ContactDraft] = []
+        self._drafts: list[Draft | ContactDraft | CaseThread] = []
         self._saved = conversation
         self._sequence = 0
         self._names = {**(mentions or {}), conversation.user_id: conversation.user_name}
@@ -117,7 +120,7 @@ class Turn:
         The conversation is the player's DM with the bot: a command or form in a channel is not
         part of it, so it never lands in that case's transcript.
         """
-        if self.conversation.case_ref is not None and self.where == DM:
+        if self.conversation.case_ref is not None and in_conversation(self.where):
             self.case = await self.tx.get_case(self.conversation.case_ref)
 
     def update(self, **changes: Any) -> None:
@@ -198,12 +201,20 @@ class Turn:
             Draft("dm", user_id, OutMessage(source), True, extra, conversation_id=conversation_id)
         )
 
-    def edit_post(self, channel: str, message: OutMessage) -> None:
+    def edit_post(
+        self, channel: str, message: OutMessage, *, tags: tuple[str, ...] = (), closed: bool = False
+    ) -> None:
         """Replace the case's post in `channel` with `message` (no transcript line: nothing new is said)."""
-        self._drafts.append(Draft("edit", channel, message, render=False))
+        self._drafts.append(Draft("edit", channel, message, render=False, tags=tags, closed=closed))
 
-    def post(self, channel: str, message: OutMessage, *, render: bool = True) -> None:
-        self._drafts.append(Draft("post", channel, message, render))
+    def post(
+        self, channel: str, message: OutMessage, *, render: bool = True, tags: tuple[str, ...] = ()
+    ) -> None:
+        self._drafts.append(Draft("post", channel, message, render, tags=tags))
+
+    def place(self, action: Literal["open", "close", "reopen"], **where: Any) -> None:
+        """Open, close or reopen the player's case thread, in order with what they are told."""
+        self._drafts.append(CaseThread(self.conversation.user_id, action, **where))
 
     def contact(
         self, delivery: StartHandoff | SendToAgent | CloseHandoff | TransferChat, key: str | None = None
@@ -223,7 +234,7 @@ class Turn:
 
     async def record_inbound(self, text: str, platform_id: str | None) -> None:
         c = self.conversation
-        in_dm = self.where == DM  # the conversation is the DM: channel commands are not part of it
+        in_dm = in_conversation(self.where)  # the DM or case thread: channel commands are not part of it
         self.inbound_id = await self.tx.add_message(
             conversation_id=c.id if in_dm else None,
             case_ref=c.case_ref if in_dm else None,
@@ -259,6 +270,12 @@ class Turn:
         for draft in self._drafts:
             if isinstance(draft, ContactDraft):
                 await self._write_contact(draft, case_ref)
+            elif isinstance(draft, CaseThread):
+                lane = dm_lane(self.conversation.user_id)
+                await self.tx.enqueue(
+                    lane=lane, delivery=draft, key=self._next_key(), at=self.now, case_ref=case_ref
+                )
+                self._used(lane)
             else:
                 await self._write(draft, case_ref)
         await self._refresh_waiting_handoff()
@@ -289,14 +306,16 @@ class Turn:
         )
         self._used(lane)
 
-    async def _write_edit(self, channel: str, message: OutMessage, case_ref: str | None) -> None:
+    async def _write_edit(self, draft: Draft, case_ref: str | None) -> None:
         """Edit the case's post; if the post is still waiting in the lane, its id comes once it is sent."""
+        channel = draft.target
         lines = await self.tx.case_transcript(case_ref) if case_ref is not None else []
         posted = [
             m.platform_id for m in lines if m.direction == "out" and m.where == channel and m.platform_id
         ]
         lane = post_lane(channel)
-        delivery = EditPost(channel, message, posted[0] if posted else None)
+        first = posted[0] if posted else None
+        delivery = EditPost(channel, draft.message, first, draft.tags, draft.closed)
         await self.tx.enqueue(
             lane=lane, delivery=delivery, key=self._next_key(), at=self.now, case_ref=case_ref
         )
@@ -305,7 +324,7 @@ class Turn:
     async def _write(self, draft: Draft, case_ref: str | None) -> None:
         message = draft.message
         if draft.to == "edit":
-            await self._write_edit(draft.target, message, case_ref)
+            await self._write_edit(draft, case_ref)
             return
         if draft.render:
             message = dataclasses.replace(message, text=self.render(message.text, draft.extra))
@@ -315,7 +334,7 @@ class Turn:
         transcript_text = "\n".join([message.text, *(embed.title for embed in message.embeds)]).strip()
         transcript_text = self.readable(transcript_text)
         message_id = await self.tx.add_message(
-            conversation_id=draft.conversation_id if where == DM else None,
+            conversation_id=draft.conversation_id if in_conversation(where) else None,
             case_ref=case_ref,
             direction="out",
             author=draft.author,
@@ -328,7 +347,7 @@ class Turn:
             return
         delivery: Delivery
         if draft.to == "post":
-            lane, delivery = post_lane(draft.target), ChannelPost(draft.target, message)
+            lane, delivery = post_lane(draft.target), ChannelPost(draft.target, message, draft.tags)
         else:
             lane, delivery = dm_lane(draft.target), DirectMessage(draft.target, message)
         await self.tx.enqueue(

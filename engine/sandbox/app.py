@@ -46,6 +46,7 @@ from engine.hours import describe_next_open, is_open, next_open
 from engine.reload import ReloadResult
 from engine.reports.demo import DemoWeek, seed_week
 from engine.runtime import prepare
+from engine.sandbox import threads
 from engine.sandbox.api import diagnostic_json, sandbox_blueprint
 from engine.sandbox.clock import SandboxClock
 from engine.sandbox.desk import AgentDesk
@@ -323,12 +324,15 @@ class Sandbox:
                     "topic": guild.topics.get(name),
                     "can_view": {who: bool(perms.view_channel) for who, perms in allowed.items()},
                     "can_send": {who: bool(perms.send_messages) for who, perms in allowed.items()},
+                    "forum": threads.is_forum(guild.channels[name]),
+                    "threads": guild.threads_of(name),
                 }
             )
         return {
             "guild": guild.guild.name,
             "channels": channels,
             "users": [{"name": p.name, "id": str(p.member.id), "roles": list(p.roles)} for p in people],
+            "roles": [{"name": name, "id": str(role.id)} for name, role in guild.roles.items()],
             "commands": [*map(command_json, config.commands.values()), reload_command(config)],
             "config": {"version": config.version, "name": config.name, "last_reload": self.last_reload},
             "clock": self.clock_json(),

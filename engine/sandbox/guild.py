@@ -26,6 +26,7 @@ from simcord import ChannelHandle, GuildHandle, MemberActor, RoleHandle, UserHan
 
 from engine.config.model import DM, Channel, Config
 from engine.discord.chat import CANNOT_DM
+from engine.sandbox import threads
 from engine.sandbox.clock import SandboxClock
 from engine.sandbox.ledger import MessageLedger
 from engine.sandbox.payloads import message_json
@@ -126,8 +127,30 @@ class SandboxGuild:
                 continue
             overwrites = self._overwrites(channel) if channel is not None else {}
             topic = channel.topic if channel is not None else "Chat with the community"
-            self.channels[name] = self.guild.create_text_channel(name, topic=topic, overwrites=overwrites)
+            if channel is not None and channel.forum:
+                self.channels[name] = self._forum(config, name)
+            else:
+                overwrites |= self._staff(config, name)
+                self.channels[name] = self.guild.create_text_channel(name, topic=topic, overwrites=overwrites)
             self.topics[name] = topic
+
+    def _forum(self, config: Config, name: str) -> ChannelHandle:
+        """A forum channel offering the status tags of the cases posted there."""
+        forum = self.guild.create_forum_channel(name)
+        names = threads.forum_tags(config, name)
+        ids = [self.env.backend.snowflake() for _ in names]
+        forum._channel.available_tags = threads.tag_payloads(names, ids)  # SimCord has no tag builder
+        return forum
+
+    def _staff(self, config: Config, name: str) -> dict[Any, discord.PermissionOverwrite]:
+        """In the case-thread channel the staff role manages threads, as `flexcord plan` sets it up."""
+        settings = config.discord.threads
+        role = (
+            self.roles.get(settings.staff or "")
+            if settings is not None and settings.channel == name
+            else None
+        )
+        return {role: discord.PermissionOverwrite(manage_threads=True)} if role is not None else {}
 
     def _overwrites(self, channel: Channel) -> dict[Any, discord.PermissionOverwrite]:
         """The config's view/send/threads lists as overwrites: @everyone denied, listed roles allowed."""
@@ -245,7 +268,10 @@ class SandboxGuild:
         return person
 
     def channel(self, name: str) -> ChannelHandle:
-        channel = self.channels.get(name.lstrip("#"))
+        found = (
+            threads.find(self.channels, name) if threads.is_key(name) else self.channels.get(name.lstrip("#"))
+        )
+        channel = found
         if channel is None:
             raise Refused(f"There is no #{name} channel in {self.guild.name}.", 404)
         return channel
@@ -254,7 +280,7 @@ class SandboxGuild:
         """What Discord lets this person do in a channel (computed by discord.py from the overwrites)."""
         guild = self.client.get_guild(self.guild.id)
         member = self._members.get(person.name)
-        target = guild.get_channel(self.channel(channel).id) if guild is not None else None
+        target = guild.get_channel_or_thread(self.channel(channel).id) if guild is not None else None
         if member is None or target is None:
             return discord.Permissions.none()
         return target.permissions_for(member)
@@ -270,13 +296,32 @@ class SandboxGuild:
             history = person.user.dm_channel.history(viewer=person.user)
         else:
             handle = self.channel(channel)
-            if not self.permissions(person, channel).view_channel:
-                raise Refused(f"{person.name} cannot see #{channel}.")
+            if not self.can_view(person, channel):
+                raise Refused(f"{person.name} cannot see {handle.name}.")
             try:
                 history = handle.history(viewer=person.member)
             except simcord.SetupError as exc:  # e.g. reading the history is not allowed
                 raise Refused(f"{person.name} cannot read #{channel}.") from exc
         return [message_json(message, self.bot_id) for message in history]
+
+    def can_view(self, person: Person, channel: str) -> bool:
+        """Whether this person sees a channel, a forum post or a (private) case thread."""
+        handle = self.channel(channel)
+        if not handle.is_thread:
+            return bool(self.permissions(person, channel).view_channel)
+        parent = next(name for name, h in self.channels.items() if h.id == handle._channel.parent_id)
+        return threads.can_view(handle, person.member.id, self.permissions(person, parent))
+
+    def threads_of(self, channel: str) -> list[dict[str, Any]]:
+        """The threads or forum posts of a channel, newest last, with who sees each."""
+        handle = self.channels[channel]
+        tags = threads.available(handle)
+        return [
+            threads.thread_json(
+                t, tags, {p.name: self.can_view(p, threads.key(t.id)) for p in self.people.values()}
+            )
+            for t in handle.threads
+        ]
 
     def who_may_send(self, channel: str) -> str:
         roles = self._send_roles.get(channel, ())

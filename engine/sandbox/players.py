@@ -141,6 +141,12 @@ class Players:
             for name, handle in self.guild.channels.items()
             if self.guild.permissions(person, name).view_channel
         ]
+        places += [  # case threads and forum posts
+            (person.member, thread)
+            for _, handle in list(places[1:])
+            for thread in handle.threads
+            if self.guild.can_view(person, f"thread:{thread.id}")
+        ]
         for actor, handle in places:
             viewer = actor
             for message in handle.history(viewer=viewer):

@@ -42,6 +42,23 @@ class StoreHealth(NamedTuple):
     detail: str
 
 
+class Replica(NamedTuple):
+    """A flexcord process recorded in a shared database, and the rules (config version) it runs."""
+
+    name: str
+    config_version: str
+    started_at: str
+    seen_at: str
+
+
+class Status(NamedTuple):
+    """Where a database stands: its schema version, how many cases it keeps, the replicas seen."""
+
+    version: int
+    cases: int | None
+    replicas: tuple[Replica, ...]
+
+
 class Reads(Protocol):
     """Queries, inside `Store.view()` or a transaction."""
 
@@ -111,6 +128,15 @@ class Writes(Reads, Protocol):
     async def mark_seen(self, namespace: str, key: str, at: datetime) -> bool: ...
 
     async def put_setting(self, key: str, value: str) -> None: ...
+
+    async def forget_uses(self, before: datetime) -> int: ...
+
+    async def take_slot(
+        self, key: str, uses: int, per_seconds: float, now: datetime, *, use: bool = True, once: str = ""
+    ) -> float | None:
+        """A cooldown or message limit, shared by every process on the store: None if allowed, else
+        the seconds until a slot frees up."""
+        ...
 
     async def create_case(
         self,

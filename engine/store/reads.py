@@ -1,4 +1,7 @@
-"""Reading the SQLite store: rows to records by column name, and `SqliteReads`, the queries of the port."""
+"""Reading a store: rows to records by column name, and `SqliteReads`, the queries of the port.
+
+`engine.store.postgres` runs the same queries on PostgreSQL, overriding only how a query is sent.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -21,7 +24,11 @@ from engine.store.records import (
 )
 from engine.timestamps import from_text, to_text
 
-Row = sqlite3.Row  # columns read by name, so a reordered SELECT cannot shift a field
+
+class Row(Protocol):
+    """A result row, read by column name so a reordered SELECT cannot shift a field."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 def _opt_time(text: str | None) -> datetime | None:
@@ -107,16 +114,17 @@ class SqliteReads:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
-    async def _all(self, query: str, params: Iterable[Any] = ()) -> list[Row]:
+    async def _all(self, query: str, params: Iterable[Any] = ()) -> Sequence[Row]:
         """Every row, in one trip to the database thread."""
-        return list(await self._db.execute_fetchall(query, tuple(params)))
+        rows: Iterable[sqlite3.Row] = await self._db.execute_fetchall(query, tuple(params))
+        return list(rows)
 
     async def _one(self, query: str, params: Iterable[Any] = ()) -> Row | None:
         rows = await self._all(query, params)
         return rows[0] if rows else None
 
     async def read_sql(self, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
-        return await self._all(query, params)
+        return list(await self._db.execute_fetchall(query, tuple(params)))
 
     async def is_processed(self, event_id: str) -> bool:
         return await self._one(sql.IS_PROCESSED, (event_id,)) is not None

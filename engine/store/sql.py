@@ -112,7 +112,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         2,
         (  # the column holds the contact center's conversation sid; pending deliveries carry what they need
             "ALTER TABLE conversations RENAME COLUMN handoff TO conversation_sid",
-            # SQLite: json_set/json_extract (PostgreSQL: jsonb_set and ->>)
+            # SQLite: json_set/json_extract (PostgreSQL: jsonb_set and ->>, in POSTGRES_STATEMENTS)
             """UPDATE outbox SET payload = json_set(payload, '$.conversation_sid',
                 (SELECT c.conversation_sid FROM conversations c
                  WHERE c.user_id = json_extract(outbox.payload, '$.user_id')))
@@ -126,12 +126,58 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         ),
     ),
     (3, ("CREATE INDEX cases_updated ON cases (updated_at, ref)",)),  # a page of `cases list`
+    (
+        4,
+        (  # several replicas: an outbox item is leased to the replica delivering it; each replica says
+            # which rules it runs; cooldowns and message limits are shared
+            "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
+            "ALTER TABLE outbox ADD COLUMN claimed_until TEXT",
+            """CREATE TABLE replicas (
+                name TEXT PRIMARY KEY,
+                config_version TEXT NOT NULL,
+                started_at TEXT NOT NULL,
+                seen_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE limit_uses (
+                key TEXT NOT NULL,
+                at TEXT NOT NULL,
+                once TEXT NOT NULL
+            )""",
+            "CREATE INDEX limit_uses_key ON limit_uses (key, at)",
+            """CREATE TABLE leases (
+                name TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                held_until TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 """(version, statements) in order; a store applies those above its recorded version, once."""
+
+SQLITE_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"  # SQLite: its catalogue
+POSTGRES_TABLES = (
+    "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()"
+)
+
+POSTGRES_STATEMENTS = {  # the SQLite-only statements (migrations, the catalogue), as PostgreSQL says them
+    SQLITE_TABLES: POSTGRES_TABLES,
+    MIGRATIONS[1][1][1]: """UPDATE outbox SET payload = jsonb_set(payload::jsonb, '{conversation_sid}',
+        COALESCE(to_jsonb((SELECT c.conversation_sid FROM conversations c
+                           WHERE c.user_id = outbox.payload::jsonb->>'user_id')), 'null'::jsonb))::text
+        WHERE kind = 'send' AND status = 'pending'""",
+    MIGRATIONS[1][1][2]: """UPDATE outbox SET payload = jsonb_set(jsonb_set(payload::jsonb, '{user_id}',
+        COALESCE(to_jsonb((SELECT c.user_id FROM conversations c
+            WHERE c.id = (outbox.payload::jsonb->>'conversation_id')::integer)), 'null'::jsonb)),
+        '{user_name}', COALESCE(to_jsonb((SELECT c.user_name FROM conversations c
+            WHERE c.id = (outbox.payload::jsonb->>'conversation_id')::integer)), 'null'::jsonb))::text
+        WHERE kind = 'start_handoff' AND status = 'pending'""",
+}
 
 CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 SCHEMA_VERSION = "SELECT MAX(version) AS version FROM schema_version"
 RECORD_VERSION = "INSERT INTO schema_version (version) VALUES (?)"
+
+COUNT_CASES = "SELECT COUNT(*) AS n FROM cases"
 
 BEGIN_WRITE = "BEGIN IMMEDIATE"  # SQLite: take the write lock at the start
 COMMIT = "COMMIT"
@@ -260,3 +306,34 @@ FORGET_CASE_OUTBOX = "DELETE FROM outbox WHERE case_ref = ?"
 FORGET_CASE_MESSAGES = "DELETE FROM messages WHERE case_ref = ?"
 FORGET_PLAYER_MESSAGES = "DELETE FROM messages WHERE conversation_id = ?"
 FORGET_CONVERSATION = "DELETE FROM conversations WHERE id = ?"
+
+# --- cooldowns and message limits: sliding windows every replica shares ----------------------
+
+FORGET_USES = "DELETE FROM limit_uses WHERE key = ? AND at <= ?"
+USES = "SELECT at, once FROM limit_uses WHERE key = ? ORDER BY at"
+ADD_USE = "INSERT INTO limit_uses (key, at, once) VALUES (?, ?, ?)"
+FORGET_OLD_USES = "DELETE FROM limit_uses WHERE at <= ?"
+
+# --- several replicas (PostgreSQL) -----------------------------------------------------------
+
+CLAIM = (  # the lane's head only: SKIP LOCKED on the head itself, never the item behind it
+    "WITH head AS (SELECT id FROM outbox WHERE lane = ? AND status = 'pending' ORDER BY id LIMIT 1) "
+    "UPDATE outbox SET claimed_by = ?, claimed_until = ? "
+    "WHERE id = (SELECT o.id FROM outbox o JOIN head ON o.id = head.id FOR UPDATE OF o SKIP LOCKED) "
+    "AND status = 'pending' AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until < ?) "
+    f"RETURNING {OUTBOX_COLUMNS}"
+)
+RECORD_REPLICA = (
+    "INSERT INTO replicas (name, config_version, started_at, seen_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET config_version = excluded.config_version, seen_at = excluded.seen_at"
+)
+REPLICAS = "SELECT name, config_version, started_at, seen_at FROM replicas ORDER BY name"
+TAKE_LEASE = (  # taken when free, lapsed, or already ours; returns the row only when we hold it
+    "INSERT INTO leases (name, holder, held_until) VALUES (?, ?, ?) "
+    "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, held_until = excluded.held_until "
+    "WHERE leases.holder = excluded.holder OR leases.held_until < ? RETURNING holder"
+)
+LEASE_HOLDER = "SELECT holder FROM leases WHERE name = ?"
+RECENT_REPLICAS = (
+    "SELECT name, config_version, started_at, seen_at FROM replicas WHERE seen_at >= ? ORDER BY name"
+)

@@ -9,198 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import aiosqlite
 
-from engine.deliveries import Delivery, encode, kind_of
 from engine.store import sql
 from engine.store.base import OneCalls
-from engine.store.port import Reads, StorageError, StoreHealth, Writes
+from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
 from engine.store.reads import SqliteReads
-from engine.store.records import (
-    CaseRecord,
-    ConversationRecord,
-    Direction,
-    Forgotten,
-    OutboxItem,
-)
-from engine.timestamps import to_text
-
-
-class SqliteWrites(SqliteReads):
-    """The store inside one write transaction: every change made here commits or rolls back together."""
-
-    async def _run(self, query: str, params: Iterable[Any] = ()) -> int:
-        async with self._db.execute(query, tuple(params)) as cursor:
-            return cursor.rowcount
-
-    async def _returning(self, query: str, params: Iterable[Any]) -> int:
-        row = await self._one(query, params)
-        assert row is not None
-        return int(next(iter(row)))
-
-    async def mark_processed(self, event_id: str, at: datetime) -> bool:
-        """Record an event as handled; False when it already was (a repeated delivery)."""
-        return await self._run(sql.MARK_PROCESSED, (event_id, to_text(at))) == 1
-
-    async def forget_processed(self, before: datetime) -> int:
-        return await self._run(sql.FORGET_PROCESSED, (to_text(before),))
-
-    async def forget_delivered(self, before: datetime) -> int:
-        return await self._run(sql.FORGET_DELIVERED, (to_text(before),))
-
-    async def forget_transcripts(self, before: datetime) -> int:
-        return await self._run(sql.FORGET_TRANSCRIPTS, (to_text(before),))
-
-    async def mark_seen(self, namespace: str, key: str, at: datetime) -> bool:
-        """Remember `key` under `namespace`; False when it was already remembered."""
-        return await self._run(sql.MARK_SEEN, (namespace, key, to_text(at))) == 1
-
-    async def put_setting(self, key: str, value: str) -> None:
-        await self._run(sql.PUT_SETTING, (key, value))
-
-    async def create_case(
-        self,
-        *,
-        template: str,
-        prefix: str,
-        title: str,
-        status: str,
-        reporter_id: str,
-        reporter_name: str,
-        where: str,
-        fields: Mapping[str, str],
-        conversation_id: int | None,
-        at: datetime,
-    ) -> CaseRecord:
-        """Open a case numbered next in its prefix ('BUG-7'), with its first history entry."""
-        number = await self._returning(sql.NEXT_CASE_NUMBER, (prefix,))
-        ref = f"{prefix}-{number}"
-        stamp = to_text(at)
-        values = (ref, template, prefix, number, title, status, reporter_id, reporter_name, where)
-        await self._run(
-            sql.INSERT_CASE, (*values, json.dumps(dict(fields)), conversation_id, None, stamp, stamp)
-        )
-        await self._run(sql.INSERT_CASE_EVENT, (ref, None, status, reporter_name, "opened", stamp))
-        case = await self.get_case(ref)
-        assert case is not None
-        return case
-
-    async def change_case(self, ref: str, status: str, *, who: str, note: str | None, at: datetime) -> None:
-        """Move a case to `status` (or keep it, with a note) and record who did it, when and why."""
-        case = await self.get_case(ref)
-        if case is None:
-            raise KeyError(ref)
-        await self._run(sql.SET_CASE_STATUS, (status, to_text(at), ref))
-        await self._run(sql.INSERT_CASE_EVENT, (ref, case.status, status, who, note, to_text(at)))
-
-    async def rate_case(self, ref: str, rating: int, at: datetime) -> None:
-        await self._run(sql.SET_CASE_RATING, (rating, to_text(at), ref))
-
-    async def open_conversation(self, user_id: str, user_name: str, at: datetime) -> ConversationRecord:
-        """The player's conversation, created (state 'bot') on first contact."""
-        await self._run(sql.INSERT_CONVERSATION, (user_id, user_name, to_text(at)))
-        found = await self.conversation(user_id)
-        assert found is not None
-        return found
-
-    async def save_conversation(self, conversation: ConversationRecord) -> None:
-        c = conversation
-        await self._run(
-            sql.SAVE_CONVERSATION,
-            (
-                c.user_name,
-                c.state,
-                c.conversation_sid,
-                c.case_ref,
-                c.queue,
-                c.agent_name,
-                int(c.awaiting_rating),
-                None if c.queued_at is None else to_text(c.queued_at),
-                int(c.timeout_notified),
-                to_text(c.updated_at),
-                c.id,
-            ),
-        )
-
-    async def add_message(
-        self,
-        *,
-        conversation_id: int | None,
-        case_ref: str | None,
-        direction: Direction,
-        author: str,
-        text: str,
-        where: str,
-        at: datetime,
-        platform_id: str | None = None,
-    ) -> int:
-        """Append a line to the transcript; returns its id."""
-        params = (conversation_id, case_ref, direction, author, text, where, platform_id, to_text(at))
-        return await self._returning(sql.INSERT_MESSAGE, params)
-
-    async def set_message_platform_id(self, message_id: int, platform_id: str) -> None:
-        await self._run(sql.SET_MESSAGE_PLATFORM_ID, (platform_id, message_id))
-
-    async def set_message_case(self, message_id: int, case_ref: str) -> None:
-        await self._run(sql.SET_MESSAGE_CASE, (case_ref, message_id))
-
-    async def enqueue(
-        self,
-        *,
-        lane: str,
-        delivery: Delivery,
-        key: str,
-        at: datetime,
-        case_ref: str | None = None,
-        message_id: int | None = None,
-    ) -> int:
-        """Add an outbound call to the outbox, due now; returns the item's id."""
-        stamp = to_text(at)
-        params = (lane, kind_of(delivery), encode(delivery), stamp, key, stamp, case_ref, message_id)
-        return await self._returning(sql.ENQUEUE, params)
-
-    async def mark_delivered(self, item_id: int, at: datetime) -> None:
-        await self._run(sql.MARK_DELIVERED, (to_text(at), item_id))
-
-    async def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:
-        await self._run(sql.MARK_RETRY, (to_text(next_attempt_at), error, item_id))
-
-    async def mark_failed(self, item_id: int, error: str) -> None:
-        await self._run(sql.MARK_FAILED, (error, item_id))
-
-    async def give_up(self, item_id: int, reason: str) -> None:
-        """Stop delivering an item without counting an attempt (e.g. a newer request replaced it)."""
-        await self._run(sql.GIVE_UP, (reason, item_id))
-
-    async def forget_player(self, user_id: str, lanes: Sequence[str]) -> Forgotten:
-        found = await self.conversation(user_id)
-        conversation_id = found.id if found is not None else None
-        refs = tuple(str(row["ref"]) for row in await self._all(sql.PLAYER_CASES, (user_id, conversation_id)))
-        deliveries = sum([await self._run(sql.FORGET_LANE, (lane,)) for lane in lanes])
-        messages = 0
-        for ref in refs:
-            case = await self.get_case(ref)
-            deliveries += await self._run(sql.FORGET_CASE_OUTBOX, (ref,))
-            messages += await self._run(sql.FORGET_CASE_MESSAGES, (ref,))
-            if case is not None:
-                await self._run(sql.ERASE_CASE_EVENTS, (ref, case.reporter_name))
-            await self._run(sql.ERASE_CASE, (ref,))
-        if conversation_id is not None:
-            messages += await self._run(sql.FORGET_PLAYER_MESSAGES, (conversation_id,))
-            await self._run(sql.FORGET_CONVERSATION, (conversation_id,))
-        return Forgotten(found is not None, messages, deliveries, refs)
-
-    async def set_delivery(self, item_id: int, delivery: Delivery) -> None:
-        await self._run(sql.SET_DELIVERY, (encode(delivery), item_id))
+from engine.store.records import OutboxItem
+from engine.store.writes import SqliteWrites
 
 
 class SqliteStore(OneCalls):
@@ -312,23 +136,43 @@ def _identity(path: str) -> tuple[int, int] | None:
     return found.st_dev, found.st_ino
 
 
-async def _migrate(db: aiosqlite.Connection) -> None:
-    await db.execute(sql.CREATE_SCHEMA_VERSION)
+async def _version(db: aiosqlite.Connection) -> int:
     async with db.execute(sql.SCHEMA_VERSION) as cursor:
         row = await cursor.fetchone()
-    current = int(row["version"]) if row is not None and row["version"] is not None else 0
+    return int(row["version"]) if row is not None and row["version"] is not None else 0
+
+
+async def _migrate(db: aiosqlite.Connection) -> list[int]:
+    """Apply each migration above the recorded version, each under the write lock (so when two
+    processes open the file together, one migrates and the other finds it done); the versions applied."""
+    await db.execute(sql.CREATE_SCHEMA_VERSION)
+    applied = []
     for version, statements in sql.MIGRATIONS:
-        if version <= current:
-            continue
         await db.execute(sql.BEGIN_WRITE)
         try:
-            for statement in statements:
-                await db.execute(statement)
-            await db.execute(sql.RECORD_VERSION, (version,))
+            if await _version(db) < version:
+                for statement in statements:
+                    await db.execute(statement)
+                await db.execute(sql.RECORD_VERSION, (version,))
+                applied.append(version)
         except BaseException:
             await db.execute(sql.ROLLBACK)
             raise
         await db.execute(sql.COMMIT)
+    return applied
+
+
+async def sqlite_status(path: str) -> Status:
+    """Where the database at `path` stands, changing nothing."""
+    async with aiosqlite.connect(f"file:{path}?mode=ro", uri=True) as db:
+        db.row_factory = aiosqlite.Row
+        tables = {str(row[0]) for row in await db.execute_fetchall(sql.SQLITE_TABLES)}
+        if "schema_version" not in tables:
+            return Status(0, None, ())
+        cases = list(await db.execute_fetchall(sql.COUNT_CASES)) if "cases" in tables else []
+        replicas = await db.execute_fetchall(sql.REPLICAS) if "replicas" in tables else []
+        found = tuple(Replica(*(str(v) for v in row)) for row in replicas)
+        return Status(await _version(db), int(cases[0][0]) if cases else None, found)
 
 
 def _create_private(path: str) -> None:
@@ -363,7 +207,7 @@ def _write_marker(path: str) -> None:
             out.write(datetime.now(UTC).isoformat(timespec="seconds") + "\n")
 
 
-async def open_sqlite(url: str, path: str, *, initialise: bool = False) -> SqliteStore:
+async def open_sqlite(url: str, path: str, *, initialise: bool = False, upgrade: bool = True) -> SqliteStore:
     """Open (creating and migrating as needed) the SQLite database at `path`.
 
     A marker file beside the database (`<file>.marker`) remembers that records were kept there:
@@ -379,7 +223,8 @@ async def open_sqlite(url: str, path: str, *, initialise: bool = False) -> Sqlit
         await db.execute("PRAGMA foreign_keys = ON")
         await db.execute("PRAGMA busy_timeout = 5000")
         await db.execute("PRAGMA synchronous = NORMAL")
-        await _migrate(db)
+        if upgrade:
+            await _migrate(db)
     except BaseException:
         await db.close()
         raise

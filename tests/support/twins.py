@@ -99,14 +99,22 @@ class MemoryChat(_Recorder):
     async def send_dm(self, user_id: str, message: OutMessage) -> str:
         self.attempts += 1
         if user_id in self._blocked:
-            raise DeliveryError(self._blocked[user_id], permanent=True)
+            raise DeliveryError(self._blocked[user_id], permanent=True, dm_closed=True)
         return await self._deliver(self.dms[user_id], message)
 
-    async def post(self, channel: str, message: OutMessage) -> str:
+    async def post(self, channel: str, message: OutMessage, *, tags: tuple[str, ...] = ()) -> str:
         self.attempts += 1
         return await self._deliver(self.posts[channel], message)
 
-    async def edit(self, channel: str, message_id: str, message: OutMessage) -> None:
+    async def edit(
+        self,
+        channel: str,
+        message_id: str,
+        message: OutMessage,
+        *,
+        tags: tuple[str, ...] = (),
+        closed: bool = False,
+    ) -> None:
         self.attempts += 1
         self._failures.check()
         self.edits.append((channel, message_id, message))

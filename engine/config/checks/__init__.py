@@ -4,7 +4,8 @@
 - rules.py: the rule list as a whole: unique names, regexes, rules that can never match;
 - discord.py: Discord's limits on slash commands (names in any alphabet, 4,000 characters);
 - templates.py: every {{ }} text, to the attribute, where it is used;
-- traps.py: warnings for what YAML reads without complaint but surely means something else.
+- traps.py: warnings for what YAML reads without complaint but surely means something else;
+- places.py: case threads and forum posts: their channel and role, tags, the intent they need.
 
 `check(doc)` reports every problem at the `file:line:col` of the offending value. Entries the
 schema already refused can be skipped (pass their marks as `skip`) so one mistake is not
@@ -17,6 +18,7 @@ from collections.abc import Collection
 
 from engine.config.checks.discord import discord_limits
 from engine.config.checks.names import NameChecks
+from engine.config.checks.places import check_places
 from engine.config.checks.rules import check_rules
 from engine.config.checks.traps import traps
 from engine.config.diagnostics import Diagnostic
@@ -44,4 +46,5 @@ def check(
     checker.problems.extend(
         check_rules(rules if isinstance(rules, MarkedList) else MarkedList(), checker.skipped)
     )
-    return [*checker.problems, *discord_limits(doc), *traps(doc)]
+    places = check_places(doc, frozenset(skip_sections), partial=partial)
+    return [*checker.problems, *discord_limits(doc), *traps(doc), *places]

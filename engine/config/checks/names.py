@@ -89,7 +89,7 @@ class NameChecks:
         known = self.declared[section]
         if name in known or section in self.skip_sections or self.partial:
             return
-        if section == "channels" and name == "dm":
+        if section == "channels" and name in ("dm", "thread"):
             return
         word = _SECTION_WORDS[section]
         hint = did_you_mean(name, known) or (
@@ -352,4 +352,5 @@ class NameChecks:
 
 
 def _statuses(case: Mapping[str, Any]) -> list[str]:
-    return _names(case.get("statuses")) or ["open", "closed"]
+    given = case.get("statuses")
+    return [str(name) for name in given] if isinstance(given, dict) else _names(given) or ["open", "closed"]

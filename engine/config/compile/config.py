@@ -43,6 +43,7 @@ from engine.config.model import (
     Rule,
     ServerSettings,
     Source,
+    ThreadSettings,
     frozen_map,
 )
 from engine.config.yaml.nodes import Mark, mark_of
@@ -136,6 +137,19 @@ def _discord(node: Mapping[str, Any]) -> DiscordSettings:
         admin_channel=text_or_none(node.get("admin_channel")),
         admin_role=str(node.get("admin_role") or "admin"),
         apply_permissions=bool(node.get("apply_permissions", False)),
+        threads=_threads(node.get("threads")),
+    )
+
+
+def _threads(node: Mapping[str, Any] | None) -> ThreadSettings | None:
+    if not node:
+        return None
+    within = node.get("reopen_within")
+    return ThreadSettings(
+        channel=str(node["channel"]).lstrip("#"),
+        staff=text_or_none(node.get("staff")),
+        reopen_within_seconds=parse_duration(within, mark_of(node, "reopen_within")) if within else 86400,
+        dm_fallback=bool(node.get("dm_fallback", True)),
     )
 
 
@@ -197,6 +211,7 @@ def _channel(name: str, node: Mapping[str, Any], mark: Mark | None) -> Channel:
         view=_optional_names(node, "view"),
         send=_optional_names(node, "send"),
         threads=_optional_names(node, "threads"),
+        forum=bool(node.get("forum", False)),
         feeds=tuple(_feed(item, mark_of(feeds, i)) for i, item in enumerate(feeds)),
         announce_token=text_or_none(node.get("announce_token")),
         source=_source(mark),
@@ -248,7 +263,13 @@ def _form_field(name: str, node: Mapping[str, Any]) -> FormField:
 
 def _case(name: str, node: Mapping[str, Any], mark: Mark | None) -> CaseTemplate:
     form = node.get("form") or {}
-    statuses = tuple(str(s) for s in node.get("statuses") or ("open", "closed"))
+    given = node.get("statuses") or ("open", "closed")
+    statuses = tuple(str(s) for s in given)
+    tags = (
+        {str(k): str(v["tag"]) for k, v in given.items() if v and v.get("tag")}
+        if isinstance(given, Mapping)
+        else {}
+    )
     return CaseTemplate(
         name=name,
         prefix=str(node.get("prefix") or name.upper()),
@@ -259,6 +280,8 @@ def _case(name: str, node: Mapping[str, Any], mark: Mark | None) -> CaseTemplate
         statuses=statuses,
         notify_on=tuple(str(s) for s in node.get("notify_on") or ()),
         source=_source(mark),
+        conversation="thread" if node.get("conversation") == "thread" else "dm",
+        status_tags=frozen_map(tags),
     )
 
 
@@ -271,6 +294,7 @@ def _queue(name: str, node: Mapping[str, Any], _mark: Mark | None) -> Queue:
         skills=names(node.get("skills")),
         first_response_seconds=targets["first_response"],
         resolution_seconds=targets["resolution"],
+        conversation="thread" if node.get("conversation") == "thread" else "dm",
     )
 
 

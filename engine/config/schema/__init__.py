@@ -6,5 +6,6 @@
 - documents.py: the schemas of flexcord.yaml and of a route file, the validators, `flexcord schema --write`;
 - explain.py: `validate_file`, each schema problem as a Diagnostic at the line to fix;
 - places.py: where a problem is and what was written there, in words;
+- threads.py: where conversations and reports live: case threads, forum channels, status tags;
 - reference.py: docs/CONFIG.md, written from the schema's titles and descriptions.
 """

@@ -25,7 +25,7 @@ _TIME = "([01]?[0-9]|2[0-3]):[0-5][0-9]"
 _RANGE = rf"{_TIME} ?- ?({_TIME}|24:00)"
 TIMES = rf"^{_RANGE}(, ?{_RANGE})*$"
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-STORAGE = r"^(sqlite:///.+)?$"
+STORAGE = r"^((sqlite:///|postgres(ql)?://).+)?$"
 LISTEN = r"^(.+:[0-9]{1,5})?$"
 URL = r"^https?://\S+$"
 URL_OR_EMPTY = r"^(https?://\S+)?$"
@@ -62,7 +62,10 @@ PATTERN_WORDS: dict[str, tuple[str, str]] = {
     ),
     TIMES: ("time range", "write it like 09:00-18:00 (24-hour clock); several: 09:00-12:00, 13:00-18:00"),
     DATE: ("date", "write it like 2026-12-25"),
-    STORAGE: ("storage address", "write it like sqlite:///flexcord.db"),
+    STORAGE: (
+        "storage address",
+        "write it like sqlite:///flexcord.db, or postgresql://user:${DB_PASSWORD}@host/database",
+    ),
     LISTEN: ("listen address", "write host:port, like 127.0.0.1:8080"),
     URL: ("web address", "write a full address starting with https://"),
     URL_OR_EMPTY: ("web address", "write a full address starting with https://"),

@@ -5,6 +5,7 @@ catches them, not the first sync with Discord.
 
 from __future__ import annotations
 
+from engine.config.schema import threads
 from engine.config.schema.definitions import (
     COMMAND_NAME,
     CONVERSATION_STATES,
@@ -36,6 +37,7 @@ def _channel() -> Schema:
             "view": ref("roles", "Who may see it", "Roles that may see the channel. " + _ROLES_HINT),
             "send": ref("roles", "Who may post", "Roles that may post in the channel. " + _ROLES_HINT),
             "threads": ref("roles", "Who may start threads", "Roles that may start threads. " + _ROLES_HINT),
+            "forum": threads.forum(),
             "feeds": prop(
                 "Feeds",
                 "Official sources (RSS/Atom) whose new entries are posted here.",
@@ -170,11 +172,6 @@ def _form_field() -> Schema:
 
 
 def _case() -> Schema:
-    statuses = names_list(
-        "Statuses",
-        "The steps a case goes through; the first is where it starts.",
-        prop("Status", "A status name.", type="string", minLength=1, maxLength=100),
-    )
     notify = names_list(
         "Notify on",
         "Tell the player when the case reaches one of these statuses.",
@@ -203,7 +200,8 @@ def _case() -> Schema:
             ),
             "post_to": ref("channelName", "Post to", "A channel where each new case is posted."),
             "reply": ref("text", "Reply", "What the player is told once the case is opened."),
-            "statuses": {**statuses, "minItems": 1},
+            "statuses": threads.statuses(),
+            "conversation": threads.conversation(),
             "notify_on": notify,
         },
         required=["prefix"],
@@ -306,6 +304,7 @@ def _queue() -> Schema:
         "A Flex queue.",
         {
             "description": text("Description", "What this queue is for.", high=200),
+            "conversation": threads.conversation(),
             "skills": names_list(
                 "Skills",
                 "Agent skills the task asks for.",

@@ -4,6 +4,7 @@ Discord and Flex, its web server, storage, business hours and limits.
 
 from __future__ import annotations
 
+from engine.config.schema import threads
 from engine.config.schema.definitions import (
     DATE,
     DAYS,
@@ -37,7 +38,8 @@ def settings_properties() -> dict[str, Schema]:
         "server": _server(),
         "storage": prop(
             "Storage",
-            "Where cases and conversations are kept: sqlite:///path/to/file.db.",
+            "Where cases and conversations are kept: sqlite:///path/to/file.db (one process), or "
+            "postgresql://user:${DB_PASSWORD}@host/database for several replicas.",
             type="string",
             pattern=from_env(STORAGE),
         ),
@@ -87,6 +89,7 @@ def _discord() -> Schema:
                 "true: make channel permissions match the config at start-up.",
                 type="boolean",
             ),
+            "threads": threads.threads_settings(),
         },
         required=["guild"],
     )

@@ -43,14 +43,15 @@ function el(tag, attrs, ...children) {
 function richText(text) {
   const out = document.createDocumentFragment();
   const users = new Map(((view.state && view.state.users) || []).map((u) => [u.id, u.name]));
-  const pattern = /\*\*(.+?)\*\*|<@!?(\d+)>|(https?:\/\/[^\s<>()]+)|\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g;
+  for (const role of (view.state && view.state.roles) || []) users.set("&" + role.id, role.name);
+  const pattern = /\*\*(.+?)\*\*|<@(?:!|(&))?(\d+)>|(https?:\/\/[^\s<>()]+)|\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g;
   let last = 0;
   for (const match of text.matchAll(pattern)) {
     out.append(text.slice(last, match.index));
     if (match[1] !== undefined) out.append(el("strong", {}, match[1]));
-    else if (match[2] !== undefined) out.append(el("span", {class: "mention"}, "@" + (users.get(match[2]) || "someone")));
-    else if (match[3] !== undefined) out.append(el("a", {href: match[3], target: "_blank", rel: "noopener"}, match[3]));
-    else out.append(el("a", {href: match[5], target: "_blank", rel: "noopener"}, match[4]));
+    else if (match[3] !== undefined) out.append(el("span", {class: "mention"}, "@" + (users.get((match[2] || "") + match[3]) || "someone")));
+    else if (match[4] !== undefined) out.append(el("a", {href: match[4], target: "_blank", rel: "noopener"}, match[4]));
+    else out.append(el("a", {href: match[6], target: "_blank", rel: "noopener"}, match[5]));
     last = match.index + match[0].length;
   }
   out.append(text.slice(last));
@@ -121,21 +122,55 @@ function channelInfo(name) {
   return (view.state.channels || []).find((c) => c.name === name);
 }
 
+// A case thread or forum post, addressed as "thread:<id>", and the channel it belongs to.
+function threadInfo(key) {
+  for (const c of (view.state && view.state.channels) || []) {
+    const thread = (c.threads || []).find((t) => t.key === key);
+    if (thread) return {thread, parent: c};
+  }
+  return null;
+}
+
+// Where commands are checked: a thread counts as its channel, as on Discord.
+function channelHere() {
+  const found = threadInfo(view.channel);
+  return found ? found.parent.name : view.channel;
+}
+
+function threadItem(t) {
+  const tags = t.tags.map((tag) => el("span", {class: "tag"}, tag));
+  const state = t.locked ? el("span", {class: "lock", title: "Closed: archived and locked"}, "locked") : null;
+  return el("li", {}, el("button", {
+    type: "button", class: "channel thread" + (view.channel === t.key ? " active" : ""), "data-channel": t.key,
+    "data-kind": t.kind, onclick: () => selectChannel(t.key),
+  }, t.kind === "post" ? "▤ " : "↳ ", ...tags, state, " ", t.name));
+}
+
+function channelItem(c) {
+  const threads = (c.threads || []).filter((t) => t.can_view[view.user] !== false);
+  return el("li", {}, el("button", {
+    type: "button", class: "channel" + (view.channel === c.name ? " active" : ""), "data-channel": c.name,
+    onclick: () => selectChannel(c.name),
+  }, c.forum ? `▤ ${c.name}` : `# ${c.name}`, c.can_send && c.can_send[view.user] === false && !c.forum ? el("span", {class: "lock", title: "You can read but not post here"}, "read-only") : null),
+  threads.length ? el("ul", {class: "threads"}, ...threads.map(threadItem)) : null);
+}
+
 function renderChannels(state) {
   const list = $("channel-list");
   list.replaceChildren(...state.channels.filter((c) => !c.can_view || c.can_view[view.user] !== false)
-    .map((c) => el("li", {}, el("button", {
-      type: "button", class: "channel" + (view.channel === c.name ? " active" : ""), "data-channel": c.name,
-      onclick: () => selectChannel(c.name),
-    }, `# ${c.name}`, c.can_send && c.can_send[view.user] === false ? el("span", {class: "lock", title: "You can read but not post here"}, "read-only") : null))));
+    .map(channelItem));
   $("dm-button").classList.toggle("active", view.channel === "dm");
-  const info = view.channel === "dm" ? null : channelInfo(view.channel);
-  $("chat-title").textContent = view.channel === "dm" ? "@ flexcord" : `# ${view.channel}`;
+  const found = threadInfo(view.channel);
+  const info = view.channel === "dm" ? null : found ? found.parent : channelInfo(view.channel);
+  const title = found ? found.thread.name : `# ${view.channel}`;
+  $("chat-title").textContent = view.channel === "dm" ? "@ flexcord" : title;
   $("chat-topic").textContent = view.channel === "dm"
     ? "Your private conversation with the bot. Ask a question, or ask for an agent."
-    : (info && info.topic) || "";
-  const readOnly = info && info.can_send && info.can_send[view.user] === false;
+    : found ? (found.thread.kind === "post" ? `A post in #${found.parent.name}` + (found.thread.tags.length ? ` · tagged ${found.thread.tags.join(", ")}` : "")
+      : `A private case thread in #${found.parent.name}`) : (info && info.topic) || "";
+  const readOnly = !found && info && info.can_send && info.can_send[view.user] === false;
   $("composer-input").placeholder = view.channel === "dm" ? "Message @flexcord"
+    : found ? `Message ${found.thread.name}`
     : readOnly ? `You can't post in #${view.channel} (commands still work)` : `Message #${view.channel}`;
 }
 
@@ -154,7 +189,9 @@ function emptyHint() {
       "Ask a question like \"my game crashes on start\", or type \"I want an agent\".");
   }
   const commands = commandsHere().map((c) => "/" + c.name);
-  return el("li", {class: "empty"}, el("strong", {}, `Nothing in #${view.channel} yet.`), el("br"),
+  const found = threadInfo(view.channel);
+  const where = found ? found.thread.name : `#${view.channel}`;
+  return el("li", {class: "empty"}, el("strong", {}, `Nothing in ${where} yet.`), el("br"),
     commands.length ? `Try ${commands.slice(0, 3).join(", ")} here, or DM the bot "I want an agent".`
       : "Try /bug in #bug-report, or DM the bot \"I want an agent\".");
 }
@@ -211,8 +248,9 @@ function showError(text) {
 function commandsHere() {
   if (!view.state) return [];
   const me = view.state.users.find((u) => u.name === view.user) || {roles: []};
+  const here = channelHere();
   return view.state.commands.filter((c) => (view.channel === "dm" ? c.dm
-    : !c.channels.length || c.channels.includes(view.channel))
+    : !c.channels.length || c.channels.includes(here))
     && (!c.roles || !c.roles.length || c.roles.some((r) => me.roles.includes(r))));
 }
 
@@ -529,7 +567,8 @@ function wire() {
   $("user-select").addEventListener("change", (e) => {
     view.user = e.target.value;
     view.lastMessages = "";
-    const here = view.channel !== "dm" && channelInfo(view.channel);
+    const found = threadInfo(view.channel);
+    const here = view.channel !== "dm" && (found ? found.thread : channelInfo(view.channel));
     if (here && here.can_view && here.can_view[view.user] === false) view.channel = "general";
     hideCommand();
     renderUsers(view.state);

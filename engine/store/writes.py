@@ -1,0 +1,205 @@
+"""The port's changes, in the SQL both stores speak: `SqliteWrites` runs them on SQLite's connection,
+engine.store.postgres on a PostgreSQL one (overriding only how a statement is sent)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from engine.deliveries import Delivery, encode, kind_of
+from engine.store import sql
+from engine.store.reads import SqliteReads
+from engine.store.records import CaseRecord, ConversationRecord, Direction, Forgotten
+from engine.timestamps import from_text, to_text
+
+
+class SqliteWrites(SqliteReads):
+    """The store inside one write transaction: every change made here commits or rolls back together."""
+
+    async def _run(self, query: str, params: Iterable[Any] = ()) -> int:
+        async with self._db.execute(query, tuple(params)) as cursor:
+            return cursor.rowcount
+
+    async def _returning(self, query: str, params: Iterable[Any], column: str = "id") -> int:
+        row = await self._one(query, params)
+        assert row is not None
+        return int(row[column])
+
+    async def mark_processed(self, event_id: str, at: datetime) -> bool:
+        """Record an event as handled; False when it already was (a repeated delivery)."""
+        return await self._run(sql.MARK_PROCESSED, (event_id, to_text(at))) == 1
+
+    async def forget_processed(self, before: datetime) -> int:
+        return await self._run(sql.FORGET_PROCESSED, (to_text(before),))
+
+    async def forget_delivered(self, before: datetime) -> int:
+        return await self._run(sql.FORGET_DELIVERED, (to_text(before),))
+
+    async def forget_transcripts(self, before: datetime) -> int:
+        return await self._run(sql.FORGET_TRANSCRIPTS, (to_text(before),))
+
+    async def mark_seen(self, namespace: str, key: str, at: datetime) -> bool:
+        """Remember `key` under `namespace`; False when it was already remembered."""
+        return await self._run(sql.MARK_SEEN, (namespace, key, to_text(at))) == 1
+
+    async def put_setting(self, key: str, value: str) -> None:
+        await self._run(sql.PUT_SETTING, (key, value))
+
+    async def create_case(
+        self,
+        *,
+        template: str,
+        prefix: str,
+        title: str,
+        status: str,
+        reporter_id: str,
+        reporter_name: str,
+        where: str,
+        fields: Mapping[str, str],
+        conversation_id: int | None,
+        at: datetime,
+    ) -> CaseRecord:
+        """Open a case numbered next in its prefix ('BUG-7'), with its first history entry."""
+        number = await self._returning(sql.NEXT_CASE_NUMBER, (prefix,), "last_number")
+        ref = f"{prefix}-{number}"
+        stamp = to_text(at)
+        values = (ref, template, prefix, number, title, status, reporter_id, reporter_name, where)
+        await self._run(
+            sql.INSERT_CASE, (*values, json.dumps(dict(fields)), conversation_id, None, stamp, stamp)
+        )
+        await self._run(sql.INSERT_CASE_EVENT, (ref, None, status, reporter_name, "opened", stamp))
+        case = await self.get_case(ref)
+        assert case is not None
+        return case
+
+    async def change_case(self, ref: str, status: str, *, who: str, note: str | None, at: datetime) -> None:
+        """Move a case to `status` (or keep it, with a note) and record who did it, when and why."""
+        case = await self.get_case(ref)
+        if case is None:
+            raise KeyError(ref)
+        await self._run(sql.SET_CASE_STATUS, (status, to_text(at), ref))
+        await self._run(sql.INSERT_CASE_EVENT, (ref, case.status, status, who, note, to_text(at)))
+
+    async def rate_case(self, ref: str, rating: int, at: datetime) -> None:
+        await self._run(sql.SET_CASE_RATING, (rating, to_text(at), ref))
+
+    async def open_conversation(self, user_id: str, user_name: str, at: datetime) -> ConversationRecord:
+        """The player's conversation, created (state 'bot') on first contact."""
+        await self._run(sql.INSERT_CONVERSATION, (user_id, user_name, to_text(at)))
+        found = await self.conversation(user_id)
+        assert found is not None
+        return found
+
+    async def save_conversation(self, conversation: ConversationRecord) -> None:
+        c = conversation
+        await self._run(
+            sql.SAVE_CONVERSATION,
+            (
+                c.user_name,
+                c.state,
+                c.conversation_sid,
+                c.case_ref,
+                c.queue,
+                c.agent_name,
+                int(c.awaiting_rating),
+                None if c.queued_at is None else to_text(c.queued_at),
+                int(c.timeout_notified),
+                to_text(c.updated_at),
+                c.id,
+            ),
+        )
+
+    async def add_message(
+        self,
+        *,
+        conversation_id: int | None,
+        case_ref: str | None,
+        direction: Direction,
+        author: str,
+        text: str,
+        where: str,
+        at: datetime,
+        platform_id: str | None = None,
+    ) -> int:
+        """Append a line to the transcript; returns its id."""
+        params = (conversation_id, case_ref, direction, author, text, where, platform_id, to_text(at))
+        return await self._returning(sql.INSERT_MESSAGE, params)
+
+    async def set_message_platform_id(self, message_id: int, platform_id: str) -> None:
+        await self._run(sql.SET_MESSAGE_PLATFORM_ID, (platform_id, message_id))
+
+    async def set_message_case(self, message_id: int, case_ref: str) -> None:
+        await self._run(sql.SET_MESSAGE_CASE, (case_ref, message_id))
+
+    async def enqueue(
+        self,
+        *,
+        lane: str,
+        delivery: Delivery,
+        key: str,
+        at: datetime,
+        case_ref: str | None = None,
+        message_id: int | None = None,
+    ) -> int:
+        """Add an outbound call to the outbox, due now; returns the item's id."""
+        stamp = to_text(at)
+        params = (lane, kind_of(delivery), encode(delivery), stamp, key, stamp, case_ref, message_id)
+        return await self._returning(sql.ENQUEUE, params)
+
+    async def mark_delivered(self, item_id: int, at: datetime) -> None:
+        await self._run(sql.MARK_DELIVERED, (to_text(at), item_id))
+
+    async def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:
+        await self._run(sql.MARK_RETRY, (to_text(next_attempt_at), error, item_id))
+
+    async def mark_failed(self, item_id: int, error: str) -> None:
+        await self._run(sql.MARK_FAILED, (error, item_id))
+
+    async def give_up(self, item_id: int, reason: str) -> None:
+        """Stop delivering an item without counting an attempt (e.g. a newer request replaced it)."""
+        await self._run(sql.GIVE_UP, (reason, item_id))
+
+    async def forget_player(self, user_id: str, lanes: Sequence[str]) -> Forgotten:
+        found = await self.conversation(user_id)
+        conversation_id = found.id if found is not None else None
+        refs = tuple(str(row["ref"]) for row in await self._all(sql.PLAYER_CASES, (user_id, conversation_id)))
+        deliveries = sum([await self._run(sql.FORGET_LANE, (lane,)) for lane in lanes])
+        messages = 0
+        for ref in refs:
+            case = await self.get_case(ref)
+            deliveries += await self._run(sql.FORGET_CASE_OUTBOX, (ref,))
+            messages += await self._run(sql.FORGET_CASE_MESSAGES, (ref,))
+            if case is not None:
+                await self._run(sql.ERASE_CASE_EVENTS, (ref, case.reporter_name))
+            await self._run(sql.ERASE_CASE, (ref,))
+        if conversation_id is not None:
+            messages += await self._run(sql.FORGET_PLAYER_MESSAGES, (conversation_id,))
+            await self._run(sql.FORGET_CONVERSATION, (conversation_id,))
+        return Forgotten(found is not None, messages, deliveries, refs)
+
+    async def set_delivery(self, item_id: int, delivery: Delivery) -> None:
+        await self._run(sql.SET_DELIVERY, (encode(delivery), item_id))
+
+    async def forget_uses(self, before: datetime) -> int:
+        """Forget cooldown and message-limit uses made before `before` (past every window)."""
+        return await self._run(sql.FORGET_OLD_USES, (to_text(before),))
+
+    async def take_slot(
+        self, key: str, uses: int, per_seconds: float, now: datetime, *, use: bool = True, once: str = ""
+    ) -> float | None:
+        """Use one of `uses` slots per `per_seconds` for `key`; None if allowed, else the seconds to wait.
+
+        `use=False` only looks; a use naming its event (`once`) takes no second slot when tried again.
+        """
+        await self._run(sql.FORGET_USES, (key, to_text(now - timedelta(seconds=per_seconds))))
+        taken = await self._all(sql.USES, (key,))
+        if once and any(row["once"] == once for row in taken):
+            return None
+        if len(taken) >= uses:
+            oldest = from_text(str(taken[0]["at"]))
+            return float(per_seconds - (now - oldest).total_seconds())
+        if use:
+            await self._run(sql.ADD_USE, (key, to_text(now), once))
+        return None

@@ -1,0 +1,136 @@
+"""Several replicas on one PostgreSQL: one conversation served by two replicas, and the Discord
+gateway held by exactly one replica, taken over when its holder dies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from engine.events import User
+from engine.metrics import Metrics
+from engine.replicas import LEASE, GatewayLease, SharedStore
+from engine.runtime import Generation, Runtime
+from engine.store import open_store, store_status
+from tests.postgres import fresh_database
+from tests.support.twins import ManualClock, MemoryChat, MemoryContactCenter, Player, generation_from
+
+ASH = "111"
+WEDNESDAY_MORNING = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def generation(repo_root: Path) -> Generation:
+    return generation_from(repo_root / "flexcord.yaml")
+
+
+@pytest.fixture
+async def url() -> str:
+    return await fresh_database()
+
+
+async def test_webhooks_to_replica_a_then_b_reach_the_player_once_each_in_order(
+    generation: Generation, url: str
+) -> None:
+    chat, contact, clock = MemoryChat(), MemoryContactCenter(), ManualClock(WEDNESDAY_MORNING)
+    stores = [await open_store(url), await open_store(url)]
+    a, b = (Runtime(generation, store, chat, contact, clock=clock) for store in stores)
+    for replica in (a, b):
+        await replica.start()
+    try:
+        ash = Player(a, User(ASH, "Ash"), clock)
+        await ash.says("I want an agent")
+        handoff = contact.handoff_of(ASH)
+        contact.runtime = a
+        await contact.agent_joins(handoff, "Misty")
+        for n in range(1, 7):  # the load balancer alternates: odd messages to A, even ones to B
+            contact.runtime = a if n % 2 else b
+            await contact.agent_says(handoff, f"answer {n}", "Misty")
+        said = [text for text in chat.texts(ASH) if text.startswith("answer")]
+        assert said == [f"answer {n}" for n in range(1, 7)]
+    finally:
+        for replica in (a, b):
+            await replica.stop()
+        for store in stores:
+            await store.close()
+
+
+class FakeGateway:
+    """Stands for the Discord connection: says when it was started and stopped."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.stopped = False
+
+    async def start(self) -> None:
+        self.started.set()
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
+Replica = tuple[GatewayLease, FakeGateway, Metrics]
+
+
+@pytest.fixture
+async def replicas(
+    generation: Generation, url: str
+) -> AsyncIterator[list[tuple[GatewayLease, FakeGateway, Metrics]]]:
+    made = []
+    clock = ManualClock(WEDNESDAY_MORNING)
+    for version in ("v1", "v2"):
+        store = await open_store(url)
+        assert isinstance(store, SharedStore)
+        outbox = Runtime(generation, store, MemoryChat(), MemoryContactCenter()).outbox
+        metrics, gateway = Metrics(), FakeGateway()
+        lease = GatewayLease(
+            store, outbox, metrics, clock=clock, config_version=lambda v=version: v, lost=lambda: None
+        )
+        lease.inner = gateway
+        made.append((lease, gateway, metrics))
+    yield made
+    for lease, _, _ in made:
+        await lease.stop()
+        await lease.store.close()  # type: ignore[attr-defined]
+
+
+async def test_one_replica_holds_the_gateway_and_another_takes_over_when_it_dies(
+    replicas: list[Replica], url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    (first, first_gateway, first_metrics), (second, second_gateway, second_metrics) = replicas
+    await first.start()
+    await second.start()
+    assert first_gateway.started.is_set() and not second_gateway.started.is_set()
+    assert first_metrics.gateway_leader._value.get() == 1  # type: ignore[attr-defined]
+    assert second_metrics.gateway_leader._value.get() == 0  # type: ignore[attr-defined]
+    assert "holds the Discord gateway" in caplog.text
+    assert "the replicas run different rules (config versions v1, v2)" in caplog.text
+
+    assert first._task is not None
+    first._task.cancel()  # the holder dies: it renews no more
+    first.clock.advance(LEASE.total_seconds() + 1)  # type: ignore[attr-defined]
+    await asyncio.wait_for(second_gateway.started.wait(), timeout=10)
+    assert second_metrics.gateway_leader._value.get() == 1  # type: ignore[attr-defined]
+
+    status = await store_status(url)
+    assert {r.config_version for r in status.replicas} == {"v1", "v2"}
+
+
+async def test_a_cooldown_used_up_on_one_replica_holds_on_the_other(generation: Generation, url: str) -> None:
+    chat, contact, clock = MemoryChat(), MemoryContactCenter(), ManualClock(WEDNESDAY_MORNING)
+    stores = [await open_store(url), await open_store(url)]
+    a, b = (Runtime(generation, store, chat, contact, clock=clock) for store in stores)
+    try:
+        for n, replica in enumerate((a, b)):  # cooldown: 2/10m; one report filed through each replica
+            ash = Player(replica, User(ASH, "Ash"), clock)
+            await ash.submits("bug", "bug-report", summary=f"bug {n}", steps="Open the map", device="")
+        outcome = await Player(a, User(ASH, "Ash"), clock).uses("bug", "bug-report")
+        assert [r.text for r in outcome.replies] == ["You can use /bug again in 10 min."]
+    finally:
+        for store in stores:
+            await store.close()
