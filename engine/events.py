@@ -149,12 +149,12 @@ class ContactEvent:
     """Something that happened on the contact-center side, for one handoff.
 
     `id` is unique per event (MessageSid, EventType+ParticipantSid, ConversationSid+StateTo) so a
-    repeated delivery is applied once. `handoff` is the contact center's id for the conversation.
+    repeated delivery is applied once. `conversation_sid` is the contact center's id for the conversation.
     """
 
     kind: ContactEventKind
     id: str
-    handoff: str
+    conversation_sid: str
     agent: str | None = None
     text: str = ""
     at: datetime | None = None

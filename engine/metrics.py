@@ -21,6 +21,7 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
 RELOAD_RESULTS = ("success", "failure", "unchanged")
+FAQ_OUTCOMES = ("suggested", "unanswered", "solved", "escalated")
 TARGETS = ("discord", "flex")
 """Where outbox items go: Discord (DMs, channel posts) or the contact center (handoffs, messages, closes)."""
 RETRY_REASONS = ("rate_limited", "temporary", "exception")
@@ -80,6 +81,15 @@ class Metrics:
         self.cases_opened = Counter(
             "flexcord_cases_opened", "Cases opened, by case template.", ["template"], registry=r
         )
+        self.faq = Counter(
+            "flexcord_faq_answers",
+            "FAQ bot answers by outcome: suggested (articles shown), unanswered (not sure),"
+            " solved ('That solved it'), escalated (asked for an agent after suggestions).",
+            ["outcome"],
+            registry=r,
+        )
+        for outcome in FAQ_OUTCOMES:
+            self.faq.labels(outcome=outcome)
         self.store_refusals = Counter(
             "flexcord_store_write_failures",
             "Writes the database refused (disk full, read-only...).",
@@ -195,6 +205,9 @@ class Metrics:
 
     def case_opened(self, template: str) -> None:
         self.cases_opened.labels(template=template).inc()
+
+    def faq_outcome(self, outcome: str) -> None:
+        self.faq.labels(outcome=outcome).inc()
 
     def webhook(self, endpoint: str, result: str) -> None:
         self.webhooks.labels(endpoint=endpoint, result=result).inc()

@@ -92,18 +92,37 @@ async def test_suggestions_and_buttons_follow_the_bot_config() -> None:
 async def test_nonsense_gets_the_no_answer_message_and_an_agent(text: str) -> None:
     said = Said()
     reply = await answer(FAQ, text, PLAYER, knowledge=KB, say=said)
-    assert reply == ChatbotAnswer(
+    assert (reply.messages, reply.found) == (
         (OutMessage(text=said.templates.render(MESSAGES["no_answer"], {"text": text}), buttons=(AGENT,)),),
-        found=False,
+        False,
     )
     assert said.calls == [("no_answer", {"text": text})]
 
 
-async def test_a_high_min_score_means_nothing_is_good_enough() -> None:
-    strict = replace(FAQ, min_score=1000.0)
-    reply = await answer(strict, "I forgot my password", PLAYER, knowledge=KB, say=Said())
+async def test_min_confidence_decides_between_an_answer_and_not_sure() -> None:
+    question = "where do I send my ideas"
+    assert (await answer(FAQ, question, PLAYER, knowledge=KB, say=Said())).found
+    strict = replace(FAQ, min_confidence=1.0)
+    reply = await answer(strict, question, PLAYER, knowledge=KB, say=Said())
     assert not reply.found
     assert reply.messages[0].embeds == ()
+    assert reply.messages[0].buttons == (AGENT,)
+
+
+async def test_off_topic_messages_get_not_sure_instead_of_a_coincidence() -> None:
+    for text in [
+        "how do I delete my account",
+        "anyone know a good phone case",
+        "who won the match last night",
+    ]:
+        reply = await answer(FAQ, text, PLAYER, knowledge=KB, say=Said())
+        assert not reply.found, text
+
+
+async def test_a_spanish_question_gets_spanish_articles() -> None:
+    reply = await answer(FAQ, "no puedo entrar a mi cuenta", PLAYER, knowledge=KB, say=Said())
+    assert reply.found and reply.language == "es"
+    assert reply.messages[0].embeds[0].url == "https://support.example.com/es-ES/articles/login-problems"
 
 
 async def test_without_a_knowledge_base_the_bot_says_it_found_nothing() -> None:

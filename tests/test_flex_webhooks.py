@@ -82,7 +82,7 @@ def test_agent_message_becomes_a_contact_event_named_from_participant_attributes
         names,
     )
     assert joined is not None and joined.kind == "agent_joined" and joined.agent == "Ash"
-    assert joined.id == "onParticipantAddedMB1" and joined.handoff == CONVERSATION
+    assert joined.id == "onParticipantAddedMB1" and joined.conversation_sid == CONVERSATION
     said = conversation_event(agent_message(), names)
     assert said is not None and said.kind == "agent_message" and said.agent == "Ash"
     assert said.id == "IM" + "e5" * 16 and said.text == "Hi, I'm Ash from support."
@@ -148,10 +148,10 @@ def test_taskrouter_and_studio_events() -> None:
     )
     assert accepted is not None and accepted.kind == "agent_joined" and accepted.agent == "Misty"
     done = taskrouter_event({"EventType": "task.completed", "TaskAttributes": attributes})
-    assert done is not None and done.kind == "closed" and done.handoff == CONVERSATION
+    assert done is not None and done.kind == "closed" and done.conversation_sid == CONVERSATION
     for dropped in ("task.canceled", "workflow.timeout"):
         failed = taskrouter_event({"EventType": dropped, "TaskSid": "WT1", "TaskAttributes": attributes})
-        assert failed is not None and failed.kind == "failed" and failed.handoff == CONVERSATION
+        assert failed is not None and failed.kind == "failed" and failed.conversation_sid == CONVERSATION
     assert taskrouter_event({"EventType": "task.created", "TaskAttributes": attributes}) is None
     assert taskrouter_event({"EventType": "task.completed", "TaskAttributes": "{}"}) is None
     reply = {"ConversationSid": CONVERSATION, "Body": "Here is an article", "Id": "7"}
@@ -252,7 +252,7 @@ async def test_emulated_agent_flow_sends_signed_webhooks_to_flexcord(flex_world:
 
     await flex.agent("POST", f"/tasks/{task['sid']}/accept", {"agent": "Misty Waterflower"})
     joined = await wait_for(lambda: [e for e in events if e.kind == "agent_joined"])
-    assert joined[0].agent == "Misty Waterflower" and joined[0].handoff == ticket.conversation_sid
+    assert joined[0].agent == "Misty Waterflower" and joined[0].conversation_sid == ticket.conversation_sid
 
     await contact.send(ticket.conversation_sid, "42", "my game crashes", "d-1")  # echo: ignored
     await flex.agent("POST", f"/tasks/{task['sid']}/messages", {"text": "Which device?"})
@@ -261,7 +261,7 @@ async def test_emulated_agent_flow_sends_signed_webhooks_to_flexcord(flex_world:
 
     await flex.agent("POST", f"/tasks/{task['sid']}/close")
     closed = await wait_for(lambda: [e for e in events if e.kind == "closed"])
-    assert closed[0].handoff == ticket.conversation_sid
+    assert closed[0].conversation_sid == ticket.conversation_sid
     assert [e.kind for e in events] == ["agent_joined", "agent_message", "closed"]
     assert (await flex.agent("GET", f"/tasks/{task['sid']}"))["status"] == "wrapping"
     deliveries = await flex.agent("GET", "/deliveries")
@@ -305,7 +305,7 @@ async def test_the_emulator_retries_and_keeps_a_conversations_webhooks_in_order(
             ("agent_message", "two"),
             ("agent_message", "three"),
         ]
-        assert all(e.handoff == ticket.conversation_sid for e in events)
+        assert all(e.conversation_sid == ticket.conversation_sid for e in events)
         deliveries = await world.flex.agent("GET", "/deliveries")
         assert [(d["event"], d["attempts"], d["status"]) for d in deliveries] == [
             ("onParticipantAdded", 3, 200),

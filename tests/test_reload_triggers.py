@@ -104,7 +104,14 @@ def test_the_watch_set_covers_config_includes_and_kb_but_not_the_rest(bot: Bot) 
     folder = bot.config_path.parent
     (folder / "notes").mkdir()
     watched = WatchSet.of(bot.config_path, bot.world.runtime.config)
-    assert set(watched.paths()) == {str(folder), str(folder / "routes"), str(folder / "kb")}
+    locales = {str(path) for path in (folder / "kb").iterdir() if path.is_dir()}  # translations
+    assert locales and set(watched.paths()) == {
+        str(folder),
+        str(folder / "routes"),
+        str(folder / "kb"),
+        *locales,
+    }
+    assert watched.relevant(str(folder / "kb" / "es-ES" / "new-article.md"))
     assert watched.relevant(str(folder / "flexcord.yaml"))
     assert watched.relevant(str(folder / RULES))
     assert watched.relevant(str(folder / "routes" / "new.yaml"))  # matches include: routes/*.yaml

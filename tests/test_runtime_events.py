@@ -82,7 +82,7 @@ class SwappingKnowledge:
     def __init__(self, world: World, new: Generation) -> None:
         self.world, self.new = world, new
 
-    def search(self, query: str, limit: int = 3) -> list[object]:
+    def search(self, query: str, limit: int = 3, **options: object) -> list[object]:
         self.world.runtime.swap(self.new)
         return []
 

@@ -20,10 +20,14 @@ DEFAULT_FALLBACK = "Sorry, something went wrong on my side. Please try again."
 
 @dataclass(frozen=True)
 class ChatbotAnswer:
-    """The chatbot's messages for the player; `found` is False when it had nothing useful to say."""
+    """The chatbot's messages for the player; `found` is False when it had nothing useful to say.
+
+    `language` is the language code the knowledge-base bot searched in (None for other bots).
+    """
 
     messages: tuple[OutMessage, ...]
     found: bool
+    language: str | None = None
 
 
 def agent_buttons(bot: Chatbot) -> tuple[Button, ...]:
@@ -39,10 +43,10 @@ def answer_buttons(bot: Chatbot) -> tuple[Button, ...]:
     return solved + agent_buttons(bot)
 
 
-def no_answer(bot: Chatbot, text: str, say: Say) -> ChatbotAnswer:
+def no_answer(bot: Chatbot, text: str, say: Say, language: str | None = None) -> ChatbotAnswer:
     """Nothing good enough was found: say so (message `no_answer`) and offer an agent."""
     message = say("no_answer", {"text": text}) or DEFAULT_NO_ANSWER
-    return ChatbotAnswer((OutMessage(text=message, buttons=agent_buttons(bot)),), found=False)
+    return ChatbotAnswer((OutMessage(text=message, buttons=agent_buttons(bot)),), False, language)
 
 
 def fallback(bot: Chatbot, say: Say) -> ChatbotAnswer:

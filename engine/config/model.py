@@ -278,7 +278,7 @@ class Chatbot:
     name: str
     type: Literal["knowledge_base", "http"]
     suggestions: int = 3
-    min_score: float = 0.0  # knowledge_base: below this relevance nothing is suggested
+    min_confidence: float = 0.5  # knowledge_base: below this (0-1) the bot says it is not sure
     url: str | None = None  # http
     timeout_seconds: float = 5.0  # http
     agent_button: str | None = "Talk to an agent"

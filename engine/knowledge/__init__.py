@@ -1,19 +1,22 @@
-"""The knowledge base: help articles in `kb/*.md` and a full-text index to suggest them.
+"""The knowledge base: help articles in `kb/*.md` (and `kb/<locale>/*.md`), searched per language.
 
 Articles (Markdown with front matter) are the source of truth. Each config generation gets its
-own index, rebuilt from them into a fresh in-memory SQLite FTS5 database, so a reload builds the
-new one off the event loop and swaps it in with one reference swap; the live index is never touched.
+own index, rebuilt from them in memory, so a reload builds the new one off the event loop and
+swaps it in with one reference swap; the live index is never touched. A search says, for each
+article, how sure it is (0-1) that the article answers the message.
 """
 
 from engine.knowledge.articles import Article, ArticleError, load_articles, parse_article
-from engine.knowledge.index import RELEVANCE_FLOOR, Hit, KnowledgeBase
+from engine.knowledge.index import DEFAULT_LOCALE, Hit, KnowledgeBase
+from engine.knowledge.lexical import plain_text
 
 __all__ = [
-    "RELEVANCE_FLOOR",
+    "DEFAULT_LOCALE",
     "Article",
     "ArticleError",
     "Hit",
     "KnowledgeBase",
     "load_articles",
     "parse_article",
+    "plain_text",
 ]

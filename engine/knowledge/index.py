@@ -1,203 +1,199 @@
-"""Full-text search over the knowledge-base articles (SQLite FTS5, bm25 ranking).
+"""Searching the knowledge base: the player's language, the best part of the message, a confidence 0-1.
 
-The Markdown articles are the source of truth. For each config generation the index is
-rebuilt from them into a fresh, private in-memory SQLite FTS5 database, so a reload builds the
-new index off the event loop (it is CPU-bound) and swaps it in with one reference swap, never
-touching the index live conversations are using. Searching is fast and accepts any text a
-player types: the query is reduced to plain words, each quoted, so FTS5 syntax cannot leak in.
+Each config generation gets its own `KnowledgeBase`, built from the articles off the event loop
+(it is CPU-bound) and swapped in with one reference swap; the live one is never touched. Each
+language has its own index (`engine.knowledge.lexical`). A message is searched in the language
+it is written in when the detector is confident, and in the default language too, so a player
+who mixes in English words, or writes in a language the articles are not translated into,
+still gets an answer. Any text is a safe query.
 """
 
 from __future__ import annotations
 
-import bisect
-import difflib
+import dataclasses
 import hashlib
 import json
 import logging
-import re
-import sqlite3
-import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.knowledge.articles import Article, load_articles
+from engine.knowledge.confidence import (
+    COEFFICIENTS,
+    MAX_WORDS,
+    Features,
+    confidence,
+    features,
+    parts,
+    sentences,
+)
+from engine.knowledge.lexical import LanguageIndex, QueryWord
+from engine.language import MIN_CONFIDENCE, guesses, language_of
 
 log = logging.getLogger(__name__)
 
-TITLE_WEIGHT, TAGS_WEIGHT, BODY_WEIGHT = 6.0, 4.0, 1.0
-SNIPPET_TOKENS = 24
-RELEVANCE_FLOOR = 2.0
-"""Hits scoring below this matched only on words most articles use; they are not worth suggesting."""
-MAX_QUERY_TERMS = 24
-MAX_WORD_LENGTH = 40  # longer 'words' are noise (pasted links, keyboard mashing)
-MIN_PREFIX_LENGTH = 4  # shorter words are never completed or corrected
-MAX_COMPLETIONS = 4
-TYPO_CUTOFF = 0.85  # difflib ratio: "pasword" -> "password" (0.93) yes, "match" -> "patch" (0.8) no
+DEFAULT_LOCALE = "en-US"
+ENOUGH = 0.5
+"""A language whose best answer is at least this sure is not second-guessed by another language."""
 
-_WORD = re.compile(r"[^\W_]+")
-_PADDING_WORD = "zqxpadding"
-_STOP_TEXT = """
-    a about above after again all am an and any are as at be been before being below between both but by
-    can cannot could did do does doing done down during each else even ever every few for from further
-    get gets getting got had has have having he her here hers him his how i if im in into is it its just
-    me more most my myself no nor not now of off on once only or other our ours out over own same she
-    should so some such than that the their theirs them then there these they this those through to too
-    under until up very was we were what when where which while who whom why will with would you your
-    yours yourself ive dont cant wont didnt doesnt isnt wasnt anyone someone something anything thing
-    things hi hello hey please pls plz thanks thank thx help need want wanna know tell still also really
-    keep keeps ok okay game guys yes yeah like don didn doesn isn wasn won couldn aren haven
-"""
-_STOP_WORDS = frozenset(_STOP_TEXT.split())
+MAYBE = 0.2  # a language the detector gives this share or more is searched too, when it is unsure
 
 
 @dataclass(frozen=True)
 class Hit:
-    """An article that matches a query. `score` is higher for better matches (bm25, negated)."""
+    """An article for a message: `confidence` 0-1, `score` (BM25F, for ordering), the words that matched."""
 
     article: Article
     score: float
     snippet: str
+    confidence: float = 0.0
+    matched: tuple[str, ...] = ()
+    part: str = ""  # the part of the message it was judged on
+    features: Features | None = None  # what the confidence was computed from
+    language: str = ""  # the language code of the index it was found in
 
 
 class KnowledgeBase:
-    """The articles of one config generation and their search index. Build it, search it, replace it."""
+    """The articles of one config generation and an index per language. Build it, search it, replace it."""
 
-    def __init__(self, articles: Iterable[Article]) -> None:
+    def __init__(self, articles: Iterable[Article], default_locale: str = DEFAULT_LOCALE) -> None:
         self.articles: tuple[Article, ...] = tuple(articles)
-        duplicates = sorted(slug for slug, n in Counter(a.slug for a in self.articles).items() if n > 1)
+        keys = Counter((a.locale, a.slug) for a in self.articles)
+        duplicates = sorted(slug for (_, slug), n in keys.items() if n > 1)
         if duplicates:
             raise ValueError(f"two articles share the name '{duplicates[0]}'; rename one of the files")
+        self.default_language = language_of(default_locale)
         self.version: str = _version(self.articles)
-        self._by_slug = {a.slug: a for a in self.articles}
-        self._vocabulary = sorted({w for a in self.articles for w in _words(_document_text(a))})
-        self._alternatives_cache: dict[str, tuple[str, ...]] = {}
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(":memory:", check_same_thread=False)
-        self._db.execute(
-            "CREATE VIRTUAL TABLE kb USING fts5(title, tags, body,"
-            " tokenize='porter unicode61 remove_diacritics 2')"
-        )
-        rows = [(a.title, ", ".join(a.tags), plain_text(a.body)) for a in self.articles]
-        self._db.executemany(
-            "INSERT INTO kb(rowid, title, tags, body) VALUES (?, ?, ?, ?)",
-            [(i, *row) for i, row in enumerate(rows)] + _padding(rows, start=len(rows)),
-        )
-        self._db.commit()
+        by_language: dict[str, list[Article]] = {}
+        for a in self.articles:
+            by_language.setdefault(self._language(a), []).append(a)
+        self._indexes = {code: LanguageIndex(code, found) for code, found in by_language.items()}
+        self._by_slug = {(self._language(a), a.slug): a for a in self.articles}
+        self.coefficients: tuple[float, ...] = COEFFICIENTS
+        if len(self._indexes) > 1:  # load the detector's models now (off the event loop), not on a message
+            guesses("warming up the language models", self._indexes)
 
     @classmethod
-    def build(cls, folder: str | Path) -> KnowledgeBase:
-        """Read the `*.md` articles in `folder` and index them (CPU-bound: run it in a thread)."""
-        return cls(load_articles(folder))
+    def build(cls, folder: str | Path, default_locale: str = DEFAULT_LOCALE) -> KnowledgeBase:
+        """Read the articles in `folder` (and its locale folders) and index them (CPU-bound: use a thread)."""
+        return cls(load_articles(folder), default_locale)
 
     @classmethod
-    def from_articles(cls, articles: Iterable[Article]) -> KnowledgeBase:
+    def from_articles(
+        cls, articles: Iterable[Article], default_locale: str = DEFAULT_LOCALE
+    ) -> KnowledgeBase:
         """Index articles already in memory (tests, or articles from elsewhere)."""
-        return cls(articles)
+        return cls(articles, default_locale)
 
     def __len__(self) -> int:
         return len(self.articles)
 
-    def article(self, slug: str) -> Article | None:
-        """The article named `slug`, if there is one."""
-        return self._by_slug.get(slug)
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The language codes with articles, the default language first."""
+        return tuple(sorted(self._indexes, key=lambda code: (code != self.default_language, code)))
 
-    def search(self, query: str, limit: int = 3) -> list[Hit]:
-        """The best `limit` articles for `query`, best first; any text is safe, nothing found is []."""
-        match = self.match_expression(query)
-        if not match or limit <= 0 or not self.articles:
-            return []
-        sql = (
-            f"SELECT rowid, bm25(kb, {TITLE_WEIGHT}, {TAGS_WEIGHT}, {BODY_WEIGHT}) AS rank,"
-            f" snippet(kb, 2, '**', '**', '…', {SNIPPET_TOKENS})"
-            " FROM kb WHERE kb MATCH ? AND rowid < ? ORDER BY rank LIMIT ?"
-        )
-        try:
-            with self._lock:
-                rows = self._db.execute(sql, (match, len(self.articles), limit)).fetchall()
-        except sqlite3.Error as exc:  # quoting makes this unreachable in practice; never fail a player
-            log.error("knowledge base search failed: %s", exc)
-            return []
-        return [Hit(self.articles[rowid], -rank, snippet) for rowid, rank, snippet in rows]
+    def article(self, slug: str, language: str | None = None) -> Article | None:
+        """The article named `slug` in `language` (a code or locale; the default language if None)."""
+        code = language_of(language) if language else self.default_language
+        return self._by_slug.get((code, slug))
 
-    def match_expression(self, query: str) -> str:
-        """The FTS5 query for what a player typed: meaningful words, quoted, OR-ed ('' if none).
+    def _language(self, article: Article) -> str:
+        return language_of(article.locale) if article.locale else self.default_language
 
-        Each word is kept (the porter stemmer matches 'crashing' to 'crashes'); a word the articles
-        never use is completed ('passw' -> 'password') or, failing that, spell-corrected
-        ('pasword' -> 'password'). 'How do I reset my pasword?' -> '"reset" OR "pasword" OR "password"'
-        """
-        terms: list[str] = []
-        for word in dict.fromkeys(_words(query)):
-            if word in _STOP_WORDS or word == _PADDING_WORD or not 2 <= len(word) <= MAX_WORD_LENGTH:
-                continue
-            terms.append(f'"{word}"')
-            terms.extend(f'"{other}"' for other in self._alternatives(word))
-            if len(terms) >= MAX_QUERY_TERMS:
-                break
-        return " OR ".join(dict.fromkeys(terms[:MAX_QUERY_TERMS]))
-
-    def _alternatives(self, word: str) -> tuple[str, ...]:
-        """Words of the articles a player probably meant by a word the articles never use."""
-        if len(word) < MIN_PREFIX_LENGTH or word.isdigit():
-            return ()
-        cached = self._alternatives_cache.get(word)
-        if cached is not None:
-            return cached
-        known = self._vocabulary
-        at = bisect.bisect_left(known, word)
-        found: tuple[str, ...]
-        if at < len(known) and known[at] == word:
-            found = ()
+    def languages_for(self, text: str) -> list[str]:
+        """The languages to search `text` in, most likely first; the default language is always among them."""
+        found = guesses(text, self._indexes) if len(self._indexes) > 1 else []
+        if found and found[0].confidence >= MIN_CONFIDENCE:
+            chosen = [found[0].language]
         else:
-            completions: list[str] = []
-            while at < len(known) and known[at].startswith(word) and len(completions) < MAX_COMPLETIONS:
-                completions.append(known[at])
-                at += 1
-            if completions:
-                found = tuple(completions)
-            else:
-                candidates = [w for w in known if abs(len(w) - len(word)) <= 2]
-                found = tuple(difflib.get_close_matches(word, candidates, n=2, cutoff=TYPO_CUTOFF))
-        if len(self._alternatives_cache) < 10_000:
-            self._alternatives_cache[word] = found
-        return found
+            chosen = [g.language for g in found[:2] if g.confidence >= MAYBE]
+        return list(dict.fromkeys([*chosen, self.default_language]))
+
+    def search(
+        self, query: str, limit: int = 3, language: str | None = None, enough: float = ENOUGH
+    ) -> list[Hit]:
+        """The best `limit` articles for `query`, surest first; any text is safe, nothing found is [].
+
+        `language` (a code or locale) searches that language and the default one; otherwise the
+        text's language is detected. The first language whose best answer reaches `enough` wins.
+        A known (or confidently detected) language that has an answer at all (MAYBE) keeps it: the
+        default language is only the fallback when none of its articles fits. Otherwise the
+        language with the surest answer wins.
+        """
+        if limit <= 0 or not self.articles:
+            return []
+        if language is not None:
+            codes = list(dict.fromkeys([language_of(language), self.default_language]))
+        else:
+            codes = self.languages_for(query)
+        known = len(codes) == 2 and codes[0] != self.default_language
+        best: list[Hit] = []
+        for code in codes:
+            hits = self.search_in(code, query, limit)
+            if hits and hits[0].confidence >= enough:
+                return hits
+            if hits and (not best or hits[0].confidence > best[0].confidence):
+                best = hits
+            if known and best and best[0].confidence >= MAYBE:
+                return best
+        return best
+
+    def search_in(self, language: str, query: str, limit: int = 3) -> list[Hit]:
+        """The best `limit` articles of one language for `query`, judged on the best part of the message."""
+        index = self._indexes.get(language_of(language))
+        if index is None or limit <= 0:
+            return []
+        best: dict[int, Hit] = {}
+        for span in _spans(index, query):
+            matches = index.rank(span)
+            if not matches:
+                continue
+            first, second = matches[0].score, matches[1].score if len(matches) > 1 else 0.0
+            for match in matches:
+                other = second if match is matches[0] else first
+                numbers = features(match, other, index.unknown_idf)
+                sure = confidence(numbers, self.coefficients)
+                known = best.get(match.article)
+                if known is None or (sure, match.score) > (known.confidence, known.score):
+                    best[match.article] = Hit(
+                        article=index.articles[match.article],
+                        score=match.score,
+                        snippet="",
+                        confidence=sure,
+                        matched=tuple(sorted(match.matched, key=str.casefold)),
+                        part=" ".join(w.word for w in span),
+                        features=numbers,
+                        language=index.language,
+                    )
+        ranked = sorted(best.items(), key=lambda item: (-item[1].confidence, -item[1].score, item[0]))
+        hits = []
+        for number, hit in ranked[:limit]:
+            terms = frozenset(t for w in index.words(hit.part) for t in w.terms)
+            hits.append(_with_snippet(hit, index.snippet(number, terms)))
+        return hits
 
 
-def _padding(rows: list[tuple[str, str, str]], start: int) -> list[tuple[int, str, str, str]]:
-    """Neutral rows that smooth bm25's idf in a small knowledge base; they are never returned.
-
-    FTS5 gives a word found in half the rows or more no weight at all, and in a help centre of a
-    dozen articles that is many useful words ('close', 'open'). As many rows again, of average
-    length and holding only a word no query contains, make the idf that of a corpus twice the size.
-    """
-    if not rows:
-        return []
-    average = [max(1, round(sum(len(_words(row[c])) for row in rows) / len(rows))) for c in range(3)]
-    title, tags, body = (" ".join([_PADDING_WORD] * n) for n in average)
-    return [(start + i, title, tags, body) for i in range(len(rows) + 1)]
+def _spans(index: LanguageIndex, query: str) -> list[tuple[QueryWord, ...]]:
+    """The parts of a message to judge: the whole, each sentence, and stretches of long ones."""
+    whole = tuple(index.words(query)[:MAX_WORDS])
+    found = [whole] if whole else []
+    pieces = sentences(query)
+    for piece in pieces if len(pieces) > 1 else [query]:
+        words = index.words(piece)
+        found += [tuple(words[start:end]) for start, end in parts(words)]
+    return list(dict.fromkeys(span for span in found if span))
 
 
-def plain_text(markdown: str) -> str:
-    """Markdown without its markup, for indexing and snippets: '**Tap** [here](u)' -> 'Tap here'."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
-    text = re.sub(r"^\s{0,3}(#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s?)", "", text, flags=re.MULTILINE)
-    text = re.sub(r"(\*\*|__|`+|~~)", "", text)
-    text = re.sub(r"(?<!\w)[*_](\S[^*_]*?)[*_](?!\w)", r"\1", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.casefold())
-
-
-def _document_text(article: Article) -> str:
-    return " ".join((article.title, " ".join(article.tags), article.body))
+def _with_snippet(hit: Hit, snippet: str) -> Hit:
+    return dataclasses.replace(hit, snippet=snippet)
 
 
 def _version(articles: tuple[Article, ...]) -> str:
     digest = hashlib.sha256()
-    for a in sorted(articles, key=lambda a: a.slug):
-        digest.update(json.dumps([a.slug, a.title, a.url, list(a.tags), a.body]).encode())
+    for a in sorted(articles, key=lambda a: (a.locale or "", a.slug)):
+        fields = [a.locale, a.slug, a.title, a.url, list(a.tags), list(a.questions), a.body]
+        digest.update(json.dumps(fields).encode())
     return digest.hexdigest()[:16]

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from engine.chatbot.gaps import record_faq_turn
 from engine.config.model import Config, Refuse, RelayToAgent, Retention, in_conversation
 from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter
@@ -55,6 +56,8 @@ class TrafficObserver(Protocol):
     def handoff(self, queue: str) -> None: ...
 
     def case_opened(self, template: str) -> None: ...
+
+    def faq_outcome(self, outcome: str) -> None: ...
 
     def storage_refused(self, waiting: int) -> None:
         """The store refused a write; `waiting` player messages wait in memory for it."""
@@ -207,8 +210,11 @@ class Runtime:
                 turn.say("solved")
             else:
                 await execute(turn, event, decision, answers)
+            faq = None if too_long else await record_faq_turn(tx, config, event, decision, answers, solved)
             await turn.finish()
         self._observe(decision, turn)
+        if faq is not None and self.observer is not None:
+            self.observer.faq_outcome(faq)
         await self.outbox.deliver_or_defer(turn.lanes)
         return Outcome(
             decision=decision,
@@ -308,15 +314,16 @@ class Runtime:
         generation = self._generation
         key = f"contact:{event.id}"
         now = event.at or self.clock()
-        found = await self._conversation_of(event.handoff)
+        sid = event.conversation_sid
+        found = await self._conversation_of(sid)
         if found is None:
-            log.info("contact-center event %s is for an unknown handoff %s; ignored", event.id, event.handoff)
+            log.info("contact-center event %s is for an unknown conversation %s; ignored", event.id, sid)
             return []
         async with self._players.hold(found.user_id), self.store.transaction() as tx:
             if not await tx.mark_processed(key, now):
                 return []
             conversation = await tx.conversation_by_id(found.id)
-            if conversation is None or conversation.conversation_sid != event.handoff:
+            if conversation is None or conversation.conversation_sid != sid:
                 return []
             turn = Turn(generation, tx, conversation, now=now, key=key)
             await turn.load_case()

@@ -25,6 +25,7 @@ from engine.store.records import (
     CaseRecord,
     ConversationRecord,
     Direction,
+    FaqQuestion,
     Forgotten,
     MessageRecord,
     OutboxItem,
@@ -104,6 +105,10 @@ class Reads(Protocol):
     async def case_outbox(self, ref: str) -> list[OutboxItem]: ...
 
     async def lane_outbox(self, lane: str) -> list[OutboxItem]: ...
+
+    async def faq_questions(self, since: datetime) -> list[FaqQuestion]:
+        """What the FAQ bot was asked since `since`, oldest first (see Writes.record_faq_question)."""
+        ...
 
     async def read_sql(self, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
         """Rows of a read-only query over the store's tables, for reports (SQL both stores speak)."""
@@ -200,6 +205,17 @@ class Writes(Reads, Protocol):
     async def give_up(self, item_id: int, reason: str) -> None: ...
 
     async def set_delivery(self, item_id: int, delivery: Delivery) -> None: ...
+
+    async def record_faq_question(
+        self, user_id: str, text: str, language: str | None, outcome: str, at: datetime
+    ) -> None:
+        """Remember a message the FAQ bot answered (suggested) or could not (unanswered)."""
+        ...
+
+    async def settle_faq_question(self, user_id: str, outcome: str, since: datetime) -> bool:
+        """Mark the player's last question solved or escalated, if it got suggestions at or after
+        `since`; False when it did not."""
+        ...
 
     async def forget_player(self, user_id: str, lanes: Sequence[str]) -> Forgotten:
         """Erase a player's personal data: conversation, transcript, deliveries (in `lanes` and about

@@ -19,6 +19,7 @@ from engine.store.records import (
     CaseEvent,
     CaseRecord,
     ConversationRecord,
+    FaqQuestion,
     MessageRecord,
     OutboxItem,
 )
@@ -226,3 +227,11 @@ class SqliteReads:
     async def lane_outbox(self, lane: str) -> list[OutboxItem]:
         """Every item of a lane (pending, delivered and failed), oldest first."""
         return [_outbox(row) for row in await self._all(sql.LANE_OUTBOX, (lane,))]
+
+    async def faq_questions(self, since: datetime) -> list[FaqQuestion]:
+        """The FAQ bot's questions since `since`, oldest first."""
+        rows = await self._all(sql.FAQ_QUESTIONS_SINCE, (to_text(since),))
+        return [
+            FaqQuestion(row["user_id"], row["text"], row["language"], row["outcome"], from_text(row["at"]))
+            for row in rows
+        ]

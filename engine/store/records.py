@@ -112,3 +112,14 @@ class Forgotten:
     messages: int
     deliveries: int
     cases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FaqQuestion:
+    """A message the FAQ bot answered: `outcome` is unanswered, suggested, solved or escalated."""
+
+    user_id: str
+    text: str
+    language: str | None
+    outcome: str
+    at: datetime

@@ -151,6 +151,21 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             )""",
         ),
     ),
+    (
+        5,
+        (  # what the FAQ bot was asked and how it ended, for `flexcord kb gaps` and the reports
+            """CREATE TABLE faq_questions (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,  -- SQLite: identity column
+                user_id TEXT NOT NULL,
+                text TEXT NOT NULL,
+                language TEXT,
+                outcome TEXT NOT NULL,
+                at TEXT NOT NULL
+            )""",
+            "CREATE INDEX faq_questions_user ON faq_questions (user_id, id)",
+            "CREATE INDEX faq_questions_at ON faq_questions (at)",
+        ),
+    ),
 )
 """(version, statements) in order; a store applies those above its recorded version, once."""
 
@@ -336,4 +351,18 @@ TAKE_LEASE = (  # taken when free, lapsed, or already ours; returns the row only
 LEASE_HOLDER = "SELECT holder FROM leases WHERE name = ?"
 RECENT_REPLICAS = (
     "SELECT name, config_version, started_at, seen_at FROM replicas WHERE seen_at >= ? ORDER BY name"
+)
+
+# --- the FAQ bot's questions (gaps in the knowledge base) ---------------------------------
+
+RECORD_FAQ_QUESTION = (
+    "INSERT INTO faq_questions (user_id, text, language, outcome, at) VALUES (?, ?, ?, ?, ?)"
+)
+SETTLE_FAQ_QUESTION = (
+    "UPDATE faq_questions SET outcome = ? WHERE id = (SELECT MAX(id) FROM faq_questions WHERE user_id = ?)"
+    " AND outcome = 'suggested' AND at >= ?"
+)
+FORGET_FAQ_QUESTIONS = "DELETE FROM faq_questions WHERE user_id = ?"
+FAQ_QUESTIONS_SINCE = (
+    "SELECT user_id, text, language, outcome, at FROM faq_questions WHERE at >= ? ORDER BY id"
 )

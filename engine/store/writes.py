@@ -44,6 +44,16 @@ class SqliteWrites(SqliteReads):
         """Remember `key` under `namespace`; False when it was already remembered."""
         return await self._run(sql.MARK_SEEN, (namespace, key, to_text(at))) == 1
 
+    async def record_faq_question(
+        self, user_id: str, text: str, language: str | None, outcome: str, at: datetime
+    ) -> None:
+        """Remember a message the FAQ bot answered (or could not), for `flexcord kb gaps`."""
+        await self._run(sql.RECORD_FAQ_QUESTION, (user_id, text, language, outcome, to_text(at)))
+
+    async def settle_faq_question(self, user_id: str, outcome: str, since: datetime) -> bool:
+        """Mark the player's last question, if it got suggestions at or after `since`; False if none did."""
+        return await self._run(sql.SETTLE_FAQ_QUESTION, (outcome, user_id, to_text(since))) == 1
+
     async def put_setting(self, key: str, value: str) -> None:
         await self._run(sql.PUT_SETTING, (key, value))
 
@@ -177,6 +187,7 @@ class SqliteWrites(SqliteReads):
         if conversation_id is not None:
             messages += await self._run(sql.FORGET_PLAYER_MESSAGES, (conversation_id,))
             await self._run(sql.FORGET_CONVERSATION, (conversation_id,))
+        messages += await self._run(sql.FORGET_FAQ_QUESTIONS, (user_id,))  # what they asked the FAQ bot
         return Forgotten(found is not None, messages, deliveries, refs)
 
     async def set_delivery(self, item_id: int, delivery: Delivery) -> None:

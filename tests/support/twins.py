@@ -223,7 +223,12 @@ class MemoryContactCenter(_Recorder):
         if self.runtime is None:
             raise RuntimeError("MemoryContactCenter has no runtime to send events to; set .runtime")
         event = ContactEvent(
-            kind=kind, id=f"EV{next(self._events):04d}", handoff=handoff, agent=agent, text=text, at=at
+            kind=kind,
+            id=f"EV{next(self._events):04d}",
+            conversation_sid=handoff,
+            agent=agent,
+            text=text,
+            at=at,
         )
         await self.runtime.on_contact_event(event)
         return event

@@ -1,8 +1,8 @@
 """Knowledge-base articles checked by `validate`, as `flexcord kb list` and the bot's start read them.
 
-Each `*.md` article's front matter (title, url, tags) is read by engine.knowledge itself, so
-`validate` refuses exactly what the bot would refuse; every broken article is reported, not
-only the first.
+Each `*.md` article's front matter (title, url, tags, questions), and each translation in a
+locale folder, is read by engine.knowledge itself, so `validate` refuses exactly what the bot
+would refuse; every broken article is reported, not only the first.
 """
 
 from __future__ import annotations
@@ -24,12 +24,7 @@ def article_problems(doc: MarkedDict, root: str) -> list[Diagnostic]:
     base = Path(os.path.join(root, folder))
     if not base.is_dir():
         return []
-    from engine.knowledge.articles import SKIPPED_FILES, ArticleError, read_article
+    from engine.knowledge.articles import check_articles  # translations in kb/<locale>/ too
 
-    found: list[Diagnostic] = []
-    for path in sorted(p for p in base.glob("*.md") if p.is_file() and p.name.lower() not in SKIPPED_FILES):
-        try:
-            read_article(path)
-        except ArticleError as exc:
-            found.append(Diagnostic(exc.file, exc.line, 1, "error", exc.message, exc.hint))
-    return found
+    _, problems = check_articles(base)
+    return [Diagnostic(p.file, p.line, 1, "error", p.message, p.hint) for p in problems]

@@ -312,7 +312,7 @@ def _chatbot(name: str, node: Mapping[str, Any], mark: Mark | None) -> Chatbot:
         name=name,
         type=kind,
         suggestions=int(node.get("suggestions", 3)),
-        min_score=float(node.get("min_score", 0.0)),
+        min_confidence=float(node.get("min_confidence", 0.5)),
         url=text_or_none(node.get("url")),
         timeout_seconds=float(timeout) if timeout is not None else 5.0,
         agent_button=text_or_none(node["agent_button"]) if "agent_button" in node else "Talk to an agent",

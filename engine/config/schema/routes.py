@@ -268,11 +268,13 @@ def _chatbot() -> Schema:
                 minimum=1,
                 maximum=10,
             ),
-            "min_score": prop(
-                "Minimum score",
-                "Below this relevance nothing is suggested (0 or more).",
+            "min_confidence": prop(
+                "Minimum confidence",
+                "How sure (0 to 1) the bot must be that an article answers the player; below it, the bot"
+                " says it is not sure and offers an agent. 0.5 by default.",
                 type="number",
                 minimum=0,
+                maximum=1,
             ),
             "url": prop(
                 "Address", "For type http: the bot's REST webhook address.", type="string", pattern=URL
