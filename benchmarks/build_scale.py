@@ -1,6 +1,6 @@
 """Build time and memory as the rule count grows: 10,000 rules against 100,000.
 
-    python benchmarks/build_scale.py [--rounds 3] [--sizes 10000 100000]
+    python benchmarks/build_scale.py [--rounds 3] [--sizes 10000 100000] [--baseline DIR]
 
 Each size is the routing benchmark's generated bot (`benchmarks/routing.py`), built by
 `engine.config.build` in a fresh process, alternating sizes round by round so both see the same
@@ -11,7 +11,8 @@ full collection) over the same process before the build, per rule, the peak duri
 per rule, and (one more run, under tracemalloc) the Python objects the Config keeps alive per rule:
 the automaton's and RE2's own memory is not in that last figure, and Python's allocator does not
 give the build's peak back to the system, which is why the resident figure stays near the peak.
-The ratio is the median build time of the largest size over the smallest.
+The ratio is the median build time of the largest size over the smallest. `--baseline DIR` builds
+with another checkout's engine too (a temporary `git worktree` of main), in the same rounds.
 """
 
 from __future__ import annotations
@@ -65,10 +66,11 @@ print(json.dumps({"build_s": took, "kept": rss() - before, "peak": peak - before
 """
 
 
-def measure(path: Path, how: str = "timed") -> dict[str, float]:
+def measure(path: Path, how: str = "timed", tree: Path = ROOT) -> dict[str, float]:
+    """One build of the bot at `path` by the engine of `tree` (this checkout by default)."""
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(path), str(ROOT / "flexcord.yaml"), how],
-        cwd=ROOT,
+        cwd=tree,
         capture_output=True,
         text=True,
         check=True,
@@ -77,11 +79,32 @@ def measure(path: Path, how: str = "timed") -> dict[str, float]:
     return figures
 
 
+def report(label: str, runs: dict[int, list[dict[str, float]]], live: dict[int, float]) -> None:
+    """Per size: median build, resident kept and peak per rule, live objects per rule; the ratio."""
+    for size, figures in runs.items():
+        build_s = statistics.median(run["build_s"] for run in figures)
+        kept = statistics.median(run["kept"] for run in figures) / size
+        peak = statistics.median(run["peak"] for run in figures) / size
+        print(
+            f"{label}: {size:>8,} rules  build {build_s:6.2f} s  resident kept {kept:6.0f} B/rule  "
+            f"peak {peak:6.0f} B/rule  live Python objects {live[size] / size:6.0f} B/rule"
+        )
+    smallest, largest = min(runs), max(runs)
+    ratio = statistics.median(r["build_s"] for r in runs[largest]) / statistics.median(
+        r["build_s"] for r in runs[smallest]
+    )
+    print(f"{label}: build {largest:,} / {smallest:,}: {ratio:.1f}x (rules x{largest // smallest})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout (a `git worktree`), measured in the same rounds"
+    )
     args = parser.parse_args()
+    trees = {"this tree": ROOT, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
         bots = {}
@@ -89,26 +112,21 @@ def main() -> None:
             folder = Path(tmp) / str(size)
             folder.mkdir()
             bots[size] = write_bot(folder, generate_rules(size, random.Random(7)))
-        runs: dict[int, list[dict[str, float]]] = {size: [] for size in args.sizes}
+        runs: dict[str, dict[int, list[dict[str, float]]]] = {
+            label: {size: [] for size in args.sizes} for label in trees
+        }
         print(f"load average before: {os.getloadavg()[0]:.1f}")
-        for _ in range(args.rounds):
+        for _ in range(args.rounds):  # sizes and trees alternate, so each sees the same load
             for size in args.sizes:
-                runs[size].append(measure(bots[size]))
+                for label, tree in trees.items():
+                    runs[label][size].append(measure(bots[size], tree=tree))
         print(f"load average after: {os.getloadavg()[0]:.1f}")
-        live = {size: measure(bots[size], "traced")["live"] for size in args.sizes}
-    for size in args.sizes:
-        build_s = statistics.median(run["build_s"] for run in runs[size])
-        kept = statistics.median(run["kept"] for run in runs[size]) / size
-        peak = statistics.median(run["peak"] for run in runs[size]) / size
-        print(
-            f"{size:>8,} rules  build {build_s:6.2f} s  resident kept {kept:6.0f} B/rule  "
-            f"peak {peak:6.0f} B/rule  live Python objects {live[size] / size:6.0f} B/rule"
-        )
-    smallest, largest = min(args.sizes), max(args.sizes)
-    ratio = statistics.median(r["build_s"] for r in runs[largest]) / statistics.median(
-        r["build_s"] for r in runs[smallest]
-    )
-    print(f"build {largest:,} / {smallest:,}: {ratio:.1f}x (rules x{largest // smallest})")
+        live = {
+            label: {size: measure(bots[size], "traced", tree)["live"] for size in args.sizes}
+            for label, tree in trees.items()
+        }
+    for label in trees:
+        report(label, runs[label], live[label])
 
 
 if __name__ == "__main__":

@@ -138,3 +138,21 @@ async def test_the_public_post_of_a_report_follows_its_status(api: Api) -> None:
     edited = await eventually(lambda: post_saying("fixed"), "the report to show its new status")
     assert edited["id"] == first["id"]  # the same post, edited: not a second one
     assert len([m for m in await in_the_forum() if m["embeds"]]) == 1
+
+
+async def test_the_case_list_comes_a_page_at_a_time_and_the_link_leads_to_the_rest(api: Api) -> None:
+    filed = {await file_a_bug(api, player, "Map freezes") for player in ("ash", "misty", "brock")}
+    pages: list[list[str]] = []
+    link: str | None = "/sandbox/api/cases?limit=2"
+    while link is not None:
+        async with api.session.get(link) as answer:
+            assert answer.status == 200, await answer.text()
+            pages.append([case["ref"] for case in await answer.json()])
+            found = re.fullmatch(r'<([^>]+)>; rel="next"', answer.headers.get("Link", ""))
+            link = found.group(1) if found else None
+    assert [len(page) for page in pages] == [2, 1]  # no case twice, none left out
+    assert {ref for page in pages for ref in page} == filed
+    async with api.session.get("/sandbox/api/cases?after=BUG-99") as answer:
+        assert answer.status == 404 and "There is no case BUG-99." in await answer.text()
+    async with api.session.get("/sandbox/api/cases?limit=0") as answer:
+        assert answer.status == 400

@@ -1,16 +1,20 @@
 """The rule index, built once per config, so a message costs about the same with 10 or 10,000 rules.
 
-Rules are bucketed by (where, state). Inside a bucket a rule is reached through
+A rule is reached through
 - one of its `says` keywords (" real person ", padded so only whole words are found), or else
 - a word its `matches` regex cannot match without ("refund" for `\b(refunds?)\b`), or else
-- the bucket's list of rules that must always be tried (neither says nor such a word).
+- the list of rules that must always be tried, kept per bucket (where, state).
 Keywords and words of all rules sit in one Aho-Corasick automaton that scans the normalised message
-once. `candidates()` merges the hits with the always-list, in rule order; the router tries only
-those and stops at the first match.
+once; each keyword's value is its posting list, the positions of its rules as one compact array.
+`candidates()` merges the lists found with the always-list lazily, in rule order, skipping rules of
+another place or state; the router tries them in turn and stops at the first match, so the rest of
+the lists is never read.
 """
 
 from __future__ import annotations
 
+import heapq
+from array import array
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,8 +62,14 @@ def places(where: tuple[str, ...]) -> frozenset[str]:
     return frozenset(where) | ({THREAD} if DM in where else set())
 
 
-def compile_rule(position: int, rule: Rule) -> CompiledRule:
-    """Prepare one rule; a keyword with no letters or digits, or a bad regex, is a RuleError."""
+def compile_rule(
+    position: int, rule: Rule, shared: dict[frozenset[str], frozenset[str]] | None = None
+) -> CompiledRule:
+    """Prepare one rule; a keyword with no letters or digits, or a bad regex, is a RuleError.
+
+    Sets of names equal to one in `shared` are that one: most rules name the same few channels,
+    states and roles, so one object serves them all."""
+    same = {} if shared is None else shared
     keys = []
     for keyword in rule.when.says:
         key = keyword_key(keyword)
@@ -78,56 +88,53 @@ def compile_rule(position: int, rule: Rule) -> CompiledRule:
     return CompiledRule(
         position=position,
         rule=rule,
-        where=places(rule.when.where),
-        states=frozenset(rule.when.state),
+        where=_one(places(rule.when.where), same),
+        states=_one(frozenset(rule.when.state), same),
         says=tuple(keys),
         regex=regex,
-        roles=frozenset(rule.when.roles),
+        roles=_one(frozenset(rule.when.roles), same),
         hours=rule.when.hours,
         source=str(rule.source) if rule.source else None,
     )
+
+
+def _one(names: frozenset[str], shared: dict[frozenset[str], frozenset[str]]) -> frozenset[str]:
+    return shared.setdefault(names, names)
 
 
 class RuleIndex:
     """Finds the few rules worth checking for a message; see the module docstring."""
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
-        self.rules = tuple(compile_rule(i, rule) for i, rule in enumerate(rules))
+        shared: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct set of names
+        self.rules = tuple(compile_rule(i, rule, shared) for i, rule in enumerate(rules))
         self.wheres = frozenset(w for r in self.rules for w in r.where)
         self.uses_roles = any(r.roles for r in self.rules)  # else a DM needs no lookup of server roles
-        postings: dict[str, dict[Bucket, list[int]]] = defaultdict(lambda: defaultdict(list))
+        postings: dict[str, array[int]] = {}
         always: dict[Bucket, list[int]] = defaultdict(list)
-        buckets_of: dict[tuple[frozenset[str], frozenset[str]], list[Bucket]] = {}  # few distinct ones
         for compiled in self.rules:
-            buckets = buckets_of.get((compiled.where, compiled.states))
-            if buckets is None:
-                buckets = buckets_of[(compiled.where, compiled.states)] = [
-                    (where, state)
-                    for where in sorted(compiled.where) or [ANYWHERE]
-                    for state in sorted(compiled.states)
-                ]
             if compiled.says:
                 keys: Any = dict.fromkeys(compiled.says)
             else:
                 keys = (required_literals(compiled.regex.pattern) if compiled.regex else None) or ()
-            for bucket in buckets:
-                if keys:
-                    for key in keys:
-                        postings[key][bucket].append(compiled.position)
-                else:
-                    always[bucket].append(compiled.position)
+            for key in keys:  # positions grow, so each posting list is sorted as it is built
+                postings.setdefault(key, array("I")).append(compiled.position)
+            if not keys:
+                for where in sorted(compiled.where) or [ANYWHERE]:
+                    for state in compiled.states:
+                        always[(where, state)].append(compiled.position)
         self._automaton: Any = None
         if postings:
             self._automaton = ahocorasick.Automaton()
-            for key, by_bucket in postings.items():
-                self._automaton.add_word(key, {b: tuple(found) for b, found in by_bucket.items()})
+            for key, positions in postings.items():
+                self._automaton.add_word(key, positions)
             self._automaton.make_automaton()
-        self._always: dict[Bucket, tuple[int, ...]] = {}
+        self._always: dict[Bucket, array[int]] = {}
         for state in CONVERSATION_STATES:
             anywhere = always.get((ANYWHERE, state), [])
-            self._always[(ANYWHERE, state)] = tuple(anywhere)
+            self._always[(ANYWHERE, state)] = array("I", anywhere)
             for where in self.wheres:
-                self._always[(where, state)] = tuple(sorted(always.get((where, state), []) + anywhere))
+                self._always[(where, state)] = array("I", sorted(always.get((where, state), []) + anywhere))
 
     def buckets(self, where: str, state: str) -> tuple[Bucket, ...]:
         """The buckets a message in `where` while `state` falls into."""
@@ -137,27 +144,24 @@ class RuleIndex:
 
     def candidates(self, where: str, state: str, words: str) -> Iterator[CompiledRule]:
         """Rules that may match the normalised text `words` (engine.routing.words.normalise), in rule
-        order. Each already satisfies its where, state and says; roles, hours and matches are left."""
-        buckets = self.buckets(where, state)
-        found: set[int] = set()
-        if self._automaton is not None:
-            for _end, by_bucket in self._automaton.iter(words):
-                for bucket in buckets:
-                    hit = by_bucket.get(bucket)
-                    if hit:
-                        found.update(hit)
+        order. Each already satisfies its where, state and says; roles, hours and matches are left.
+
+        The posting lists of the keywords found and the always-list are merged lazily: the router
+        stops at the first rule that holds, so the rest of the lists is never read."""
         always = self._always.get((where if where in self.wheres else ANYWHERE, state), ())
         rules = self.rules
-        if not found:
+        hits = {}
+        if self._automaton is not None:
+            hits = {id(found): found for _end, found in self._automaton.iter(words)}
+        if not hits:
             for position in always:
                 yield rules[position]
             return
-        keyed = sorted(found)
-        i = j = 0
-        while i < len(keyed) or j < len(always):
-            if j >= len(always) or (i < len(keyed) and keyed[i] < always[j]):
-                yield rules[keyed[i]]
-                i += 1
-            else:
-                yield rules[always[j]]
-                j += 1
+        last = -1
+        for position in heapq.merge(always, *hits.values()):
+            if position == last:
+                continue
+            last = position
+            rule = rules[position]
+            if state in rule.states and (not rule.where or where in rule.where):
+                yield rule

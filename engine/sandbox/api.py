@@ -14,7 +14,7 @@
 | GET | /sandbox/api/agent/tasks/SID/messages | | [{from: player/agent/bot, author, text, at}] |
 | POST | /sandbox/api/agent/tasks/SID/messages | {text} | Task; the text reaches the player's DM |
 | POST | /sandbox/api/agent/tasks/SID/close | {} | Task; the player is told, asked to rate |
-| GET | /sandbox/api/cases | | [Case], newest first |
+| GET | /sandbox/api/cases | ?limit=50&after=REF (optional) | [Case], latest update first; a page |
 | GET | /sandbox/api/cases/REF | | Case with history and transcript |
 | POST | /sandbox/api/faults | {target: discord/twilio, status: 429/500/"timeout", count} | next calls fail |
 | POST | /sandbox/api/faults | {target: discord, refuse_dms: name} | the player blocks DMs from the bot |
@@ -35,6 +35,10 @@
 - Task: {sid, status, case, queue, priority, player, agent, attributes, at}
 - Case: {ref, template, title, status, user_name, where, fields, rating, created_at,
   history: [{at, from, status, who, note, text}], transcript: [{at, author, text, direction}]}
+
+The case list comes a page at a time (50 cases unless ?limit= says otherwise, at most 500), read
+from the store page by page as `flexcord cases list` does. When more cases follow, the answer has a
+header `Link: </sandbox/api/cases?after=REF&limit=N>; rel="next"`: the next page.
 
 A "timeout" fault is carried out, but the bot gets no answer (Discord: a timeout; Twilio: a 500),
 as when a connection drops at the wrong moment. Refusing DMs answers each DM to the player with
@@ -69,6 +73,8 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).parent / "static"
 FAULTS = (429, 500, "timeout")
+CASES_PAGE = 50
+MAX_CASES_PAGE = 500
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 EVERY_ADDRESS = frozenset({"0.0.0.0", "::", ""})
 
@@ -233,7 +239,14 @@ def _agent_routes(page: Blueprint, sandbox: Sandbox) -> None:
 
     @page.get("/sandbox/api/cases")
     async def cases() -> Response:
-        return jsonify(await desk.cases())
+        limit = request.args.get("limit", str(CASES_PAGE))
+        if not limit.isdigit() or not 1 <= int(limit) <= MAX_CASES_PAGE:
+            raise Refused(f"limit must be a number from 1 to {MAX_CASES_PAGE}.", 400)
+        found, following = await desk.cases(int(limit), request.args.get("after") or None)
+        answer = jsonify(found)
+        if following is not None:
+            answer.headers["Link"] = f'</sandbox/api/cases?after={following}&limit={limit}>; rel="next"'
+        return answer
 
     @page.get("/sandbox/api/cases/<ref>")
     async def case(ref: str) -> Response:

@@ -137,9 +137,17 @@ class AgentDesk:
 
     # --- cases ---------------------------------------------------------------------------------
 
-    async def cases(self) -> list[dict[str, Any]]:
-        found = await self.store.list_cases()
-        return [_case_json(case) for case in sorted(found, key=lambda c: c.created_at, reverse=True)]
+    async def cases(self, limit: int, after: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of cases, most recently updated first, starting after the case `after`; and the
+        ref to ask the next page after, or None on the last page. Only the page is read."""
+        start = None
+        if after is not None:
+            start = await self.store.get_case(after.upper())
+            if start is None:
+                raise Refused(f"There is no case {after.upper()}.", 404)
+        found = await self.store.list_cases(limit=limit + 1, after=start)
+        following = found[limit - 1].ref if len(found) > limit else None
+        return [_case_json(case) for case in found[:limit]], following
 
     async def case(self, ref: str) -> dict[str, Any]:
         found = await self.store.get_case(ref)

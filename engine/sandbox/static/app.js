@@ -7,6 +7,7 @@ const $ = (id) => document.getElementById(id);
 const view = {
   state: null, user: null, channel: "general", command: null, pickerIndex: 0,
   task: null, tasks: [], caseRef: null, form: null, lastMessages: "", lastTaskMessages: "",
+  casePages: [], caseNext: null,  // the refs each earlier page of cases started after; the next one's
 };
 
 async function api(path, body) {
@@ -497,6 +498,27 @@ function renderCases(cases) {
   el("td", {}, el("span", {class: "status " + c.status}, c.status)))));
 }
 
+// One page of cases, and the ref the next page starts after (from the answer's Link header).
+async function casesPage() {
+  const after = view.casePages[view.casePages.length - 1];
+  const response = await fetch(API + "cases" + (after ? "?after=" + encodeURIComponent(after) : ""));
+  if (!response.ok) { view.casePages = []; return {cases: [], next: null}; }  // that case is gone
+  const next = /[?&]after=([^&>]+)/.exec(response.headers.get("Link") || "");
+  return {cases: await response.json(), next: next ? decodeURIComponent(next[1]) : null};
+}
+
+function renderCasePager() {
+  $("cases-newer").disabled = !view.casePages.length;
+  $("cases-older").disabled = !view.caseNext;
+  $("cases-pager").hidden = !view.casePages.length && !view.caseNext;
+}
+
+function turnCasePage(older) {
+  if (older && view.caseNext) view.casePages.push(view.caseNext);
+  if (!older) view.casePages.pop();
+  refreshDesk();
+}
+
 async function renderCaseDetail() {
   const box = $("case-detail");
   if (!view.caseRef) { box.hidden = true; return; }
@@ -519,10 +541,12 @@ async function renderCaseDetail() {
 
 async function refreshDesk() {
   try {
-    const [tasks, cases] = await Promise.all([api("agent/tasks"), api("cases")]);
+    const [tasks, page] = await Promise.all([api("agent/tasks"), casesPage()]);
     view.tasks = tasks;
+    view.caseNext = page.next;
     renderTasks(tasks);
-    renderCases(cases);
+    renderCases(page.cases);
+    renderCasePager();
     const task = tasks.find((t) => t.sid === view.task);
     if (task) $("task-chat-title").textContent = `${task.case || task.sid} · ${task.status}`;
     const over = !task || ["wrapping", "completed", "canceled", "closed"].includes(task.status);
@@ -586,6 +610,8 @@ function wire() {
   $("task-composer").addEventListener("submit", sendAgentMessage);
   $("task-close").addEventListener("click", closeTask);
   $("task-complete").addEventListener("click", completeTask);
+  $("cases-older").addEventListener("click", () => turnCasePage(true));
+  $("cases-newer").addEventListener("click", () => turnCasePage(false));
   $("task-case").addEventListener("click", showCasePanel);
   $("reload-button").addEventListener("click", async () => {
     try { await api("reload", {}); } catch (e) { /* shown by the strip */ }
