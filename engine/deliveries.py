@@ -244,19 +244,8 @@ def decode(kind: str, text: str) -> Delivery:
             str(data["target"]), action, str(data.get("channel", "")), str(data.get("name", "")), staff
         )
     if kind == "start_handoff":
-        request = HandoffRequest(
-            user_id=str(data.get("user_id", "")),
-            user_name=str(data.get("user_name", "")),
-            case_ref=str(data["case_ref"]),
-            queue=str(data["queue"]),
-            priority=int(data.get("priority", 0)),
-            skills=tuple(str(skill) for skill in data.get("skills", ())),
-            case_fields=frozen_map({str(k): str(v) for k, v in dict(data.get("case_fields", {})).items()}),
-            transcript=tuple((str(a), str(t)) for a, t in data.get("transcript", ())),
-            transcript_at=tuple(from_text(at) for at in data.get("transcript_at", ())),
-            language=data.get("language"),
-        )
-        return StartHandoff(int(data["conversation_id"]), request, bool(data.get("told_failure", False)))
+        told = bool(data.get("told_failure", False))
+        return StartHandoff(int(data["conversation_id"]), _handoff_request(data), told)
     if kind == "send":
         sid = data.get("conversation_sid")
         return SendToAgent(
@@ -279,6 +268,22 @@ def decode(kind: str, text: str) -> Delivery:
         )
         return TransferChat(str(data["handoff"]), transfer, str(data.get("from_queue") or ""))
     raise ValueError(f"unknown kind of outbox item: {kind}")
+
+
+def _handoff_request(data: dict[str, Any]) -> HandoffRequest:
+    """The handoff request a stored `start_handoff` item carries."""
+    return HandoffRequest(
+        user_id=str(data.get("user_id", "")),
+        user_name=str(data.get("user_name", "")),
+        case_ref=str(data["case_ref"]),
+        queue=str(data["queue"]),
+        priority=int(data.get("priority", 0)),
+        skills=tuple(str(skill) for skill in data.get("skills", ())),
+        case_fields=frozen_map({str(k): str(v) for k, v in dict(data.get("case_fields", {})).items()}),
+        transcript=tuple((str(a), str(t)) for a, t in data.get("transcript", ())),
+        transcript_at=tuple(from_text(at) for at in data.get("transcript_at", ())),
+        language=data.get("language"),
+    )
 
 
 def message_fields(message: OutMessage) -> dict[str, Any]:

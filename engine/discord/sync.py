@@ -53,14 +53,14 @@ class SyncResult:
         return "slash commands synced: " + ("; ".join(parts) or "re-registered")
 
 
-def payloads(tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake | None) -> dict[str, Any]:
+def payloads(tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake | None) -> dict[str, object]:
     """The payload of each command in one scope of the tree, by name."""
     return {command.name: command.to_dict(tree) for command in tree.get_commands(guild=guild)}
 
 
 async def translated_payloads(
     tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The payloads Discord receives, with each command's localizations when the tree has a translator."""
     translator = tree.translator
     if translator is None:

@@ -32,6 +32,11 @@ from engine.sandbox.ledger import MessageLedger
 from engine.sandbox.locales import CLIENT_LOCALES
 from engine.sandbox.payloads import message_json
 
+# Who a channel permission overwrite is for, as SimCord's guild takes it.
+Overwritten = (
+    RoleHandle | MemberActor | UserHandle | discord.Role | discord.Member | discord.User | discord.ClientUser
+)
+
 log = logging.getLogger(__name__)
 
 
@@ -148,7 +153,7 @@ class SandboxGuild:
         forum._channel.available_tags = threads.tag_payloads(names, ids)  # SimCord has no tag builder
         return forum
 
-    def _staff(self, config: Config, name: str) -> dict[Any, discord.PermissionOverwrite]:
+    def _staff(self, config: Config, name: str) -> dict[Overwritten, discord.PermissionOverwrite]:
         """In the case-thread channel the staff role manages threads, as `flexcord plan` sets it up."""
         settings = config.discord.threads
         role = (
@@ -158,10 +163,10 @@ class SandboxGuild:
         )
         return {role: discord.PermissionOverwrite(manage_threads=True)} if role is not None else {}
 
-    def _overwrites(self, channel: Channel) -> dict[Any, discord.PermissionOverwrite]:
+    def _overwrites(self, channel: Channel) -> dict[Overwritten, discord.PermissionOverwrite]:
         """The config's view/send/threads lists as overwrites: @everyone denied, listed roles allowed."""
         everyone = discord.PermissionOverwrite()
-        allowed: dict[Any, discord.PermissionOverwrite] = {}
+        allowed: dict[Overwritten, discord.PermissionOverwrite] = {}
         for key, permissions in _MANAGED.items():
             roles = getattr(channel, key)
             if roles is None:

@@ -1,9 +1,7 @@
 """Turn the loaded, schema-valid YAML document into the frozen Config the engine runs.
 
-The loader (engine.config.loader) has already checked shapes against the JSON Schema; the values
-a schema cannot fully check are parsed by values.py (durations such as `10m`, limits such as
-`2/10m`, opening hours) and actions.py (the `do:` syntax). Rules, commands, channels and templates
-keep their file:line (from MarkedDict) as `Source`, so `flexcord route` can point at them.
+Values a schema cannot fully check are parsed by values.py (`10m`, `2/10m`, opening hours) and
+actions.py (`do:`). Rules, commands, channels and templates keep their file:line as `Source`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
-from typing import Any
 
 from engine.config.model import Locales, frozen_map
 from engine.language import language_of
@@ -28,21 +27,22 @@ __all__ = [
 ]
 
 
-def compile_locales(node: Mapping[str, Any]) -> Locales:
+def compile_locales(node: Mapping[str, object]) -> Locales:
     """`locales: {default: en-US, supported: [en-US, es-ES, ...]}`; the default is always supported."""
     default = str(node.get("default") or "en-US")
-    supported = [str(code) for code in node.get("supported") or ()]
+    listed = node.get("supported")
+    supported = [str(code) for code in listed] if isinstance(listed, list) else []
     return Locales(default, tuple(dict.fromkeys([default, *supported])))
 
 
-def texts_of(value: Any, default: str) -> dict[str, str]:
+def texts_of(value: object, default: str) -> dict[str, str]:
     """The texts of one entry by locale: a plain string is the default locale's."""
     if isinstance(value, Mapping):
         return {str(locale): str(text) for locale, text in value.items() if isinstance(text, str)}
     return {default: str(value)} if value is not None else {}
 
 
-def default_texts(entries: Mapping[str, Any], default: str) -> dict[str, str]:
+def default_texts(entries: Mapping[str, object], default: str) -> dict[str, str]:
     """Entry name -> the default locale's text (the first text when the default has none)."""
     found: dict[str, str] = {}
     for name, value in entries.items():
@@ -52,7 +52,7 @@ def default_texts(entries: Mapping[str, Any], default: str) -> dict[str, str]:
     return found
 
 
-def translatable(doc: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any], str]]:
+def translatable(doc: Mapping[str, object]) -> Iterator[tuple[str, Mapping[str, object], str]]:
     """(key, value) of every text that may carry translations: `closed` for a message,
     `cases.bug.reply`, `cases.bug.form_title` and `cases.bug.form.summary.label` for a case's;
     each with the mapping it is in and its key there (the value is `node[field]`)."""
@@ -74,7 +74,7 @@ def translatable(doc: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any
                     yield f"cases.{name}.form.{field}.{key}", spec, key
 
 
-def _command_texts(doc: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any], str]]:
+def _command_texts(doc: Mapping[str, object]) -> Iterator[tuple[str, Mapping[str, object], str]]:
     """`commands.bug.description` and `commands.case.options.ref.description`."""
     commands = doc.get("commands")
     for name, command in commands.items() if isinstance(commands, Mapping) else ():
@@ -88,7 +88,7 @@ def _command_texts(doc: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, A
                 yield f"commands.{name}.options.{option}.description", spec, "description"
 
 
-def command_names(doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+def command_names(doc: Mapping[str, object]) -> dict[str, dict[str, str]]:
     """Locale -> `commands.bug.name` -> the command's name there, from each command's `names:`."""
     by_locale: dict[str, dict[str, str]] = {}
     commands = doc.get("commands")
@@ -100,7 +100,7 @@ def command_names(doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
 
 
 def translated_texts(
-    entries: Iterable[tuple[str, Mapping[str, Any], str]], default: str
+    entries: Iterable[tuple[str, Mapping[str, object], str]], default: str
 ) -> dict[str, dict[str, str]]:
     """Locale -> text key -> text, for every locale but the default."""
     by_locale: dict[str, dict[str, str]] = {}
@@ -135,7 +135,7 @@ DEFAULT_LOCALE: ContextVar[str] = ContextVar("default_locale", default="en-US")
 """The default locale of the config being compiled (set by compile_config, per thread)."""
 
 
-def default_text(value: Any) -> str | None:
+def default_text(value: object) -> str | None:
     """The default locale's text of a plain or translated text (None when it is not set)."""
     if value is None:
         return None

@@ -17,7 +17,7 @@ Unknown service or media: 404 (error 20404), like the rest of Twilio.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from quart import Blueprint, Response, jsonify, request
 
@@ -43,7 +43,7 @@ class Media:
     author: str = "system"
     date_created: str = field(default_factory=now)
 
-    def entry(self) -> dict[str, Any]:
+    def entry(self) -> dict[str, object]:
         """How a message lists this file (message.media and the webhook's Media)."""
         return {
             "sid": self.sid,
@@ -89,7 +89,7 @@ class MediaApi:
             raise TwilioError(404, 20404, f"The requested resource /Media/{sid} was not found")
         return media
 
-    def _json(self, media: Media) -> dict[str, Any]:
+    def _json(self, media: Media) -> dict[str, object]:
         base = str(request.host_url).rstrip("/")
         url = f"{base}/v1/Services/{media.service_sid}/Media/{media.sid}"
         return {
@@ -132,7 +132,7 @@ class MediaApi:
         return Response(media.data, status=200, content_type=media.content_type)
 
 
-def media_entries(state: FlexState, sids: list[str]) -> list[dict[str, Any]] | None:
+def media_entries(state: FlexState, sids: list[str]) -> list[dict[str, object]] | None:
     """The `media` of a message sent with these MediaSids (one file per message, as Twilio allows)."""
     if not sids:
         return None  # (a message with neither Body nor MediaSid is refused by Twilio; see the REST API)
@@ -143,8 +143,7 @@ def media_entries(state: FlexState, sids: list[str]) -> list[dict[str, Any]] | N
         raise TwilioError(
             400, 50359, f"Media {sids[0]} was not found: upload it to the Media Content Service first"
         )
-    entry: dict[str, Any] = media.entry()
-    return [entry]
+    return [media.entry()]
 
 
 def media_api(emulator: Emulator) -> Blueprint:

@@ -11,7 +11,10 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.flex.emulator.media import Media
 
 TaskStatus = str  # pending | assigned | wrapping | completed | canceled
 
@@ -100,7 +103,7 @@ class Task:
     date_created: str = field(default_factory=now)
     invite_sid: str | None = None  # set when an invite (a transfer) made this task
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, object]:
         return {
             "sid": self.sid,
             "status": self.status,
@@ -125,7 +128,7 @@ class FlexState:
         self.conversations: dict[str, Conversation] = {}
         self.tasks: dict[str, Task] = {}
         self.interactions: dict[str, Task] = {}
-        self.media: dict[str, Any] = {}  # sid -> engine.flex.emulator.media.Media
+        self.media: dict[str, Media] = {}  # sid -> the file uploaded under it
 
     def task_for(self, conversation_sid: str) -> Task | None:
         """The newest task routing this conversation, if any."""
@@ -134,7 +137,7 @@ class FlexState:
 
     # --- rendering -----------------------------------------------------------------------
 
-    def conversation_json(self, c: Conversation, base: str) -> dict[str, Any]:
+    def conversation_json(self, c: Conversation, base: str) -> dict[str, object]:
         url = f"{base}/v1/Conversations/{c.sid}"
         return {
             "sid": c.sid,
@@ -157,7 +160,7 @@ class FlexState:
             },
         }
 
-    def participant_json(self, p: Participant, base: str) -> dict[str, Any]:
+    def participant_json(self, p: Participant, base: str) -> dict[str, object]:
         return {
             "sid": p.sid,
             "account_sid": self.account_sid,
@@ -173,7 +176,7 @@ class FlexState:
             "last_read_timestamp": None,
         }
 
-    def message_json(self, m: Message, base: str) -> dict[str, Any]:
+    def message_json(self, m: Message, base: str) -> dict[str, object]:
         url = f"{base}/v1/Conversations/{m.conversation_sid}/Messages/{m.sid}"
         return {
             "sid": m.sid,
@@ -193,7 +196,7 @@ class FlexState:
             "links": {"delivery_receipts": f"{url}/Receipts"},
         }
 
-    def webhook_json(self, w: Webhook, base: str) -> dict[str, Any]:
+    def webhook_json(self, w: Webhook, base: str) -> dict[str, object]:
         return {
             "sid": w.sid,
             "account_sid": self.account_sid,
@@ -205,7 +208,7 @@ class FlexState:
             "date_updated": w.date_created,
         }
 
-    def participant_conversation_json(self, p: Participant, c: Conversation, base: str) -> dict[str, Any]:
+    def participant_conversation_json(self, p: Participant, c: Conversation, base: str) -> dict[str, object]:
         return {
             "account_sid": self.account_sid,
             "chat_service_sid": self.chat_service_sid,
@@ -228,7 +231,7 @@ class FlexState:
             },
         }
 
-    def interaction_json(self, t: Task, base: str) -> dict[str, Any]:
+    def interaction_json(self, t: Task, base: str) -> dict[str, object]:
         url = f"{base}/v1/Interactions/{t.interaction_sid}"
         return {
             "sid": t.interaction_sid,
@@ -250,7 +253,7 @@ class FlexState:
             "links": {"channels": f"{url}/Channels"},
         }
 
-    def invite_json(self, t: Task, base: str) -> dict[str, Any]:
+    def invite_json(self, t: Task, base: str) -> dict[str, object]:
         url = f"{base}/v1/Interactions/{t.interaction_sid}/Channels/{t.channel_sid}/Invites/{t.invite_sid}"
         properties = {**{k: v for k, v in t.routing.items() if k != "attributes"}, "sid": t.sid}
         return {
@@ -261,7 +264,7 @@ class FlexState:
             "url": url,
         }
 
-    def channel_json(self, t: Task, base: str) -> dict[str, Any]:
+    def channel_json(self, t: Task, base: str) -> dict[str, object]:
         url = f"{base}/v1/Interactions/{t.interaction_sid}/Channels/{t.channel_sid}"
         return {
             "sid": t.channel_sid,
@@ -279,7 +282,7 @@ class FlexState:
         }
 
 
-def json_object(value: str) -> dict[str, Any]:
+def json_object(value: str) -> dict[str, object]:
     """A JSON object read from text; {} when the text is not one."""
     try:
         parsed = json.loads(value)

@@ -44,7 +44,7 @@ class TwilioError(Exception):
         self.code = code
         self.message = message
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, object]:
         return {
             "code": self.code,
             "message": self.message,
