@@ -51,8 +51,9 @@ async def test_a_case_thread_round_trips_player_agent_player_through_the_flex_em
     await api.say("ash", "dm", "I want an agent")
     thread = await eventually(lambda: case_thread(api), "the case thread")
     assert thread["kind"] == "thread" and thread["name"].startswith("SUP-1")
-    seen = {"ash": True, "misty": False, "brock": False, "mod_jenny": True, "prof_oak": False}
-    assert thread["can_view"] == seen  # the player, and the staff role (moderator) who reads along
+    # the player, and the staff role (moderator) who reads along; no other member of the server
+    assert {user for user, sees in thread["can_view"].items() if sees} == {"ash", "mod_jenny"}
+    assert {"misty", "brock", "prof_oak", "lucia"} <= set(thread["can_view"])
     await said_in(api, "ash", thread["key"], "connecting you to a live agent")
 
     tasks: list[dict[str, Any]] = await eventually(lambda: api.get("agent/tasks"), "the task")
