@@ -5,40 +5,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from tests.test_sandbox_api import running_sandbox
-from tests.test_sandbox_browser import ARGS, CHROMIUM, _need_chromium, _send
+from tests.test_sandbox_browser import _send, browser_page
 
 
 async def test_the_spanish_player_sees_spanish_commands_and_replies(tmp_path: Path) -> None:
-    _need_chromium()
-    expect.set_options(timeout=20_000)
-    async with running_sandbox(tmp_path) as sandbox, async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1440, "height": 900})
-            await page.goto(sandbox.url)
-            await expect(page.locator("#reload-status")).to_contain_text("Rules loaded")
-            await page.select_option("#user-select", "lucia")
-            await expect(page.locator("#user-language")).to_have_text("es-ES")
+    async with running_sandbox(tmp_path) as sandbox, browser_page() as (page, _):
+        await page.goto(sandbox.url)
+        await expect(page.locator("#reload-status")).to_contain_text("Rules loaded")
+        await page.select_option("#user-select", "lucia")
+        await expect(page.locator("#user-language")).to_have_text("es-ES")
 
-            await page.click("[data-channel='bug-report']")
-            await page.fill("#composer-input", "/er")
-            picker = page.locator("#command-picker")
-            await expect(picker).to_contain_text("/error")
-            await expect(picker).to_contain_text("Envía un informe oficial de error")
-            await page.press("#composer-input", "Enter")
-            await page.press("#composer-input", "Enter")
-            await expect(page.locator("#form-dialog")).to_contain_text("¿Qué ha fallado?")
-            await page.fill("#field-summary", "El juego se cierra al abrir el mapa")
-            await page.fill("#field-steps", "Abrir el mapa desde el menú")
-            await page.click("#form-submit")
-            messages = page.locator("#messages")
-            await expect(messages).to_contain_text("Tu informe es el BUG-1")
+        await page.click("[data-channel='bug-report']")
+        await page.fill("#composer-input", "/er")
+        picker = page.locator("#command-picker")
+        await expect(picker).to_contain_text("/error")
+        await expect(picker).to_contain_text("Envía un informe oficial de error")
+        await page.press("#composer-input", "Enter")
+        await page.press("#composer-input", "Enter")
+        await expect(page.locator("#form-dialog")).to_contain_text("¿Qué ha fallado?")
+        await page.fill("#field-summary", "El juego se cierra al abrir el mapa")
+        await page.fill("#field-steps", "Abrir el mapa desde el menú")
+        await page.click("#form-submit")
+        messages = page.locator("#messages")
+        await expect(messages).to_contain_text("Tu informe es el BUG-1")
 
-            await page.click("#dm-button")
-            await _send(page, "Hola, quiero hablar con un agente por favor")
-            await expect(messages).to_contain_text("He abierto el caso SUP-")
-        finally:
-            await browser.close()
+        await page.click("#dm-button")
+        await _send(page, "Hola, quiero hablar con un agente por favor")
+        await expect(messages).to_contain_text("He abierto el caso SUP-")
