@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import random
 from collections.abc import Callable, Iterable
@@ -327,7 +328,10 @@ class Outbox:
             return
         if self._timer is not None:
             self._timer.cancel()
-        self._timer = loop.call_later(delay, self._wake)
+        # The timer belongs to the outbox, not to the event that happened to set it: scheduled from a
+        # fresh context, so whatever waits for that event to be handled (a player's request to the
+        # sandbox, an emulated Discord settling) does not also wait for retries minutes away.
+        self._timer = contextvars.Context().run(loop.call_later, delay, self._wake)
         self._timer_at = fire_at
 
     def _wake(self) -> None:
