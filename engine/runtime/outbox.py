@@ -102,6 +102,9 @@ class Outbox:
         self.starting = starting or asyncio.Lock()  # held while a handoff starts and its id is recorded
         self._lanes = KeyedLock()
         self._timer: asyncio.TimerHandle | None = None
+        # True where something waits for each event to be handled through (the sandbox page answers a
+        # player once the emulated Discord settles): the retry timer then stays out of that wait.
+        self.timer_apart = False
         self._timer_at = 0.0
         self._marked: dict[str, None] = {}
         self._sweep = False
@@ -328,10 +331,10 @@ class Outbox:
             return
         if self._timer is not None:
             self._timer.cancel()
-        # The timer belongs to the outbox, not to the event that happened to set it: scheduled from a
-        # fresh context, so whatever waits for that event to be handled (a player's request to the
-        # sandbox, an emulated Discord settling) does not also wait for retries minutes away.
-        self._timer = contextvars.Context().run(loop.call_later, delay, self._wake)
+        if self.timer_apart:  # set from a fresh context: not part of the event that happened to set it
+            self._timer = contextvars.Context().run(loop.call_later, delay, self._wake)
+        else:
+            self._timer = loop.call_later(delay, self._wake)
         self._timer_at = fire_at
 
     def _wake(self) -> None:
