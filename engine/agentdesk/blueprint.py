@@ -14,8 +14,8 @@ from quart import Blueprint, Response, request
 
 from engine.agentdesk.links import is_valid_link
 from engine.agentdesk.page import INLINE_TYPES, render_case
+from engine.attachments import sniff
 from engine.runtime.desk import AgentDesk
-from engine.store import AttachmentRecord
 
 HTML = "text/html; charset=utf-8"
 FILE_HEADERS = {"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; sandbox"}
@@ -28,14 +28,14 @@ PAGE_HEADERS = {
 }
 
 
-def file_response(record: AttachmentRecord, data: bytes) -> Response:
-    """A kept file as the browser gets it: a picture (its type read from its bytes) shown inline,
+def file_response(name: str, data: bytes) -> Response:
+    """A file as the browser gets it: a picture (its type read from its bytes) shown inline,
     anything else only downloaded, never run or rendered as a page."""
-    inline = record.content_type in INLINE_TYPES
-    kind = record.content_type if inline else "application/octet-stream"
-    answer = Response(data, content_type=kind)
+    kind = sniff(data, name)
+    inline = kind in INLINE_TYPES
+    answer = Response(data, content_type=kind if inline else "application/octet-stream")
     disposition = "inline" if inline else "attachment"
-    answer.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(record.name)}"
+    answer.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(name)}"
     answer.headers.update({**FILE_HEADERS, "X-Content-Type-Options": "nosniff"})
     return answer
 
@@ -78,7 +78,7 @@ def agent_pages(
             return Response(
                 "this file is not kept with the case (any more)", status=404, content_type="text/plain"
             )
-        return file_response(*found)
+        return file_response(found[0].name, found[1])
 
     @pages.post("/cases/<ref>")
     async def change(ref: str) -> Response:

@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 from simcord import InteractionResult
+from simcord.backend.cdn import CDN_BASE
 
 from engine.config.compile.locales import pick
 from engine.config.model import Command, Config
@@ -72,6 +73,20 @@ def message_json(message: discord.Message, bot_id: int | None) -> dict[str, Any]
         "buttons": buttons_json(message.components),
         "ephemeral": message.flags.ephemeral,
         "at": message.created_at.isoformat(),
+        "files": [file_json(attachment) for attachment in message.attachments],
+    }
+
+
+FILES_URL = "/sandbox/api/files/"
+
+
+def file_json(attachment: discord.Attachment) -> dict[str, Any]:
+    """A file on a message: its name, type and size, and where the page reads it (pictures inline)."""
+    return {
+        "name": attachment.filename,
+        "content_type": attachment.content_type or "application/octet-stream",
+        "size": attachment.size,
+        "url": FILES_URL + attachment.url.removeprefix(CDN_BASE + "/attachments/"),
     }
 
 
