@@ -8,7 +8,7 @@
 | POST | /sandbox/api/messages | {user, channel, text, files: [{name, data}]} | Message; 403 if not allowed |
 | GET | /sandbox/api/files/CHANNEL/ID/NAME | | a file on a Discord message (pictures inline) |
 | POST | /sandbox/api/commands | {user, channel, name, options: {name: value}} | {reply} or {form} |
-| POST | /sandbox/api/forms | {user, form, values: {field: value}} | {reply} |
+| POST | /sandbox/api/forms | {user, form, values: {field: value or [{name, data}]}} | {reply} |
 | POST | /sandbox/api/buttons | {user, message, button} (button id or label) | {reply} or {form} |
 | GET | /sandbox/api/agent/tasks | | [Task], newest first |
 | POST | /sandbox/api/agent/tasks/SID/accept | {agent} | Task; the player is told who joined |
@@ -35,7 +35,7 @@
   buttons: [{id, label, style, url, disabled}], ephemeral, at, files: [File]}
 - File: {name, content_type, size, url} (and who, at for a case's files); `data` sent is base64
 - reply: {text, embeds, buttons, ephemeral, messages: [Message]}
-- form: {id, title, fields: [{name, label, style, required, min_length, max_length}]}
+- form: {id, title, fields: [{name, label, style, required, min_length, max_length, type, max_files}]}
 - Task: {sid, status, case, queue, priority, player, agent, attributes, at}
 - Case: {ref, template, title, status, user_name, where, fields, rating, created_at,
   history: [{at, from, status, who, note, text}], transcript: [{at, author, text, direction}]}
@@ -227,7 +227,11 @@ def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
     @page.post("/sandbox/api/forms")
     async def form() -> Response:
         data = await _body()
-        return jsonify(await players.submit(_field(data, "user"), _field(data, "form"), _map(data, "values")))
+        values = {
+            name: [_file(given) for given in value] if isinstance(value, list) else value
+            for name, value in _map(data, "values").items()
+        }  # a file field's value: the files picked, each {name, data}
+        return jsonify(await players.submit(_field(data, "user"), _field(data, "form"), values))
 
     @page.post("/sandbox/api/buttons")
     async def button() -> Response:

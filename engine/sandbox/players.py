@@ -111,6 +111,14 @@ class Players:
             raise Refused("That form is no longer open; run the command again.", 404)
         filled: dict[str, Any] = {}
         for field in pending.form["fields"]:
+            if field["type"] == "file":  # (name, bytes) of each file picked
+                given = values.get(field["name"])
+                files = list(given)[: field["max_files"]] if isinstance(given, list) else []
+                if not files and field["required"]:
+                    raise Refused(f"Please attach a file to '{field['label']}'.", 400)
+                if files:
+                    filled[field["name"]] = files
+                continue
             value = str(values.get(field["name"], "") or "").strip()
             if not value:
                 if field["required"]:

@@ -404,8 +404,11 @@ function openForm(form) {
     const id = "field-" + f.name;
     const attrs = {id, name: f.name, required: f.required, maxlength: f.max_length || undefined,
       placeholder: f.placeholder || ""};
-    return [el("label", {for: id}, f.label, f.required ? el("span", {class: "req"}, " *") : null),
-      f.style === "paragraph" ? el("textarea", attrs) : el("input", Object.assign({type: "text"}, attrs))];
+    const label = el("label", {for: id}, f.label, f.required ? el("span", {class: "req"}, " *") : null);
+    if (f.type === "file") {
+      return [label, el("input", {type: "file", id, name: f.name, required: f.required, multiple: f.max_files > 1})];
+    }
+    return [label, f.style === "paragraph" ? el("textarea", attrs) : el("input", Object.assign({type: "text"}, attrs))];
   }).flat());
   $("form-dialog").showModal();
 }
@@ -413,7 +416,9 @@ function openForm(form) {
 async function submitForm(event) {
   event.preventDefault();
   const values = {};
-  for (const field of $("form-fields").querySelectorAll("[name]")) values[field.name] = field.value;
+  for (const field of $("form-fields").querySelectorAll("[name]")) {
+    values[field.name] = field.type === "file" ? await picked(field) : field.value;
+  }
   $("form-dialog").close();
   try {
     handleResult(await api("forms", {user: view.user, form: view.form.id, values}));
