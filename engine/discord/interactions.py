@@ -195,10 +195,10 @@ def text_input(spec: FormField) -> discord.ui.TextInput[Any]:
     )
 
 
-def file_upload(spec: FormField) -> discord.ui.Label[Any]:
+def file_upload(spec: FormField) -> discord.ui.Label[CaseForm]:
     """A `type: file` form field: Discord's file upload under its label (1 to 10 files, default 1)."""
     most = max(1, min(spec.max_length or 1, 10))
-    upload: discord.ui.FileUpload[Any] = discord.ui.FileUpload(
+    upload: discord.ui.FileUpload[CaseForm] = discord.ui.FileUpload(
         custom_id=spec.name, required=spec.required, min_values=1 if spec.required else 0, max_values=most
     )
     return discord.ui.Label(text=spec.label[:45], component=upload)

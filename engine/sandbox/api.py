@@ -136,7 +136,7 @@ def _field(data: dict[str, Any], name: str) -> str:
     return value
 
 
-def _list(data: dict[str, Any], name: str) -> list[Any]:
+def _list(data: dict[str, object], name: str) -> list[object]:
     value = data.get(name) or []
     if not isinstance(value, list) or len(value) > MAX_FILES:
         raise Refused(f"'{name}' must be a list of at most {MAX_FILES}.", 400)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -85,7 +86,7 @@ class AgentDesk:
             raise Refused("Accept the task first, then write to the player.", 409)
         if task.get("status") not in OPEN_TASK:
             raise Refused("This chat is closed.", 409)
-        body: dict[str, Any] = {"text": text}
+        body: dict[str, object] = {"text": text}
         if file is not None:
             name, data = file
             encoded = base64.b64encode(data).decode("ascii")
@@ -233,7 +234,7 @@ def _task_json(task: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _media_json(media: dict[str, Any]) -> dict[str, Any]:
+def _media_json(media: Mapping[str, object]) -> dict[str, object]:
     """A file in the chat (a message's `media` entry), and where the page reads it."""
     return {
         "name": media.get("filename") or media.get("sid"),
@@ -243,7 +244,7 @@ def _media_json(media: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _kept_json(ref: str, file: AttachmentRecord) -> dict[str, Any]:
+def _kept_json(ref: str, file: AttachmentRecord) -> dict[str, object]:
     """A file kept with a case: name, type, size, who, when, and where the page reads it."""
     return {
         "name": file.name,

@@ -81,7 +81,7 @@ def message_json(message: discord.Message, bot_id: int | None) -> dict[str, Any]
 FILES_URL = "/sandbox/api/files/"
 
 
-def file_json(attachment: discord.Attachment) -> dict[str, Any]:
+def file_json(attachment: discord.Attachment) -> dict[str, object]:
     """A file on a message: its name, type and size, and where the page reads it (pictures inline)."""
     return {
         "name": attachment.filename,

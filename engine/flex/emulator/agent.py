@@ -28,6 +28,7 @@ GET  /emulator/requests                   every REST request received (method, p
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from typing import Any
 
 from quart import Blueprint, Response, jsonify, request
@@ -107,7 +108,7 @@ class AgentApi:
         message = await self.emulator.agent_says(self.emulator.task(sid), text, media)
         return jsonify(self.state.message_json(message, request.host_url.rstrip("/"))), 201
 
-    def _upload(self, file: dict[str, Any]) -> str:
+    def _upload(self, file: Mapping[str, object]) -> str:
         """A file the agent attaches, kept by the Media Content Service; its sid."""
         try:
             data = base64.b64decode(str(file.get("data") or ""), validate=True)
