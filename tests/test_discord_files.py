@@ -114,3 +114,15 @@ async def test_an_agents_jpeg_reaches_a_player_in_a_case_thread_there_and_not_in
         assert not any(m.attachments for m in server.player.user.dm_channel.history())
         [kept] = await server.store.case_attachments(thread.name.split(" ")[0])
         assert (kept.name, kept.who) == ("tap-here.jpg", "Brock")
+
+
+async def test_a_players_png_in_their_case_thread_reaches_the_agent_after_the_text(tmp_path: Path) -> None:
+    async with server_with(thread_config(tmp_path)) as server:
+        handoff, thread = await agent_for(server)
+        await server.contact.agent_joins(handoff, "Brock")
+        image = png(5, 9)
+        await server.player.send(thread, "here it is", attachments=[("crash.png", image)])
+        await server.env.settle()
+        assert server.contact.sent[handoff][-2:] == ["here it is", "[file crash.png]"]
+        [kept] = await server.store.case_attachments(thread.name.split(" ")[0])
+        assert (kept.name, kept.size, kept.who) == ("crash.png", len(image), "ash")
