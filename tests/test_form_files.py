@@ -21,8 +21,8 @@ def bug_hands_off(config: Path) -> None:
     """/bug also asks for an agent, so the case it opens is handed off at once."""
     edit(
         config.parent / "routes" / "commands.yaml",
-        "do: [open_case: bug]",
-        "do: [open_case: bug, handoff: {queue: support}]",
+        "      - open_case: bug\n",
+        "      - open_case: bug\n      - handoff: {queue: support}\n",
     )
 
 
