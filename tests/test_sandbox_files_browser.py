@@ -62,6 +62,11 @@ async def test_a_screenshot_from_the_player_shows_on_the_desk_and_a_picture_from
         await shown(page.locator("#messages img[alt='tap-here.png']"))  # the player view
         await shown(page.locator("#task-messages img[alt='tap-here.png']"))
 
+        await page.click("tr[data-ref='SUP-1']")  # the desk's list of cases: the case keeps both files
+        await shown(page.locator("#case-detail img[alt='tap-here.png']"))
+        await expect(page.locator("#case-detail")).to_contain_text("crash.png · image/png")
+        await expect(page.locator("#case-detail")).not_to_contain_text("[object")
+
         kept = await sandbox.store.case_attachments("SUP-1")
         assert [(f.name, f.who) for f in kept] == [("crash.png", "ash"), ("tap-here.png", "Nurse Joy")]
         if os.environ.get("FLEXCORD_SCREENSHOT") == "1":

@@ -569,9 +569,8 @@ async function renderCaseDetail() {
       c.rating ? [el("dt", {}, "Rating"), el("dd", {}, `${c.rating}/5`)] : null,
       c.where ? [el("dt", {}, "Where"), el("dd", {}, c.where)] : null,
       fields.map(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))])),
-    (c.files || []).length ? [el("h5", {}, "Files"), el("ul", {}, c.files.map((f) =>
-      el("li", {}, `${f.name} · ${f.content_type} · ${f.size} bytes · from ${f.who}`)))] : null,
-    filesView(c.files),
+    el("div", {class: "case-files"}, (c.files || []).length ? [el("h5", {}, "Files"), el("ul", {}, c.files.map((f) =>
+      el("li", {}, `${f.name} · ${f.content_type} · ${f.size} bytes · from ${f.who}`)))] : null, filesView(c.files)),
     el("h5", {}, "History"),
     el("ul", {}, (c.history || []).map((h) => el("li", {}, `${timeOf(h.at)} ${h.text || h.status || h.event || ""}`))),
     el("h5", {}, "Transcript"),
