@@ -235,7 +235,9 @@ class Outbox:
         match delivery:
             case DirectMessage(user_id=user_id, message=message):
                 files = [await self.contact.fetch_file(*ref.split("/", 1)) for ref in message.files]
-                return await self.players.dm(user_id, message, item.case_ref, files)
+                sent = await self.players.dm(user_id, message, item.case_ref, files)
+                await self._keep_agents_files(user_id, item.case_ref, message.author, files)
+                return sent
             case CaseThread():
                 await self.players.thread(delivery)
                 return None
@@ -266,6 +268,24 @@ class Outbox:
                 return None
             case _:
                 assert_never(delivery)
+
+    async def _keep_agents_files(
+        self, user_id: str, case_ref: str | None, who: str | None, files: list[Upload]
+    ) -> None:
+        """An agent's files, once the player has them, are kept with the case like the player's own
+        (`cases show` lists them; retention and `players forget` erase them). The player has them
+        already: a store that fails now is logged, not a reason to send them twice."""
+        if not files:
+            return
+        try:
+            async with self.store.transaction() as tx:
+                for file in files:
+                    at = self.clock()
+                    await tx.add_attachment(
+                        case_ref=case_ref, user_id=user_id, who=who or "agent", file=file, at=at
+                    )
+        except StorageError as exc:
+            log.error("an agent's file reached player %s but could not be kept: %s", user_id, exc)
 
     async def _file(self, delivery: SendToAgent) -> Upload:
         """The player's file a delivery carries, from the store every replica reads."""
