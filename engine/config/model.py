@@ -18,7 +18,7 @@ from engine.attachments import AttachmentRules
 ConversationState = Literal["bot", "queued", "agent", "closed"]
 CONVERSATION_STATES: tuple[ConversationState, ...] = ("bot", "queued", "agent", "closed")
 
-OptionType = Literal["string", "integer", "number", "boolean", "choice", "user", "channel", "role"]
+OptionType = Literal["string", "integer", "number", "boolean", "choice", "user", "channel", "role", "file"]
 
 DM = "dm"
 """The `where` of a direct message with the bot (any other `where` is a channel name)."""

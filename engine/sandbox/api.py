@@ -7,7 +7,7 @@
 | GET | /sandbox/api/messages | ?user=U&channel=C (channel name or dm) | [Message], oldest first |
 | POST | /sandbox/api/messages | {user, channel, text, files: [{name, data}]} | Message; 403 if not allowed |
 | GET | /sandbox/api/files/CHANNEL/ID/NAME | | a file on a Discord message (pictures inline) |
-| POST | /sandbox/api/commands | {user, channel, name, options: {name: value}} | {reply} or {form} |
+| POST | /sandbox/api/commands | {user, channel, name, options: {name: value or {name, data}}} | {reply} or {form} |
 | POST | /sandbox/api/forms | {user, form, values: {field: value or [{name, data}]}} | {reply} |
 | POST | /sandbox/api/buttons | {user, message, button} (button id or label) | {reply} or {form} |
 | GET | /sandbox/api/agent/tasks | | [Task], newest first |
@@ -221,7 +221,11 @@ def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
         data = await _body()
         name = _field(data, "name").lstrip("/")
         spec = sandbox.runtime.config.commands.get(name)
-        options = players.option_values(spec, _map(data, "options"))
+        given = {  # a file option's value: the file picked, {name, data}
+            key: _file(value) if isinstance(value, dict) else value
+            for key, value in _map(data, "options").items()
+        }
+        options = players.option_values(spec, given)
         return jsonify(await players.command(_field(data, "user"), _field(data, "channel"), name, options))
 
     @page.post("/sandbox/api/forms")

@@ -24,7 +24,7 @@ from engine.config.schema.definitions import (
     translated,
 )
 
-OPTION_TYPES = ("string", "integer", "number", "boolean", "choice", "user", "channel", "role")
+OPTION_TYPES = ("string", "integer", "number", "boolean", "choice", "user", "channel", "role", "file")
 
 _ROLES_HINT = "Discord roles, as a list: [admin, moderator]. Leave it out to allow everyone."
 
@@ -72,7 +72,9 @@ def _option() -> Schema:
         {
             "type": prop(
                 "Type",
-                "What kind of value: " + ", ".join(OPTION_TYPES) + ".",
+                "What kind of value: "
+                + ", ".join(OPTION_TYPES)
+                + " (file: the player attaches one file, checked by the attachments: settings).",
                 enum=list(OPTION_TYPES),
                 default="string",
             ),

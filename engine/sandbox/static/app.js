@@ -308,14 +308,16 @@ function chooseCommand(command) {
   const box = $("command-options");
   const inputs = command.options.map((o) => {
     const id = "opt-" + o.name;
-    const field = o.choices && o.choices.length
-      ? el("select", {id, "data-option": o.name}, o.required ? null : el("option", {value: ""}, "(none)"),
-        ...o.choices.map((c) => el("option", {value: c}, c)))
-      : o.type === "boolean"
-        ? el("select", {id, "data-option": o.name}, el("option", {value: ""}, "(none)"),
-          el("option", {value: "true"}, "yes"), el("option", {value: "false"}, "no"))
-        : el("input", {id, "data-option": o.name, type: ["integer", "number"].includes(o.type) ? "number" : "text",
-          placeholder: o.description || o.name, required: o.required});
+    const field = o.type === "file"  // one file, sent as {name, data}
+      ? el("input", {id, "data-option": o.name, type: "file", required: o.required})
+      : o.choices && o.choices.length
+        ? el("select", {id, "data-option": o.name}, o.required ? null : el("option", {value: ""}, "(none)"),
+          ...o.choices.map((c) => el("option", {value: c}, c)))
+        : o.type === "boolean"
+          ? el("select", {id, "data-option": o.name}, el("option", {value: ""}, "(none)"),
+            el("option", {value: "true"}, "yes"), el("option", {value: "false"}, "no"))
+          : el("input", {id, "data-option": o.name, type: ["integer", "number"].includes(o.type) ? "number" : "text",
+            placeholder: o.description || o.name, required: o.required});
     return el("label", {for: id}, `${o.name}${o.required ? " *" : ""}`, field);
   });
   box.replaceChildren(el("span", {class: "cmd-name"}, "/" + command.name), ...inputs,
@@ -337,7 +339,10 @@ function hideCommand() {
 async function runCommand(command) {
   const options = {};
   for (const field of $("command-options").querySelectorAll("[data-option]")) {
-    if (field.value !== "") options[field.dataset.option] = field.value;
+    if (field.type === "file") {
+      const [file] = await picked(field);
+      if (file) options[field.dataset.option] = file;
+    } else if (field.value !== "") options[field.dataset.option] = field.value;
   }
   const result = await api("commands", {user: view.user, channel: view.channel, name: command.name, options});
   hideCommand();
