@@ -141,6 +141,7 @@ def _server() -> Schema:
                 type="integer",
                 minimum=1024,
                 maximum=10485760,
+                default=65536,
             ),
         },
     )
@@ -212,13 +213,16 @@ def _limits() -> Schema:
             "player_messages": ref(
                 "rate", "Player messages", "Messages a player may send to an agent, like 10/1m."
             ),
-            "queue_timeout": ref("duration", "Queue timeout", "Tell the player if nobody picked up by then."),
+            "queue_timeout": ref(
+                "duration", "Queue timeout", "Tell the player if nobody picked up by then.", default="15m"
+            ),
             "message_length": prop(
                 "Message length",
                 "Longest message a player may send (1 to 2000).",
                 type="integer",
                 minimum=1,
                 maximum=2000,
+                default=2000,
             ),
         },
     )
@@ -231,7 +235,10 @@ def _retention() -> Schema:
         "How long records are kept before they are deleted.",
         {
             "delivered": ref(
-                "duration", "Delivered messages", "Keep delivered outgoing messages this long (7d)."
+                "duration",
+                "Delivered messages",
+                "Keep delivered outgoing messages this long (7d).",
+                default="7d",
             ),
             "transcripts": ref(
                 "duration", "Transcripts", "Delete transcript lines older than this (unset: kept)."
@@ -267,6 +274,7 @@ def _attachments() -> Schema:
                 type="integer",
                 minimum=1,
                 maximum=10,
+                default=5,
             ),
         },
     )
