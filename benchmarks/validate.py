@@ -39,7 +39,7 @@ def timed(code: Path) -> tuple[float, float]:
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", COMMAND, "validate", "-c", str(ROOT / "flexcord.yaml")],
-        cwd=ROOT,
+        cwd=code,  # `python -c` looks in its working folder first: the engine measured is code's
         env=env,
         capture_output=True,
         text=True,
