@@ -197,6 +197,7 @@ def test_number_settings_from_the_environment_are_accepted_and_a_wrong_default_e
 ) -> None:
     text = (ROOT / "flexcord.yaml").read_text(encoding="utf-8")
     text = text.replace("  max_body_bytes: 65536", "  max_body_bytes: ${FLEXCORD_MAX_BODY:-65536}")
+    text = text.replace("  listen: ${FLEXCORD_LISTEN:-127.0.0.1:8080}", "  listen: 0.0.0.0:${PORT:-8080}")
     text = text.replace("  message_length: 2000", '  message_length: "${MESSAGE_LENGTH}"')
     text = text.replace("  queue_timeout: 15m ", "  queue_timeout: ${QUEUE_TIMEOUT:-15m} ")
     text = text.replace("storage:", "retention:\n  delivered: ${KEEP_DELIVERED:-7d}\n\nstorage:", 1)

@@ -9,7 +9,7 @@ from engine.config.schema.definitions import (
     DATE,
     DAYS,
     FILE_SIZE,
-    LISTEN,
+    LISTEN_FROM_ENV,
     MIME_TYPE,
     STORAGE,
     TIMES,
@@ -130,9 +130,10 @@ def _server() -> Schema:
             ),
             "listen": prop(
                 "Listen on",
-                "host:port to listen on, like 127.0.0.1:8080.",
+                "host:port to listen on, like 127.0.0.1:8080; the port may come from the environment:"
+                " 0.0.0.0:${PORT:-8080}.",
                 type="string",
-                pattern=from_env(LISTEN),
+                pattern=LISTEN_FROM_ENV,
             ),
             "admin_token": _secret("Admin token", "Guards the admin endpoints (reload)."),
             "max_body_bytes": prop(
