@@ -9,6 +9,7 @@ from pathlib import Path
 
 import discord
 import pytest
+from playwright.async_api import expect
 
 from engine.config import build
 from engine.config.model import Config
@@ -19,7 +20,8 @@ from tests.flex_fixtures import wait_for
 from tests.support.files import EXE, png
 from tests.test_assembly import assembled
 from tests.test_discord_commands import GUILD, demo_tree
-from tests.test_sandbox_api import Api, api, sandbox
+from tests.test_sandbox_api import Api, api, running_sandbox, sandbox
+from tests.test_sandbox_browser import browser_page
 
 __all__ = ["api", "sandbox"]  # the fixtures
 
@@ -160,3 +162,25 @@ async def test_the_sandbox_takes_a_file_option_and_keeps_it_with_the_case(api: A
     assert "FEAT-1" in confirmed["reply"]["text"]
     [kept] = (await api.get("cases/FEAT-1"))["files"]
     assert (kept["name"], kept["content_type"], kept["size"]) == ("sketch.png", "image/png", len(sketch))
+
+
+async def test_a_mockup_attached_to_new_feature_on_the_sandbox_page_is_kept_with_its_case(
+    tmp_path: Path,
+) -> None:
+    sketch = png(12, 8, b"\x20\xa0\x20")
+    async with running_sandbox(tmp_path) as running, browser_page() as (page, problems):
+        await page.goto(running.url)
+        await expect(page.locator("#reload-status")).to_contain_text("Rules loaded")
+        await page.click("[data-channel='feature-request']")
+        await page.fill("#composer-input", "/new_feature")
+        await page.press("#composer-input", "Enter")  # picks the command: its options show
+        picture = {"name": "sketch.png", "mimeType": "image/png", "buffer": sketch}
+        await page.set_input_files("#opt-mockup", files=[picture])
+        await page.press("#composer-input", "Enter")  # runs it: the form shows
+        await page.fill("#field-idea", "Dark mode")
+        await page.fill("#field-why", "Night raids")
+        await page.click("#form-submit")
+        await expect(page.locator("#messages")).to_contain_text("FEAT-1")
+        kept = await running.store.case_attachments("FEAT-1")
+        assert [(f.name, f.content_type, f.size) for f in kept] == [("sketch.png", "image/png", len(sketch))]
+        assert problems == []
