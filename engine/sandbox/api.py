@@ -7,7 +7,7 @@
 | GET | /sandbox/api/messages | ?user=U&channel=C (channel name or dm) | [Message], oldest first |
 | POST | /sandbox/api/messages | {user, channel, text, files: [{name, data}]} | Message; 403 if not allowed |
 | GET | /sandbox/api/files/CHANNEL/ID/NAME | | a file on a Discord message (pictures inline) |
-| POST | /sandbox/api/commands | {user, channel, name, options: {name: value or {name, data}}} | {reply} or {form} |
+| POST | /sandbox/api/commands | {user, channel, name, options: {o: value or {name, data}}} | {reply}/{form} |
 | POST | /sandbox/api/forms | {user, form, values: {field: value or [{name, data}]}} | {reply} |
 | POST | /sandbox/api/buttons | {user, message, button} (button id or label) | {reply} or {form} |
 | GET | /sandbox/api/agent/tasks | | [Task], newest first |
