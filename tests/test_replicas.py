@@ -15,14 +15,17 @@ from twilio.request_validator import RequestValidator
 
 from engine.events import User
 from engine.metrics import Metrics
+from engine.ports import DeliveryError
 from engine.replicas import LEASE, GatewayLease, SharedStore
 from engine.runtime import Generation, Runtime
 from engine.runtime.generation import build_generation
 from engine.server import ServerServices, create_app, start_server
 from engine.store import open_store, store_status
-from tests.flex_fixtures import AUTH_TOKEN, PUBLIC_URL, demo_config
+from engine.store.postgres import LEASE as CLAIM_LEASE
+from tests.flex_fixtures import AUTH_TOKEN, PUBLIC_URL, demo_config, running_flex_world
 from tests.postgres import fresh_database
 from tests.support.twins import ManualClock, MemoryChat, MemoryContactCenter, Player, generation_from
+from tests.test_flex_contact_center import REQUEST
 
 ASH = "111"
 WEDNESDAY_MORNING = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
@@ -179,3 +182,22 @@ async def test_two_replicas_at_once_cannot_both_take_a_players_last_message(shar
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_a_message_a_dead_replica_sent_is_not_sent_again_by_the_replica_that_takes_its_lane() -> None:
+    """Replica B sends a player's message to Flex and dies before recording it; once B's claim on the
+    lane lapses, replica A (which sent the message before it) delivers the item again: once in Flex."""
+    async with running_flex_world() as world:
+        now = [0.0]
+        a, b = world.contact_center(clock=lambda: now[0]), world.contact_center()
+        ticket = await a.start_handoff(REQUEST)
+        sid = ticket.conversation_sid
+        await a.send(sid, REQUEST.user_id, "my game crashes", "message-1")
+        lost = {"status": 500, "count": 1, "path": "/Messages", "method": "POST", "after": True}
+        await world.flex.agent("POST", "/faults", lost)  # Flex makes it; B never hears back
+        with pytest.raises(DeliveryError):
+            await b.send(sid, REQUEST.user_id, "on the second map", "message-2")
+        now[0] += CLAIM_LEASE.total_seconds()  # B's claim lapsed: A takes the lane's head
+        await a.send(sid, REQUEST.user_id, "on the second map", "message-2")
+        bodies = [m.body for m in world.flex.emulator.state.conversations[sid].messages]
+        assert bodies.count("my game crashes") == 1 and bodies.count("on the second map") == 1
