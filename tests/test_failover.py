@@ -27,10 +27,11 @@ Receipts are counted on disk, outside every killed process: nothing lost, nothin
 out of order; each takeover's time (holder's death to the next holder serving) is printed
 (`python -m pytest tests/test_failover.py -s`).
 
-It takes about a minute, longer than most tests: each takeover waits for the gateway lease to
-lapse (engine.replicas.LEASE, 10 s) and an outbox item a killed replica had claimed waits for its
-claim to lapse (engine.store.postgres.LEASE, 30 s) before a survivor resends it; those waits are
-what the test is about.
+It takes 90 to 130 s on two busy cores (the chaos test: about 25 s), longer than most tests:
+three replicas start (about 30 s there), each takeover waits for the gateway lease to lapse
+(engine.replicas.LEASE, 10 s), and an outbox item a killed replica had claimed waits for its claim
+to lapse (engine.store.postgres.LEASE, 30 s) before a survivor resends it; those waits are what
+the test is about.
 """
 
 from __future__ import annotations
