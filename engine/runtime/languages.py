@@ -27,13 +27,14 @@ LANGUAGE_COMMAND = "language"
 CHOSEN, SEEN = "chosen", "seen"
 
 
-def _key(user_id: str) -> str:
+def language_key(user_id: str) -> str:
+    """The store setting that holds a player's language (erased with the player)."""
     return f"language:{user_id}"
 
 
 async def remembered(store: Settings, user_id: str) -> tuple[str, str] | None:
     """(how, locale) the store holds for the player: how is 'chosen' or 'seen'; None if nothing."""
-    value = await store.get_setting(_key(user_id))
+    value = await store.get_setting(language_key(user_id))
     how, _, locale = (value or "").partition(" ")
     return (how, locale) if how in (CHOSEN, SEEN) and locale else None
 
@@ -65,7 +66,7 @@ async def remember(tx: Writes, event: Event, *, chosen: bool = False) -> None:
         return
     value = f"{CHOSEN if chosen else SEEN} {event.locale}"
     if known is None or " ".join(known) != value:
-        await tx.put_setting(_key(event.user.id), value)
+        await tx.put_setting(language_key(event.user.id), value)
 
 
 async def settle_language(store: Settings, config: Config, event: Event) -> tuple[Event, str | None]:
