@@ -14,6 +14,7 @@ from typing import Protocol
 from engine.config.model import Command, Config, Option
 from engine.events import Event
 from engine.language import settle
+from engine.language.chooser import COMMAND, words_for
 from engine.store import Writes
 
 
@@ -21,7 +22,7 @@ class Settings(Protocol):
     async def get_setting(self, key: str) -> str | None: ...
 
 
-LANGUAGE_COMMAND = "language"
+LANGUAGE_COMMAND = COMMAND
 """The built-in slash command a player chooses their language with (unless the config defines one)."""
 
 CHOSEN, SEEN = "chosen", "seen"
@@ -83,9 +84,9 @@ def language_command(config: Config) -> Command | None:
     supported = config.locales.supported
     if len(supported) < 2 or LANGUAGE_COMMAND in config.commands:
         return None
-    option = Option(LANGUAGE_COMMAND, "choice", "The language the bot speaks to you", choices=supported)
-    description = "Choose the language the bot speaks to you"
-    return Command(LANGUAGE_COMMAND, description, actions=(), options=(option,), dm=True)
+    words = words_for(config.locales.default)  # other locales: see engine.language.chooser
+    option = Option(LANGUAGE_COMMAND, "choice", words.option_description, choices=supported)
+    return Command(LANGUAGE_COMMAND, words.description, actions=(), options=(option,), dm=True)
 
 
 def chosen_locale(config: Config, event: Event) -> str | None:
