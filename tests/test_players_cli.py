@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.support.twins import ManualClock, generation_from, memory_world
-from tests.test_cases_cli import ASH, demo, record_some_cases, run
+from tests.test_cases_cli import ASH, demo, demo_world, record_some_cases, run
 
 __all__ = ["demo"]  # the fixture
 
@@ -37,11 +36,7 @@ def test_forget_erases_a_player_and_keeps_their_cases_counted(demo: Path) -> Non
 
 async def hello(root: Path, *, choose: str | None = None) -> str:
     """What the bot answers Ash's "ok" in a DM (too short to tell its language), after `/language`."""
-    world = await memory_world(
-        generation_from(root / "flexcord.yaml"),
-        store_url=f"sqlite:///{root / 'flexcord.db'}",
-        clock=ManualClock(),
-    )
+    world = await demo_world(root)
     try:
         ash = world.player(ASH, "Ash")
         if choose is not None:
