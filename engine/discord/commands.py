@@ -102,12 +102,21 @@ def build_command(command: Command, run: CommandRunner) -> app_commands.Command[
 
     described = callback.__dict__  # what discord.py reads: the options, their descriptions and choices
     described["__signature__"] = _signature(command)
+    options = {option.name: f"commands.{name}.options.{option.name}" for option in command.options}
     described["__discord_app_commands_param_description__"] = {
-        option.name: localized(option.description, f"commands.{name}.options.{option.name}.description")
+        option.name: localized(option.description, f"{options[option.name]}.description")
         for option in command.options
     }
+    described["__discord_app_commands_param_rename__"] = {
+        option.name: localized(option.name, f"{options[option.name]}.name") for option in command.options
+    }
     choices = {
-        option.name: [app_commands.Choice(name=choice, value=choice) for choice in option.choices]
+        option.name: [
+            app_commands.Choice(
+                name=localized(choice, f"{options[option.name]}.choices.{choice}"), value=choice
+            )
+            for choice in option.choices
+        ]
         for option in command.options
         if option.type == "choice" and option.choices
     }

@@ -69,14 +69,14 @@ async def _run(turn: Turn, event: Event, action: Action, answer: ChatbotAnswer |
     """Carry out one action; False stops the actions after it."""
     match action:
         case Reply():
-            turn.say(action.message, text=action.text)
+            turn.say(action.message, text=_inline(turn, action))
         case SendDm():
             turn.dm(
                 event.user.id,
-                action.text or turn.generation.message(action.message or "fallback", turn.locale),
+                _inline(turn, action) or turn.generation.message(action.message or "fallback", turn.locale),
             )
         case Post():
-            turn.post(action.channel, OutMessage(action.text))
+            turn.post(action.channel, OutMessage(_inline(turn, action) or ""))
         case OpenCase():
             return await _open_case(turn, event, action)
         case UpdateCase():
@@ -99,6 +99,13 @@ async def _run(turn: Turn, event: Event, action: Action, answer: ChatbotAnswer |
         case _:
             assert_never(action)
     return True
+
+
+def _inline(turn: Turn, action: Reply | SendDm | Post) -> str | None:
+    """A text written in the action, in the player's language when it has one for it."""
+    if action.text is None or action.key is None:
+        return action.text
+    return turn.generation.translated(action.key, action.text, turn.locale)
 
 
 async def _hand_off(turn: Turn, action: Handoff) -> None:

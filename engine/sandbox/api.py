@@ -25,7 +25,8 @@
 | GET, POST | /sandbox/api/clock | {now: ISO 8601, or null for real time} | the clock, as in State |
 
 - State: {guild, channels: [{name, topic, can_view: {user: bool}, can_send: {user: bool}}],
-  users: [{name, id, roles}], commands: [{name, description, options: [{name, type,
+  users: [{name, id, roles, locale (their app's), language: {how: chosen/seen, locale} or null (the
+  bot's)}], commands: [{name, description, options: [{name, type,
   description, required, choices}], channels, roles, dm}], config: {version, name,
   last_reload: {ok, at, version, errors: [{file, line, col, message, hint}], warnings}},
   clock: {now, shifted, hours, timezone, note}, notice}; `commands` ends with `/flexcord reload`
@@ -73,6 +74,7 @@ from quart import Blueprint, Response, jsonify, request, send_from_directory
 from engine.agentdesk.blueprint import file_response
 from engine.sandbox.clock import parse_moment
 from engine.sandbox.guild import Refused
+from engine.sandbox.locales import spoken_locales
 
 if TYPE_CHECKING:
     from engine.sandbox.app import Sandbox
@@ -188,7 +190,11 @@ def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
 
     @page.get("/sandbox/api/state")
     async def state() -> Response:
-        return jsonify(sandbox.state())
+        found = sandbox.state()
+        spoken = await spoken_locales(sandbox.store, sandbox.guild.user_ids())
+        for user in found["users"]:
+            user["language"] = spoken.get(user["name"])  # what the bot speaks to them
+        return jsonify(found)
 
     @page.get("/sandbox/api/messages")
     async def messages() -> Response:

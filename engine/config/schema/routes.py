@@ -91,14 +91,18 @@ def _option() -> Schema:
             ),
             "choices": prop(
                 "Choices",
-                "For type choice: the values the player picks from (at most 25).",
+                "For type choice: the values the player picks from (at most 25), each a text or one "
+                "per locale.",
                 type="array",
-                items=prop(
-                    "Choice",
-                    "One value to pick (1 to 100 characters).",
-                    type="string",
-                    minLength=1,
-                    maxLength=100,
+                items=translated(
+                    prop(
+                        "Choice",
+                        "One value to pick (1 to 100 characters), or its name per locale: "
+                        "{en-US: fixed, es-ES: corregido} (the default locale's is the value).",
+                        type="string",
+                        minLength=1,
+                        maxLength=100,
+                    )
                 ),
                 minItems=1,
                 maxItems=25,

@@ -117,7 +117,21 @@ function renderUsers(state) {
   const roles = me && me.roles.length ? me.roles : ["player"];
   $("user-roles").replaceChildren(...roles.map((r) => el("span", {class: "role " + r}, r)),
     el("span", {id: "user-language", class: "language", title: "The language of their Discord app"},
-      me && me.locale ? me.locale : ""));
+      me && me.locale ? me.locale : ""),
+    el("span", {id: "user-speaks", class: "language", title: spokenTitle(me)}, spoken(me)));
+}
+
+// The language the bot speaks to the player, when it is not their app's: chosen with /language
+// (Discord's app has no Tagalog, say) or last heard from them.
+function spoken(me) {
+  const known = me && me.language;
+  return known && known.locale !== me.locale ? `speaks ${known.locale}` : "";
+}
+
+function spokenTitle(me) {
+  const known = me && me.language;
+  if (!known) return "";
+  return known.how === "chosen" ? "Chosen with /language" : "The language of their last message";
 }
 
 // A command as the player's Discord app shows it: its name and description in their language.
