@@ -15,6 +15,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from engine.store import StorageError, open_store
+from engine.store.group import CHECKPOINT_EVERY
 from engine.store.sqlite import SqliteStore
 from tests import test_assembly
 from tests.flex_fixtures import AUTH_TOKEN, PUBLIC_URL
@@ -104,3 +105,16 @@ async def test_webhooks_whose_shared_commit_fails_are_each_refused_then_each_del
     texts = await _settled(running, conversation, "marker: the retries are in")
     for n in range(8):
         assert sum(f"Step {n}: restart the launcher." in text for text in texts) == 1
+
+
+async def test_the_write_ahead_log_is_copied_into_the_database_as_it_grows(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    """SQLite's own checkpoint is off (it would run on the event loop); the store's keeps the WAL small."""
+    wal = tmp_path / "flexcord.db-wal"
+    for n in range(2 * CHECKPOINT_EVERY):
+        await store.put_setting(f"key {n}", "x" * 2000)
+    size = wal.stat().st_size
+    for n in range(6 * CHECKPOINT_EVERY):
+        await store.put_setting(f"key {n}", "y" * 2000)
+    assert wal.stat().st_size <= 2 * size  # reused from its start after each checkpoint, not grown

@@ -2,9 +2,9 @@
 
 Writes happen in `SqliteStore.transaction()`, one at a time under SQLite's write lock (BEGIN
 IMMEDIATE), so concurrent handlers never interleave: case numbers stay sequential and an event's
-effects (processed mark, state, transcript, outbox) commit or vanish together. Statements run on
-the event loop's thread; transactions that queue together share one COMMIT, the one trip to
-aiosqlite's thread (engine.store.group).
+effects (processed mark, state, transcript, outbox) commit or vanish together. Statements and
+commits run on the event loop's thread, checkpoints on aiosqlite's; transactions that queue
+together share one COMMIT (engine.store.group).
 """
 
 from __future__ import annotations
@@ -231,8 +231,8 @@ async def open_sqlite(url: str, path: str, *, initialise: bool = False, upgrade:
     if path != MEMORY:
         _check_marker(path, initialise)
         _create_private(path)
-    # check_same_thread off: statements run on the event loop's thread, commits on aiosqlite's
-    # (engine.store.group), never both at once
+    # check_same_thread off: statements run on the event loop's thread, checkpoints and scans on
+    # aiosqlite's (engine.store.group), never both at once
     db = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     db.row_factory = aiosqlite.Row
     try:
@@ -243,6 +243,7 @@ async def open_sqlite(url: str, path: str, *, initialise: bool = False, upgrade:
         if upgrade:
             await _migrate(db)
         await db.execute("PRAGMA busy_timeout = 0")  # a BEGIN that would wait goes to the thread
+        await db.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints run on the thread (group.py)
     except BaseException:
         await db.close()
         raise
