@@ -177,8 +177,9 @@ def throughput(
         if old is not None:
             targets.append(("baseline tree, SQLite", old, "sqlite"))
         targets += [(f"{tree.name}, SQLite", tree, "sqlite") for tree in others]
-        if server:
+        if server:  # the baseline has no PostgreSQL store; the other trees to compare may
             targets.append(("this tree, PostgreSQL", ROOT, "postgres"))
+            targets += [(f"{tree.name}, PostgreSQL", tree, "postgres") for tree in others]
         for name, tree, store in targets if round_number % 2 == 0 else targets[::-1]:
             with tempfile.TemporaryDirectory() as folder:
                 url = f"sqlite:///{folder}/flexcord.db"
