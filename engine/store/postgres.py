@@ -87,10 +87,10 @@ class _OnConnection:
             await self._wait(cursor, query, params)
             return cursor.rowcount
 
-    async def _send(self, query: str, params: Iterable[object] = ()) -> None:
+    async def _send(self, query: str, params: Iterable[Any] = ()) -> None:
         await self._conn.execute(to_postgres(query), tuple(params))
 
-    async def _wait(self, cursor: psycopg.AsyncCursor[DictRow], query: str, params: Iterable[object]) -> None:
+    async def _wait(self, cursor: psycopg.AsyncCursor[DictRow], query: str, params: Iterable[Any]) -> None:
         """Run the statement and have its result here (in a pipeline: with every one sent before it)."""
         await cursor.execute(to_postgres(query), tuple(params))
         if self._pipeline is not None:

@@ -26,7 +26,7 @@ class SqliteWrites(SqliteReads):
             return await self._hop(lambda: self._db.execute(query, values).rowcount)
         return self._db.execute(query, values).rowcount
 
-    async def _send(self, query: str, params: Iterable[object] = ()) -> None:
+    async def _send(self, query: str, params: Iterable[Any] = ()) -> None:
         """A change whose count nobody reads (PostgreSQL sends it with the next statement that waits)."""
         await self._run(query, params)
 
