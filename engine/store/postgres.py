@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg import AsyncPipeline
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
@@ -65,36 +64,20 @@ def safe_url(url: str) -> str:
 
 
 class _OnConnection:
-    """How a query reaches PostgreSQL; mixed in before the SQLite store's query classes.
+    """How a query reaches PostgreSQL; mixed in before the SQLite store's query classes."""
 
-    Inside a pipeline (a transaction or a view), a statement whose result nobody reads (`_send`)
-    is not waited for: it travels with the next one that is read, or with the COMMIT, so BEGIN,
-    the changes and COMMIT share round trips. A statement it sent that fails fails the transaction
-    at that next trip.
-    """
-
-    def __init__(self, conn: Connection, pipeline: AsyncPipeline | None = None) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._pipeline = pipeline
 
     async def _all(self, query: str, params: Iterable[Any] = (), *, scan: bool = False) -> Sequence[DictRow]:
         async with self._conn.cursor() as cursor:
-            await self._wait(cursor, query, params)
+            await cursor.execute(to_postgres(query), tuple(params))
             return await cursor.fetchall() if cursor.description else []
 
     async def _run(self, query: str, params: Iterable[Any] = ()) -> int:
         async with self._conn.cursor() as cursor:
-            await self._wait(cursor, query, params)
+            await cursor.execute(to_postgres(query), tuple(params))
             return cursor.rowcount
-
-    async def _send(self, query: str, params: Iterable[Any] = ()) -> None:
-        await self._conn.execute(to_postgres(query), tuple(params))
-
-    async def _wait(self, cursor: psycopg.AsyncCursor[DictRow], query: str, params: Iterable[Any]) -> None:
-        """Run the statement and have its result here (in a pipeline: with every one sent before it)."""
-        await cursor.execute(to_postgres(query), tuple(params))
-        if self._pipeline is not None:
-            await self._pipeline.sync()
 
     async def read_sql(self, query: str, params: Iterable[Any] = ()) -> Sequence[Sequence[Any]]:
         return [tuple(row.values()) for row in await self._all(query, params)]
@@ -119,12 +102,10 @@ class PostgresStore(OneCalls):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Writes]:
-        """One database transaction: committed when the block ends, rolled back if it raises.
-
-        In pipeline mode: BEGIN goes with the first statement read, unread changes with the COMMIT."""
+        """One database transaction: committed when the block ends, rolled back if it raises."""
         try:
-            async with self._pool.connection() as conn, conn.pipeline() as pipeline, conn.transaction():
-                yield PostgresWrites(conn, pipeline)
+            async with self._pool.connection() as conn, conn.transaction():
+                yield PostgresWrites(conn)
         except psycopg.OperationalError as exc:
             raise self._refused(exc) from exc
         self._refusal = None
@@ -133,9 +114,9 @@ class PostgresStore(OneCalls):
     async def view(self) -> AsyncIterator[Reads]:
         """One read-only snapshot (REPEATABLE READ): several reads see the same moment."""
         try:
-            async with self._pool.connection() as conn, conn.pipeline() as pipeline, conn.transaction():
+            async with self._pool.connection() as conn, conn.transaction():
                 await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                yield PostgresReads(conn, pipeline)
+                yield PostgresReads(conn)
         except psycopg.OperationalError as exc:
             raise self._refused(exc) from exc
 

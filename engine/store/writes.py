@@ -26,10 +26,6 @@ class SqliteWrites(SqliteReads):
             return await self._hop(lambda: self._db.execute(query, values).rowcount)
         return self._db.execute(query, values).rowcount
 
-    async def _send(self, query: str, params: Iterable[Any] = ()) -> None:
-        """A change whose count nobody reads (PostgreSQL sends it with the next statement that waits)."""
-        await self._run(query, params)
-
     async def _returning(self, query: str, params: Iterable[Any], column: str = "id") -> int:
         row = await self._one(query, params)
         assert row is not None
@@ -46,7 +42,7 @@ class SqliteWrites(SqliteReads):
         return await self._run(sql.FORGET_DELIVERED, (to_text(before),))
 
     async def forget_transcripts(self, before: datetime) -> int:
-        await self._send(sql.FORGET_ATTACHMENTS, (to_text(before),))  # files follow the transcripts
+        await self._run(sql.FORGET_ATTACHMENTS, (to_text(before),))  # files follow the transcripts
         return await self._run(sql.FORGET_TRANSCRIPTS, (to_text(before),))
 
     async def add_attachment(
@@ -68,14 +64,14 @@ class SqliteWrites(SqliteReads):
         self, user_id: str, text: str, language: str | None, outcome: str, at: datetime
     ) -> None:
         """Remember a message the FAQ bot answered (or could not), for `flexcord kb gaps`."""
-        await self._send(sql.RECORD_FAQ_QUESTION, (user_id, text, language, outcome, to_text(at)))
+        await self._run(sql.RECORD_FAQ_QUESTION, (user_id, text, language, outcome, to_text(at)))
 
     async def settle_faq_question(self, user_id: str, outcome: str, since: datetime) -> bool:
         """Mark the player's last question, if it got suggestions at or after `since`; False if none did."""
         return await self._run(sql.SETTLE_FAQ_QUESTION, (outcome, user_id, to_text(since))) == 1
 
     async def put_setting(self, key: str, value: str) -> None:
-        await self._send(sql.PUT_SETTING, (key, value))
+        await self._run(sql.PUT_SETTING, (key, value))
 
     async def create_case(self, case: NewCase) -> CaseRecord:
         """Open a case numbered next in its prefix ('BUG-7'), with its first history entry."""
@@ -94,10 +90,10 @@ class SqliteWrites(SqliteReads):
             c.reporter_name,
             c.where,
         )
-        await self._send(
+        await self._run(
             sql.INSERT_CASE, (*values, json.dumps(dict(c.fields)), c.conversation_id, None, stamp, stamp)
         )
-        await self._send(sql.INSERT_CASE_EVENT, (ref, None, c.status, c.reporter_name, "opened", stamp))
+        await self._run(sql.INSERT_CASE_EVENT, (ref, None, c.status, c.reporter_name, "opened", stamp))
         opened = await self.get_case(ref)
         assert opened is not None
         return opened
@@ -107,22 +103,22 @@ class SqliteWrites(SqliteReads):
         case = await self.get_case(ref)
         if case is None:
             raise KeyError(ref)
-        await self._send(sql.SET_CASE_STATUS, (status, to_text(at), ref))
-        await self._send(sql.INSERT_CASE_EVENT, (ref, case.status, status, who, note, to_text(at)))
+        await self._run(sql.SET_CASE_STATUS, (status, to_text(at), ref))
+        await self._run(sql.INSERT_CASE_EVENT, (ref, case.status, status, who, note, to_text(at)))
 
     async def rate_case(self, ref: str, rating: int, at: datetime) -> None:
-        await self._send(sql.SET_CASE_RATING, (rating, to_text(at), ref))
+        await self._run(sql.SET_CASE_RATING, (rating, to_text(at), ref))
 
     async def open_conversation(self, user_id: str, user_name: str, at: datetime) -> ConversationRecord:
         """The player's conversation, created (state 'bot') on first contact."""
-        await self._send(sql.INSERT_CONVERSATION, (user_id, user_name, to_text(at)))
+        await self._run(sql.INSERT_CONVERSATION, (user_id, user_name, to_text(at)))
         found = await self.conversation(user_id)
         assert found is not None
         return found
 
     async def save_conversation(self, conversation: ConversationRecord) -> None:
         c = conversation
-        await self._send(
+        await self._run(
             sql.SAVE_CONVERSATION,
             (
                 c.user_name,
@@ -155,10 +151,10 @@ class SqliteWrites(SqliteReads):
         return await self._returning(sql.INSERT_MESSAGE, params)
 
     async def set_message_platform_id(self, message_id: int, platform_id: str) -> None:
-        await self._send(sql.SET_MESSAGE_PLATFORM_ID, (platform_id, message_id))
+        await self._run(sql.SET_MESSAGE_PLATFORM_ID, (platform_id, message_id))
 
     async def set_message_case(self, message_id: int, case_ref: str) -> None:
-        await self._send(sql.SET_MESSAGE_CASE, (case_ref, message_id))
+        await self._run(sql.SET_MESSAGE_CASE, (case_ref, message_id))
 
     async def enqueue(
         self,
@@ -176,40 +172,40 @@ class SqliteWrites(SqliteReads):
         return await self._returning(sql.ENQUEUE, params)
 
     async def mark_delivered(self, item_id: int, at: datetime) -> None:
-        await self._send(sql.MARK_DELIVERED, (to_text(at), item_id))
+        await self._run(sql.MARK_DELIVERED, (to_text(at), item_id))
 
     async def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:
-        await self._send(sql.MARK_RETRY, (to_text(next_attempt_at), error, item_id))
+        await self._run(sql.MARK_RETRY, (to_text(next_attempt_at), error, item_id))
 
     async def mark_failed(self, item_id: int, error: str) -> None:
-        await self._send(sql.MARK_FAILED, (error, item_id))
+        await self._run(sql.MARK_FAILED, (error, item_id))
 
     async def give_up(self, item_id: int, reason: str) -> None:
         """Stop delivering an item without counting an attempt (e.g. a newer request replaced it)."""
-        await self._send(sql.GIVE_UP, (reason, item_id))
+        await self._run(sql.GIVE_UP, (reason, item_id))
 
     async def forget_player(self, user_id: str, lanes: Sequence[str]) -> Forgotten:
         found = await self.conversation(user_id)
         conversation_id = found.id if found is not None else None
         refs = tuple(str(row["ref"]) for row in await self._all(sql.PLAYER_CASES, (user_id, conversation_id)))
         deliveries = sum([await self._run(sql.FORGET_LANE, (lane,)) for lane in lanes])
-        await self._send(sql.FORGET_PLAYER_ATTACHMENTS, (user_id, user_id, conversation_id))
+        await self._run(sql.FORGET_PLAYER_ATTACHMENTS, (user_id, user_id, conversation_id))
         messages = 0
         for ref in refs:
             case = await self.get_case(ref)
             deliveries += await self._run(sql.FORGET_CASE_OUTBOX, (ref,))
             messages += await self._run(sql.FORGET_CASE_MESSAGES, (ref,))
             if case is not None:
-                await self._send(sql.ERASE_CASE_EVENTS, (ref, case.reporter_name))
-            await self._send(sql.ERASE_CASE, (ref,))
+                await self._run(sql.ERASE_CASE_EVENTS, (ref, case.reporter_name))
+            await self._run(sql.ERASE_CASE, (ref,))
         if conversation_id is not None:
             messages += await self._run(sql.FORGET_PLAYER_MESSAGES, (conversation_id,))
-            await self._send(sql.FORGET_CONVERSATION, (conversation_id,))
+            await self._run(sql.FORGET_CONVERSATION, (conversation_id,))
         messages += await self._run(sql.FORGET_FAQ_QUESTIONS, (user_id,))  # what they asked the FAQ bot
         return Forgotten(found is not None, messages, deliveries, refs)
 
     async def set_delivery(self, item_id: int, delivery: Delivery) -> None:
-        await self._send(sql.SET_DELIVERY, (encode(delivery), item_id))
+        await self._run(sql.SET_DELIVERY, (encode(delivery), item_id))
 
     async def forget_uses(self, before: datetime) -> int:
         """Forget cooldown and message-limit uses made before `before` (past every window)."""
