@@ -45,12 +45,12 @@ class Chat:
 
     def __init__(self) -> None:
         self.sent = 0
-        self.sent_at = 0
+        self.sent_at = self.sent_cpu = 0
         self.sending: asyncio.Event | None = None
         self._ids = itertools.count(1)
 
     async def send_dm(self, user_id: str, message: object, *args: object, **kwargs: object) -> str:
-        self.sent_at = time.perf_counter_ns()
+        self.sent_at, self.sent_cpu = time.perf_counter_ns(), time.thread_time_ns()
         self.sent += 1
         if self.sending is not None:
             self.sending.set()
@@ -85,19 +85,29 @@ class Contact:
         return None
 
 
-async def bot(url: str, contact_real: Any = None) -> tuple[Any, Any, Chat, Contact, list[datetime]]:
-    """The demo bot's runtime on the store at `url`, with the tree on sys.path (new or old API)."""
+async def bot(
+    url: str, contact_real: Any = None, *, one_language: bool = False
+) -> tuple[Any, Any, Chat, Contact, list[datetime]]:
+    """The demo bot's runtime on the store at `url`, with the tree on sys.path (new or old API);
+    `one_language`: the demo with only its default language, so no DM's language is detected."""
+    import dataclasses
+
     from engine.config import build
     from engine.ports import HandoffTicket
     from engine.runtime import Runtime, build_generation
     from engine.store import open_store
 
     result = build(Path(sys.path[0]) / "flexcord.yaml", offline=True)
-    assert result.config is not None, result.errors
+    config = result.config
+    assert config is not None, result.errors
+    if one_language:
+        config = dataclasses.replace(
+            config, locales=dataclasses.replace(config.locales, supported=("en-US",))
+        )
     store = await open_store(url)
     clock = [START]
     chat, contact = Chat(), Contact(HandoffTicket, contact_real)
-    runtime = Runtime(build_generation(result.config), store, chat, contact, clock=lambda: clock[-1])
+    runtime = Runtime(build_generation(config), store, chat, contact, clock=lambda: clock[-1])
     await runtime.start()
     return runtime, store, chat, contact, clock
 
@@ -194,7 +204,7 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"p50": percentile(values, 0.5), "p99": percentile(values, 0.99), "max": max(values)}
 
 
-async def latency(url: str, samples: int) -> dict[str, dict[str, float]]:
+async def latency(url: str, samples: int, *, one_language: bool = False) -> dict[str, dict[str, float]]:
     from benchmarks.webhook import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, CannedTwilio
     from engine.config.model import FlexSettings
     from engine.events import ContactEvent, Event
@@ -206,40 +216,46 @@ async def latency(url: str, samples: int) -> dict[str, dict[str, float]]:
     port = server.sockets[0].getsockname()[1]
     flex = FlexSettings(ACCOUNT_SID, AUTH_TOKEN, "WS" + "b2" * 16, "WW" + "c3" * 16)
     twilio = TwilioContactCenter(flex, PUBLIC_URL, base_url=f"http://127.0.0.1:{port}")
-    runtime, store, chat, _, clock = await bot(url, twilio)
+    runtime, store, chat, _, clock = await bot(url, twilio, one_language=one_language)
     players = 20  # taking turns, so no player reaches the demo's 10 messages a minute to the agent
     users = await with_agents(runtime, store, players, clock)
-    dm: list[float] = []
-    agent: list[float] = []
-    alone: list[float] = []
+    times: dict[str, list[float]] = {name: [] for name in LATENCIES}
     for n in range(samples + 100):  # the first 100 warm up
         user, sid = users[n % players]
         at = START + timedelta(seconds=7 * (n // players + 1), microseconds=n)
         clock.append(at)
         arrivals.clear()
-        start = time.perf_counter_ns()
+        start, cpu = time.perf_counter_ns(), time.thread_time_ns()
         await runtime.handle(Event("message", f"l-{n}", user, "dm", at, text="Which device? PC."))
-        dm.append((arrivals[0][0] - start) / 1e6)
+        times["dm"].append((arrivals[0][0] - start) / 1e6)
+        times["dm_cpu"].append((arrivals[0][1] - cpu) / 1e6)
         chat.sending = asyncio.Event()
-        start = time.perf_counter_ns()
-        await runtime.accept_contact_event(
-            ContactEvent("agent_message", f"a-{n}", sid, agent="Misty", text="ok")
-        )
+        start, cpu = time.perf_counter_ns(), time.thread_time_ns()
+        said = ContactEvent("agent_message", f"a-{n}", sid, agent="Misty", text="ok")
+        await runtime.accept_contact_event(said)
         await chat.sending.wait()
-        agent.append((chat.sent_at - start) / 1e6)
+        times["agent"].append((chat.sent_at - start) / 1e6)
+        times["agent_cpu"].append((chat.sent_cpu - cpu) / 1e6)
         arrivals.clear()
-        start = time.perf_counter_ns()
+        start, cpu = time.perf_counter_ns(), time.thread_time_ns()
         await twilio.send(sid, user.id, "Which device? PC.", f"alone-{n}")
-        alone.append((arrivals[0][0] - start) / 1e6)
+        times["alone"].append((arrivals[0][0] - start) / 1e6)
+        times["alone_cpu"].append((arrivals[0][1] - cpu) / 1e6)
     await runtime.stop()
     await store.close()
     await twilio.aclose()
     server.close()
-    return {
-        "DM event -> Twilio request": summary(dm[100:]),
-        "agent event -> Discord send": summary(agent[100:]),
-        "baseline: send() alone": summary(alone[100:]),
-    }
+    return {label: summary(times[name][100:]) for name, label in LATENCIES.items()}
+
+
+LATENCIES = {
+    "dm": "DM event -> Twilio request",
+    "agent": "agent event -> Discord send",
+    "alone": "baseline: send() alone",
+    "dm_cpu": "  the same, CPU time: DM",
+    "agent_cpu": "  CPU time: agent event",
+    "alone_cpu": "  CPU time: send() alone",
+}
 
 
 def main() -> None:
@@ -272,13 +288,14 @@ def main() -> None:
         shown = ", ".join(f"{r:.0f}" for r in rates)
         print(f"  {name:42s} median {statistics.median(rates):6.0f} msg/s  [{shown}]{ratio}")
     stores = {"SQLite": None, "PostgreSQL": os.environ.get("FLEXCORD_TEST_POSTGRES")}
-    for name, server in stores.items():
+    for (name, server), one_language in itertools.product(stores.items(), (False, True)):
         if name == "PostgreSQL" and not server:
             continue
         with tempfile.TemporaryDirectory() as folder:
             url = fresh_postgres(server, "flexcord_latency") if server else f"sqlite:///{folder}/flexcord.db"
-            figures = asyncio.run(latency(url, args.samples))
-        print(f"latency, {name}, {args.samples} events each:")
+            figures = asyncio.run(latency(url, args.samples, one_language=one_language))
+        languages = "demo with only en-US (no language detection)" if one_language else "demo bot"
+        print(f"latency, {name}, {languages}, {args.samples} events each:")
         for what, f in figures.items():
             print(f"  {what:30s} p50 {f['p50']:.3f} ms  p99 {f['p99']:.3f} ms  max {f['max']:.3f} ms")
     print(f"load average at end: {os.getloadavg()}")
