@@ -7,7 +7,7 @@ without waiting for the disk. The work that does wait for the disk, the checkpoi
 WAL into the database and syncs it, runs on the connection's own thread every CHECKPOINT_EVERY
 commits (SQLite's automatic checkpoint is off, so no COMMIT ever does it on the loop). A trip to
 that thread costs far more than a statement on a busy machine (the thread must be woken and take
-the interpreter lock), so transactions make none.
+the interpreter lock), so transactions make none (but a BEGIN that must wait for another process).
 
 Transactions that queue for the connection while one runs join its group: one BEGIN IMMEDIATE,
 each member inside a SAVEPOINT of its own (a member that raises undoes only its own changes),
@@ -15,7 +15,7 @@ and one COMMIT once every member queued so far has run. A member's `transaction(
 after that COMMIT, so nothing is acknowledged before it is stored; a COMMIT that fails fails every
 member of the group, each as if its own commit had failed.
 
-Reads (`Connection.read`) commit the open group first, so they never see a change that might
+Reads (`GroupCommit.read`) commit the open group first, so they never see a change that might
 still be lost.
 """
 

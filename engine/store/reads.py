@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
@@ -102,6 +103,8 @@ def _outbox(row: Row) -> OutboxItem:
     )
 
 
+STATEMENTS = logging.getLogger("engine.store.statements")  # each SQLite statement and its values
+
 SCANS = frozenset(  # statements that may read many rows: run on the connection's thread, off the loop
     {
         sql.DM_WATERMARKS,
@@ -127,8 +130,14 @@ class SqliteReads:
         self._db = db
         self._hop = hop
 
+    def _execute(self, query: str, params: tuple[object, ...]) -> sqlite3.Cursor:
+        """The statement, run here; logged with its values at DEBUG (message text: engine.logs)."""
+        if STATEMENTS.isEnabledFor(logging.DEBUG):
+            STATEMENTS.debug("executing %s with %r", query, params)
+        return self._db.execute(query, params)
+
     def _now(self, query: str, params: tuple[object, ...]) -> list[sqlite3.Row]:
-        return self._db.execute(query, params).fetchall()
+        return self._execute(query, params).fetchall()
 
     async def _all(self, query: str, params: Iterable[object] = (), *, scan: bool = False) -> Sequence[Row]:
         """Every row: here for an indexed read, on the connection's thread for a scan."""

@@ -23,8 +23,8 @@ class SqliteWrites(SqliteReads):
         """Rows changed: here, or on the connection's thread for a statement that may scan (SCANS)."""
         values = tuple(params)
         if query in SCANS:
-            return await self._hop(lambda: self._db.execute(query, values).rowcount)
-        return self._db.execute(query, values).rowcount
+            return await self._hop(lambda: self._execute(query, values).rowcount)
+        return self._execute(query, values).rowcount
 
     async def _returning(self, query: str, params: Iterable[Any], column: str = "id") -> int:
         row = await self._one(query, params)
