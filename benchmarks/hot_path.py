@@ -233,7 +233,7 @@ async def latency(url: str, samples: int, *, one_language: bool = False) -> dict
         start, cpu = time.perf_counter_ns(), time.thread_time_ns()
         said = ContactEvent("agent_message", f"a-{n}", sid, agent="Misty", text="ok")
         await runtime.accept_contact_event(said)
-        await chat.sending.wait()
+        await asyncio.wait_for(chat.sending.wait(), 30)  # a delivery that never comes fails the run
         times["agent"].append((chat.sent_at - start) / 1e6)
         times["agent_cpu"].append((chat.sent_cpu - cpu) / 1e6)
         arrivals.clear()
