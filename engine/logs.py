@@ -29,6 +29,9 @@ PAYLOAD_LOGGERS = (
     "psycopg",
 )
 """Loggers whose DEBUG lines carry message payloads, so a player's text."""
+CHATTY_LOGGERS = ("psycopg.pool",)
+"""Loggers that say something at INFO for every request (a pool lending each connection); shown
+only at DEBUG, so an operator's INFO log is about flexcord, not about each database call."""
 
 
 class JsonFormatter(logging.Formatter):
@@ -62,6 +65,17 @@ def setup_logging(level: str = "info", log_format: LogFormat = "text", *, messag
     root.addHandler(handler)
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
     keep_message_text_out(root.level, message_text=message_text)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(
+            max(root.level, logging.WARNING) if root.level > logging.DEBUG else 0
+        )
 
 
-__all__ = ["LEVELS", "PAYLOAD_LOGGERS", "JsonFormatter", "keep_message_text_out", "setup_logging"]
+__all__ = [
+    "CHATTY_LOGGERS",
+    "LEVELS",
+    "PAYLOAD_LOGGERS",
+    "JsonFormatter",
+    "keep_message_text_out",
+    "setup_logging",
+]
