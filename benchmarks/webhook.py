@@ -1,6 +1,8 @@
 """Webhook benchmark: the signed Twilio webhook endpoint against a bare Quart endpoint, and send latency.
 
     python benchmarks/webhook.py [--quick] [--requests 2000] [--concurrency 32] [--rounds 10] [--sends 2000]
+    scripts/with-postgres python benchmarks/webhook.py --production   # + the path with a real store
+
 
 1. Throughput. A server process runs flexcord's app (engine.server.create_app) on Hypercorn with
    one extra route, POST /bench/bare, that reads the body and answers 200. The client (this
@@ -10,6 +12,13 @@
    same machine load. It prints the median round's requests/s, requests per CPU-second of the
    server process (what one core sustains, steady on a shared machine) and p50/p99 for each,
    and the median of the per-round ratios signed/bare (target >= 0.7).
+   `--production` adds the production path, each in its own server process on the same Hypercorn
+   settings: the real runtime of the demo bot (engine.runtime.Runtime) on a SQLite file, and on
+   PostgreSQL when FLEXCORD_TEST_POSTGRES is set, so each webhook is signed, checked, applied and
+   committed before its 200 (`accept_contact_event`). Every request is a different agent message
+   (its own signed MessageSid) to one of PLAYERS conversations already with an agent; the chat
+   and contact-center ports count and forget. Ratio: production/bare per round, the bare
+   endpoint measured on the same server, rounds alternating (target >= 0.5).
 2. Send latency. TwilioContactCenter.send, through the real twilio SDK and flexcord's transport,
    to a raw asyncio HTTP server in this process that timestamps the first byte of each request
    and answers a canned Twilio message. Latency is first byte received minus send() called:
@@ -27,6 +36,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -76,13 +86,32 @@ class IdleRuntime:
         return None
 
 
-def serve() -> None:
-    """Run flexcord's app with a bare endpoint on a free port; print the URL; stop on stdin EOF."""
+PLAYERS = 64  # conversations the production path's agent messages are spread over
+
+
+async def production_runtime(config: object, url: str) -> tuple[object, list[str]]:
+    """The demo bot's runtime on the store at `url`, PLAYERS players already with an agent; their sids."""
+    from benchmarks.hot_path import START, Chat, Contact, with_agents
+    from engine.ports import HandoffTicket
+    from engine.runtime import Runtime, build_generation
+    from engine.store import open_store
+
+    store = await open_store(url)
+    runtime = Runtime(build_generation(config), store, Chat(), Contact(HandoffTicket))  # type: ignore[arg-type]
+    await runtime.start()
+    players = await with_agents(runtime, store, PLAYERS, [START])
+    return runtime, [sid for _, sid in players]
+
+
+def serve(store_url: str | None = None) -> None:
+    """Run flexcord's app with a bare endpoint on a free port; print the URL (and, with a store, the
+    conversations' sids); stop on stdin EOF."""
     import dataclasses
 
     from quart import Blueprint, request
 
     from engine.config import build
+    from engine.runtime import Runtime
     from engine.server import ServerServices, create_app, start_server
 
     env = {
@@ -113,13 +142,20 @@ def serve() -> None:
         pages = int(Path("/proc/self/statm").read_text().split()[1])
         return repr(pages * os.sysconf("SC_PAGE_SIZE"))
 
-    app = create_app(ServerServices(runtime=IdleRuntime(config), blueprints=[bare]))  # type: ignore[arg-type]
-
     async def run() -> None:
+        runtime: object = IdleRuntime(config)
+        sids: list[str] = []
+        if store_url is not None:
+            runtime, sids = await production_runtime(config, store_url)
+        app = create_app(ServerServices(runtime=runtime, blueprints=[bare]))  # type: ignore[arg-type]
         server = await start_server(app)
         print(server.url, flush=True)
+        print(json.dumps(sids), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
         await server.stop()
+        if isinstance(runtime, Runtime):
+            await runtime.stop()
+            await runtime.store.close()  # its thread would keep the process alive
 
     asyncio.run(run())
 
@@ -132,12 +168,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+Request = tuple[bytes, dict[str, str]]
+
+
 async def hammer(
-    url: str, body: bytes, headers: dict[str, str], total: int, concurrency: int, cpu_url: str
+    url: str, requests: Request | list[Request], total: int, concurrency: int, cpu_url: str
 ) -> dict[str, float]:
-    """POST `body` `total` times with `concurrency` workers: requests/s, server CPU per request, latencies."""
+    """POST `total` requests (the same one, or the next of a list each time) with `concurrency`
+    workers: requests/s, server CPU per request, latencies."""
     latencies: list[float] = []
+    refused: list[int] = []
     remaining = total
+    queue = [requests] * total if isinstance(requests, tuple) else requests[:total]
+    assert len(queue) == total, "fewer distinct requests than asked for"
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
 
@@ -149,9 +192,13 @@ async def hammer(
             nonlocal remaining
             while remaining > 0:
                 remaining -= 1
+                body, headers = queue[remaining]
                 start = time.perf_counter()
                 async with http.post(url, data=body, headers=headers) as answer:
                     await answer.read()
+                    if answer.status == 503:  # not recorded within 4 s: Twilio would deliver it again
+                        refused.append(1)
+                        continue
                     if answer.status != 200:
                         raise RuntimeError(f"{url} answered {answer.status}")
                 latencies.append((time.perf_counter() - start) * 1000)
@@ -161,54 +208,92 @@ async def hammer(
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - began
         cpu = await server_cpu() - cpu_before
+    answered = total - len(refused)  # only requests answered 200 count
     return {
-        "rps": total / elapsed,
-        "cpu_rps": total / cpu,  # what one core sustains, whatever else the machine is doing
+        "refused": len(refused),
+        "rps": answered / elapsed,
+        "cpu_rps": answered / cpu,  # what one core sustains, whatever else the machine is doing
         "p50": percentile(latencies, 0.5),
         "p99": percentile(latencies, 0.99),
     }
 
 
-async def throughput(requests: int, concurrency: int, rounds: int) -> dict[str, dict[str, float]]:
+def start_server_process(store_url: str | None) -> tuple[subprocess.Popen[bytes], str, list[str]]:
+    command = [sys.executable, __file__, "--serve"] + ([store_url] if store_url else [])
+    server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
+    assert server.stdout is not None
+    base = server.stdout.readline().decode().strip()
+    sids = json.loads(server.stdout.readline())
+    return server, base, sids
+
+
+def agent_messages(sids: list[str], count: int, first: int) -> list[Request]:
+    """`count` signed onMessageAdded forms, each a new message, spread over the conversations."""
     from twilio.request_validator import RequestValidator
 
-    server = subprocess.Popen(
-        [sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT
-    )
-    assert server.stdout is not None and server.stdin is not None
-    base = server.stdout.readline().decode().strip()
+    signer = RequestValidator(AUTH_TOKEN)
+    made = []
+    for n in range(first, first + count):
+        form = {**AGENT_MESSAGE, "ConversationSid": sids[n % len(sids)], "MessageSid": f"IM{n:032x}"}
+        signature = signer.compute_signature(PUBLIC_URL + "/twilio/conversations", form)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
+        made.append((urlencode(form).encode(), headers))
+    return made
+
+
+async def throughput(
+    requests: int, concurrency: int, rounds: int, stores: dict[str, str]
+) -> dict[str, dict[str, float]]:
+    from twilio.request_validator import RequestValidator
+
+    servers = {name: start_server_process(url) for name, url in {"idle": "", **stores}.items()}
     try:
         signature = RequestValidator(AUTH_TOKEN).compute_signature(
             PUBLIC_URL + "/twilio/conversations", AGENT_MESSAGE
         )
         form = {"Content-Type": "application/x-www-form-urlencoded"}
         body = urlencode(AGENT_MESSAGE).encode()
-        cpu_url = f"{base}/bench/cpu"
-        targets: dict[str, tuple[str, dict[str, str]]] = {
-            "bare": (f"{base}/bench/bare", form),
-            "signed": (f"{base}/twilio/conversations", {**form, "X-Twilio-Signature": signature}),
+        base = servers["idle"][1]
+        targets: dict[str, tuple[str, str, Request | list[Request]]] = {
+            "bare": (f"{base}/bench/bare", base, (body, form)),
+            "signed": (
+                f"{base}/twilio/conversations",
+                base,
+                (body, {**form, "X-Twilio-Signature": signature}),
+            ),
         }
-        for url, headers in targets.values():  # warm up both paths
-            await hammer(url, body, headers, max(200, requests // 10), concurrency, cpu_url)
+        for name in stores:
+            _, at, sids = servers[name]
+            made = agent_messages(sids, requests * (rounds + 1), 0)
+            targets[name] = (f"{at}/twilio/conversations", at, made)
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
-        for round_number in range(rounds):  # short alternating rounds: both see the same machine load
+        for round_number in range(rounds + 1):  # short alternating rounds: all see the same machine load
             order = list(targets.items()) if round_number % 2 == 0 else list(targets.items())[::-1]
-            for name, (url, headers) in order:
-                runs[name].append(await hammer(url, body, headers, requests, concurrency, cpu_url))
+            for name, (url, at, sent) in order:
+                batch = sent if isinstance(sent, tuple) else sent[round_number * requests :]
+                figures = await hammer(url, batch, requests, concurrency, f"{at}/bench/cpu")
+                if round_number:  # the first round warms up
+                    runs[name].append(figures)
     finally:
-        server.stdin.close()
-        server.wait(timeout=30)
+        for server, _, _ in servers.values():
+            assert server.stdin is not None
+            server.stdin.close()
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
     summary = {
         name: {k: statistics.median(r[k] for r in results) for k in results[0]}
         for name, results in runs.items()
     }
-    for measure in ("rps", "cpu_rps"):
-        ratios = [s[measure] / b[measure] for s, b in zip(runs["signed"], runs["bare"], strict=True)]
-        summary[f"ratio_{measure}"] = {
-            "median": statistics.median(ratios),
-            "min": min(ratios),
-            "max": max(ratios),
-        }
+    for name in ("signed", *stores):
+        for measure in ("rps", "cpu_rps"):
+            ratios = [s[measure] / b[measure] for s, b in zip(runs[name], runs["bare"], strict=True)]
+            summary[f"ratio_{name}_{measure}"] = {
+                "median": statistics.median(ratios),
+                "min": min(ratios),
+                "max": max(ratios),
+            }
     return summary
 
 
@@ -296,6 +381,17 @@ async def send_latency(sends: int) -> dict[str, float]:
     }
 
 
+def production_stores(folder: str) -> dict[str, str]:
+    """The stores the production path runs on: a SQLite file, and PostgreSQL when there is one."""
+    from benchmarks.hot_path import fresh_postgres
+
+    stores = {"SQLite": f"sqlite:///{folder}/flexcord.db"}
+    server = os.environ.get("FLEXCORD_TEST_POSTGRES")
+    if server:
+        stores["PostgreSQL"] = fresh_postgres(server, "flexcord_webhook")
+    return stores
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -306,33 +402,41 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--sends", type=int, default=2000)
-    args = parser.parse_args()
+    parser.add_argument("--production", action="store_true", help="also the path with a real store")
+    args, rest = parser.parse_known_args()
     if args.serve:
-        serve()
+        serve(rest[0] if rest else None)
         return
     if args.quick:
         args.requests, args.rounds, args.sends = 500, 2, 200
     print(f"machine: {platform.machine()} {platform.processor() or ''} cpus={os.cpu_count()} "
           f"python {platform.python_version()} {platform.system()} {platform.release()}")  # fmt: skip
-    result = asyncio.run(throughput(args.requests, args.concurrency, args.rounds))
+    print(f"load average at start: {os.getloadavg()}")
+    with tempfile.TemporaryDirectory() as folder:
+        stores = production_stores(folder) if args.production else {}
+        result = asyncio.run(throughput(args.requests, args.concurrency, args.rounds, stores))
+    print(f"load average at end: {os.getloadavg()}")
     bare, signed = result["bare"], result["signed"]
 
     def show(name: str, r: dict[str, float]) -> str:
         return (
             f"{name:<28} {r['rps']:>6.0f} req/s   {r['cpu_rps']:>6.0f} req/CPU-s"
-            f"   p50 {r['p50']:6.2f} ms   p99 {r['p99']:6.2f} ms"
+            f"   p50 {r['p50']:6.2f} ms   p99 {r['p99']:6.2f} ms   503s (median per round) {r['refused']:.0f}"
         )
 
     print(f"throughput: {args.requests} requests x {args.rounds} rounds, concurrency {args.concurrency}")
     print("(median of the rounds)")
     print(show("bare Quart endpoint", bare))
     print(show("signed /twilio/conversations", signed))
-    for measure, label in (("rps", "req/s"), ("cpu_rps", "req/CPU-s")):
-        ratio = result[f"ratio_{measure}"]
-        print(
-            f"ratio signed/bare in {label}, per round: median {ratio['median']:.2f} "
-            f"(min {ratio['min']:.2f}, max {ratio['max']:.2f}); target >= 0.70"
-        )
+    for name in stores:
+        print(show(f"production, {name}", result[name]))
+    for name, target in (("signed", 0.7), *((name, 0.5) for name in stores)):
+        for measure, label in (("rps", "req/s"), ("cpu_rps", "req/CPU-s")):
+            ratio = result[f"ratio_{name}_{measure}"]
+            print(
+                f"ratio {name}/bare in {label}, per round: median {ratio['median']:.2f} "
+                f"(min {ratio['min']:.2f}, max {ratio['max']:.2f}); target >= {target:.2f}"
+            )
     latency = asyncio.run(send_latency(args.sends))
     print(
         f"send latency (send() called -> first byte at the Twilio endpoint), {args.sends} sends: "

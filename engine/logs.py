@@ -5,7 +5,7 @@
 ready for journald, Loki or any log shipper.
 
 A player's message text is kept out at every level: some libraries write whole payloads at DEBUG
-(discord.py the messages it sends and receives, aiosqlite the parameters of every statement), so
+(discord.py the messages it sends and receives, the stores the parameters of every statement), so
 their loggers stay at INFO or above unless `message_text` asks for the text.
 """
 
@@ -20,7 +20,14 @@ from typing import Literal
 LEVELS = ("debug", "info", "warning", "error")
 LogFormat = Literal["text", "json"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-PAYLOAD_LOGGERS = ("discord.http", "discord.gateway", "discord.webhook", "aiosqlite", "psycopg")
+PAYLOAD_LOGGERS = (
+    "discord.http",
+    "discord.gateway",
+    "discord.webhook",
+    "aiosqlite",
+    "engine.store.statements",
+    "psycopg",
+)
 """Loggers whose DEBUG lines carry message payloads, so a player's text."""
 CHATTY_LOGGERS = ("psycopg.pool",)
 """Loggers that say something at INFO for every request (a pool lending each connection); shown

@@ -69,7 +69,7 @@ class _OnConnection:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def _all(self, query: str, params: Iterable[Any] = ()) -> Sequence[DictRow]:
+    async def _all(self, query: str, params: Iterable[Any] = (), *, scan: bool = False) -> Sequence[DictRow]:
         async with self._conn.cursor() as cursor:
             await cursor.execute(to_postgres(query), tuple(params))
             return await cursor.fetchall() if cursor.description else []

@@ -6,16 +6,16 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-import aiosqlite
-
 from engine.deliveries import decode
 from engine.store import sql
+from engine.store.group import Hop
 from engine.store.records import (
     AttachmentRecord,
     CaseEvent,
@@ -103,23 +103,56 @@ def _outbox(row: Row) -> OutboxItem:
     )
 
 
+STATEMENTS = logging.getLogger("engine.store.statements")  # each SQLite statement and its values
+
+SCANS = frozenset(  # statements that may read many rows: run on the connection's thread, off the loop
+    {
+        sql.DM_WATERMARKS,
+        sql.FAQ_QUESTIONS_SINCE,
+        sql.FORGET_PROCESSED,
+        sql.FORGET_DELIVERED,
+        sql.FORGET_TRANSCRIPTS,
+        sql.FORGET_ATTACHMENTS,
+        sql.FORGET_OLD_USES,
+    }
+)
+
+
 class SqliteReads:
-    """Reads, on a connection the caller already holds (inside `view()` or a transaction)."""
+    """Reads, on a connection the caller already holds (inside `view()` or a transaction).
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    A query that finds rows by an index runs right here, on the event loop's thread (microseconds:
+    no trip to another thread); one that may scan many rows (SCANS, `read_sql`, a whole case list)
+    runs on the connection's thread through `hop`.
+    """
+
+    def __init__(self, db: sqlite3.Connection, hop: Hop) -> None:
         self._db = db
+        self._hop = hop
 
-    async def _all(self, query: str, params: Iterable[object] = ()) -> Sequence[Row]:
-        """Every row, in one trip to the database thread."""
-        rows: Iterable[sqlite3.Row] = await self._db.execute_fetchall(query, tuple(params))
-        return list(rows)
+    def _execute(self, query: str, params: tuple[object, ...]) -> sqlite3.Cursor:
+        """The statement, run here; logged with its values at DEBUG (message text: engine.logs)."""
+        if STATEMENTS.isEnabledFor(logging.DEBUG):
+            STATEMENTS.debug("executing %s with %r", query, params)
+        return self._db.execute(query, params)
+
+    def _now(self, query: str, params: tuple[object, ...]) -> list[sqlite3.Row]:
+        return self._execute(query, params).fetchall()
+
+    async def _all(self, query: str, params: Iterable[object] = (), *, scan: bool = False) -> Sequence[Row]:
+        """Every row: here for an indexed read, on the connection's thread for a scan."""
+        values = tuple(params)
+        if scan or query in SCANS:
+            return await self._hop(lambda: self._now(query, values))
+        return self._now(query, values)
 
     async def _one(self, query: str, params: Iterable[object] = ()) -> Row | None:
         rows = await self._all(query, params)
         return rows[0] if rows else None
 
     async def read_sql(self, query: str, params: Iterable[object] = ()) -> Sequence[Sequence[Any]]:
-        return list(await self._db.execute_fetchall(query, tuple(params)))
+        values = tuple(params)
+        return await self._hop(lambda: self._now(query, values))
 
     async def is_processed(self, event_id: str) -> bool:
         return await self._one(sql.IS_PROCESSED, (event_id,)) is not None
@@ -169,7 +202,7 @@ class SqliteReads:
         if limit is not None:
             query += " LIMIT ?"
             params.append(limit)
-        return [_case(row) for row in await self._all(query, params)]
+        return [_case(row) for row in await self._all(query, params, scan=limit is None)]
 
     async def case_history(self, ref: str) -> list[CaseEvent]:
         rows = await self._all(sql.CASE_HISTORY, (ref,))

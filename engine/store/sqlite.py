@@ -1,26 +1,27 @@
 """The SQLite store: one writer connection, WAL, foreign keys, migrations applied at open.
 
-Writes happen in `SqliteStore.transaction()`, which holds an asyncio.Lock and SQLite's write lock
-(BEGIN IMMEDIATE) so concurrent handlers never interleave: case numbers stay sequential and an
-event's effects (processed mark, state, transcript, outbox) commit or vanish together.
+Writes happen in `SqliteStore.transaction()`, one at a time under SQLite's write lock (BEGIN
+IMMEDIATE), so concurrent handlers never interleave: case numbers stay sequential and an event's
+effects (processed mark, state, transcript, outbox) commit or vanish together. Statements and
+commits run on the event loop's thread, checkpoints on aiosqlite's; transactions that queue
+together share one COMMIT (engine.store.group).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import aiosqlite
 
 from engine.store import sql
 from engine.store.base import OneCalls
+from engine.store.group import GroupCommit, Hop
 from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
 from engine.store.reads import SqliteReads
 from engine.store.records import OutboxItem
@@ -32,7 +33,8 @@ class SqliteStore(OneCalls):
 
     def __init__(self, db: aiosqlite.Connection, url: str, path: str) -> None:
         self._db = db
-        self._lock = asyncio.Lock()
+        self._hop = cast(Hop, db._execute)  # a function run on the connection's thread
+        self._group = GroupCommit(db._conn, self._hop)
         self.url = url
         self._path = path
         self._identity = _identity(path)
@@ -42,23 +44,18 @@ class SqliteStore(OneCalls):
     async def transaction(self) -> AsyncIterator[Writes]:
         """One atomic unit of change: committed when the block ends, rolled back if it raises.
 
-        A write SQLite refuses (disk full, read-only, file gone) raises StorageError.
+        Transactions that queue together share one commit (engine.store.group); this returns only
+        once the commit is done. A write SQLite refuses (disk full, read-only, file gone), in the
+        block or at the shared commit, raises StorageError.
         """
-        async with self._lock:
-            try:
-                await self._db.execute(sql.BEGIN_WRITE)
-            except sqlite3.Error as exc:
+        try:
+            async with self._group.member() as conn:
+                yield SqliteWrites(conn, self._hop)
+        except sqlite3.Error as exc:
+            if _is_refusal(exc):
                 raise self._refused(exc) from exc
-            try:
-                yield SqliteWrites(self._db)
-                await self._db.execute(sql.COMMIT)
-            except BaseException as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    await self._db.execute(sql.ROLLBACK)
-                if _is_refusal(exc):
-                    raise self._refused(exc) from exc
-                raise
-            self._refusal = None
+            raise
+        self._refusal = None
 
     def _refused(self, exc: BaseException) -> StorageError:
         self._refusal = f"the database refused a write: {exc}"
@@ -67,32 +64,39 @@ class SqliteStore(OneCalls):
     @asynccontextmanager
     async def view(self) -> AsyncIterator[Reads]:
         """Consistent reads between transactions (never inside one: the lock is not re-entrant)."""
-        async with self._lock:
-            try:
-                yield SqliteReads(self._db)
-            except sqlite3.DatabaseError as exc:
-                if _is_refusal(exc):
-                    raise self._refused(exc) from exc
-                raise
+        try:
+            async with self._group.read() as conn:
+                yield SqliteReads(conn, self._hop)
+        except sqlite3.DatabaseError as exc:
+            if _is_refusal(exc):
+                raise self._refused(exc) from exc
+            raise
 
-    async def simulate(self, fault: Literal["full", "read_only"] | None) -> None:
-        """Refuse writes as a full disk or a read-only file would, or (None) stop; for fault drills."""
-        async with self._lock:
+    @property
+    def commits(self) -> int:
+        """COMMITs sent so far: fewer than transactions when concurrent ones share one."""
+        return self._group.commits
+
+    async def simulate(self, fault: Fault | None) -> None:
+        """Refuse writes as a full disk or a read-only file would, or refuse every COMMIT as a disk
+        failing at write-out would (`commit`), or (None) stop; for fault drills."""
+        async with self._group.read() as conn:
             if fault == "full":
-                async with self._db.execute("PRAGMA page_count") as cursor:
-                    row = await cursor.fetchone()
-                pages = int(row[0]) if row is not None else 1
-                await self._db.execute(f"PRAGMA max_page_count = {pages}")
+                pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+                conn.execute(f"PRAGMA max_page_count = {pages}")
             elif fault == "read_only":
-                await self._db.execute("PRAGMA query_only = 1")
+                conn.execute("PRAGMA query_only = 1")
+            elif fault == "commit":
+                conn.set_authorizer(_refuse_commit)
             else:
-                await self._db.execute("PRAGMA query_only = 0")
-                await self._db.execute(f"PRAGMA max_page_count = {NO_PAGE_LIMIT}")
+                conn.set_authorizer(None)
+                conn.execute("PRAGMA query_only = 0")
+                conn.execute(f"PRAGMA max_page_count = {NO_PAGE_LIMIT}")
 
     async def claim(self, lane: str, now: datetime) -> OutboxItem | None:
         """The lane's head, read: one process owns a SQLite file, and its outbox holds the lane meanwhile."""
-        async with self._lock:
-            return await SqliteReads(self._db).lane_outbox_head(lane)
+        async with self._group.read() as conn:
+            return await SqliteReads(conn, self._hop).lane_outbox_head(lane)
 
     async def health(self) -> StoreHealth:
         """Not ok when the file is gone or replaced, or when writes are being refused."""
@@ -112,12 +116,23 @@ class SqliteStore(OneCalls):
         return StoreHealth(True, "sqlite writable")
 
     async def close(self) -> None:
+        async with self._group.read():  # the open group commits first
+            pass
         await self._db.close()
 
 
 MEMORY = ":memory:"
 NO_PAGE_LIMIT = 4294967294  # SQLite's own ceiling
 HEALTH_KEY = "health:probe"
+
+
+Fault = Literal["full", "read_only", "commit"]
+
+
+def _refuse_commit(action: int, what: str | None, *_: str | None) -> int:
+    """SQLite's authorizer for the `commit` drill: every COMMIT is refused, all else allowed."""
+    refused = action == sqlite3.SQLITE_TRANSACTION and what == "COMMIT"
+    return sqlite3.SQLITE_DENY if refused else sqlite3.SQLITE_OK
 
 
 def _is_refusal(exc: BaseException) -> bool:
@@ -216,7 +231,9 @@ async def open_sqlite(url: str, path: str, *, initialise: bool = False, upgrade:
     if path != MEMORY:
         _check_marker(path, initialise)
         _create_private(path)
-    db = await aiosqlite.connect(path, isolation_level=None)
+    # check_same_thread off: statements run on the event loop's thread, checkpoints and scans on
+    # aiosqlite's (engine.store.group), never both at once
+    db = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     db.row_factory = aiosqlite.Row
     try:
         await db.execute("PRAGMA journal_mode = WAL")  # SQLite: pragmas
@@ -225,6 +242,8 @@ async def open_sqlite(url: str, path: str, *, initialise: bool = False, upgrade:
         await db.execute("PRAGMA synchronous = NORMAL")
         if upgrade:
             await _migrate(db)
+        await db.execute("PRAGMA busy_timeout = 0")  # a BEGIN that would wait goes to the thread
+        await db.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints run on the thread (group.py)
     except BaseException:
         await db.close()
         raise

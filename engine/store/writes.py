@@ -11,7 +11,7 @@ from typing import Any
 from engine.attachments import Upload
 from engine.deliveries import Delivery, encode, kind_of
 from engine.store import sql
-from engine.store.reads import SqliteReads
+from engine.store.reads import SCANS, SqliteReads
 from engine.store.records import CaseRecord, ConversationRecord, Forgotten, NewCase, NewMessage
 from engine.timestamps import from_text, to_text
 
@@ -20,8 +20,11 @@ class SqliteWrites(SqliteReads):
     """The store inside one write transaction: every change made here commits or rolls back together."""
 
     async def _run(self, query: str, params: Iterable[Any] = ()) -> int:
-        async with self._db.execute(query, tuple(params)) as cursor:
-            return cursor.rowcount
+        """Rows changed: here, or on the connection's thread for a statement that may scan (SCANS)."""
+        values = tuple(params)
+        if query in SCANS:
+            return await self._hop(lambda: self._execute(query, values).rowcount)
+        return self._execute(query, values).rowcount
 
     async def _returning(self, query: str, params: Iterable[Any], column: str = "id") -> int:
         row = await self._one(query, params)

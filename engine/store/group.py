@@ -1,0 +1,176 @@
+"""Group commit on one SQLite connection: transactions that arrive together share one COMMIT.
+
+A transaction's statements and its COMMIT run on the event loop's thread, straight on the
+connection: each takes microseconds, since the pages are in memory, nothing waits for a lock once
+the write lock is held, and a COMMIT in WAL mode with `synchronous = NORMAL` appends to the WAL
+without waiting for the disk. The work that does wait for the disk, the checkpoint that copies the
+WAL into the database and syncs it, runs on the connection's own thread every CHECKPOINT_EVERY
+commits (SQLite's automatic checkpoint is off, so no COMMIT ever does it on the loop). A trip to
+that thread costs far more than a statement on a busy machine (the thread must be woken and take
+the interpreter lock), so transactions make none (but a BEGIN that must wait for another process).
+
+Transactions that queue for the connection while one runs join its group: one BEGIN IMMEDIATE,
+each member inside a SAVEPOINT of its own (a member that raises undoes only its own changes),
+and one COMMIT once every member queued so far has run. A member's `transaction()` returns only
+after that COMMIT, so nothing is acknowledged before it is stored; a COMMIT that fails fails every
+member of the group, each as if its own commit had failed.
+
+Reads (`GroupCommit.read`) commit the open group first, so they never see a change that might
+still be lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Protocol, TypeVar
+
+from engine.store import sql
+
+T = TypeVar("T")
+
+
+class Hop(Protocol):
+    """Runs a function on the connection's own thread and gives back its result."""
+
+    def __call__(self, fn: Callable[[], T], /) -> Awaitable[T]: ...
+
+
+CHECKPOINT_EVERY = 200  # commits between checkpoints: a WAL of a few MB at most
+BUSY_WAIT_MS = 5000  # how long BEGIN IMMEDIATE waits for another process's write lock (on the thread)
+SAVEPOINT = "SAVEPOINT member"
+RELEASE = "RELEASE member"
+UNDO = "ROLLBACK TO member"
+
+
+class Group:
+    """Transactions sharing one BEGIN and one COMMIT; `done` is the COMMIT's outcome."""
+
+    def __init__(self) -> None:
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.done.add_done_callback(_observed)
+        self.members = 0
+
+
+def _observed(done: asyncio.Future[None]) -> None:
+    """A group whose members all left (cancelled) still had its failure looked at."""
+    if not done.cancelled():
+        done.exception()
+
+
+class GroupCommit:
+    """Who uses the connection, one at a time: members of the open group, reads, and its commit."""
+
+    def __init__(self, conn: sqlite3.Connection, hop: Hop) -> None:
+        self.conn = conn
+        self._hop = hop
+        self.lock = asyncio.Lock()
+        self._group: Group | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # the commits and checkpoints waiting for the lock
+        self.commits = 0  # COMMITs sent, for the benchmarks: fewer than transactions when groups form
+
+    @asynccontextmanager
+    async def member(self) -> AsyncIterator[sqlite3.Connection]:
+        """One transaction: its block runs in the open group (or a new one); returns once committed.
+
+        Raises what SQLite raised: in the block (only this member's changes are undone, unless
+        SQLite itself dropped the whole transaction, which fails the group), or at the COMMIT.
+        """
+        async with self.lock:
+            group = self._group or await self._begin()
+            self.conn.execute(SAVEPOINT)
+            try:
+                yield self.conn
+            except BaseException as exc:
+                self._undo(group, exc)
+                raise
+            self.conn.execute(RELEASE)
+            group.members += 1
+        await asyncio.shield(group.done)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[sqlite3.Connection]:
+        """The connection, for reads of committed data only: the open group commits first."""
+        async with self.lock:
+            await self.flush()
+            yield self.conn
+
+    async def flush(self) -> None:
+        """Commit the open group now (the lock held)."""
+        if self._group is not None:
+            await self._finish(self._group)
+
+    async def _begin(self) -> Group:
+        """BEGIN IMMEDIATE (on this thread; on the connection's when another process holds the lock)."""
+        try:
+            self.conn.execute(sql.BEGIN_WRITE)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            await self._hop(self._begin_waiting)
+        group = self._group = Group()
+        self._spawn(self._commit_later(group))
+        return group
+
+    def _begin_waiting(self) -> None:
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_WAIT_MS}")
+        try:
+            self.conn.execute(sql.BEGIN_WRITE)
+        finally:
+            self.conn.execute("PRAGMA busy_timeout = 0")
+
+    def _spawn(self, work: Coroutine[object, None, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _commit_later(self, group: Group) -> None:
+        """Queued behind the transactions waiting when the group began: they join it, then it commits."""
+        async with self.lock:
+            if self._group is group:
+                await self._finish(group)
+
+    async def _finish(self, group: Group) -> None:
+        self._group = None
+        if group.members == 0:  # every member raised: nothing to keep
+            self._rollback()
+            group.done.set_result(None)
+            return
+        try:
+            self.conn.execute(sql.COMMIT)
+        except sqlite3.Error as exc:
+            self._rollback()
+            group.done.set_exception(exc)
+            return
+        group.done.set_result(None)
+        self.commits += 1
+        if self.commits % CHECKPOINT_EVERY == 0:
+            self._spawn(self._checkpoint())
+
+    async def _checkpoint(self) -> None:
+        """Copy the WAL into the database, on the connection's thread (it waits for the disk)."""
+        async with self.lock:
+            await self.flush()
+            with contextlib.suppress(sqlite3.Error):  # a busy reader: the next checkpoint does it
+                await self._hop(lambda: self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall())
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute(sql.ROLLBACK)
+
+    def _undo(self, group: Group, exc: BaseException) -> None:
+        """Undo one member's changes; if SQLite dropped the transaction, the group fails with it."""
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute(UNDO)
+                self.conn.execute(RELEASE)
+            return
+        self._group = None
+        if isinstance(exc, Exception):
+            group.done.set_exception(exc)
+        else:
+            group.done.cancel()

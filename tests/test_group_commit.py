@@ -1,0 +1,120 @@
+"""Group commit: transactions that arrive together share one COMMIT, and share its failure.
+
+A webhook is answered 200 only once its event is stored, so when the shared COMMIT fails every
+event of the group is refused (503, Twilio delivers it again) and none is lost or applied twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from engine.store import StorageError, open_store
+from engine.store.group import CHECKPOINT_EVERY
+from engine.store.sqlite import SqliteStore
+from tests import test_assembly
+from tests.flex_fixtures import AUTH_TOKEN, PUBLIC_URL
+from tests.test_assembly import Running
+from tests.test_webhook_replays import _handed_off, _post, _settled
+
+AT = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
+SIGNER = RequestValidator(AUTH_TOKEN)
+running = test_assembly.running  # the fixture: the bot as `flexcord run` assembles it
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = await open_store(f"sqlite:///{tmp_path / 'flexcord.db'}")
+    assert isinstance(opened, SqliteStore)
+    yield opened
+    await opened.close()
+
+
+async def remember(store: SqliteStore, key: str, *, fail: bool = False) -> bool:
+    async with store.transaction() as tx:
+        first = await tx.mark_seen("feed", key, AT)
+        if fail:
+            raise ValueError("a rule broke halfway")
+        return first
+
+
+async def test_transactions_that_arrive_together_share_one_commit(store: SqliteStore) -> None:
+    before = store.commits
+    assert await asyncio.gather(*(remember(store, f"entry {n}") for n in range(20))) == [True] * 20
+    assert store.commits == before + 1
+    assert [await store.mark_seen("feed", f"entry {n}", AT) for n in range(20)] == [False] * 20  # all kept
+
+
+async def test_a_member_that_raises_takes_back_only_its_own_changes(store: SqliteStore) -> None:
+    results = await asyncio.gather(
+        remember(store, "kept 1"),
+        remember(store, "dropped", fail=True),
+        remember(store, "kept 2"),
+        return_exceptions=True,
+    )
+    assert results[0] is True and isinstance(results[1], ValueError) and results[2] is True
+    assert await store.mark_seen("feed", "dropped", AT)  # new: its change was undone
+    assert not await store.mark_seen("feed", "kept 1", AT) and not await store.mark_seen("feed", "kept 2", AT)
+
+
+async def test_a_failed_shared_commit_fails_every_member_and_keeps_none(store: SqliteStore) -> None:
+    await store.simulate("commit")
+    members = (remember(store, f"entry {n}") for n in range(10))
+    results = await asyncio.gather(*members, return_exceptions=True)
+    assert all(isinstance(result, StorageError) for result in results), results
+    assert not (await store.health()).ok
+    await store.simulate(None)
+    assert [await store.mark_seen("feed", f"entry {n}", AT) for n in range(10)] == [True] * 10  # none kept
+    assert (await store.health()).ok
+
+
+def agent_says(conversation: str, n: int) -> dict[str, str]:
+    return {
+        "EventType": "onMessageAdded",
+        "ConversationSid": conversation,
+        "MessageSid": "IM" + f"{n:032x}",
+        "Author": "misty_agent",
+        "Body": f"Step {n}: restart the launcher.",
+        "Source": "SDK",
+    }
+
+
+async def post_together(run: Running, conversation: str, count: int) -> list[int]:
+    path = "/twilio/conversations"
+    forms = [agent_says(conversation, n) for n in range(count)]
+    return await asyncio.gather(
+        *(_post(run, path, form, SIGNER.compute_signature(PUBLIC_URL + path, form)) for form in forms)
+    )
+
+
+async def test_webhooks_whose_shared_commit_fails_are_each_refused_then_each_delivered_once(
+    running: Running,
+) -> None:
+    conversation = await _handed_off(running)
+    store = running.bot.runtime.store
+    assert isinstance(store, SqliteStore)
+    await store.simulate("commit")
+    assert await post_together(running, conversation, 8) == [503] * 8  # Twilio will deliver them again
+    await store.simulate(None)
+    assert await post_together(running, conversation, 8) == [200] * 8  # Twilio's retries
+    texts = await _settled(running, conversation, "marker: the retries are in")
+    for n in range(8):
+        assert sum(f"Step {n}: restart the launcher." in text for text in texts) == 1
+
+
+async def test_the_write_ahead_log_is_copied_into_the_database_as_it_grows(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    """SQLite's own checkpoint is off (it would run on the event loop); the store's keeps the WAL small."""
+    wal = tmp_path / "flexcord.db-wal"
+    for n in range(2 * CHECKPOINT_EVERY):
+        await store.put_setting(f"key {n}", "x" * 2000)
+    size = wal.stat().st_size
+    for n in range(6 * CHECKPOINT_EVERY):
+        await store.put_setting(f"key {n}", "y" * 2000)
+    assert wal.stat().st_size <= 2 * size  # reused from its start after each checkpoint, not grown
