@@ -22,26 +22,28 @@ BUDGET_S = 0.002
 """How long `sliced` runs steps before it lets the event loop serve other events."""
 
 
+def _advance(steps: Steps[T]) -> tuple[T] | None:
+    """Run one step; `(result,)` once there are no more."""
+    try:
+        next(steps)
+    except StopIteration as done:
+        return (done.value,)
+    return None
+
+
 def finish(steps: Steps[T]) -> T:
     """Run every step; the result."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            result: T = done.value
-            return result
+    while (done := _advance(steps)) is None:
+        pass
+    return done[0]
 
 
 async def sliced(steps: Steps[T], budget: float = BUDGET_S) -> T:
     """Run the steps on the event loop, `budget` seconds at a time; the result."""
     clock = time.perf_counter
     until = clock() + budget
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            result: T = done.value
-            return result
+    while (done := _advance(steps)) is None:
         if clock() >= until:
             await asyncio.sleep(0)
             until = clock() + budget
+    return done[0]
