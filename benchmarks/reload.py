@@ -1,6 +1,6 @@
 """Reload benchmark: how long a hot reload takes (build + prepare + swap), and how long the loop stalls.
 
-    python benchmarks/reload.py [--quick] [--rounds 10] [--rules 10000]
+    python benchmarks/reload.py [--quick] [--rounds 10] [--rules 10000] [--baseline DIR [--blocks 3]]
 
 Two bots, each copied to a temporary folder and served by the real runtime (in-memory SQLite,
 in-memory chat and contact center): the demo bot (flexcord.yaml, routes/, kb/) and a generated
@@ -10,34 +10,35 @@ flexcord.yaml, so the content hash changes and the reload does all its work, the
 schema, checks, compile in a worker thread; prepare: templates and knowledge base in a worker
 thread; swap), an unchanged reload (same content: build only), and the longest event-loop stall
 seen by a 1 ms ticker while reloads run (the work is off the loop, so this stays small).
+
+`--baseline DIR` measures another checkout's engine (a temporary `git worktree` of main) on the
+same generated bot: each tree runs in its own process, `--blocks` times, alternating (this tree,
+the baseline, this tree, ...), so both see the same load; the demo bot is left out.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import platform
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-sys.path.insert(0, str(ROOT))  # tests.support: the in-memory twins
 
 from routing import generate_rules, write_bot  # noqa: E402
-
-from engine.config import build  # noqa: E402
-from engine.reload import Reloader, ReloadResult  # noqa: E402
-from engine.runtime import build_generation  # noqa: E402
-from tests.support.twins import memory_world  # noqa: E402
 
 
 def demo_bot(folder: Path) -> Path:
@@ -61,7 +62,7 @@ class Figures:
     rss_mb: list[float] = field(default_factory=list)  # resident memory after each round
     round_stalls: list[float] = field(default_factory=list)  # the longest stall of each reload
 
-    def add(self, result: ReloadResult) -> None:
+    def add(self, result: Any) -> None:
         assert result.ok and result.changed, [str(d) for d in result.errors]
         self.total.append(result.duration_s)
         for step, seconds in result.timings.items():
@@ -93,6 +94,14 @@ class StallMeter:
 
 
 async def measure(config_path: Path, rounds: int) -> Figures:
+    try:  # as `flexcord run` starts: in the builder process, where there is one
+        from engine.config.builder import build_isolated as build
+    except ImportError:
+        from engine.config import build
+    from engine.reload import Reloader
+    from engine.runtime import build_generation
+    from tests.support.twins import memory_world
+
     built = build(config_path)
     assert built.config is not None, [str(d) for d in built.errors]
     world = await memory_world(build_generation(built.config))
@@ -148,15 +157,75 @@ def report(name: str, figures: Figures) -> None:
     print(f"  growth per reload after the first, MB {grown:8.1f}")
 
 
+def merged(runs: list[dict[str, Any]]) -> Figures:
+    """The figures of several processes' runs as one."""
+    figures = Figures()
+    for run in runs:
+        figures.total += run["total"]
+        for step, seconds in run["steps"].items():
+            figures.steps.setdefault(step, []).extend(seconds)
+        figures.unchanged += run["unchanged"][1:]
+        figures.round_stalls += run["round_stalls"]
+        figures.stall = max(figures.stall, run["stall"])
+        figures.rss_mb += run["rss_mb"]
+    figures.unchanged.insert(0, 0.0)  # report() leaves out the first unchanged reload of a run
+    figures.idle_stall = statistics.median(run["idle_stall"] for run in runs)
+    return figures
+
+
+def interleaved(baseline: Path, rules: int, rounds: int, blocks: int) -> None:
+    """This tree and `baseline`, each in its own process, alternating `blocks` times."""
+    trees = {"this tree": ROOT, "baseline": baseline.resolve()}
+    runs: dict[str, list[dict[str, Any]]] = {label: [] for label in trees}
+    loads = [os.getloadavg()[0]]
+    for _ in range(blocks):
+        for label, tree in trees.items():
+            command = [
+                sys.executable,
+                __file__,
+                "--tree",
+                str(tree),
+                "--rules",
+                str(rules),
+                "--rounds",
+                str(rounds),
+            ]
+            done = subprocess.run([*command, "--json"], capture_output=True, text=True, check=True)
+            runs[label].append(json.loads(done.stdout.splitlines()[-1]))
+            loads.append(os.getloadavg()[0])
+    print(f"load average during the runs: {min(loads):.1f} to {max(loads):.1f}")
+    for label, tree in trees.items():
+        report(f"{label} ({tree}), generated bot, {rules:,} rules", merged(runs[label]))
+
+
+async def one_tree(rules: int, rounds: int) -> None:
+    """The generated bot only, figures as JSON (one process of an interleaved run)."""
+    logging.disable(logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = await measure(generated_bot(Path(tmp), rules), rounds)
+    print(json.dumps(asdict(figures)))
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 rounds and 1,000 generated rules")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--rules", type=int, default=10_000)
+    parser.add_argument("--baseline", type=Path, help="another checkout, measured in the same run")
+    parser.add_argument("--blocks", type=int, default=3, help="with --baseline: processes per tree")
+    parser.add_argument("--tree", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sys.path[:0] = [str(args.tree)]  # its engine, and tests.support: the in-memory twins
+    if args.json:
+        await one_tree(args.rules, args.rounds)
+        return
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    if args.baseline:
+        interleaved(args.baseline, args.rules, args.rounds, args.blocks)
+        return
     logging.disable(logging.WARNING)  # the generated bot has many "can never match" warnings
     rounds, rules = (3, 1000) if args.quick else (args.rounds, args.rules)
-    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
         demo = Path(tmp) / "demo"
         demo.mkdir()
