@@ -36,9 +36,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from routing import generate_rules, write_bot  # noqa: E402
 
 
 def demo_bot(folder: Path) -> Path:
@@ -49,6 +46,9 @@ def demo_bot(folder: Path) -> Path:
 
 
 def generated_bot(folder: Path, rules: int) -> Path:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from routing import generate_rules, write_bot  # imports this tree's engine
+
     return write_bot(folder, generate_rules(rules, random.Random(7)))
 
 
@@ -94,6 +94,9 @@ class StallMeter:
 
 
 async def measure(config_path: Path, rounds: int) -> Figures:
+    import engine
+
+    print(f"engine from {Path(engine.__file__).parent}", file=sys.stderr)
     try:  # as `flexcord run` starts: in the builder process, where there is one
         from engine.config.builder import build_isolated as build
     except ImportError:
@@ -139,6 +142,8 @@ def rss_mb() -> float:
 
 
 def ms(values: list[float]) -> str:
+    if not values:
+        return f"{'-':>8} {'-':>8}"
     return f"{statistics.median(values) * 1000:8.1f} {max(values) * 1000:8.1f}"
 
 
@@ -178,31 +183,28 @@ def interleaved(baseline: Path, rules: int, rounds: int, blocks: int) -> None:
     trees = {"this tree": ROOT, "baseline": baseline.resolve()}
     runs: dict[str, list[dict[str, Any]]] = {label: [] for label in trees}
     loads = [os.getloadavg()[0]]
-    for _ in range(blocks):
-        for label, tree in trees.items():
-            command = [
-                sys.executable,
-                __file__,
-                "--tree",
-                str(tree),
-                "--rules",
-                str(rules),
-                "--rounds",
-                str(rounds),
-            ]
-            done = subprocess.run([*command, "--json"], capture_output=True, text=True, check=True)
-            runs[label].append(json.loads(done.stdout.splitlines()[-1]))
-            loads.append(os.getloadavg()[0])
+    with tempfile.TemporaryDirectory() as tmp:
+        bot = generated_bot(Path(tmp), rules).parent
+        for _ in range(blocks):
+            for label, tree in trees.items():
+                command = [sys.executable, __file__, "--tree", str(tree), "--bot", str(bot)]
+                done = subprocess.run(
+                    [*command, "--rounds", str(rounds), "--json"], capture_output=True, text=True, check=True
+                )
+                runs[label].append(json.loads(done.stdout.splitlines()[-1]))
+                loads.append(os.getloadavg()[0])
+                print(label, *(line for line in done.stderr.splitlines() if line.startswith("engine from")))
     print(f"load average during the runs: {min(loads):.1f} to {max(loads):.1f}")
     for label, tree in trees.items():
         report(f"{label} ({tree}), generated bot, {rules:,} rules", merged(runs[label]))
 
 
-async def one_tree(rules: int, rounds: int) -> None:
-    """The generated bot only, figures as JSON (one process of an interleaved run)."""
+async def one_tree(bot: Path, rounds: int) -> None:
+    """A copy of the bot in `bot`, figures as JSON (one process of an interleaved run)."""
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
-        figures = await measure(generated_bot(Path(tmp), rules), rounds)
+        shutil.copytree(bot, Path(tmp) / "bot")
+        figures = await measure(Path(tmp) / "bot" / "flexcord.yaml", rounds)
     print(json.dumps(asdict(figures)))
 
 
@@ -214,11 +216,12 @@ async def main() -> None:
     parser.add_argument("--baseline", type=Path, help="another checkout, measured in the same run")
     parser.add_argument("--blocks", type=int, default=3, help="with --baseline: processes per tree")
     parser.add_argument("--tree", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    parser.add_argument("--bot", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path[:0] = [str(args.tree)]  # its engine, and tests.support: the in-memory twins
     if args.json:
-        await one_tree(args.rules, args.rounds)
+        await one_tree(args.bot, args.rounds)
         return
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
     if args.baseline:
