@@ -252,7 +252,9 @@ async def build_isolated_sliced(
     """`build_isolated` for a serving event loop: the result unpacked on the loop a slice at a time."""
     frames = await asyncio.to_thread(_Helper.frames, path, env, offline)
     with _collector_frozen():
-        return await sliced(unpack(frames))
+        built = await sliced(unpack(frames))
+    await asyncio.sleep(0)  # what comes next (the runtime's prepare) starts in a slice of its own
+    return built
 
 
 def main() -> None:

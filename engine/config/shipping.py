@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from engine.config import BuildResult
-from engine.routing.index import Bucket, CompiledRule, IndexParts, RuleIndex
+from engine.routing.index import CompiledRule, IndexParts, RuleIndex
 from engine.steps import Steps
 
 __all__ = ["POSTINGS_PER_FRAME", "RULES_PER_FRAME", "pack", "unpack"]
@@ -62,7 +62,7 @@ class _Head:
     result: BuildResult
     rule_frames: int
     posting_frames: int
-    always: dict[Bucket, array[int]] | None  # the index's always-lists (one per place and state)
+    index: IndexParts | None  # the index's parts but its rules and postings (in the frames after)
 
 
 def pack(result: BuildResult) -> list[bytes]:
@@ -78,7 +78,7 @@ def pack(result: BuildResult) -> list[bytes]:
         for at in range(0, len(parts.postings), POSTINGS_PER_FRAME)
     ]
     bare = replace(result, config=replace(config, rules=(), index=None))
-    head = _Head(bare, len(rules), len(postings), parts.always)
+    head = _Head(bare, len(rules), len(postings), replace(parts, rules=(), postings=()))
     return [_dumps(head), *map(_dumps, rules), *map(_dumps, postings)]
 
 
@@ -87,7 +87,7 @@ def unpack(frames: Sequence[bytes | memoryview]) -> Steps[BuildResult]:
     head: _Head = pickle.loads(frames[0])
     yield
     config = head.result.config
-    if config is None or head.always is None:
+    if config is None or head.index is None:
         return head.result
     compiled: list[CompiledRule] = []
     for frame in frames[1 : 1 + head.rule_frames]:
@@ -97,7 +97,7 @@ def unpack(frames: Sequence[bytes | memoryview]) -> Steps[BuildResult]:
     for frame in frames[1 + head.rule_frames : 1 + head.rule_frames + head.posting_frames]:
         postings.extend(pickle.loads(frame))
         yield
-    parts = IndexParts(tuple(compiled), tuple(postings), head.always)
+    parts = replace(head.index, rules=tuple(compiled), postings=tuple(postings))
     index = yield from RuleIndex.assemble(parts)
     rules = tuple(each.rule for each in index.rules)
     return replace(head.result, config=replace(config, rules=rules, index=index))

@@ -109,7 +109,7 @@ def _parts(rules: tuple[CompiledRule, ...], postings: Postings, found: dict[Buck
         always[(ANYWHERE, state)] = array("I", anywhere)
         for where in wheres:
             always[(where, state)] = array("I", sorted(found.get((where, state), []) + anywhere))
-    return IndexParts(rules, tuple(postings.items()), always)
+    return IndexParts(rules, tuple(postings.items()), always, wheres, any(r.roles for r in rules))
 
 
 def _one(names: frozenset[str], shared: dict[frozenset[str], frozenset[str]]) -> frozenset[str]:
@@ -133,6 +133,8 @@ class IndexParts:
     rules: tuple[CompiledRule, ...]
     postings: tuple[tuple[str, array[int]], ...]
     always: dict[Bucket, array[int]]
+    wheres: frozenset[str]  # every place a rule names
+    uses_roles: bool  # whether any rule names roles
 
 
 ADDED_PER_STEP = 512
@@ -194,12 +196,12 @@ class RuleIndex:
     def parts(self) -> IndexParts:
         """What this index is made of (see IndexParts)."""
         postings = tuple(item for automaton in self._automata for item in automaton.items())
-        return IndexParts(self.rules, postings, self._always)
+        return IndexParts(self.rules, postings, self._always, self.wheres, self.uses_roles)
 
     def _set(self, parts: IndexParts, automata: tuple[Any, ...]) -> None:
         self.rules = parts.rules
-        self.wheres = frozenset(w for r in self.rules for w in r.where)
-        self.uses_roles = any(r.roles for r in self.rules)  # else a DM needs no lookup of server roles
+        self.wheres = parts.wheres
+        self.uses_roles = parts.uses_roles  # else a DM needs no lookup of server roles
         self._automata = automata
         self._always = parts.always
 
