@@ -139,6 +139,7 @@ def main() -> None:
     parser.add_argument(
         "--baseline", type=Path, help="another checkout (a `git worktree`), measured in the same rounds"
     )
+    parser.add_argument("--no-traced", action="store_true", help="leave out the (slow) tracemalloc runs")
     args = parser.parse_args()
     kinds = {"this tree": (ROOT, "timed"), "serving process": (ROOT, "isolated")}
     if args.baseline:
@@ -162,7 +163,7 @@ def main() -> None:
         live = {
             label: {size: measure(bots[size], "traced", tree)["live"] for size in args.sizes}
             for label, (tree, how) in kinds.items()
-            if how == "timed"
+            if how == "timed" and not args.no_traced
         }
     for label in kinds:
         report(label, runs[label], live.get(label, {}))
