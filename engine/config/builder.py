@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
+import importlib
 import os
 import pickle
 import struct
@@ -41,10 +42,6 @@ __all__ = ["BuildCrashed", "build_isolated", "build_isolated_sliced", "helper_pi
 SHIPPED_KEYS = ("include", "knowledge_base")
 """Of the merged YAML document, the top-level entries sent back (`BuildResult.doc`): what a reload
 needs to tell an unchanged config from its files' bytes (engine.reload.sources)."""
-
-BUILD_NICENESS = 5
-"""A build is background work: on a busy machine the serving process, and so its event loop, gets a
-core before it (without this, a build on the other core of two leaves the loop waiting for one)."""
 
 _LENGTH = struct.Struct("<Q")
 
@@ -110,7 +107,6 @@ def _answer(request: _Request, out: IO[bytes]) -> None:
     pid = os.fork()
     if pid == 0:  # the child: build, send, exit without running the helper's clean-up
         os.close(read_end)
-        os.nice(BUILD_NICENESS)
         code = 0
         with os.fdopen(write_end, "wb") as pipe:
             try:
@@ -131,12 +127,24 @@ def _answer(request: _Request, out: IO[bytes]) -> None:
     _write_frames(out, frames)
 
 
+WARM_MODULES = (
+    "engine.config.loader",
+    "engine.config.checks",
+    "engine.config.checks.knowledge",
+    "engine.config.compile.config",
+    "engine.config.schema.explain",
+    "engine.knowledge.articles",
+    "engine.routing.index",
+)
+"""What a build imports on first use: imported once in the helper, so no child imports them again."""
+
+
 def _warm() -> None:
     """Import and prepare what every build needs once, in the helper, so each child has it."""
-    from engine.config.checks import check  # noqa: F401
-    from engine.config.compile.config import compile_config  # noqa: F401
     from engine.config.schema import documents
 
+    for name in WARM_MODULES:
+        importlib.import_module(name)
     for main in (True, False):
         documents.validator(main)
         documents.quick_validator(main)
