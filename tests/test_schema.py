@@ -25,9 +25,12 @@ from engine.config.schema.definitions import (
     DATE,
     DAYS,
     DURATION,
+    ENV_NUMBER,
+    ENV_WHOLE_NUMBER,
     FILE_SIZE,
     IDENTIFIER,
     LISTEN,
+    LISTEN_FROM_ENV,
     LOCALE,
     MIME_TYPE,
     PREFIX,
@@ -198,8 +201,7 @@ def test_a_form_with_six_fields_is_refused_at_the_form(demo: Path) -> None:
     edit(
         cases,
         "      device:\n",
-        "      seen: {label: When did it happen?}\n      more: {label: Anything else?}\n"
-        "      again: {label: Does it happen again?}\n      device:\n",
+        "      seen: {label: When did it happen?}\n      more: {label: Anything else?}\n      device:\n",
     )
     problem = only(schema_problems(demo))
     assert (problem.line, problem.col) == (line_of(cases, "      summary:"), 7)
@@ -211,8 +213,8 @@ def test_wrong_shapes_enums_ranges_and_patterns_are_each_explained(demo: Path) -
     rules = routes(demo, "rules")
     edit(
         rules,
-        "when: {where: dm}\n    do: [chatbot: faq]",
-        "when: {where: dm, state: sleeping}\n    do: [chatbot: faq]",
+        "      where: dm\n    do:\n      - chatbot: faq",
+        "      where: dm\n      state: sleeping\n    do:\n      - chatbot: faq",
     )
     edit(rules, "priority: 10", "priority: 101")
     edit(routes(demo, "commands"), "channels: [bug-report]", "channels: bug-report")
@@ -241,7 +243,7 @@ def test_wrong_shapes_enums_ranges_and_patterns_are_each_explained(demo: Path) -
 
 def test_actions_are_checked_by_their_key(demo: Path) -> None:
     commands = routes(demo, "commands")
-    edit(commands, "do: [open_case: bug]", "do: [open_cases: bug, reply, leave_queue: now]")
+    edit(commands, "do:\n      - open_case: bug\n", "do: [open_cases: bug, reply, leave_queue: now]\n")
     problems = schema_problems(demo)
     assert [p.message for p in problems] == [
         "unknown action 'open_cases'",
@@ -322,8 +324,13 @@ EXAMPLES = {  # a value each pattern accepts
     FILE_SIZE: "2 MB",
     MIME_TYPE: "image/svg+xml",
     from_env(STORAGE): "${FLEXCORD_STORAGE:-sqlite:///flexcord.db}",
-    from_env(LISTEN): "${FLEXCORD_LISTEN:-127.0.0.1:8080}",
+    LISTEN_FROM_ENV: "0.0.0.0:${PORT:-8080}",
     from_env(URL_OR_EMPTY): "${FLEXCORD_PUBLIC_URL:-https://example.org/hook}",
+    from_env(DURATION): "${QUEUE_TIMEOUT:-1h30m}",
+    from_env(RATE): "${PLAYER_MESSAGES:-10/1m}",
+    from_env(FILE_SIZE): "${MAX_FILE:-2 MB}",
+    ENV_WHOLE_NUMBER: "${FLEXCORD_MAX_BODY:-65536}",
+    ENV_NUMBER: "${MIN_CONFIDENCE:-0.5}",
 }
 PROBES = sorted(
     {*range(0x300), 0x10000, 0x1F600, 0x10FFFF}
