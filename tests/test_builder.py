@@ -53,7 +53,7 @@ async def test_a_config_built_in_the_helper_process_routes_as_one_built_here(tmp
 
 async def test_a_broken_config_built_there_is_refused_where_it_is_broken(bot: Bot) -> None:
     serving = bot.version
-    edit(bot.file(RULES), "do: [chatbot: faq]", "do: [chatbot: faq, teleport: now]")
+    edit(bot.file(RULES), "- chatbot: faq", "- chatbot: faq\n      - teleport: now")
     here = build(bot.config_path, env=ENV)
 
     result = await bot.reloader.request("broken")
@@ -70,7 +70,7 @@ async def test_a_builder_killed_by_the_system_is_started_again(bot: Bot) -> None
     killed = helper_pid()
     assert killed is not None
     os.kill(killed, signal.SIGKILL)
-    edit(bot.file(RULES), "do: [chatbot: faq]", "do: [chatbot: faq2]")
+    edit(bot.file(RULES), "- chatbot: faq\n", "- chatbot: faq2\n")
 
     result = await bot.reloader.request("after the kill")
 
