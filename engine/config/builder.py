@@ -156,9 +156,9 @@ def serve(source: IO[bytes], out: IO[bytes]) -> None:
     while True:
         try:
             (request,) = _read_frames(source)
-        except BuildCrashed:
-            return  # the serving process closed our stdin: it is gone or done
-        _answer(pickle.loads(request), out)
+            _answer(pickle.loads(request), out)
+        except (BuildCrashed, BrokenPipeError):
+            return  # the serving process closed our stdin or stdout: it is gone or done
 
 
 # --- the serving process --------------------------------------------------------------------
