@@ -39,11 +39,13 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+DEMO_LOCALES = ("en-US", "es-ES", "pt-BR", "fr", "hi", "tl")  # a text in each: validate warns of none
+
+
 def ping_rule(variant: str) -> str:
+    texts = ", ".join(f'{locale}: "pong from {variant}"' for locale in DEMO_LOCALES)
     return (
-        f"  - name: ping {variant}\n"
-        f"    when: {{where: dm, says: [ping]}}\n"
-        f'    do: [reply: "pong from {variant}"]\n\n'
+        f"  - name: ping {variant}\n    when: {{where: dm, says: [ping]}}\n    do: [reply: {{{texts}}}]\n\n"
     )
 
 

@@ -14,17 +14,22 @@ from engine.attachments import Upload
 from engine.cli import main
 from engine.store import open_store
 from tests.support.files import JPEG, png
-from tests.support.twins import DM_BLOCKED, ManualClock, generation_from, memory_world
+from tests.support.twins import DM_BLOCKED, ManualClock, World, generation_from, memory_world
 
 ASH = "111"
 
 
-async def record_some_cases(root: Path) -> None:
-    world = await memory_world(
+async def demo_world(root: Path) -> World:
+    """The demo bot of `root`, keeping its records in `root`'s flexcord.db as the CLI reads them."""
+    return await memory_world(
         generation_from(root / "flexcord.yaml"),
         store_url=f"sqlite:///{root / 'flexcord.db'}",
         clock=ManualClock(),
     )
+
+
+async def record_some_cases(root: Path) -> None:
+    world = await demo_world(root)
     try:
         ash = world.player(ASH, "Ash")
         await ash.submits("bug", "bug-report", summary="Map freezes", steps="Open the map", device="")

@@ -92,7 +92,8 @@ def test_every_kind_of_reference_is_checked(demo: Path) -> None:
         "- open_case: support\n      - handoff:\n          queue: support\n",
         "- open_case: suport\n      - handoff:\n          queue: suport\n",
     )
-    edit(rules, "- chatbot: faq", "- chatbot: faqs\n      - post: {channel: nowhere, text: hi}")
+    hello = "{en-US: hi, es-ES: hola, pt-BR: oi, fr: salut, hi: नमस्ते, tl: kumusta}"  # no translation missing
+    edit(rules, "- chatbot: faq", "- chatbot: faqs\n      - post: {channel: nowhere, text: " + hello + "}")
     edit(
         rules,
         "      where: dm\n    do:\n      - chatbot",
@@ -178,7 +179,7 @@ def test_min_above_max_and_choices_without_type_choice(demo: Path) -> None:
         "        max: 100\n      steps:",
         "        min: 200\n        max: 100\n      steps:",
     )
-    found = problems(demo)
+    found = problems(demo, "error")  # and a warning: the choice 'a' has no translations
     assert [(d.line, d.message) for d in found] == [
         (
             line_of(cases, "min: 200"),
@@ -342,7 +343,8 @@ def test_without_a_messages_section_one_warning_names_every_default(demo: Path) 
     from engine.config.messages import DEFAULT_MESSAGES
 
     (demo.parent / "routes" / "messages.yaml").unlink()
-    edit(routes(demo, "rules"), "- reply:\n          message: after_hours", "- reply: We are closed.")
+    closed = "{en-US: Closed., es-ES: Cerrado., pt-BR: Fechado., fr: Fermé., hi: बंद।, tl: Sarado.}"
+    edit(routes(demo, "rules"), "- reply:\n          message: after_hours", "- reply: " + closed)
     warning = only(problems(demo))
     assert (warning.severity, warning.file, warning.line) == ("warning", str(demo), 4)
     assert all(name in warning.message for name in DEFAULT_MESSAGES)

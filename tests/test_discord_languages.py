@@ -88,3 +88,65 @@ async def test_the_synced_commands_carry_their_names_and_descriptions_by_locale_
         for text in texts:
             for description in (text.get("description_localizations") or {}).values():
                 assert 1 <= len(description) <= 100
+
+
+async def test_language_is_named_described_and_offered_in_every_configured_language() -> None:
+    async with open_server() as server:
+        synced = [
+            r.json for r in server.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")
+        ]
+    chooser = next(command for sent in synced for command in sent if command["name"] == "language")
+    names = chooser["name_localizations"]
+    assert (names["es-ES"], names["es-419"], names["pt-BR"], names["fr"], names["hi"]) == (
+        "idioma",
+        "idioma",
+        "idioma",
+        "langue",
+        "भाषा",
+    )
+    assert chooser["description_localizations"]["fr"] == "Choisir la langue dans laquelle le bot vous parle"
+    [option] = chooser["options"]
+    assert option["name_localizations"]["pt-BR"] == "idioma"
+    assert option["description_localizations"]["hi"] == "वह भाषा जिसमें बॉट आपसे बात करे"
+    labels = {choice["value"]: choice["name_localizations"] for choice in option["choices"]}
+    assert labels["tl"]["en-US"] == "Tagalog" and labels["es-419"]["fr"] == "Español (Latinoamérica)"
+    assert labels["pt-BR"]["ja"] == "Português (Brasil)"  # each language's own name, for any reader
+
+
+async def test_helpme_answers_a_brazilian_player_in_portuguese() -> None:
+    async with open_server() as server:
+        with client_locales({server.player.id: "pt-BR"}):
+            done = await server.player.slash(server.channels["general"], "helpme")
+        assert done.response is not None and done.response.content.startswith("Confere sua DM")
+        await server.env.settle()
+        dm = server.player.user.dm_channel.last_message
+        assert dm is not None and "digite **atendente**" in dm.content
+
+
+async def test_a_moderator_picks_a_status_in_french_and_the_reporter_hears_it_in_portuguese() -> None:
+    async with open_server() as server:
+        with client_locales({server.player.id: "pt-BR", server.moderator.id: "fr"}):
+            shown = await server.player.slash(server.channels["bug-report"], "bug")
+            await server.player.submit_modal(shown, {"summary": "O mapa trava", "steps": "Abrir o mapa"})
+            done = await server.moderator.slash(
+                server.channels["general"], "case", ref="BUG-1", status="fixed"
+            )
+        assert done.response is not None and "fixed" in done.response.content
+        await server.env.settle()
+        dm = server.player.user.dm_channel.last_message
+        assert dm is not None and dm.content == "Seu caso BUG-1 agora está **corrigido**."
+
+
+async def test_the_case_status_choices_are_labelled_in_each_language() -> None:
+    async with open_server() as server:
+        synced = [
+            r.json for r in server.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")
+        ]
+    case = next(command for sent in synced for command in sent if command["name"] == "case")
+    status = next(option for option in case["options"] if option["name"] == "status")
+    fixed = next(choice for choice in status["choices"] if choice["value"] == "fixed")
+    assert fixed["name"] == "fixed"
+    assert (fixed["name_localizations"]["es-ES"], fixed["name_localizations"]["fr"]) == (
+        "corregido",
+        "corrigé",
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from tests.test_cases_cli import ASH, demo, record_some_cases, run
+from tests.test_cases_cli import ASH, demo, demo_world, record_some_cases, run
 
 __all__ = ["demo"]  # the fixture
 
@@ -32,3 +32,28 @@ def test_forget_erases_a_player_and_keeps_their_cases_counted(demo: Path) -> Non
 
     code, output = run("players", "forget", ASH, "-c", config)
     assert code == 0 and output.strip() == f"No records of player {ASH}."
+
+
+async def hello(root: Path, *, choose: str | None = None) -> str:
+    """What the bot answers Ash's "ok" in a DM (too short to tell its language), after `/language`."""
+    world = await demo_world(root)
+    try:
+        ash = world.player(ASH, "Ash")
+        if choose is not None:
+            await ash.uses("language", "general", language=choose)
+        world.chat.dms.clear()
+        await ash.says("ok")
+        return world.chat.texts(ASH)[-1]
+    finally:
+        await world.close()
+
+
+def test_forget_erases_the_language_a_player_chose(demo: Path) -> None:
+    english = asyncio.run(hello(demo))
+    tagalog = asyncio.run(hello(demo, choose="tl"))
+    assert tagalog != english and asyncio.run(hello(demo)) == tagalog  # the choice is remembered
+
+    code, output = run("players", "forget", ASH, "-c", str(demo / "flexcord.yaml"))
+    assert code == 0, output
+    assert output.startswith(f"Erased player {ASH}:")
+    assert asyncio.run(hello(demo)) == english

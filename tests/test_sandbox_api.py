@@ -129,6 +129,7 @@ async def test_state_describes_the_server_people_commands_and_rules(api: Api, sa
         "brock",
         "lucia",
         "joao",
+        "mayumi",
         "mod_jenny",
         "prof_oak",
     ]
@@ -141,6 +142,7 @@ async def test_state_describes_the_server_people_commands_and_rules(api: Api, sa
         "brock": False,
         "lucia": False,
         "joao": False,
+        "mayumi": False,
         "mod_jenny": True,
         "prof_oak": True,
     }
@@ -159,6 +161,17 @@ async def test_state_describes_the_server_people_commands_and_rules(api: Api, sa
         assert health.status == 200
     async with api.session.get("/metrics") as metrics:
         assert "flexcord_config" in await metrics.text()
+
+
+async def test_mayumi_speaks_tagalog_though_her_discord_app_is_in_english(api: Api) -> None:
+    users = {u["name"]: u for u in (await api.get("state"))["users"]}
+    assert users["mayumi"]["locale"] == "en-US"  # Discord's app has no Tagalog
+    assert users["mayumi"]["language"] == {"how": "chosen", "locale": "tl"}  # her /language
+    assert users["lucia"]["language"] is None  # the bot has not heard from her yet
+    await api.say("mayumi", "dm", "agent")  # an English word: her choice decides
+    await api.dm_saying("mayumi", "ikinokonekta na kita sa isang agent")
+    users = {u["name"]: u for u in (await api.get("state"))["users"]}
+    assert users["mayumi"]["language"] == {"how": "chosen", "locale": "tl"}
 
 
 async def test_a_player_may_not_post_where_the_rules_say_only_staff_post(api: Api) -> None:

@@ -1,5 +1,6 @@
 """The sandbox page in a real browser (Debian's /usr/bin/chromium): a player whose Discord app is
-in Spanish sees the commands by their Spanish names and hears the bot in Spanish."""
+in Spanish sees the commands by their Spanish names and hears the bot in Spanish; the page shows
+that mayumi, whose app is in English, speaks Tagalog with the bot."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ async def test_the_spanish_player_sees_spanish_commands_and_replies(tmp_path: Pa
     async with running_sandbox(tmp_path) as sandbox, browser_page() as (page, _):
         await page.goto(sandbox.url)
         await expect(page.locator("#reload-status")).to_contain_text("Rules loaded")
+        await page.select_option("#user-select", "mayumi")
+        await expect(page.locator("#user-language")).to_have_text("en-US")
+        await expect(page.locator("#user-speaks")).to_have_text("speaks tl")
         await page.select_option("#user-select", "lucia")
         await expect(page.locator("#user-language")).to_have_text("es-ES")
+        await expect(page.locator("#user-speaks")).to_have_text("")
 
         await page.click("[data-channel='bug-report']")
         await page.fill("#composer-input", "/er")

@@ -262,11 +262,11 @@ def test_actions_are_checked_by_their_key(demo: Path) -> None:
 def test_two_actions_in_one_item_are_explained(demo: Path) -> None:
     edit(
         routes(demo, "commands"),
-        '      - reply: "Check your DMs, {{ user.name }}!"\n',
-        '      - reply: "Check your DMs, {{ user.name }}!"\n        post: {channel: mod-log, text: hi}\n',
+        "      - reply:\n",
+        "      - post: {channel: mod-log, text: hi}\n        reply:\n",
     )
     problem = only(schema_problems(demo))
-    assert problem.message == "one action per list item; this one has 2: reply, post"
+    assert problem.message == "one action per list item; this one has 2: post, reply"
 
 
 def test_a_misspelt_key_is_not_also_reported_as_missing(demo: Path) -> None:

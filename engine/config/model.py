@@ -14,11 +14,12 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from engine.attachments import AttachmentRules
+from engine.language import Locales  # the languages the bot speaks
 
 ConversationState = Literal["bot", "queued", "agent", "closed"]
 CONVERSATION_STATES: tuple[ConversationState, ...] = ("bot", "queued", "agent", "closed")
 
-OptionType = Literal["string", "integer", "number", "boolean", "choice", "user", "channel", "role"]
+OptionType = Literal["string", "integer", "number", "boolean", "choice", "user", "channel", "role", "file"]
 
 DM = "dm"
 """The `where` of a direct message with the bot (any other `where` is a channel name)."""
@@ -61,6 +62,7 @@ class Reply:
 
     text: str | None = None
     message: str | None = None  # name of an entry under `messages:` (instead of text)
+    key: str | None = field(default=None, compare=False)  # its translations: Config.translations[locale][key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,7 @@ class SendDm:
 
     text: str | None = None
     message: str | None = None
+    key: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,7 @@ class Post:
 
     channel: str
     text: str
+    key: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,14 +319,6 @@ class Retention:
 
     delivered_seconds: int = 7 * 86400
     transcripts_seconds: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Locales:
-    """The languages the bot speaks, as Discord's locale codes (plus codes such as `tl`)."""
-
-    default: str = "en-US"
-    supported: tuple[str, ...] = ("en-US",)
 
 
 @dataclass(frozen=True, slots=True)

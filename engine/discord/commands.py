@@ -1,8 +1,9 @@
 """Slash commands built at run time from the config's `commands:`, plus the `/flexcord reload` group.
 
 Each command's callback gets a real signature built from the declared options, so discord.py
-registers typed options (ranges, choices, users, channels, roles) exactly as if they had been
-written by hand. The callback only collects plain option values and hands them to `run`.
+registers typed options (ranges, choices, users, channels, roles, files) exactly as if they had
+been written by hand. The callback only collects plain option values and hands them to `run`, with
+the bytes of any file option read at once (Discord's links to them expire).
 Commands usable in DMs are registered globally (Discord shows guild commands only in the guild);
 the others are registered for the configured guild only.
 """
@@ -17,11 +18,12 @@ import discord
 from discord import app_commands
 
 from engine.config.model import Command, Config, Option
+from engine.discord.interactions import Files, read_attachments
 from engine.discord.translator import localized
 from engine.runtime.languages import language_command
 
-CommandRunner = Callable[[discord.Interaction[Any], str, dict[str, object]], Awaitable[None]]
-"""Called with the interaction, the command name and its options as plain values."""
+CommandRunner = Callable[[discord.Interaction[Any], str, dict[str, object], Files], Awaitable[None]]
+"""Called with the interaction, the command name, its options as plain values and the files given."""
 
 ReloadRunner = Callable[[discord.Interaction[Any]], Awaitable[None]]
 
@@ -29,7 +31,12 @@ GUILD_ONLY = app_commands.AppCommandContext(guild=True)
 GUILD_AND_DM = app_commands.AppCommandContext(guild=True, dm_channel=True)
 
 _PLAIN: dict[str, type] = {"string": str, "integer": int, "number": float, "boolean": bool, "choice": str}
-_OBJECTS: dict[str, Any] = {"user": discord.User, "channel": discord.TextChannel, "role": discord.Role}
+_OBJECTS: dict[str, Any] = {
+    "user": discord.User,
+    "channel": discord.TextChannel,
+    "role": discord.Role,
+    "file": discord.Attachment,
+}
 
 
 def option_annotation(option: Option) -> Any:
@@ -46,9 +53,11 @@ def option_annotation(option: Option) -> Any:
 
 
 def plain_value(value: object) -> object:
-    """An option value as the core sees it: users by id, channels and roles by name."""
+    """An option value as the core sees it: users by id, channels, roles and files by name."""
     if isinstance(value, (discord.User, discord.Member)):
         return str(value.id)
+    if isinstance(value, discord.Attachment):  # its bytes go to the runtime with the event
+        return value.filename
     if isinstance(
         value,
         (
@@ -88,16 +97,26 @@ def build_command(command: Command, run: CommandRunner) -> app_commands.Command[
 
     async def callback(interaction: discord.Interaction[Any], **options: object) -> None:
         values = {key: plain_value(value) for key, value in options.items() if value is not None}
-        await run(interaction, name, values)
+        given = [value for value in options.values() if isinstance(value, discord.Attachment)]
+        await run(interaction, name, values, await read_attachments(given, interaction.user.id))
 
     described = callback.__dict__  # what discord.py reads: the options, their descriptions and choices
     described["__signature__"] = _signature(command)
+    options = {option.name: f"commands.{name}.options.{option.name}" for option in command.options}
     described["__discord_app_commands_param_description__"] = {
-        option.name: localized(option.description, f"commands.{name}.options.{option.name}.description")
+        option.name: localized(option.description, f"{options[option.name]}.description")
         for option in command.options
     }
+    described["__discord_app_commands_param_rename__"] = {
+        option.name: localized(option.name, f"{options[option.name]}.name") for option in command.options
+    }
     choices = {
-        option.name: [app_commands.Choice(name=choice, value=choice) for choice in option.choices]
+        option.name: [
+            app_commands.Choice(
+                name=localized(choice, f"{options[option.name]}.choices.{choice}"), value=choice
+            )
+            for choice in option.choices
+        ]
         for option in command.options
         if option.type == "choice" and option.choices
     }

@@ -46,17 +46,20 @@ class InteractionHandler:
         self.runtime = runtime
         self.config = config
 
-    async def run_command(self, interaction: Interaction, name: str, options: dict[str, object]) -> None:
+    async def run_command(
+        self, interaction: Interaction, name: str, options: dict[str, object], files: Files = ()
+    ) -> None:
         """A configured slash command: ask the runtime, then show its form or its replies.
 
         Inside a case thread or forum post, a `ref` option left empty means that thread's case.
+        The files of its file options go with it (to the form it shows, if it shows one).
         """
         ref = case_ref_of(interaction.channel)
         command = self.config().commands.get(name) if self.config is not None else None
         takes_ref = command is not None and any(option.name == "ref" for option in command.options)
         if ref is not None and takes_ref and not str(options.get("ref") or "").strip():
             options = {**options, "ref": ref}
-        event = interaction_event(interaction, "command", command=name, options=options)
+        event = interaction_event(interaction, "command", command=name, options=options, files=files)
         await self._interact(interaction, event)
 
     async def submit_form(
@@ -94,9 +97,8 @@ class InteractionHandler:
                 await answer_failure(interaction, "That took too long. Please try again to get the form.")
                 return
             custom_id = f"flexcord-form:{outcome.form.template}:{interaction.id}"
-            await interaction.response.send_modal(
-                CaseForm(outcome.form, self.submit_form, custom_id=custom_id)
-            )
+            form = CaseForm(outcome.form, self.submit_form, custom_id=custom_id, carried=event.files)
+            await interaction.response.send_modal(form)
             return
         if event.kind == "button" and (event.button or "").startswith(RATING_BUTTON):
             await disable_buttons(interaction)  # one rating per chat

@@ -151,22 +151,28 @@ async def read_attachments(attachments: Sequence[discord.Attachment], who: objec
 
 
 class CaseForm(discord.ui.Modal):
-    """A case template's form as a Discord modal (at most 5 fields: text inputs and file uploads)."""
+    """A case template's form as a Discord modal (at most 5 fields: text inputs and file uploads).
 
-    def __init__(self, request: FormRequest, submit: FormSubmit, *, custom_id: str) -> None:
+    `carried` are the files given to the slash command that showed it: they join the form's own.
+    """
+
+    def __init__(
+        self, request: FormRequest, submit: FormSubmit, *, custom_id: str, carried: Files = ()
+    ) -> None:
         super().__init__(
             title=request.title[:45] or request.template, timeout=FORM_TIMEOUT, custom_id=custom_id
         )
         self.template = request.template
         self.request = request
         self._submit = submit
+        self.carried = carried
         for spec in request.fields[:5]:
             if isinstance(spec, FormField):
                 self.add_item(file_upload(spec) if spec.kind == "file" else text_input(spec))
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         values: dict[str, str] = {}
-        files: Files = ()
+        files: Files = self.carried
         for item in self.walk_children():
             if isinstance(item, discord.ui.TextInput):
                 values[item.custom_id] = item.value

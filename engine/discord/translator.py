@@ -3,8 +3,9 @@
 Commands, their options and descriptions are built with `locale_str(text, key=...)`; when the
 commands are synced, discord.py asks `translate` for each Discord locale and sends what it gets as
 `name_localizations` / `description_localizations`. A locale without its own text borrows one of
-its language (es-419 gets the es-ES text); texts that would break Discord's limits are left out,
-so Discord shows the default one instead.
+its language (es-419 gets the es-ES text), else the default locale's when the config has one for it
+(the built-in /language's choices, which name each language in itself); texts that would break
+Discord's limits are left out, so Discord shows the default one instead.
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ class ConfigTranslator(app_commands.Translator):
         key = string.extras.get("key")
         if not key:
             return None
-        translations = self._config().translations
+        config = self._config()
+        translations = config.translations
         chosen = pick(locale.value, [code for code, texts in translations.items() if key in texts])
+        if chosen is None and key in translations.get(config.locales.default, {}):
+            chosen = config.locales.default  # a text the default locale has too: the built-in /language's
         text = translations[chosen][key] if chosen is not None else None
         return text if text is not None and fits(key, text) else None

@@ -38,6 +38,14 @@ MIN_LETTERS = 6  # shorter texts ("ok", "gg") say nothing reliable about their l
 MIN_VARIETY = 5  # distinct letters a text needs before its language is guessed ("xxxxxxxx" has one)
 
 
+@dataclass(frozen=True, slots=True)
+class Locales:
+    """The languages the bot speaks, as Discord's locale codes (plus codes such as `tl`)."""
+
+    default: str = "en-US"
+    supported: tuple[str, ...] = ("en-US",)
+
+
 def language_of(locale: str) -> str:
     """The language code of a Discord locale: 'es-419' -> 'es', 'pt-BR' -> 'pt', 'tl' -> 'tl'."""
     return locale.split("-", 1)[0].casefold()
@@ -129,4 +137,14 @@ def _detector(codes: tuple[str, ...]) -> Any:
     return LanguageDetectorBuilder.from_languages(*languages).build()
 
 
-__all__ = ["LANGUAGES", "MIN_CONFIDENCE", "Guess", "detect", "guesses", "is_known", "language_of", "settle"]
+__all__ = [
+    "LANGUAGES",
+    "MIN_CONFIDENCE",
+    "Guess",
+    "Locales",
+    "detect",
+    "guesses",
+    "is_known",
+    "language_of",
+    "settle",
+]

@@ -9,7 +9,8 @@ from engine.config.model import DM, THREAD, CaseTemplate, UpdateCase, in_convers
 from engine.events import Embed, FormRequest, OutMessage
 from engine.runtime import places
 from engine.runtime.generation import Generation
-from engine.runtime.turn import Turn, user_variables
+from engine.runtime.languages import remembered
+from engine.runtime.turn import Turn, case_variables, user_variables
 from engine.store import CaseRecord, NewCase
 
 CLOSED = "closed"
@@ -176,14 +177,21 @@ async def change(turn: Turn, case: CaseRecord, status: str, note: str, who: str)
         return False
     follow_post(turn, updated)
     if template is not None and status in template.notify_on:
-        reporter = user_variables(case.reporter_id, case.reporter_name)
-        turn.dm(
-            case.reporter_id,
-            turn.generation.message("case_updated"),
-            {"user": reporter},
-            conversation_id=case.conversation_id,
-        )
+        await _notify_reporter(turn, updated)
     return True
+
+
+async def _notify_reporter(turn: Turn, case: CaseRecord) -> None:
+    """Tell the case's reporter its new status, in their own language (the one the bot knows them by)."""
+    known = await remembered(turn.tx, case.reporter_id)
+    locale = known[1] if known is not None else turn.config.locales.default
+    shown = case_variables(case, turn.generation.status(case.template, case.status, locale))
+    turn.dm(
+        case.reporter_id,
+        turn.generation.message("case_updated", locale),
+        {"user": user_variables(case.reporter_id, case.reporter_name), "case": shown},
+        conversation_id=case.conversation_id,
+    )
 
 
 def describe(case: CaseRecord) -> str:

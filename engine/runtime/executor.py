@@ -52,23 +52,31 @@ async def execute(
     for index, action in enumerate(decision.actions):
         if not await _run(turn, event, action, answers.get(index)):
             break
-    takes_files = (RelayToAgent, OpenCase) if event.kind == "form" else (RelayToAgent,)
-    if event.files and not any(isinstance(action, takes_files) for action in decision.actions):
+    if event.files and _keeps_files_after(event, decision):
         await keep_files(turn, event)  # kept for the player's case (the next one, if none is open) or refused
+
+
+def _keeps_files_after(event: Event, decision: Decision) -> bool:
+    """Whether the event's files are still to be kept once its actions ran: not when an action took
+    them (a relay, or the case a form or command opens) nor when a form or command was refused."""
+    if event.kind not in ("form", "command"):
+        return not any(isinstance(action, RelayToAgent) for action in decision.actions)
+    taken_by = (RelayToAgent, OpenCase, Refuse)
+    return not any(isinstance(action, taken_by) for action in decision.actions)
 
 
 async def _run(turn: Turn, event: Event, action: Action, answer: ChatbotAnswer | None) -> bool:
     """Carry out one action; False stops the actions after it."""
     match action:
         case Reply():
-            turn.say(action.message, text=action.text)
+            turn.say(action.message, text=_inline(turn, action))
         case SendDm():
             turn.dm(
                 event.user.id,
-                action.text or turn.generation.message(action.message or "fallback", turn.locale),
+                _inline(turn, action) or turn.generation.message(action.message or "fallback", turn.locale),
             )
         case Post():
-            turn.post(action.channel, OutMessage(action.text))
+            turn.post(action.channel, OutMessage(_inline(turn, action) or ""))
         case OpenCase():
             return await _open_case(turn, event, action)
         case UpdateCase():
@@ -93,6 +101,13 @@ async def _run(turn: Turn, event: Event, action: Action, answer: ChatbotAnswer |
     return True
 
 
+def _inline(turn: Turn, action: Reply | SendDm | Post) -> str | None:
+    """A text written in the action, in the player's language when it has one for it."""
+    if action.text is None or action.key is None:
+        return action.text
+    return turn.generation.translated(action.key, action.text, turn.locale)
+
+
 async def _hand_off(turn: Turn, action: Handoff) -> None:
     """Hand off about the case this turn opened, else a new case of the default template."""
     case = turn.opened
@@ -111,7 +126,7 @@ async def _open_case(turn: Turn, event: Event, action: OpenCase) -> bool:
         return False
     fields = cases.form_values(template, event.options) if event.kind == "form" else {}
     case = await cases.open_case(turn, action.template, fields)
-    if event.kind == "form":  # the form's files are the case's, before any handoff after it
+    if event.kind in ("form", "command"):  # its files are the case's, before any handoff after it
         await keep_files(turn, event, case.ref if case is not None else None)
     return True
 

@@ -42,6 +42,10 @@ class Generation:
         chosen = pick(locale, [code for code, texts in translations.items() if key in texts])
         return translations[chosen][key] if chosen is not None else default
 
+    def status(self, template: str, status: str, locale: str | None) -> str:
+        """A case status as players of `locale` read it (its `names:` there), else as written."""
+        return self.translated(f"cases.{template}.statuses.{status}.name", status, locale)
+
 
 def _action_sources(actions: Iterable[Action]) -> Iterator[str]:
     for action in actions:

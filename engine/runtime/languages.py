@@ -14,6 +14,7 @@ from typing import Protocol
 from engine.config.model import Command, Config, Option
 from engine.events import Event
 from engine.language import settle
+from engine.language.chooser import COMMAND, words_for
 from engine.store import Writes
 
 
@@ -21,19 +22,20 @@ class Settings(Protocol):
     async def get_setting(self, key: str) -> str | None: ...
 
 
-LANGUAGE_COMMAND = "language"
+LANGUAGE_COMMAND = COMMAND
 """The built-in slash command a player chooses their language with (unless the config defines one)."""
 
 CHOSEN, SEEN = "chosen", "seen"
 
 
-def _key(user_id: str) -> str:
+def language_key(user_id: str) -> str:
+    """The store setting that holds a player's language (erased with the player)."""
     return f"language:{user_id}"
 
 
 async def remembered(store: Settings, user_id: str) -> tuple[str, str] | None:
     """(how, locale) the store holds for the player: how is 'chosen' or 'seen'; None if nothing."""
-    value = await store.get_setting(_key(user_id))
+    value = await store.get_setting(language_key(user_id))
     how, _, locale = (value or "").partition(" ")
     return (how, locale) if how in (CHOSEN, SEEN) and locale else None
 
@@ -65,7 +67,7 @@ async def remember(tx: Writes, event: Event, *, chosen: bool = False) -> None:
         return
     value = f"{CHOSEN if chosen else SEEN} {event.locale}"
     if known is None or " ".join(known) != value:
-        await tx.put_setting(_key(event.user.id), value)
+        await tx.put_setting(language_key(event.user.id), value)
 
 
 async def settle_language(store: Settings, config: Config, event: Event) -> tuple[Event, str | None]:
@@ -82,9 +84,9 @@ def language_command(config: Config) -> Command | None:
     supported = config.locales.supported
     if len(supported) < 2 or LANGUAGE_COMMAND in config.commands:
         return None
-    option = Option(LANGUAGE_COMMAND, "choice", "The language the bot speaks to you", choices=supported)
-    description = "Choose the language the bot speaks to you"
-    return Command(LANGUAGE_COMMAND, description, actions=(), options=(option,), dm=True)
+    words = words_for(config.locales.default)  # other locales: see engine.language.chooser
+    option = Option(LANGUAGE_COMMAND, "choice", words.option_description, choices=supported)
+    return Command(LANGUAGE_COMMAND, words.description, actions=(), options=(option,), dm=True)
 
 
 def chosen_locale(config: Config, event: Event) -> str | None:

@@ -41,8 +41,10 @@ def user_variables(user_id: str, name: str) -> dict[str, str]:
     return {"id": user_id, "name": name, "mention": f"<@{user_id}>"}
 
 
-def case_variables(case: CaseRecord) -> dict[str, str]:
-    return {"ref": case.ref, "title": case.title, "status": case.status, "template": case.template}
+def case_variables(case: CaseRecord, status: str | None = None) -> dict[str, str]:
+    """`case.*` for templates; `status` as the reader calls it (see Generation.status)."""
+    shown = status or case.status
+    return {"ref": case.ref, "title": case.title, "status": shown, "template": case.template}
 
 
 def hours_variables(config: Config, now: datetime) -> dict[str, object]:
@@ -142,7 +144,10 @@ class Turn:
             "hours": self.hours,
         }
         if self.case is not None:
-            values["case"] = case_variables(self.case)
+            case = self.case
+            values["case"] = case_variables(
+                case, self.generation.status(case.template, case.status, self.locale)
+            )
         if self.conversation.agent_name:
             values["agent"] = {"name": self.conversation.agent_name}
         values.update(extra)

@@ -7,7 +7,7 @@
 | GET | /sandbox/api/messages | ?user=U&channel=C (channel name or dm) | [Message], oldest first |
 | POST | /sandbox/api/messages | {user, channel, text, files: [{name, data}]} | Message; 403 if not allowed |
 | GET | /sandbox/api/files/CHANNEL/ID/NAME | | a file on a Discord message (pictures inline) |
-| POST | /sandbox/api/commands | {user, channel, name, options: {name: value}} | {reply} or {form} |
+| POST | /sandbox/api/commands | {user, channel, name, options: {o: value or {name, data}}} | {reply}/{form} |
 | POST | /sandbox/api/forms | {user, form, values: {field: value or [{name, data}]}} | {reply} |
 | POST | /sandbox/api/buttons | {user, message, button} (button id or label) | {reply} or {form} |
 | GET | /sandbox/api/agent/tasks | | [Task], newest first |
@@ -25,7 +25,8 @@
 | GET, POST | /sandbox/api/clock | {now: ISO 8601, or null for real time} | the clock, as in State |
 
 - State: {guild, channels: [{name, topic, can_view: {user: bool}, can_send: {user: bool}}],
-  users: [{name, id, roles}], commands: [{name, description, options: [{name, type,
+  users: [{name, id, roles, locale (their app's), language: {how: chosen/seen, locale} or null (the
+  bot's)}], commands: [{name, description, options: [{name, type,
   description, required, choices}], channels, roles, dm}], config: {version, name,
   last_reload: {ok, at, version, errors: [{file, line, col, message, hint}], warnings}},
   clock: {now, shifted, hours, timezone, note}, notice}; `commands` ends with `/flexcord reload`
@@ -73,6 +74,7 @@ from quart import Blueprint, Response, jsonify, request, send_from_directory
 from engine.agentdesk.blueprint import file_response
 from engine.sandbox.clock import parse_moment
 from engine.sandbox.guild import Refused
+from engine.sandbox.locales import spoken_locales
 
 if TYPE_CHECKING:
     from engine.sandbox.app import Sandbox
@@ -188,7 +190,11 @@ def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
 
     @page.get("/sandbox/api/state")
     async def state() -> Response:
-        return jsonify(sandbox.state())
+        found = sandbox.state()
+        spoken = await spoken_locales(sandbox.store, sandbox.guild.user_ids())
+        for user in found["users"]:
+            user["language"] = spoken.get(user["name"])  # what the bot speaks to them
+        return jsonify(found)
 
     @page.get("/sandbox/api/messages")
     async def messages() -> Response:
@@ -221,7 +227,11 @@ def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
         data = await _body()
         name = _field(data, "name").lstrip("/")
         spec = sandbox.runtime.config.commands.get(name)
-        options = players.option_values(spec, _map(data, "options"))
+        given = {  # a file option's value: the file picked, {name, data}
+            key: _file(value) if isinstance(value, dict) else value
+            for key, value in _map(data, "options").items()
+        }
+        options = players.option_values(spec, given)
         return jsonify(await players.command(_field(data, "user"), _field(data, "channel"), name, options))
 
     @page.post("/sandbox/api/forms")

@@ -59,7 +59,7 @@ from engine.sandbox.clock import SandboxClock
 from engine.sandbox.desk import AgentDesk
 from engine.sandbox.feeds import sample_feed
 from engine.sandbox.guild import Refused, SandboxGuild
-from engine.sandbox.locales import client_locales
+from engine.sandbox.locales import choose_locales, client_locales
 from engine.sandbox.payloads import command_json, commands, reload_command
 from engine.sandbox.players import Players
 from engine.server import RunningServer, start_server
@@ -224,6 +224,7 @@ class Sandbox:
         self.desk = AgentDesk(flex_url, self.store, emulator)
         self._cleanup.append(self.desk.aclose)
         self.guild = SandboxGuild(self.client, config, self.clock, receipts=self.discord_receipts)
+        await choose_locales(self.store, self.guild.user_ids())  # mayumi speaks Tagalog
         languages = contextlib.ExitStack()  # each person's interactions carry their app's language
         languages.enter_context(client_locales(self.guild.client_locale))
         self._cleanup.append(lambda: asyncio.to_thread(languages.close))

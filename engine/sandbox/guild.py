@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 
 GENERAL = "general"
-PLAYERS = ("ash", "misty", "brock", "lucia", "joao")
+PLAYERS = ("ash", "misty", "brock", "lucia", "joao", "mayumi")
 MODERATOR = ("mod_jenny", "moderator")
 ADMIN = "prof_oak"
 LEAP = 300.0  # seconds: a longer jump of Discord's clock reconnects the bot rather than stepping
@@ -114,6 +114,10 @@ class SandboxGuild:
             member = self.guild.add_member(user, roles=[self.roles[r] for r in roles])
             self.people[name] = Person(name, user, member, roles, CLIENT_LOCALES.get(name, "en-US"))
         self._remember_send_roles(config)
+
+    def user_ids(self) -> dict[str, str]:
+        """Each sample person's Discord user id, by name."""
+        return {name: str(person.user.id) for name, person in self.people.items()}
 
     def client_locale(self, user_id: int) -> str | None:
         """The app language of the person with this Discord id (None: not one of the sample people)."""

@@ -64,10 +64,15 @@ class Players:
         types = {option.name: option.type for option in command.options} if command is not None else {}
         values: dict[str, Any] = {}
         for name, raw in given.items():
+            kind = types.get(name, "string")
+            if kind == "file" or isinstance(raw, tuple):  # (name, bytes) of the file picked
+                if not isinstance(raw, tuple):
+                    raise Refused(f"Attach a file to the option '{name}'.", 400)
+                values[name] = raw
+                continue
             text = str(raw).strip()
             if text == "":
                 continue
-            kind = types.get(name, "string")
             try:
                 if kind == "integer":
                     values[name] = int(text)

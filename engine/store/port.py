@@ -210,9 +210,11 @@ class Writes(Reads, Protocol):
         `since`; False when it did not."""
         ...
 
-    async def forget_player(self, user_id: str, lanes: Sequence[str]) -> Forgotten:
+    async def forget_player(
+        self, user_id: str, lanes: Sequence[str], settings: Sequence[str] = ()
+    ) -> Forgotten:
         """Erase a player's personal data: conversation, transcript, deliveries (in `lanes` and about
-        their cases); their cases stay, anonymised."""
+        their cases), the `settings` kept about them; their cases stay, anonymised."""
         ...
 
 

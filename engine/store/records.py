@@ -156,6 +156,7 @@ class Forgotten:
     messages: int
     deliveries: int
     cases: tuple[str, ...]
+    settings: int = 0  # what was kept about the player alone, such as their chosen language
 
 
 @dataclass(frozen=True, slots=True)

@@ -226,6 +226,7 @@ GET_SETTING = "SELECT value FROM settings WHERE key = ?"
 PUT_SETTING = (
     "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 )
+FORGET_SETTING = "DELETE FROM settings WHERE key = ?"
 
 # --- cases -----------------------------------------------------------------------------------
 

@@ -181,7 +181,9 @@ class SqliteWrites(SqliteReads):
         """Stop delivering an item without counting an attempt (e.g. a newer request replaced it)."""
         await self._run(sql.GIVE_UP, (reason, item_id))
 
-    async def forget_player(self, user_id: str, lanes: Sequence[str]) -> Forgotten:
+    async def forget_player(
+        self, user_id: str, lanes: Sequence[str], settings: Sequence[str] = ()
+    ) -> Forgotten:
         found = await self.conversation(user_id)
         conversation_id = found.id if found is not None else None
         refs = tuple(str(row["ref"]) for row in await self._all(sql.PLAYER_CASES, (user_id, conversation_id)))
@@ -199,7 +201,8 @@ class SqliteWrites(SqliteReads):
             messages += await self._run(sql.FORGET_PLAYER_MESSAGES, (conversation_id,))
             await self._run(sql.FORGET_CONVERSATION, (conversation_id,))
         messages += await self._run(sql.FORGET_FAQ_QUESTIONS, (user_id,))  # what they asked the FAQ bot
-        return Forgotten(found is not None, messages, deliveries, refs)
+        kept = sum([await self._run(sql.FORGET_SETTING, (key,)) for key in settings])
+        return Forgotten(found is not None, messages, deliveries, refs, kept)
 
     async def set_delivery(self, item_id: int, delivery: Delivery) -> None:
         await self._run(sql.SET_DELIVERY, (encode(delivery), item_id))

@@ -4,7 +4,8 @@
   `^[-_\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$` (letters and digits of any alphabet, - and _),
   in lowercase where the alphabet has one: `помощь` is fine, `Помощь` is not.
 - Everything a command shows (its name and description, each option's name and description,
-  each choice's name and value) adds up to at most 4,000 characters.
+  each choice's name and value) adds up to at most 4,000 characters, each text counted by its
+  longest localization, as Discord counts it. Names in other languages follow the same rules.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from engine.config.compile.locales import default_text  # a text by locale counts in its default one
+from engine.config.compile.locales import compile_locales, texts_of
+from engine.config.compile.texts import choice_value
 from engine.config.diagnostics import Diagnostic
 from engine.config.schema.definitions import COMMAND_NAME
 from engine.config.yaml.nodes import MarkedDict, mark_of
@@ -50,11 +52,13 @@ def discord_limits(doc: MarkedDict) -> list[Diagnostic]:
     commands = doc.get("commands")
     if not isinstance(commands, MarkedDict):
         return []
+    locales = doc.get("locales")
+    default = compile_locales(locales if isinstance(locales, dict) else {}).default
     found: list[Diagnostic] = []
     for name, command in commands.items():
         found.extend(_names(commands, name, command))
         if isinstance(command, MarkedDict):
-            size = command_size(name, command)
+            size = command_size(name, command, default)
             if size > COMMAND_TOTAL_LIMIT:
                 mark = mark_of(commands, name, of_key=True) or commands.mark
                 found.append(
@@ -84,6 +88,19 @@ def _names(commands: MarkedDict, name: str, command: Any) -> Iterator[Diagnostic
         yield Diagnostic(
             mark.file, mark.line, mark.col, "error", f"'{name}' is not a valid command name", problem
         )
+    names = command.get("names") if isinstance(command, MarkedDict) else None
+    for locale, local in names.items() if isinstance(names, MarkedDict) else ():
+        problem = _refused(str(local))
+        if problem is not None:
+            mark = mark_of(names, locale) or commands.mark
+            yield Diagnostic(
+                mark.file,
+                mark.line,
+                mark.col,
+                "error",
+                f"'{local}' is not a valid {locale} name of /{name}",
+                problem,
+            )
     options = command.get("options") if isinstance(command, MarkedDict) else None
     if not isinstance(options, MarkedDict):
         return
@@ -96,16 +113,26 @@ def _names(commands: MarkedDict, name: str, command: Any) -> Iterator[Diagnostic
             )
 
 
-def command_size(name: str, command: MarkedDict) -> int:
-    """The characters Discord counts toward a command's 4,000."""
-    size = len(name) + len(default_text(command.get("description")) or "")
+def _longest(value: object, empty: str = "") -> int:
+    """The length Discord counts for a text: of its longest localization (the default's included)."""
+    return max((len(text) for text in texts_of(value, "").values()), default=len(empty))
+
+
+def command_size(name: str, command: MarkedDict, default: str = "en-US") -> int:
+    """The characters Discord counts toward a command's 4,000: each name, description and choice
+    by its longest localization, each choice's value once."""
+    names = command.get("names")
+    size = max(
+        [len(name), *(len(str(local)) for local in (names.values() if isinstance(names, dict) else ()))]
+    )
+    size += _longest(command.get("description"))
     options = command.get("options")
     if isinstance(options, MarkedDict):
         for option_name, option in options.items():
             size += len(option_name)
             if isinstance(option, MarkedDict):
-                size += len(default_text(option.get("description")) or _EMPTY_DESCRIPTION)
+                size += _longest(option.get("description"), _EMPTY_DESCRIPTION)
                 choices = option.get("choices")
-                if isinstance(choices, list):
-                    size += sum(2 * len(str(choice)) for choice in choices)  # each is name and value
+                for choice in choices if isinstance(choices, list) else ():
+                    size += len(choice_value(choice, default)) + _longest(choice)
     return size

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
 from engine import templates
-from engine.config.checks.forms import form_field_problems
+from engine.config.checks.forms import file_option_problems, form_field_problems
 from engine.config.checks.hours import hours_problems
 from engine.config.checks.templates import DISCORD_MESSAGE_LIMIT, Scope, text_problems
 from engine.config.diagnostics import Diagnostic, Severity, did_you_mean
@@ -173,6 +173,7 @@ class NameChecks:
                 )
             )
         self.bounds(option, f"option '{name}' of {user}")
+        self.problems.extend(file_option_problems(option, f"option '{name}' of {user}"))
 
     def bounds(self, node: MarkedDict, what: str) -> None:
         low, high = node.get("min"), node.get("max")

@@ -9,7 +9,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from engine.config.checks.templates import Scope, text_problems
-from engine.config.compile.locales import compile_locales, pick, texts_of, translatable
+from engine.config.compile.locales import compile_locales, pick, texts_of
+from engine.config.compile.texts import translatable
 from engine.config.diagnostics import Diagnostic
 from engine.config.yaml.nodes import Mark, MarkedDict, mark_of
 
@@ -23,29 +24,44 @@ def _used(text: str) -> set[str]:
 
 
 def translation_problems(doc: MarkedDict) -> list[Diagnostic]:
-    """Every problem of the translated texts under `messages:`."""
+    """Every problem of the translated texts (messages, case and command texts, what rules and
+    commands say, choices) and the locales each text and each case status lacks."""
     locales = doc.get("locales")
     settings = compile_locales(locales if isinstance(locales, Mapping) else {})
     found: list[Diagnostic] = []
-    for key, node, field in translatable(doc):
-        mark = mark_of(node, field, of_key=True) or doc.mark
-        user = _described(key)
-        scope = Scope("message" if key == field else "case template")
-        found.extend(_entry(node[field], mark, user, scope, settings.default, settings.supported))
+    for text in translatable(doc):
+        mark = mark_of(text.node, text.field, of_key=isinstance(text.field, str)) or doc.mark
+        form, options = (text.names, None) if text.kind == "case template" else (None, text.names)
+        scope = Scope(text.kind, form=form, options=options)
+        found.extend(_entry(text.value, mark, text.what, scope, settings.default, settings.supported))
+    found.extend(_statuses(doc, settings.default, settings.supported))
     return found
 
 
-def _described(key: str) -> str:
-    """'closed' -> "message 'closed'"; 'cases.bug.form.steps.label' -> "the label of form field 'steps'
-    of case template 'bug'"; 'commands.case.options.ref.description' likewise."""
-    parts = key.split(".")
-    if len(parts) == 1:
-        return f"message '{key}'"
-    owner = "command" if parts[0] == "commands" else "case template"
-    what = parts[-1].replace("_", " ")
-    inner = ("option" if parts[0] == "commands" else "form field") if len(parts) == 5 else ""
-    field = f" of {inner} '{parts[3]}'" if inner else ""
-    return f"the {what}{field} of {owner} '{parts[1]}'"
+def _statuses(doc: MarkedDict, default: str, supported: tuple[str, ...]) -> Iterator[Diagnostic]:
+    """A warning for each case status without a name in each supported locale."""
+    cases = doc.get("cases")
+    for name, case in cases.items() if isinstance(cases, Mapping) else ():
+        statuses = case.get("statuses") if isinstance(case, Mapping) else None
+        for index, status in enumerate(statuses or ()) if isinstance(statuses, list | dict) else ():
+            in_map = isinstance(statuses, dict)
+            spec = statuses.get(status) if isinstance(statuses, dict) else None
+            local = spec.get("names") if isinstance(spec, Mapping) else None
+            texts = {default: str(status), **(local if isinstance(local, Mapping) else {})}
+            missing = [locale for locale in supported if pick(locale, texts) is None]
+            if not missing:
+                continue
+            where = mark_of(statuses, status if in_map else index, of_key=True) or doc.mark
+            hint = "add to it" if in_map else "write statuses as a map"
+            yield Diagnostic(
+                where.file,
+                where.line,
+                where.col,
+                "warning",
+                f"status '{status}' of case template '{name}' has no {', '.join(missing)} name, so players "
+                f"in {'that language' if len(missing) == 1 else 'those languages'} see '{status}'",
+                f"{hint}: {status}: {{names: {{{missing[0]}: ...}}}}",
+            )
 
 
 def _entry(

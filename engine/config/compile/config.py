@@ -16,14 +16,12 @@ from engine.attachments import DEFAULT_TYPES, FLEX_MAX_BYTES, AttachmentRules
 from engine.config.compile.actions import compile_actions
 from engine.config.compile.locales import (
     DEFAULT_LOCALE,
-    command_names,
     compile_locales,
+    compile_translations,
     default_text,
     default_texts,
-    frozen_texts,
-    translatable,
-    translated_texts,
 )
+from engine.config.compile.texts import choice_value
 from engine.config.compile.values import (
     CompileError,
     names,
@@ -108,7 +106,7 @@ def _compile(doc: Mapping[str, Any], *, root: str, files: Sequence[str], version
         limits=_limits(_section(doc, "limits")),
         retention=_retention(_section(doc, "retention")),
         locales=locales,
-        translations=frozen_texts(translated_texts(translatable(doc), locales.default), command_names(doc)),
+        translations=compile_translations(doc, locales),
         attachments=_attachments(_section(doc, "attachments"), mark_of(doc, "attachments")),
     )
     try:
@@ -252,7 +250,7 @@ def _option(name: str, node: Mapping[str, Any]) -> Option:
         type=node.get("type", "string"),
         description=default_text(node.get("description")) or name,
         required=bool(node.get("required", True)),
-        choices=tuple(str(c) for c in node.get("choices") or ()),
+        choices=tuple(choice_value(c, DEFAULT_LOCALE.get()) for c in node.get("choices") or ()),
         min=float(low) if low is not None else None,
         max=float(high) if high is not None else None,
     )
@@ -264,7 +262,7 @@ def _command(name: str, node: Mapping[str, Any], mark: Mark | None) -> Command:
     return Command(
         name=name,
         description=default_text(node.get("description")) or name,
-        actions=compile_actions(node.get("do") or []),
+        actions=compile_actions(node.get("do") or [], f"commands.{name}"),
         channels=names(node.get("channels")),
         roles=names(node.get("roles")),
         options=tuple(_option(str(k), v or {}) for k, v in options.items()),
@@ -393,7 +391,7 @@ def _rules(items: Sequence[Any]) -> tuple[Rule, ...]:
             Rule(
                 name=name,
                 when=_condition(node.get("when") or {}, mark),
-                actions=compile_actions(node.get("do") or []),
+                actions=compile_actions(node.get("do") or [], f"rules.{name}"),
                 source=_source(mark),
             )
         )

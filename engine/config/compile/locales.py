@@ -7,16 +7,18 @@ language has none.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 
-from engine.config.model import Locales, frozen_map
-from engine.language import language_of
+from engine.config.compile.texts import Text, local_names, translatable
+from engine.config.model import frozen_map
+from engine.language import Locales, language_of
+from engine.language.chooser import COMMAND, chooser_texts
 
 __all__ = [
     "DEFAULT_LOCALE",
-    "command_names",
     "compile_locales",
+    "compile_translations",
     "default_text",
     "default_texts",
     "frozen_texts",
@@ -52,63 +54,25 @@ def default_texts(entries: Mapping[str, object], default: str) -> dict[str, str]
     return found
 
 
-def translatable(doc: Mapping[str, object]) -> Iterator[tuple[str, Mapping[str, object], str]]:
-    """(key, value) of every text that may carry translations: `closed` for a message,
-    `cases.bug.reply`, `cases.bug.form_title` and `cases.bug.form.summary.label` for a case's;
-    each with the mapping it is in and its key there (the value is `node[field]`)."""
-    messages = doc.get("messages")
-    if isinstance(messages, Mapping):
-        yield from ((str(name), messages, str(name)) for name in messages)
-    yield from _command_texts(doc)
-    cases = doc.get("cases")
-    for name, case in cases.items() if isinstance(cases, Mapping) else ():
-        if not isinstance(case, Mapping):
-            continue
-        for key in ("reply", "form_title"):
-            if key in case:
-                yield f"cases.{name}.{key}", case, key
-        form = case.get("form")
-        for field, spec in form.items() if isinstance(form, Mapping) else ():
-            for key in ("label", "placeholder"):
-                if isinstance(spec, Mapping) and key in spec:
-                    yield f"cases.{name}.form.{field}.{key}", spec, key
-
-
-def _command_texts(doc: Mapping[str, object]) -> Iterator[tuple[str, Mapping[str, object], str]]:
-    """`commands.bug.description` and `commands.case.options.ref.description`."""
-    commands = doc.get("commands")
-    for name, command in commands.items() if isinstance(commands, Mapping) else ():
-        if not isinstance(command, Mapping):
-            continue
-        if "description" in command:
-            yield f"commands.{name}.description", command, "description"
-        options = command.get("options")
-        for option, spec in options.items() if isinstance(options, Mapping) else ():
-            if isinstance(spec, Mapping) and "description" in spec:
-                yield f"commands.{name}.options.{option}.description", spec, "description"
-
-
-def command_names(doc: Mapping[str, object]) -> dict[str, dict[str, str]]:
-    """Locale -> `commands.bug.name` -> the command's name there, from each command's `names:`."""
-    by_locale: dict[str, dict[str, str]] = {}
-    commands = doc.get("commands")
-    for name, command in commands.items() if isinstance(commands, Mapping) else ():
-        names = command.get("names") if isinstance(command, Mapping) else None
-        for locale, local in names.items() if isinstance(names, Mapping) else ():
-            by_locale.setdefault(str(locale), {})[f"commands.{name}.name"] = str(local)
-    return by_locale
-
-
-def translated_texts(
-    entries: Iterable[tuple[str, Mapping[str, object], str]], default: str
-) -> dict[str, dict[str, str]]:
+def translated_texts(entries: Iterable[Text], default: str) -> dict[str, dict[str, str]]:
     """Locale -> text key -> text, for every locale but the default."""
     by_locale: dict[str, dict[str, str]] = {}
-    for name, node, field in entries:
-        for locale, text in texts_of(node[field], default).items():
+    for entry in entries:
+        for locale, text in texts_of(entry.value, default).items():
             if locale != default:
-                by_locale.setdefault(locale, {})[str(name)] = text
+                by_locale.setdefault(locale, {})[entry.key] = text
     return by_locale
+
+
+def compile_translations(doc: Mapping[str, object], locales: Locales) -> Mapping[str, Mapping[str, str]]:
+    """Locale -> key -> text: every translated text and name of the document, read-only; with the
+    built-in /language in every supported locale (all of them: its choices name themselves)."""
+    names: dict[str, dict[str, str]] = {}
+    commands = doc.get("commands")
+    chooser = len(locales.supported) > 1 and not (isinstance(commands, Mapping) and COMMAND in commands)
+    for locale, key, name in [*local_names(doc), *(chooser_texts(locales.supported) if chooser else ())]:
+        names.setdefault(locale, {})[key] = name
+    return frozen_texts(translated_texts(translatable(doc), locales.default), names)
 
 
 def frozen_texts(*parts: Mapping[str, Mapping[str, str]]) -> Mapping[str, Mapping[str, str]]:

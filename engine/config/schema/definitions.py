@@ -78,6 +78,10 @@ PATTERN_WORDS: dict[str, tuple[str, str]] = {
         "write it like sqlite:///flexcord.db, or postgresql://user:${DB_PASSWORD}@host/database",
     ),
     LISTEN: ("listen address", "write host:port, like 127.0.0.1:8080"),
+    LOCALE: (
+        "locale",
+        "write a language code as Discord names it, like en-US, es-ES, es-419, pt-BR, fr or tl",
+    ),
     URL: ("web address", "write a full address starting with https://"),
     URL_OR_EMPTY: ("web address", "write a full address starting with https://"),
     FILE_SIZE: ("file size", "write a number and a unit, like 500KB or 2MB"),
@@ -177,14 +181,26 @@ def one_or_many(title: str, description: str, item: Schema) -> Schema:
 
 
 def _message_or_text(title: str, description: str) -> Schema:
+    """A text, a text per locale ({en-US: ..., es-ES: ...}), or {message: name}."""
     return prop(
         title,
         description,
         type=["string", "object"],
         maxLength=4000,
-        properties={"message": ref("messageName", "Message", "The name of an entry under 'messages:'.")},
-        required=["message"],
-        additionalProperties=False,
+        minProperties=1,
+        **{
+            "if": {"type": "object", "required": ["message"]},
+            "then": {
+                "properties": {
+                    "message": ref("messageName", "Message", "The name of an entry under 'messages:'.")
+                },
+                "additionalProperties": False,
+            },
+            "else": {
+                "propertyNames": {"$ref": "#/$defs/locale"},
+                "additionalProperties": {"type": "string", "maxLength": 4000},
+            },
+        },
     )
 
 
@@ -193,17 +209,24 @@ def _actions() -> dict[str, Schema]:
         "reply": _message_or_text(
             "Reply",
             "Answer where it happened (privately for a slash command, in the DM for a DM): "
-            "a text, or {message: name} to say one of the 'messages:'.",
+            "a text (or one per locale: {en-US: ..., es-ES: ...}), or {message: name} to say one of the "
+            "'messages:'.",
         ),
         "dm": _message_or_text(
-            "Direct message", "Send the player a direct message: a text, or {message: name}."
+            "Direct message",
+            "Send the player a direct message: a text (or one per locale), or {message: name}.",
         ),
         "post": section(
             "Post in a channel",
             "Post a message in a channel: {channel: name, text: ...}.",
             {
                 "channel": ref("channelName", "Channel", "The channel to post in."),
-                "text": ref("text", "Text", "What to post; {{ ... }} fills in details."),
+                "text": ref(
+                    "translatedText",
+                    "Text",
+                    "What to post (in the language of the player it is about, when it has one per "
+                    "locale); {{ ... }} fills in details.",
+                ),
             },
             required=["channel", "text"],
         ),

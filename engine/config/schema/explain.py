@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 from engine.config.diagnostics import Diagnostic, did_you_mean
-from engine.config.schema.definitions import ACTION_EXAMPLES, ACTIONS, BARE_ACTIONS, PATTERN_WORDS
+from engine.config.schema.definitions import ACTION_EXAMPLES, ACTIONS, BARE_ACTIONS, LOCALE, PATTERN_WORDS
 from engine.config.schema.documents import quick_validator, validator
 from engine.config.schema.hints import name_hint, split_list_hint, split_text_hint, type_hint
 from engine.config.schema.places import (
@@ -281,6 +281,9 @@ def _bad_name(problem: _Problem) -> Diagnostic:
     if problem.kind == "maxLength":
         message = f"{noun} '{name}' is too long: {len(name)} characters"
         return problem.diag(message, f"use at most {schema.get('maxLength')} characters", at)
+    if problem.kind == "pattern" and schema.get("pattern") == LOCALE:  # a text by locale, or {message: ...}
+        hint = did_you_mean(name, ["message"]) if path and path[-1] in ("reply", "dm") else None
+        return problem.diag(f"'{name}' is not a locale", hint or PATTERN_WORDS[LOCALE][1], at)
     if problem.kind == "pattern":
         how = PATTERN_WORDS.get(str(schema.get("pattern")), ("", "use other characters"))[1]
         joiner = "_" if noun in ("command name", "option name") else "-"

@@ -24,7 +24,7 @@ from engine.config.schema.definitions import (
     translated,
 )
 
-OPTION_TYPES = ("string", "integer", "number", "boolean", "choice", "user", "channel", "role")
+OPTION_TYPES = ("string", "integer", "number", "boolean", "choice", "user", "channel", "role", "file")
 
 _ROLES_HINT = "Discord roles, as a list: [admin, moderator]. Leave it out to allow everyone."
 
@@ -72,7 +72,9 @@ def _option() -> Schema:
         {
             "type": prop(
                 "Type",
-                "What kind of value: " + ", ".join(OPTION_TYPES) + ".",
+                "What kind of value: "
+                + ", ".join(OPTION_TYPES)
+                + " (file: the player attaches one file, checked by the attachments: settings).",
                 enum=list(OPTION_TYPES),
                 default="string",
             ),
@@ -89,14 +91,18 @@ def _option() -> Schema:
             ),
             "choices": prop(
                 "Choices",
-                "For type choice: the values the player picks from (at most 25).",
+                "For type choice: the values the player picks from (at most 25), each a text or one "
+                "per locale.",
                 type="array",
-                items=prop(
-                    "Choice",
-                    "One value to pick (1 to 100 characters).",
-                    type="string",
-                    minLength=1,
-                    maxLength=100,
+                items=translated(
+                    prop(
+                        "Choice",
+                        "One value to pick (1 to 100 characters), or its name per locale: "
+                        "{en-US: fixed, es-ES: corregido} (the default locale's is the value).",
+                        type="string",
+                        minLength=1,
+                        maxLength=100,
+                    )
                 ),
                 minItems=1,
                 maxItems=25,

@@ -252,8 +252,8 @@ def _attachments() -> Schema:
     """Which files players and agents may send (the type is read from the file's bytes)."""
     return section(
         "Attachments",
-        "Which files players may send and forms may take. The type is read from the file itself,"
-        " so a program renamed .png is refused.",
+        "Which files players may send, and forms and commands may take. The type is read from the file"
+        " itself, so a program renamed .png is refused.",
         {
             "types": prop(
                 "Allowed types",

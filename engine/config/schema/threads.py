@@ -23,13 +23,24 @@ def statuses() -> Schema:
     as_map = prop(
         "Statuses",
         "The steps a case goes through (the first is where it starts), each with the forum tag "
-        "its post wears: {open: {tag: New}, triaged: {tag: Triaged}}.",
+        "its post wears and its name in other languages: {open: {tag: New, names: {es-ES: abierto}}}.",
         type="object",
         propertyNames=status,
         additionalProperties=section(
             "Status",
             "One step of a case.",
-            {"tag": text("Forum tag", "The forum tag the case's post wears in this status.", low=1, high=20)},
+            {
+                "tag": text(
+                    "Forum tag", "The forum tag the case's post wears in this status.", low=1, high=20
+                ),
+                "names": prop(
+                    "Names by locale",
+                    "The status in other languages, as players see it: {es-ES: corregido, fr: corrigé}.",
+                    type="object",
+                    propertyNames={"$ref": "#/$defs/locale"},
+                    additionalProperties=text("Name", "The status in that language.", low=1, high=100),
+                ),
+            },
         ),
         minProperties=1,
     )

@@ -117,7 +117,21 @@ function renderUsers(state) {
   const roles = me && me.roles.length ? me.roles : ["player"];
   $("user-roles").replaceChildren(...roles.map((r) => el("span", {class: "role " + r}, r)),
     el("span", {id: "user-language", class: "language", title: "The language of their Discord app"},
-      me && me.locale ? me.locale : ""));
+      me && me.locale ? me.locale : ""),
+    el("span", {id: "user-speaks", class: "language", title: spokenTitle(me)}, spoken(me)));
+}
+
+// The language the bot speaks to the player, when it is not their app's: chosen with /language
+// (Discord's app has no Tagalog, say) or last heard from them.
+function spoken(me) {
+  const known = me && me.language;
+  return known && known.locale !== me.locale ? `speaks ${known.locale}` : "";
+}
+
+function spokenTitle(me) {
+  const known = me && me.language;
+  if (!known) return "";
+  return known.how === "chosen" ? "Chosen with /language" : "The language of their last message";
 }
 
 // A command as the player's Discord app shows it: its name and description in their language.
@@ -308,14 +322,16 @@ function chooseCommand(command) {
   const box = $("command-options");
   const inputs = command.options.map((o) => {
     const id = "opt-" + o.name;
-    const field = o.choices && o.choices.length
-      ? el("select", {id, "data-option": o.name}, o.required ? null : el("option", {value: ""}, "(none)"),
-        ...o.choices.map((c) => el("option", {value: c}, c)))
-      : o.type === "boolean"
-        ? el("select", {id, "data-option": o.name}, el("option", {value: ""}, "(none)"),
-          el("option", {value: "true"}, "yes"), el("option", {value: "false"}, "no"))
-        : el("input", {id, "data-option": o.name, type: ["integer", "number"].includes(o.type) ? "number" : "text",
-          placeholder: o.description || o.name, required: o.required});
+    const field = o.type === "file"  // one file, sent as {name, data}
+      ? el("input", {id, "data-option": o.name, type: "file", required: o.required})
+      : o.choices && o.choices.length
+        ? el("select", {id, "data-option": o.name}, o.required ? null : el("option", {value: ""}, "(none)"),
+          ...o.choices.map((c) => el("option", {value: c}, c)))
+        : o.type === "boolean"
+          ? el("select", {id, "data-option": o.name}, el("option", {value: ""}, "(none)"),
+            el("option", {value: "true"}, "yes"), el("option", {value: "false"}, "no"))
+          : el("input", {id, "data-option": o.name, type: ["integer", "number"].includes(o.type) ? "number" : "text",
+            placeholder: o.description || o.name, required: o.required});
     return el("label", {for: id}, `${o.name}${o.required ? " *" : ""}`, field);
   });
   box.replaceChildren(el("span", {class: "cmd-name"}, "/" + command.name), ...inputs,
@@ -337,7 +353,10 @@ function hideCommand() {
 async function runCommand(command) {
   const options = {};
   for (const field of $("command-options").querySelectorAll("[data-option]")) {
-    if (field.value !== "") options[field.dataset.option] = field.value;
+    if (field.type === "file") {
+      const [file] = await picked(field);
+      if (file) options[field.dataset.option] = file;
+    } else if (field.value !== "") options[field.dataset.option] = field.value;
   }
   const result = await api("commands", {user: view.user, channel: view.channel, name: command.name, options});
   hideCommand();
