@@ -28,7 +28,7 @@ from engine.config.model import (
     RunChatbot,
 )
 from engine.events import Decision, Event, User
-from engine.routing import RuleIndex, normalise, patterns, route
+from engine.routing import RuleIndex, index, normalise, patterns, route
 from engine.routing.literals import required_literals
 from tests.naive_router import route_naive
 
@@ -490,6 +490,22 @@ def test_the_index_agrees_with_a_plain_scan(
     else:
         assert len(explained.trace) == len(config.rules)
         assert fast.actions == ((RelayToAgent(),) if state in ("queued", "agent") else ())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(config=random_config(), text=random_text(), where=places, state=states)
+def test_an_index_of_many_small_automata_agrees_with_a_plain_scan(
+    config: Config, text: str, where: str, state: ConversationState
+) -> None:
+    """A big config's keywords are spread over several automata, each made in one short step (a
+    reload never holds the event loop for one big one); here every two keywords make one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index, "SHARD_KEYS", 2)
+        sharded = replace(config, index=RuleIndex(config.rules))
+    event = message(text, where=where, at=MONDAY_NOON)
+    fast = route(sharded, event, state, MONDAY_NOON)
+    naive = route_naive(config, event, state, MONDAY_NOON)
+    assert (fast.rule, fast.actions) == (naive.rule, naive.actions)
 
 
 def test_leave_queue_action_compiles_from_a_bare_name() -> None:

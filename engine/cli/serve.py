@@ -20,6 +20,7 @@ import discord
 
 from engine.cli.options import config_option
 from engine.config import build
+from engine.config.builder import build_isolated
 from engine.config.diagnostics import format_text
 from engine.config.model import Config
 from engine.discord import permissions
@@ -48,9 +49,11 @@ def _exit(code: int, text: str) -> None:
     sys.exit(code)
 
 
-def load(config_path: Path, command: str, *, secrets: bool) -> Config:
-    """The config, checked; exits 1 on a config error and 2 when a needed secret is not set."""
-    offline = build(config_path, offline=True)
+def load(config_path: Path, command: str, *, secrets: bool, serving: bool = False) -> Config:
+    """The config, checked; exits 1 on a config error and 2 when a needed secret is not set. A
+    `serving` process builds in the builder process (engine.config.builder): it never holds the peak."""
+    make = build_isolated if serving else build
+    offline = make(config_path, offline=True)
     if offline.config is None or not offline.ok:
         _exit(1, format_text(offline.errors) or f"{config_path}: the config cannot be used")
     assert offline.config is not None
@@ -58,7 +61,7 @@ def load(config_path: Path, command: str, *, secrets: bool) -> Config:
         _exit(2, SECRETS_HELP.format(command=command))
     if not secrets:
         return offline.config
-    online = build(config_path, offline=False)
+    online = make(config_path, offline=False)
     if online.config is None or not online.ok:
         _exit(2, format_text(online.errors) + "\n\n" + SECRETS_HELP.format(command=command))
     assert online.config is not None
@@ -203,7 +206,7 @@ async def serve_bot(config_path: Path, config: Config, *, watch: bool, init_stor
 )
 def run(config_path: Path, watch: bool, init_storage: bool) -> None:
     """Run the bot: Discord, Twilio Flex and the webhook server, until Ctrl+C (or SIGTERM)."""
-    config = load(config_path, "run", secrets=True)
+    config = load(config_path, "run", secrets=True, serving=True)
     try:
         asyncio.run(serve_bot(config_path, config, watch=watch, init_storage=init_storage))
     except discord.LoginFailure:

@@ -45,16 +45,12 @@ class BuildResult:
         return tuple(d for d in self.diagnostics if d.severity == "warning")
 
 
-def build(
-    path: Path | str, *, env: Mapping[str, str] | None = None, offline: bool = True, freeze: bool = False
-) -> BuildResult:
+def build(path: Path | str, *, env: Mapping[str, str] | None = None, offline: bool = True) -> BuildResult:
     """Load, check and compile the config at `path`; never raises for a problem in the YAML.
 
     The cyclic garbage collector is paused meanwhile: the marked document is many long-lived objects,
-    and collecting half-way only re-walks them. With `freeze` (a reload in a serving process), what
-    exists when the build ends is moved out of the collector's sight (`gc.freeze`): otherwise the
-    next collection, on whichever thread, walks the whole new config at once (about 250 ms at
-    10,000 rules) while the event loop waits for it.
+    and collecting half-way only re-walks them. A serving process builds in the builder process
+    instead (engine.config.builder), which also keeps the new config out of the collector's sight.
     """
     from engine.routing.patterns import regex_cache
 
@@ -64,8 +60,6 @@ def build(
         with regex_cache():
             return _build(path, env=env, offline=offline)
     finally:
-        if freeze:
-            gc.freeze()
         if enabled:
             gc.enable()
 

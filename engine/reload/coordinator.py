@@ -28,6 +28,7 @@ from engine.metrics import Metrics
 from engine.reload.offloop import build_for_reload, hold, release, short_switches
 from engine.reload.result import ReloadResult, describe
 from engine.reload.sources import Sources
+from engine.steps import sliced
 
 log = logging.getLogger(__name__)
 
@@ -169,14 +170,13 @@ class Reloader:
         await self._release_retired()
 
     async def _release_retired(self) -> None:
-        """Free the replaced generation (or a config that did not go live) off the loop, in pieces:
-        dropped on the loop, 10,000 rules would stall it for about 60 ms (see release.py)."""
+        """Free the replaced generation (or a config that did not go live) in pieces, a slice at a
+        time on the loop: dropped at once, 10,000 rules would stall it for about 60 ms (release.py)."""
         retired, self._retired = self._retired, []
         if retired:
-            with short_switches():
-                held = await asyncio.to_thread(hold, retired)
-                del retired
-                await asyncio.to_thread(release, held)
+            held = await sliced(hold(retired))
+            del retired
+            await sliced(release(held))
 
     async def _reload(self, reason: str) -> ReloadResult:
         """read -> check -> build -> swap -> tell followers; every failure before the swap refuses it."""
@@ -214,7 +214,7 @@ class Reloader:
                 return self.runtime.config
         try:
             with attempt.step("build"):
-                built, read = await asyncio.to_thread(build_for_reload, self.path, self.env, self.offline)
+                built, read = await build_for_reload(self.path, self.env, self.offline)
         except ConfigError as exc:
             attempt.diagnostics += exc.diagnostics
             return None

@@ -1,12 +1,11 @@
-"""Free a large, dead config a piece at a time, off the event loop.
+"""Free a large, dead config a piece at a time, on the event loop between events.
 
 When the last reference to a 10,000-rule config goes, CPython frees the whole tree in one go, in
-one C call that holds the interpreter lock: about 45 ms for the marked YAML document and 60 ms for
-a generation, on whichever thread dropped it (after a swap, the event loop's). `hold` takes a
-reference to every object of the tree in a worker thread, so the last reference dropped anywhere
-frees only the top object; `release` then lets go of them one by one in a worker thread, which
-gives the interpreter lock back to the loop every few milliseconds. `dismantle` does the same for a
-tree of dicts and lists the caller owns alone (the marked YAML document), without holding it first.
+one C call that holds the interpreter lock: about 60 ms for a generation, on whichever thread
+dropped it (after a swap, the event loop's). `hold` takes a reference to every object of the tree,
+so the last reference dropped anywhere frees only the top object; `release` then lets go of them
+one by one, parents first, so each step frees little. Both are step functions (engine.steps): the
+reloader runs them sliced on the loop, which then never waits for more than a slice.
 """
 
 from __future__ import annotations
@@ -14,10 +13,14 @@ from __future__ import annotations
 import gc
 from types import MappingProxyType
 
-__all__ = ["MAX_HELD", "dismantle", "hold", "release"]
+from engine.steps import Steps
+
+__all__ = ["MAX_HELD", "PER_STEP", "hold", "release"]
 
 MAX_HELD = 5_000_000
 """At most this many objects are held; the rest of a larger tree is freed the usual way."""
+PER_STEP = 500
+"""Parts looked at, or objects let go of, per step."""
 
 _CONTAINERS = (dict, list, tuple, set, frozenset, MappingProxyType)
 
@@ -32,46 +35,52 @@ def _walked(node: object) -> bool:
     return type(node).__module__.startswith("engine.")
 
 
-def hold(root: object) -> list[object]:
-    """References to `root` and what it is made of, parents before their parts (run it in a thread)."""
+class _Seen:
+    """The addresses (ids) already held, as one bit per 16 bytes of memory in 64 KB pages: a set
+    of 300,000 ids would stall the loop for 10 to 30 ms each time it grows, and again when freed."""
+
+    def __init__(self) -> None:
+        self.pages: dict[int, bytearray] = {}
+
+    def first(self, address: int) -> bool:
+        """True the first time `address` is seen."""
+        page = self.pages.get(address >> 16)
+        if page is None:
+            page = self.pages[address >> 16] = bytearray(512)
+        slot = (address >> 4) & 4095
+        bit = 1 << (slot & 7)
+        if page[slot >> 3] & bit:
+            return False
+        page[slot >> 3] |= bit
+        return True
+
+
+def hold(root: object) -> Steps[list[object]]:
+    """References to `root` and what it is made of, parents before their parts."""
     held: list[object] = [root]
-    seen = {id(root)}
-    position = 0
+    seen = _Seen()
+    seen.first(id(root))
+    position = walked = 0
     while position < len(held) and len(held) < MAX_HELD:
         node = held[position]
         position += 1
+        if position % PER_STEP == 0:  # most are strings and numbers, not walked
+            yield
         if not _walked(node):
             continue
-        for part in gc.get_referents(node):
-            if id(part) not in seen:
-                seen.add(id(part))
+        for part in gc.get_referents(node):  # a tuple of 10,000 rules is 10,000 parts
+            walked += 1
+            if walked % PER_STEP == 0:
+                yield
+            if seen.first(id(part)):
                 held.append(part)
     return held
 
 
-def release(held: list[object]) -> None:
+def release(held: list[object]) -> Steps[None]:
     """Let go of `held` (from `hold`) one object at a time, parents first, so each step frees little."""
     held.reverse()
     while held:
-        held.pop()
-
-
-def dismantle(node: object, depth: int = 4) -> None:
-    """Empty the dicts and lists of `node` down to `depth` levels, one entry at a time, deepest
-    first; each step frees one small subtree. Only for a tree nothing else refers to."""
-    if depth <= 0:
-        return
-    if isinstance(node, dict):
-        for attribute in vars(node).values() if hasattr(node, "__dict__") else ():
-            dismantle(attribute, depth - 1)  # a MarkedDict's marks of its keys and values
-        while node:
-            _key, value = node.popitem()
-            dismantle(value, depth - 1)
-            del value
-    elif isinstance(node, list):
-        for attribute in vars(node).values() if hasattr(node, "__dict__") else ():
-            dismantle(attribute, depth - 1)
-        while node:
-            value = node.pop()
-            dismantle(value, depth - 1)
-            del value
+        for _ in range(min(PER_STEP, len(held))):
+            held.pop()
+        yield

@@ -26,6 +26,7 @@ from engine.config.model import CONVERSATION_STATES, DM, THREAD, Rule
 from engine.routing.literals import required_literals
 from engine.routing.patterns import Pattern, PatternError, compiled_regex
 from engine.routing.words import keyword_key
+from engine.steps import Steps, finish
 
 ANYWHERE = ""
 """The bucket of rules without `where` (a channel is never named with the empty string)."""
@@ -98,43 +99,111 @@ def compile_rule(
     )
 
 
+def _parts(rules: tuple[CompiledRule, ...], postings: Postings, found: dict[Bucket, list[int]]) -> IndexParts:
+    """The parts of an index: each bucket's always-list holds the rules without keywords of that
+    place (in rule order, with those of anywhere) or of anywhere."""
+    wheres = frozenset(w for r in rules for w in r.where)
+    always: dict[Bucket, array[int]] = {}
+    for state in CONVERSATION_STATES:
+        anywhere = found.get((ANYWHERE, state), [])
+        always[(ANYWHERE, state)] = array("I", anywhere)
+        for where in wheres:
+            always[(where, state)] = array("I", sorted(found.get((where, state), []) + anywhere))
+    return IndexParts(rules, tuple(postings.items()), always, wheres, any(r.roles for r in rules))
+
+
 def _one(names: frozenset[str], shared: dict[frozenset[str], frozenset[str]]) -> frozenset[str]:
     return shared.setdefault(names, names)
+
+
+SHARD_KEYS = 4096
+"""Keywords per Aho-Corasick automaton. Making one automaton is one call that holds the interpreter
+lock for the whole of it: about 60 ms for the 15,700 keywords of 10,000 rules on a busy machine, a
+stall for a serving process. Shards of this size take a few ms each; a message is scanned once per
+shard (one shard up to 4,096 keywords, so a bot that size routes as before)."""
+
+Postings = dict[str, "array[int]"]  # keyword -> positions of its rules, ascending
+
+
+@dataclass(frozen=True, slots=True)
+class IndexParts:
+    """What a RuleIndex is made of, apart from its automata (which are made again from `postings`):
+    the form in which a build in another process hands an index over (engine.config.shipping)."""
+
+    rules: tuple[CompiledRule, ...]
+    postings: tuple[tuple[str, array[int]], ...]
+    always: dict[Bucket, array[int]]
+    wheres: frozenset[str]  # every place a rule names
+    uses_roles: bool  # whether any rule names roles
+
+
+ADDED_PER_STEP = 512
+"""Keywords added to an automaton per step of `RuleIndex.assemble`."""
 
 
 class RuleIndex:
     """Finds the few rules worth checking for a message; see the module docstring."""
 
+    rules: tuple[CompiledRule, ...]
+    wheres: frozenset[str]
+    uses_roles: bool
+
     def __init__(self, rules: tuple[Rule, ...]) -> None:
+        built = finish(RuleIndex.steps(rules))
+        self._set(built.parts(), built._automata)
+
+    @staticmethod
+    def steps(rules: tuple[Rule, ...]) -> Steps[RuleIndex]:
+        """Build the index of `rules` a step at a time (RuleIndex(rules) runs every step at once)."""
         shared: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct set of names
-        self.rules = tuple(compile_rule(i, rule, shared) for i, rule in enumerate(rules))
-        self.wheres = frozenset(w for r in self.rules for w in r.where)
-        self.uses_roles = any(r.roles for r in self.rules)  # else a DM needs no lookup of server roles
-        postings: dict[str, array[int]] = {}
+        compiled = []
+        for i, rule in enumerate(rules):
+            compiled.append(compile_rule(i, rule, shared))
+            yield
+        postings: Postings = {}
         always: dict[Bucket, list[int]] = defaultdict(list)
-        for compiled in self.rules:
-            if compiled.says:
-                keys: Any = dict.fromkeys(compiled.says)
+        for each in compiled:
+            if each.says:
+                keys: Any = dict.fromkeys(each.says)
             else:
-                keys = (required_literals(compiled.regex.pattern) if compiled.regex else None) or ()
+                keys = (required_literals(each.regex.pattern) if each.regex else None) or ()
             for key in keys:  # positions grow, so each posting list is sorted as it is built
-                postings.setdefault(key, array("I")).append(compiled.position)
+                postings.setdefault(key, array("I")).append(each.position)
             if not keys:
-                for where in sorted(compiled.where) or [ANYWHERE]:
-                    for state in compiled.states:
-                        always[(where, state)].append(compiled.position)
-        self._automaton: Any = None
-        if postings:
-            self._automaton = ahocorasick.Automaton()
-            for key, positions in postings.items():
-                self._automaton.add_word(key, positions)
-            self._automaton.make_automaton()
-        self._always: dict[Bucket, array[int]] = {}
-        for state in CONVERSATION_STATES:
-            anywhere = always.get((ANYWHERE, state), [])
-            self._always[(ANYWHERE, state)] = array("I", anywhere)
-            for where in self.wheres:
-                self._always[(where, state)] = array("I", sorted(always.get((where, state), []) + anywhere))
+                for where in sorted(each.where) or [ANYWHERE]:
+                    for state in each.states:
+                        always[(where, state)].append(each.position)
+            yield
+        return (yield from RuleIndex.assemble(_parts(tuple(compiled), postings, always)))
+
+    @staticmethod
+    def assemble(parts: IndexParts) -> Steps[RuleIndex]:
+        """The index made of `parts`, a step at a time: its automata made again, a shard at a time."""
+        automata = []
+        for start in range(0, len(parts.postings), SHARD_KEYS):
+            automaton = ahocorasick.Automaton()
+            for at, (key, positions) in enumerate(parts.postings[start : start + SHARD_KEYS], 1):
+                automaton.add_word(key, positions)
+                if at % ADDED_PER_STEP == 0:
+                    yield
+            automaton.make_automaton()
+            automata.append(automaton)
+            yield
+        index = RuleIndex.__new__(RuleIndex)
+        index._set(parts, tuple(automata))
+        return index
+
+    def parts(self) -> IndexParts:
+        """What this index is made of (see IndexParts)."""
+        postings = tuple(item for automaton in self._automata for item in automaton.items())
+        return IndexParts(self.rules, postings, self._always, self.wheres, self.uses_roles)
+
+    def _set(self, parts: IndexParts, automata: tuple[Any, ...]) -> None:
+        self.rules = parts.rules
+        self.wheres = parts.wheres
+        self.uses_roles = parts.uses_roles  # else a DM needs no lookup of server roles
+        self._automata = automata
+        self._always = parts.always
 
     def buckets(self, where: str, state: str) -> tuple[Bucket, ...]:
         """The buckets a message in `where` while `state` falls into."""
@@ -150,9 +219,7 @@ class RuleIndex:
         stops at the first rule that holds, so the rest of the lists is never read."""
         always = self._always.get((where if where in self.wheres else ANYWHERE, state), ())
         rules = self.rules
-        hits = {}
-        if self._automaton is not None:
-            hits = {id(found): found for _end, found in self._automaton.iter(words)}
+        hits = {id(found): found for automaton in self._automata for _end, found in automaton.iter(words)}
         if not hits:
             for position in always:
                 yield rules[position]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -85,17 +85,30 @@ class Pattern:
         self.pattern = pattern  # as written
         self._native = native
 
+    def __reduce__(self) -> tuple[Callable[[str], Pattern], tuple[str]]:
+        """Pickled as its text (RE2's object cannot be), compiled again where it is first searched:
+        a config built in another process (engine.config.builder) was checked there, and a serving
+        process then holds RE2's program (about 4 KB) only for the patterns messages reach."""
+        return (_unpickled, (self.pattern,))
+
     def search(self, text: str) -> str | None:
         """The first match in `text` (possibly empty), or None; linear in the length of `text`."""
+        native = self._native
+        if native is None:
+            native = self._native = _compile(self.pattern)._native
         folded = text if text.isascii() else text.translate(_FOLD)  # one character for one: same offsets
         encoded = folded.encode()
-        start, end = self._native.Match(_UNANCHORED, encoded, 0, len(encoded))[0]
+        start, end = native.Match(_UNANCHORED, encoded, 0, len(encoded))[0]
         if start < 0:
             return None
         if folded is text:
             return text[start:end]  # ASCII: bytes and characters line up
         first = len(encoded[:start].decode())
         return text[first : first + len(encoded[start:end].decode())]
+
+
+def _unpickled(pattern: str) -> Pattern:
+    return Pattern(pattern, None)
 
 
 _BUILD_CACHE: ContextVar[dict[str, Pattern] | None] = ContextVar("flexcord_patterns", default=None)
