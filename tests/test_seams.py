@@ -27,6 +27,7 @@ from engine.deliveries import (
 from engine.events import Button, Embed, OutMessage
 from engine.ports import HandoffRequest
 from engine.store import open_store, sql
+from engine.store.migrations import MIGRATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DRIVERS = ["aiosqlite", "aiohttp", "discord", "twilio", "quart", "simcord", "openapi_core"]
@@ -93,7 +94,7 @@ async def test_an_upgrade_keeps_messages_waiting_for_the_agent_addressed(tmp_pat
     path = tmp_path / "flexcord.db"
     db = sqlite3.connect(path, isolation_level=None)
     db.execute(sql.CREATE_SCHEMA_VERSION)
-    for statement in sql.MIGRATIONS[0][1]:
+    for statement in MIGRATIONS[0][1]:
         db.execute(statement)
     db.execute("INSERT INTO schema_version (version) VALUES (1)")
     db.execute(

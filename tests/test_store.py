@@ -16,7 +16,8 @@ import pytest
 
 from engine.deliveries import ChannelPost, DirectMessage
 from engine.events import OutMessage
-from engine.store import NewCase, NewMessage, StorageError, Store, database_path, open_store, sql
+from engine.store import NewCase, NewMessage, StorageError, Store, database_path, open_store
+from engine.store.migrations import MIGRATIONS
 from tests.postgres import fresh_database
 
 NOW = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
@@ -72,7 +73,7 @@ async def test_opening_twice_applies_each_migration_once_with_wal_and_foreign_ke
 
     db = sqlite3.connect(tmp_path / "records" / "flexcord.db")
     versions = [row[0] for row in db.execute("SELECT version FROM schema_version")]
-    assert versions == [version for version, _ in sql.MIGRATIONS]
+    assert versions == [version for version, _ in MIGRATIONS]
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.store.migrations import MIGRATIONS
 from engine.store.port import Reads, Replica, Status, StorageError, Store, StoreHealth, Writes
 from engine.store.records import (
     AttachmentRecord,
@@ -21,7 +22,6 @@ from engine.store.records import (
     NewMessage,
     OutboxItem,
 )
-from engine.store.sql import MIGRATIONS
 from engine.timestamps import from_text, to_text
 
 SQLITE = "sqlite:///"

@@ -26,6 +26,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from engine.store import sql
 from engine.store.base import OneCalls
+from engine.store.migrations import MIGRATIONS
 from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
 from engine.store.reads import SqliteReads, _outbox
 from engine.store.records import OutboxItem
@@ -203,7 +204,7 @@ async def migrate(conn: Connection) -> list[int]:
     await conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
     try:
         current = await schema_version(conn)
-        for version, statements in sql.MIGRATIONS:
+        for version, statements in MIGRATIONS:
             if version <= current:
                 continue
             async with conn.transaction():

@@ -22,6 +22,7 @@ import aiosqlite
 from engine.store import sql
 from engine.store.base import OneCalls
 from engine.store.group import GroupCommit, Hop
+from engine.store.migrations import MIGRATIONS
 from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
 from engine.store.reads import SqliteReads
 from engine.store.records import OutboxItem
@@ -162,7 +163,7 @@ async def _migrate(db: aiosqlite.Connection) -> list[int]:
     processes open the file together, one migrates and the other finds it done); the versions applied."""
     await db.execute(sql.CREATE_SCHEMA_VERSION)
     applied = []
-    for version, statements in sql.MIGRATIONS:
+    for version, statements in MIGRATIONS:
         await db.execute(sql.BEGIN_WRITE)
         try:
             if await _version(db) < version:
