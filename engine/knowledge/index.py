@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import logging
 from collections import Counter
@@ -181,6 +182,8 @@ def _spans(index: LanguageIndex, query: str) -> list[tuple[QueryWord, ...]]:
     whole = tuple(index.words(query)[:MAX_WORDS])
     found = [whole] if whole else []
     pieces = sentences(query)
+    if len(pieces) > 1:  # a question leans on the sentence before it: "...my password. How do I reset it?"
+        pieces += [f"{a} {b}" for a, b in itertools.pairwise(pieces)]
     for piece in pieces if len(pieces) > 1 else [query]:
         words = index.words(piece)
         found += [tuple(words[start:end]) for start, end in parts(words)]
