@@ -118,19 +118,19 @@ class KnowledgeBase:
     ) -> list[Hit]:
         """The best `limit` articles for `query`, surest first; any text is safe, nothing found is [].
 
-        `language` (a code or locale) searches that language and the default one; otherwise the
-        text's language is detected. The first language whose best answer reaches `enough` wins.
+        `language` (a code or locale: the player's) is searched first, then the language the text
+        is written in, then the default one; without it, the text's language is detected. The
+        first language whose best answer reaches `enough` wins.
         A known (or confidently detected) language that has an answer at all (MAYBE) keeps it: the
         default language is only the fallback when none of its articles fits. Otherwise the
         language with the surest answer wins.
         """
         if limit <= 0 or not self.articles:
             return []
+        codes = self.languages_for(query)
         if language is not None:
-            codes = list(dict.fromkeys([language_of(language), self.default_language]))
-        else:
-            codes = self.languages_for(query)
-        known = len(codes) == 2 and codes[0] != self.default_language
+            codes = list(dict.fromkeys([language_of(language), *codes]))
+        known = codes[0] != self.default_language and (language is not None or len(codes) == 2)
         best: list[Hit] = []
         for code in codes:
             hits = self.search_in(code, query, limit)
