@@ -394,3 +394,9 @@ def test_a_chatbot_payload_named_like_a_flexcord_button_stays_the_chatbots() -> 
 
     agent = chatbot_button("rasa", "agent", "Agent")
     assert agent.id != "agent" and agent.id == "say:rasa:agent"
+
+
+async def test_a_player_who_writes_in_another_language_than_their_own_gets_that_languages_article() -> None:
+    reply = await answer(FAQ, "my game crashes when I open it", PLAYER, knowledge=KB, say=Said(), locale="fr")
+    assert reply.found and reply.language == "en"
+    assert reply.messages[0].embeds[0].url == "https://support.example.com/articles/app-crashes-on-start"

@@ -120,17 +120,17 @@ class KnowledgeBase:
 
         `language` (a code or locale: the player's) is searched first, then the language the text
         is written in, then the default one; without it, the text's language is detected. The
-        first language whose best answer reaches `enough` wins.
-        A known (or confidently detected) language that has an answer at all (MAYBE) keeps it: the
-        default language is only the fallback when none of its articles fits. Otherwise the
-        language with the surest answer wins.
+        first language whose best answer reaches `enough` wins. A confidently detected language
+        that has an answer at all (MAYBE) keeps it: the default language is only the fallback when
+        none of its articles fits. Otherwise the language with the surest answer wins (so a
+        Spanish player who writes in English gets the English article rather than "not sure").
         """
         if limit <= 0 or not self.articles:
             return []
         codes = self.languages_for(query)
         if language is not None:
             codes = list(dict.fromkeys([language_of(language), *codes]))
-        known = codes[0] != self.default_language and (language is not None or len(codes) == 2)
+        known = language is None and len(codes) == 2 and codes[0] != self.default_language
         best: list[Hit] = []
         for code in codes:
             hits = self.search_in(code, query, limit)
