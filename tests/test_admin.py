@@ -106,7 +106,7 @@ async def test_a_broken_reload_answers_422_with_where_and_the_gauge_says_so(bot:
     app = app_of(bot)
     before = bot.version
     original = bot.file(RULES).read_text(encoding="utf-8")
-    edit(bot.file(RULES), "do: [chatbot: faq]", "do: [chatbot: faq, teleport: now]")
+    edit(bot.file(RULES), "- chatbot: faq", "- chatbot: faq\n      - teleport: now")
 
     answer = await app.test_client().post("/admin/reload", headers=AUTH)
     body = await answer.get_json()

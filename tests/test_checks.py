@@ -86,12 +86,18 @@ def test_every_kind_of_reference_is_checked(demo: Path) -> None:
     edit(server, "view: [admin, moderator]", "view: [admin, moderators]")
     edit(cases, "post_to: feature-request", "post_to: features")
     edit(cases, "notify_on: [planned, closed]", "notify_on: [planed, closed]")
-    edit(rules, "- reply: {message: after_hours}", "- reply: {message: afterhours}")
+    edit(rules, "message: after_hours", "message: afterhours")
     edit(
-        rules, "open_case: support, handoff: {queue: support}", "open_case: suport, handoff: {queue: suport}"
+        rules,
+        "- open_case: support\n      - handoff:\n          queue: support\n",
+        "- open_case: suport\n      - handoff:\n          queue: suport\n",
     )
-    edit(rules, "do: [chatbot: faq]", "do: [chatbot: faqs, post: {channel: nowhere, text: hi}]")
-    edit(rules, "when: {where: dm}", "when: {where: [dm, lobby], roles: [vip]}")
+    edit(rules, "- chatbot: faq", "- chatbot: faqs\n      - post: {channel: nowhere, text: hi}")
+    edit(
+        rules,
+        "      where: dm\n    do:\n      - chatbot",
+        "      where: [dm, lobby]\n      roles: [vip]\n    do:\n      - chatbot",
+    )
     edit(routes(demo, "commands"), 'status: "{{ options.status }}"', "status: fixd")
     found = problems(demo)
     assert [
@@ -102,12 +108,12 @@ def test_every_kind_of_reference_is_checked(demo: Path) -> None:
         ("cases.yaml", line_of(cases, "planed"), "'planed'"),
         ("commands.yaml", line_of(routes(demo, "commands"), "fixd"), "'fixd'"),
         ("rules.yaml", line_of(rules, "afterhours"), "message 'afterhours'"),
-        ("rules.yaml", line_of(rules, "suport"), "case template 'suport'"),
-        ("rules.yaml", line_of(rules, "suport"), "queue 'suport'"),
+        ("rules.yaml", line_of(rules, "open_case: suport"), "case template 'suport'"),
+        ("rules.yaml", line_of(rules, "queue: suport"), "queue 'suport'"),
         ("rules.yaml", line_of(rules, "lobby"), "channel 'lobby'"),
-        ("rules.yaml", line_of(rules, "lobby"), "role 'vip'"),
+        ("rules.yaml", line_of(rules, "vip"), "role 'vip'"),
         ("rules.yaml", line_of(rules, "faqs"), "chatbot 'faqs'"),
-        ("rules.yaml", line_of(rules, "faqs"), "channel 'nowhere'"),
+        ("rules.yaml", line_of(rules, "nowhere"), "channel 'nowhere'"),
         ("server.yaml", line_of(server, "moderators"), "role 'moderators'"),
     ]
     assert all(d.severity == "error" for d in found)
@@ -122,7 +128,7 @@ def test_every_kind_of_reference_is_checked(demo: Path) -> None:
 
 def test_a_case_with_a_form_opened_by_a_rule_is_a_warning(demo: Path) -> None:
     rules = routes(demo, "rules")
-    edit(rules, "      - open_case: support", "      - open_case: bug")
+    edit(rules, "      - open_case: support\n\n", "      - open_case: bug\n\n")  # after hours
     warning = only(problems(demo))
     assert warning.severity == "warning"
     assert (warning.line, warning.col) == (line_of(rules, "open_case: bug"), col_of(rules, "bug"))
@@ -336,7 +342,7 @@ def test_without_a_messages_section_one_warning_names_every_default(demo: Path) 
     from engine.config.messages import DEFAULT_MESSAGES
 
     (demo.parent / "routes" / "messages.yaml").unlink()
-    edit(routes(demo, "rules"), "- reply: {message: after_hours}", "- reply: We are closed.")
+    edit(routes(demo, "rules"), "- reply:\n          message: after_hours", "- reply: We are closed.")
     warning = only(problems(demo))
     assert (warning.severity, warning.file, warning.line) == ("warning", str(demo), 4)
     assert all(name in warning.message for name in DEFAULT_MESSAGES)

@@ -129,3 +129,64 @@ def test_completion_works_inside_the_brackets_the_shipped_files_use(
     assert {"says", "matches", "state"} <= set(server.completion(path, 3, 23))
     offered = server.completion(path, 4, 24)
     assert {"open_case: bug", "handoff: {queue: support}", "close"} <= set(offered)
+
+
+def with_fresh_line(text: str, under: str, after: str, indent: int, typed: str = "") -> tuple[str, int]:
+    """`text` with a new line of `indent` spaces (and `typed`) where a manager starts typing: at the
+    end of the block that starts with the line `after`, the first such line below the line `under`;
+    and the new line's 0-based number."""
+    lines = text.splitlines()
+    start = lines.index(under)
+    at = next(i for i in range(start, len(lines)) if lines[i].startswith(after))
+    depth = len(after) - len(after.lstrip(" "))
+    end = at + 1
+    while end < len(lines) and (
+        not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip(" ")) > depth
+    ):
+        end += 1
+    while not lines[end - 1].strip():
+        end -= 1
+    return "\n".join([*lines[:end], " " * indent + typed, *lines[end:]]) + "\n", end
+
+
+def offered_on_a_fresh_line(
+    server: LanguageServer, copy: Path, under: str, after: str, indent: int, typed: str = ""
+) -> set[str]:
+    """What the editor offers on a new line typed into a copy of the shipped file of the same name
+    (a new copy each time: a document is opened once)."""
+    shipped = (ROOT / "routes" / copy.name).read_text(encoding="utf-8")
+    text, line = with_fresh_line(shipped, under, after, indent, typed)
+    opened(server, copy, text)
+    return set(server.completion(copy, line, indent + len(typed)))
+
+
+def test_a_fresh_line_inside_a_shipped_rule_offers_what_the_rule_may_still_say(
+    server: LanguageServer, project: Path
+) -> None:
+    conditions = {"says", "matches", "roles", "state", "hours", "language"}
+    for number, (rule, written) in enumerate(
+        [("billing", {"where", "matches"}), ("everything else", {"where"})]
+    ):
+        copy = project / f"routes-{number}" / "rules.yaml"
+        copy.parent.mkdir()
+        offered = offered_on_a_fresh_line(server, copy, f"  - name: {rule}", "    when:", 6)
+        assert conditions - written <= offered, rule
+    copy = project / "routes" / "rules.yaml"
+    assert "priority" in offered_on_a_fresh_line(server, copy, "  - name: live agent", "      - handoff:", 10)
+    copy = project / "routes-2" / "rules.yaml"
+    copy.parent.mkdir()
+    offered = offered_on_a_fresh_line(server, copy, "  - name: everything else", "    do:", 6, "- ")
+    assert {"reply", "handoff", "open_case: bug"} <= offered
+
+
+def test_a_fresh_line_inside_other_shipped_route_files_offers_their_keys(
+    server: LanguageServer, project: Path
+) -> None:
+    copy = project / "routes" / "commands.yaml"
+    assert {"reply", "dm", "post", "chatbot"} <= offered_on_a_fresh_line(
+        server, copy, "  bug:", "    do:", 6, "- "
+    )
+    copy = project / "routes" / "rules.yaml"
+    assert {"skills", "sla", "conversation"} <= offered_on_a_fresh_line(
+        server, copy, "queues:", "  support:", 4
+    )

@@ -203,8 +203,8 @@ def test_an_include_that_matches_nothing_is_an_error(demo: Path) -> None:
 def test_a_syntax_error_in_one_route_file_leaves_the_others_loaded(demo: Path) -> None:
     edit(
         demo.parent / "routes" / "rules.yaml",
-        "  support: {description: General player support}",
-        "  support: {description: General player support",
+        "  support:\n    description: General player support\n",
+        "  support: {description: General player support\n",
     )
     result = load(demo)
     assert only(result.diagnostics).file.endswith("rules.yaml")

@@ -106,8 +106,14 @@ async def test_an_identical_config_is_not_swapped_and_nobody_is_told(bot: Bot) -
 # --- a broken edit is refused and the old config keeps serving -----------------------------------
 
 BROKEN = [
-    pytest.param(RULES, "when: {where: dm}\n", "when: {where: dm\n", "is not closed", id="yaml-syntax"),
-    pytest.param(RULES, "do: [chatbot: faq]", "do: [chatbot: faq, teleport: now]", "teleport", id="schema"),
+    pytest.param(
+        RULES,
+        "    when:\n      where: dm\n    do:",
+        "    when: {where: dm\n    do:",
+        "is not closed",
+        id="yaml-syntax",
+    ),
+    pytest.param(RULES, "- chatbot: faq", "- chatbot: faq\n      - teleport: now", "teleport", id="schema"),
     pytest.param(
         "routes/commands.yaml",
         "channels: [bug-report]",
@@ -261,7 +267,7 @@ async def test_open_conversations_survive_the_removal_of_their_rule_and_queue(bo
     rules.write_text(
         text[:start]
         + text[text.index("  - name: billing") :].replace(
-            "  support: {description: General player support}\n", ""
+            "  support:\n    description: General player support\n", ""
         ),
         encoding="utf-8",
     )

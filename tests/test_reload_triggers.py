@@ -90,7 +90,7 @@ async def test_editing_a_knowledge_base_article_reloads(watched: Bot) -> None:
 async def test_a_broken_edit_is_refused_and_the_fix_is_picked_up(watched: Bot) -> None:
     before = watched.version
     original = watched.file(RULES).read_text(encoding="utf-8")
-    edit(watched.file(RULES), "when: {where: dm}\n", "when: {where: dm\n")
+    edit(watched.file(RULES), "    when:\n      where: dm\n    do:", "    when: {where: dm\n    do:")
     refused = await reloads_until(
         watched, lambda: watched.metrics.value("flexcord_config_last_reload_successful") == 0
     )

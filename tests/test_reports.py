@@ -84,8 +84,8 @@ def with_sla(root: Path) -> Path:
     """The demo queues get service levels: an agent within 5 minutes, support closed within 1 hour."""
     rules = root / "routes" / "rules.yaml"
     text = rules.read_text(encoding="utf-8")
-    start = text.index("  support: {description: General player support}")
-    end = text.index("\n", text.index("  billing: {description:")) + 1
+    start = text.index("  support:\n    description: General player support")
+    end = text.index("\n", text.index("    skills: [billing]")) + 1
     rules.write_text(text[:start] + SLA_QUEUES + text[end:], encoding="utf-8")
     return root
 

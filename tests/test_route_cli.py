@@ -34,7 +34,7 @@ def test_a_real_person_is_explained_rule_by_rule() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith("rule 'live agent' matched  (")
-    assert "routes/rules.yaml:17:5" in out.splitlines()[0]
+    assert "routes/rules.yaml:25:5" in out.splitlines()[0]
     assert "  - open_case: support\n  - handoff: queue=support priority=0\n" in out
     # why the earlier rules did not match, and why the winner did
     assert "1. leave the queue" in out and "NO  state: needs queued, conversation is bot" in out

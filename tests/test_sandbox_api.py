@@ -318,7 +318,7 @@ async def test_edited_rules_apply_without_a_restart_and_a_broken_edit_keeps_the_
     state = await api.get("state")
 
     rules = sandbox.config_path.parent / "routes" / "rules.yaml"
-    rules.write_text(rules.read_text().replace("do: [chatbot: faq]", "do: [chatbot: faqq]"))
+    rules.write_text(rules.read_text().replace("- chatbot: faq", "- chatbot: faqq"))
 
     async def refused() -> dict[str, Any] | None:
         last = (await api.get("state"))["config"]["last_reload"]
@@ -339,7 +339,7 @@ async def test_edited_rules_apply_without_a_restart_and_a_broken_edit_keeps_the_
 def test_a_broken_config_is_reported_and_nothing_starts(tmp_path: Path) -> None:
     config = demo_copy(tmp_path)
     rules = tmp_path / "routes" / "rules.yaml"
-    rules.write_text(rules.read_text().replace("do: [chatbot: faq]", "do: [chatbot: faqq]"))
+    rules.write_text(rules.read_text().replace("- chatbot: faq", "- chatbot: faqq"))
     data = tmp_path / "data"
     result = CliRunner().invoke(main, ["sandbox", "-c", str(config), "--data", str(data), "--no-open"])
     assert result.exit_code == 1

@@ -130,8 +130,8 @@ async def test_a_broken_edit_shows_on_the_page_while_the_old_rules_keep_answerin
 
         rules = sandbox.config_path.parent / "routes" / "rules.yaml"
         text = rules.read_text(encoding="utf-8")
-        rules.write_text(text.replace("do: [chatbot: faq]", "do: [chatbot: faqq]"), encoding="utf-8")
-        line = next(n for n, row in enumerate(text.splitlines(), 1) if "do: [chatbot: faq]" in row)
+        rules.write_text(text.replace("- chatbot: faq", "- chatbot: faqq"), encoding="utf-8")
+        line = next(n for n, row in enumerate(text.splitlines(), 1) if "- chatbot: faq" in row)
         errors = page.locator("#reload-errors")
         await expect(errors).to_contain_text(f"rules.yaml:{line}:")
         await expect(errors).to_contain_text("faqq")

@@ -151,7 +151,7 @@ async def test_the_admin_reloads_from_discord_and_a_refused_reload_is_posted_in_
             commands = {c["name"]: c for c in (await api.get("state"))["commands"]}
             assert commands["flexcord reload"]["roles"] == ["admin"]
             rules = sandbox.config_path.parent / "routes" / "rules.yaml"
-            rules.write_text(rules.read_text().replace("do: [chatbot: faq]", "do: [chatbot: faqq]"))
+            rules.write_text(rules.read_text().replace("- chatbot: faq", "- chatbot: faqq"))
             body = {"user": "prof_oak", "channel": "general", "name": "flexcord reload", "options": {}}
             answer = await api.post("commands", body)
             assert "refused" in answer["reply"]["text"]

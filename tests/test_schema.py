@@ -211,8 +211,8 @@ def test_wrong_shapes_enums_ranges_and_patterns_are_each_explained(demo: Path) -
     rules = routes(demo, "rules")
     edit(
         rules,
-        "when: {where: dm}\n    do: [chatbot: faq]",
-        "when: {where: dm, state: sleeping}\n    do: [chatbot: faq]",
+        "      where: dm\n    do:\n      - chatbot: faq",
+        "      where: dm\n      state: sleeping\n    do:\n      - chatbot: faq",
     )
     edit(rules, "priority: 10", "priority: 101")
     edit(routes(demo, "commands"), "channels: [bug-report]", "channels: bug-report")
@@ -241,7 +241,7 @@ def test_wrong_shapes_enums_ranges_and_patterns_are_each_explained(demo: Path) -
 
 def test_actions_are_checked_by_their_key(demo: Path) -> None:
     commands = routes(demo, "commands")
-    edit(commands, "do: [open_case: bug]", "do: [open_cases: bug, reply, leave_queue: now]")
+    edit(commands, "do:\n      - open_case: bug\n", "do: [open_cases: bug, reply, leave_queue: now]\n")
     problems = schema_problems(demo)
     assert [p.message for p in problems] == [
         "unknown action 'open_cases'",

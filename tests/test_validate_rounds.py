@@ -31,14 +31,14 @@ def where(found: list[dict[str, object]]) -> list[tuple[str, object, str]]:
 def test_every_file_and_check_runs_when_one_file_cannot_be_read(demo: Path) -> None:
     rules = demo.parent / "routes" / "rules.yaml"
     server = demo.parent / "routes" / "server.yaml"
-    edit(rules, "do: [chatbot: faq]", "do: [chatbot: faq")  # this file cannot be read
+    edit(rules, "- chatbot: faq", "- [chatbot: faq")  # this file cannot be read
     edit(server, "    view: [admin, moderator]", "    view: []")  # a trap in another file
     edit(demo, "closed_on: [2026-12-25, 2027-01-01]", "closed_on: [2026-12-25, 2027-02-30]")
     exit_code, found = validate(demo)
     assert exit_code == 1
     assert where(found) == [
         ("flexcord.yaml", line_of(demo, "2027-02-30"), "error"),
-        ("rules.yaml", line_of(rules, "do: [chatbot: faq"), "error"),
+        ("rules.yaml", line_of(rules, "- [chatbot: faq"), "error"),
         ("server.yaml", line_of(server, "view: []"), "warning"),
     ]  # and no "not declared" for the names rules.yaml would have declared
 
@@ -58,7 +58,11 @@ def test_a_date_in_the_wrong_form_is_reported_once(demo: Path) -> None:
 
 def test_a_list_without_brackets_in_braces_is_reported_once(demo: Path) -> None:
     rules = demo.parent / "routes" / "rules.yaml"
-    edit(rules, "when: {where: dm, matches:", "when: {where: dm, says: refund, money back, matches:")
+    edit(
+        rules,
+        "    when:\n      where: dm\n    do:",
+        "    when: {where: dm, says: refund, money back}\n    do:",
+    )
     exit_code, found = validate(demo)
     assert exit_code == 1
     assert [(d["line"], d["hint"]) for d in found] == [
@@ -106,18 +110,14 @@ def test_the_shipped_config_still_validates_without_a_warning() -> None:
 def test_a_word_with_a_colon_in_a_list_is_a_value_but_an_action_without_its_space_is_not(demo: Path) -> None:
     rules = demo.parent / "routes" / "rules.yaml"
     lines = rules.read_text(encoding="utf-8").splitlines()
-    live = next(
-        line
-        for line in lines
-        if line.startswith("    when: {where: dm, says: [agent") and line.endswith("]}")
-    )
+    live = next(line for line in lines if line.startswith("      says: [agent") and line.endswith("]"))
     edit(
         rules,
-        live + "\n    do: [open_case",
-        "    when:\n      where: dm\n      says:\n        - agent\n        - re:agent\n    do: [open_case",
+        live + "\n    do:\n      - open_case",
+        "      says:\n        - agent\n        - re:agent\n    do:\n      - open_case",
     )
     assert validate(demo) == (0, [])
-    edit(rules, "    do: [chatbot: faq]", '    do:\n      - reply:"Ask me anything"')
+    edit(rules, "    do:\n      - chatbot: faq", '    do:\n      - reply:"Ask me anything"')
     exit_code, found = validate(demo)
     assert exit_code == 1
     assert [(d["line"], d["hint"]) for d in found] == [
