@@ -124,6 +124,7 @@ class FormRequest:
     template: str
     title: str
     fields: tuple[object, ...]  # engine.config.model.FormField
+    command: str | None = None  # the slash command that shows it: its actions after open_case follow
 
 
 @dataclass(frozen=True, slots=True)

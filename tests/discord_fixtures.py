@@ -47,6 +47,17 @@ async def no_news(url: str) -> str:
     return EMPTY_FEED
 
 
+def form_controls(modal: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A modal's fields in order, each with its label (a text input's own, or its Label's)."""
+    controls: list[dict[str, Any]] = []
+    for row in modal["components"]:
+        if "component" in row:  # a Label around a control (a file upload)
+            controls.append({**row["component"], "label": row["label"]})
+        else:
+            controls.extend(row["components"])
+    return controls
+
+
 @dataclass
 class Server:
     """Everything a test drives or inspects."""

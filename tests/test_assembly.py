@@ -10,7 +10,8 @@ flexcord's port: the emulator delivers them to the loopback port directly.
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,10 @@ class SimcordDiscord:
     def __init__(self, client: FlexcordClient, clock: SimClock) -> None:
         self.env = clock.env = simcord.Env(client)
         guild = self.env.create_guild(GUILD)
-        for name in CHANNELS:
-            guild.create_text_channel(name)
+        self.channels = {name: guild.create_text_channel(name) for name in CHANNELS}
         roles = {name: guild.create_role(name) for name in ("admin", "moderator")}
         self.player: UserHandle = self.env.create_user("ash")
-        guild.add_member(self.player)
+        self.member = guild.add_member(self.player)  # the player in the server (slash commands, forms)
         guild.add_member(self.env.create_user("jenny"), roles=[roles["moderator"]])
         guild.add_member(self.env.create_user("oak"), roles=[roles["admin"]])
 
@@ -77,6 +77,15 @@ class Running:
 
 @pytest.fixture
 async def running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Running]:
+    async with assembled(tmp_path, monkeypatch) as bot:
+        yield bot
+
+
+@asynccontextmanager
+async def assembled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prepare: Callable[[Path], object] | None = None
+) -> AsyncIterator[Running]:
+    """The demo bot as `flexcord run` assembles it; `prepare` may change the demo's copy first."""
     listening = socket.socket()  # flexcord's port, open before anything needs its number
     listening.bind(("127.0.0.1", 0))
     listening.listen(128)
@@ -90,6 +99,8 @@ async def running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
     }.items():
         monkeypatch.setenv(name, value)
     config_path = demo_copy(tmp_path)
+    if prepare is not None:
+        prepare(config_path)
     config = load(config_path, "run", secrets=True)
 
     app = create_emulator(

@@ -21,7 +21,7 @@ async def test_bug_command_shows_the_form_and_the_submission_opens_a_posted_case
     ash = world.player(ASH, "Ash")
     outcome = await ash.uses("bug", "bug-report")
     assert outcome.form is not None and outcome.form.template == "bug"
-    assert [field.name for field in outcome.form.fields] == ["summary", "steps", "device"]  # type: ignore[attr-defined]
+    assert [field.name for field in outcome.form.fields] == ["summary", "steps", "device", "screenshot"]  # type: ignore[attr-defined]
     assert await world.store.list_cases() == []
 
     outcome = await ash.submits(

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from engine.attachments import Upload
 from engine.cli import main
 from engine.store import open_store
-from tests.support.files import png
+from tests.support.files import JPEG, png
 from tests.support.twins import DM_BLOCKED, ManualClock, generation_from, memory_world
 
 ASH = "111"
@@ -144,3 +144,36 @@ def test_show_lists_each_file_kept_with_the_case(demo: Path) -> None:
     code, output = run("cases", "show", "BUG-1", "-c", str(demo / "flexcord.yaml"))
     assert code == 0, output
     assert f"Files:\n  2026-03-04 17:05  map.png  image/png  {len(png())} bytes  from Ash" in output
+
+
+def test_an_agents_file_is_kept_with_the_case_shown_and_erased_with_the_player(demo: Path) -> None:
+    photo = Upload("tap-here.jpg", JPEG, "image/jpeg")
+
+    async def agent_sends_a_photo() -> str:
+        world = await memory_world(
+            generation_from(demo / "flexcord.yaml"),
+            store_url=f"sqlite:///{demo / 'flexcord.db'}",
+            clock=ManualClock(datetime(2026, 3, 4, 17, 5, tzinfo=UTC)),
+        )
+        try:
+            await world.player(ASH, "Ash").says("I want to talk to a real person")
+            handoff = world.contact.handoff_of(ASH)
+            await world.contact.agent_joins(handoff, "Brock")
+            await world.contact.agent_says(handoff, "Tap here:", name="Brock", file=photo)
+            assert world.chat.files[ASH] == [photo]  # the player has it
+            conversation = await world.store.conversation(ASH)
+            assert conversation is not None and conversation.case_ref
+            return conversation.case_ref
+        finally:
+            await world.close()
+
+    ref = asyncio.run(agent_sends_a_photo())
+    config = str(demo / "flexcord.yaml")
+    code, output = run("cases", "show", ref, "-c", config)
+    assert code == 0, output
+    assert f"Files:\n  2026-03-04 17:05  tap-here.jpg  image/jpeg  {len(JPEG)} bytes  from Brock" in output
+
+    code, output = run("players", "forget", ASH, "-c", config)
+    assert code == 0, output
+    code, output = run("cases", "show", ref, "-c", config)
+    assert code == 0 and "tap-here.jpg" not in output

@@ -12,7 +12,7 @@ from engine.config import build
 from engine.events import Event, Outcome
 from engine.runtime import Runtime, prepare
 from tests.conftest import ROOT
-from tests.discord_fixtures import SimClock, demo_config, make_client, open_server
+from tests.discord_fixtures import SimClock, demo_config, form_controls, make_client, open_server
 from tests.support.twins import MemoryContactCenter
 
 
@@ -20,12 +20,14 @@ async def test_bug_shows_the_form_files_the_case_posts_it_and_confirms_privately
     async with open_server() as server:
         shown = await server.player.slash(server.channels["bug-report"], "bug")
         assert shown.modal is not None
-        inputs = [row["components"][0] for row in shown.modal["components"]]
-        assert [(i["custom_id"], i["label"], i["style"], i["required"]) for i in inputs] == [
+        inputs = form_controls(shown.modal)
+        assert [(i["custom_id"], i["label"], i.get("style"), i["required"]) for i in inputs] == [
             ("summary", "What went wrong?", discord.TextStyle.short.value, True),
             ("steps", "Steps to reproduce", discord.TextStyle.paragraph.value, True),
             ("device", "Device and game version", discord.TextStyle.short.value, False),
+            ("screenshot", "Screenshot (optional)", None, False),
         ]
+        assert inputs[3]["type"] == discord.ComponentType.file_upload.value
         assert inputs[0]["max_length"] == 100
 
         done = await server.player.submit_modal(

@@ -3,11 +3,13 @@ read at once and kept with the case, then relayed after the text; a refused one 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from engine.attachments import Upload
 from tests.discord_fixtures import Server, open_server
 from tests.support.files import EXE, JPEG, png
+from tests.test_discord_threads import agent_for, server_with, thread_config
 
 
 async def send_dm_with_files(server: Server, text: str, files: list[tuple[str, bytes]]) -> Any:
@@ -91,3 +93,36 @@ async def test_a_file_sent_to_the_bot_is_kept_for_the_players_next_case_or_refus
         assert conversation is not None and conversation.case_ref
         kept = await server.store.case_attachments(conversation.case_ref)
         assert [(f.name, f.size) for f in kept] == [("before.png", len(image))]
+
+
+async def test_an_agents_jpeg_reaches_a_player_in_a_case_thread_there_and_not_in_the_dm(
+    tmp_path: Path,
+) -> None:
+    async with server_with(thread_config(tmp_path)) as server:
+        handoff, thread = await agent_for(server)
+        await server.contact.agent_joins(handoff, "Brock")
+        await server.contact.agent_says(
+            handoff, "Tap here:", name="Brock", file=Upload("tap-here.jpg", JPEG, "image/jpeg")
+        )
+        await server.env.settle()
+        messages = list(thread.history())
+        said = next(m for m in messages if "Tap here:" in m.content)
+        upload = next(m for m in messages if m.attachments)
+        assert said.id <= upload.id
+        [attachment] = upload.attachments
+        assert attachment.filename == "tap-here.jpg" and await attachment.read() == JPEG
+        assert not any(m.attachments for m in server.player.user.dm_channel.history())
+        [kept] = await server.store.case_attachments(thread.name.split(" ")[0])
+        assert (kept.name, kept.who) == ("tap-here.jpg", "Brock")
+
+
+async def test_a_players_png_in_their_case_thread_reaches_the_agent_after_the_text(tmp_path: Path) -> None:
+    async with server_with(thread_config(tmp_path)) as server:
+        handoff, thread = await agent_for(server)
+        await server.contact.agent_joins(handoff, "Brock")
+        image = png(5, 9)
+        await server.player.send(thread, "here it is", attachments=[("crash.png", image)])
+        await server.env.settle()
+        assert server.contact.sent[handoff][-2:] == ["here it is", "[file crash.png]"]
+        [kept] = await server.store.case_attachments(thread.name.split(" ")[0])
+        assert (kept.name, kept.size, kept.who) == ("crash.png", len(image), "ash")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.discord_fixtures import Server, open_server
+from tests.discord_fixtures import Server, form_controls, open_server
 from tests.support.client_locales import client_locales
 
 
@@ -25,8 +25,13 @@ async def test_bug_by_a_brazilian_player_shows_the_portuguese_form_and_confirmat
             shown = await server.player.slash(server.channels["bug-report"], "bug")
             assert shown.modal is not None
             assert shown.modal["title"] == "Relatar um bug"
-            labels = [row["components"][0]["label"] for row in shown.modal["components"]]
-            assert labels == ["O que deu errado?", "Passos para reproduzir", "Aparelho e versão do jogo"]
+            labels = [control["label"] for control in form_controls(shown.modal)]
+            assert labels == [
+                "O que deu errado?",
+                "Passos para reproduzir",
+                "Aparelho e versão do jogo",
+                "Captura de tela (opcional)",
+            ]
             done = await server.player.submit_modal(
                 shown, {"summary": "O jogo fecha na tela inicial", "steps": "Abrir o jogo"}
             )

@@ -4,8 +4,10 @@ emulated Flex (Media Content Service included), signed webhooks back to flexcord
 from __future__ import annotations
 
 import base64
+import re
+from html import unescape
 
-from tests.flex_fixtures import ACCOUNT_SID, AUTH_TOKEN, wait_for
+from tests.flex_fixtures import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, wait_for
 from tests.support.files import EXE, JPEG, png
 from tests.test_flex_handoff import PLAYER, Bot, bot
 
@@ -90,3 +92,31 @@ async def test_a_screenshot_sent_before_the_handoff_goes_with_the_case_to_the_ag
     with_media = await wait_for(lambda: [m for m in conversation.messages if m.media])
     assert [m.media[0]["filename"] for m in with_media if m.media] == ["map.png"]
     assert media_of(bot, task.conversation_sid, with_media[0].media[0]["sid"]) == image
+
+
+async def test_the_case_page_lists_the_files_and_shows_pictures_inline_under_its_signed_link(
+    bot: Bot,
+) -> None:
+    image = png(6, 6)
+    await bot.player().says("my map is broken", files=(("map.png", image), ("notes.txt", b"crashed twice\n")))
+    await bot.player().says("I want to talk to a real person")
+    task = (await wait_for(lambda: list(bot.emulator.state.tasks.values())))[0]
+    page_url = bot.flexcord_url + task.attributes["case_url"].removeprefix(PUBLIC_URL)
+
+    async with bot.http.get(page_url) as answer:
+        assert answer.status == 200 and "img-src 'self'" in answer.headers["Content-Security-Policy"]
+        html = await answer.text()
+    assert "<h2>Files</h2>" in html and f"image/png, {len(image)} bytes, from Ash" in html
+    pictures = re.findall(r'<img src="([^"]+)" alt="map.png">', html)
+    links = dict(re.findall(r'<a href="([^"]+)" target="_blank" rel="noopener">([^<]+)</a>', html))
+    assert len(pictures) == 1 and links[pictures[0]] == "map.png"  # only the picture is shown inline
+    picture = bot.flexcord_url + unescape(pictures[0])
+    async with bot.http.get(picture) as answer:
+        assert answer.status == 200 and answer.content_type == "image/png"
+        assert await answer.read() == image
+    notes = bot.flexcord_url + unescape(next(url for url, name in links.items() if name == "notes.txt"))
+    async with bot.http.get(notes) as answer:  # not a picture: downloaded, never shown as a page
+        assert answer.content_type == "application/octet-stream"
+        assert answer.headers["Content-Disposition"].startswith("attachment;")
+    async with bot.http.get(picture.partition("?")[0]) as answer:
+        assert answer.status == 403  # the signed link is the permission, for files too

@@ -178,7 +178,7 @@ async def test_the_whole_demo_from_bug_report_to_rating(api: Api) -> None:
         "commands", {"user": "ash", "channel": "bug-report", "name": "bug", "options": {}}
     )
     form = answer["form"]
-    assert [f["name"] for f in form["fields"]] == ["summary", "steps", "device"]
+    assert [f["name"] for f in form["fields"]] == ["summary", "steps", "device", "screenshot"]
     values = {"summary": "Game crashes when I open the map", "steps": "Open the map"}
     confirmed = await api.post("forms", {"user": "ash", "form": form["id"], "values": values})
     reply = confirmed["reply"]

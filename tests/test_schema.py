@@ -198,8 +198,7 @@ def test_a_form_with_six_fields_is_refused_at_the_form(demo: Path) -> None:
     edit(
         cases,
         "      device:\n",
-        "      seen: {label: When did it happen?}\n      more: {label: Anything else?}\n"
-        "      again: {label: Does it happen again?}\n      device:\n",
+        "      seen: {label: When did it happen?}\n      more: {label: Anything else?}\n      device:\n",
     )
     problem = only(schema_problems(demo))
     assert (problem.line, problem.col) == (line_of(cases, "      summary:"), 7)

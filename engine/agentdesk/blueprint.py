@@ -8,20 +8,36 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import quote
 
 from quart import Blueprint, Response, request
 
 from engine.agentdesk.links import is_valid_link
-from engine.agentdesk.page import render_case
+from engine.agentdesk.page import INLINE_TYPES, render_case
+from engine.attachments import sniff
 from engine.runtime.desk import AgentDesk
 
 HTML = "text/html; charset=utf-8"
+FILE_HEADERS = {"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; sandbox"}
 PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",  # the signed link never leaks to an attachment's host
     "Cache-Control": "no-store",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+    "form-action 'self'; "
     "frame-ancestors 'self' https://flex.twilio.com https://*.twilio.com",  # Flex UI frames it
 }
+
+
+def file_response(name: str, data: bytes) -> Response:
+    """A file as the browser gets it: a picture (its type read from its bytes) shown inline,
+    anything else only downloaded, never run or rendered as a page."""
+    kind = sniff(data, name)
+    inline = kind in INLINE_TYPES
+    answer = Response(data, content_type=kind if inline else "application/octet-stream")
+    disposition = "inline" if inline else "attachment"
+    answer.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(name)}"
+    answer.headers.update({**FILE_HEADERS, "X-Content-Type-Options": "nosniff"})
+    return answer
 
 
 def agent_pages(
@@ -51,6 +67,18 @@ def agent_pages(
         if not allowed(ref):
             return forbidden()
         return await page(ref)
+
+    @pages.get("/cases/<ref>/files/<int:file_id>")
+    async def file(ref: str, file_id: int) -> Response:
+        """A file kept with the case, under the same signed link; pictures inline, the rest downloaded."""
+        if not allowed(ref):
+            return forbidden()
+        found = await desk.file(ref, file_id)
+        if found is None:
+            return Response(
+                "this file is not kept with the case (any more)", status=404, content_type="text/plain"
+            )
+        return file_response(found[0].name, found[1])
 
     @pages.post("/cases/<ref>")
     async def change(ref: str) -> Response:

@@ -7,14 +7,20 @@ same signed link, so the agent never needs another login.
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import quote
 
+from engine.agentdesk.links import CASE_PATH
+from engine.attachments import describe_size
 from engine.runtime.desk import CaseView
+
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})  # shown as pictures
 
 STYLE = (
     "body{font:14px system-ui,sans-serif;margin:12px;color:#1d1d1f}h1{font-size:18px;margin:0 0 4px}"
     "h2{font-size:14px;margin:16px 0 6px;border-bottom:1px solid #ddd}table{border-collapse:collapse}"
     "td,th{padding:2px 8px 2px 0;text-align:left;vertical-align:top}.line{margin:2px 0}"
     ".who{font-weight:600}.note{color:#555}.problem{color:#b00020}.done{color:#0a7d32}"
+    ".file img{display:block;max-width:100%;max-height:240px;margin:4px 0}"
     "form{margin:6px 0}select,input,textarea,button{font:inherit}"
 )
 
@@ -25,6 +31,20 @@ def _rows(pairs: list[tuple[str, str]]) -> str:
 
 def _is_link(value: str) -> bool:
     return value.startswith(("http://", "https://"))
+
+
+def _files(view: CaseView, query: str) -> str:
+    """The files kept with the case: name, type, size, who and when; pictures shown inline."""
+    items = []
+    for file in view.files:
+        url = escape(f"{CASE_PATH}{quote(view.case.ref)}/files/{file.id}" + (f"?{query}" if query else ""))
+        about = f"{file.content_type}, {describe_size(file.size)}, from {file.who}, {file.at:%Y-%m-%d %H:%M}"
+        picture = f'<img src="{url}" alt="{escape(file.name)}">' if file.content_type in INLINE_TYPES else ""
+        items.append(
+            f'<li class="file"><a href="{url}" target="_blank" rel="noopener">{escape(file.name)}</a>'
+            f" ({escape(about)}){picture}</li>"
+        )
+    return f"<h2>Files</h2><ul>{''.join(items)}</ul>" if items else ""
 
 
 def _records(view: CaseView) -> str:
@@ -77,7 +97,7 @@ def _forms(view: CaseView, action: str) -> str:
 
 
 def render_case(view: CaseView, action: str, message: str = "", problem: bool = False) -> str:
-    """The whole page; `action` is the signed URL its forms post to."""
+    """The whole page; `action` is the signed URL its forms post to (its query signs the files' links too)."""
     case = view.case
     fields = [(name, value) for name, value in case.fields.items() if not _is_link(value)]
     notice = (
@@ -94,5 +114,5 @@ def render_case(view: CaseView, action: str, message: str = "", problem: bool = 
         f'<div>Status <b id="status">{escape(case.status)}</b> · {escape(case.reporter_name)}'
         f" · {escape(state)}</div>"
         f"{notice}<h2>Fields</h2><table>{_rows(fields)}</table>"
-        f"{_forms(view, action)}{_records(view)}</body></html>"
+        f"{_forms(view, action)}{_files(view, action.partition('?')[2])}{_records(view)}</body></html>"
     )

@@ -211,10 +211,12 @@ class Command:
 
 @dataclass(frozen=True, slots=True)
 class FormField:
-    """One field of a case form (a Discord modal text input)."""
+    """One field of a case form: a Discord modal text input, or a file upload (`kind` file, up to
+    `max_length` files, checked by `attachments:`)."""
 
     name: str
     label: str
+    kind: Literal["text", "file"] = "text"
     style: Literal["short", "paragraph"] = "short"
     required: bool = True
     min_length: int | None = None

@@ -94,15 +94,7 @@ class DiscordChat:
             channel = user.dm_channel or await user.create_dm()
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
             raise delivery_error(exc, where) from exc
-        first = await self._deliver(channel, message, where) if message.text or message.embeds else ""
-        if files:
-            uploads = [discord.File(io.BytesIO(f.data), filename=f.name) for f in files]
-            try:
-                sent = await channel.send(files=uploads)
-            except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
-                raise delivery_error(exc, where) from exc
-            first = first or str(sent.id)
-        return first
+        return await self._deliver_with_files(channel, message, files, where)
 
     async def post(self, channel: str, message: OutMessage, *, tags: tuple[str, ...] = ()) -> str:
         """Post in a channel of the configured server, by name; returns the id of the first message.
@@ -155,14 +147,29 @@ class DiscordChat:
             raise DeliveryError("the bot is not connected to the configured Discord server yet")
         return await threads.open_case_thread(guild, channel, name, user_id, staff)
 
-    async def send_thread(self, thread_id: str, message: OutMessage) -> str:
-        """Say something in a player's case thread; returns the id of the first Discord message."""
+    async def send_thread(self, thread_id: str, message: OutMessage, files: Sequence[Upload] = ()) -> str:
+        """Say something in a player's case thread (then `files` as Discord file uploads); returns the
+        id of the first Discord message."""
         thread = await threads.thread_by_id(self._client, thread_id)
-        return await self._deliver(thread, message, f"thread {thread.name}")
+        return await self._deliver_with_files(thread, message, files, f"thread {thread.name}")
 
     async def close_thread(self, thread_id: str, *, closed: bool) -> None:
         """Archive and lock a case thread, or open it again."""
         await threads.set_closed(await threads.thread_by_id(self._client, thread_id), closed)
+
+    async def _deliver_with_files(
+        self, channel: discord.abc.Messageable, message: OutMessage, files: Sequence[Upload], where: str
+    ) -> str:
+        """The text (if any), then the files in one message; the id of the first message sent."""
+        first = await self._deliver(channel, message, where) if message.text or message.embeds else ""
+        if files:
+            uploads = [discord.File(io.BytesIO(f.data), filename=f.name) for f in files]
+            try:
+                sent = await channel.send(files=uploads)
+            except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+                raise delivery_error(exc, where) from exc
+            first = first or str(sent.id)
+        return first
 
     async def _deliver(self, channel: discord.abc.Messageable, message: OutMessage, where: str) -> str:
         parts = message_parts(message)

@@ -18,7 +18,7 @@ import discord
 
 from engine.config.model import DM, THREAD, Config
 from engine.discord.chat import DiscordChat, send_part
-from engine.discord.interactions import person
+from engine.discord.interactions import person, read_attachments
 from engine.discord.render import message_parts
 from engine.events import Event, Outcome, User
 from engine.runtime.places import player_key
@@ -143,16 +143,5 @@ __all__ = ["CATCH_UP_MESSAGES", "CATCH_UP_PLAYERS", "DmIntake", "DmWatermarks", 
 
 
 async def downloaded(message: discord.Message) -> tuple[tuple[str, bytes], ...]:
-    """The message's files, read at once: Discord's links to them are signed and expire within a day.
-
-    Each is checked by the runtime (type from its bytes, size, count); one that cannot be read is
-    passed on empty, so the player hears it was refused rather than nothing.
-    """
-    files: list[tuple[str, bytes]] = []
-    for attachment in message.attachments:
-        try:
-            files.append((attachment.filename, await attachment.read()))
-        except discord.HTTPException as exc:
-            log.warning("could not read a file from %s: %s", message.author.id, exc)
-            files.append((attachment.filename, b""))
-    return tuple(files)
+    """The message's files, read at once (Discord's links to them expire)."""
+    return await read_attachments(message.attachments, message.author.id)

@@ -16,6 +16,7 @@ from engine.config.model import Config
 from engine.discord.dm_intake import EventHandler
 from engine.discord.interactions import (
     CaseForm,
+    Files,
     answer,
     answer_failure,
     disable_buttons,
@@ -25,7 +26,7 @@ from engine.discord.interactions import (
     refused,
 )
 from engine.discord.threads import case_ref_of
-from engine.events import Event
+from engine.events import Event, FormRequest
 from engine.runtime.runtime import RATING_BUTTON
 
 log = logging.getLogger(__name__)
@@ -58,11 +59,15 @@ class InteractionHandler:
         event = interaction_event(interaction, "command", command=name, options=options)
         await self._interact(interaction, event)
 
-    async def submit_form(self, interaction: Interaction, template: str, values: dict[str, str]) -> None:
-        """A submitted case form: the runtime opens the case; the player gets the confirmation."""
-        await self._interact(
-            interaction, interaction_event(interaction, "form", form=template, options=values)
+    async def submit_form(
+        self, interaction: Interaction, form: FormRequest, values: dict[str, str], files: Files = ()
+    ) -> None:
+        """A submitted case form: the runtime opens the case (keeping its files) and does what the
+        command does after it; the player gets the confirmation, or hears why a file was refused."""
+        event = interaction_event(
+            interaction, "form", form=form.template, command=form.command, options=values, files=files
         )
+        await self._interact(interaction, event)
 
     async def press_button(self, interaction: Interaction, button_id: str, label: str) -> None:
         """A pressed flexcord button (also one sent before a restart)."""

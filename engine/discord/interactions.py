@@ -26,8 +26,9 @@ ANSWER_WITHIN = 2.0  # seconds before the interaction is deferred (Discord's lim
 FORM_TIMEOUT = 1800.0  # a form left open longer than this is dropped
 FALLBACK = "Sorry, something went wrong on my side. Please try again."
 
-FormSubmit = Callable[[discord.Interaction[Any], str, dict[str, str]], Awaitable[None]]
-"""Called with the interaction, the case template name and the field values."""
+Files = tuple[tuple[str, bytes], ...]
+FormSubmit = Callable[[discord.Interaction[Any], FormRequest, dict[str, str], Files], Awaitable[None]]
+"""Called with the interaction, the form shown, the field values and the files attached."""
 
 
 def person(author: discord.abc.User) -> User:
@@ -133,24 +134,46 @@ async def answer_failure(interaction: discord.Interaction[Any], text: str = FALL
         log.warning("could not tell the player about a failure", exc_info=True)
 
 
+async def read_attachments(attachments: Sequence[discord.Attachment], who: object) -> Files:
+    """The files' bytes, read at once: Discord's links to them are signed and expire within a day.
+
+    Each is checked by the runtime (type from its bytes, size, count); one that cannot be read is
+    passed on empty, so the player hears it was refused rather than nothing.
+    """
+    files: list[tuple[str, bytes]] = []
+    for attachment in attachments:
+        try:
+            files.append((attachment.filename, await attachment.read()))
+        except discord.HTTPException as exc:
+            log.warning("could not read a file from %s: %s", who, exc)
+            files.append((attachment.filename, b""))
+    return tuple(files)
+
+
 class CaseForm(discord.ui.Modal):
-    """A case template's form as a Discord modal (at most 5 text fields)."""
+    """A case template's form as a Discord modal (at most 5 fields: text inputs and file uploads)."""
 
     def __init__(self, request: FormRequest, submit: FormSubmit, *, custom_id: str) -> None:
         super().__init__(
             title=request.title[:45] or request.template, timeout=FORM_TIMEOUT, custom_id=custom_id
         )
         self.template = request.template
+        self.request = request
         self._submit = submit
         for spec in request.fields[:5]:
             if isinstance(spec, FormField):
-                self.add_item(text_input(spec))
+                self.add_item(file_upload(spec) if spec.kind == "file" else text_input(spec))
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        values = {
-            item.custom_id: item.value for item in self.children if isinstance(item, discord.ui.TextInput)
-        }
-        await self._submit(interaction, self.template, values)
+        values: dict[str, str] = {}
+        files: Files = ()
+        for item in self.walk_children():
+            if isinstance(item, discord.ui.TextInput):
+                values[item.custom_id] = item.value
+            elif isinstance(item, discord.ui.FileUpload):  # the case keeps the names; the files follow
+                values[item.custom_id] = ", ".join(attachment.filename for attachment in item.values)
+                files += await read_attachments(item.values, interaction.user.id)
+        await self._submit(interaction, self.request, values, files)
 
     async def on_error(  # type: ignore[override]
         self, interaction: discord.Interaction[Any], error: Exception, /
@@ -170,3 +193,12 @@ def text_input(spec: FormField) -> discord.ui.TextInput[Any]:
         max_length=None if spec.max_length is None else min(spec.max_length, 4000),
         placeholder=None if spec.placeholder is None else spec.placeholder[:100],
     )
+
+
+def file_upload(spec: FormField) -> discord.ui.Label[CaseForm]:
+    """A `type: file` form field: Discord's file upload under its label (1 to 10 files, default 1)."""
+    most = max(1, min(spec.max_length or 1, 10))
+    upload: discord.ui.FileUpload[CaseForm] = discord.ui.FileUpload(
+        custom_id=spec.name, required=spec.required, min_values=1 if spec.required else 0, max_values=most
+    )
+    return discord.ui.Label(text=spec.label[:45], component=upload)

@@ -109,13 +109,17 @@ def _button(config: Config, event: Event) -> Decision:
 
 
 def route_form(config: Config, event: Event) -> Decision:
-    """A submitted case form opens a case from its template."""
+    """A submitted case form opens a case from its template; what the command that showed the form
+    does after its `open_case` (`event.command`: a handoff, say) follows."""
     template = event.form or ""
     if template not in config.cases:
         return _refuse(config, f"form:{template}", "Unknown form", ())
+    command = config.commands.get(event.command or "")
+    actions = command.actions if command is not None else ()
+    opens = next((i for i, a in enumerate(actions) if a == OpenCase(template)), len(actions))
     return Decision(
         rule=f"form:{template}",
-        actions=(OpenCase(template),),
+        actions=(OpenCase(template), *actions[opens + 1 :]),
         explanation=f"form '{template}' submitted: open a {template} case",
         config_version=config.version,
     )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from engine.runtime import cases, transfers
 from engine.runtime.turn import Turn
-from engine.store import CaseEvent, CaseRecord, ConversationRecord, MessageRecord
+from engine.store import AttachmentRecord, CaseEvent, CaseRecord, ConversationRecord, MessageRecord
 
 if TYPE_CHECKING:
     from engine.runtime.runtime import Runtime
@@ -33,6 +33,7 @@ class CaseView:
     others: tuple[CaseRecord, ...]
     conversation: ConversationRecord | None
     queues: tuple[str, ...]
+    files: tuple[AttachmentRecord, ...] = ()  # kept with the case, the player's and the agents'
 
 
 class AgentDesk:
@@ -51,6 +52,7 @@ class AgentDesk:
             transcript = await view.case_transcript(ref)
             everything = await view.list_cases()
             conversation = await view.conversation(case.reporter_id)
+            files = await view.case_attachments(ref)
         others = [c for c in everything if c.reporter_id == case.reporter_id and c.ref != ref]
         config = self.runtime.config
         template = config.cases.get(case.template)
@@ -62,7 +64,14 @@ class AgentDesk:
             others=tuple(others[-OTHER_CASES:]),
             conversation=conversation,
             queues=tuple(config.queues),
+            files=tuple(files),
         )
+
+    async def file(self, ref: str, file_id: int) -> tuple[AttachmentRecord, bytes] | None:
+        """A file kept with case `ref` (None when it is not that case's, or erased)."""
+        async with self.runtime.store.view() as view:
+            found = await view.get_attachment(file_id)
+        return found if found is not None and found[0].case_ref == ref else None
 
     async def update(self, ref: str, status: str, note: str, who: str) -> str | None:
         """Change the case's status and/or add a note; the player hears when the template says so."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import assert_never
 
 from engine.attachments import check_files, describe_size
@@ -51,7 +52,8 @@ async def execute(
     for index, action in enumerate(decision.actions):
         if not await _run(turn, event, action, answers.get(index)):
             break
-    if event.files and not any(isinstance(action, RelayToAgent) for action in decision.actions):
+    takes_files = (RelayToAgent, OpenCase) if event.kind == "form" else (RelayToAgent,)
+    if event.files and not any(isinstance(action, takes_files) for action in decision.actions):
         await keep_files(turn, event)  # kept for the player's case (the next one, if none is open) or refused
 
 
@@ -105,10 +107,12 @@ async def _open_case(turn: Turn, event: Event, action: OpenCase) -> bool:
     """Open the case, or ask for its form first (a slash command); False stops the remaining actions."""
     template = turn.config.cases.get(action.template)
     if template is not None and template.form and event.kind == "command":
-        turn.form = cases.form_request(template, turn.generation, turn.locale)
+        turn.form = replace(cases.form_request(template, turn.generation, turn.locale), command=event.command)
         return False
     fields = cases.form_values(template, event.options) if event.kind == "form" else {}
-    await cases.open_case(turn, action.template, fields)
+    case = await cases.open_case(turn, action.template, fields)
+    if event.kind == "form":  # the form's files are the case's, before any handoff after it
+        await keep_files(turn, event, case.ref if case is not None else None)
     return True
 
 
@@ -131,15 +135,16 @@ async def _relay(turn: Turn, event: Event) -> None:
         turn.contact(file, key=f"{event.id}:file{number}")
 
 
-async def keep_files(turn: Turn, event: Event) -> list[int]:
-    """Check the player's files against `attachments:`; keep those taken, say why of the others."""
+async def keep_files(turn: Turn, event: Event, case_ref: str | None = None) -> list[int]:
+    """Check the player's files against `attachments:`; keep those taken (with `case_ref`, else the
+    conversation's case), say why of the others."""
     rules = turn.config.attachments
     taken, refused = check_files(rules, list(event.files))
     for refusal in refused:
         limit = describe_size(rules.max_bytes) if refusal.reason == "file_too_big" else rules.max_per_message
         extra = {"file": {"name": refusal.name}, "limit": limit, "allowed": rules.allowed}
         turn.say(refusal.reason, extra=extra)
-    case_ref, user = turn.conversation.case_ref, event.user
+    case_ref, user = case_ref or turn.conversation.case_ref, event.user
     return [
         await turn.tx.add_attachment(
             case_ref=case_ref, user_id=user.id, who=user.name, file=file, at=turn.now

@@ -102,6 +102,9 @@ class Outbox:
         self.starting = starting or asyncio.Lock()  # held while a handoff starts and its id is recorded
         self._lanes = KeyedLock()
         self._timer: asyncio.TimerHandle | None = None
+        # True where something waits for each event to be handled through (the sandbox page answers a
+        # player once the emulated Discord settles): the retry timer then stays out of that wait.
+        self.timer_apart = False
         self._timer_at = 0.0
         self._marked: dict[str, None] = {}
         self._sweep = False
@@ -232,7 +235,9 @@ class Outbox:
         match delivery:
             case DirectMessage(user_id=user_id, message=message):
                 files = [await self.contact.fetch_file(*ref.split("/", 1)) for ref in message.files]
-                return await self.players.dm(user_id, message, item.case_ref, files)
+                sent = await self.players.dm(user_id, message, item.case_ref, files)
+                await self._keep_agents_files(user_id, item.case_ref, message.author, files)
+                return sent
             case CaseThread():
                 await self.players.thread(delivery)
                 return None
@@ -263,6 +268,24 @@ class Outbox:
                 return None
             case _:
                 assert_never(delivery)
+
+    async def _keep_agents_files(
+        self, user_id: str, case_ref: str | None, who: str | None, files: list[Upload]
+    ) -> None:
+        """An agent's files, once the player has them, are kept with the case like the player's own
+        (`cases show` lists them; retention and `players forget` erase them). The player has them
+        already: a store that fails now is logged, not a reason to send them twice."""
+        if not files:
+            return
+        try:
+            async with self.store.transaction() as tx:
+                for file in files:
+                    at = self.clock()
+                    await tx.add_attachment(
+                        case_ref=case_ref, user_id=user_id, who=who or "agent", file=file, at=at
+                    )
+        except StorageError as exc:
+            log.error("an agent's file reached player %s but could not be kept: %s", user_id, exc)
 
     async def _file(self, delivery: SendToAgent) -> Upload:
         """The player's file a delivery carries, from the store every replica reads."""
@@ -328,10 +351,10 @@ class Outbox:
             return
         if self._timer is not None:
             self._timer.cancel()
-        # The timer belongs to the outbox, not to the event that happened to set it: scheduled from a
-        # fresh context, so whatever waits for that event to be handled (a player's request to the
-        # sandbox, an emulated Discord settling) does not also wait for retries minutes away.
-        self._timer = contextvars.Context().run(loop.call_later, delay, self._wake)
+        if self.timer_apart:  # set from a fresh context: not part of the event that happened to set it
+            self._timer = contextvars.Context().run(loop.call_later, delay, self._wake)
+        else:
+            self._timer = loop.call_later(delay, self._wake)
         self._timer_at = fire_at
 
     def _wake(self) -> None:

@@ -52,7 +52,7 @@ class PlayerDelivery:
         """Say something to the player where their conversation is (an agent's `files` after the text)."""
         thread = await self._thread_of(user_id)
         if thread is not None and self.threads is not None:
-            return await self.threads.send_thread(thread, message)
+            return await self.threads.send_thread(thread, message, files)
         try:
             return await self.chat.send_dm(user_id, message, files)
         except DeliveryError as exc:
@@ -63,7 +63,7 @@ class PlayerDelivery:
             moved = CaseThread(user_id, "open", plan.settings.channel, name, plan.settings.staff)
             thread = await self._open(moved)
             await self.threads.send_thread(thread, OutMessage(plan.notice, key=f"{message.key}:moved"))
-            return await self.threads.send_thread(thread, message)
+            return await self.threads.send_thread(thread, message, files)
 
     async def thread(self, change: CaseThread) -> None:
         """Open the player's case thread, or close (archive and lock) or reopen it."""

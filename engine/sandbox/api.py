@@ -5,17 +5,20 @@
 | GET | / | | the sandbox page |
 | GET | /sandbox/api/state | | State |
 | GET | /sandbox/api/messages | ?user=U&channel=C (channel name or dm) | [Message], oldest first |
-| POST | /sandbox/api/messages | {user, channel, text} | Message; 403 if they may not post there |
+| POST | /sandbox/api/messages | {user, channel, text, files: [{name, data}]} | Message; 403 if not allowed |
+| GET | /sandbox/api/files/CHANNEL/ID/NAME | | a file on a Discord message (pictures inline) |
 | POST | /sandbox/api/commands | {user, channel, name, options: {name: value}} | {reply} or {form} |
-| POST | /sandbox/api/forms | {user, form, values: {field: value}} | {reply} |
+| POST | /sandbox/api/forms | {user, form, values: {field: value or [{name, data}]}} | {reply} |
 | POST | /sandbox/api/buttons | {user, message, button} (button id or label) | {reply} or {form} |
 | GET | /sandbox/api/agent/tasks | | [Task], newest first |
 | POST | /sandbox/api/agent/tasks/SID/accept | {agent} | Task; the player is told who joined |
 | GET | /sandbox/api/agent/tasks/SID/messages | | [{from: player/agent/bot, author, text, at}] |
-| POST | /sandbox/api/agent/tasks/SID/messages | {text} | Task; the text reaches the player's DM |
+| POST | /sandbox/api/agent/tasks/SID/messages | {text, file: {name, data}} | Task; it reaches the player |
+| GET | /sandbox/api/agent/media/SID | | a file in a task's chat (pictures inline) |
 | POST | /sandbox/api/agent/tasks/SID/close | {} | Task; the player is told, asked to rate |
 | GET | /sandbox/api/cases | ?limit=50&after=REF (optional) | [Case], latest update first; a page |
-| GET | /sandbox/api/cases/REF | | Case with history and transcript |
+| GET | /sandbox/api/cases/REF | | Case with history, transcript and files |
+| GET | /sandbox/api/cases/REF/files/ID | | a file kept with the case (pictures inline) |
 | POST | /sandbox/api/faults | {target: discord/twilio, status: 429/500/"timeout", count} | next calls fail |
 | POST | /sandbox/api/faults | {target: discord, refuse_dms: name} | the player blocks DMs from the bot |
 | POST | /sandbox/api/reload | | the reload result {ok, version, errors} (no token) |
@@ -29,9 +32,10 @@
   (admin role); `clock.note` says why the clock is not the real time (moved to business hours),
   `notice` what the page should say about this start (after a restart: Discord starts empty)
 - Message: {id, author, bot, text, embeds: [{title, url, description, author, fields, footer}],
-  buttons: [{id, label, style, url, disabled}], ephemeral, at}
+  buttons: [{id, label, style, url, disabled}], ephemeral, at, files: [File]}
+- File: {name, content_type, size, url} (and who, at for a case's files); `data` sent is base64
 - reply: {text, embeds, buttons, ephemeral, messages: [Message]}
-- form: {id, title, fields: [{name, label, style, required, min_length, max_length}]}
+- form: {id, title, fields: [{name, label, style, required, min_length, max_length, type, max_files}]}
 - Task: {sid, status, case, queue, priority, player, agent, attributes, at}
 - Case: {ref, template, title, status, user_name, where, fields, rating, created_at,
   history: [{at, from, status, who, note, text}], transcript: [{at, author, text, direction}]}
@@ -56,6 +60,7 @@ Origin only of that same host.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
@@ -65,6 +70,7 @@ from urllib.parse import urlsplit
 
 from quart import Blueprint, Response, jsonify, request, send_from_directory
 
+from engine.agentdesk.blueprint import file_response
 from engine.sandbox.clock import parse_moment
 from engine.sandbox.guild import Refused
 
@@ -74,6 +80,7 @@ if TYPE_CHECKING:
 STATIC = Path(__file__).parent / "static"
 FAULTS = (429, 500, "timeout")
 CASES_PAGE = 50
+MAX_FILES = 10  # files on one message, as Discord takes them
 MAX_CASES_PAGE = 500
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 EVERY_ADDRESS = frozenset({"0.0.0.0", "::", ""})
@@ -129,6 +136,23 @@ def _field(data: dict[str, Any], name: str) -> str:
     return value
 
 
+def _list(data: dict[str, object], name: str) -> list[object]:
+    value = data.get(name) or []
+    if not isinstance(value, list) or len(value) > MAX_FILES:
+        raise Refused(f"'{name}' must be a list of at most {MAX_FILES}.", 400)
+    return value
+
+
+def _file(given: object) -> tuple[str, bytes]:
+    """A file the page attached: {name, data (its bytes in base64)}."""
+    if not isinstance(given, dict) or not isinstance(given.get("name"), str) or not given["name"].strip():
+        raise Refused("Each file needs a name and its data in base64.", 400)
+    try:
+        return given["name"].strip(), base64.b64decode(str(given.get("data") or ""), validate=True)
+    except ValueError as exc:
+        raise Refused(f"The data of {given['name']} is not base64.", 400) from exc
+
+
 def _map(data: dict[str, Any], name: str) -> dict[str, Any]:
     value = data.get(name) or {}
     if not isinstance(value, dict):
@@ -178,10 +202,19 @@ def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
     async def post_message() -> Response:
         data = await _body()
         waiting = sandbox.runtime.waiting_to_store
-        sent = await players.send(_field(data, "user"), _field(data, "channel"), _field(data, "text"))
+        files = [_file(given) for given in _list(data, "files")]
+        text = _field(data, "text") if not files else str(data.get("text") or "")
+        sent = await players.send(_field(data, "user"), _field(data, "channel"), text, files)
         if sandbox.runtime.waiting_to_store > waiting:  # SimCord returns once the bot handled it
             raise Refused(UNSAVED, 503)
         return jsonify(sent)
+
+    @page.get("/sandbox/api/files/<int:channel>/<int:attachment>/<name>")
+    async def discord_file(channel: int, attachment: int, name: str) -> Response:
+        data = guild.file(channel, attachment, name)
+        if data is None:
+            raise Refused("That file is gone (the emulated Discord starts empty after a restart).", 404)
+        return file_response(name, data)
 
     @page.post("/sandbox/api/commands")
     async def command() -> Response:
@@ -194,7 +227,11 @@ def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
     @page.post("/sandbox/api/forms")
     async def form() -> Response:
         data = await _body()
-        return jsonify(await players.submit(_field(data, "user"), _field(data, "form"), _map(data, "values")))
+        values = {
+            name: [_file(given) for given in value] if isinstance(value, list) else value
+            for name, value in _map(data, "values").items()
+        }  # a file field's value: the files picked, each {name, data}
+        return jsonify(await players.submit(_field(data, "user"), _field(data, "form"), values))
 
     @page.post("/sandbox/api/buttons")
     async def button() -> Response:
@@ -227,7 +264,13 @@ def _agent_routes(page: Blueprint, sandbox: Sandbox) -> None:
     @page.post("/sandbox/api/agent/tasks/<sid>/messages")
     async def agent_says(sid: str) -> Response:
         data = await _body()
-        return await agent_action(lambda: desk.say(sid, _field(data, "text")))
+        file = _file(data["file"]) if data.get("file") is not None else None
+        text = _field(data, "text") if file is None else str(data.get("text") or "")
+        return await agent_action(lambda: desk.say(sid, text, file))
+
+    @page.get("/sandbox/api/agent/media/<sid>")
+    async def agent_media(sid: str) -> Response:
+        return file_response(sid, await desk.media(sid))
 
     @page.post("/sandbox/api/agent/tasks/<sid>/close")
     async def close(sid: str) -> Response:
@@ -251,6 +294,11 @@ def _agent_routes(page: Blueprint, sandbox: Sandbox) -> None:
     @page.get("/sandbox/api/cases/<ref>")
     async def case(ref: str) -> Response:
         return jsonify(await desk.case(ref))
+
+    @page.get("/sandbox/api/cases/<ref>/files/<int:file_id>")
+    async def case_file(ref: str, file_id: int) -> Response:
+        record, data = await desk.case_file(ref, file_id)
+        return file_response(record.name, data)
 
 
 def _tool_routes(page: Blueprint, sandbox: Sandbox) -> None:

@@ -68,6 +68,7 @@ EMPTY_AFTER_RESTART = (
     "Their cases and transcripts are kept: see Cases on the right, or flexcord cases list."
 )
 _SIDS = {"account_sid": "AC", "workspace_sid": "WS", "workflow_sid": "WW"}
+SANDBOX_BODY_BYTES = 8 * 1024 * 1024  # a file up to Flex's 5 MB, base64 in JSON
 
 
 def sandboxed(
@@ -83,9 +84,10 @@ def sandboxed(
     if account_sid:
         sids["account_sid"] = account_sid
     flex = dataclasses.replace(config.flex, **sids, auth_token=auth_token)
+    body = max(config.server.max_body_bytes, SANDBOX_BODY_BYTES)  # the page sends files as base64 JSON
     return dataclasses.replace(
         config,
-        server=dataclasses.replace(config.server, public_url=public_url, listen=listen),
+        server=dataclasses.replace(config.server, public_url=public_url, listen=listen, max_body_bytes=body),
         flex=flex,
         storage=storage,
         discord=dataclasses.replace(config.discord, apply_permissions=True),
@@ -201,6 +203,9 @@ class Sandbox:
             reports_public=True,
         )
         self.store, self.client, self.runtime = self.bot.store, self.bot.client, self.bot.runtime
+        # The page answers a player when the emulated Discord has settled what the bot does with the
+        # message; a Twilio retry due seconds later is not part of that answer (the tick sweeps it too).
+        self.runtime.outbox.timer_apart = True
         self.metrics, self.reloader = self.bot.metrics, self.bot.reloader
         await self._carry_on_from_records()
         if self.seed_demo_data:

@@ -9,16 +9,20 @@ are read from flexcord's own store.
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
+from engine.attachments import sniff
 from engine.flex.emulator import Emulator
 from engine.flex.emulator.state import safe_identity
 from engine.flex.identity import is_customer
 from engine.sandbox.guild import Refused
-from engine.store import CaseRecord, Store
+from engine.store import AttachmentRecord, CaseRecord, Store
 
 OPEN_TASK = ("pending", "reserved", "assigned")
 DONE_TASK = ("completed", "canceled")  # gone from the agent's list, as in Flex
@@ -73,17 +77,42 @@ class AgentDesk:
         name = agent.strip() or "Agent"
         return _task_json(await self._agent_api("POST", f"/tasks/{sid}/accept", {"agent": name}))
 
-    async def say(self, sid: str, text: str) -> dict[str, Any]:
-        """The agent writes to the player."""
-        if not text.strip():
-            raise Refused("Type a message first.", 400)
+    async def say(self, sid: str, text: str, file: tuple[str, bytes] | None = None) -> dict[str, Any]:
+        """The agent writes to the player, with a file if given (Flex takes one file a message)."""
+        if not text.strip() and file is None:
+            raise Refused("Type a message or attach a file first.", 400)
         task = await self._task(sid)
         if task.get("agent") is None:
             raise Refused("Accept the task first, then write to the player.", 409)
         if task.get("status") not in OPEN_TASK:
             raise Refused("This chat is closed.", 409)
-        await self._agent_api("POST", f"/tasks/{sid}/messages", {"text": text})
+        body: dict[str, object] = {"text": text}
+        if file is not None:
+            name, data = file
+            encoded = base64.b64encode(data).decode("ascii")
+            body["file"] = {"name": name, "content_type": sniff(data, name), "data": encoded}
+        await self._agent_api("POST", f"/tasks/{sid}/messages", body)
         return _task_json(await self._task(sid))
+
+    async def media(self, media_sid: str) -> bytes:
+        """A file in a task's chat, as the agent's desk downloads it from Flex."""
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        try:
+            async with self._http.get(f"{self.url}/emulator/media/{quote(media_sid)}") as answer:
+                if answer.status >= 400:
+                    raise Refused(f"There is no file {media_sid} in Flex.", 404)
+                return await answer.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise Refused(f"The Flex emulator at {self.url} does not answer: {exc}", 502) from exc
+
+    async def case_file(self, ref: str, file_id: int) -> tuple[AttachmentRecord, bytes]:
+        """A file kept with case `ref`."""
+        async with self.store.view() as view:
+            found = await view.get_attachment(file_id)
+        if found is None or found[0].case_ref != ref:
+            raise Refused(f"Case {ref} keeps no such file.", 404)
+        return found
 
     async def close(self, sid: str) -> dict[str, Any]:
         """The agent ends the chat as Flex UI does: the task goes to wrap-up, the player is told."""
@@ -116,8 +145,15 @@ class AgentDesk:
                 who, name = "agent", task.get("agent") or author
             else:
                 who, name = "bot", author
+            files = [_media_json(media) for media in message.get("media") or []]
             shown.append(
-                {"from": who, "author": name, "text": message.get("body"), "at": message.get("date_created")}
+                {
+                    "from": who,
+                    "author": name,
+                    "text": message.get("body"),
+                    "at": message.get("date_created"),
+                    "files": files,
+                }
             )
         return shown
 
@@ -155,8 +191,10 @@ class AgentDesk:
             raise Refused(f"There is no case {ref}.", 404)
         history = await self.store.case_history(ref)
         transcript = await self.store.case_transcript(ref)
+        files = await self.store.case_attachments(ref)
         return {
             **_case_json(found),
+            "files": [_kept_json(ref, file) for file in files],
             "history": [
                 {
                     "at": event.at.isoformat(),
@@ -193,6 +231,28 @@ def _task_json(task: dict[str, Any]) -> dict[str, Any]:
         "agent": task.get("agent"),
         "attributes": attributes,
         "at": task.get("date_created"),
+    }
+
+
+def _media_json(media: Mapping[str, object]) -> dict[str, object]:
+    """A file in the chat (a message's `media` entry), and where the page reads it."""
+    return {
+        "name": media.get("filename") or media.get("sid"),
+        "content_type": media.get("content_type"),
+        "size": media.get("size"),
+        "url": f"/sandbox/api/agent/media/{media.get('sid')}",
+    }
+
+
+def _kept_json(ref: str, file: AttachmentRecord) -> dict[str, object]:
+    """A file kept with a case: name, type, size, who, when, and where the page reads it."""
+    return {
+        "name": file.name,
+        "content_type": file.content_type,
+        "size": file.size,
+        "who": file.who,
+        "at": file.at.isoformat(),
+        "url": f"/sandbox/api/cases/{quote(ref)}/files/{file.id}",
     }
 
 

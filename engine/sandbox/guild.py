@@ -23,6 +23,7 @@ from typing import Any
 import discord
 import simcord
 from simcord import ChannelHandle, GuildHandle, MemberActor, RoleHandle, UserHandle
+from simcord.backend.cdn import CDN_BASE
 
 from engine.config.model import DM, Channel, Config
 from engine.discord.chat import CANNOT_DM
@@ -314,6 +315,10 @@ class SandboxGuild:
             except simcord.SetupError as exc:  # e.g. reading the history is not allowed
                 raise Refused(f"{person.name} cannot read #{channel}.") from exc
         return [message_json(message, self.bot_id) for message in history]
+
+    def file(self, channel_id: int, attachment_id: int, name: str) -> bytes | None:
+        """The bytes of a file on a message, as the emulated Discord's CDN keeps them."""
+        return self.env.backend.cdn.get(f"{CDN_BASE}/attachments/{channel_id}/{attachment_id}/{name}")
 
     def can_view(self, person: Person, channel: str) -> bool:
         """Whether this person sees a channel, a forum post or a (private) case thread."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 from simcord import InteractionResult
+from simcord.backend.cdn import CDN_BASE
 
 from engine.config.compile.locales import pick
 from engine.config.model import Command, Config
@@ -20,6 +21,7 @@ BOT_NAME = "flexcord"
 _TEXT_INPUT = 4
 _ACTION_ROW = 1
 _LABEL = 18
+_FILE_UPLOAD = 19
 _STYLES = {1: "primary", 2: "secondary", 3: "success", 4: "danger", 5: "link"}
 
 
@@ -72,6 +74,20 @@ def message_json(message: discord.Message, bot_id: int | None) -> dict[str, Any]
         "buttons": buttons_json(message.components),
         "ephemeral": message.flags.ephemeral,
         "at": message.created_at.isoformat(),
+        "files": [file_json(attachment) for attachment in message.attachments],
+    }
+
+
+FILES_URL = "/sandbox/api/files/"
+
+
+def file_json(attachment: discord.Attachment) -> dict[str, object]:
+    """A file on a message: its name, type and size, and where the page reads it (pictures inline)."""
+    return {
+        "name": attachment.filename,
+        "content_type": attachment.content_type or "application/octet-stream",
+        "size": attachment.size,
+        "url": FILES_URL + attachment.url.removeprefix(CDN_BASE + "/attachments/"),
     }
 
 
@@ -89,23 +105,25 @@ def reply_json(result: InteractionResult, bot_id: int | None) -> dict[str, Any]:
     }
 
 
-def _text_inputs(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _controls(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The text inputs and file uploads of a modal, in order, each with its label."""
     found: list[dict[str, Any]] = []
     for node in components:
         kind = node.get("type")
-        if kind == _TEXT_INPUT:
+        if kind in (_TEXT_INPUT, _FILE_UPLOAD):
             found.append(node)
         elif kind == _ACTION_ROW:
-            found += _text_inputs(node.get("components") or [])
+            found += _controls(node.get("components") or [])
         elif kind == _LABEL and isinstance(node.get("component"), dict):
             child = dict(node["component"])
             child.setdefault("label", node.get("label"))
-            found += _text_inputs([child])
+            found += _controls([child])
     return found
 
 
 def form_json(form_id: str, modal: dict[str, Any]) -> dict[str, Any]:
-    """A modal (case form) the bot showed: its title and text fields, keyed by the field's custom_id."""
+    """A modal (case form) the bot showed: its title and fields (text, or `type` file with up to
+    `max_files`), keyed by the field's custom_id."""
     return {
         "id": form_id,
         "title": modal.get("title") or "Form",
@@ -118,8 +136,10 @@ def form_json(form_id: str, modal: dict[str, Any]) -> dict[str, Any]:
                 "min_length": node.get("min_length"),
                 "max_length": node.get("max_length"),
                 "placeholder": node.get("placeholder"),
+                "type": "file" if node.get("type") == _FILE_UPLOAD else "text",
+                "max_files": node.get("max_values") or 1,
             }
-            for node in _text_inputs(modal.get("components") or [])
+            for node in _controls(modal.get("components") or [])
         ],
     }
 

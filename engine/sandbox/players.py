@@ -8,7 +8,7 @@ come back as `Refused` with plain words for the page.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -41,17 +41,22 @@ class Players:
         self.guild = guild
         self._forms: BoundedMap[str, PendingForm] = BoundedMap(KEEP_FORMS)
 
-    async def send(self, user: str, channel: str, text: str) -> dict[str, Any]:
-        """Post a message in a channel, or DM the bot when `channel` is 'dm'."""
+    async def send(
+        self, user: str, channel: str, text: str, files: Sequence[tuple[str, bytes]] = ()
+    ) -> dict[str, Any]:
+        """Post a message in a channel, or DM the bot when `channel` is 'dm'; `files` are attached."""
         person = self.guild.person(user)
-        if not text.strip():
-            raise Refused("Type a message first.", 400)
+        if not text.strip() and not files:
+            raise Refused("Type a message or attach a file first.", 400)
         if channel == DM:
-            message = await self._act(lambda: person.user.send_dm(text), "")
+            dm, backend = person.user.dm_channel, self.guild.env.backend  # stored on the CDN, as Discord does
+            message = await self._act(
+                lambda: person.user.send_dm(text, attachments=backend.store_attachments(dm.id, files)), ""
+            )
         else:
             handle = self.guild.channel(channel)
             refusal = f"post in #{channel}: {self.guild.who_may_send(channel)}"
-            message = await self._act(lambda: person.member.send(handle, text), refusal)
+            message = await self._act(lambda: person.member.send(handle, text, attachments=files), refusal)
         return message_json(message, self.guild.bot_id)
 
     def option_values(self, command: Command | None, given: Mapping[str, object]) -> dict[str, Any]:
@@ -106,6 +111,14 @@ class Players:
             raise Refused("That form is no longer open; run the command again.", 404)
         filled: dict[str, Any] = {}
         for field in pending.form["fields"]:
+            if field["type"] == "file":  # (name, bytes) of each file picked
+                given = values.get(field["name"])
+                files = list(given)[: field["max_files"]] if isinstance(given, list) else []
+                if not files and field["required"]:
+                    raise Refused(f"Please attach a file to '{field['label']}'.", 400)
+                if files:
+                    filled[field["name"]] = files
+                continue
             value = str(values.get(field["name"], "") or "").strip()
             if not value:
                 if field["required"]:

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
 from engine import templates
+from engine.config.checks.forms import form_field_problems
 from engine.config.checks.hours import hours_problems
 from engine.config.checks.templates import DISCORD_MESSAGE_LIMIT, Scope, text_problems
 from engine.config.diagnostics import Diagnostic, Severity, did_you_mean
@@ -203,7 +204,9 @@ class NameChecks:
             if isinstance(form, MarkedDict):
                 for field_name, field in form.items():
                     if isinstance(field, MarkedDict):
-                        self.bounds(field, f"form field '{field_name}' of {user}")
+                        what = f"form field '{field_name}' of {user}"
+                        self.bounds(field, what)
+                        self.problems.extend(form_field_problems(field, what))
             self.template(case, "title", user)
             self.text(case, "reply", user)
 

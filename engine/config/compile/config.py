@@ -275,11 +275,11 @@ def _command(name: str, node: Mapping[str, Any], mark: Mark | None) -> Command:
 
 
 def _form_field(name: str, node: Mapping[str, Any]) -> FormField:
-    low = node.get("min_length", node.get("min"))
-    high = node.get("max_length", node.get("max"))
+    low, high = node.get("min_length", node.get("min")), node.get("max_length", node.get("max"))
     return FormField(
         name=name,
         label=default_text(node.get("label")) or name,
+        kind="file" if node.get("type") == "file" else "text",
         style=node.get("style", "short"),
         required=bool(node.get("required", True)),
         min_length=int(low) if low is not None else None,

@@ -22,7 +22,7 @@ __all__ = ["case_template"]
 def _form_field() -> Schema:
     return section(
         "Form field",
-        "One box of the Discord pop-up form.",
+        "One box of the Discord pop-up form: text to type, or files to attach.",
         {
             "label": translated(
                 text(
@@ -31,6 +31,12 @@ def _form_field() -> Schema:
                     low=1,
                     high=45,
                 )
+            ),
+            "type": prop(
+                "Type",
+                "text (a box to type in, the default) or file (the player attaches files, such as a "
+                "screenshot, checked by the attachments: settings).",
+                enum=["text", "file"],
             ),
             "style": prop(
                 "Style", "short (one line) or paragraph (several lines).", enum=["short", "paragraph"]
@@ -47,7 +53,7 @@ def _form_field() -> Schema:
             ),
             "max": prop(
                 "Maximum length",
-                "Most characters allowed (1 to 4000).",
+                "Most characters allowed (1 to 4000); in a file field, most files (1 to 10, default 1).",
                 type="integer",
                 minimum=1,
                 maximum=4000,

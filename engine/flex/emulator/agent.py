@@ -2,7 +2,11 @@
 
 GET  /emulator/tasks                      tasks: sid, status, conversation, attributes, agent
 POST /emulator/tasks/<sid>/accept         {"agent": "Ash"}: the agent joins (onParticipantAdded)
-POST /emulator/tasks/<sid>/messages       {"text": "..."}: the agent writes (onMessageAdded, Source=SDK)
+POST /emulator/tasks/<sid>/messages       {"text": "..."}: the agent writes (onMessageAdded, Source=SDK);
+                                          with {"media_sid": "ME..."} or {"file": {name, content_type,
+                                          data (base64)}} (uploaded to the MCS first, as Flex UI does)
+                                          the message carries that file
+GET  /emulator/media/<sid>                a file in the MCS (its bytes), as the agent's desk shows it
 GET  /emulator/tasks/<sid>/messages       the conversation so far
 POST /emulator/tasks/<sid>/leave          the agent leaves (onParticipantRemoved, onParticipantLeft,
                                           TaskRouter reservation.wrapup)
@@ -23,13 +27,16 @@ GET  /emulator/requests                   every REST request received (method, p
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Mapping
 from typing import Any
 
 from quart import Blueprint, Response, jsonify, request
 
 from engine.flex.emulator import flow
-from engine.flex.emulator.media import media_entries
+from engine.flex.emulator.media import MAX_MEDIA_BYTES, Media, media_entries
 from engine.flex.emulator.routes import add_routes, route
+from engine.flex.emulator.state import new_sid
 from engine.flex.emulator.world import Emulator, Fault, TwilioError
 
 
@@ -93,11 +100,33 @@ class AgentApi:
     async def say(self, sid: str) -> tuple[Response, int]:
         body = await _body()
         text, media_sid = str(body.get("text") or ""), body.get("media_sid")
+        if isinstance(body.get("file"), dict):
+            media_sid = self._upload(body["file"])
         media = media_entries(self.state, [str(media_sid)]) if media_sid else None
         if not text and not media:
             raise TwilioError(400, 20001, "text or media_sid is required")
         message = await self.emulator.agent_says(self.emulator.task(sid), text, media)
         return jsonify(self.state.message_json(message, request.host_url.rstrip("/"))), 201
+
+    def _upload(self, file: Mapping[str, object]) -> str:
+        """A file the agent attaches, kept by the Media Content Service; its sid."""
+        try:
+            data = base64.b64decode(str(file.get("data") or ""), validate=True)
+        except ValueError:
+            raise TwilioError(400, 20001, "file.data must be the file's bytes in base64") from None
+        if not data or len(data) > MAX_MEDIA_BYTES:
+            raise TwilioError(400, 20001, "a file of 1 byte to 5 MB is required")
+        kind = str(file.get("content_type") or "application/octet-stream")
+        media = Media(new_sid("ME"), self.state.chat_service_sid, kind, str(file.get("name") or "file"), data)
+        self.state.media[media.sid] = media
+        return media.sid
+
+    @route("GET", "/media/<sid>")
+    async def media(self, sid: str) -> Response:
+        found = self.state.media.get(sid)
+        if found is None:
+            raise TwilioError(404, 20404, f"The requested resource /Media/{sid} was not found")
+        return Response(found.data, content_type=found.content_type)
 
     @route("GET", "/tasks/<sid>/messages")
     async def messages(self, sid: str) -> Response:

@@ -222,8 +222,28 @@ function renderMessage(message) {
       message.bot ? el("span", {class: "badge"}, "BOT") : null,
       el("span", {class: "time"}, timeOf(message.at))),
     message.text ? el("div", {class: "text"}, richText(message.text)) : null,
-    embeds, buttons.length ? el("div", {class: "buttons"}, buttons) : null,
+    filesView(message.files), embeds, buttons.length ? el("div", {class: "buttons"}, buttons) : null,
     message.ephemeral ? el("div", {class: "only-you"}, eye(), " Only you can see this") : null);
+}
+
+// Files on a message: pictures shown inline, anything else as a link to download it.
+function filesView(files) {
+  if (!files || !files.length) return null;
+  return el("div", {class: "files"}, files.map((f) => (f.content_type || "").startsWith("image/")
+    ? el("a", {href: f.url, target: "_blank", rel: "noopener"}, el("img", {src: f.url, alt: f.name}))
+    : el("a", {class: "file", href: f.url, download: f.name}, `${f.name} (${f.size} bytes)`)));
+}
+
+// The files picked in an <input type=file>, as the API takes them: {name, data (base64)}.
+async function picked(input) {
+  const out = [];
+  for (const file of input.files || []) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    out.push({name: file.name, data: btoa(binary)});
+  }
+  return out;
 }
 
 function eye() {
@@ -349,9 +369,13 @@ async function send(event) {
       await runCommand(command);
       return;
     }
-    if (!text) return;
+    const chosen = $("composer-file");
+    const files = await picked(chosen);
+    if (!text && !files.length) return;
     input.value = "";
-    await api("messages", {user: view.user, channel: view.channel, text});
+    chosen.value = "";
+    showPicked();
+    await api("messages", {user: view.user, channel: view.channel, text, files});
     view.lastMessages = "";
     await refreshMessages();
     refreshDesk();
@@ -367,6 +391,12 @@ async function clickButton(messageId, buttonId) {
   } catch (error) { showError(error.message); }
 }
 
+function showPicked() {
+  const names = [...($("composer-file").files || [])].map((f) => f.name);
+  $("composer-files").textContent = names.length ? "Attached: " + names.join(", ") : "";
+  $("composer-files").hidden = !names.length;
+}
+
 function openForm(form) {
   view.form = form;
   $("form-title").textContent = form.title;
@@ -374,8 +404,11 @@ function openForm(form) {
     const id = "field-" + f.name;
     const attrs = {id, name: f.name, required: f.required, maxlength: f.max_length || undefined,
       placeholder: f.placeholder || ""};
-    return [el("label", {for: id}, f.label, f.required ? el("span", {class: "req"}, " *") : null),
-      f.style === "paragraph" ? el("textarea", attrs) : el("input", Object.assign({type: "text"}, attrs))];
+    const label = el("label", {for: id}, f.label, f.required ? el("span", {class: "req"}, " *") : null);
+    if (f.type === "file") {
+      return [label, el("input", {type: "file", id, name: f.name, required: f.required, multiple: f.max_files > 1})];
+    }
+    return [label, f.style === "paragraph" ? el("textarea", attrs) : el("input", Object.assign({type: "text"}, attrs))];
   }).flat());
   $("form-dialog").showModal();
 }
@@ -383,7 +416,9 @@ function openForm(form) {
 async function submitForm(event) {
   event.preventDefault();
   const values = {};
-  for (const field of $("form-fields").querySelectorAll("[name]")) values[field.name] = field.value;
+  for (const field of $("form-fields").querySelectorAll("[name]")) {
+    values[field.name] = field.type === "file" ? await picked(field) : field.value;
+  }
   $("form-dialog").close();
   try {
     handleResult(await api("forms", {user: view.user, form: view.form.id, values}));
@@ -440,7 +475,8 @@ async function refreshTaskChat() {
   view.lastTaskMessages = key;
   const list = $("task-messages");
   list.replaceChildren(...(messages.length ? messages.map((m) => el("li", {class: m.from || ""},
-    el("span", {class: "who"}, m.from === "bot" ? "flexcord (bot)" : m.author), el("span", {class: "bubble"}, richText(m.text))))
+    el("span", {class: "who"}, m.from === "bot" ? "flexcord (bot)" : m.author),
+    m.text ? el("span", {class: "bubble"}, richText(m.text)) : null, filesView(m.files)))
     : [el("li", {class: "empty"}, "No messages yet. Say hello to the player.")]));
   list.scrollTop = list.scrollHeight;
 }
@@ -449,10 +485,13 @@ async function sendAgentMessage(event) {
   event.preventDefault();
   const input = $("task-input");
   const text = input.value.trim();
-  if (!text || !view.task) return;
+  const chosen = $("task-file");
+  const [file] = await picked(chosen);  // Flex takes one file a message
+  if ((!text && !file) || !view.task) return;
   input.value = "";
+  chosen.value = "";
   try {
-    await api(`agent/tasks/${view.task}/messages`, {text, agent: agentName()});
+    await api(`agent/tasks/${view.task}/messages`, {text, file, agent: agentName()});
     view.lastTaskMessages = "";
     refreshTaskChat();
   } catch (error) { alert(error.message); }
@@ -530,6 +569,8 @@ async function renderCaseDetail() {
       c.rating ? [el("dt", {}, "Rating"), el("dd", {}, `${c.rating}/5`)] : null,
       c.where ? [el("dt", {}, "Where"), el("dd", {}, c.where)] : null,
       fields.map(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))])),
+    el("div", {class: "case-files"}, (c.files || []).length ? [el("h5", {}, "Files"), el("ul", {}, c.files.map((f) =>
+      el("li", {}, `${f.name} · ${f.content_type} · ${f.size} bytes · from ${f.who}`)))] : null, filesView(c.files)),
     el("h5", {}, "History"),
     el("ul", {}, (c.history || []).map((h) => el("li", {}, `${timeOf(h.at)} ${h.text || h.status || h.event || ""}`))),
     el("h5", {}, "Transcript"),
@@ -553,6 +594,7 @@ async function refreshDesk() {
     $("task-close").disabled = over;
     $("task-complete").disabled = !task || task.status !== "wrapping";
     $("task-input").disabled = over || !task.agent;
+    $("task-file").disabled = over || !task.agent;
     $("task-input").placeholder = !task ? "" : over ? "This chat is closed." : !task.agent
       ? "Accept the task to write to the player." : "Reply to the player";
   } catch (e) { /* the next poll tries again */ }
@@ -586,6 +628,7 @@ function wire() {
   });
   $("dm-button").addEventListener("click", () => selectChannel("dm"));
   $("composer").addEventListener("submit", send);
+  $("composer-file").addEventListener("change", showPicked);
   const input = $("composer-input");
   input.addEventListener("input", () => {
     if (view.command && input.value !== "/" + view.command.name) hideCommand();
