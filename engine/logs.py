@@ -22,6 +22,9 @@ LogFormat = Literal["text", "json"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 PAYLOAD_LOGGERS = ("discord.http", "discord.gateway", "discord.webhook", "aiosqlite", "psycopg")
 """Loggers whose DEBUG lines carry message payloads, so a player's text."""
+CHATTY_LOGGERS = ("psycopg.pool",)
+"""Loggers that say something at INFO for every request (a pool lending each connection); shown
+only at DEBUG, so an operator's INFO log is about flexcord, not about each database call."""
 
 
 class JsonFormatter(logging.Formatter):
@@ -55,6 +58,17 @@ def setup_logging(level: str = "info", log_format: LogFormat = "text", *, messag
     root.addHandler(handler)
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
     keep_message_text_out(root.level, message_text=message_text)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(
+            max(root.level, logging.WARNING) if root.level > logging.DEBUG else 0
+        )
 
 
-__all__ = ["LEVELS", "PAYLOAD_LOGGERS", "JsonFormatter", "keep_message_text_out", "setup_logging"]
+__all__ = [
+    "CHATTY_LOGGERS",
+    "LEVELS",
+    "PAYLOAD_LOGGERS",
+    "JsonFormatter",
+    "keep_message_text_out",
+    "setup_logging",
+]

@@ -118,8 +118,19 @@ class Tally:
 class Flexcord:
     """The flexcord process (the sandbox with an external Flex emulator) that the test kills."""
 
-    def __init__(self, folder: Path, config: Path, flex_url: str) -> None:
-        self.folder = folder
+    def __init__(
+        self,
+        folder: Path,
+        config: Path,
+        flex_url: str,
+        *,
+        name: str = "flexcord",
+        receipts: Path | None = None,
+        clock: str = OPEN_HOURS,
+        options: tuple[str, ...] = (),
+    ) -> None:
+        """`receipts` (default: discord.jsonl in `folder`), `clock` and `options` are for replicas."""
+        self.folder, self.name = folder, name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.command = [
@@ -135,9 +146,10 @@ class Flexcord:
             "--flex-url",
             flex_url,
             "--discord-receipts",
-            str(folder / "discord.jsonl"),
+            str(receipts or folder / "discord.jsonl"),
             "--clock",
-            OPEN_HOURS,
+            clock,
+            *options,
         ]
         self.process: subprocess.Popen[bytes] | None = None
         self.runs = 0
@@ -147,7 +159,7 @@ class Flexcord:
         """Start it and wait until it answers; returns how long that took."""
         began = time.monotonic()
         self.runs += 1
-        with (self.folder / f"flexcord-{self.runs}.log").open("wb") as log:
+        with (self.folder / f"{self.name}-{self.runs}.log").open("wb") as log:
             self.process = subprocess.Popen(
                 self.command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "CI": "1"}
             )

@@ -190,3 +190,33 @@ def test_a_fresh_line_inside_other_shipped_route_files_offers_their_keys(
     assert {"skills", "sla", "conversation"} <= offered_on_a_fresh_line(
         server, copy, "queues:", "  support:", 4
     )
+
+
+def test_number_settings_from_the_environment_are_accepted_and_a_wrong_default_explained(
+    server: LanguageServer, project: Path
+) -> None:
+    text = (ROOT / "flexcord.yaml").read_text(encoding="utf-8")
+    text = text.replace("  max_body_bytes: 65536", "  max_body_bytes: ${FLEXCORD_MAX_BODY:-65536}")
+    text = text.replace("  listen: ${FLEXCORD_LISTEN:-127.0.0.1:8080}", "  listen: 0.0.0.0:${PORT:-8080}")
+    text = text.replace("  message_length: 2000", '  message_length: "${MESSAGE_LENGTH}"')
+    text = text.replace("  queue_timeout: 15m ", "  queue_timeout: ${QUEUE_TIMEOUT:-15m} ")
+    text = text.replace("storage:", "retention:\n  delivered: ${KEEP_DELIVERED:-7d}\n\nstorage:", 1)
+    text += "\nattachments:\n  max_size: ${MAX_FILE:-2MB}\n  max_per_message: ${MAX_FILES}\n"
+    assert opened(server, project / "flexcord.yaml", text) == []
+
+    wrong = text.replace("${FLEXCORD_MAX_BODY:-65536}", "${FLEXCORD_MAX_BODY:-64KB}")
+    wrong = wrong.replace("${QUEUE_TIMEOUT:-15m}", "${QUEUE_TIMEOUT:-soon}")
+    lines = wrong.splitlines()
+    copy = project / "settings" / "flexcord.yaml"
+    copy.parent.mkdir()
+    assert sorted(opened(server, copy, wrong.replace("=schemas/", "=../schemas/", 1))) == [
+        (
+            next(n for n, line in enumerate(lines, 1) if "max_body_bytes" in line),
+            "Not a valid whole number: Write a whole number like 65536, "
+            "or ${VARIABLE} or ${VARIABLE:-65536} to take it from the environment.",
+        ),
+        (
+            next(n for n, line in enumerate(lines, 1) if "queue_timeout" in line),
+            "Not a valid duration: Write a number and a unit: 30s, 10m, 1h or 2d.",
+        ),
+    ]

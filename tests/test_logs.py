@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.postgres import fresh_database
 from tests.test_sandbox_api import demo_copy
 
 FLEXCORD = [sys.executable, "-c", "from engine.cli import main; main()"]
@@ -37,3 +39,25 @@ def test_the_log_level_hides_less_important_lines(tmp_path: Path) -> None:
     assert not any("Using selector" in line for line in lines)
     lines = stderr_of(tmp_path / "again", "-v")
     assert any("DEBUG asyncio: Using selector" in line for line in lines)
+
+
+async def test_an_info_log_on_postgresql_is_not_a_line_per_database_call(tmp_path: Path) -> None:
+    url = await fresh_database()
+    config = demo_copy(tmp_path)
+    done = subprocess.run(
+        [*FLEXCORD, "--log-level", "info", "report", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "FLEXCORD_STORAGE": url},
+    )
+    assert done.returncode == 0, done.stderr
+    assert not [line for line in done.stderr.splitlines() if "psycopg.pool" in line], done.stderr
+    debug = subprocess.run(
+        [*FLEXCORD, "--log-level", "debug", "report", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "FLEXCORD_STORAGE": url},
+    )
+    assert "connection given by" in debug.stderr  # still there for whoever asks for DEBUG

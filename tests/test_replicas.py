@@ -6,21 +6,31 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
+from twilio.request_validator import RequestValidator
 
 from engine.events import User
 from engine.metrics import Metrics
+from engine.ports import DeliveryError
 from engine.replicas import LEASE, GatewayLease, SharedStore
 from engine.runtime import Generation, Runtime
+from engine.runtime.generation import build_generation
+from engine.server import ServerServices, create_app, start_server
 from engine.store import open_store, store_status
+from engine.store.postgres import LEASE as CLAIM_LEASE
+from tests.flex_fixtures import AUTH_TOKEN, PUBLIC_URL, demo_config, running_flex_world
 from tests.postgres import fresh_database
 from tests.support.twins import ManualClock, MemoryChat, MemoryContactCenter, Player, generation_from
+from tests.test_flex_contact_center import REQUEST
 
 ASH = "111"
 WEDNESDAY_MORNING = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
+WEBHOOK = "/twilio/conversations"
+SIGNER = RequestValidator(AUTH_TOKEN)
 
 
 @pytest.fixture(scope="module")
@@ -33,27 +43,42 @@ async def url() -> str:
     return await fresh_database()
 
 
-async def test_webhooks_to_replica_a_then_b_reach_the_player_once_each_in_order(
-    generation: Generation, url: str
-) -> None:
+async def test_webhooks_to_replica_a_then_b_reach_the_player_once_each_in_order(url: str) -> None:
+    """A load balancer alternates Twilio's webhooks of one conversation between two replicas'
+    webhook servers (Hypercorn on loopback, signed as Twilio signs them)."""
+    generation = build_generation(demo_config())
     chat, contact, clock = MemoryChat(), MemoryContactCenter(), ManualClock(WEDNESDAY_MORNING)
     stores = [await open_store(url), await open_store(url)]
-    a, b = (Runtime(generation, store, chat, contact, clock=clock) for store in stores)
-    for replica in (a, b):
-        await replica.start()
+    replicas = [Runtime(generation, store, chat, contact, clock=clock) for store in stores]
+    servers = []
     try:
-        ash = Player(a, User(ASH, "Ash"), clock)
-        await ash.says("I want an agent")
+        for replica in replicas:
+            await replica.start()
+            servers.append(await start_server(create_app(ServerServices(runtime=replica)), "127.0.0.1", 0))
+        await Player(replicas[0], User(ASH, "Ash"), clock).says("I want an agent")
         handoff = contact.handoff_of(ASH)
-        contact.runtime = a
-        await contact.agent_joins(handoff, "Misty")
-        for n in range(1, 7):  # the load balancer alternates: odd messages to A, even ones to B
-            contact.runtime = a if n % 2 else b
-            await contact.agent_says(handoff, f"answer {n}", "Misty")
-        said = [text for text in chat.texts(ASH) if text.startswith("answer")]
-        assert said == [f"answer {n}" for n in range(1, 7)]
+        async with aiohttp.ClientSession() as http:
+            for n in range(1, 7):  # odd messages to replica A, even ones to B
+                said = {
+                    "EventType": "onMessageAdded",
+                    "ConversationSid": handoff,
+                    "MessageSid": f"IM{n:032d}",
+                    "Author": "misty_agent",
+                    "Body": f"answer {n}",
+                    "Source": "SDK",
+                }
+                signature = SIGNER.compute_signature(PUBLIC_URL + WEBHOOK, said)
+                async with http.post(
+                    servers[(n - 1) % 2].url + WEBHOOK, data=said, headers={"X-Twilio-Signature": signature}
+                ) as answer:
+                    assert answer.status == 200, await answer.text()
+        wanted = [f"answer {n}" for n in range(1, 7)]
+        await chat.wait_for(lambda: [t for t in chat.texts(ASH) if t.startswith("answer")] == wanted)
+        assert [t for t in chat.texts(ASH) if t.startswith("answer")] == wanted
     finally:
-        for replica in (a, b):
+        for server in servers:
+            await server.stop()
+        for replica in replicas:
             await replica.stop()
         for store in stores:
             await store.close()
@@ -134,3 +159,45 @@ async def test_a_cooldown_used_up_on_one_replica_holds_on_the_other(generation: 
     finally:
         for store in stores:
             await store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """One database two stores open: a SQLite file, or a PostgreSQL database."""
+    return f"sqlite:///{tmp_path / 'shared.db'}" if request.param == "sqlite" else await fresh_database()
+
+
+async def test_two_replicas_at_once_cannot_both_take_a_players_last_message(shared_url: str) -> None:
+    """A player allowed 5 messages a minute sends 30 at once, half through each replica: 5 get through."""
+    stores = [await open_store(shared_url), await open_store(shared_url)]
+
+    async def relay(n: int) -> bool:
+        async with stores[n % 2].transaction() as tx:  # a turn of its own, as each message has
+            at = WEDNESDAY_MORNING + timedelta(milliseconds=n)
+            return await tx.take_slot(f"relay/{ASH}", 5, 60, at, once=f"message {n}") is None
+
+    try:
+        passed = await asyncio.gather(*(relay(n) for n in range(30)))
+        assert sum(passed) == 5
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def test_a_message_a_dead_replica_sent_is_not_sent_again_by_the_replica_that_takes_its_lane() -> None:
+    """Replica B sends a player's message to Flex and dies before recording it; once B's claim on the
+    lane lapses, replica A (which sent the message before it) delivers the item again: once in Flex."""
+    async with running_flex_world() as world:
+        now = [0.0]
+        a, b = world.contact_center(clock=lambda: now[0]), world.contact_center()
+        ticket = await a.start_handoff(REQUEST)
+        sid = ticket.conversation_sid
+        await a.send(sid, REQUEST.user_id, "my game crashes", "message-1")
+        lost = {"status": 500, "count": 1, "path": "/Messages", "method": "POST", "after": True}
+        await world.flex.agent("POST", "/faults", lost)  # Flex makes it; B never hears back
+        with pytest.raises(DeliveryError):
+            await b.send(sid, REQUEST.user_id, "on the second map", "message-2")
+        now[0] += CLAIM_LEASE.total_seconds()  # B's claim lapsed: A takes the lane's head
+        await a.send(sid, REQUEST.user_id, "on the second map", "message-2")
+        bodies = [m.body for m in world.flex.emulator.state.conversations[sid].messages]
+        assert bodies.count("my game crashes") == 1 and bodies.count("on the second map") == 1

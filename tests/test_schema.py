@@ -25,9 +25,12 @@ from engine.config.schema.definitions import (
     DATE,
     DAYS,
     DURATION,
+    ENV_NUMBER,
+    ENV_WHOLE_NUMBER,
     FILE_SIZE,
     IDENTIFIER,
     LISTEN,
+    LISTEN_FROM_ENV,
     LOCALE,
     MIME_TYPE,
     PREFIX,
@@ -321,8 +324,13 @@ EXAMPLES = {  # a value each pattern accepts
     FILE_SIZE: "2 MB",
     MIME_TYPE: "image/svg+xml",
     from_env(STORAGE): "${FLEXCORD_STORAGE:-sqlite:///flexcord.db}",
-    from_env(LISTEN): "${FLEXCORD_LISTEN:-127.0.0.1:8080}",
+    LISTEN_FROM_ENV: "0.0.0.0:${PORT:-8080}",
     from_env(URL_OR_EMPTY): "${FLEXCORD_PUBLIC_URL:-https://example.org/hook}",
+    from_env(DURATION): "${QUEUE_TIMEOUT:-1h30m}",
+    from_env(RATE): "${PLAYER_MESSAGES:-10/1m}",
+    from_env(FILE_SIZE): "${MAX_FILE:-2 MB}",
+    ENV_WHOLE_NUMBER: "${FLEXCORD_MAX_BODY:-65536}",
+    ENV_NUMBER: "${MIN_CONFIDENCE:-0.5}",
 }
 PROBES = sorted(
     {*range(0x300), 0x10000, 0x1F600, 0x10FFFF}

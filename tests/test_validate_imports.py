@@ -16,6 +16,7 @@ try:
 except SystemExit as done:
     assert not done.code, done.code
 heavy = ("aiohttp", "quart", "hypercorn", "discord", "twilio", "aiosqlite", "psycopg", "jsonschema")
+heavy += ("puremagic",)  # reads file types from their bytes: only for files players send
 print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in heavy or m.startswith("engine.runtime"))))
 """
 

@@ -179,6 +179,18 @@ async def _run(sandbox: Sandbox, open_page: bool) -> None:
     "before the bot hears back); on start, the nonces in FILE are remembered, as Discord would.",
 )
 @click.option(
+    "--storage",
+    metavar="URL",
+    help="Keep the records at URL (postgresql://user:password@host/database) instead of the data "
+    "folder; sandboxes started with the same URL run as replicas of one bot.",
+)
+@click.option(
+    "--public-url",
+    metavar="URL",
+    help="The address Twilio's webhooks are sent to (a load balancer in front of replicas) instead "
+    "of this sandbox's own.",
+)
+@click.option(
     "--seed-demo-data",
     is_flag=True,
     help="Fill the records with a week of made-up support history, so /reports has something to show "
@@ -193,6 +205,8 @@ def sandbox(
     clock: datetime | str | None,
     flex_url: str | None,
     discord_receipts: Path | None,
+    storage: str | None,
+    public_url: str | None,
     seed_demo_data: bool,
 ) -> None:
     """Play your bot in the browser: an emulated Discord server and Flex agent desk, no accounts needed."""
@@ -220,6 +234,8 @@ def sandbox(
         flex_url=flex_url,
         discord_receipts=discord_receipts,
         seed_demo_data=seed_demo_data,
+        storage=storage,
+        public_url=public_url.rstrip("/") if public_url else None,
     )
     try:
         asyncio.run(_run(runner, open_page=not no_open and not os.environ.get("CI")))

@@ -1,7 +1,8 @@
 """Read flexcord.yaml and the route files it includes into one marked document.
 
 Every key and value remembers `file:line:col` (engine.config.yaml.nodes), `${VAR}` and
-`${VAR:-default}` are filled in from the environment, and every problem found on the way is
+`${VAR:-default}` are filled in from the environment (a setting that takes a number gets the
+number: engine.config.numbers), and every problem found on the way is
 collected as a Diagnostic instead of stopping at the first: a file that cannot be read is
 skipped and the others still load. The YAML reading itself lives in engine.config.yaml.read.
 """
@@ -19,6 +20,7 @@ from typing import Any
 
 from engine.config.budget import entries_over_budget, files_over_budget
 from engine.config.diagnostics import Diagnostic
+from engine.config.numbers import fill_numbers
 from engine.config.yaml.nodes import Filled, Mark, MarkedDict, MarkedList
 from engine.config.yaml.read import MAX_FILE_BYTES, read
 
@@ -153,6 +155,8 @@ def _read_part(
             )
         )
         return None
+    if main:
+        fill_numbers(data, problems)
     return LoadedFile(file, data, main, plain)
 
 

@@ -9,7 +9,10 @@ Idempotency of `send`: Twilio has no idempotency key, so flexcord looks before i
 The first send to a conversation in this process reads its recent messages and remembers the
 keys already there (this covers an outbox replay after a crash); a send whose outcome was
 unknown (timeout, 5xx, broken connection) marks its key, and the next attempt with that key
-checks the recent messages again. Steady-state sends cost exactly one request.
+checks the recent messages again. With several replicas another one may have sent a key and
+died before recording it: the outbox resends it only after that replica's claim lapsed, so
+keys known for longer than KNOWN_FOR (shorter than the claim) are read again first.
+Steady-state sends cost exactly one request.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ WEBHOOK_PATH = "/twilio/conversations"
 WEBHOOK_FILTERS = CONVERSATION_EVENTS  # the conversation webhook flexcord adds asks for what it handles
 MARK = "flexcord"  # attributes["source"] of everything flexcord creates
 RECENT = 50  # messages read back to find an already-delivered key
+KNOWN_FOR = 20.0  # seconds what was read of a conversation is trusted: under the outbox's claim lease
 KEEP_CLOSED = 50  # closed conversations kept per player; older ones are deleted (Twilio caps at 1,000)
 REMEMBERED_KEYS = 10_000
 CONVERSATIONS = 10_000  # conversations whose details are kept in memory
@@ -67,7 +71,9 @@ class TwilioContactCenter:
         client: Client | None = None,
         timeout: float = 10.0,
         keep_closed: int = KEEP_CLOSED,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.clock = clock  # seconds, for how long what was read of a conversation is trusted
         if client is None:
             if not flex.account_sid or not flex.auth_token:
                 raise ValueError(
@@ -93,7 +99,7 @@ class TwilioContactCenter:
         # conversation sid -> (interaction sid, interaction channel sid)
         self._channels: BoundedMap[str, tuple[str, str]] = BoundedMap(CONVERSATIONS)
         self._delivered: BoundedMap[str, None] = BoundedMap(REMEMBERED_KEYS)  # keys known to be in Twilio
-        self._checked: BoundedMap[str, None] = BoundedMap(CONVERSATIONS)  # conversations whose keys were read
+        self._checked: BoundedMap[str, float] = BoundedMap(CONVERSATIONS)  # conversation -> keys known since
         self._uncertain: BoundedMap[str, None] = BoundedMap(REMEMBERED_KEYS)  # keys sent with no answer
 
     @property
@@ -128,7 +134,7 @@ class TwilioContactCenter:
                 timers_closed=TIMERS_CLOSED,
             )
             sid = str(conversation.sid)
-            self._checked.put(sid, None)  # a new conversation holds none of the player's keys yet
+            self._checked.put(sid, self.clock())  # a new conversation holds none of the player's keys yet
         else:
             sid, attributes = current
         await self._call("adding the player", self._prepare, sid, identity, request, fresh)
@@ -278,7 +284,8 @@ class TwilioContactCenter:
     async def _send_part(
         self, conversation_sid: str, author: str, key: str, extra: dict[str, Any], **content: str
     ) -> None:
-        if conversation_sid not in self._checked or key in self._uncertain:
+        known = self._checked.get(conversation_sid)
+        if known is None or self.clock() - known >= KNOWN_FOR or key in self._uncertain:
             await self._call("reading recent messages", self._learn_keys, conversation_sid)
         if key in self._delivered:
             self._uncertain.pop(key, None)
@@ -297,6 +304,7 @@ class TwilioContactCenter:
             raise as_delivery_error(exc, "sending the player's message") from exc
         self._uncertain.pop(key, None)
         self._remember(key)
+        self._checked.put(conversation_sid, self.clock())  # the lane was this replica's: still known
 
     async def _learn_keys(self, conversation_sid: str) -> None:
         recent = await self._conversations(conversation_sid).messages.list_async(order="desc", limit=RECENT)
@@ -304,7 +312,7 @@ class TwilioContactCenter:
             key = load_attributes(message.attributes).get("key")
             if isinstance(key, str):
                 self._remember(key)
-        self._checked.put(conversation_sid, None)
+        self._checked.put(conversation_sid, self.clock())
 
     def _remember(self, key: str) -> None:
         self._delivered.put(key, None)

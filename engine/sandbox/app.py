@@ -11,6 +11,12 @@ One process, one event loop:
   (`python -m engine.flex.emulator`), which outlives a crash of the sandbox;
 - one public port for the page, the sandbox API, the webhooks, /healthz and /metrics.
 
+Replicas: with `storage` (a postgresql:// URL) and `public_url` (the load balancer in front of
+them), several sandboxes on one machine run as replicas of one bot, as `flexcord run` does: one
+holds the gateway (its emulated Discord is connected; the others' stay off until they take over),
+every one serves the webhooks, and with one shared `discord_receipts` file their emulated
+Discords refuse each other's nonces, as the one real Discord would.
+
 A restart on the same data folder carries on: the emulated Discord's server and people keep
 their ids, its clock never goes back before the events already recorded (so new message ids
 never meet old ones), and with `discord_receipts` its memory of message nonces survives too.
@@ -124,6 +130,8 @@ class Sandbox:
         flex_url: str | None = None,
         discord_receipts: Path | None = None,
         seed_demo_data: bool = False,
+        storage: str | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.config_path = Path(config_path)
         self.host = host
@@ -135,6 +143,8 @@ class Sandbox:
         self.watch = watch
         self.flex_url = flex_url.rstrip("/") if flex_url else None
         self.discord_receipts = discord_receipts
+        self.storage = storage  # None: SQLite in the data folder
+        self.public_url = public_url  # None: this sandbox's own address
         self.seed_demo_data = seed_demo_data  # a week of made-up history for the /reports page
         self.demo_week: DemoWeek | None = None  # what it wrote (None: not asked, or seeded before)
         self.account_sid: str | None = None
@@ -154,9 +164,10 @@ class Sandbox:
         return f"http://{f'[{shown}]' if ':' in shown else shown}:{self.port}"
 
     def _sandboxed(self, config: Config) -> Config:
-        storage = "sqlite:///" + str((self.data / "flexcord.db").resolve())
+        storage = self.storage or "sqlite:///" + str((self.data / "flexcord.db").resolve())
         listen = f"{self.host}:{self.port}"
-        return sandboxed(config, self.url, listen, storage, self.auth_token, self.account_sid)
+        public_url = self.public_url or self.url
+        return sandboxed(config, public_url, listen, storage, self.auth_token, self.account_sid)
 
     async def _prepare(self, config: Config) -> Any:
         return await prepare(self._sandboxed(config))

@@ -185,9 +185,13 @@ class SandboxGuild:
     # --- lifecycle -----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Connect the bot (READY, the server, its commands synced), then let Discord's clock follow ours."""
-        await self.env.start()
-        await self._attach_bot()
+        """Connect the bot (READY, the server, its commands synced), then let Discord's clock follow ours.
+
+        Under the lock: a replica taking over the gateway starts this while its page already serves.
+        """
+        async with self.lock:
+            await self.env.start()
+            await self._attach_bot()
         self._follower = asyncio.get_running_loop().create_task(self._follow())
 
     async def _attach_bot(self) -> None:

@@ -9,6 +9,9 @@ SimCord's "create message" route for the servers it attaches a `MessageLedger` t
 - every message the bot creates can be written as one JSON line to a receipt file, on disk
   before the bot gets its answer, and the nonces of a receipt file are loaded at start: the
   emulated Discord remembers across a restart of the sandbox, as the real one would;
+- several sandboxes (replicas of one bot, each with its own SimCord) may share one receipt file:
+  each send takes the file's lock and first reads the lines the others added, so a nonce one
+  replica used is refused to another, as Discord's REST API is one for all of a bot's sessions;
 - `lose_answers(n)`: the next n messages are made, but the bot gets no answer (a timeout).
 
 Other SimCord servers in the same process are not affected.
@@ -16,12 +19,13 @@ Other SimCord servers in the same process are not affected.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
 import os
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -56,19 +60,43 @@ class MessageLedger:
         self.receipts = receipts
         self.enforce_nonce = enforce_nonce  # False: like SimCord, nonces are ignored
         self._seen: dict[str, Seen] = {}
+        self._read = 0  # bytes of the receipt file already read into `_seen`
         self._lose = 0
         if receipts is not None and receipts.exists():
-            self._load(receipts)
+            self._catch_up(receipts)
 
-    def _load(self, receipts: Path) -> None:
-        for number, line in enumerate(receipts.read_text(encoding="utf-8").splitlines(), start=1):
+    def _catch_up(self, receipts: Path) -> None:
+        """Remember the nonces of the receipts written since the last look (by any process)."""
+        with receipts.open("rb") as file:
+            file.seek(self._read)
+            added = file.read()
+        complete = added[: added.rfind(b"\n") + 1]  # a line being written is left for the next look
+        self._read += len(complete)
+        for line in complete.decode("utf-8", errors="replace").splitlines():
             try:
                 entry = json.loads(line)
                 if entry.get("nonce"):
                     at = datetime.fromisoformat(entry["at"])
                     self._seen[str(entry["nonce"])] = Seen(int(entry["message"]), at)
             except (ValueError, KeyError, TypeError):  # a line cut short by a crash
-                log.warning("%s:%d is not a receipt; skipped", receipts, number)
+                log.warning("%s has a line that is not a receipt; skipped", receipts)
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        """Hold the receipt file's lock and know every nonce in it (other sandboxes may write it too)."""
+        if self.receipts is None:
+            yield
+            return
+        descriptor = os.open(self.receipts, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            with contextlib.suppress(ImportError):  # no fcntl (Windows): one sandbox per file
+                import fcntl
+
+                fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when the descriptor closes
+            self._catch_up(self.receipts)
+            yield
+        finally:
+            os.close(descriptor)
 
     def attach(self, backend: Backend) -> None:
         """Serve this SimCord backend's message sends through the ledger."""
@@ -80,7 +108,7 @@ class MessageLedger:
         self._lose += count
 
     def create(self, ctx: router.RequestContext, make: Handler) -> Any:
-        """POST /channels/{id}/messages as Discord does it with `enforce_nonce`."""
+        """POST /channels/{id}/messages as Discord does it with `enforce_nonce` (inside `shared()`)."""
         body = ctx.body()
         asked = self.enforce_nonce and body.get("enforce_nonce")
         nonce = str(body["nonce"]) if body.get("nonce") and asked else None
@@ -147,7 +175,10 @@ def _install() -> None:
 def _through_ledger(make: Handler) -> Handler:
     def send_message(ctx: router.RequestContext) -> Any:
         ledger = _LEDGERS.get(ctx.backend)
-        return make(ctx) if ledger is None else ledger.create(ctx, make)
+        if ledger is None:
+            return make(ctx)
+        with ledger.shared():
+            return ledger.create(ctx, make)
 
     send_message.flexcord_ledger = True  # type: ignore[attr-defined]
     return send_message

@@ -90,6 +90,14 @@ class PostgresReads(_OnConnection, SqliteReads):
 class PostgresWrites(_OnConnection, SqliteWrites):
     """The port's changes, on a connection inside one transaction."""
 
+    async def take_slot(
+        self, key: str, uses: int, per_seconds: float, now: datetime, *, use: bool = True, once: str = ""
+    ) -> float | None:
+        """As SQLite's, under the key's lock: under READ COMMITTED one statement alone would let two
+        replicas count the same uses at once; the lock holds until the transaction ends."""
+        await self._run(sql.LOCK_USES, (key,))
+        return await super().take_slot(key, uses, per_seconds, now, use=use, once=once)
+
 
 class PostgresStore(OneCalls):
     """The durable record in PostgreSQL, shared by every replica that opens the same URL."""

@@ -356,7 +356,14 @@ FORGET_CONVERSATION = "DELETE FROM conversations WHERE id = ?"
 
 FORGET_USES = "DELETE FROM limit_uses WHERE key = ? AND at <= ?"
 USES = "SELECT at, once FROM limit_uses WHERE key = ? ORDER BY at"
-ADD_USE = "INSERT INTO limit_uses (key, at, once) VALUES (?, ?, ?)"
+ADD_USE_IF_FREE = (  # counted and added at once: a use is added only while the window has room
+    "INSERT INTO limit_uses (key, at, once) SELECT ?, ?, ? "
+    "WHERE (SELECT COUNT(*) FROM limit_uses WHERE key = ?) < ?"
+)
+LIMIT_LOCKS = 0x6C696D  # PostgreSQL: the advisory-lock space of limit keys ("lim")
+LOCK_USES = (  # PostgreSQL: one transaction at a time counts a key's uses, until it ends
+    f"SELECT pg_advisory_xact_lock({LIMIT_LOCKS}, hashtext(?))"
+)
 FORGET_OLD_USES = "DELETE FROM limit_uses WHERE at <= ?"
 
 # --- several replicas (PostgreSQL) -----------------------------------------------------------

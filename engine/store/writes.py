@@ -214,14 +214,15 @@ class SqliteWrites(SqliteReads):
         """Use one of `uses` slots per `per_seconds` for `key`; None if allowed, else the seconds to wait.
 
         `use=False` only looks; a use naming its event (`once`) takes no second slot when tried again.
+        The count and the new use are one statement, so two writers cannot both take the last slot.
         """
         await self._run(sql.FORGET_USES, (key, to_text(now - timedelta(seconds=per_seconds))))
         taken = await self._all(sql.USES, (key,))
         if once and any(row["once"] == once for row in taken):
             return None
-        if len(taken) >= uses:
-            oldest = from_text(str(taken[0]["at"]))
-            return float(per_seconds - (now - oldest).total_seconds())
-        if use:
-            await self._run(sql.ADD_USE, (key, to_text(now), once))
-        return None
+        if use and await self._run(sql.ADD_USE_IF_FREE, (key, to_text(now), once, key, uses)):
+            return None
+        if not use and len(taken) < uses:
+            return None
+        taken = await self._all(sql.USES, (key,))  # full: the oldest use says when a slot frees up
+        return float(per_seconds - (now - from_text(str(taken[0]["at"]))).total_seconds())

@@ -176,7 +176,7 @@ class MemoryContactCenter(_Recorder):
         self.attempts += 1
         self._failures.check()
         number = next(self._numbers)
-        handoff = f"CH{number:04d}"
+        handoff = f"CH{number:032d}"  # shaped like a Twilio sid, as a webhook carries it
         self.requests.append(request)
         self.handoffs[handoff] = request
         await self._notify()

@@ -7,5 +7,6 @@
 - explain.py: `validate_file`, each schema problem as a Diagnostic at the line to fix;
 - places.py: where a problem is and what was written there, in words;
 - threads.py: where conversations and reports live: case threads, forum channels, status tags;
+- environment.py: settings that take a number, written `${VARIABLE}`: which, and their editor form;
 - reference.py: docs/CONFIG.md, written from the schema's titles and descriptions.
 """

@@ -34,6 +34,14 @@ FILE_SIZE = r"^[0-9]+ ?(B|KB|MB)$"
 MIME_TYPE = r"^[a-z]+/[a-z0-9.+-]+$"
 
 _ENV_NAME = r"\$\{[A-Za-z_][A-Za-z0-9_]*"
+ENV_WHOLE_NUMBER = rf"^{_ENV_NAME}(:-[0-9]+)?\}}$"
+ENV_NUMBER = rf"^{_ENV_NAME}(:-[0-9]+(\.[0-9]+)?)?\}}$"
+"""A number setting taken from the environment, as an editor sees it: `${VARIABLE:-65536}`."""
+_HOST_PORT = "(?:.+:[0-9]{1,5})"
+LISTEN_FROM_ENV = (
+    rf"^(?:{_HOST_PORT}?|{_ENV_NAME}(?::-{_HOST_PORT}?)?\}}|.+:{_ENV_NAME}(?::-[0-9]{{1,5}})?\}})$"
+)
+"""host:port, all of it or only the port from the environment: `0.0.0.0:${PORT:-8080}`."""
 
 
 def from_env(pattern: str) -> str:
@@ -72,9 +80,19 @@ PATTERN_WORDS: dict[str, tuple[str, str]] = {
     LISTEN: ("listen address", "write host:port, like 127.0.0.1:8080"),
     URL: ("web address", "write a full address starting with https://"),
     URL_OR_EMPTY: ("web address", "write a full address starting with https://"),
+    FILE_SIZE: ("file size", "write a number and a unit, like 500KB or 2MB"),
 }
 """For each pattern: what the value is called and how to write it."""
 PATTERN_WORDS.update({from_env(pattern): words for pattern, words in list(PATTERN_WORDS.items())})
+PATTERN_WORDS[LISTEN_FROM_ENV] = PATTERN_WORDS[LISTEN]
+PATTERN_WORDS[ENV_WHOLE_NUMBER] = (
+    "whole number",
+    "write a whole number like 65536, or ${VARIABLE} or ${VARIABLE:-65536} to take it from the environment",
+)
+PATTERN_WORDS[ENV_NUMBER] = (
+    "number",
+    "write a number like 0.5, or ${VARIABLE} or ${VARIABLE:-0.5} to take it from the environment",
+)
 
 
 def pattern_error_message(pattern: str) -> str | None:

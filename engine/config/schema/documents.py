@@ -23,6 +23,7 @@ from engine.config.schema.definitions import (
     definitions,
     pattern_error_message,
 )
+from engine.config.schema.environment import with_environment
 from engine.config.schema.routes import route_properties
 from engine.config.schema.settings import settings_properties
 
@@ -82,9 +83,10 @@ def routes_schema() -> Schema:
 
 def schemas() -> dict[str, Schema]:
     """Every schema flexcord writes, by file name, with plain words for editors where a value
-    does not fit its pattern (`patternErrorMessage`, which yaml-language-server shows)."""
+    does not fit its pattern (`patternErrorMessage`, which yaml-language-server shows), and the
+    `${VARIABLE}` form for settings that take a number (an editor checks them before filling in)."""
     return {
-        MAIN_SCHEMA: _with_snippets(_for_editors(main_schema())),
+        MAIN_SCHEMA: _with_snippets(_for_editors(with_environment(main_schema()))),
         ROUTES_SCHEMA: _with_snippets(_for_editors(routes_schema())),
     }
 

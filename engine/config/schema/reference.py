@@ -10,7 +10,9 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from engine.config.schema.definitions import ENV_NUMBER, ENV_WHOLE_NUMBER
 from engine.config.schema.documents import main_schema
+from engine.config.schema.environment import with_environment
 
 ROUTE_SECTIONS = ("roles", "channels", "commands", "cases", "rules", "queues", "chatbots", "messages")
 
@@ -34,6 +36,8 @@ def _kind(node: Mapping[str, Any]) -> str:
         return f"`{json.dumps(node['const'])}`"
     kind = node.get("type")
     kinds = kind if isinstance(kind, list) else [kind]
+    if node.get("pattern") in (ENV_WHOLE_NUMBER, ENV_NUMBER):  # the text is only ${VARIABLE}
+        kinds = [k for k in kinds if k != "string"]
     words = {
         "string": "text",
         "integer": "whole number",
@@ -109,7 +113,7 @@ def _actions(defs: Mapping[str, Any]) -> Iterator[str]:
 
 def reference() -> str:
     """The whole config reference as Markdown."""
-    schema = main_schema()
+    schema = with_environment(main_schema())
     defs = schema.get("$defs", {})
     props = schema["properties"]
     lines = [

@@ -9,7 +9,7 @@ from engine.config.schema.definitions import (
     DATE,
     DAYS,
     FILE_SIZE,
-    LISTEN,
+    LISTEN_FROM_ENV,
     MIME_TYPE,
     STORAGE,
     TIMES,
@@ -130,9 +130,10 @@ def _server() -> Schema:
             ),
             "listen": prop(
                 "Listen on",
-                "host:port to listen on, like 127.0.0.1:8080.",
+                "host:port to listen on, like 127.0.0.1:8080; the port may come from the environment:"
+                " 0.0.0.0:${PORT:-8080}.",
                 type="string",
-                pattern=from_env(LISTEN),
+                pattern=LISTEN_FROM_ENV,
             ),
             "admin_token": _secret("Admin token", "Guards the admin endpoints (reload)."),
             "max_body_bytes": prop(
@@ -141,6 +142,7 @@ def _server() -> Schema:
                 type="integer",
                 minimum=1024,
                 maximum=10485760,
+                default=65536,
             ),
         },
     )
@@ -212,13 +214,16 @@ def _limits() -> Schema:
             "player_messages": ref(
                 "rate", "Player messages", "Messages a player may send to an agent, like 10/1m."
             ),
-            "queue_timeout": ref("duration", "Queue timeout", "Tell the player if nobody picked up by then."),
+            "queue_timeout": ref(
+                "duration", "Queue timeout", "Tell the player if nobody picked up by then.", default="15m"
+            ),
             "message_length": prop(
                 "Message length",
                 "Longest message a player may send (1 to 2000).",
                 type="integer",
                 minimum=1,
                 maximum=2000,
+                default=2000,
             ),
         },
     )
@@ -231,7 +236,10 @@ def _retention() -> Schema:
         "How long records are kept before they are deleted.",
         {
             "delivered": ref(
-                "duration", "Delivered messages", "Keep delivered outgoing messages this long (7d)."
+                "duration",
+                "Delivered messages",
+                "Keep delivered outgoing messages this long (7d).",
+                default="7d",
             ),
             "transcripts": ref(
                 "duration", "Transcripts", "Delete transcript lines older than this (unset: kept)."
@@ -267,6 +275,7 @@ def _attachments() -> Schema:
                 type="integer",
                 minimum=1,
                 maximum=10,
+                default=5,
             ),
         },
     )

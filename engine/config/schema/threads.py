@@ -74,6 +74,7 @@ def threads_settings() -> Schema:
                 "Reopen within",
                 "A player writing again this soon after the case closed reopens it (default 1d); "
                 "later, a new case starts.",
+                default="1d",
             ),
             "dm_fallback": prop(
                 "DM fallback",
