@@ -4,6 +4,7 @@
     python benchmarks/faq.py --part held          # only the held-out part
     python benchmarks/faq.py --calibrate          # fit the confidence model on the tuning part
     python benchmarks/faq.py --sweep              # how 'not sure' and answers trade off, tuning part
+    python benchmarks/faq.py --reliability        # how often each confidence band was right, both parts
     python benchmarks/faq.py --baseline 6159a96   # the same questions put to an older version's search
 
 The labelled questions are in tests/faq_questions.yaml. Each is put to the bot's own decision
@@ -174,6 +175,23 @@ def sweep(kb: KnowledgeBase) -> None:
         print(f"| {value:.1f} | {f['top-1']} | {f['top-3']} | {f['not sure (off-topic)']} |")
 
 
+def reliability(kb: KnowledgeBase) -> None:
+    """Does the confidence mean what it says: the two best articles of each question, right or not."""
+    print("| confidence | tuning part | held-out part |\n|---|---:|---:|")
+    bands: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for row in load_questions():
+        found = suggestions(kb, row["q"], limit=LIMIT, min_confidence=MIN_CONFIDENCE)
+        for hit in found.candidates[:2]:
+            band = min(4, int(hit.confidence * 5))
+            bands[(band, row["part"])].append(int(hit.article.slug == row["expect"]))
+    for band in range(5):
+        cells = []
+        for part in ("tune", "held"):
+            got = bands[(band, part)]
+            cells.append(f"{100 * sum(got) / len(got):.0f}% ({sum(got)}/{len(got)})" if got else "-")
+        print(f"| {band / 5:.1f} to {(band + 1) / 5:.1f} | " + " | ".join(cells) + " |")
+
+
 def calibrate(kb: KnowledgeBase, rounds: int = 4) -> tuple[float, ...]:
     """Fit the confidence model on the tuning part: the two best articles of each question, right or not."""
     rows = load_questions("tune")
@@ -221,6 +239,7 @@ def main() -> None:
         "--calibrate", action="store_true", help="fit the confidence model on the tuning part"
     )
     parser.add_argument("--sweep", action="store_true", help="figures for several min_confidence values")
+    parser.add_argument("--reliability", action="store_true", help="how often each confidence band was right")
     parser.add_argument("--baseline", metavar="REV", help="measure the search of this older commit instead")
     args = parser.parse_args()
     kb = KnowledgeBase.build(ROOT / "kb")
@@ -228,6 +247,9 @@ def main() -> None:
         print("COEFFICIENTS =", calibrate(kb))
     if args.sweep:
         sweep(kb)
+        return
+    if args.reliability:
+        reliability(kb)
         return
     report(kb, args.part, args.baseline)
 

@@ -63,6 +63,27 @@ async def test_suggests_articles_with_links_snippets_and_both_buttons() -> None:
     assert 1 <= len(message.embeds) <= 3
 
 
+FRENCH = {
+    "faq_intro": "Voici ce que j'ai trouvé :",
+    "solved_button": "C'est réglé",
+    "agent_button": "Un conseiller",
+}
+
+
+def in_french(name: str, default: str) -> str:
+    return FRENCH.get(name, default)
+
+
+async def test_the_players_language_picks_the_articles_intro_and_buttons() -> None:
+    reply = await answer(FAQ, "bug", PLAYER, knowledge=KB, say=Said(), locale="fr", label=in_french)
+    (message,) = reply.messages
+    assert reply.language == "fr" and message.text == "Voici ce que j'ai trouvé :"
+    assert message.embeds[0].url == "https://support.example.com/fr/articles/report-a-bug"
+    assert [b.label for b in message.buttons] == ["C'est réglé", "Un conseiller"]
+    unsure = await answer(FAQ, "qwxz vbnm", PLAYER, knowledge=KB, say=Said(), locale="fr", label=in_french)
+    assert [b.label for b in unsure.messages[0].buttons] == ["Un conseiller"]
+
+
 async def test_players_questions_get_their_article_suggested() -> None:
     misses = []
     for pair in QUERIES:
@@ -373,3 +394,9 @@ def test_a_chatbot_payload_named_like_a_flexcord_button_stays_the_chatbots() -> 
 
     agent = chatbot_button("rasa", "agent", "Agent")
     assert agent.id != "agent" and agent.id == "say:rasa:agent"
+
+
+async def test_a_player_who_writes_in_another_language_than_their_own_gets_that_languages_article() -> None:
+    reply = await answer(FAQ, "my game crashes when I open it", PLAYER, knowledge=KB, say=Said(), locale="fr")
+    assert reply.found and reply.language == "en"
+    assert reply.messages[0].embeds[0].url == "https://support.example.com/articles/app-crashes-on-start"

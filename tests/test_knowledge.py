@@ -377,3 +377,32 @@ def test_spelling_is_corrected_only_to_near_words_of_the_same_language(demo_kb: 
     assert demo_kb.search("insta") == []
     assert demo_kb.search("pasword")[0].article.slug == "account-password-reset"
     assert demo_kb.search("contrasena olvidada")[0].article.locale == "es-ES"
+
+
+def two_topics() -> KnowledgeBase:
+    return KnowledgeBase.from_articles(
+        [
+            Article("feature", "Request a feature", None, (), "Send us your ideas.", ("I have an idea",)),
+            Article("password", "Reset your password", None, (), "Choose a new password in Settings."),
+        ]
+    )
+
+
+def test_an_idiom_is_not_read_as_a_topic() -> None:
+    [first, *_] = two_topics().search("Problem is I have no idea what my password was", limit=2)
+    assert first.article.slug == "password"
+
+
+def test_chat_spellings_and_near_synonyms_find_the_article_in_their_words() -> None:
+    [first, *_] = two_topics().search("need a new pw", limit=2)
+    assert first.article.slug == "password" and first.matched == ("new", "pw")
+    [first, *_] = two_topics().search("got a suggestion for you", limit=2)
+    assert first.article.slug == "feature"
+
+
+def test_a_question_that_leans_on_the_sentence_before_it_is_read_with_it(demo_kb: KnowledgeBase) -> None:
+    story = (
+        "Hey all, I took a long break from the game and came back this week because my cousin started "
+        "playing too. Sadly my password is long forgotten. How do I set a new one?"
+    )
+    assert demo_kb.search(story, limit=1)[0].article.slug == "account-password-reset"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.chatbot.answers import AGENT_BUTTON_ID, SOLVED_BUTTON_ID, ChatbotAnswer, Say
+from engine.chatbot.answers import AGENT_BUTTON_ID, SOLVED_BUTTON_ID, ChatbotAnswer, Label, Say, as_written
 from engine.config.model import Chatbot
 from engine.events import User
 
@@ -27,15 +27,22 @@ async def answer(
     knowledge: KnowledgeBase | None,
     say: Say,
     http: aiohttp.ClientSession | None = None,
+    locale: str | None = None,
+    label: Label = as_written,
 ) -> ChatbotAnswer:
-    """Let chatbot `bot` answer `text` from `user`. Never raises for a failing bot: it falls back."""
+    """Let chatbot `bot` answer `text` from `user`. Never raises for a failing bot: it falls back.
+
+    `locale` is the player's language (their choice, their Discord client's, or the one they
+    write in): the knowledge-base bot searches the articles of that language first. `say` and
+    `label` give the bot's words in it.
+    """
     if bot.type == "http":
         from engine.chatbot.rasa import ask_rasa
 
-        return await ask_rasa(bot, text, user, say, http)
+        return await ask_rasa(bot, text, user, say, http, label)
     from engine.chatbot.suggest import suggest_articles
 
-    return suggest_articles(bot, text, knowledge, say)
+    return suggest_articles(bot, text, knowledge, say, locale=locale, label=label)
 
 
-__all__ = ["AGENT_BUTTON_ID", "SOLVED_BUTTON_ID", "ChatbotAnswer", "Say", "answer"]
+__all__ = ["AGENT_BUTTON_ID", "SOLVED_BUTTON_ID", "ChatbotAnswer", "Label", "Say", "answer"]

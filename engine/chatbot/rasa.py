@@ -14,7 +14,7 @@ import re
 
 import aiohttp
 
-from engine.chatbot.answers import ChatbotAnswer, Say, fallback, no_answer
+from engine.chatbot.answers import ChatbotAnswer, Label, Say, as_written, fallback, no_answer
 from engine.chatbot.buttons import chatbot_button
 from engine.config.model import Chatbot
 from engine.events import Button, OutMessage, User
@@ -33,12 +33,17 @@ class BadReply(ValueError):
 
 
 async def ask_rasa(
-    bot: Chatbot, text: str, user: User, say: Say, http: aiohttp.ClientSession | None
+    bot: Chatbot,
+    text: str,
+    user: User,
+    say: Say,
+    http: aiohttp.ClientSession | None,
+    label: Label = as_written,
 ) -> ChatbotAnswer:
     """Send the player's message to the bot at `bot.url` and turn its reply into messages."""
     if not bot.url:
         log.error("chatbot '%s' has no url; sent the fallback message", bot.name)
-        return fallback(bot, say)
+        return fallback(bot, say, label)
     timeout = aiohttp.ClientTimeout(total=bot.timeout_seconds)
     try:
         if http is None:
@@ -49,12 +54,12 @@ async def ask_rasa(
         messages = parse_reply(data, bot.name)
     except TimeoutError:
         log.warning("chatbot '%s' at %s did not answer within %ss", bot.name, bot.url, bot.timeout_seconds)
-        return fallback(bot, say)
+        return fallback(bot, say, label)
     except (aiohttp.ClientError, ValueError) as exc:
         log.warning("chatbot '%s' at %s failed: %s", bot.name, bot.url, exc or type(exc).__name__)
-        return fallback(bot, say)
+        return fallback(bot, say, label)
     if not messages:
-        return no_answer(bot, text, say)
+        return no_answer(bot, text, say, label=label)
     return ChatbotAnswer(messages, found=True)
 
 

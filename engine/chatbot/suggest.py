@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.chatbot.answers import ChatbotAnswer, Say, answer_buttons, no_answer
+from engine.chatbot.answers import ChatbotAnswer, Label, Say, answer_buttons, as_written, no_answer
 from engine.config.model import Chatbot
 from engine.events import Embed, OutMessage
 from engine.knowledge import Hit, KnowledgeBase
 
 INTRO = "Here's what I found:"
+"""The line above the suggestions, unless the config has a message `faq_intro` (in the player's language)."""
 RELATED_SHARE = 0.6
 """Once the best article is sure enough, others are shown if their confidence is this share of the setting."""
 
@@ -62,11 +63,24 @@ def suggestions(
     return Suggestions(choose(hits, min_confidence, limit), tuple(hits), min_confidence)
 
 
-def suggest_articles(bot: Chatbot, text: str, knowledge: KnowledgeBase | None, say: Say) -> ChatbotAnswer:
-    """One message with an embed per suggested article and the solved/agent buttons, or `no_answer`."""
-    found = suggestions(knowledge, text, limit=bot.suggestions, min_confidence=bot.min_confidence)
+def suggest_articles(
+    bot: Chatbot,
+    text: str,
+    knowledge: KnowledgeBase | None,
+    say: Say,
+    *,
+    locale: str | None = None,
+    label: Label = as_written,
+) -> ChatbotAnswer:
+    """One message with an embed per suggested article and the solved/agent buttons, or `no_answer`.
+
+    The articles of the player's language (`locale`) come first; its words come from `say` and `label`.
+    """
+    limit, sure = bot.suggestions, bot.min_confidence
+    found = suggestions(knowledge, text, limit=limit, min_confidence=sure, language=locale)
     if not found.shown:
-        return no_answer(bot, text, say, found.candidates[0].language if found.candidates else None)
+        language = found.candidates[0].language if found.candidates else None
+        return no_answer(bot, text, say, language, label)
     embeds = tuple(
         Embed(
             title=_shorten(hit.article.title, EMBED_TITLE_MAX),
@@ -75,7 +89,7 @@ def suggest_articles(bot: Chatbot, text: str, knowledge: KnowledgeBase | None, s
         )
         for hit in found.shown
     )
-    message = OutMessage(text=INTRO, embeds=embeds, buttons=answer_buttons(bot))
+    message = OutMessage(text=label("faq_intro", INTRO), embeds=embeds, buttons=answer_buttons(bot, label))
     return ChatbotAnswer((message,), True, found.language)
 
 

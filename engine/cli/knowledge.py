@@ -45,7 +45,7 @@ class Setup:
     "-n", "--limit", type=click.IntRange(1, 10), help="Show this many at most (default: the bot's)."
 )
 @click.option("--min-confidence", type=click.FloatRange(0, 1), help="Instead of the bot's min_confidence.")
-@click.option("--language", help="Search in this locale (es-ES, fr, ...) instead of detecting it.")
+@click.option("--language", help="The player's locale (es-ES, fr, ...): its articles are searched first.")
 @click.option("--explain", is_flag=True, help="Show the words that matched, and the articles not shown.")
 def search(
     query: str,

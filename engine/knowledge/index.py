@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import logging
 from collections import Counter
@@ -117,19 +118,19 @@ class KnowledgeBase:
     ) -> list[Hit]:
         """The best `limit` articles for `query`, surest first; any text is safe, nothing found is [].
 
-        `language` (a code or locale) searches that language and the default one; otherwise the
-        text's language is detected. The first language whose best answer reaches `enough` wins.
-        A known (or confidently detected) language that has an answer at all (MAYBE) keeps it: the
-        default language is only the fallback when none of its articles fits. Otherwise the
-        language with the surest answer wins.
+        `language` (a code or locale: the player's) is searched first, then the language the text
+        is written in, then the default one; without it, the text's language is detected. The
+        first language whose best answer reaches `enough` wins. A confidently detected language
+        that has an answer at all (MAYBE) keeps it: the default language is only the fallback when
+        none of its articles fits. Otherwise the language with the surest answer wins (so a
+        Spanish player who writes in English gets the English article rather than "not sure").
         """
         if limit <= 0 or not self.articles:
             return []
+        codes = self.languages_for(query)
         if language is not None:
-            codes = list(dict.fromkeys([language_of(language), self.default_language]))
-        else:
-            codes = self.languages_for(query)
-        known = len(codes) == 2 and codes[0] != self.default_language
+            codes = list(dict.fromkeys([language_of(language), *codes]))
+        known = language is None and len(codes) == 2 and codes[0] != self.default_language
         best: list[Hit] = []
         for code in codes:
             hits = self.search_in(code, query, limit)
@@ -181,6 +182,8 @@ def _spans(index: LanguageIndex, query: str) -> list[tuple[QueryWord, ...]]:
     whole = tuple(index.words(query)[:MAX_WORDS])
     found = [whole] if whole else []
     pieces = sentences(query)
+    if len(pieces) > 1:  # a question leans on the sentence before it: "...my password. How do I reset it?"
+        pieces += [f"{a} {b}" for a, b in itertools.pairwise(pieces)]
     for piece in pieces if len(pieces) > 1 else [query]:
         words = index.words(piece)
         found += [tuple(words[start:end]) for start, end in parts(words)]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from engine.knowledge.analysis import Analyzer, analyzer
 from engine.knowledge.articles import Article
+from engine.knowledge.synonyms import SYNONYM_WEIGHT, rewrite, synonyms
 
 FIELDS = ("title", "questions", "tags", "body")
 KEY_FIELDS = ("title", "questions", "tags")  # what an article is about, not everything it mentions
@@ -95,11 +96,16 @@ class LanguageIndex:
     def words(self, text: str) -> list[QueryWord]:
         """The meaningful words of `text`, each with its term and, for an unknown word, corrections."""
         found: list[QueryWord] = []
-        for token in self.analyzer.tokens(text):
+        for token in self.analyzer.tokens(rewrite(self.language, text)):
             if not token.term:
                 continue
             terms, weights = [token.term], [1.0]
-            if token.term not in self._idf:
+            for other in synonyms(self.language, self.analyzer.fold(token.word)):
+                term = self.analyzer.term(other)
+                if term and term not in terms:
+                    terms.append(term)
+                    weights.append(SYNONYM_WEIGHT)
+            if token.term not in self._idf and len(terms) == 1:
                 for other in self.corrections(self.analyzer.fold(token.word)):
                     term = self.analyzer.term(other)
                     if term and term not in terms:

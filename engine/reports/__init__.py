@@ -19,8 +19,14 @@ DEFAULT_PERIOD = timedelta(days=7)
 
 
 def solved_labels(config: Config) -> list[str]:
-    """The labels of every chatbot's "That solved it" button, as the transcript records a press."""
-    return sorted({bot.solved_button for bot in config.chatbots.values() if bot.solved_button})
+    """The labels of every chatbot's "That solved it" button, as the transcript records a press,
+    in every language (message `solved_button` names it when the config has one)."""
+    labels = {bot.solved_button for bot in config.chatbots.values() if bot.solved_button}
+    named = [
+        config.messages.get("solved_button"),
+        *(t.get("solved_button") for t in config.translations.values()),
+    ]
+    return sorted(labels | {label for label in named if label}) if labels else []
 
 
 async def build_report(

@@ -31,6 +31,9 @@ async def chatbot_answers(
     def say(name: str, variables: Mapping[str, object]) -> str:
         return generation.templates.render(generation.message(name, event.locale), {**base, **variables}, "")
 
+    def label(name: str, default: str) -> str:  # a button label or the FAQ intro, as written
+        return generation.translated(name, generation.config.messages.get(name) or default, event.locale)
+
     for index, action in enumerate(decision.actions):
         bot = generation.config.chatbots.get(action.chatbot) if isinstance(action, RunChatbot) else None
         if bot is None:
@@ -38,7 +41,15 @@ async def chatbot_answers(
         try:
             said = clicked(event)  # a chatbot's button sends its payload as the player's message
             text = said[1] if said is not None else event.text
-            answers[index] = await answer(bot, text, event.user, knowledge=generation.knowledge, say=say)
+            answers[index] = await answer(
+                bot,
+                text,
+                event.user,
+                knowledge=generation.knowledge,
+                say=say,
+                locale=event.locale,
+                label=label,
+            )
         except Exception:
             log.exception("chatbot %s failed to answer", bot.name)
     return answers
