@@ -40,6 +40,9 @@ def file_response(name: str, data: bytes) -> Response:
     return answer
 
 
+NOT_KEPT = "this file is not kept with the case (any more)"
+
+
 def agent_pages(
     desk: AgentDesk, secret: Callable[[], str], clock: Callable[[], float] = time.time
 ) -> Blueprint:
@@ -75,9 +78,7 @@ def agent_pages(
             return forbidden()
         found = await desk.file(ref, file_id)
         if found is None:
-            return Response(
-                "this file is not kept with the case (any more)", status=404, content_type="text/plain"
-            )
+            return Response(NOT_KEPT, status=404, content_type="text/plain")
         return file_response(found[0].name, found[1])
 
     @pages.post("/cases/<ref>")

@@ -167,6 +167,7 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
     page = Blueprint("sandbox", __name__)
     page.register_error_handler(Refused, _error)
     page.before_request(guard(sandbox.host))
+    _page_routes(page, sandbox)
     _player_routes(page, sandbox)
     _agent_routes(page, sandbox)
     _tool_routes(page, sandbox)
@@ -176,9 +177,8 @@ def sandbox_blueprint(sandbox: Sandbox) -> Blueprint:
 UNSAVED = "flexcord could not save this message (its database refused the write); it is kept and retried."
 
 
-def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
-    """The page, the state, and what the server's people do."""
-    guild, players = sandbox.guild, sandbox.players
+def _page_routes(page: Blueprint, sandbox: Sandbox) -> None:
+    """The page, its files, and the state it draws."""
 
     @page.get("/")
     async def index() -> Response:
@@ -195,6 +195,11 @@ def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
         for user in found["users"]:
             user["language"] = spoken.get(user["name"])  # what the bot speaks to them
         return jsonify(found)
+
+
+def _player_routes(page: Blueprint, sandbox: Sandbox) -> None:
+    """What the server's people see and do."""
+    guild, players = sandbox.guild, sandbox.players
 
     @page.get("/sandbox/api/messages")
     async def messages() -> Response:

@@ -245,6 +245,11 @@ def _actions() -> dict[str, Schema]:
             },
             required=["ref"],
         ),
+    }
+
+
+def _conversation_actions() -> dict[str, Schema]:
+    return {
         "chatbot": ref("chatbotName", "Chatbot", "Let this chatbot (under 'chatbots:') answer the message."),
         "handoff": section(
             "Hand off to an agent",
@@ -270,7 +275,7 @@ def _actions() -> dict[str, Schema]:
     }
 
 
-ACTIONS: dict[str, Schema] = _actions()
+ACTIONS: dict[str, Schema] = {**_actions(), **_conversation_actions()}
 
 
 def definitions() -> dict[str, Schema]:
