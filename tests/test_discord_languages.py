@@ -131,7 +131,8 @@ async def test_a_moderator_picks_a_status_in_french_and_the_reporter_hears_it_in
             done = await server.moderator.slash(
                 server.channels["general"], "case", ref="BUG-1", status="fixed"
             )
-        assert done.response is not None and "fixed" in done.response.content
+        assert done.response is not None
+        assert done.response.content == "Le dossier BUG-1 est maintenant corrigé."
         await server.env.settle()
         dm = server.player.user.dm_channel.last_message
         assert dm is not None and dm.content == "Seu caso BUG-1 agora está **corrigido**."

@@ -44,5 +44,13 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
     "file_type_refused": "I couldn't take {{ file.name }}: that kind of file isn't allowed here. "
     "I take {{ allowed }}.",
     "too_many_files": "I couldn't take {{ file.name }}: at most {{ limit }} files per message, please.",
+    "my_cases": "Your open cases:",
+    "no_open_cases": "You have no open cases.",
+    "case_moved": "{{ case.ref }} is now {{ case.status }}.",
+    "case_moved_noted": "{{ case.ref }} is now {{ case.status }}. Note added.",
+    "note_added": "Note added to {{ case.ref }}.",
+    "case_already": "{{ case.ref }} is already {{ case.status }}.",
+    "case_not_found": "I can't find case {{ text }}. Give a reference like BUG-12.",
+    "not_a_status": "'{{ text }}' is not a status of {{ case.template }} cases. Use one of: {{ allowed }}.",
 }
 """What flexcord says when the config has no message of that name."""

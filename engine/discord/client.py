@@ -83,7 +83,7 @@ class FlexcordClient(discord.Client):
         self.chat = DiscordChat(self, lambda: self.guild)
         self.feeds = FeedPoller(config_provider, store, self.chat.post, fetch=fetch_feed)
         self.interactions = InteractionHandler(lambda: self.runtime, config_provider)
-        self.mycases = MyCases(store, lambda: self.guild_id)
+        self.mycases = MyCases(store, lambda: self.guild_id, config_provider)
         self.reload_command = ReloadCommand(config_provider, lambda: self.reload_callback)
         self.commands = CommandSync(
             self.tree,

@@ -11,7 +11,7 @@ Discord's limits are left out, so Discord shows the default one instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import discord
@@ -20,14 +20,16 @@ from discord import app_commands
 from engine.config.compile.locales import pick
 from engine.config.model import Config
 from engine.config.schema.definitions import COMMAND_NAME
+from engine.language import language_of
 
 NAME = re.compile(COMMAND_NAME)  # Discord's rule for command and option names (any alphabet)
 DESCRIPTION_MAX = 100
 
 
-def localized(text: str, key: str) -> app_commands.locale_str:
-    """A command text discord.py will ask the translator about, under the config's `key`."""
-    return app_commands.locale_str(text, key=key)
+def localized(text: str, key: str, own: Mapping[str, str] | None = None) -> app_commands.locale_str:
+    """A command text discord.py will ask the translator about, under the config's `key`; a built-in
+    command brings `own` texts by language code, said in the supported locales the config has none for."""
+    return app_commands.locale_str(text, key=key, own=own or {})
 
 
 def fits(key: str, text: str) -> bool:
@@ -55,4 +57,6 @@ class ConfigTranslator(app_commands.Translator):
         if chosen is None and key in translations.get(config.locales.default, {}):
             chosen = config.locales.default  # a text the default locale has too: the built-in /language's
         text = translations[chosen][key] if chosen is not None else None
+        if text is None and pick(locale.value, config.locales.supported) is not None:
+            text = string.extras.get("own", {}).get(language_of(locale.value))
         return text if text is not None and fits(key, text) else None

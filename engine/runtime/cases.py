@@ -142,15 +142,12 @@ async def update_case(turn: Turn, action: UpdateCase, who: str) -> None:
     note = turn.render(action.note, fallback="").strip() if action.note else ""
     case = await turn.tx.get_case(ref) if ref else None
     if case is None:
-        shown = ref or "(none given)"
-        turn.tell(OutMessage(f"I can't find case {shown}. Give a reference like BUG-12."))
+        turn.say("case_not_found", extra={"text": ref or "?"})
         return
     template = turn.template_of(case)
     statuses = template.statuses if template is not None else (case.status,)
     if status and status not in statuses:
-        allowed = ", ".join(statuses)
-        kind = template.name if template is not None else case.template
-        turn.tell(OutMessage(f"'{status}' is not a status of {kind} cases. Use one of: {allowed}."))
+        turn.say("not_a_status", extra={**_shown(turn, case), "text": status, "allowed": ", ".join(statuses)})
         return
     if not status and not note:
         turn.case = case
@@ -158,12 +155,18 @@ async def update_case(turn: Turn, action: UpdateCase, who: str) -> None:
         return
     if status == case.status and not note:
         turn.case = case
-        turn.tell(OutMessage(f"{case.ref} is already {case.status}."))
+        turn.say("case_already", extra=_shown(turn, case))
         return
     if await change(turn, case, status, note, who):
-        turn.tell(OutMessage(f"{case.ref} is now {status}." + (" Note added." if note else "")))
+        moved = replace(case, status=status)
+        turn.say("case_moved_noted" if note else "case_moved", extra=_shown(turn, moved))
     else:
-        turn.tell(OutMessage(f"Note added to {case.ref}."))
+        turn.say("note_added", extra=_shown(turn, case))
+
+
+def _shown(turn: Turn, case: CaseRecord) -> dict[str, object]:
+    """`case.*` for a reply to the turn's moderator, its status named in their language."""
+    return {"case": case_variables(case, turn.generation.status(case.template, case.status, turn.locale))}
 
 
 async def change(turn: Turn, case: CaseRecord, status: str, note: str, who: str) -> bool:
