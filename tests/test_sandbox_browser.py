@@ -195,6 +195,8 @@ async def test_a_bug_becomes_a_forum_post_whose_tag_follows_the_moderators_updat
         await page.press("#composer-input", "Enter")
         await page.select_option("#opt-status", "triaged")  # no reference: the post names its case
         await page.press("#composer-input", "Enter")
-        await expect(page.locator("#messages")).to_contain_text("BUG-1 is now triaged")
+        await expect(page.locator("#messages")).to_contain_text(
+            "Le dossier BUG-1 est maintenant en cours d'analyse."
+        )  # her app is French
         await expect(post.locator(".tag")).to_have_text(["Triaged"])
         await expect(page.locator("#messages")).to_contain_text("status triaged")

@@ -60,29 +60,7 @@ async def case_links(
     return links
 
 
-class Reader(Protocol):
-    """Who asked, in their language: the words /mycases says to them."""
-
-    locale: str
-
-    def say(self, message: str) -> str: ...
-
-    def status(self, case: CaseRecord) -> str: ...
-
-
-class English:
-    """The built-in English words (a reader for callers without a config)."""
-
-    locale = "en-US"
-
-    def say(self, message: str) -> str:
-        return DEFAULT_MESSAGES[message]
-
-    def status(self, case: CaseRecord) -> str:
-        return case.status
-
-
-class PlayerReader:
+class Reader:
     """A player's words: the config's `my_cases` / `no_open_cases` and status names in their locale."""
 
     def __init__(self, config: Config, locale: str, user: dict[str, str]) -> None:
@@ -98,9 +76,8 @@ class PlayerReader:
         return self.generation.status(case.template, case.status, self.locale)
 
 
-async def my_cases_text(store: CaseStore, guild_id: int, user_id: str, reader: Reader | None = None) -> str:
+async def my_cases_text(store: CaseStore, guild_id: int, user_id: str, reader: Reader) -> str:
     """The answer to /mycases, newest case first, in the reader's language."""
-    reader = reader or English()
     cases = [c for c in await store.list_cases() if c.reporter_id == user_id and c.status != CLOSED]
     if not cases:
         return reader.say("no_open_cases")
@@ -120,7 +97,7 @@ class MyCases:
     """Answers /mycases from the store, privately."""
 
     def __init__(
-        self, store: object, guild_id: Callable[[], int | None], config: Callable[[], Config] | None = None
+        self, store: object, guild_id: Callable[[], int | None], config: Callable[[], Config]
     ) -> None:
         self.store = store
         self.guild_id = guild_id
@@ -129,9 +106,7 @@ class MyCases:
     async def run(self, interaction: discord.Interaction[Any]) -> None:
         store: Any = self.store  # the full store (engine.store.Store) in every real assembly
         user = User(str(interaction.user.id), interaction.user.display_name)
-        reader = None
-        if self.config is not None:
-            reader = await reader_for(store, self.config(), user, interaction.locale.value)
+        reader = await reader_for(store, self.config(), user, interaction.locale.value)
         text = await my_cases_text(store, self.guild_id() or 0, user.id, reader)
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -140,7 +115,7 @@ async def reader_for(store: CaseStore, config: Config, user: User, client: str) 
     """The player in their language: their `/language` choice, else their Discord client's."""
     asked = Event("command", "", user, NAME, datetime.now(UTC), command=NAME, locale=client)
     locale = (await with_locale(store, config, asked)).locale or config.locales.default
-    return PlayerReader(config, locale, user_variables(user.id, user.name))
+    return Reader(config, locale, user_variables(user.id, user.name))
 
 
 def build_command(run: Runner) -> app_commands.Command[Any, ..., None]:
