@@ -41,6 +41,9 @@ VARIABLES: Mapping[str, str] = {
     "reason": "why something failed, in words (admin messages)",
     "file": "a file the player sent: file.name",
     "allowed": "the file types allowed, in words ('PNG, JPEG, PDF')",
+    "reporter": "who reported a case, by name (case summaries and posts)",
+    "place": "where a case was reported, in words: the place_dm or place_thread message, or #channel",
+    "date": "the day a case was reported, as 2026-03-14",
 }
 """Every variable a template may use, with what it holds (the README lists these)."""
 

@@ -3,7 +3,7 @@ answers' words come from messages.yaml, each status is named as cases.yaml trans
 
 from __future__ import annotations
 
-from tests.discord_fixtures import open_server
+from tests.discord_fixtures import Server, open_server
 from tests.support.client_locales import client_locales
 
 
@@ -64,3 +64,28 @@ async def test_the_synced_mycases_is_described_in_each_supported_language_within
     assert described["es-419"] == described["es-ES"] == "Tus casos abiertos y dónde seguirlos"
     assert "de" not in described  # the demo does not speak German: Discord shows the English text
     assert all(1 <= len(text) <= 100 for text in described.values())
+
+
+async def test_a_case_summary_and_its_posts_footer_are_in_the_readers_language() -> None:
+    async with open_server() as server:
+        with client_locales({server.player.id: "pt-BR", server.moderator.id: "fr"}):
+            shown = await server.player.slash(server.channels["bug-report"], "bug")
+            await server.player.submit_modal(shown, {"summary": "O mapa trava", "steps": "Abrir o mapa"})
+            await server.env.settle()
+            filed = footers(server)
+            summary = await server.moderator.slash(server.channels["general"], "case", ref="BUG-1")
+            await server.moderator.slash(server.channels["general"], "case", ref="BUG-1", status="triaged")
+            await server.env.settle()
+            moved = footers(server)
+    assert filed == [f"Relatado por {server.player.name} em #bug-report · status: aberto"]
+    assert summary.response is not None
+    title, line = summary.response.content.splitlines()
+    assert title == "**BUG-1** · O mapa trava"
+    assert line.startswith(f"Statut : ouvert · signalé par {server.player.name} dans #bug-report le 20")
+    assert moved == [f"Signalé par {server.player.name} dans #bug-report · statut : en cours d'analyse"]
+
+
+def footers(server: Server) -> list[str]:
+    """The footers of the case posts in #bug-report."""
+    channel = server.channels["bug-report"]
+    return [e.footer.text for m in channel.history() for e in m.embeds if e.footer and e.footer.text]

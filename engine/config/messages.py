@@ -52,5 +52,10 @@ DEFAULT_MESSAGES: Mapping[str, str] = {
     "case_already": "{{ case.ref }} is already {{ case.status }}.",
     "case_not_found": "I can't find case {{ text }}. Give a reference like BUG-12.",
     "not_a_status": "'{{ text }}' is not a status of {{ case.template }} cases. Use one of: {{ allowed }}.",
+    "case_summary": "**{{ case.ref }}** · {{ case.title }}\n"
+    "Status: {{ case.status }} · reported by {{ reporter }} in {{ place }} on {{ date }}",
+    "case_post_footer": "Reported by {{ reporter }} in {{ place }} · status {{ case.status }}",
+    "place_dm": "a DM",
+    "place_thread": "a case thread",
 }
 """What flexcord says when the config has no message of that name."""

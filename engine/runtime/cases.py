@@ -50,28 +50,36 @@ def form_values(template: CaseTemplate | None, given: Mapping[str, object]) -> d
     return values
 
 
-def case_embed(case: CaseRecord, template: CaseTemplate) -> Embed:
-    """How a new case is shown in its channel: reference, title, the form's answers, who and where."""
+def case_embed(turn: Turn, case: CaseRecord, template: CaseTemplate) -> Embed:
+    """How a case is shown in its channel: reference, title, the form's answers, who and where (the
+    footer in the language of whoever's turn made or moved it)."""
     labels = {field.name: field.label for field in template.form}
     fields = tuple((labels.get(name, name), value) for name, value in case.fields.items() if value)
-    place = place_name(case.where)
-    return Embed(
-        title=f"{case.ref}: {case.title}"[:256],
-        fields=fields,
-        footer=f"Reported by {case.reporter_name} in {place} · status {case.status}",
-    )
+    footer = turn.render(turn.generation.message("case_post_footer", turn.locale), _reported(turn, case))
+    return Embed(title=f"{case.ref}: {case.title}"[:256], fields=fields, footer=footer)
 
 
-def place_name(where: str) -> str:
-    """Where a case was reported, as people say it: a DM, a case thread, or #channel."""
-    return "a DM" if where == DM else "a case thread" if where == THREAD else f"#{where}"
+def _reported(turn: Turn, case: CaseRecord) -> dict[str, object]:
+    """`case.*` (status in the reader's language), `reporter`, `place` and `date` of a case."""
+    if case.where in (DM, THREAD):
+        place = turn.render(
+            turn.generation.message("place_dm" if case.where == DM else "place_thread", turn.locale)
+        )
+    else:
+        place = f"#{case.where}"
+    return {
+        **_shown(turn, case),
+        "reporter": case.reporter_name,
+        "place": place,
+        "date": f"{case.created_at:%Y-%m-%d}",
+    }
 
 
 def follow_post(turn: Turn, case: CaseRecord) -> None:
     """The case's post in its channel shows its current status: edited when the status changes."""
     template = turn.template_of(case)
     if template is not None and template.post_to:
-        message = OutMessage(embeds=(case_embed(case, template),))
+        message = OutMessage(embeds=(case_embed(turn, case, template),))
         turn.edit_post(
             template.post_to, message, tags=post_tags(template, case.status), closed=case.status == CLOSED
         )
@@ -127,7 +135,7 @@ async def open_case(turn: Turn, name: str, fields: Mapping[str, str] | None = No
         turn.update(case_ref=case.ref)
         await places.follow_case(turn, case, template.conversation)
     if template.post_to:
-        message = OutMessage(embeds=(case_embed(case, template),))
+        message = OutMessage(embeds=(case_embed(turn, case, template),))
         turn.post(template.post_to, message, render=False, tags=post_tags(template, case.status))
     if template.reply:
         reply = turn.generation.translated(f"cases.{template.name}.reply", template.reply, turn.locale)
@@ -151,7 +159,7 @@ async def update_case(turn: Turn, action: UpdateCase, who: str) -> None:
         return
     if not status and not note:
         turn.case = case
-        turn.tell(OutMessage(describe(case)))
+        turn.say("case_summary", extra=_reported(turn, case))
         return
     if status == case.status and not note:
         turn.case = case
@@ -194,16 +202,6 @@ async def _notify_reporter(turn: Turn, case: CaseRecord) -> None:
         turn.generation.message("case_updated", locale),
         {"user": user_variables(case.reporter_id, case.reporter_name), "case": shown},
         conversation_id=case.conversation_id,
-    )
-
-
-def describe(case: CaseRecord) -> str:
-    """A case in two lines, for `/case REF` without changes."""
-    place = place_name(case.where)
-    return (
-        f"**{case.ref}** · {case.title}\n"
-        f"Status: {case.status} · reported by {case.reporter_name} in {place} "
-        f"on {case.created_at:%Y-%m-%d}"
     )
 
 
