@@ -66,7 +66,7 @@ async def test_the_synced_mycases_is_described_in_each_supported_language_within
     assert all(1 <= len(text) <= 100 for text in described.values())
 
 
-async def test_a_case_summary_and_its_posts_footer_are_in_the_readers_language() -> None:
+async def test_a_case_summary_is_in_the_moderators_language_and_its_post_in_the_reporters() -> None:
     async with open_server() as server:
         with client_locales({server.player.id: "pt-BR", server.moderator.id: "fr"}):
             shown = await server.player.slash(server.channels["bug-report"], "bug")
@@ -82,7 +82,8 @@ async def test_a_case_summary_and_its_posts_footer_are_in_the_readers_language()
     title, line = summary.response.content.splitlines()
     assert title == "**BUG-1** · O mapa trava"
     assert line.startswith(f"Statut : ouvert · signalé par {server.player.name} dans #bug-report le 20")
-    assert moved == [f"Signalé par {server.player.name} dans #bug-report · statut : en cours d'analyse"]
+    # the post stays in its reporter's language whoever moves the case
+    assert moved == [f"Relatado por {server.player.name} em #bug-report · status: em análise"]
 
 
 def footers(server: Server) -> list[str]:

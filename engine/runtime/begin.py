@@ -36,7 +36,7 @@ async def begin_turn(generation: Generation, tx: Writes, event: Event, rating: i
             if reopened is None:
                 conversations.back_to_bot(turn)
             else:
-                cases.follow_post(turn, reopened)
+                await cases.follow_post(turn, reopened)
         elif conversation.awaiting_rating:
             turn.update(awaiting_rating=False)
     text = event_text(event)

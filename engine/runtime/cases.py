@@ -50,36 +50,37 @@ def form_values(template: CaseTemplate | None, given: Mapping[str, object]) -> d
     return values
 
 
-def case_embed(turn: Turn, case: CaseRecord, template: CaseTemplate) -> Embed:
+def case_embed(turn: Turn, case: CaseRecord, template: CaseTemplate, locale: str | None) -> Embed:
     """How a case is shown in its channel: reference, title, the form's answers, who and where (the
-    footer in the language of whoever's turn made or moved it)."""
+    footer in `locale`: its reporter's language, like the words of the report itself)."""
     labels = {field.name: field.label for field in template.form}
     fields = tuple((labels.get(name, name), value) for name, value in case.fields.items() if value)
-    footer = turn.render(turn.generation.message("case_post_footer", turn.locale), _reported(turn, case))
+    footer = turn.render(turn.generation.message("case_post_footer", locale), _reported(turn, case, locale))
     return Embed(title=f"{case.ref}: {case.title}"[:256], fields=fields, footer=footer)
 
 
-def _reported(turn: Turn, case: CaseRecord) -> dict[str, object]:
-    """`case.*` (status in the reader's language), `reporter`, `place` and `date` of a case."""
+def _reported(turn: Turn, case: CaseRecord, locale: str | None) -> dict[str, object]:
+    """`case.*` (status in the reader's `locale`), `reporter`, `place` and `date` of a case."""
     if case.where in (DM, THREAD):
         place = turn.render(
-            turn.generation.message("place_dm" if case.where == DM else "place_thread", turn.locale)
+            turn.generation.message("place_dm" if case.where == DM else "place_thread", locale)
         )
     else:
         place = f"#{case.where}"
     return {
-        **_shown(turn, case),
+        **_shown(turn, case, locale),
         "reporter": case.reporter_name,
         "place": place,
         "date": f"{case.created_at:%Y-%m-%d}",
     }
 
 
-def follow_post(turn: Turn, case: CaseRecord) -> None:
+async def follow_post(turn: Turn, case: CaseRecord) -> None:
     """The case's post in its channel shows its current status: edited when the status changes."""
     template = turn.template_of(case)
     if template is not None and template.post_to:
-        message = OutMessage(embeds=(case_embed(turn, case, template),))
+        locale = await reporter_locale(turn, case)
+        message = OutMessage(embeds=(case_embed(turn, case, template, locale),))
         turn.edit_post(
             template.post_to, message, tags=post_tags(template, case.status), closed=case.status == CLOSED
         )
@@ -135,7 +136,7 @@ async def open_case(turn: Turn, name: str, fields: Mapping[str, str] | None = No
         turn.update(case_ref=case.ref)
         await places.follow_case(turn, case, template.conversation)
     if template.post_to:
-        message = OutMessage(embeds=(case_embed(turn, case, template),))
+        message = OutMessage(embeds=(case_embed(turn, case, template, turn.locale),))
         turn.post(template.post_to, message, render=False, tags=post_tags(template, case.status))
     if template.reply:
         reply = turn.generation.translated(f"cases.{template.name}.reply", template.reply, turn.locale)
@@ -159,7 +160,7 @@ async def update_case(turn: Turn, action: UpdateCase, who: str) -> None:
         return
     if not status and not note:
         turn.case = case
-        turn.say("case_summary", extra=_reported(turn, case))
+        turn.say("case_summary", extra=_reported(turn, case, turn.locale))
         return
     if status == case.status and not note:
         turn.case = case
@@ -172,9 +173,10 @@ async def update_case(turn: Turn, action: UpdateCase, who: str) -> None:
         turn.say("note_added", extra=_shown(turn, case))
 
 
-def _shown(turn: Turn, case: CaseRecord) -> dict[str, object]:
-    """`case.*` for a reply to the turn's moderator, its status named in their language."""
-    return {"case": case_variables(case, turn.generation.status(case.template, case.status, turn.locale))}
+def _shown(turn: Turn, case: CaseRecord, locale: str | None = None) -> dict[str, object]:
+    """`case.*` with its status named in `locale` (default: the language of the turn's reader)."""
+    locale = locale or turn.locale
+    return {"case": case_variables(case, turn.generation.status(case.template, case.status, locale))}
 
 
 async def change(turn: Turn, case: CaseRecord, status: str, note: str, who: str) -> bool:
@@ -186,16 +188,21 @@ async def change(turn: Turn, case: CaseRecord, status: str, note: str, who: str)
     await turn.attach_case(updated)
     if not status or status == case.status:
         return False
-    follow_post(turn, updated)
+    await follow_post(turn, updated)
     if template is not None and status in template.notify_on:
         await _notify_reporter(turn, updated)
     return True
 
 
+async def reporter_locale(turn: Turn, case: CaseRecord) -> str:
+    """The language the bot knows a case's reporter by (else the server's)."""
+    known = await remembered(turn.tx, case.reporter_id)
+    return known[1] if known is not None else turn.config.locales.default
+
+
 async def _notify_reporter(turn: Turn, case: CaseRecord) -> None:
     """Tell the case's reporter its new status, in their own language (the one the bot knows them by)."""
-    known = await remembered(turn.tx, case.reporter_id)
-    locale = known[1] if known is not None else turn.config.locales.default
+    locale = await reporter_locale(turn, case)
     shown = case_variables(case, turn.generation.status(case.template, case.status, locale))
     turn.dm(
         case.reporter_id,

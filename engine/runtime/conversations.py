@@ -91,7 +91,7 @@ async def close(turn: Turn, who: str, *, tell_contact_center: bool) -> None:
             await turn.tx.change_case(case.ref, CLOSED, who=who, note="chat closed", at=turn.now)
             turn.case = await turn.tx.get_case(case.ref)
             if turn.case is not None:
-                follow_post(turn, turn.case)
+                await follow_post(turn, turn.case)
     turn.say("closed")
     turn.say("rating_prompt", buttons=RATING_BUTTONS)
     await places.closed(turn)
