@@ -117,9 +117,11 @@ class SqliteStore(OneCalls):
         return StoreHealth(True, "sqlite writable")
 
     async def close(self) -> None:
-        async with self._group.read():  # the open group commits first
-            pass
-        await self._db.close()
+        try:
+            async with self._group.read():  # the open group commits first (its members hear if it fails)
+                pass
+        finally:  # the connection's thread always stops, or the process could not exit
+            await self._db.close()
 
 
 MEMORY = ":memory:"
