@@ -322,9 +322,12 @@ def test_report_reads_the_sandboxs_records_with_data(demo: Path) -> None:
 
 async def test_that_solved_it_pressed_in_another_language_counts_as_solved(demo: Path) -> None:
     world = await memory_world(generation_from(demo / "flexcord.yaml"), clock=ManualClock(START))
-    pierre = world.player("777", "Pierre")
-    await pierre.says("j'ai oublié mon mot de passe, comment le changer")
-    world.clock.now = at(1)
-    await pierre.presses("solved", "C'est réglé")  # the demo's French label
-    report = await build_report(world.store, config_of(demo), NOW)
+    try:
+        pierre = world.player("777", "Pierre")
+        await pierre.says("j'ai oublié mon mot de passe, comment le changer")
+        world.clock.now = at(1)
+        await pierre.presses("solved", "C'est réglé")  # the demo's French label
+        report = await build_report(world.store, config_of(demo), NOW)
+    finally:
+        await world.close()  # its store's thread would keep the test run from exiting
     assert (report.faq.answers, report.faq.solved) == (1, 1)
