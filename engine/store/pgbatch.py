@@ -1,0 +1,221 @@
+"""How a PostgreSQL transaction reaches the server: one trip per read, and group commit.
+
+A transaction's statements whose result nobody reads (UNREAD: an update, an insert whose id is
+not asked for) are not sent when they are made: they wait, and travel with the transaction's next
+read, or with its COMMIT, in ONE query of several `;`-separated statements. The values are bound
+in the client (psycopg's client-side binding, the server's own quoting rules: text with quotes,
+backslashes and any Unicode, bytes as BYTEA, integers, NULL). `BEGIN` travels with the first
+trip. So a transaction with k reads makes at most k+1 trips, and one with none a single trip.
+
+Group commit: a transaction that read nothing holds no connection while its block runs; when the
+block ends, its statements join the group waiting to be sent. One group at a time is sent, as
+`BEGIN; the first member's statements; the second's; ...; COMMIT`, so transactions that end while
+a group is on its way (or in the same turn of the event loop) share the next trip and its COMMIT.
+Each member's `transaction()` returns only once that COMMIT succeeded: nothing is acknowledged
+before it is stored.
+
+A group that fails: when the server refused a statement (a constraint, a bad value), the whole
+group was rolled back, and each member is sent again alone, in its order: the members that were
+not at fault commit, the one at fault raises the server's error as if it had run alone. When the
+connection failed instead (the server gone, the link broken: the COMMIT's fate may be unknown),
+nothing is sent again and every member raises, as a transaction whose own COMMIT failed would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+
+import psycopg
+from psycopg import AsyncClientCursor
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from engine.store import sql
+
+Connection = psycopg.AsyncConnection[DictRow]
+Statement = tuple[str, tuple[object, ...]]  # PostgreSQL's text (`%s` placeholders) and its values
+
+BEGIN = "BEGIN"
+BEGIN_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+COMMIT = "COMMIT"
+ROLLBACK = "ROLLBACK"
+GROUP_MAX = 200  # members sent in one trip at most (a trip of a few hundred KB at most)
+
+UNREAD = frozenset(  # statements no method reads a count or a row of (tests/test_postgres_trips.py checks)
+    {
+        sql.PUT_SETTING,
+        sql.RECORD_FAQ_QUESTION,
+        sql.INSERT_CASE,
+        sql.INSERT_CASE_EVENT,
+        sql.SET_CASE_STATUS,
+        sql.SET_CASE_RATING,
+        sql.INSERT_CONVERSATION,
+        sql.SAVE_CONVERSATION,
+        sql.SET_MESSAGE_PLATFORM_ID,
+        sql.SET_MESSAGE_CASE,
+        sql.MARK_DELIVERED,
+        sql.MARK_RETRY,
+        sql.MARK_FAILED,
+        sql.GIVE_UP,
+        sql.SET_DELIVERY,
+        sql.FORGET_ATTACHMENTS,
+        sql.FORGET_PLAYER_ATTACHMENTS,
+        sql.ERASE_CASE_EVENTS,
+        sql.ERASE_CASE,
+        sql.FORGET_CONVERSATION,
+        sql.FORGET_USES,
+        sql.LOCK_USES,
+    }
+)
+
+
+def _text(cursor: AsyncClientCursor[DictRow], statements: Iterable[Statement]) -> str:
+    """The statements as one query, their values bound here."""
+    return "; ".join(cursor.mogrify(q, p) if p or "%" in q else q for q, p in statements)
+
+
+async def _send(cursor: AsyncClientCursor[DictRow], statements: Sequence[Statement]) -> None:
+    """One trip; the cursor is left on the last statement's result."""
+    await cursor.execute(_text(cursor, statements))
+    while cursor.nextset():
+        pass
+
+
+async def _rollback(conn: Connection) -> None:
+    """End a transaction the server aborted or the block gave up (nothing to do on a broken link)."""
+    if not conn.broken and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        await conn.execute(ROLLBACK)
+
+
+class Trips:
+    """One transaction (or read-only view) on a connection taken from the pool at its first trip."""
+
+    def __init__(self, pool: AsyncConnectionPool[Connection], begin: str = BEGIN) -> None:
+        self._pool = pool
+        self._begin = begin
+        self._conn: Connection | None = None
+        self._cursor: AsyncClientCursor[DictRow] | None = None
+        self.waiting: list[Statement] = []  # made, not yet sent
+
+    def later(self, query: str, params: tuple[object, ...]) -> None:
+        """A statement whose result nobody reads: sent with the next trip."""
+        self.waiting.append((query, params))
+
+    async def now(self, query: str, params: tuple[object, ...]) -> AsyncClientCursor[DictRow]:
+        """Send what waits and this statement, in one trip; the cursor holds this statement's result."""
+        statements = [*self.waiting, (query, params)]
+        self.waiting = []
+        if self._cursor is None:
+            self._conn = await self._pool.getconn()
+            self._cursor = AsyncClientCursor(self._conn, row_factory=dict_row)
+            statements.insert(0, (self._begin, ()))
+        await _send(self._cursor, statements)
+        return self._cursor
+
+    @property
+    def begun(self) -> bool:
+        """Whether the transaction is open on a connection (it made a trip)."""
+        return self._cursor is not None
+
+    async def commit(self) -> None:
+        """What waits, then COMMIT, in one trip (the transaction made a trip before)."""
+        await self.now(COMMIT, ())
+
+    async def end(self) -> None:
+        """Give the connection back, rolling back whatever was not committed."""
+        conn, self._conn, self._cursor, self.waiting = self._conn, None, None, []
+        if conn is None:
+            return
+        try:
+            await _rollback(conn)
+        finally:
+            await self._pool.putconn(conn)
+
+
+class _Member:
+    def __init__(self, statements: list[Statement]) -> None:
+        self.statements = statements
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.done.add_done_callback(_observed)
+
+
+def _observed(done: asyncio.Future[None]) -> None:
+    """A member that left (cancelled) still had its outcome looked at."""
+    if not done.cancelled():
+        done.exception()
+
+
+class GroupCommit:
+    """Write-only transactions, sent together: one trip and one COMMIT per group."""
+
+    def __init__(self, pool: AsyncConnectionPool[Connection]) -> None:
+        self._pool = pool
+        self._queue: list[_Member] = []
+        self._sender: asyncio.Task[None] | None = None
+        self.trips = 0  # trips sent, for the tests and benchmarks: fewer than members when groups form
+
+    async def commit(self, statements: list[Statement]) -> None:
+        """Run `statements` as one transaction, in the next group; returns once it is committed."""
+        member = _Member(statements)
+        self._queue.append(member)
+        if self._sender is None:
+            self._sender = asyncio.get_running_loop().create_task(self._send_groups())
+        await asyncio.shield(member.done)
+
+    async def idle(self) -> None:
+        """Wait until every group queued so far is sent (before the pool closes)."""
+        while self._sender is not None:
+            await asyncio.shield(self._sender)
+
+    async def _send_groups(self) -> None:
+        try:
+            while self._queue:
+                group, self._queue = self._queue[:GROUP_MAX], self._queue[GROUP_MAX:]
+                await self._send_group(group)
+        finally:
+            self._sender = None
+
+    async def _send_group(self, group: list[_Member]) -> None:
+        try:
+            async with self._pool.connection() as conn:
+                failure = await self._try(conn, group)
+                if failure is not None and len(group) > 1 and not _link_failed(failure):
+                    for member in group:  # find the member at fault: each alone, in order
+                        self._settle([member], await self._try(conn, [member]))
+                await _rollback(conn)  # after a refusal, before the connection goes back
+        except Exception as exc:  # e.g. the pool could not give a connection
+            failure = exc
+        except BaseException:  # this task was cancelled (the loop is ending): its members with it
+            self._settle(group, asyncio.CancelledError())
+            raise
+        self._settle(group, failure)
+
+    async def _try(self, conn: Connection, group: list[_Member]) -> BaseException | None:
+        """One trip: BEGIN, the members' statements, COMMIT (after the ROLLBACK a refusal left due)."""
+        refused = conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        statements: list[Statement] = [(ROLLBACK, ())] if refused else []
+        statements += [(BEGIN, ()), *(s for member in group for s in member.statements), (COMMIT, ())]
+        self.trips += 1
+        try:
+            await _send(AsyncClientCursor(conn, row_factory=dict_row), statements)
+        except psycopg.Error as exc:
+            return exc
+        return None
+
+    @staticmethod
+    def _settle(group: list[_Member], failure: BaseException | None) -> None:
+        for member in group:
+            if member.done.done():
+                continue
+            if failure is None:
+                member.done.set_result(None)
+            elif isinstance(failure, Exception):
+                member.done.set_exception(failure)
+            else:
+                member.done.cancel()
+
+
+def _link_failed(exc: BaseException) -> bool:
+    """The connection, not a statement, failed: whether the COMMIT happened may be unknown."""
+    return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)

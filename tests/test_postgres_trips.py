@@ -1,0 +1,238 @@
+"""PostgreSQL: a transaction's statements travel in as few trips as its reads allow, write-only
+transactions that end together share one trip and one COMMIT, and every value we store survives
+the client-side binding. Trips are counted on the wire: the store talks to the server through a
+loopback relay here that counts the messages after which the server answers (a query, or an
+extended-protocol sync)."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import struct
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+
+from engine.attachments import Upload
+from engine.store import NewMessage, Store, open_store, postgres, sql
+from engine.store import writes as shared_writes
+from engine.store.pgbatch import UNREAD
+from tests.postgres import fresh_database
+
+NOW = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
+UNTYPED = {80877103, 80877104}  # SSL and GSS encryption requests, before the startup message
+
+
+@dataclass
+class Wire:
+    """Counts the client's trips to the server: each simple query ('Q') or extended-protocol sync ('S')."""
+
+    trips: int = 0
+
+    async def relay(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int
+    ) -> None:
+        up_reader, up_writer = await asyncio.open_connection(host, port)
+        back = asyncio.create_task(_pipe(up_reader, writer))
+        try:
+            await self._client(reader, up_writer)
+        finally:
+            up_writer.close()
+            await back
+
+    async def _client(self, reader: asyncio.StreamReader, up: asyncio.StreamWriter) -> None:
+        started = False
+        try:
+            while True:
+                if started:
+                    kind = await reader.readexactly(1)
+                    length = await reader.readexactly(4)
+                    body = await reader.readexactly(struct.unpack("!i", length)[0] - 4)
+                    self.trips += kind in (b"Q", b"S")
+                    up.write(kind + length + body)
+                else:
+                    length = await reader.readexactly(4)
+                    body = await reader.readexactly(struct.unpack("!i", length)[0] - 4)
+                    started = struct.unpack("!i", body[:4])[0] not in UNTYPED
+                    up.write(length + body)
+                await up.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+
+@dataclass
+class Counted:
+    store: Store
+    wire: Wire
+    url: str  # the database itself, for checking from outside the store
+
+
+@pytest.fixture
+async def counted() -> AsyncIterator[Counted]:
+    url = await fresh_database()
+    parts = urlsplit(url)
+    wire = Wire()
+    relay = await asyncio.start_server(
+        lambda r, w: wire.relay(r, w, parts.hostname or "127.0.0.1", parts.port or 5432), "127.0.0.1", 0
+    )
+    port = relay.sockets[0].getsockname()[1]
+    through = parts._replace(netloc=f"{parts.username}@127.0.0.1:{port}").geturl()
+    store = await open_store(through + "?sslmode=disable&gssencmode=disable")
+    yield Counted(store, wire, url)
+    await store.close()
+    relay.close()
+
+
+async def stored_setting(url: str, key: str) -> str | None:
+    """The setting as another client sees it: committed, or not there."""
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        row = await (await conn.execute("SELECT value FROM settings WHERE key = %s", (key,))).fetchone()
+    return None if row is None else str(row[0])
+
+
+async def add_line(store: Store) -> int:
+    async with store.transaction() as tx:
+        conversation = await tx.open_conversation("111", "Ash", NOW)
+        return await tx.add_message(NewMessage(conversation.id, None, "in", "Ash", "hi", "dm", NOW, "1"))
+
+
+async def test_a_transaction_makes_one_trip_and_one_more_per_read(counted: Counted) -> None:
+    store, wire = counted.store, counted.wire
+    message_id = await add_line(store)
+    before = wire.trips
+    async with store.transaction() as tx:
+        await tx.put_setting("greeting", "hello")
+        await tx.set_message_platform_id(message_id, "987654321098765432")
+        await tx.record_faq_question("111", "where is my order?", None, "unanswered", NOW)
+    assert wire.trips - before == 1  # BEGIN, the three statements and COMMIT: one query
+    assert await stored_setting(counted.url, "greeting") == "hello"
+
+    before = wire.trips
+    async with store.transaction() as tx:
+        assert await tx.mark_processed("event-1", NOW)  # a read: BEGIN travels with it
+        await tx.put_setting("greeting", "hello again")
+        assert await tx.get_setting("greeting") == "hello again"  # the change travels with the read
+        await tx.put_setting("farewell", "bye")
+    assert wire.trips - before == 3  # two reads, then the last change with COMMIT
+    assert await stored_setting(counted.url, "farewell") == "bye"
+
+    async with store.transaction() as tx:
+        assert not await tx.mark_processed("event-1", NOW)  # still exactly once
+
+
+async def test_a_block_that_raises_leaves_nothing_and_costs_no_trip(counted: Counted) -> None:
+    before = counted.wire.trips
+    with pytest.raises(RuntimeError):
+        async with counted.store.transaction() as tx:
+            await tx.put_setting("half", "done")
+            raise RuntimeError("changed my mind")
+    assert counted.wire.trips == before
+    assert await stored_setting(counted.url, "half") is None
+
+
+async def test_write_only_transactions_that_end_together_share_one_trip(counted: Counted) -> None:
+    store, wire = counted.store, counted.wire
+    seen_when_returned: dict[str, str | None] = {}
+
+    async def put(n: int) -> None:
+        async with store.transaction() as tx:
+            await tx.put_setting(f"key-{n}", f"value-{n}")
+        seen_when_returned[f"key-{n}"] = await stored_setting(counted.url, f"key-{n}")
+
+    before = wire.trips
+    await asyncio.gather(*(put(n) for n in range(20)))
+    assert wire.trips - before == 1  # one BEGIN, twenty changes, one COMMIT
+    assert seen_when_returned == {f"key-{n}": f"value-{n}" for n in range(20)}  # durable on return
+
+
+async def test_a_failing_member_fails_alone_and_the_others_commit(counted: Counted) -> None:
+    store = counted.store
+    message_id = await add_line(store)
+
+    async def put(key: str) -> None:
+        async with store.transaction() as tx:
+            await tx.put_setting(key, "kept")
+
+    async def bad() -> None:
+        async with store.transaction() as tx:
+            await tx.put_setting("bad", "not kept")
+            await tx.set_message_case(message_id, "NOPE-404")  # no such case: the server refuses
+
+    before = counted.wire.trips
+    outcomes = await asyncio.gather(put("first"), bad(), put("last"), return_exceptions=True)
+    assert counted.wire.trips - before == 1 + 3  # the group, refused; then each member alone
+    assert outcomes[0] is None and outcomes[2] is None
+    assert isinstance(outcomes[1], psycopg.errors.ForeignKeyViolation)
+    assert await stored_setting(counted.url, "first") == "kept"
+    assert await stored_setting(counted.url, "last") == "kept"
+    assert await stored_setting(counted.url, "bad") is None  # the failing member's change went with it
+
+
+AWKWARD = [
+    'it\'s a "quote"',
+    "back\\slash \\x00 \\n and '' E'\\'",
+    "%s %(name)s %% ? $1 ;; COMMIT; --",
+    "日本語 ☃ 🎮 Ünïcödé \u200b",
+    "line\nbreak\ttab\r",
+    "",
+]
+
+
+async def test_awkward_values_round_trip(counted: Counted) -> None:
+    store = counted.store
+    big_id = "1234567890123456789"  # a Discord id: past 32 bits
+    data = bytes(range(256)) + b"\\x'\x00"
+    async with store.transaction() as tx:
+        conversation = await tx.open_conversation(big_id, AWKWARD[0], NOW)
+        for n, text in enumerate(AWKWARD):
+            await tx.put_setting(f"awkward-{n}", text)
+            line = NewMessage(conversation.id, None, "in", text, text, "dm", NOW, str(10**18 + n))
+            await tx.add_message(line)
+        await tx.record_faq_question(big_id, AWKWARD[1], None, "unanswered", NOW)
+        file_id = await tx.add_attachment(
+            case_ref=None, user_id=big_id, who="Ash", file=Upload("a'b\\.bin", data, "image/png"), at=NOW
+        )
+    async with store.view() as view:
+        assert [await view.get_setting(f"awkward-{n}") for n in range(len(AWKWARD))] == AWKWARD
+        found = await view.conversation(big_id)
+        assert found is not None and found.user_name == AWKWARD[0]
+        lines = await view.recent_messages(found.id)
+        assert [line.text for line in lines] == AWKWARD
+        assert (await view.faq_questions(NOW))[0].language is None
+        kept = await view.get_attachment(file_id)
+        assert await view.dm_watermarks(10) == {big_id: 10**18 + len(AWKWARD) - 1}
+    assert kept is not None and kept[1] == data and kept[0].name == "a'b\\.bin"
+    with pytest.raises(psycopg.DataError):  # PostgreSQL text holds no NUL: refused, as it always was
+        async with store.transaction() as tx:
+            await tx.put_setting("nul", "a\x00b")
+    assert await stored_setting(counted.url, "nul") is None
+
+
+def test_statements_sent_later_are_those_whose_result_nobody_reads() -> None:
+    """A statement in UNREAD must only ever be run for its effect: `await self._run(sql.X, ...)` alone."""
+    used: dict[str, set[bool]] = {}
+    for module in (shared_writes, postgres):
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            for call in (n for n in ast.iter_child_nodes(node) if isinstance(n, ast.Await)):
+                inner = call.value
+                if isinstance(inner, ast.Call) and getattr(inner.func, "attr", "") == "_run" and inner.args:
+                    name = getattr(inner.args[0], "attr", "")
+                    used.setdefault(name, set()).add(isinstance(node, ast.Expr))
+    unread = {name for name in used if getattr(sql, name, None) in UNREAD}
+    assert len(unread) > 10 and all(used[name] == {True} for name in unread), used
