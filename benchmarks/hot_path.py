@@ -2,6 +2,8 @@
 
     python benchmarks/hot_path.py --old-tree /tmp/old [--quick] [--conversations 100] [--messages 20]
     scripts/with-postgres python benchmarks/hot_path.py ...   # PostgreSQL too
+    scripts/with-postgres python benchmarks/hot_path.py --postgres-only --compare /tmp/main
+        # PostgreSQL only: this tree against another (throughput and latency, interleaved)
 
 1. Throughput. `--conversations` players, each already talking to an agent, each send `--messages`
    DMs one after another, all players at once, through `Runtime.handle` (the entry point the
@@ -11,7 +13,8 @@
    (`--old-tree`, a `git worktree` of an older commit) the baseline, in alternating rounds so both
    see the same machine load. SQLite (a file) for both; PostgreSQL (FLEXCORD_TEST_POSTGRES) for
    this tree only when given.
-2. Latency (this tree, one event at a time). Player DM event -> first byte of the Twilio request:
+2. Latency (this tree and each `--compare` tree, each in its own process, in alternating halves;
+   one event at a time). Player DM event -> first byte of the Twilio request:
    `Runtime.handle` with the real `TwilioContactCenter` (twilio SDK) sending to a raw HTTP server
    here that timestamps each request's first byte. Agent webhook -> Discord send:
    `Runtime.accept_contact_event` (what the webhook calls before answering Twilio) to the chat
@@ -167,16 +170,23 @@ def fresh_postgres(server: str, name: str) -> str:
 
 
 def throughput(
-    old: Path | None, others: list[Path], players: int, messages: int, rounds: int
+    old: Path | None,
+    others: list[Path],
+    players: int,
+    messages: int,
+    rounds: int,
+    postgres_only: bool = False,
 ) -> dict[str, list[float]]:
     """msg/s per round for each (tree, store), the trees alternating."""
     server = os.environ.get("FLEXCORD_TEST_POSTGRES")
     runs: dict[str, list[float]] = {}
     for round_number in range(rounds):
-        targets = [("this tree, SQLite", ROOT, "sqlite")]
-        if old is not None:
-            targets.append(("baseline tree, SQLite", old, "sqlite"))
-        targets += [(f"{tree.name}, SQLite", tree, "sqlite") for tree in others]
+        targets: list[tuple[str, Path, str]] = []
+        if not postgres_only:
+            targets.append(("this tree, SQLite", ROOT, "sqlite"))
+            if old is not None:
+                targets.append(("baseline tree, SQLite", old, "sqlite"))
+            targets += [(f"{tree.name}, SQLite", tree, "sqlite") for tree in others]
         if server:  # the baseline has no PostgreSQL store; the other trees to compare may
             targets.append(("this tree, PostgreSQL", ROOT, "postgres"))
             targets += [(f"{tree.name}, PostgreSQL", tree, "postgres") for tree in others]
@@ -204,7 +214,7 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"p50": percentile(values, 0.5), "p99": percentile(values, 0.99), "max": max(values)}
 
 
-async def latency(url: str, samples: int, *, one_language: bool = False) -> dict[str, dict[str, float]]:
+async def latency(url: str, samples: int, *, one_language: bool = False) -> dict[str, list[float]]:
     from benchmarks.webhook import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, CannedTwilio
     from engine.config.model import FlexSettings
     from engine.events import ContactEvent, Event
@@ -245,7 +255,7 @@ async def latency(url: str, samples: int, *, one_language: bool = False) -> dict
     await store.close()
     await twilio.aclose()
     server.close()
-    return {label: summary(times[name][100:]) for name, label in LATENCIES.items()}
+    return {name: times[name][100:] for name in LATENCIES}
 
 
 LATENCIES = {
@@ -258,11 +268,52 @@ LATENCIES = {
 }
 
 
+def latency_worker(tree: Path, url: str, samples: int, one_language: bool) -> dict[str, list[float]]:
+    """`latency()` in a process of its own importing `tree`'s engine (this file's code runs it)."""
+    command = [sys.executable, __file__, "--latency-worker", str(tree), url, str(samples), str(one_language)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tree, timeout=1800)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def latencies(trees: list[Path], postgres_only: bool, samples: int) -> None:
+    """Each store and demo variant: every tree, in alternating halves (this, others, others, this)."""
+    stores = {"SQLite": None, "PostgreSQL": os.environ.get("FLEXCORD_TEST_POSTGRES")}
+    if postgres_only:
+        del stores["SQLite"]
+    for (name, server), one_language in itertools.product(stores.items(), (False, True)):
+        if name == "PostgreSQL" and not server:
+            continue
+        found: dict[Path, dict[str, list[float]]] = {tree: {} for tree in trees}
+        for tree in [*trees, *trees[::-1]]:
+            with tempfile.TemporaryDirectory() as folder:
+                url = (
+                    fresh_postgres(server, "flexcord_latency")
+                    if server
+                    else f"sqlite:///{folder}/flexcord.db"
+                )
+                half = latency_worker(tree, url, samples // 2, one_language)
+            for what, values in half.items():
+                found[tree].setdefault(what, []).extend(values)
+        languages = "demo with only en-US (no language detection)" if one_language else "demo bot"
+        for tree in trees:
+            label = "this tree" if tree == ROOT else tree.name
+            print(f"latency, {name}, {languages}, {label}, {samples} events each:")
+            for what, values in found[tree].items():
+                f = summary(values)
+                shown = f"p50 {f['p50']:.3f} ms  p99 {f['p99']:.3f} ms  max {f['max']:.3f} ms"
+                print(f"  {LATENCIES[what]:30s} {shown}")
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         tree, url, players, messages = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
         sys.path.insert(0, tree)
         asyncio.run(throughput_worker(url, players, messages))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--latency-worker":
+        tree, url, samples, one_language = sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "True"
+        sys.path.insert(0, tree)
+        print(json.dumps(asyncio.run(latency(url, samples, one_language=one_language))))
         return
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -270,6 +321,7 @@ def main() -> None:
     parser.add_argument("--old-tree", type=Path, help="a worktree of the baseline commit")
     parser.add_argument("--compare", type=Path, action="append", default=[], help="another tree to run too")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true", help="leave out the SQLite runs")
     parser.add_argument("--conversations", type=int, default=100)
     parser.add_argument("--messages", type=int, default=20, help="DMs per player")
     parser.add_argument("--rounds", type=int, default=4)
@@ -280,24 +332,24 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"load average at start: {os.getloadavg()}")
-    runs = throughput(args.old_tree, args.compare, args.conversations, args.messages, args.rounds)
+    runs = throughput(
+        args.old_tree, args.compare, args.conversations, args.messages, args.rounds, args.postgres_only
+    )
     print(f"throughput: {args.conversations} conversations x {args.messages} DMs, {args.rounds} rounds")
     for name, rates in runs.items():
-        base = runs.get("baseline tree, SQLite" + (" (per CPU-second)" if "CPU" in name else ""))
+        cpu = " (per CPU-second)" if "CPU" in name else ""
+        base = runs.get("baseline tree, SQLite" + cpu)
+        if "PostgreSQL" in name and args.compare:  # this tree's PostgreSQL store against the first other's
+            base = (
+                None
+                if name.startswith(args.compare[0].name)
+                else runs.get(f"{args.compare[0].name}, PostgreSQL{cpu}")
+            )
         ratio = f"  ({statistics.median(rates) / statistics.median(base):.2f}x baseline)" if base else ""
+        ratio = ratio.replace("baseline", args.compare[0].name) if "PostgreSQL" in name and base else ratio
         shown = ", ".join(f"{r:.0f}" for r in rates)
         print(f"  {name:42s} median {statistics.median(rates):6.0f} msg/s  [{shown}]{ratio}")
-    stores = {"SQLite": None, "PostgreSQL": os.environ.get("FLEXCORD_TEST_POSTGRES")}
-    for (name, server), one_language in itertools.product(stores.items(), (False, True)):
-        if name == "PostgreSQL" and not server:
-            continue
-        with tempfile.TemporaryDirectory() as folder:
-            url = fresh_postgres(server, "flexcord_latency") if server else f"sqlite:///{folder}/flexcord.db"
-            figures = asyncio.run(latency(url, args.samples, one_language=one_language))
-        languages = "demo with only en-US (no language detection)" if one_language else "demo bot"
-        print(f"latency, {name}, {languages}, {args.samples} events each:")
-        for what, f in figures.items():
-            print(f"  {what:30s} p50 {f['p50']:.3f} ms  p99 {f['p99']:.3f} ms  max {f['max']:.3f} ms")
+    latencies([ROOT, *args.compare], args.postgres_only, args.samples)
     print(f"load average at end: {os.getloadavg()}")
 
 

@@ -2,6 +2,8 @@
 
     python benchmarks/webhook.py [--quick] [--requests 2000] [--concurrency 32] [--rounds 10] [--sends 2000]
     scripts/with-postgres python benchmarks/webhook.py --production   # + the path with a real store
+    scripts/with-postgres python benchmarks/webhook.py --production --postgres-only --compare /tmp/main
+        # PostgreSQL only, and the same path served by another tree (e.g. a `git worktree` of main)
 
 
 1. Throughput. A server process runs flexcord's app (engine.server.create_app) on Hypercorn with
@@ -218,9 +220,14 @@ async def hammer(
     }
 
 
-def start_server_process(store_url: str | None) -> tuple[subprocess.Popen[bytes], str, list[str]]:
-    command = [sys.executable, __file__, "--serve"] + ([store_url] if store_url else [])
-    server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
+def start_server_process(
+    store_url: str | None, tree: Path = ROOT
+) -> tuple[subprocess.Popen[bytes], str, list[str]]:
+    """The server of `tree` (its own copy of this script, its engine first on the path)."""
+    script = tree / "benchmarks" / "webhook.py"
+    command = [sys.executable, str(script), "--serve"] + ([store_url] if store_url else [])
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=tree, env=env)
     assert server.stdout is not None
     base = server.stdout.readline().decode().strip()
     sids = json.loads(server.stdout.readline())
@@ -246,7 +253,10 @@ async def throughput(
 ) -> dict[str, dict[str, float]]:
     from twilio.request_validator import RequestValidator
 
-    servers = {name: start_server_process(url) for name, url in {"idle": "", **stores}.items()}
+    servers = {
+        name: start_server_process(*TREES.get(name, (url, ROOT)))
+        for name, url in {"idle": "", **stores}.items()
+    }
     try:
         signature = RequestValidator(AUTH_TOKEN).compute_signature(
             PUBLIC_URL + "/twilio/conversations", AGENT_MESSAGE
@@ -381,14 +391,22 @@ async def send_latency(sends: int) -> dict[str, float]:
     }
 
 
-def production_stores(folder: str) -> dict[str, str]:
-    """The stores the production path runs on: a SQLite file, and PostgreSQL when there is one."""
+TREES: dict[str, tuple[str, Path]] = {}  # production paths served by another source tree (--compare)
+
+
+def production_stores(folder: str, compare: list[Path], postgres_only: bool) -> dict[str, str]:
+    """The stores the production path runs on: a SQLite file, and PostgreSQL when there is one
+    (also served by each `compare` tree, on a database of its own)."""
     from benchmarks.hot_path import fresh_postgres
 
-    stores = {"SQLite": f"sqlite:///{folder}/flexcord.db"}
+    stores = {} if postgres_only else {"SQLite": f"sqlite:///{folder}/flexcord.db"}
     server = os.environ.get("FLEXCORD_TEST_POSTGRES")
     if server:
         stores["PostgreSQL"] = fresh_postgres(server, "flexcord_webhook")
+        for n, tree in enumerate(compare):
+            name = f"PostgreSQL, {tree.name}"
+            stores[name] = fresh_postgres(server, f"flexcord_webhook_{n}")
+            TREES[name] = (stores[name], tree)
     return stores
 
 
@@ -403,6 +421,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--sends", type=int, default=2000)
     parser.add_argument("--production", action="store_true", help="also the path with a real store")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        action="append",
+        default=[],
+        help="another tree's PostgreSQL production path too",
+    )
+    parser.add_argument("--postgres-only", action="store_true", help="the production path on PostgreSQL only")
     args, rest = parser.parse_known_args()
     if args.serve:
         serve(rest[0] if rest else None)
@@ -413,7 +439,7 @@ def main() -> None:
           f"python {platform.python_version()} {platform.system()} {platform.release()}")  # fmt: skip
     print(f"load average at start: {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as folder:
-        stores = production_stores(folder) if args.production else {}
+        stores = production_stores(folder, args.compare, args.postgres_only) if args.production else {}
         result = asyncio.run(throughput(args.requests, args.concurrency, args.rounds, stores))
     print(f"load average at end: {os.getloadavg()}")
     bare, signed = result["bare"], result["signed"]

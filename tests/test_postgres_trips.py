@@ -12,13 +12,15 @@ import inspect
 import struct
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 
 from engine.attachments import Upload
+from engine.deliveries import DirectMessage
+from engine.events import OutMessage
 from engine.store import NewMessage, Store, open_store, postgres, sql
 from engine.store import writes as shared_writes
 from engine.store.pgbatch import UNREAD
@@ -134,6 +136,22 @@ async def test_a_transaction_makes_one_trip_and_one_more_per_read(counted: Count
 
     async with store.transaction() as tx:
         assert not await tx.mark_processed("event-1", NOW)  # still exactly once
+
+
+async def test_one_call_reads_and_outbox_claims_are_one_trip_each(counted: Counted) -> None:
+    store, wire = counted.store, counted.wire
+    await store.put_setting("greeting", "hello")
+    async with store.transaction() as tx:
+        await tx.enqueue(lane="dm:111", delivery=DirectMessage("111", OutMessage("hi")), key="k1", at=NOW)
+    before = wire.trips
+    assert await store.get_setting("greeting") == "hello"
+    assert await store.conversation("111") is None
+    claimed = await store.claim("dm:111", NOW)
+    assert wire.trips - before == 3  # one statement each: no BEGIN, no COMMIT
+    assert claimed is not None and claimed.key == "k1"
+    assert await store.claim("dm:111", NOW) is not None  # still ours until delivered
+    assert await store.take_lease("gateway", NOW, timedelta(seconds=30))
+    assert await store.lease_holder("gateway") is not None
 
 
 async def test_a_block_that_raises_leaves_nothing_and_costs_no_trip(counted: Counted) -> None:

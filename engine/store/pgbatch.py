@@ -91,7 +91,7 @@ async def _rollback(conn: Connection) -> None:
 class Trips:
     """One transaction (or read-only view) on a connection taken from the pool at its first trip."""
 
-    def __init__(self, pool: AsyncConnectionPool[Connection], begin: str = BEGIN) -> None:
+    def __init__(self, pool: AsyncConnectionPool[Connection], begin: str | None = BEGIN) -> None:
         self._pool = pool
         self._begin = begin
         self._conn: Connection | None = None
@@ -109,14 +109,15 @@ class Trips:
         if self._cursor is None:
             self._conn = await self._pool.getconn()
             self._cursor = AsyncClientCursor(self._conn, row_factory=dict_row)
-            statements.insert(0, (self._begin, ()))
+            if self._begin is not None:  # None: each statement its own transaction (autocommit)
+                statements.insert(0, (self._begin, ()))
         await _send(self._cursor, statements)
         return self._cursor
 
     @property
     def begun(self) -> bool:
-        """Whether the transaction is open on a connection (it made a trip)."""
-        return self._cursor is not None
+        """Whether a transaction is open on a connection (it made a trip after BEGIN)."""
+        return self._cursor is not None and self._begin is not None
 
     async def commit(self) -> None:
         """What waits, then COMMIT, in one trip (the transaction made a trip before)."""

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg.pq import ExecStatus
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
@@ -35,6 +36,7 @@ from engine.store.sqlite import HEALTH_KEY
 from engine.store.writes import SqliteWrites
 from engine.timestamps import to_text
 
+TUPLES_OK = ExecStatus.TUPLES_OK
 LEASE = timedelta(seconds=30)  # how long an outbox item stays with a replica that stopped answering
 MIGRATION_LOCK = 0x666C6578  # the advisory lock held while one replica migrates ("flex")
 REPLICA_SEEN = timedelta(minutes=1)  # a replica not heard from for longer is left out of comparisons
@@ -73,7 +75,8 @@ class _OnConnection:
 
     async def _all(self, query: str, params: Iterable[Any] = (), *, scan: bool = False) -> Sequence[DictRow]:
         cursor = await self._trips.now(to_postgres(query), tuple(params))
-        return await cursor.fetchall() if cursor.description else []
+        result = cursor.pgresult  # its status, not `description` (which builds every column's details)
+        return await cursor.fetchall() if result is not None and result.status == TUPLES_OK else []
 
     async def _run(self, query: str, params: Iterable[Any] = ()) -> int:
         if query in UNREAD:
@@ -123,29 +126,34 @@ class PostgresStore(OneCalls):
         Its statements travel in as few trips as its reads allow; one that read nothing commits in
         the next group (engine.store.pgbatch). Returns only once the COMMIT succeeded.
         """
-        trips = Trips(self._pool)
-        try:
-            try:
-                yield PostgresWrites(trips)
-                if trips.begun:
-                    await trips.commit()
-                elif trips.waiting:
-                    await self._group.commit(trips.waiting)
-            finally:
-                await trips.end()
-        except psycopg.OperationalError as exc:
-            raise self._refused(exc) from exc
+        async with self._held(Trips(self._pool)) as trips:
+            yield PostgresWrites(trips)
+            if trips.begun:
+                await trips.commit()
+            elif trips.waiting:
+                await self._group.commit(trips.waiting)
         self._refusal = None
 
     @asynccontextmanager
     async def view(self) -> AsyncIterator[Reads]:
         """One read-only snapshot (REPEATABLE READ): several reads see the same moment."""
-        trips = Trips(self._pool, BEGIN_SNAPSHOT)
+        async with self._held(Trips(self._pool, BEGIN_SNAPSHOT)) as trips:
+            yield PostgresReads(trips)
+            if trips.begun:
+                await trips.commit()
+
+    @asynccontextmanager
+    async def _one_read(self) -> AsyncIterator[Reads]:
+        """For one statement only, its own snapshot (or its own transaction): one trip, no BEGIN."""
+        async with self._held(Trips(self._pool, None)) as trips:
+            yield PostgresReads(trips)
+
+    @asynccontextmanager
+    async def _held(self, trips: Trips) -> AsyncIterator[Trips]:
+        """The connection given back when the block ends; a failed link is a refusal (StorageError)."""
         try:
             try:
-                yield PostgresReads(trips)
-                if trips.begun:
-                    await trips.commit()
+                yield trips
             finally:
                 await trips.end()
         except psycopg.OperationalError as exc:
@@ -158,8 +166,8 @@ class PostgresStore(OneCalls):
     async def claim(self, lane: str, now: datetime) -> OutboxItem | None:
         """The lane's head, leased to this replica; None when the lane is empty or another holds it."""
         params = (lane, self.replica, to_text(now + LEASE), self.replica, to_text(now))
-        async with self.transaction() as tx:
-            rows = await tx.read_sql(sql.CLAIM, params)
+        async with self._one_read() as alone:  # one statement: its own transaction, one trip
+            rows = await alone.read_sql(sql.CLAIM, params)
         if not rows:
             return None
         names = [c.strip() for c in sql.OUTBOX_COLUMNS.split(",")]
@@ -168,11 +176,11 @@ class PostgresStore(OneCalls):
     async def take_lease(self, name: str, now: datetime, length: timedelta) -> bool:
         """Hold the named lease (e.g. the Discord gateway) until `now + length`; False: another holds it."""
         params = (name, self.replica, to_text(now + length), to_text(now))
-        async with self.transaction() as tx:
-            return bool(await tx.read_sql(sql.TAKE_LEASE, params))
+        async with self._one_read() as alone:  # one statement: its own transaction, one trip
+            return bool(await alone.read_sql(sql.TAKE_LEASE, params))
 
     async def lease_holder(self, name: str) -> str | None:
-        async with self.view() as view:
+        async with self._one_read() as view:
             rows = await view.read_sql(sql.LEASE_HOLDER, (name,))
         return str(rows[0][0]) if rows else None
 
