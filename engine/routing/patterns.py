@@ -104,7 +104,7 @@ class Pattern:
         """The first match in `text` (possibly empty), or None; linear in the length of `text`."""
         native = self._native
         if native is None:
-            native = _recent(self.pattern)
+            native = _recent(self.pattern)._native
             if self.tried_always:
                 self._native = native
         folded = text if text.isascii() else text.translate(_FOLD)  # one character for one: same offsets
@@ -123,8 +123,8 @@ def _unpickled(pattern: str) -> Pattern:
 
 
 @lru_cache(maxsize=RECENT_PROGRAMS)
-def _recent(pattern: str) -> Any:
-    return _compile(pattern)._native
+def _recent(pattern: str) -> Pattern:
+    return _compile(pattern)
 
 
 _BUILD_CACHE: ContextVar[dict[str, Pattern] | None] = ContextVar("flexcord_patterns", default=None)
