@@ -1,19 +1,17 @@
 """PostgreSQL: a transaction's statements travel in as few trips as its reads allow, write-only
 transactions that end together share one trip and one COMMIT, and every value we store survives
 the client-side binding. Trips are counted on the wire: the store talks to the server through a
-loopback relay here that counts the messages after which the server answers (a query, or an
-extended-protocol sync)."""
+loopback relay (tests/pgwire.py) that counts the messages after which the server answers (a
+query, or an extended-protocol sync)."""
 
 from __future__ import annotations
 
 import ast
 import asyncio
 import inspect
-import struct
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -24,58 +22,10 @@ from engine.events import OutMessage
 from engine.store import NewMessage, Store, open_store, postgres, sql
 from engine.store import writes as shared_writes
 from engine.store.pgbatch import UNREAD
+from tests.pgwire import Wire, counted_url
 from tests.postgres import fresh_database
 
 NOW = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
-UNTYPED = {80877103, 80877104}  # SSL and GSS encryption requests, before the startup message
-
-
-@dataclass
-class Wire:
-    """Counts the client's trips to the server: each simple query ('Q') or extended-protocol sync ('S')."""
-
-    trips: int = 0
-
-    async def relay(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int
-    ) -> None:
-        up_reader, up_writer = await asyncio.open_connection(host, port)
-        back = asyncio.create_task(_pipe(up_reader, writer))
-        try:
-            await self._client(reader, up_writer)
-        finally:
-            up_writer.close()
-            await back
-
-    async def _client(self, reader: asyncio.StreamReader, up: asyncio.StreamWriter) -> None:
-        started = False
-        try:
-            while True:
-                if started:
-                    kind = await reader.readexactly(1)
-                    length = await reader.readexactly(4)
-                    body = await reader.readexactly(struct.unpack("!i", length)[0] - 4)
-                    self.trips += kind in (b"Q", b"S")
-                    up.write(kind + length + body)
-                else:
-                    length = await reader.readexactly(4)
-                    body = await reader.readexactly(struct.unpack("!i", length)[0] - 4)
-                    started = struct.unpack("!i", body[:4])[0] not in UNTYPED
-                    up.write(length + body)
-                await up.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            return
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    except ConnectionError:
-        pass
-    finally:
-        writer.close()
 
 
 @dataclass
@@ -88,14 +38,9 @@ class Counted:
 @pytest.fixture
 async def counted() -> AsyncIterator[Counted]:
     url = await fresh_database()
-    parts = urlsplit(url)
     wire = Wire()
-    relay = await asyncio.start_server(
-        lambda r, w: wire.relay(r, w, parts.hostname or "127.0.0.1", parts.port or 5432), "127.0.0.1", 0
-    )
-    port = relay.sockets[0].getsockname()[1]
-    through = parts._replace(netloc=f"{parts.username}@127.0.0.1:{port}").geturl()
-    store = await open_store(through + "?sslmode=disable&gssencmode=disable")
+    through, relay = await counted_url(url, wire)
+    store = await open_store(through)
     yield Counted(store, wire, url)
     await store.close()
     relay.close()
@@ -152,6 +97,34 @@ async def test_one_call_reads_and_outbox_claims_are_one_trip_each(counted: Count
     assert await store.claim("dm:111", NOW) is not None  # still ours until delivered
     assert await store.take_lease("gateway", NOW, timedelta(seconds=30))
     assert await store.lease_holder("gateway") is not None
+
+
+async def test_a_views_commit_travels_with_the_next_trip_and_no_snapshot_outlives_it(
+    counted: Counted,
+) -> None:
+    store, wire = counted.store, counted.wire
+    await store.put_setting("colour", "red")
+    before = wire.trips
+    async with store.view() as view:
+        assert await view.get_setting("colour") == "red"  # BEGIN (a snapshot) and the read: one trip
+    await store.put_setting("colour", "blue")  # the view's COMMIT, then this transaction: one trip
+    async with store.view() as view:
+        assert await view.get_setting("colour") == "blue"  # a new snapshot sees the change
+        assert await view.get_setting("missing") is None
+    assert await store.get_setting("colour") == "blue"
+    assert wire.trips - before == 1 + 1 + 2 + 1
+
+
+async def test_a_free_limit_slot_is_one_trip_and_a_refused_one_says_how_long(counted: Counted) -> None:
+    store, wire = counted.store, counted.wire
+    before = wire.trips
+    async with store.transaction() as tx:
+        assert await tx.take_slot("111/bug", 2, 600, NOW, once="e1") is None
+    assert wire.trips - before == 2  # the lock, the old uses forgotten and the use added; then COMMIT
+    async with store.transaction() as tx:
+        assert await tx.take_slot("111/bug", 2, 600, NOW, once="e1") is None  # the same event
+        assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=1), once="e2") is None
+        assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3") == 420
 
 
 async def test_a_block_that_raises_leaves_nothing_and_costs_no_trip(counted: Counted) -> None:

@@ -6,6 +6,9 @@ read, or with its COMMIT, in ONE query of several `;`-separated statements. The 
 in the client (psycopg's client-side binding, the server's own quoting rules: text with quotes,
 backslashes and any Unicode, bytes as BYTEA, integers, NULL). `BEGIN` travels with the first
 trip. So a transaction with k reads makes at most k+1 trips, and one with none a single trip.
+A read-only snapshot (`view()`) makes one trip per read: its COMMIT waits on its connection,
+parked, and travels in front of that connection's next trip (or alone, PARK_S later, if none
+comes); a single read outside a view is one statement, no BEGIN and no COMMIT at all.
 
 Group commit: a transaction that read nothing holds no connection while its block runs; when the
 block ends, its statements join the group waiting to be sent. One group at a time is sent, as
@@ -24,6 +27,7 @@ nothing is sent again and every member raises, as a transaction whose own COMMIT
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable, Sequence
 
 import psycopg
@@ -40,6 +44,8 @@ BEGIN = "BEGIN"
 BEGIN_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 COMMIT = "COMMIT"
 ROLLBACK = "ROLLBACK"
+PARK_S = 0.05  # how long a view's connection waits for a next trip to carry its COMMIT
+PARKED_MAX = 4  # connections parked at most (a view ending with more parked commits at once)
 GROUP_MAX = 200  # members sent in one trip at most (a trip of a few hundred KB at most)
 
 UNREAD = frozenset(  # statements no method reads a count or a row of (tests/test_postgres_trips.py checks)
@@ -82,17 +88,75 @@ async def _send(cursor: AsyncClientCursor[DictRow], statements: Sequence[Stateme
         pass
 
 
+def _lead(conn: Connection) -> list[Statement]:
+    """What a connection owes before its next transaction: the COMMIT of a read-only snapshot
+    parked on it, or the ROLLBACK of a transaction the server refused."""
+    status = conn.info.transaction_status
+    if status == psycopg.pq.TransactionStatus.INTRANS:
+        return [(COMMIT, ())]
+    return [(ROLLBACK, ())] if status == psycopg.pq.TransactionStatus.INERROR else []
+
+
 async def _rollback(conn: Connection) -> None:
     """End a transaction the server aborted or the block gave up (nothing to do on a broken link)."""
     if not conn.broken and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         await conn.execute(ROLLBACK)
 
 
-class Trips:
-    """One transaction (or read-only view) on a connection taken from the pool at its first trip."""
+class Connections:
+    """The pool, and the connections parked with a read-only snapshot still open: a view's COMMIT
+    is not a trip of its own, it travels with the next trip on the same connection (or, if none
+    comes within PARK_S, alone, off the view's way)."""
 
-    def __init__(self, pool: AsyncConnectionPool[Connection], begin: str | None = BEGIN) -> None:
-        self._pool = pool
+    def __init__(self, pool: AsyncConnectionPool[Connection]) -> None:
+        self.pool = pool
+        self._parked: list[Connection] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def take(self) -> Connection:
+        """A parked connection (its COMMIT due: see _lead), or one from the pool."""
+        return self._parked.pop() if self._parked else await self.pool.getconn()
+
+    async def give_back(self, conn: Connection, *, snapshot: bool = False) -> None:
+        """Back to the pool, or (`snapshot`: a read-only transaction still open) parked."""
+        open_snapshot = snapshot and conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        if not open_snapshot or conn.broken or len(self._parked) >= PARKED_MAX:
+            try:
+                await _rollback(conn)
+            finally:
+                await self.pool.putconn(conn)
+            return
+        self._parked.append(conn)
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(PARK_S, self._unpark_soon)
+
+    def _unpark_soon(self) -> None:
+        self._timer = None
+        task = asyncio.get_running_loop().create_task(self.unpark())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def unpark(self) -> None:
+        """End the parked snapshots and give their connections back to the pool."""
+        while self._parked:
+            with contextlib.suppress(psycopg.Error):  # a broken link: the pool drops the connection
+                await self.give_back(self._parked.pop())
+
+    async def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        await self.unpark()
+        for task in list(self._tasks):
+            await task
+
+
+class Trips:
+    """One transaction (or read-only view) on a connection taken at its first trip."""
+
+    def __init__(self, conns: Connections, begin: str | None = BEGIN) -> None:
+        self._conns = conns
         self._begin = begin
         self._conn: Connection | None = None
         self._cursor: AsyncClientCursor[DictRow] | None = None
@@ -107,10 +171,10 @@ class Trips:
         statements = [*self.waiting, (query, params)]
         self.waiting = []
         if self._cursor is None:
-            self._conn = await self._pool.getconn()
+            self._conn = await self._conns.take()
             self._cursor = AsyncClientCursor(self._conn, row_factory=dict_row)
-            if self._begin is not None:  # None: each statement its own transaction (autocommit)
-                statements.insert(0, (self._begin, ()))
+            begin = [] if self._begin is None else [(self._begin, ())]  # None: autocommit, one statement
+            statements = [*_lead(self._conn), *begin, *statements]
         await _send(self._cursor, statements)
         return self._cursor
 
@@ -123,15 +187,12 @@ class Trips:
         """What waits, then COMMIT, in one trip (the transaction made a trip before)."""
         await self.now(COMMIT, ())
 
-    async def end(self) -> None:
-        """Give the connection back, rolling back whatever was not committed."""
+    async def end(self, *, snapshot: bool = False) -> None:
+        """Give the connection back, rolling back whatever was not committed; `snapshot`: a
+        read-only transaction that ended well, parked until its COMMIT can travel with a next trip."""
         conn, self._conn, self._cursor, self.waiting = self._conn, None, None, []
-        if conn is None:
-            return
-        try:
-            await _rollback(conn)
-        finally:
-            await self._pool.putconn(conn)
+        if conn is not None:
+            await self._conns.give_back(conn, snapshot=snapshot)
 
 
 class _Member:
@@ -150,8 +211,8 @@ def _observed(done: asyncio.Future[None]) -> None:
 class GroupCommit:
     """Write-only transactions, sent together: one trip and one COMMIT per group."""
 
-    def __init__(self, pool: AsyncConnectionPool[Connection]) -> None:
-        self._pool = pool
+    def __init__(self, conns: Connections) -> None:
+        self._conns = conns
         self._queue: list[_Member] = []
         self._sender: asyncio.Task[None] | None = None
         self.trips = 0  # trips sent, for the tests and benchmarks: fewer than members when groups form
@@ -179,12 +240,14 @@ class GroupCommit:
 
     async def _send_group(self, group: list[_Member]) -> None:
         try:
-            async with self._pool.connection() as conn:
+            conn = await self._conns.take()
+            try:
                 failure = await self._try(conn, group)
                 if failure is not None and len(group) > 1 and not _link_failed(failure):
                     for member in group:  # find the member at fault: each alone, in order
                         self._settle([member], await self._try(conn, [member]))
-                await _rollback(conn)  # after a refusal, before the connection goes back
+            finally:
+                await self._conns.give_back(conn)
         except Exception as exc:  # e.g. the pool could not give a connection
             failure = exc
         except BaseException:  # this task was cancelled (the loop is ending): its members with it
@@ -193,10 +256,9 @@ class GroupCommit:
         self._settle(group, failure)
 
     async def _try(self, conn: Connection, group: list[_Member]) -> BaseException | None:
-        """One trip: BEGIN, the members' statements, COMMIT (after the ROLLBACK a refusal left due)."""
-        refused = conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
-        statements: list[Statement] = [(ROLLBACK, ())] if refused else []
-        statements += [(BEGIN, ()), *(s for member in group for s in member.statements), (COMMIT, ())]
+        """One trip: BEGIN, the members' statements, COMMIT (after what the connection owed)."""
+        members = (s for member in group for s in member.statements)
+        statements = [*_lead(conn), (BEGIN, ()), *members, (COMMIT, ())]
         self.trips += 1
         try:
             await _send(AsyncClientCursor(conn, row_factory=dict_row), statements)

@@ -28,15 +28,19 @@ from psycopg_pool import AsyncConnectionPool
 from engine.store import sql
 from engine.store.base import OneCalls
 from engine.store.migrations import MIGRATIONS
-from engine.store.pgbatch import BEGIN_SNAPSHOT, UNREAD, Connection, GroupCommit, Trips
+from engine.store.pgbatch import BEGIN_SNAPSHOT, UNREAD, Connection, Connections, GroupCommit, Trips
 from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
 from engine.store.reads import SqliteReads, _outbox
 from engine.store.records import OutboxItem
 from engine.store.sqlite import HEALTH_KEY
 from engine.store.writes import SqliteWrites
-from engine.timestamps import to_text
+from engine.timestamps import from_text, to_text
 
 TUPLES_OK = ExecStatus.TUPLES_OK
+ADD_USE_UNLESS_SEEN = (  # a limit's use, added only if the window has room and its event took none
+    f"{sql.ADD_USE_IF_FREE} AND NOT EXISTS "
+    "(SELECT 1 FROM limit_uses WHERE key = ? AND once = ? AND once <> '')"
+)
 LEASE = timedelta(seconds=30)  # how long an outbox item stays with a replica that stopped answering
 MIGRATION_LOCK = 0x666C6578  # the advisory lock held while one replica migrates ("flex")
 REPLICA_SEEN = timedelta(minutes=1)  # a replica not heard from for longer is left out of comparisons
@@ -99,9 +103,19 @@ class PostgresWrites(_OnConnection, SqliteWrites):
         self, key: str, uses: int, per_seconds: float, now: datetime, *, use: bool = True, once: str = ""
     ) -> float | None:
         """As SQLite's, under the key's lock: under READ COMMITTED one statement alone would let two
-        replicas count the same uses at once; the lock holds until the transaction ends."""
+        replicas count the same uses at once; the lock holds until the transaction ends. A use that
+        is free is one trip: the lock, the window's old uses forgotten and the use added if the
+        window has room and the event took none yet; only a refused one reads the uses."""
         await self._run(sql.LOCK_USES, (key,))
-        return await super().take_slot(key, uses, per_seconds, now, use=use, once=once)
+        if not use:
+            return await super().take_slot(key, uses, per_seconds, now, use=use, once=once)
+        await self._run(sql.FORGET_USES, (key, to_text(now - timedelta(seconds=per_seconds))))
+        if await self._run(ADD_USE_UNLESS_SEEN, (key, to_text(now), once, key, uses, key, once)):
+            return None
+        taken = await self._all(sql.USES, (key,))
+        if once and any(row["once"] == once for row in taken):
+            return None  # this event's use is counted already
+        return float(per_seconds - (now - from_text(str(taken[0]["at"]))).total_seconds())
 
 
 class PostgresStore(OneCalls):
@@ -112,7 +126,8 @@ class PostgresStore(OneCalls):
         self.url = url
         self.replica = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._refusal: str | None = None
-        self._group = GroupCommit(pool)
+        self._conns = Connections(pool)
+        self._group = GroupCommit(self._conns)
 
     @property
     def trips(self) -> int:
@@ -126,7 +141,7 @@ class PostgresStore(OneCalls):
         Its statements travel in as few trips as its reads allow; one that read nothing commits in
         the next group (engine.store.pgbatch). Returns only once the COMMIT succeeded.
         """
-        async with self._held(Trips(self._pool)) as trips:
+        async with self._held(Trips(self._conns)) as trips:
             yield PostgresWrites(trips)
             if trips.begun:
                 await trips.commit()
@@ -136,16 +151,16 @@ class PostgresStore(OneCalls):
 
     @asynccontextmanager
     async def view(self) -> AsyncIterator[Reads]:
-        """One read-only snapshot (REPEATABLE READ): several reads see the same moment."""
-        async with self._held(Trips(self._pool, BEGIN_SNAPSHOT)) as trips:
+        """One read-only snapshot (REPEATABLE READ): several reads see the same moment. Its COMMIT
+        travels with the connection's next trip (engine.store.pgbatch.Connections)."""
+        async with self._held(Trips(self._conns, BEGIN_SNAPSHOT)) as trips:
             yield PostgresReads(trips)
-            if trips.begun:
-                await trips.commit()
+            await trips.end(snapshot=True)
 
     @asynccontextmanager
     async def _one_read(self) -> AsyncIterator[Reads]:
         """For one statement only, its own snapshot (or its own transaction): one trip, no BEGIN."""
-        async with self._held(Trips(self._pool, None)) as trips:
+        async with self._held(Trips(self._conns, None)) as trips:
             yield PostgresReads(trips)
 
     @asynccontextmanager
@@ -203,6 +218,7 @@ class PostgresStore(OneCalls):
     async def close(self) -> None:
         try:
             await self._group.idle()  # the groups queued so far are sent (their members hear how it went)
+            await self._conns.close()
         finally:
             await self._pool.close()
 

@@ -1,0 +1,99 @@
+"""Trips to PostgreSQL per event, counted on the wire, for this tree and others.
+
+    scripts/with-postgres python benchmarks/pg_trips.py [--compare /tmp/main] [--events 5]
+
+The demo bot's runtime (as in benchmarks/hot_path.py: two players already with an agent, ports
+that count) talks to the database through a loopback relay that counts the client's trips: each
+simple query, or extended-protocol sync, after which the server answers (the relay of
+tests/test_postgres_trips.py). Per event: a player's DM (`Runtime.handle`, relayed to the contact
+center) and an agent's message (`Runtime.accept_contact_event`), each until its delivery is done,
+so the outbox's trips are counted too (SETTLE_S after each event). Each tree runs in a process of
+its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTLE_S = 0.5  # after each event: its delivery and the delivery's outcome are done well within it
+
+
+def _this_trees_relay() -> Any:
+    """tests/pgwire.py of this tree, whichever tree's engine runs."""
+    spec = importlib.util.spec_from_file_location("pgwire", ROOT / "tests" / "pgwire.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["pgwire"] = module  # its dataclass looks itself up there
+    spec.loader.exec_module(module)
+    return module
+
+
+async def count(url: str, events: int) -> dict[str, list[int]]:
+    from benchmarks.hot_path import START, bot, with_agents
+    from engine.events import ContactEvent, Event
+
+    pgwire = _this_trees_relay()
+    wire = pgwire.Wire()
+    through, relay = await pgwire.counted_url(url, wire)
+    runtime, store, chat, _, clock = await bot(through)
+    (user, sid), _ = await with_agents(runtime, store, 2, clock)
+    found: dict[str, list[int]] = {"dm": [], "agent": []}
+    for n in range(events):
+        clock.append(START + timedelta(seconds=7 * (n + 1)))
+        before = wire.trips
+        await runtime.handle(Event("message", f"t-{n}", user, "dm", clock[-1], text="Which device? PC."))
+        await asyncio.sleep(SETTLE_S)  # its delivery, in the background, and its outcome
+        found["dm"].append(wire.trips - before)
+        before = wire.trips
+        chat.sending = asyncio.Event()
+        await runtime.accept_contact_event(
+            ContactEvent("agent_message", f"a-{n}", sid, agent="Misty", text="ok")
+        )
+        await asyncio.wait_for(chat.sending.wait(), 30)
+        await asyncio.sleep(SETTLE_S)
+        found["agent"].append(wire.trips - before)
+    await runtime.stop()
+    await store.close()
+    relay.close()
+    return found
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        tree, url, events = sys.argv[2], sys.argv[3], int(sys.argv[4])
+        sys.path.insert(0, tree)
+        print(json.dumps(asyncio.run(count(url, events))))
+        return
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--compare", type=Path, action="append", default=[], help="another tree to count too")
+    parser.add_argument("--events", type=int, default=5)
+    args = parser.parse_args()
+    server = os.environ.get("FLEXCORD_TEST_POSTGRES")
+    if not server:
+        sys.exit("no PostgreSQL: run through scripts/with-postgres")
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.hot_path import fresh_postgres
+
+    for n, tree in enumerate([ROOT, *args.compare]):
+        url = fresh_postgres(server, f"flexcord_trips_{n}")
+        command = [sys.executable, __file__, "--worker", str(tree), url, str(args.events)]
+        out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tree, timeout=600)
+        found = json.loads(out.stdout.strip().splitlines()[-1])
+        label = "this tree" if tree == ROOT else tree.name
+        print(f"{label}: trips per player DM {found['dm']}, per agent message {found['agent']}")
+
+
+if __name__ == "__main__":
+    main()
