@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 UNTYPED = {80877103, 80877104}  # SSL and GSS encryption requests, before the startup message
@@ -17,6 +17,7 @@ class Wire:
     """Counts the client's trips to the server: each simple query ('Q') or extended-protocol sync ('S')."""
 
     trips: int = 0
+    queries: list[bytes] = field(default_factory=list)  # each simple query's text, as sent
 
     async def relay(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int
@@ -38,6 +39,8 @@ class Wire:
                     length = await reader.readexactly(4)
                     body = await reader.readexactly(struct.unpack("!i", length)[0] - 4)
                     self.trips += kind in (b"Q", b"S")
+                    if kind == b"Q":
+                        self.queries.append(body)
                     up.write(kind + length + body)
                 else:
                     length = await reader.readexactly(4)

@@ -127,6 +127,18 @@ async def test_a_free_limit_slot_is_one_trip_and_a_refused_one_says_how_long(cou
         assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3") == 420
 
 
+async def test_the_server_parses_each_statement_once_per_connection(counted: Counted) -> None:
+    store, wire = counted.store, counted.wire
+    for n in range(3):  # one after another: the same pooled connection each time
+        async with store.transaction() as tx:
+            assert await tx.mark_processed(f"event-{n}", NOW)
+            await tx.put_setting("last", str(n))
+    sent = b" ".join(wire.queries)
+    assert sent.count(b"ON CONFLICT (id) DO NOTHING") == 1  # prepared once, then run by name
+    assert sent.count(b"EXECUTE") == 6
+    assert await stored_setting(counted.url, "last") == "2"
+
+
 async def test_a_block_that_raises_leaves_nothing_and_costs_no_trip(counted: Counted) -> None:
     before = counted.wire.trips
     with pytest.raises(RuntimeError):
@@ -173,6 +185,8 @@ async def test_a_failing_member_fails_alone_and_the_others_commit(counted: Count
     assert await stored_setting(counted.url, "first") == "kept"
     assert await stored_setting(counted.url, "last") == "kept"
     assert await stored_setting(counted.url, "bad") is None  # the failing member's change went with it
+    await put("after")  # the connection, and the statements prepared on it, still serve
+    assert await stored_setting(counted.url, "after") == "kept"
 
 
 AWKWARD = [

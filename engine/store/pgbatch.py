@@ -6,6 +6,9 @@ read, or with its COMMIT, in ONE query of several `;`-separated statements. The 
 in the client (psycopg's client-side binding, the server's own quoting rules: text with quotes,
 backslashes and any Unicode, bytes as BYTEA, integers, NULL). `BEGIN` travels with the first
 trip. So a transaction with k reads makes at most k+1 trips, and one with none a single trip.
+The store's own statements are prepared once per connection (`PREPARE`, in front of the first trip
+that uses one) and then run by name (`EXECUTE name(values)`), so the server parses and plans each
+statement once per connection, not at every trip (Prepared).
 A read-only snapshot (`view()`) makes one trip per read: its COMMIT waits on its connection,
 parked, and travels in front of that connection's next trip (or alone, PARK_S later, if none
 comes); a single read outside a view is one statement, no BEGIN and no COMMIT at all.
@@ -28,6 +31,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import re
+import weakref
 from collections.abc import Iterable, Sequence
 
 import psycopg
@@ -76,16 +82,51 @@ UNREAD = frozenset(  # statements no method reads a count or a row of (tests/tes
 )
 
 
-def _text(cursor: AsyncClientCursor[DictRow], statements: Iterable[Statement]) -> str:
-    """The statements as one query, their values bound here."""
-    return "; ".join(cursor.mogrify(q, p) if p or "%" in q else q for q, p in statements)
+def _numbered(query: str) -> str:
+    """A statement with psycopg's placeholders (`%s`, and `%%` for `%`) as PREPARE takes it ($1, $2, ...)."""
+    numbers = itertools.count(1)
+    return re.sub(r"%%|%s", lambda m: "%" if m.group(0) == "%%" else f"${next(numbers)}", query)
 
 
-async def _send(cursor: AsyncClientCursor[DictRow], statements: Sequence[Statement]) -> None:
-    """One trip; the cursor is left on the last statement's result."""
-    await cursor.execute(_text(cursor, statements))
-    while cursor.nextset():
-        pass
+class Prepared:
+    """Statements prepared once per connection (PREPARE, in front of the first trip that runs one)
+    and run by name (EXECUTE) inside the multi-statement trips: the server parses and plans each
+    only once per connection. Only the store's own statements (`preparable`) are, with values."""
+
+    def __init__(self, preparable: frozenset[str]) -> None:
+        self._preparable = preparable
+        self._names: weakref.WeakKeyDictionary[Connection, dict[str, str]] = weakref.WeakKeyDictionary()
+        self._numbers = itertools.count(1)
+
+    def _text(
+        self, cursor: AsyncClientCursor[DictRow], statements: Iterable[Statement]
+    ) -> tuple[str, dict[str, str]]:
+        """The statements as one query, their values bound here; and the names it prepares."""
+        known = self._names.setdefault(cursor.connection, {})
+        fresh: dict[str, str] = {}
+        parts = []
+        for query, params in statements:
+            if not params or query not in self._preparable:
+                parts.append(cursor.mogrify(query, params) if params or "%" in query else query)
+                continue
+            name = known.get(query) or fresh.get(query)
+            if name is None:
+                name = fresh[query] = f"flexcord_{next(self._numbers)}"
+                parts.append(f"PREPARE {name} AS {_numbered(query)}")
+            parts.append(cursor.mogrify(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params))
+        return "; ".join(parts), fresh
+
+    async def send(self, cursor: AsyncClientCursor[DictRow], statements: Sequence[Statement]) -> None:
+        """One trip; the cursor is left on the last statement's result."""
+        text, fresh = self._text(cursor, statements)
+        try:
+            await cursor.execute(text)
+        except psycopg.Error:  # what this trip prepared may be gone with its transaction: new names next time
+            self._names.pop(cursor.connection, None)
+            raise
+        self._names.setdefault(cursor.connection, {}).update(fresh)
+        while cursor.nextset():
+            pass
 
 
 def _lead(conn: Connection) -> list[Statement]:
@@ -108,8 +149,9 @@ class Connections:
     is not a trip of its own, it travels with the next trip on the same connection (or, if none
     comes within PARK_S, alone, off the view's way)."""
 
-    def __init__(self, pool: AsyncConnectionPool[Connection]) -> None:
+    def __init__(self, pool: AsyncConnectionPool[Connection], prepared: Prepared) -> None:
         self.pool = pool
+        self.prepared = prepared
         self._parked: list[Connection] = []
         self._timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -175,7 +217,7 @@ class Trips:
             self._cursor = AsyncClientCursor(self._conn, row_factory=dict_row)
             begin = [] if self._begin is None else [(self._begin, ())]  # None: autocommit, one statement
             statements = [*_lead(self._conn), *begin, *statements]
-        await _send(self._cursor, statements)
+        await self._conns.prepared.send(self._cursor, statements)
         return self._cursor
 
     @property
@@ -261,7 +303,7 @@ class GroupCommit:
         statements = [*_lead(conn), (BEGIN, ()), *members, (COMMIT, ())]
         self.trips += 1
         try:
-            await _send(AsyncClientCursor(conn, row_factory=dict_row), statements)
+            await self._conns.prepared.send(AsyncClientCursor(conn, row_factory=dict_row), statements)
         except psycopg.Error as exc:
             return exc
         return None

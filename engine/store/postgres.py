@@ -28,7 +28,7 @@ from psycopg_pool import AsyncConnectionPool
 from engine.store import sql
 from engine.store.base import OneCalls
 from engine.store.migrations import MIGRATIONS
-from engine.store.pgbatch import BEGIN_SNAPSHOT, UNREAD, Connection, Connections, GroupCommit, Trips
+from engine.store.pgbatch import BEGIN_SNAPSHOT, UNREAD, Connection, Connections, GroupCommit, Prepared, Trips
 from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
 from engine.store.reads import SqliteReads, _outbox
 from engine.store.records import OutboxItem
@@ -58,6 +58,13 @@ def to_postgres(query: str) -> str:
     query = query.replace("data BLOB NOT NULL", "data BYTEA NOT NULL")  # attachments' bytes
     query = query.replace("AS INTEGER)", "AS BIGINT)")  # Discord ids overflow a 32-bit integer
     return query.replace("%", "%%").replace("?", "%s")
+
+
+PREPARABLE = frozenset(  # the store's own statements with values: prepared once per connection
+    to_postgres(text)
+    for name, text in [*vars(sql).items(), ("ADD_USE_UNLESS_SEEN", ADD_USE_UNLESS_SEEN)]
+    if not name.startswith("_") and isinstance(text, str) and "?" in text
+)
 
 
 def safe_url(url: str) -> str:
@@ -126,7 +133,7 @@ class PostgresStore(OneCalls):
         self.url = url
         self.replica = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._refusal: str | None = None
-        self._conns = Connections(pool)
+        self._conns = Connections(pool, Prepared(PREPARABLE))
         self._group = GroupCommit(self._conns)
 
     @property
