@@ -1,6 +1,6 @@
 """Trips to PostgreSQL per event, counted on the wire, for this tree and others.
 
-    scripts/with-postgres python benchmarks/pg_trips.py [--compare /tmp/main] [--events 5]
+    scripts/with-postgres python benchmarks/pg_trips.py [--compare /tmp/main] [--events 20]
 
 The demo bot's runtime (as in benchmarks/hot_path.py: two players already with an agent, ports
 that count) talks to the database through a loopback relay that counts the client's trips: each
@@ -8,7 +8,9 @@ simple query, or extended-protocol sync, after which the server answers (the rel
 tests/test_postgres_trips.py). Per event: a player's DM (`Runtime.handle`, relayed to the contact
 center) and an agent's message (`Runtime.accept_contact_event`), each until its delivery is done,
 so the outbox's trips are counted too (SETTLE_S after each event). Each tree runs in a process of
-its own.
+its own. With the server on this machine (scripts/with-postgres), it also gives the server's CPU
+time per event pair (a DM and an agent message, deliveries included), read from /proc: the
+backends serving the benchmark's database (the server's own workers left out), after WARM events.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+WARM = 5  # events before the server's CPU is counted
 SETTLE_S = 0.5  # after each event: its delivery and the delivery's outcome are done well within it
 
 
@@ -48,7 +52,11 @@ async def count(url: str, events: int) -> dict[str, list[int]]:
     runtime, store, chat, _, clock = await bot(through)
     (user, sid), _ = await with_agents(runtime, store, 2, clock)
     found: dict[str, list[int]] = {"dm": [], "agent": []}
-    for n in range(events):
+    where = urlsplit(url)
+    server_cpu = 0.0
+    for n in range(WARM + events):
+        if n == WARM:  # new connections' first statements (catalogues, PREPARE) are left out
+            server_cpu = server_cpu_s(where.port or 5432, where.path.strip("/"))
         clock.append(START + timedelta(seconds=7 * (n + 1)))
         before = wire.trips
         await runtime.handle(Event("message", f"t-{n}", user, "dm", clock[-1], text="Which device? PC."))
@@ -62,10 +70,35 @@ async def count(url: str, events: int) -> dict[str, list[int]]:
         await asyncio.wait_for(chat.sending.wait(), 30)
         await asyncio.sleep(SETTLE_S)
         found["agent"].append(wire.trips - before)
+    spent = (server_cpu_s(where.port or 5432, where.path.strip("/")) - server_cpu) * 1000 / events
     await runtime.stop()
     await store.close()
     relay.close()
-    return found
+    return {**found, "server_cpu_ms": [round(spent, 2)]}
+
+
+def server_cpu_s(port: int, database: str) -> float:
+    """CPU seconds used so far by the backends of the PostgreSQL server on this machine listening on
+    `port` that serve `database` (the store's connections; the server's own workers left out)."""
+    pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
+    commands = {}
+    for pid in pids:
+        try:
+            commands[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+    masters = [pid for pid, c in commands.items() if c[0].endswith(b"postgres") and str(port).encode() in c]
+    if not masters:
+        return float("nan")  # not on this machine
+    ticks = 0
+    for pid, command in commands.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] in masters and database.encode() in b" ".join(command):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -78,7 +111,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--compare", type=Path, action="append", default=[], help="another tree to count too")
-    parser.add_argument("--events", type=int, default=5)
+    parser.add_argument("--events", type=int, default=20)
     args = parser.parse_args()
     server = os.environ.get("FLEXCORD_TEST_POSTGRES")
     if not server:
@@ -93,6 +126,7 @@ def main() -> None:
         found = json.loads(out.stdout.strip().splitlines()[-1])
         label = "this tree" if tree == ROOT else tree.name
         print(f"{label}: trips per player DM {found['dm']}, per agent message {found['agent']}")
+        print(f"  the database's CPU per DM and agent message: {found['server_cpu_ms'][0]:.2f} ms")
 
 
 if __name__ == "__main__":
