@@ -15,8 +15,10 @@ and one COMMIT once every member queued so far has run. A member's `transaction(
 after that COMMIT, so nothing is acknowledged before it is stored; a COMMIT that fails fails every
 member of the group, each as if its own commit had failed.
 
-Reads (`GroupCommit.read`) commit the open group first, so they never see a change that might
-still be lost.
+A read (`GroupCommit.read`) does not end the open group: it sees the group's changes and returns
+only once the group has committed (raising what its COMMIT raised), so nothing read is acted on
+before it is stored. Reads between transactions thus leave them to share a commit, where making
+each read commit first would split them into groups of one.
 """
 
 from __future__ import annotations
@@ -53,6 +55,16 @@ class Group:
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.done.add_done_callback(_observed)
         self.members = 0
+
+
+async def _committed(group: Group) -> None:
+    """Wait for the group's COMMIT; raise what it raised (a group dropped by a cancelled member too)."""
+    try:
+        await asyncio.shield(group.done)
+    except asyncio.CancelledError:
+        if group.done.cancelled():  # this task goes on: the changes it read are gone
+            raise sqlite3.OperationalError("the changes read were rolled back") from None
+        raise
 
 
 def _observed(done: asyncio.Future[None]) -> None:
@@ -93,7 +105,17 @@ class GroupCommit:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[sqlite3.Connection]:
-        """The connection, for reads of committed data only: the open group commits first."""
+        """The connection, for reads; once the block is done, waits for the open group's commit (whose
+        changes the block saw) and raises what that COMMIT raised."""
+        async with self.lock:
+            group = self._group
+            yield self.conn
+        if group is not None:
+            await _committed(group)
+
+    @asynccontextmanager
+    async def settled(self) -> AsyncIterator[sqlite3.Connection]:
+        """The connection with no group open: the open group commits first."""
         async with self.lock:
             await self.flush()
             yield self.conn

@@ -81,7 +81,7 @@ class SqliteStore(OneCalls):
     async def simulate(self, fault: Fault | None) -> None:
         """Refuse writes as a full disk or a read-only file would, or refuse every COMMIT as a disk
         failing at write-out would (`commit`), or (None) stop; for fault drills."""
-        async with self._group.read() as conn:
+        async with self._group.settled() as conn:
             if fault == "full":
                 pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
                 conn.execute(f"PRAGMA max_page_count = {pages}")
@@ -96,8 +96,8 @@ class SqliteStore(OneCalls):
 
     async def claim(self, lane: str, now: datetime) -> OutboxItem | None:
         """The lane's head, read: one process owns a SQLite file, and its outbox holds the lane meanwhile."""
-        async with self._group.read() as conn:
-            return await SqliteReads(conn, self._hop).lane_outbox_head(lane)
+        async with self.view() as view:
+            return await cast(SqliteReads, view).lane_outbox_head(lane)
 
     async def health(self) -> StoreHealth:
         """Not ok when the file is gone or replaced, or when writes are being refused."""
@@ -118,7 +118,7 @@ class SqliteStore(OneCalls):
 
     async def close(self) -> None:
         try:
-            async with self._group.read():  # the open group commits first (its members hear if it fails)
+            async with self._group.settled():  # the open group commits first (its members hear if it fails)
                 pass
         finally:  # the connection's thread always stops, or the process could not exit
             await self._db.close()
