@@ -43,8 +43,11 @@ def _opt_time(text: str | None) -> datetime | None:
 
 def _record(cls: type[R], row: Row, **special: Any) -> R:
     """A record whose fields are the row's columns of the same name, except those given in `special`."""
-    values = {f.name: special[f.name] if f.name in special else row[f.name] for f in fields(cls)}
-    return cls(**values)
+    names = _NAMES.get(cls) or _NAMES.setdefault(cls, tuple(f.name for f in fields(cls)))
+    return cls(**{name: special[name] if name in special else row[name] for name in names})
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}  # each record's field names, read once
 
 
 def _case(row: Row) -> CaseRecord:
