@@ -21,6 +21,9 @@ _ENGLISH = """
     fr rn tf ngl wtf omg smh tho yall literally actually just way whens whys
     work works working worked use used using make made go goes going went come happen happens happened
     happening see look looking try tried trying stuff
+    because cause cuz coz bc since anyway anyways though although sadly unfortunately honestly basically
+    bruh af asf lowkey highkey deadass istg tryna finna lemme gimme nah yea yep ye ty tysm btw lmk imo
+    ok ig idc fml pls plss plsss plz sooo soo
 """
 
 _SPANISH = """
