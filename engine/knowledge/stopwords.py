@@ -23,7 +23,7 @@ _ENGLISH = """
     happening see look looking try tried trying stuff
     because cause cuz coz bc since anyway anyways though although sadly unfortunately honestly basically
     bruh af asf lowkey highkey deadass istg tryna finna lemme gimme nah yea yep ye ty tysm btw lmk imo
-    ok ig idc fml pls plss plsss plz sooo soo
+    ok ig idc fml pls plss plsss plz sooo soo nice cool awesome great wow yay sweet gg rip amazing
 """
 
 _SPANISH = """
