@@ -91,7 +91,9 @@ def run(
         shown = tuple(hit.article.slug for hit in found.shown)
         locale = found.shown[0].article.locale if found.shown else None
         language = language_of(locale) if locale else (kb.default_language if found.shown else None)
-        results.append(Result(row["lang"], row["kind"], row.get("part", "tune"), row["expect"], shown, language))
+        results.append(
+            Result(row["lang"], row["kind"], row.get("part", "tune"), row["expect"], shown, language)
+        )
     return results
 
 

@@ -60,3 +60,18 @@ def test_the_labelled_set_is_big_varied_valid_and_names_real_articles() -> None:
     )
     assert all(kinds[(lang, "offtopic")] >= 2 for lang in ("es", "pt", "fr", "hi", "tl"))
     assert Counter(row["part"] for row in rows)["held"] >= 90
+
+
+def test_misses_lists_tuning_questions_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.faq import misses
+
+    rows = [
+        {"lang": "en", "kind": "plain", "part": "tune", "expect": "ban-appeals", "q": "banana smoothie"},
+        {"lang": "en", "kind": "plain", "part": "held", "expect": "ban-appeals", "q": "apple crumble"},
+    ]
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(rows), encoding="utf-8")
+    misses(KnowledgeBase.build(ROOT / "kb"), path)
+    shown = capsys.readouterr().out
+    assert "banana smoothie" in shown and "apple crumble" not in shown
+    assert "1 of 1 missed" in shown
