@@ -448,3 +448,12 @@ def test_chat_spellings_are_read_as_the_words_they_stand_for(message: str, slug:
 def test_a_chat_reaction_alone_is_not_a_question(demo_kb: KnowledgeBase) -> None:
     for reaction in ["nice", "cool!", "awesome thx", "gg"]:
         assert demo_kb.search(reaction) == [], reaction
+
+
+def test_english_with_typos_taken_for_another_language_still_gets_the_sure_english_article(
+    demo_kb: KnowledgeBase,
+) -> None:
+    assert demo_kb.languages_for("battry drainnig too fast")[0] == "tl"  # the detector's guess
+    [first, *_] = demo_kb.search("battry drainnig too fast")
+    assert (first.article.slug, first.language) == ("battery-and-gps", "en")
+    assert first.confidence >= 0.5
