@@ -5,345 +5,179 @@ screen", "some rando got into my acc", "the new version ate my stuff". These tab
 descriptions as the support words for the same thing (overheating, crash, hacked password, lost
 items after an update), so an article that never says "cooking" is still found.
 
-- `PHRASES`: a description of several words, read as the words after it (it replaces them).
-- `WORDS`: one word (slang, chat spelling or everyday word), searched as itself and, a little more
-  weakly, as each word after it; the rest of the message decides which one fits.
+Each line is `description | description = the articles' words`, lower case without accents:
+
+- `PHRASES`: descriptions of one or more words, read as the words after `=` (they replace them).
+- `WORDS`: single words (slang, chat spellings, everyday words), searched as themselves and, a
+  little more weakly, as each word after `=`; the rest of the message decides which one fits.
 
 General support language, not tied to one game or knowledge base; an article's own `questions:` are
-where a community manager adds how players ask about its topic. Lower case, without accents.
+where a community manager adds how players ask about its topic.
 """
 
 from __future__ import annotations
 
+
+def _table(text: str) -> dict[str, str]:
+    """'a | b = x y' lines -> {'a': 'x y', 'b': 'x y'}."""
+    table: dict[str, str] = {}
+    for line in text.strip().splitlines():
+        said, _, meant = line.rpartition("=")
+        for description in said.split("|"):
+            table[description.strip()] = meant.strip()
+    return table
+
+
 PHRASES: dict[str, dict[str, str]] = {
-    "en": {
-        # heat, battery, location
-        "on fire": "overheating",
-        "hand warmer": "overheating",
-        "full to empty": "battery drain",
-        "dies fast": "battery drain",
-        "dies so fast": "battery drain",
-        "phone dies": "battery drain",
-        "phone died": "battery drain",
-        "battery life": "battery",
-        "by itself": "drift",
-        "by himself": "drift",
-        "by herself": "drift",
-        "on its own": "drift",
-        "on his own": "drift",
-        "on her own": "drift",
-        "wrong place": "location drift",
-        "somewhere else": "location drift",
-        "across the street": "location drift",
-        "standing still": "drift",
-        "sitting still": "drift",
-        "not moving": "drift",
-        "haven't moved": "drift",
-        "havent moved": "drift",
-        "fake location": "spoofing",
-        "fake gps": "spoofing",
-        # start-up
-        "home screen": "crash",
-        "homescreen": "crash",
-        "force close": "crash",
-        "force closes": "crash",
-        "force closing": "crash",
-        "goes black": "black screen",
-        "won't start": "crash start",
-        "wont start": "crash start",
-        "won't load": "crash start",
-        "wont load": "crash start",
-        "won't launch": "crash launch",
-        "wont launch": "crash launch",
-        "won't boot": "crash start",
-        "wont boot": "crash start",
-        "won't even open": "crash",
-        "wont even open": "crash",
-        # accounts
-        "taken over": "hacked",
-        "took over": "hacked",
-        "wasn't me": "hacked",
-        "wasnt me": "hacked",
-        "not me": "hacked",
-        "got into my account": "hacked",
-        "got into my acc": "hacked",
-        "into my account": "account",
-        "log on": "login",
-        "logon": "login",
-        "sign on": "login",
-        "log me out": "login",
-        "logs me out": "login",
-        "logging me out": "login",
-        "throws me out": "login",
-        "kicks me back": "login",
-        "something went wrong": "error",
-        "level 1": "new empty account",
-        "level one": "new empty account",
-        "start screen": "sign-in screen",
-        "title screen": "sign-in screen",
-        "login screen": "sign-in screen",
-        # bans
-        "broke the rules": "ban",
-        "breaking the rules": "ban",
-        "against the rules": "ban",
-        "terms of service": "ban",
-        "locked my account": "suspended",
-        "account locked": "suspended",
-        "closed for good": "terminated",
-        # updates
-        "new version": "update",
-        "latest version": "update",
-        "since updating": "update",
-        "ate my": "lost",
-        "took my": "lost",
-        "reset my progress": "lost progress",
-        # children
-        "years old": "age",
-        "year old": "age",
-        "yr old": "age",
-        "lil bro": "child",
-        "lil sis": "child",
-        "little brother": "child",
-        "little sister": "child",
-        "younger brother": "child",
-        "younger sister": "child",
-        "screen time": "play time",
-        "all night": "play time",
-        "strangers": "social chat",
-        "people they don't know": "social chat",
-        "people they dont know": "social chat",
-        "people he doesn't know": "social chat",
-        "people she doesn't know": "social chat",
-        # purchases
-        "by mistake": "refund",
-        "by accident": "refund",
-        "get back what i spent": "refund",
-        "money back": "refund",
-        "took my money": "charge",
-        "paid for": "purchase",
-        # bugs and ideas
-        "doesn't work": "broken",
-        "doesnt work": "broken",
-        "isn't working": "broken",
-        "not working": "broken",
-        "let the devs know": "report bug",
-        "let the developers know": "report bug",
-        "tell the devs": "report bug",
-        "tell the developers": "report bug",
-        "tell the team": "report",
-        "would be awesome": "feature",
-        "would be great": "feature",
-        "would love": "feature",
-        "it'd be great": "feature",
-        "itd be great": "feature",
-        "it'd be nice": "feature",
-        "itd be nice": "feature",
-        "it'd be cool": "feature",
-        "i wish": "feature",
-        "pls add": "feature",
-        "plz add": "feature",
-        "should add": "feature",
-        "gets added": "feature",
-        "get added": "feature",
-        "be added": "feature",
-        "i'd like to see": "feature",
-        "id like to see": "feature",
-        # trading
-        "give my friend": "trade",
-        "send my friend": "trade",
-        "one of mine": "trade",
-        "one of theirs": "trade",
-    },
-    "es": {
-        "echando humo": "calienta",
-        "quema": "calienta",
-        "me quema": "calienta",
-        "arde": "calienta",
-        "se muere la bateria": "bateria",
-        "se descarga": "bateria",
-        "se mueve solo": "desvio",
-        "pantalla de inicio": "cierra",
-        "me echa": "cierra",
-        "me saca": "cierra",
-        "mi dinero": "reembolso",
-        "sin querer": "reembolso",
-        "por error": "reembolso",
-        "anos": "edad",
-    },
-    "pt": {
-        "pegando fogo": "esquentando",
-        "fervendo": "esquentando",
-        "queimando": "esquentando",
-        "descarrega": "bateria",
-        "se mexe sozinho": "oscilando",
-        "anda sozinho": "oscilando",
-        "me expulsa": "fecha",
-        "tela inicial": "fecha",
-        "meu dinheiro": "reembolso",
-        "sem querer": "reembolso",
-        "por engano": "reembolso",
-        "anos": "idade",
-    },
-    "fr": {
-        "brulant": "chauffe",
-        "bouillant": "chauffe",
-        "crame": "chauffe",
-        "se decharge": "batterie",
-        "bouge tout seul": "derive",
-        "ecran d'accueil": "plante",
-        "me vire": "plante",
-        "mon argent": "remboursement",
-        "sans faire expres": "remboursement",
-        "par erreur": "remboursement",
-        "ans": "age",
-    },
-    "tl": {
-        "sobrang init": "mainit",
-        "napapaso": "mainit",
-        "nalolowbat": "battery",
-        "lowbat": "battery",
-        "gumagalaw mag-isa": "drift",
-        "pera ko": "refund",
-        "hindi sinasadya": "refund",
-        "taong gulang": "edad",
-    },
-    "hi": {
-        "बहुत गर्म": "गरम",
-        "गर्म": "गरम",
-        "जल रहा": "गरम",
-        "अपने आप": "भटकना",
-        "पैसे वापस": "रिफ़ंड",
-        "गलती से": "रिफ़ंड",
-        "साल का": "उम्र",
-        "साल की": "उम्र",
-    },
+    "en": _table(
+        """
+        on fire | hand warmer = overheating
+        full to empty | dies fast | dies so fast | phone dies | phone died = battery drain
+        battery life | power bank | powerbank | portable charger = battery
+        by itself | by himself | by herself | on its own | on his own | on her own = drift
+        random directions | rubber band | rubber banding | standing still | sitting still = drift
+        not moving | haven't moved | havent moved = drift
+        wrong place | somewhere else | across the street = location drift
+        snapping back | snaps back = drift jumps
+        fake location | fake gps = spoofing
+        home screen | homescreen | force close | force closes | force closing | won't even open = crash
+        wont even open = crash
+        goes black = black screen
+        won't start | wont start | won't load | wont load | won't boot | wont boot = crash start
+        won't launch | wont launch = crash launch
+        taken over | took over | wasn't me | wasnt me | not me | got into my account = hacked
+        got into my acc = hacked
+        into my account = account
+        log on | logon | sign on | log me out | logs me out | logging me out | throws me out = login
+        kicks me back = login
+        something went wrong = error
+        new character | start over | starting over | from scratch | never played before = brand-new account
+        level 1 | level one = new empty account
+        start screen | title screen | login screen = sign-in screen
+        kick him off | kick her off | kick them off | kick him out | kick her out = lock out password
+        kick them out = lock out password
+        broke the rules | breaking the rules | against the rules | terms of service = ban
+        locked my account | account locked = suspended
+        closed for good = terminated
+        new version | latest version | since updating = update
+        ate my | took my = lost
+        reset my progress = lost progress
+        coming up = upcoming
+        years old | year old | yr old = age
+        lil bro | lil sis | little brother | little sister | younger brother | younger sister = child
+        screen time | all night = play time
+        strangers | people they don't know | people they dont know | people he doesn't know = social chat
+        people she doesn't know = social chat
+        by mistake | by accident | get back what i spent | money back = refund
+        took my money = charge
+        paid for = purchase
+        doesn't work | doesnt work | isn't working | not working = broken
+        let the devs know | let the developers know | tell the devs | tell the developers = report bug
+        tell the team = report
+        would be awesome | would be sick | would be dope | be sick if | be dope if | great if = feature
+        cool if | nice if | awesome if | would be great | would love | it'd be great = feature
+        itd be great | it'd be nice | itd be nice | it'd be cool | i wish | pls add | plz add = feature
+        should add | gets added | get added | be added | i'd like to see | id like to see = feature
+        give my friend | send my friend | one of mine | one of theirs = trade
+        """
+    ),
+    "es": _table(
+        """
+        echando humo | quema | me quema | arde = calienta
+        se muere la bateria | se descarga = bateria
+        se mueve solo = desvio
+        pantalla de inicio | me echa | me saca = cierra
+        mi dinero | sin querer | por error = reembolso
+        """
+    ),
+    "pt": _table(
+        """
+        pegando fogo | fervendo | queimando = esquentando
+        descarrega = bateria
+        se mexe sozinho | anda sozinho = oscilando
+        me expulsa | tela inicial = fecha
+        meu dinheiro | sem querer | por engano = reembolso
+        """
+    ),
+    "fr": _table(
+        """
+        brulant | bouillant | crame = chauffe
+        se decharge = batterie
+        bouge tout seul = derive
+        ecran d'accueil | me vire = plante
+        mon argent | sans faire expres | par erreur = remboursement
+        """
+    ),
+    "tl": _table(
+        """
+        sobrang init | napapaso = mainit
+        nalolowbat | lowbat = battery
+        gumagalaw mag-isa = drift
+        pera ko | hindi sinasadya = refund
+        taong gulang = edad
+        """
+    ),
+    "hi": _table(
+        """
+        बहुत गर्म | गर्म | जल रहा = गरम
+        अपने आप = भटकना
+        पैसे वापस | गलती से = रिफ़ंड
+        साल का | साल की = उम्र
+        """
+    ),
 }
 
 WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        # heat, battery, location
-        "hott": "overheating",
-        "toasty": "overheating",
-        "boiling": "overheating",
-        "cooking": "overheating",
-        "cooked": "overheating",
-        "roasting": "overheating",
-        "melting": "overheating",
-        "sizzling": "overheating",
-        "scorching": "overheating",
-        "overheat": "overheating",
-        "overheated": "overheating",
-        "heating": "overheating",
-        "dies": "battery crash",
-        "dying": "battery crash",
-        "dead": "battery",
-        "charger": "battery",
-        "eats": "drain",
-        "eating": "drain",
-        "draining": "drain",
-        "teleport": "drift",
-        "teleports": "drift",
-        "zigzag": "drift",
-        "zigzagging": "drift",
-        "wandering": "drift",
-        "jumps": "drift jumps",
-        "spoofed": "spoof",
-        "spoofer": "spoof",
-        # start-up
-        "poof": "crash",
-        "wallpaper": "crash",
-        "shuts": "crash",
-        "crashy": "crash",
-        "booting": "start",
-        "loop": "login crash",
-        "loops": "login crash",
-        "looping": "login crash",
-        "loads": "load",
-        # accounts
-        "hack": "password",
-        "hacking": "password",
-        "stolen": "hacked",
-        "compromised": "hacked",
-        "rando": "someone",
-        "forgotten": "forgot",
-        "acc": "account",
-        "acct": "account",
-        "logging": "login",
-        "logon": "login",
-        "authentication": "authenticate",
-        # bans
-        "perma": "terminated ban",
-        "permaban": "terminated ban",
-        "permabanned": "terminated ban",
-        "shadowban": "warning ban",
-        "shadowbanned": "warning ban",
-        "violation": "ban",
-        "tos": "ban",
-        "foggy": "blurry",
-        "faded": "blurry",
-        "grey": "blurry",
-        "gray": "blurry",
-        "blurred": "blurry",
-        "striked": "strike",
-        # events
-        "cdays": "community",
-        "prize": "reward",
-        "prizes": "reward",
-        "tasks": "task",
-        "research": "task",
-        "spawn": "raids",
-        "spawns": "raids",
-        # updates
-        "yoinked": "lost",
-        "nuked": "lost",
-        "wiped": "lost",
-        "erased": "lost",
-        "fewer": "missing",
-        "potions": "items",
-        "potion": "items",
-        "loot": "items",
-        "gear": "items",
-        "consumables": "items",
-        "patched": "update",
-        "updating": "update",
-        "version": "update",
-        # children
-        "nephew": "child",
-        "niece": "child",
-        "toddler": "child",
-        "teen": "child",
-        "teenager": "child",
-        "bedtime": "play time",
-        # purchases
-        "billed": "charge",
-        "bill": "charge",
-        "chargeback": "refund",
-        "reversed": "refund",
-        "reimburse": "refund",
-        "payments": "charge",
-        "spent": "purchase",
-        "ghosted": "arrive",
-        "scam": "purchase",
-        "scammed": "purchase",
-        # bugs and ideas
-        "buggy": "bug",
-        "glitchy": "bug",
-        "bugs": "bug",
-        "devs": "team designers",
-        "developers": "team designers",
-        "developer": "team designers",
-        "complain": "report",
-        "ideas": "idea",
-        "designers": "feature",
-        # trading
-        "homie": "friend",
-        "bestie": "friend",
-        "bff": "friend",
-        "bf": "friend",
-        "gf": "friend",
-        "pal": "friend",
-        "mate": "friend",
-        "dust": "stardust",
-        "exchange": "trade",
-    },
+    "en": _table(
+        """
+        hott | toasty | boiling | cooking | cooked | roasting | melting | sizzling | scorching = overheating
+        overheat | overheated | heating = overheating
+        dies | dying = battery crash
+        dead | charger = battery
+        eats | eating | draining = drain
+        teleport | teleports | zigzag | rubberbanding | zigzagging | wandering = drift
+        jumps = drift jumps
+        spoofed | spoofer = spoof
+        poof | wallpaper | shuts | crashy | closed | closing = crash
+        booting = start
+        spins | spinning | spinner = loading
+        loop | loops | looping = login crash
+        loads = load
+        hack | hacking = password
+        stolen | compromised = hacked
+        rando = someone
+        forgotten = forgot
+        acc | acct = account
+        logging | logon = login
+        authentication = authenticate
+        perma | permaban | permabanned = terminated ban
+        shadowban | shadowbanned = warning ban
+        violation | tos = ban
+        foggy | faded | grey | gray | blurred = blurry
+        striked = strike
+        cdays = community
+        prize | prizes = reward
+        tasks | research = task
+        spawn | spawns = raids
+        yoinked | nuked | wiped | erased = lost
+        fewer = missing
+        potions | potion | loot | gear | consumables = items
+        patched | updating | version = update
+        nephew | niece | toddler | teen | teenager = child
+        bedtime = play time
+        billed | bill | payments = charge
+        chargeback | reversed | reimburse = refund
+        spent | scam | scammed = purchase
+        ghosted = arrive
+        buggy | glitchy | bugs = bug
+        devs | developers | developer = team designers
+        complain = report
+        ideas = idea
+        propose | proposal = suggestion
+        designers = feature
+        homie | bestie | bff | bf | gf | pal | mate = friend
+        dust = stardust
+        exchange = trade
+        """
+    ),
 }
