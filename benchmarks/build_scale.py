@@ -15,7 +15,8 @@ The ratio is the median build time of the largest size over the smallest. "servi
 the same build as a serving process makes it (`engine.config.builder.build_isolated`: built in the
 helper process, the result shipped back): its resident memory kept is what the Config costs a
 serving process, and the helper's own resident size is printed beside it. `--baseline DIR` builds
-with another checkout's engine too (a temporary `git worktree` of main), in the same rounds.
+with another checkout's engine too (a temporary `git worktree` of main), in the same rounds;
+`--serving` measures only the serving process, of both trees.
 """
 
 from __future__ import annotations
@@ -140,10 +141,15 @@ def main() -> None:
         "--baseline", type=Path, help="another checkout (a `git worktree`), measured in the same rounds"
     )
     parser.add_argument("--no-traced", action="store_true", help="leave out the (slow) tracemalloc runs")
+    parser.add_argument("--serving", action="store_true", help="only the serving process, both trees")
     args = parser.parse_args()
     kinds = {"this tree": (ROOT, "timed"), "serving process": (ROOT, "isolated")}
+    if args.serving:
+        del kinds["this tree"]
     if args.baseline:
         kinds["baseline"] = (args.baseline.resolve(), "timed")
+        if args.serving:
+            kinds["baseline, serving process"] = kinds.pop("baseline")[0], "isolated"
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
         bots = {}

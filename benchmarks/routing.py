@@ -1,12 +1,14 @@
 """Routing benchmark: decision time with 10, 1,000 and 10,000 rules, against a plain scan of every rule.
 
-    python benchmarks/routing.py [--quick] [--sizes 10,1000,10000] [--seed 7]
+    python benchmarks/routing.py [--quick] [--sizes 10,1000,10000] [--seed 7] [--serving]
 
 For each size it writes a generated bot (flexcord.yaml + routes/rules.yaml) to a temporary folder,
 times `engine.config.build` on it (load, schema, checks, compile), then routes a fixed mix of
 messages (early rules, late rules, regex rules, and messages no rule matches) through
 `engine.routing.route` and through `tests/naive_router.py` (every rule's conditions in turn, one regex per
 rule), and prints p50/p99 per decision and the ratios the targets in docs/BENCHMARKS.md refer to.
+`--serving` routes the config as a serving process receives it (built in the helper process, each
+regex compiled when first reached, at most 1,024 of them kept).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the baseline router is test code, under tests/
 
 from engine.config import build  # noqa: E402
+from engine.config.builder import build_isolated  # noqa: E402
 from engine.config.compile.config import compile_config  # noqa: E402
 from engine.config.model import Config, ConversationState  # noqa: E402
 from engine.events import Decision, Event, User  # noqa: E402
@@ -232,7 +235,7 @@ class Row:
     load: float
 
 
-def measure(count: int, quick: bool, seed: int) -> Row:
+def measure(count: int, quick: bool, seed: int, serving: bool = False) -> Row:
     rng = random.Random(seed + count)
     rules = generate_rules(count, rng)
     load = os.getloadavg()[0]
@@ -245,6 +248,9 @@ def measure(count: int, quick: bool, seed: int) -> Row:
             sys.exit("the generated config does not build:\n" + "\n".join(str(d) for d in result.errors[:10]))
         config: Config = result.config
         doc, files, version = result.doc, result.files, result.version
+        if serving:  # as `flexcord run` gets it: built in the helper process, regexes compiled on first use
+            served = build_isolated(path, env={}).config
+            assert served is not None
         assert doc is not None
         compile_runs = []
         for _ in range(1 if quick else 3):
@@ -254,6 +260,8 @@ def measure(count: int, quick: bool, seed: int) -> Row:
     del result, doc  # keep only what a running bot keeps: the Config
     cases = situations(rules, 500 if quick else 2000, rng)
     naive = NaiveRouter(config)
+    if serving:
+        config = served
     for case in cases:  # same answers, and warm caches, before timing
         fast, slow = route(config, case.event, case.state, NOW), naive.route(case.event, case.state, NOW)
         assert (fast.rule, fast.actions) == (slow.rule, slow.actions), case
@@ -281,10 +289,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer messages and rounds (a smoke run)")
     parser.add_argument("--sizes", default="10,1000,10000", help="rule counts, comma-separated")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--serving", action="store_true", help="route the config a serving process receives")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"machine: {machine()}")
-    rows = [measure(n, args.quick, args.seed) for n in sizes]
+    rows = [measure(n, args.quick, args.seed, args.serving) for n in sizes]
     print()
     print(
         "| rules | route p50 µs | route p99 µs | route steady p99 µs | plain scan p50 µs | plain scan p99 µs "

@@ -15,6 +15,7 @@ from engine.config import build
 from engine.config.builder import build_isolated, build_isolated_sliced, helper_pid
 from engine.events import Event, User
 from engine.routing import route
+from engine.routing.patterns import RECENT_PROGRAMS
 from tests.reload_fixtures import ENV, RULES, Bot, copy_demo, edit, start_bot
 
 
@@ -76,3 +77,26 @@ async def test_a_builder_killed_by_the_system_is_started_again(bot: Bot) -> None
 
     assert not result.ok and "faq2" in str(result.errors[0])  # built (and checked) all the same
     assert helper_pid() not in (None, killed)
+
+
+async def test_a_config_with_more_regexes_than_the_process_keeps_compiled_still_routes_each(
+    tmp_path: Path,
+) -> None:
+    """A serving process keeps RECENT_PROGRAMS compiled patterns; the ones pushed out are compiled
+    again when a message reaches them, and each message still goes to its own rule."""
+    path = copy_demo(tmp_path / "bot")
+    count = RECENT_PROGRAMS + 40
+    rules = "".join(
+        f"  - name: code {i}\n    when: {{where: dm, matches: '\\bzq{i}code\\b'}}\n"
+        f"    do: [reply: code {i}]\n\n"
+        for i in range(count)
+    )
+    rules += "  - name: seven digits\n    when: {where: dm, matches: '^\\d{7}$'}\n    do: [reply: digits]\n\n"
+    edit(path.parent / "routes/rules.yaml", "rules:\n", "rules:\n" + rules)
+    result = await build_isolated_sliced(path, env=ENV)
+    assert result.ok and result.config is not None, result.errors[:3]
+
+    for _ in range(2):  # the second round reaches patterns the first round pushed out
+        for i in range(0, count, 7):
+            assert route(result.config, dm(f"my code is zq{i}code ok"), "bot", NOW).rule == f"code {i}"
+        assert route(result.config, dm("1234567"), "bot", NOW).rule == "seven digits"

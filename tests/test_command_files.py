@@ -16,10 +16,10 @@ from engine.config.model import Config
 from engine.discord import sync
 from tests.discord_fixtures import open_server
 from tests.fixtures.config.demo import copy_demo, edit, line_of
-from tests.flex_fixtures import wait_for
 from tests.support.files import EXE, png
 from tests.test_assembly import assembled
 from tests.test_discord_commands import GUILD, demo_tree
+from tests.test_form_files import assert_handed_off_with
 from tests.test_sandbox_api import Api, api, running_sandbox, sandbox
 from tests.test_sandbox_browser import browser_page
 
@@ -63,18 +63,7 @@ async def test_a_command_run_with_a_png_opens_a_case_whose_handoff_carries_it(
         done = await running.discord.member.slash(channel, "screenshot", picture=("where.png", picture))
         assert done.response is not None
 
-        (task,) = await wait_for(lambda: list(running.emulator.state.tasks.values()))
-        assert task.attributes["case"] == "SUP-1"
-        conversation = running.emulator.state.conversations[task.conversation_sid]
-        (message,) = await wait_for(lambda: [m for m in conversation.messages if m.media])
-        assert message.media is not None and message.media[0]["filename"] == "where.png"
-        assert running.emulator.state.media[message.media[0]["sid"]].data == picture  # byte for byte
-        assert running.emulator.violations == []
-
-        kept = await running.bot.store.case_attachments("SUP-1")
-        assert [(f.name, f.content_type, f.size, f.who) for f in kept] == [
-            ("where.png", "image/png", len(picture), "ash")
-        ]
+        await assert_handed_off_with(running, "SUP-1", "where.png", picture)
 
 
 async def test_a_program_renamed_png_in_a_command_is_refused_with_the_configured_message(

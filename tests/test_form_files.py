@@ -12,7 +12,7 @@ from tests.discord_fixtures import open_server
 from tests.fixtures.config.demo import copy_demo, edit, line_of
 from tests.flex_fixtures import wait_for
 from tests.support.files import EXE, png
-from tests.test_assembly import assembled
+from tests.test_assembly import Running, assembled
 
 BUG_FORM = {"summary": "Map freezes", "steps": "Open the map"}
 
@@ -37,18 +37,7 @@ async def test_a_bug_form_with_a_screenshot_opens_a_case_whose_handoff_carries_i
         done = await member.submit_modal(shown, {**BUG_FORM, "screenshot": ("map.png", screenshot)})
         assert done.response is not None and "BUG-1" in done.response.content
 
-        (task,) = await wait_for(lambda: list(running.emulator.state.tasks.values()))
-        assert task.attributes["case"] == "BUG-1"
-        conversation = running.emulator.state.conversations[task.conversation_sid]
-        (message,) = await wait_for(lambda: [m for m in conversation.messages if m.media])
-        assert message.media is not None and message.media[0]["filename"] == "map.png"
-        assert running.emulator.state.media[message.media[0]["sid"]].data == screenshot  # byte for byte
-        assert running.emulator.violations == []
-
-        kept = await running.bot.store.case_attachments("BUG-1")
-        assert [(f.name, f.content_type, f.size, f.who) for f in kept] == [
-            ("map.png", "image/png", len(screenshot), "ash")
-        ]
+        await assert_handed_off_with(running, "BUG-1", "map.png", screenshot)
         case = await running.bot.store.get_case("BUG-1")
         assert case is not None and case.fields["screenshot"] == "map.png"
 
@@ -95,3 +84,18 @@ def test_a_file_field_asking_for_more_than_ten_files_or_an_unknown_type_is_refus
     (problem,) = problems_of(config)
     assert f"{cases}:{line_of(cases, 'type: picture')}:" in problem
     assert "expected one of: text, file; got 'picture'" in problem
+
+
+async def assert_handed_off_with(running: Running, ref: str, name: str, data: bytes) -> None:
+    """Case `ref` reached Flex as a task whose conversation carries the PNG `name` byte for byte,
+    with no request the emulator found wrong, and the file is kept with the case, sent by ash."""
+    (task,) = await wait_for(lambda: list(running.emulator.state.tasks.values()))
+    assert task.attributes["case"] == ref
+    conversation = running.emulator.state.conversations[task.conversation_sid]
+    (message,) = await wait_for(lambda: [m for m in conversation.messages if m.media])
+    assert message.media is not None and message.media[0]["filename"] == name
+    assert running.emulator.state.media[message.media[0]["sid"]].data == data  # byte for byte
+    assert running.emulator.violations == []
+
+    kept = await running.bot.store.case_attachments(ref)
+    assert [(f.name, f.content_type, f.size, f.who) for f in kept] == [(name, "image/png", len(data), "ash")]

@@ -204,6 +204,11 @@ class RuleIndex:
         self.uses_roles = parts.uses_roles  # else a DM needs no lookup of server roles
         self._automata = automata
         self._always = parts.always
+        for positions in parts.always.values():
+            for position in positions:
+                regex = parts.rules[position].regex
+                if regex is not None:
+                    regex.tried_always = True  # searched on every message of the bucket: kept compiled
 
     def buckets(self, where: str, state: str) -> tuple[Bucket, ...]:
         """The buckets a message in `where` while `state` falls into."""

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 
 import re2
@@ -76,26 +77,36 @@ class PatternError(ValueError):
         super().__init__(f"{message} ({hint})")
 
 
+RECENT_PROGRAMS = 1024
+"""How many RE2 programs a serving process keeps for the patterns reached through a word of the
+message (see engine.routing.index): about 7 KB each once searched, so at most about 7 MB whatever
+the size of the config; one pushed out is compiled again (tens of microseconds) when next reached."""
+
+
 class Pattern:
     """One compiled `matches` regex; `search` gives the text of the first match, or None."""
 
-    __slots__ = ("_native", "pattern")
+    __slots__ = ("_native", "pattern", "tried_always")
 
     def __init__(self, pattern: str, native: Any) -> None:
         self.pattern = pattern  # as written
         self._native = native
+        self.tried_always = False  # set by the index: tried on every message of its bucket, so kept
 
     def __reduce__(self) -> tuple[Callable[[str], Pattern], tuple[str]]:
         """Pickled as its text (RE2's object cannot be), compiled again where it is first searched:
         a config built in another process (engine.config.builder) was checked there, and a serving
-        process then holds RE2's program (about 4 KB) only for the patterns messages reach."""
+        process then holds RE2's program (about 4 KB, 7 KB once searched) only for the patterns it
+        tries on every message and, in a bounded cache, the RECENT_PROGRAMS last reached."""
         return (_unpickled, (self.pattern,))
 
     def search(self, text: str) -> str | None:
         """The first match in `text` (possibly empty), or None; linear in the length of `text`."""
         native = self._native
         if native is None:
-            native = self._native = _compile(self.pattern)._native
+            native = _recent(self.pattern)._native
+            if self.tried_always:
+                self._native = native
         folded = text if text.isascii() else text.translate(_FOLD)  # one character for one: same offsets
         encoded = folded.encode()
         start, end = native.Match(_UNANCHORED, encoded, 0, len(encoded))[0]
@@ -109,6 +120,11 @@ class Pattern:
 
 def _unpickled(pattern: str) -> Pattern:
     return Pattern(pattern, None)
+
+
+@lru_cache(maxsize=RECENT_PROGRAMS)
+def _recent(pattern: str) -> Pattern:
+    return _compile(pattern)
 
 
 _BUILD_CACHE: ContextVar[dict[str, Pattern] | None] = ContextVar("flexcord_patterns", default=None)
