@@ -3,8 +3,9 @@
 Pure Python: a help centre has dozens of articles, not millions, and each language needs its own
 stemmer, which SQLite's built-in tokenizers do not offer. A word the articles never use is
 spell-corrected only against words of the same language ('pasword' -> 'password'), and only
-when the two are one typo apart (two for long words, none for words of four letters) and start
-with the same letter, so 'chatting' never becomes 'cheating'.
+when the two are one typo apart (two for long words; in words of four letters only a left-out or
+swapped letter) and start with the same letter, so 'chatting' never becomes 'cheating'. Chat
+spellings ('sooo hott', 'drainin', 'nxt') are spelled out first (`engine.knowledge.spelling`).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@
 
 General language, not tied to one game: the articles' own `questions:` are where a manager adds
 the ways players ask about their topics. Written in lower case without accents, as compared.
+How players describe a problem ("my phone is cooking") is in `engine.knowledge.symptoms`, read
+the same way.
 """
 
 from __future__ import annotations
