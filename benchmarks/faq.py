@@ -6,6 +6,7 @@
     python benchmarks/faq.py --sweep              # how 'not sure' and answers trade off, tuning part
     python benchmarks/faq.py --reliability        # how often each confidence band was right, both parts
     python benchmarks/faq.py --baseline 6159a96   # the same questions put to an older version's search
+    python benchmarks/faq.py --part held --baseline main  # "before" for a change: main's search
     python benchmarks/faq.py --misses             # the tuning part's misses, one by one
     python benchmarks/faq.py --misses extra.yaml  # the misses of your own questions (same format)
 
@@ -16,9 +17,11 @@ The labelled questions are in tests/faq_questions.yaml. Each is put to the bot's
 - not sure: an off-topic question got the "not sure" answer (no article shown);
 - own language: a non-English question's first article is in the question's language.
 
-`--baseline REV` runs the knowledge-base search of an older commit (its engine/knowledge/index.py,
-read with git) on the same questions, with that version's rule for what to show: the baseline the
-figures in docs/BENCHMARKS.md are compared with. It only has the default-language articles.
+`--baseline REV` puts the same questions (this tests/faq_questions.yaml) to an older commit: when
+that commit has its own benchmarks/faq.py, it is run from an export of the commit (its engine, its
+articles), so `--part held --baseline main` is "before" for a change. Older commits (the SQLite FTS5
+search) have their engine/knowledge/index.py read with git and run here, with that version's rule for
+what to show and only the default-language articles.
 
 `--misses` lists, one by one, the tuning part's questions the bot got wrong (or those of a file of
 your own in the same format): never the held-out part's, which is only ever measured as a whole.
@@ -154,6 +157,28 @@ def baseline_run(revision: str, rows: Iterable[dict[str, str]]) -> list[Result]:
     return results
 
 
+def baseline_tree(revision: str, part: str) -> bool:
+    """Run `revision`'s benchmarks/faq.py on this labelled set, from an export of it; False if it has none."""
+    import io
+    import shutil
+    import subprocess
+    import tarfile
+    import tempfile
+
+    has = subprocess.run(
+        ["git", "cat-file", "-e", f"{revision}:benchmarks/faq.py"], cwd=ROOT, capture_output=True
+    )
+    if has.returncode != 0:
+        return False
+    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
+    with tempfile.TemporaryDirectory() as folder, tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+        shutil.copy(QUESTIONS, Path(folder) / "tests" / "faq_questions.yaml")
+        print(f"(the search of {revision}, run from an export of it)", flush=True)
+        subprocess.run([sys.executable, "benchmarks/faq.py", "--part", part], cwd=folder, check=True)
+    return True
+
+
 def report(kb: KnowledgeBase, part: str, baseline: str | None = None) -> None:
     started = time.perf_counter()
     rows = load_questions(part)
@@ -278,6 +303,8 @@ def main() -> None:
         return
     if args.reliability:
         reliability(kb)
+        return
+    if args.baseline and baseline_tree(args.baseline, args.part):
         return
     report(kb, args.part, args.baseline)
 

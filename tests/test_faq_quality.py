@@ -75,3 +75,20 @@ def test_misses_lists_tuning_questions_only(tmp_path: Path, capsys: pytest.Captu
     shown = capsys.readouterr().out
     assert "banana smoothie" in shown and "apple crumble" not in shown
     assert "1 of 1 missed" in shown
+
+
+def test_a_baseline_commit_runs_its_own_search_on_these_questions() -> None:
+    """About 5 s: exports the commit with git and runs its benchmark on the held-out part."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "benchmarks/faq.py", "--part", "held", "--baseline", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "(the search of HEAD, run from an export of it)" in done.stdout
+    held = len(load_questions("held"))
+    assert f"{held} questions in" in done.stdout  # this labelled set, not the commit's
