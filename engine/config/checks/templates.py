@@ -56,6 +56,8 @@ class Scope:
 
 def template_problems(source: str, scope: Scope) -> list[TemplateProblem]:
     """Every problem of one template text used in `scope`; empty when the bot can fill it in."""
+    if "{" not in source and "}}}" not in source:
+        return []  # plain text: nothing to fill in (most translations), so nothing to parse
     extra = _EXTRA_BRACE.search(source)
     if extra:
         line = source.count("\n", 0, extra.start()) + 1
