@@ -199,8 +199,8 @@ class Runtime:
             )
             decision = Decision(rule=None, actions=(), explanation=what, config_version=config.version)
         else:
-            now = known.state if known is not None else "bot"
-            decision = await self._cooldown(config, event, route(config, event, now, event.at))
+            current = known.state if known is not None else "bot"
+            decision = await self._cooldown(config, event, route(config, event, current, event.at))
         in_dm = event.kind == "message" and in_conversation(event.where)
         if not (decision.actions or rating is not None or solved or in_dm or too_long or chosen):
             return Outcome(decision=decision, state=known.state if known is not None else None)
