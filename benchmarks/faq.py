@@ -6,6 +6,9 @@
     python benchmarks/faq.py --sweep              # how 'not sure' and answers trade off, tuning part
     python benchmarks/faq.py --reliability        # how often each confidence band was right, both parts
     python benchmarks/faq.py --baseline 6159a96   # the same questions put to an older version's search
+    python benchmarks/faq.py --part held --baseline main  # "before" for a change: main's search
+    python benchmarks/faq.py --misses             # the tuning part's misses, one by one
+    python benchmarks/faq.py --misses extra.yaml  # the misses of your own questions (same format)
 
 The labelled questions are in tests/faq_questions.yaml. Each is put to the bot's own decision
 (`engine.chatbot.suggest.suggestions`, with the demo's `min_confidence` and 3 suggestions):
@@ -14,9 +17,14 @@ The labelled questions are in tests/faq_questions.yaml. Each is put to the bot's
 - not sure: an off-topic question got the "not sure" answer (no article shown);
 - own language: a non-English question's first article is in the question's language.
 
-`--baseline REV` runs the knowledge-base search of an older commit (its engine/knowledge/index.py,
-read with git) on the same questions, with that version's rule for what to show: the baseline the
-figures in docs/BENCHMARKS.md are compared with. It only has the default-language articles.
+`--baseline REV` puts the same questions (this tests/faq_questions.yaml) to an older commit: when
+that commit has its own benchmarks/faq.py, it is run from an export of the commit (its engine, its
+articles), so `--part held --baseline main` is "before" for a change. Older commits (the SQLite FTS5
+search) have their engine/knowledge/index.py read with git and run here, with that version's rule for
+what to show and only the default-language articles.
+
+`--misses` lists, one by one, the tuning part's questions the bot got wrong (or those of a file of
+your own in the same format): never the held-out part's, which is only ever measured as a whole.
 
 `--calibrate` fits the logistic model behind the confidence (engine/knowledge/confidence.py) on
 the tuning part only, and prints the coefficients to paste into COEFFICIENTS.
@@ -72,9 +80,9 @@ class Result:
         return not self.shown
 
 
-def load_questions(part: str = "all") -> list[dict[str, str]]:
-    rows: list[dict[str, str]] = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
-    return [row for row in rows if part in ("all", row["part"])]
+def load_questions(part: str = "all", path: Path = QUESTIONS) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [row for row in rows if part in ("all", row.get("part", "tune"))]
 
 
 def run(
@@ -86,7 +94,9 @@ def run(
         shown = tuple(hit.article.slug for hit in found.shown)
         locale = found.shown[0].article.locale if found.shown else None
         language = language_of(locale) if locale else (kb.default_language if found.shown else None)
-        results.append(Result(row["lang"], row["kind"], row["part"], row["expect"], shown, language))
+        results.append(
+            Result(row["lang"], row["kind"], row.get("part", "tune"), row["expect"], shown, language)
+        )
     return results
 
 
@@ -145,6 +155,28 @@ def baseline_run(revision: str, rows: Iterable[dict[str, str]]) -> list[Result]:
             Result(row["lang"], row["kind"], row["part"], row["expect"], shown, "en" if shown else None)
         )
     return results
+
+
+def baseline_tree(revision: str, part: str) -> bool:
+    """Run `revision`'s benchmarks/faq.py on this labelled set, from an export of it; False if it has none."""
+    import io
+    import shutil
+    import subprocess
+    import tarfile
+    import tempfile
+
+    has = subprocess.run(
+        ["git", "cat-file", "-e", f"{revision}:benchmarks/faq.py"], cwd=ROOT, capture_output=True
+    )
+    if has.returncode != 0:
+        return False
+    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
+    with tempfile.TemporaryDirectory() as folder, tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+        shutil.copy(QUESTIONS, Path(folder) / "tests" / "faq_questions.yaml")
+        print(f"(the search of {revision}, run from an export of it)", flush=True)
+        subprocess.run([sys.executable, "benchmarks/faq.py", "--part", part], cwd=folder, check=True)
+    return True
 
 
 def report(kb: KnowledgeBase, part: str, baseline: str | None = None) -> None:
@@ -230,6 +262,21 @@ def fit(
     return tuple(round(wi, 2) for wi in w)
 
 
+def misses(kb: KnowledgeBase, path: Path | None) -> None:
+    """The tuning part's misses (or a file of your own), each with what was shown and how sure."""
+    rows = load_questions("tune", path or QUESTIONS)  # a question without a part counts as tuning
+    wrong = 0
+    for row in rows:
+        found = suggestions(kb, row["q"], limit=LIMIT, min_confidence=MIN_CONFIDENCE)
+        shown = [hit.article.slug for hit in found.shown]
+        if (row["expect"] in shown) if row["expect"] else not shown:
+            continue
+        wrong += 1
+        best = ", ".join(f"{h.article.slug} {h.confidence:.2f}" for h in found.candidates[:3])
+        print(f"[{row['lang']} {row['kind']}] {row['q']}\n    want {row['expect']}; got {best or '-'}")
+    print(f"\n{wrong} of {len(rows)} missed")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -241,8 +288,14 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="figures for several min_confidence values")
     parser.add_argument("--reliability", action="store_true", help="how often each confidence band was right")
     parser.add_argument("--baseline", metavar="REV", help="measure the search of this older commit instead")
+    parser.add_argument(
+        "--misses", nargs="?", const="", metavar="FILE", help="list the tuning part's misses (or FILE's)"
+    )
     args = parser.parse_args()
     kb = KnowledgeBase.build(ROOT / "kb")
+    if args.misses is not None:
+        misses(kb, Path(args.misses) if args.misses else None)
+        return
     if args.calibrate:
         print("COEFFICIENTS =", calibrate(kb))
     if args.sweep:
@@ -250,6 +303,8 @@ def main() -> None:
         return
     if args.reliability:
         reliability(kb)
+        return
+    if args.baseline and baseline_tree(args.baseline, args.part):
         return
     report(kb, args.part, args.baseline)
 

@@ -406,3 +406,54 @@ def test_a_question_that_leans_on_the_sentence_before_it_is_read_with_it(demo_kb
         "playing too. Sadly my password is long forgotten. How do I set a new one?"
     )
     assert demo_kb.search(story, limit=1)[0].article.slug == "account-password-reset"
+
+
+def symptoms_kb() -> KnowledgeBase:
+    return KnowledgeBase.from_articles(
+        [
+            Article("battery", "Battery and overheating", None, ("battery", "drain"), "It overheats."),
+            Article("crash", "The app crashes on start", None, ("crash",), "Restart your phone."),
+            Article("events", "Events", None, ("event",), "The next event starts on Monday."),
+            Article("trade", "Trading", None, ("trade",), "Open your friend's profile."),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "slug"),
+    [
+        ("my phone is basically cooking", "battery"),
+        ("it turns into a hand warmer", "battery"),
+        ("it goes back to my home screen", "crash"),
+        ("it won’t load", "crash"),  # a phone's curly apostrophe
+    ],
+)
+def test_a_symptom_in_a_players_words_finds_the_article_in_its_words(message: str, slug: str) -> None:
+    assert [h.article.slug for h in symptoms_kb().search(message, limit=1)] == [slug]
+
+
+@pytest.mark.parametrize(
+    ("message", "slug"),
+    [
+        ("phone is sooo hott", "battery"),  # letters held down
+        ("when is the nxt evnt", "events"),  # vowels left out
+        ("how do i trde", "trade"),  # a short word with a letter left out
+        ("it keeps drainin", "battery"),  # a dropped final g
+    ],
+)
+def test_chat_spellings_are_read_as_the_words_they_stand_for(message: str, slug: str) -> None:
+    assert [h.article.slug for h in symptoms_kb().search(message, limit=1)] == [slug]
+
+
+def test_a_chat_reaction_alone_is_not_a_question(demo_kb: KnowledgeBase) -> None:
+    for reaction in ["nice", "cool!", "awesome thx", "gg"]:
+        assert demo_kb.search(reaction) == [], reaction
+
+
+def test_english_with_typos_taken_for_another_language_still_gets_the_sure_english_article(
+    demo_kb: KnowledgeBase,
+) -> None:
+    assert demo_kb.languages_for("battry drainnig too fast")[0] == "tl"  # the detector's guess
+    [first, *_] = demo_kb.search("battry drainnig too fast")
+    assert (first.article.slug, first.language) == ("battery-and-gps", "en")
+    assert first.confidence >= 0.5

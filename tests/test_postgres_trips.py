@@ -120,7 +120,7 @@ async def test_a_free_limit_slot_is_one_trip_and_a_refused_one_says_how_long(cou
     before = wire.trips
     async with store.transaction() as tx:
         assert await tx.take_slot("111/bug", 2, 600, NOW, once="e1") is None
-    assert wire.trips - before == 2  # the lock, the old uses forgotten and the use added; then COMMIT
+    assert wire.trips - before == 2  # the key's lock and the use added; then COMMIT
     async with store.transaction() as tx:
         assert await tx.take_slot("111/bug", 2, 600, NOW, once="e1") is None  # the same event
         assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=1), once="e2") is None

@@ -121,9 +121,10 @@ class KnowledgeBase:
         `language` (a code or locale: the player's) is searched first, then the language the text
         is written in, then the default one; without it, the text's language is detected. The
         first language whose best answer reaches `enough` wins. A confidently detected language
-        that has an answer at all (MAYBE) keeps it: the default language is only the fallback when
-        none of its articles fits. Otherwise the language with the surest answer wins (so a
-        Spanish player who writes in English gets the English article rather than "not sure").
+        that has an answer at all (MAYBE) keeps it unless the default language is sure (English
+        with typos or slang is often taken for another language): the default language is the
+        fallback when none of its articles fits. Otherwise the language with the surest answer
+        wins (so a Spanish player who writes in English gets the English article, not "not sure").
         """
         if limit <= 0 or not self.articles:
             return []
@@ -132,15 +133,16 @@ class KnowledgeBase:
             codes = list(dict.fromkeys([language_of(language), *codes]))
         known = language is None and len(codes) == 2 and codes[0] != self.default_language
         best: list[Hit] = []
+        kept: list[Hit] = []  # the detected language's own answer
         for code in codes:
             hits = self.search_in(code, query, limit)
             if hits and hits[0].confidence >= enough:
                 return hits
+            if known and not kept and hits and hits[0].confidence >= MAYBE:
+                kept = hits
             if hits and (not best or hits[0].confidence > best[0].confidence):
                 best = hits
-            if known and best and best[0].confidence >= MAYBE:
-                return best
-        return best
+        return kept or best
 
     def search_in(self, language: str, query: str, limit: int = 3) -> list[Hit]:
         """The best `limit` articles of one language for `query`, judged on the best part of the message."""

@@ -3,8 +3,9 @@
 Pure Python: a help centre has dozens of articles, not millions, and each language needs its own
 stemmer, which SQLite's built-in tokenizers do not offer. A word the articles never use is
 spell-corrected only against words of the same language ('pasword' -> 'password'), and only
-when the two are one typo apart (two for long words, none for words of four letters) and start
-with the same letter, so 'chatting' never becomes 'cheating'.
+when the two are one typo apart (two for long words; in words of four letters only a left-out or
+swapped letter) and start with the same letter, so 'chatting' never becomes 'cheating'. Chat
+spellings ('sooo hott', 'drainin', 'nxt') are spelled out first (`engine.knowledge.spelling`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 from engine.knowledge.analysis import Analyzer, analyzer
 from engine.knowledge.articles import Article
+from engine.knowledge.spelling import is_skeleton, one_short, respellings, skeleton
 from engine.knowledge.synonyms import SYNONYM_WEIGHT, rewrite, synonyms
 
 FIELDS = ("title", "questions", "tags", "body")
@@ -25,7 +27,7 @@ FIELD_WEIGHTS = {"title": 3.0, "questions": 2.0, "tags": 2.5, "body": 1.0}
 FIELD_B = {"title": 0.3, "questions": 0.5, "tags": 0.3, "body": 0.75}
 K1 = 1.2
 CORRECTION_WEIGHT = 0.7  # a corrected word is weaker evidence than the word as typed
-MIN_CORRECTED_LENGTH = 4  # shorter words are never completed or corrected
+MIN_CORRECTED_LENGTH = 4  # shorter words are never completed or corrected (but 'nxt' is spelled out)
 MIN_TYPO_LENGTH = 5  # 'dies' is not a typo of 'dims'; 'refnd' is one of 'refund'
 MAX_COMPLETION = 4  # 'passw' -> 'password' (3 more letters) yes; 'insta' -> 'installing' (5) no
 MAX_CORRECTIONS = 2
@@ -77,8 +79,11 @@ class LanguageIndex:
         }
         self._vocabulary = sorted(words)
         self._by_letter: dict[str, list[str]] = {}
+        self._skeletons: dict[str, list[str]] = {}  # 'evnt' -> ['event']
         for word in self._vocabulary:
             self._by_letter.setdefault(word[0], []).append(word)
+            if len(word) >= 4 and skeleton(word) != word:
+                self._skeletons.setdefault(skeleton(word), []).append(word)
         self._corrections: dict[str, tuple[str, ...]] = {}
         self._asked = [
             [frozenset(self.analyzer.terms(q)) for q in (a.title, *a.questions)] for a in self.articles
@@ -170,24 +175,35 @@ class LanguageIndex:
 
     def corrections(self, word: str) -> tuple[str, ...]:
         """Words of the articles a player probably meant by a word the articles never use."""
-        if len(word) < MIN_CORRECTED_LENGTH or word.isdigit():
+        if len(word) < 3 or word.isdigit():
             return ()
         cached = self._corrections.get(word)
         if cached is not None:
             return cached
+        result = tuple(sorted(self._near(word), key=len)[:MAX_CORRECTIONS])
+        if len(self._corrections) < 10_000:
+            self._corrections[word] = result
+        return result
+
+    def _near(self, word: str) -> list[str]:
+        """The first kind of near word that exists: a chat spelling spelled out, a completion, a typo."""
+        spelled = [w for w in respellings(word) if self.analyzer.term(w) in self._idf]
+        if spelled or len(word) < MIN_CORRECTED_LENGTH:
+            return spelled or (self._skeletons.get(word, []) if is_skeleton(word) else [])
         same_start = self._by_letter.get(word[0], [])
         found = [w for w in same_start if w.startswith(word) and len(w) - len(word) <= MAX_COMPLETION]
-        if not found:
-            allowed = 0 if len(word) < MIN_TYPO_LENGTH else 1 if len(word) < 9 else 2
+        if found:
+            return found
+        if len(word) < MIN_TYPO_LENGTH:  # 'dies' is not 'dims': only a left-out or swapped letter
+            found = [w for w in same_start if one_short(word, w)]
+        else:
+            allowed = 1 if len(word) < 9 else 2
             found = [
                 w
                 for w in same_start
                 if abs(len(w) - len(word)) <= allowed and _distance(word, w, allowed) <= allowed
             ]
-        result = tuple(sorted(found, key=len)[:MAX_CORRECTIONS])
-        if len(self._corrections) < 10_000:
-            self._corrections[word] = result
-        return result
+        return found or (self._skeletons.get(word, []) if is_skeleton(word) else [])
 
     def snippet(self, article: int, terms: frozenset[str], size: int = 24) -> str:
         """The body sentence with the most matched terms, matched words in bold ('**password**')."""

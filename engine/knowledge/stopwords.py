@@ -21,6 +21,14 @@ _ENGLISH = """
     fr rn tf ngl wtf omg smh tho yall literally actually just way whens whys
     work works working worked use used using make made go goes going went come happen happens happened
     happening see look looking try tried trying stuff
+    because cause cuz coz bc since anyway anyways though although sadly unfortunately honestly basically
+    bruh af asf lowkey highkey deadass istg tryna finna lemme gimme nah yea yep ye ty tysm btw lmk imo
+    ok ig idc fml pls plss plsss plz sooo soo nice cool awesome great wow yay sweet gg rip amazing
+    wat wut wht dis dat dem dunno nvm kk gl prob probs thnx hmu wdym b4 wit wif bout abt cus tryin doin
+    goin nothin somethin anythin tbf iirc afaik fyi jk ikr omw alot alright aight ight yah nope yup ah
+    oh ooh uhh hm welp sigh ugh bros ma mah muh da teh whatever wats wuts wassup heyy hii helo gud gd
+    rly realy srsly seriously plox halp hlp lmfao rofl xd haha hahaha hehe lel kek oof yikes dang damn
+    frick heck hella mad super
 """
 
 _SPANISH = """

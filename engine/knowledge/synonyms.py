@@ -10,6 +10,8 @@
 
 General language, not tied to one game: the articles' own `questions:` are where a manager adds
 the ways players ask about their topics. Written in lower case without accents, as compared.
+How players describe a problem ("my phone is cooking") is in `engine.knowledge.symptoms`, read
+the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from engine.knowledge import symptoms
 from engine.knowledge.analysis import strip_accents
 
 SYNONYM_WEIGHT = 0.8  # a synonym is good evidence, a little weaker than the word itself
@@ -282,7 +285,7 @@ def _idioms(language: str) -> re.Pattern[str] | None:
 
 @lru_cache(maxsize=32)
 def _phrases(language: str) -> tuple[re.Pattern[str], dict[str, str]] | None:
-    table = _PHRASES.get(language) or {}
+    table = _PHRASES.get(language, {}) | symptoms.PHRASES.get(language, {})
     if not table:
         return None
     ordered = sorted(table, key=len, reverse=True)
@@ -295,7 +298,8 @@ def rewrite(language: str, text: str) -> str:
     Compared in lower case without accents (in Hindi, as written); the text that comes back is in
     that form too.
     """
-    folded = text.casefold() if language == "hi" else strip_accents(text.casefold())
+    folded = text.casefold().replace("\u2019", "'")  # phones type ’ for '
+    folded = folded if language == "hi" else strip_accents(folded)
     idioms = _idioms(language)
     if idioms is not None:
         folded = idioms.sub(" ", folded)
@@ -308,5 +312,5 @@ def rewrite(language: str, text: str) -> str:
 
 def synonyms(language: str, word: str) -> tuple[str, ...]:
     """Words of the articles a player's word (folded) may stand for; () when there are none."""
-    found = _WORDS.get(language, {}).get(word)
+    found = _WORDS.get(language, {}).get(word) or symptoms.WORDS.get(language, {}).get(word)
     return tuple(found.split()) if found else ()

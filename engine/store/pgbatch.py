@@ -66,7 +66,6 @@ UNREAD = frozenset(  # statements no method reads a count or a row of (tests/tes
         sql.SAVE_CONVERSATION,
         sql.SET_MESSAGE_PLATFORM_ID,
         sql.SET_MESSAGE_CASE,
-        sql.MARK_DELIVERED,
         sql.MARK_RETRY,
         sql.MARK_FAILED,
         sql.GIVE_UP,
@@ -76,7 +75,6 @@ UNREAD = frozenset(  # statements no method reads a count or a row of (tests/tes
         sql.ERASE_CASE_EVENTS,
         sql.ERASE_CASE,
         sql.FORGET_CONVERSATION,
-        sql.FORGET_USES,
         sql.LOCK_USES,
     }
 )

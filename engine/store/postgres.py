@@ -34,13 +34,9 @@ from engine.store.reads import SqliteReads, _outbox
 from engine.store.records import OutboxItem
 from engine.store.sqlite import HEALTH_KEY
 from engine.store.writes import SqliteWrites
-from engine.timestamps import from_text, to_text
+from engine.timestamps import to_text
 
 TUPLES_OK = ExecStatus.TUPLES_OK
-ADD_USE_UNLESS_SEEN = (  # a limit's use, added only if the window has room and its event took none
-    f"{sql.ADD_USE_IF_FREE} AND NOT EXISTS "
-    "(SELECT 1 FROM limit_uses WHERE key = ? AND once = ? AND once <> '')"
-)
 LEASE = timedelta(seconds=30)  # how long an outbox item stays with a replica that stopped answering
 MIGRATION_LOCK = 0x666C6578  # the advisory lock held while one replica migrates ("flex")
 REPLICA_SEEN = timedelta(minutes=1)  # a replica not heard from for longer is left out of comparisons
@@ -62,7 +58,7 @@ def to_postgres(query: str) -> str:
 
 PREPARABLE = frozenset(  # the store's own statements with values: prepared once per connection
     to_postgres(text)
-    for name, text in [*vars(sql).items(), ("ADD_USE_UNLESS_SEEN", ADD_USE_UNLESS_SEEN)]
+    for name, text in vars(sql).items()
     if not name.startswith("_") and isinstance(text, str) and "?" in text
 )
 
@@ -110,19 +106,10 @@ class PostgresWrites(_OnConnection, SqliteWrites):
         self, key: str, uses: int, per_seconds: float, now: datetime, *, use: bool = True, once: str = ""
     ) -> float | None:
         """As SQLite's, under the key's lock: under READ COMMITTED one statement alone would let two
-        replicas count the same uses at once; the lock holds until the transaction ends. A use that
-        is free is one trip: the lock, the window's old uses forgotten and the use added if the
-        window has room and the event took none yet; only a refused one reads the uses."""
+        replicas count the same uses at once; the lock holds until the transaction ends (it travels
+        with the use, in one trip)."""
         await self._run(sql.LOCK_USES, (key,))
-        if not use:
-            return await super().take_slot(key, uses, per_seconds, now, use=use, once=once)
-        await self._run(sql.FORGET_USES, (key, to_text(now - timedelta(seconds=per_seconds))))
-        if await self._run(ADD_USE_UNLESS_SEEN, (key, to_text(now), once, key, uses, key, once)):
-            return None
-        taken = await self._all(sql.USES, (key,))
-        if once and any(row["once"] == once for row in taken):
-            return None  # this event's use is counted already
-        return float(per_seconds - (now - from_text(str(taken[0]["at"]))).total_seconds())
+        return await super().take_slot(key, uses, per_seconds, now, use=use, once=once)
 
 
 class PostgresStore(OneCalls):
