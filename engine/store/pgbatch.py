@@ -6,6 +6,8 @@ read, or with its COMMIT, in ONE query of several `;`-separated statements. The 
 in the client (psycopg's client-side binding, the server's own quoting rules: text with quotes,
 backslashes and any Unicode, bytes as BYTEA, integers, NULL). `BEGIN` travels with the first
 trip. So a transaction with k reads makes at most k+1 trips, and one with none a single trip.
+A statement the server refuses fails its transaction all the same, with the same error, raised
+by the trip that carried it (the next read, or the end of the block) rather than where it was made.
 The store's own statements are prepared once per connection (`PREPARE`, in front of the first trip
 that uses one) and then run by name (`EXECUTE name(values)`), so the server parses and plans each
 statement once per connection, not at every trip (Prepared).
