@@ -110,6 +110,8 @@ def test_everyday_words_shared_with_an_article_get_not_sure(demo_kb: KnowledgeBa
     """A message whose words in common with an article are all everyday ones is not about it."""
     chat = [
         "how many people play this game",
+        "what year did the game come out",
+        "sino gusto maging kaibigan",
         "can someone explain the rules of chess",
         "i just got a new job today!!",
         "alguien quiere ser mi amigo",

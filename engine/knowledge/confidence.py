@@ -24,6 +24,9 @@ from engine.knowledge.lexical import Match
 COEFFICIENTS = (-4.65, -3.44, 4.74, 3.31, 1.56, 2.94, 3.47, 1.86)
 """(intercept, then one weight per Features number, in order), fitted by benchmarks/faq.py --calibrate."""
 
+EVERYDAY_ONLY = 0.25
+"""The most an article can get when all the words it shares with the message are everyday ones."""
+
 WINDOW = 10  # words in a stretch of a long sentence
 STEP = 5
 MAX_WORDS = 400  # a message longer than this (in meaningful words) is read up to here
@@ -76,7 +79,8 @@ def features(match: Match, other_best: float, unknown_idf: float) -> Features:
 def confidence(f: Features, coefficients: Sequence[float] = COEFFICIENTS) -> float:
     """The calibrated chance (0-1) that the article answers the part of the message."""
     z = coefficients[0] + sum(w * x for w, x in zip(coefficients[1:], f.vector(), strict=True))
-    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+    sure = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+    return min(sure, EVERYDAY_ONLY) if f.specific == 0 else sure
 
 
 def parts(words: Sequence[object]) -> list[tuple[int, int]]:
