@@ -79,7 +79,7 @@ _TAGALOG = """
     din rin daw raw ba pa nga naman kasi pero o kung kapag pag para dahil sana yung un nung noong ano
     paano pano bakit saan kailan sino ilan alin kay tulong tulungan pls pakisabi paki salamat hello hi
     musta kumusta kamusta sa'kin sakin akin ko'y nya nyo natin kayong pong kong mong niyang yong
-    ganito ganyan ganun gusto kailangan pwede puwede alam ewan talaga lagi laging nang
+    ganito ganyan ganun gusto kailangan pwede puwede alam ewan talaga lagi laging nang anong anung
     game laro e eh naman sobra grabe pre pare tol bes
 """
 
