@@ -8,7 +8,6 @@ events wait at most about one budget (plus one step) instead of the whole work.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Generator
 from typing import TypeVar
@@ -40,6 +39,8 @@ def finish(steps: Steps[T]) -> T:
 
 async def sliced(steps: Steps[T], budget: float = BUDGET_S) -> T:
     """Run the steps on the event loop, `budget` seconds at a time; the result."""
+    import asyncio  # here, not above: `flexcord validate` builds with `finish` and needs no event loop
+
     clock = time.perf_counter
     until = clock() + budget
     while (done := _advance(steps)) is None:

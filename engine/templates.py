@@ -141,15 +141,23 @@ class TemplateProblem:
 
 def check(source: str, allowed: Iterable[str] = VARIABLES) -> list[TemplateProblem]:
     """Parse a template and list its problems; an empty list means it is fine (and bounded)."""
+    return parsed_and_checked(source, allowed)[1]
+
+
+def parsed_and_checked(
+    source: str, allowed: Iterable[str] = VARIABLES
+) -> tuple[nodes.Template | None, list[TemplateProblem]]:
+    """`check`, with the parsed template too (None when it does not parse), for a caller that
+    looks further into it."""
     try:
         ast = _ENV.parse(source)
     except TemplateSyntaxError as exc:
-        return [TemplateProblem(f"template does not parse: {exc.message}", exc.lineno or 1)]
+        return None, [TemplateProblem(f"template does not parse: {exc.message}", exc.lineno or 1)]
     names = frozenset(allowed)
     problems = list(_problems(ast, names))
     unknown = sorted({p.message for p in problems if p.message.startswith("unknown variable")})
     others = [p for p in problems if not p.message.startswith("unknown variable")]
-    return [next(p for p in problems if p.message == m) for m in unknown] + others
+    return ast, [next(p for p in problems if p.message == m) for m in unknown] + others
 
 
 def _problems(node: nodes.Node, names: frozenset[str]) -> Iterator[TemplateProblem]:

@@ -17,6 +17,7 @@ except SystemExit as done:
     assert not done.code, done.code
 heavy = ("aiohttp", "quart", "hypercorn", "discord", "twilio", "aiosqlite", "psycopg", "jsonschema")
 heavy += ("puremagic",)  # reads file types from their bytes: only for files players send
+heavy += ("asyncio",)  # a build needs no event loop (about 40 ms to import)
 print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in heavy or m.startswith("engine.runtime"))))
 """
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import Environment, TemplateSyntaxError, nodes
+from jinja2 import nodes
 
 from engine import templates
 from engine.config.diagnostics import Diagnostic, did_you_mean
@@ -40,7 +40,6 @@ _WHERE_GIVEN = {
     "options": "only in what a slash command says, and in the case it opens",
     "form": "only in the title and reply of a case template with a form",
 }
-_PARSER = Environment(autoescape=False)  # parses only; rendering uses engine.templates' sandbox
 _EXTRA_BRACE = re.compile(r"\{\{\{|\}\}\}")
 
 
@@ -56,6 +55,8 @@ class Scope:
 
 def template_problems(source: str, scope: Scope) -> list[TemplateProblem]:
     """Every problem of one template text used in `scope`; empty when the bot can fill it in."""
+    if "{" not in source and "}}}" not in source:
+        return []  # plain text: nothing to fill in (most translations), so nothing to parse
     extra = _EXTRA_BRACE.search(source)
     if extra:
         line = source.count("\n", 0, extra.start()) + 1
@@ -66,13 +67,9 @@ def template_problems(source: str, scope: Scope) -> list[TemplateProblem]:
                 "write placeholders with two braces on each side, like {{ user.name }}",
             )
         ]
-    found = templates.check(source)
-    if found:
+    ast, found = templates.parsed_and_checked(source)
+    if found or ast is None:
         return [_explained(problem) for problem in found]
-    try:
-        ast = _PARSER.parse(source)
-    except TemplateSyntaxError:  # templates.check said it parses; nothing more to say
-        return []
     return _names(ast, scope)
 
 
