@@ -73,6 +73,44 @@ async def test_a_failed_shared_commit_fails_every_member_and_keeps_none(store: S
     assert (await store.health()).ok
 
 
+async def read_then_remember(store: SqliteStore, key: str) -> bool:
+    async with store.view() as view:  # what a handler reads before its transaction
+        await view.get_setting(key)
+    return await remember(store, key)
+
+
+async def test_reads_between_transactions_leave_them_to_share_a_commit(store: SqliteStore) -> None:
+    """A read sees the open group and waits for its commit instead of committing it early, so
+    20 handlers that each read, then write, take two commits (the first writer's, then the rest's),
+    not one commit each."""
+    before = store.commits
+    assert await asyncio.gather(*(read_then_remember(store, f"entry {n}") for n in range(20))) == [True] * 20
+    assert store.commits - before <= 2
+
+
+async def put_then_read(store: SqliteStore) -> list[object]:
+    async def write() -> None:
+        async with store.transaction() as tx:
+            await tx.put_setting("language:111", "seen fr")
+
+    async def read() -> str | None:
+        async with store.view() as view:
+            return await view.get_setting("language:111")
+
+    return await asyncio.gather(write(), read(), return_exceptions=True)
+
+
+async def test_a_read_that_saw_changes_whose_commit_failed_fails_too(store: SqliteStore) -> None:
+    """Nothing read is acted on before it is stored: the read saw the open group's change, and
+    raises when that group's COMMIT fails (the handler that read it tries again)."""
+    await store.simulate("commit")
+    written, read = await put_then_read(store)
+    assert isinstance(written, StorageError) and isinstance(read, StorageError), (written, read)
+    await store.simulate(None)
+    assert await store.get_setting("language:111") is None
+    assert await put_then_read(store) == [None, "seen fr"]
+
+
 def agent_says(conversation: str, n: int) -> dict[str, str]:
     return {
         "EventType": "onMessageAdded",

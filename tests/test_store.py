@@ -14,9 +14,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from engine.deliveries import ChannelPost, DirectMessage
+from engine.deliveries import ChannelPost, DirectMessage, StartHandoff
 from engine.events import OutMessage
-from engine.store import NewCase, NewMessage, StorageError, Store, database_path, open_store
+from engine.ports import HandoffRequest
+from engine.store import NewCase, NewMessage, PlayerState, StorageError, Store, database_path, open_store
 from engine.store.migrations import MIGRATIONS
 from tests.postgres import fresh_database
 
@@ -355,3 +356,41 @@ async def test_cases_come_a_page_at_a_time_on_either_store(store: Store) -> None
         first = await view.list_cases(limit=2)
         rest = await view.list_cases(limit=2, after=first[-1])
     assert [c.ref for c in first + rest] == ["BUG-1", "BUG-2", "BUG-3"]  # one moment: by ref
+
+
+async def test_what_a_players_event_reads_first_comes_in_one_read_on_either_store(store: Store) -> None:
+    ref = await new_case(store, "SUP", "Help for Ash")
+    async with store.view() as view:  # a player who never wrote
+        nobody = await view.player_state(
+            "111", event_id="event:1", setting="language:111", lane="contact:111", kind="start_handoff"
+        )
+    assert nobody == PlayerState(processed=False, conversation=None, case=None, setting=None, waiting=False)
+    start = StartHandoff(1, HandoffRequest("111", "Ash", ref, "support"))
+    async with store.transaction() as tx:
+        conversation = await tx.open_conversation("111", "Ash", NOW)
+        await tx.save_conversation(dataclasses.replace(conversation, case_ref=ref, state="queued"))
+        await tx.mark_processed("event:1", NOW)
+        await tx.put_setting("language:111", "seen fr")
+        await tx.enqueue(lane="contact:111", delivery=start, key="k1", at=NOW)
+        state = await tx.player_state(
+            "111", event_id="event:1", setting="language:111", lane="contact:111", kind="start_handoff"
+        )
+    assert state.processed and state.setting == "seen fr" and state.waiting
+    assert state.conversation == await store.conversation("111")
+    assert state.case == await store.get_case(ref)
+    async with store.view() as view:
+        other = await view.player_state(
+            "111", event_id="event:2", setting="language:111", lane="contact:111", kind="send"
+        )
+    assert not other.processed and not other.waiting and other.case == state.case
+
+
+async def test_an_item_marked_delivered_says_whether_its_lane_has_more_on_either_store(store: Store) -> None:
+    async with store.transaction() as tx:
+        a = await tx.enqueue(lane="dm:1", delivery=DirectMessage("1", OutMessage("n1")), key="k1", at=NOW)
+        b = await tx.enqueue(lane="dm:1", delivery=DirectMessage("1", OutMessage("n2")), key="k2", at=NOW)
+        c = await tx.enqueue(lane="dm:2", delivery=DirectMessage("2", OutMessage("n3")), key="k3", at=NOW)
+    async with store.transaction() as tx:
+        assert await tx.mark_delivered(a, NOW)  # n2 waits behind it
+        assert not await tx.mark_delivered(b, NOW)
+        assert not await tx.mark_delivered(c, NOW)  # dm:1's items are not dm:2's

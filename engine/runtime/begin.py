@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 from engine.config.model import in_conversation
+from engine.deliveries import KINDS, StartHandoff
 from engine.events import Event
 from engine.runtime import cases, conversations, places
 from engine.runtime.generation import Generation
+from engine.runtime.languages import language_key, remember
 from engine.runtime.reading import event_text, event_variables
 from engine.runtime.turn import Turn
-from engine.store import Writes
+from engine.runtime.wire import contact_lane
+from engine.store import PlayerState, Reads, Writes
 
 
-async def begin_turn(generation: Generation, tx: Writes, event: Event, rating: int | None) -> Turn:
-    """The player's Turn: conversation loaded (or created), inbound line written to the transcript."""
+async def player_state(reads: Reads, user_id: str, event_key: str) -> PlayerState:
+    """What a player's event needs first, in one query: handled already (`event_key`)? their
+    conversation, its case, their language setting, and whether a handoff of theirs waits to start."""
+    return await reads.player_state(
+        user_id,
+        event_id=event_key,
+        setting=language_key(user_id),
+        lane=contact_lane(user_id),
+        kind=KINDS[StartHandoff],
+    )
+
+
+async def begin_turn(
+    generation: Generation, tx: Writes, event: Event, rating: int | None, *, chosen: bool = False
+) -> Turn:
+    """The player's Turn: conversation loaded (or created), their language remembered (`chosen`: by
+    `/language`), inbound line written to the transcript."""
     user = event.user
-    conversation = await tx.open_conversation(user.id, user.name, event.at)
+    state = await player_state(tx, user.id, f"event:{event.id}")
+    conversation = state.conversation or await tx.open_conversation(user.id, user.name, event.at)
     turn = Turn(
         generation,
         tx,
@@ -26,10 +45,12 @@ async def begin_turn(generation: Generation, tx: Writes, event: Event, rating: i
         by_reply=not (event.kind == "message" and in_conversation(event.where)),
         variables=event_variables(generation.config, event),
         mentions=event.mentions,
+        waiting_start=state.waiting,
     )
     if conversation.user_name != user.name:
         turn.update(user_name=user.name)
-    await turn.load_case()
+    if in_conversation(event.where):  # the conversation's case (a channel command is not part of it)
+        turn.case = state.case
     if event.kind == "message" and rating is None:
         if conversation.state == "closed":
             reopened = await places.reopen(turn)
@@ -44,4 +65,5 @@ async def begin_turn(generation: Generation, tx: Writes, event: Event, rating: i
     if event.kind == "message" and len(event.text) > limit:  # refused; the record stays bounded
         text = event.text[:limit] + "…"
     await turn.record_inbound(text, event.id)
+    await remember(tx, event, state.setting, chosen=chosen)
     return turn

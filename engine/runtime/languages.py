@@ -33,19 +33,29 @@ def language_key(user_id: str) -> str:
     return f"language:{user_id}"
 
 
-async def remembered(store: Settings, user_id: str) -> tuple[str, str] | None:
-    """(how, locale) the store holds for the player: how is 'chosen' or 'seen'; None if nothing."""
-    value = await store.get_setting(language_key(user_id))
+def parse(value: str | None) -> tuple[str, str] | None:
+    """(how, locale) of a stored language setting ('chosen fr' -> ('chosen', 'fr')); None if nothing."""
     how, _, locale = (value or "").partition(" ")
     return (how, locale) if how in (CHOSEN, SEEN) and locale else None
 
 
+async def remembered(store: Settings, user_id: str) -> tuple[str, str] | None:
+    """(how, locale) the store holds for the player: how is 'chosen' or 'seen'; None if nothing."""
+    return parse(await store.get_setting(language_key(user_id)))
+
+
 async def with_locale(store: Settings, config: Config, event: Event) -> Event:
     """`event` with `locale` set to the language to answer the player in."""
+    if len(config.locales.supported) < 2:
+        return replace(event, locale=config.locales.default)
+    return locale_for(config, event, await remembered(store, event.user.id))
+
+
+def locale_for(config: Config, event: Event, known: tuple[str, str] | None) -> Event:
+    """`event` with `locale` set to the language to answer in, the player's setting being `known`."""
     locales = config.locales
     if len(locales.supported) < 2:
         return replace(event, locale=locales.default)
-    known = await remembered(store, event.user.id)
     if known is not None and known[0] == CHOSEN and known[1] in locales.supported:
         return replace(event, locale=known[1])
     locale = settle(
@@ -58,11 +68,12 @@ async def with_locale(store: Settings, config: Config, event: Event) -> Event:
     return replace(event, locale=locale)
 
 
-async def remember(tx: Writes, event: Event, *, chosen: bool = False) -> None:
-    """Keep the event's locale as the player's last known one (or their choice)."""
+async def remember(tx: Writes, event: Event, setting: str | None, *, chosen: bool = False) -> None:
+    """Keep the event's locale as the player's last known one (or their choice); `setting` is the
+    value the store holds now."""
     if event.locale is None:
         return
-    known = await remembered(tx, event.user.id)
+    known = parse(setting)
     if known is not None and known[0] == CHOSEN and not chosen:
         return
     value = f"{CHOSEN if chosen else SEEN} {event.locale}"
@@ -70,12 +81,13 @@ async def remember(tx: Writes, event: Event, *, chosen: bool = False) -> None:
         await tx.put_setting(language_key(event.user.id), value)
 
 
-async def settle_language(store: Settings, config: Config, event: Event) -> tuple[Event, str | None]:
-    """`event` in the language to answer in, and the locale `/language` chose by it (else None)."""
+def settle_language(config: Config, event: Event, setting: str | None) -> tuple[Event, str | None]:
+    """`event` in the language to answer in, and the locale `/language` chose by it (else None);
+    `setting` is the player's language setting as the store holds it."""
     chosen = chosen_locale(config, event)
     if chosen is not None:
         return replace(event, locale=chosen), chosen
-    return await with_locale(store, config, event), None
+    return locale_for(config, event, parse(setting)), None
 
 
 def language_command(config: Config) -> Command | None:

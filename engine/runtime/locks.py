@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from types import TracebackType
 
 
 class KeyedLock:
@@ -14,15 +13,39 @@ class KeyedLock:
         self._locks: dict[str, asyncio.Lock] = {}
         self._holders: dict[str, int] = {}
 
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._holders[key] = self._holders.get(key, 0) + 1
+    def hold(self, key: str) -> Held:
+        """`async with locks.hold(key):` the key's work, one at a time."""
+        return Held(self, key)
+
+
+class Held:
+    """One holding of a key's lock (a class, not a generator: it is taken for every event)."""
+
+    __slots__ = ("_key", "_lock", "_locks")
+
+    def __init__(self, locks: KeyedLock, key: str) -> None:
+        self._locks = locks
+        self._key = key
+
+    async def __aenter__(self) -> None:
+        locks, key = self._locks, self._key
+        self._lock = locks._locks.setdefault(key, asyncio.Lock())
+        locks._holders[key] = locks._holders.get(key, 0) + 1
         try:
-            async with lock:
-                yield
-        finally:
-            self._holders[key] -= 1
-            if not self._holders[key]:
-                del self._holders[key]
-                del self._locks[key]
+            await self._lock.acquire()
+        except BaseException:
+            self._leave()
+            raise
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._lock.release()
+        self._leave()
+
+    def _leave(self) -> None:
+        holders = self._locks._holders
+        holders[self._key] -= 1
+        if not holders[self._key]:
+            del holders[self._key]
+            del self._locks._locks[self._key]

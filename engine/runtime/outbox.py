@@ -53,7 +53,9 @@ Sent = str | HandoffTicket | None
 class Outcomes(Protocol):
     """What a delivery outcome means beyond the outbox; each returns the lanes it added items to."""
 
-    async def delivered(self, tx: Writes, item: OutboxItem, sent: Sent, now: datetime) -> list[str]: ...
+    async def delivered(self, tx: Writes, item: OutboxItem, sent: Sent, now: datetime) -> list[str]:
+        """`item` as it was claimed (an outcome that needs it as it is now reads it in `tx`)."""
+        ...
 
     async def failed(self, tx: Writes, item: OutboxItem, *, final: bool, now: datetime) -> list[str]: ...
 
@@ -217,7 +219,7 @@ class Outbox:
     # --- one attempt -----------------------------------------------------------------------
 
     async def _attempt(self, item: OutboxItem, now: datetime) -> tuple[bool, list[str]]:
-        """Deliver one item; (whether the lane may go on, lanes the outcome added items to)."""
+        """Deliver one item; (whether the lane may go on to a next item, lanes the outcome added items to)."""
         guard = self.starting if isinstance(item.delivery, StartHandoff) else contextlib.nullcontext()
         async with guard:
             try:
@@ -298,12 +300,11 @@ class Outbox:
 
     async def _succeeded(self, item: OutboxItem, sent: Sent, now: datetime) -> tuple[bool, list[str]]:
         async with self.store.transaction() as tx:
-            current = await tx.outbox_item(item.id) or item
-            added = await self.outcomes.delivered(tx, current, sent, now)
-            await tx.mark_delivered(item.id, now)
+            added = await self.outcomes.delivered(tx, item, sent, now)
+            waiting = await tx.mark_delivered(item.id, now)
             if item.message_id is not None and isinstance(sent, str) and sent:
                 await tx.set_message_platform_id(item.message_id, sent)
-        return True, added
+        return waiting, added
 
     async def _failed(
         self,

@@ -87,9 +87,10 @@ class ConversationOutcomes:
     ) -> list[str]:
         """The contact center took the handoff; after an earlier failure the player is told they are queued.
 
-        `item` is read inside this transaction: if a newer request or the player leaving the queue
-        replaced it meanwhile, the handoff that just started is closed again.
+        `item` is read again inside this transaction: if a newer request or the player leaving the
+        queue replaced it meanwhile, the handoff that just started is closed again.
         """
+        item = await tx.outbox_item(item.id) or item
         c = await tx.conversation_by_id(start.conversation_id)
         if c is None:
             return []

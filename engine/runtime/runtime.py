@@ -20,11 +20,11 @@ from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter
 from engine.routing import route
 from engine.runtime import cases, conversations
-from engine.runtime.begin import begin_turn
+from engine.runtime.begin import begin_turn, player_state
 from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
-from engine.runtime.languages import remember, settle_language
+from engine.runtime.languages import settle_language
 from engine.runtime.limits import describe_wait, files_a_case, longest_window
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
@@ -180,10 +180,12 @@ class Runtime:
         generation = self._generation
         config = generation.config
         key = f"event:{event.id}"
-        if await self.store.is_processed(key):
+        async with self.store.view() as view:
+            player = await player_state(view, event.user.id, key)
+        if player.processed:
             return Outcome(decision=None)
-        known = await self.store.conversation(event.user.id)
-        event, chosen = await settle_language(self.store, config, event)  # chosen: by /language now
+        known = player.conversation
+        event, chosen = settle_language(config, event, player.setting)  # chosen: by /language now
         limit = config.limits.message_length
         too_long = event.kind == "message" and len(event.text) > limit
         rating = None if too_long else rating_of(event, known)
@@ -197,8 +199,8 @@ class Runtime:
             )
             decision = Decision(rule=None, actions=(), explanation=what, config_version=config.version)
         else:
-            state = known.state if known is not None else "bot"
-            decision = await self._cooldown(config, event, route(config, event, state, event.at))
+            current = known.state if known is not None else "bot"
+            decision = await self._cooldown(config, event, route(config, event, current, event.at))
         in_dm = event.kind == "message" and in_conversation(event.where)
         if not (decision.actions or rating is not None or solved or in_dm or too_long or chosen):
             return Outcome(decision=decision, state=known.state if known is not None else None)
@@ -206,8 +208,7 @@ class Runtime:
         async with self.store.transaction() as tx:
             if not await tx.mark_processed(key, event.at):
                 return Outcome(decision=None)
-            turn = await begin_turn(generation, tx, event, rating)
-            await remember(tx, event, chosen=chosen is not None)
+            turn = await begin_turn(generation, tx, event, rating, chosen=chosen is not None)
             if too_long:  # neither routed nor relayed: the player hears the limit and can split it
                 turn.say("too_long", extra={"limit": limit})
             elif rating is not None:
@@ -294,11 +295,12 @@ class Runtime:
         async with self._players.hold(found.user_id), self.store.transaction() as tx:
             if not await tx.mark_processed(key, now):
                 return []
-            conversation = await tx.conversation_by_id(found.id)
-            if conversation is None or conversation.conversation_sid != sid:
+            player = await player_state(tx, found.user_id, key)
+            conversation = player.conversation
+            if conversation is None or conversation.id != found.id or conversation.conversation_sid != sid:
                 return []
-            turn = Turn(generation, tx, conversation, now=now, key=key)
-            await turn.load_case()
+            turn = Turn(generation, tx, conversation, now=now, key=key, waiting_start=player.waiting)
+            turn.case = player.case
             await conversations.apply_contact_event(turn, event)
             await turn.finish()
         self._observe_join(conversation, turn.conversation)

@@ -95,6 +95,7 @@ class Turn:
         variables: Mapping[str, object] | None = None,
         locale: str | None = None,
         mentions: Mapping[str, str] | None = None,
+        waiting_start: bool = True,
     ) -> None:
         self.generation = generation
         self.config = generation.config
@@ -117,6 +118,7 @@ class Turn:
         self._saved = conversation
         self._sequence = 0
         self._names = {**(mentions or {}), conversation.user_id: conversation.user_name}
+        self._waiting_start = waiting_start  # False: known that no handoff of the player waits to start
 
     async def load_case(self) -> None:
         """Make the conversation's current case the one this turn talks about.
@@ -293,6 +295,10 @@ class Turn:
 
     async def _refresh_waiting_handoff(self) -> None:
         """A handoff still waiting to start carries the transcript as it is now, for the agent."""
+        drafts = self._drafts
+        starts = any(isinstance(d, ContactDraft) and isinstance(d.delivery, StartHandoff) for d in drafts)
+        if not (self._waiting_start or starts):
+            return
         c = self.conversation
         for item in await self.tx.pending_of_kind(contact_lane(c.user_id), "start_handoff"):
             if not isinstance(item.delivery, StartHandoff):

@@ -21,6 +21,7 @@ from engine.store.records import (
     NewCase,
     NewMessage,
     OutboxItem,
+    PlayerState,
 )
 from engine.timestamps import from_text, to_text
 
@@ -96,6 +97,7 @@ __all__ = [
     "NewCase",
     "NewMessage",
     "OutboxItem",
+    "PlayerState",
     "Reads",
     "Replica",
     "Status",

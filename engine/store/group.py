@@ -15,8 +15,10 @@ and one COMMIT once every member queued so far has run. A member's `transaction(
 after that COMMIT, so nothing is acknowledged before it is stored; a COMMIT that fails fails every
 member of the group, each as if its own commit had failed.
 
-Reads (`GroupCommit.read`) commit the open group first, so they never see a change that might
-still be lost.
+A read (`GroupCommit.read`) does not end the open group: it sees the group's changes and returns
+only once the group has committed (raising what its COMMIT raised), so nothing read is acted on
+before it is stored. Reads between transactions thus leave them to share a commit, where making
+each read commit first would split them into groups of one.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
+from types import TracebackType
 from typing import Protocol, TypeVar
 
 from engine.store import sql
@@ -55,6 +58,16 @@ class Group:
         self.members = 0
 
 
+async def _committed(group: Group) -> None:
+    """Wait for the group's COMMIT; raise what it raised (a group dropped by a cancelled member too)."""
+    try:
+        await asyncio.shield(group.done)
+    except asyncio.CancelledError:
+        if group.done.cancelled():  # this task goes on: the changes it read are gone
+            raise sqlite3.OperationalError("the changes read were rolled back") from None
+        raise
+
+
 def _observed(done: asyncio.Future[None]) -> None:
     """A group whose members all left (cancelled) still had its failure looked at."""
     if not done.cancelled():
@@ -72,28 +85,22 @@ class GroupCommit:
         self._tasks: set[asyncio.Task[None]] = set()  # the commits and checkpoints waiting for the lock
         self.commits = 0  # COMMITs sent, for the benchmarks: fewer than transactions when groups form
 
-    @asynccontextmanager
-    async def member(self) -> AsyncIterator[sqlite3.Connection]:
+    def member(self) -> Member:
         """One transaction: its block runs in the open group (or a new one); returns once committed.
 
         Raises what SQLite raised: in the block (only this member's changes are undone, unless
         SQLite itself dropped the whole transaction, which fails the group), or at the COMMIT.
         """
-        async with self.lock:
-            group = self._group or await self._begin()
-            self.conn.execute(SAVEPOINT)
-            try:
-                yield self.conn
-            except BaseException as exc:
-                self._undo(group, exc)
-                raise
-            self.conn.execute(RELEASE)
-            group.members += 1
-        await asyncio.shield(group.done)
+        return Member(self)
+
+    def read(self) -> Read:
+        """The connection, for reads; once the block is done, waits for the open group's commit (whose
+        changes the block saw) and raises what that COMMIT raised."""
+        return Read(self)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[sqlite3.Connection]:
-        """The connection, for reads of committed data only: the open group commits first."""
+    async def settled(self) -> AsyncIterator[sqlite3.Connection]:
+        """The connection with no group open: the open group commits first."""
         async with self.lock:
             await self.flush()
             yield self.conn
@@ -174,3 +181,67 @@ class GroupCommit:
             group.done.set_exception(exc)
         else:
             group.done.cancel()
+
+
+# GroupCommit.member and .read as classes rather than generator context managers: each event
+# takes several, and a generator's setup costs ten times a class's.
+
+
+class _Holding:
+    """The connection held under the group's lock, for one block."""
+
+    __slots__ = ("_commit", "_group")
+
+    def __init__(self, commit: GroupCommit) -> None:
+        self._commit = commit
+
+    async def _take(self) -> GroupCommit:
+        await self._commit.lock.acquire()
+        return self._commit
+
+
+Exit = tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+
+
+class Member(_Holding):
+    """`async with commit.member() as conn:` one transaction of the open group (GroupCommit.member)."""
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> sqlite3.Connection:
+        commit = await self._take()
+        try:
+            self._group = commit._group or await commit._begin()
+            commit.conn.execute(SAVEPOINT)
+        except BaseException:
+            commit.lock.release()
+            raise
+        return commit.conn
+
+    async def __aexit__(self, *exited: *Exit) -> None:
+        commit, group, exc = self._commit, self._group, exited[1]
+        try:
+            if exc is not None:
+                commit._undo(group, exc)
+                return  # the block's exception goes on
+            commit.conn.execute(RELEASE)
+            group.members += 1
+        finally:
+            commit.lock.release()
+        await asyncio.shield(group.done)
+
+
+class Read(_Holding):
+    """`async with commit.read() as conn:` reads that see the open group, then wait for its commit."""
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> sqlite3.Connection:
+        commit = await self._take()
+        self._group = commit._group
+        return commit.conn
+
+    async def __aexit__(self, *exited: *Exit) -> None:
+        self._commit.lock.release()
+        if exited[1] is None and self._group is not None:
+            await _committed(self._group)

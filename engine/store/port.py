@@ -32,6 +32,7 @@ from engine.store.records import (
     NewCase,
     NewMessage,
     OutboxItem,
+    PlayerState,
 )
 
 
@@ -104,6 +105,12 @@ class Reads(CaseReads, Protocol):
     async def get_attachment(self, attachment_id: int) -> tuple[AttachmentRecord, bytes] | None: ...
 
     async def conversation(self, user_id: str) -> ConversationRecord | None: ...
+
+    async def player_state(
+        self, user_id: str, *, event_id: str, setting: str, lane: str, kind: str
+    ) -> PlayerState:
+        """What handling a player's event reads first, in one query (see PlayerState)."""
+        ...
 
     async def conversation_by_id(self, conversation_id: int) -> ConversationRecord | None: ...
 
@@ -189,7 +196,9 @@ class Writes(Reads, Protocol):
         message_id: int | None = None,
     ) -> int: ...
 
-    async def mark_delivered(self, item_id: int, at: datetime) -> None: ...
+    async def mark_delivered(self, item_id: int, at: datetime) -> bool:
+        """Mark an item delivered; whether other items of its lane are pending (True: not known)."""
+        ...
 
     async def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None: ...
 

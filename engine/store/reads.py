@@ -24,6 +24,7 @@ from engine.store.records import (
     FaqQuestion,
     MessageRecord,
     OutboxItem,
+    PlayerState,
 )
 from engine.timestamps import from_text, to_text
 
@@ -42,8 +43,11 @@ def _opt_time(text: str | None) -> datetime | None:
 
 def _record(cls: type[R], row: Row, **special: Any) -> R:
     """A record whose fields are the row's columns of the same name, except those given in `special`."""
-    values = {f.name: special[f.name] if f.name in special else row[f.name] for f in fields(cls)}
-    return cls(**values)
+    names = _NAMES.get(cls) or _NAMES.setdefault(cls, tuple(f.name for f in fields(cls)))
+    return cls(**{name: special[name] if name in special else row[name] for name in names})
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}  # each record's field names, read once
 
 
 def _case(row: Row) -> CaseRecord:
@@ -65,6 +69,27 @@ def _conversation(row: Row) -> ConversationRecord:
         queued_at=_opt_time(row["queued_at"]),
         timeout_notified=bool(row["timeout_notified"]),
         updated_at=from_text(row["updated_at"]),
+    )
+
+
+class _Prefixed:
+    """The columns of a row whose names start with `prefix`, by their names without it."""
+
+    def __init__(self, row: Row, prefix: str) -> None:
+        self._row = row
+        self._prefix = prefix
+
+    def __getitem__(self, key: str, /) -> object:
+        return self._row[self._prefix + key]
+
+
+def _player_state(row: Row) -> PlayerState:
+    return PlayerState(
+        processed=row["processed"] is not None,
+        conversation=None if row["id"] is None else _conversation(row),
+        case=None if row["k_ref"] is None else _case(_Prefixed(row, "k_")),
+        setting=row["setting"],
+        waiting=row["waiting"] is not None,
     )
 
 
@@ -226,6 +251,15 @@ class SqliteReads:
     async def conversation(self, user_id: str) -> ConversationRecord | None:
         row = await self._one(sql.GET_CONVERSATION, (user_id,))
         return None if row is None else _conversation(row)
+
+    async def player_state(
+        self, user_id: str, *, event_id: str, setting: str, lane: str, kind: str
+    ) -> PlayerState:
+        """In one query: whether `event_id` was handled, the player's conversation and its case, their
+        `setting`, and whether an item of `kind` is pending in `lane`."""
+        row = await self._one(sql.PLAYER_STATE, (event_id, setting, lane, kind, user_id))
+        assert row is not None  # one row, whatever the player
+        return _player_state(row)
 
     async def conversation_by_id(self, conversation_id: int) -> ConversationRecord | None:
         row = await self._one(sql.GET_CONVERSATION_BY_ID, (conversation_id,))

@@ -81,6 +81,17 @@ class ConversationRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class PlayerState:
+    """What handling a player's event reads first, in one query (`Reads.player_state`)."""
+
+    processed: bool  # the event was handled already
+    conversation: ConversationRecord | None  # None: the player never wrote
+    case: CaseRecord | None  # the conversation's current case
+    setting: str | None  # the player's setting asked for (their language)
+    waiting: bool  # an item of the kind asked for is pending in the lane asked for (a handoff to start)
+
+
+@dataclass(frozen=True, slots=True)
 class MessageRecord:
     """One line of a transcript: who said what, when and where, with the platform's id."""
 

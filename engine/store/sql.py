@@ -98,6 +98,17 @@ SAVE_CONVERSATION = (
     "agent_name = ?, awaiting_rating = ?, queued_at = ?, timeout_notified = ?, updated_at = ? WHERE id = ?"
 )
 
+PLAYER_STATE = (  # a player's event: handled already? their setting, a pending item, conversation and case
+    "SELECT (SELECT 1 FROM processed_events WHERE id = ?) AS processed, "
+    "(SELECT value FROM settings WHERE key = ?) AS setting, "
+    "(SELECT 1 FROM outbox WHERE status = 'pending' AND lane = ? AND kind = ? LIMIT 1) AS waiting, "
+    + ", ".join(f"c.{name.strip()}" for name in CONVERSATION_COLUMNS.split(","))
+    + ", "
+    + ", ".join(f"k.{name.strip()} AS k_{name.strip()}" for name in CASE_COLUMNS.split(","))
+    + " FROM (SELECT 1 AS one) AS here LEFT JOIN conversations c ON c.user_id = ? "
+    "LEFT JOIN cases k ON k.ref = c.case_ref"
+)
+
 # --- transcript ------------------------------------------------------------------------------
 
 MESSAGE_COLUMNS = "id, conversation_id, case_ref, direction, author, text, place, platform_id, at"
@@ -142,9 +153,12 @@ PENDING_OF_KIND = (
 )
 CASE_OUTBOX = f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE case_ref = ? ORDER BY id"
 LANE_OUTBOX = f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE lane = ? ORDER BY id"
+# marks an item delivered and says whether other items of its lane wait (the outbox then takes the
+# next); the lane comes from a subquery of its own (SQLite: a correlated one would not use the index)
 MARK_DELIVERED = (
     "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL "
-    "WHERE id = ?"
+    "WHERE id = ? RETURNING EXISTS (SELECT 1 FROM outbox o WHERE o.status = 'pending' "
+    "AND o.lane = (SELECT lane FROM outbox WHERE id = ?) AND o.id <> ?) AS waiting"
 )
 FORGET_DELIVERED = "DELETE FROM outbox WHERE status = 'delivered' AND delivered_at < ?"
 FORGET_TRANSCRIPTS = (
@@ -180,11 +194,12 @@ FORGET_CONVERSATION = "DELETE FROM conversations WHERE id = ?"
 
 # --- cooldowns and message limits: sliding windows every replica shares ----------------------
 
-FORGET_USES = "DELETE FROM limit_uses WHERE key = ? AND at <= ?"
-USES = "SELECT at, once FROM limit_uses WHERE key = ? ORDER BY at"
-ADD_USE_IF_FREE = (  # counted and added at once: a use is added only while the window has room
+# uses older than the window (at <= the window's start) count for nothing; `forget_uses` deletes them
+USES = "SELECT at, once FROM limit_uses WHERE key = ? AND at > ? ORDER BY at"
+TAKE_USE = (  # counted and added at once: a use is added only while the window has room, and once per event
     "INSERT INTO limit_uses (key, at, once) SELECT ?, ?, ? "
-    "WHERE (SELECT COUNT(*) FROM limit_uses WHERE key = ?) < ?"
+    "WHERE (? = '' OR NOT EXISTS (SELECT 1 FROM limit_uses WHERE key = ? AND once = ? AND at > ?)) "
+    "AND (SELECT COUNT(*) FROM limit_uses WHERE key = ? AND at > ?) < ?"
 )
 LIMIT_LOCKS = 0x6C696D  # PostgreSQL: the advisory-lock space of limit keys ("lim")
 LOCK_USES = (  # PostgreSQL: one transaction at a time counts a key's uses, until it ends

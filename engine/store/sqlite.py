@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, cast
+from types import TracebackType
+from typing import Generic, Literal, TypeVar, cast
 
 import aiosqlite
 
 from engine.store import sql
 from engine.store.base import OneCalls
-from engine.store.group import GroupCommit, Hop
+from engine.store.group import GroupCommit, Hop, Member, Read
 from engine.store.migrations import MIGRATIONS
 from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
 from engine.store.reads import SqliteReads
 from engine.store.records import OutboxItem
 from engine.store.writes import SqliteWrites
+
+Q = TypeVar("Q", bound=SqliteReads)
 
 
 class SqliteStore(OneCalls):
@@ -41,37 +43,29 @@ class SqliteStore(OneCalls):
         self._identity = _identity(path)
         self._refusal: str | None = None  # why the last write was refused, until one commits
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Writes]:
+    def transaction(self) -> AbstractAsyncContextManager[Writes]:
         """One atomic unit of change: committed when the block ends, rolled back if it raises.
 
         Transactions that queue together share one commit (engine.store.group); this returns only
         once the commit is done. A write SQLite refuses (disk full, read-only, file gone), in the
         block or at the shared commit, raises StorageError.
         """
-        try:
-            async with self._group.member() as conn:
-                yield SqliteWrites(conn, self._hop)
-        except sqlite3.Error as exc:
-            if _is_refusal(exc):
-                raise self._refused(exc) from exc
-            raise
-        self._refusal = None
+        return _Using(self, self._group.member(), SqliteWrites)
 
-    def _refused(self, exc: BaseException) -> StorageError:
+    def view(self) -> AbstractAsyncContextManager[Reads]:
+        """Consistent reads between transactions (never inside one: the lock is not re-entrant)."""
+        return _Using(self, self._group.read(), SqliteReads)
+
+    def refused(self, exc: BaseException) -> BaseException:
+        """What to raise for `exc`, raised by SQLite: StorageError when SQLite refused a write."""
+        if not _is_refusal(exc):
+            return exc
         self._refusal = f"the database refused a write: {exc}"
         return StorageError(self._refusal)
 
-    @asynccontextmanager
-    async def view(self) -> AsyncIterator[Reads]:
-        """Consistent reads between transactions (never inside one: the lock is not re-entrant)."""
-        try:
-            async with self._group.read() as conn:
-                yield SqliteReads(conn, self._hop)
-        except sqlite3.DatabaseError as exc:
-            if _is_refusal(exc):
-                raise self._refused(exc) from exc
-            raise
+    def committed(self) -> None:
+        """A transaction committed: writes are taken again."""
+        self._refusal = None
 
     @property
     def commits(self) -> int:
@@ -81,7 +75,7 @@ class SqliteStore(OneCalls):
     async def simulate(self, fault: Fault | None) -> None:
         """Refuse writes as a full disk or a read-only file would, or refuse every COMMIT as a disk
         failing at write-out would (`commit`), or (None) stop; for fault drills."""
-        async with self._group.read() as conn:
+        async with self._group.settled() as conn:
             if fault == "full":
                 pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
                 conn.execute(f"PRAGMA max_page_count = {pages}")
@@ -96,8 +90,8 @@ class SqliteStore(OneCalls):
 
     async def claim(self, lane: str, now: datetime) -> OutboxItem | None:
         """The lane's head, read: one process owns a SQLite file, and its outbox holds the lane meanwhile."""
-        async with self._group.read() as conn:
-            return await SqliteReads(conn, self._hop).lane_outbox_head(lane)
+        async with self.view() as view:
+            return await cast(SqliteReads, view).lane_outbox_head(lane)
 
     async def health(self) -> StoreHealth:
         """Not ok when the file is gone or replaced, or when writes are being refused."""
@@ -118,10 +112,44 @@ class SqliteStore(OneCalls):
 
     async def close(self) -> None:
         try:
-            async with self._group.read():  # the open group commits first (its members hear if it fails)
+            async with self._group.settled():  # the open group commits first (its members hear if it fails)
                 pass
         finally:  # the connection's thread always stops, or the process could not exit
             await self._db.close()
+
+
+class _Using(Generic[Q]):
+    """A transaction or a view of SqliteStore: the connection's queries while the group holds it
+    (a class, not a generator: every event takes several); SQLite's refusals as StorageError."""
+
+    __slots__ = ("_queries", "_store", "_using")
+
+    def __init__(self, store: SqliteStore, using: Member | Read, queries: type[Q]) -> None:
+        self._store = store
+        self._using = using
+        self._queries = queries
+
+    async def __aenter__(self) -> Q:
+        try:
+            conn = await self._using.__aenter__()
+        except sqlite3.Error as exc:
+            raise self._store.refused(exc) from exc
+        return self._queries(conn, self._store._hop)
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await self._using.__aexit__(kind, exc, tb)
+        except sqlite3.Error as failed:  # at the shared COMMIT, or the block's own
+            raised = self._store.refused(failed)
+            if raised is failed:
+                raise
+            raise raised from failed
+        if isinstance(exc, sqlite3.Error) and (raised := self._store.refused(exc)) is not exc:
+            raise raised from exc
+        if exc is None and isinstance(self._using, Member):
+            self._store.committed()
 
 
 MEMORY = ":memory:"

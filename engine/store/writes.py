@@ -171,8 +171,10 @@ class SqliteWrites(SqliteReads):
         params = (lane, kind_of(delivery), encode(delivery), stamp, key, stamp, case_ref, message_id)
         return await self._returning(sql.ENQUEUE, params)
 
-    async def mark_delivered(self, item_id: int, at: datetime) -> None:
-        await self._run(sql.MARK_DELIVERED, (to_text(at), item_id))
+    async def mark_delivered(self, item_id: int, at: datetime) -> bool:
+        """Mark an item delivered; whether other items of its lane are pending (True: not known)."""
+        row = await self._one(sql.MARK_DELIVERED, (to_text(at), item_id, item_id, item_id))
+        return row is None or bool(row["waiting"])
 
     async def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:
         await self._run(sql.MARK_RETRY, (to_text(next_attempt_at), error, item_id))
@@ -220,15 +222,17 @@ class SqliteWrites(SqliteReads):
         """Use one of `uses` slots per `per_seconds` for `key`; None if allowed, else the seconds to wait.
 
         `use=False` only looks; a use naming its event (`once`) takes no second slot when tried again.
-        The count and the new use are one statement, so two writers cannot both take the last slot.
+        The count and the new use are one statement, so two writers cannot both take the last slot;
+        a use that is allowed costs that one statement.
         """
-        await self._run(sql.FORGET_USES, (key, to_text(now - timedelta(seconds=per_seconds))))
-        taken = await self._all(sql.USES, (key,))
-        if once and any(row["once"] == once for row in taken):
+        start = to_text(now - timedelta(seconds=per_seconds))  # the window: uses after it count
+        if use and await self._run(
+            sql.TAKE_USE, (key, to_text(now), once, once, key, once, start, key, start, uses)
+        ):
             return None
-        if use and await self._run(sql.ADD_USE_IF_FREE, (key, to_text(now), once, key, uses)):
+        taken = await self._all(sql.USES, (key, start))
+        if once and any(row["once"] == once for row in taken):
             return None
         if not use and len(taken) < uses:
             return None
-        taken = await self._all(sql.USES, (key,))  # full: the oldest use says when a slot frees up
-        return float(per_seconds - (now - from_text(str(taken[0]["at"]))).total_seconds())
+        return float(per_seconds - (now - from_text(str(taken[0]["at"]))).total_seconds())  # the oldest use
