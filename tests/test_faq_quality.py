@@ -32,19 +32,19 @@ def share(results: list[Result], hit: str) -> float:
 def test_english_questions_find_their_article(held: list[Result]) -> None:
     english = [r for r in held if r.lang == "en" and r.expect]
     assert share(english, "top3") >= 0.90
-    assert share(english, "top1") >= 0.82
+    assert share(english, "top1") >= 0.84
 
 
 def test_questions_in_other_languages_find_their_article_in_their_language(held: list[Result]) -> None:
     others = [r for r in held if r.lang != "en" and r.expect]
-    assert share(others, "top3") >= 0.88
+    assert share(others, "top3") >= 0.90
     answered = [r for r in others if r.shown]
     assert sum(r.shown_language == r.lang for r in answered) / len(answered) >= 0.95
 
 
 def test_off_topic_questions_get_not_sure(held: list[Result]) -> None:
     off = [r for r in held if not r.expect]
-    assert share(off, "not_sure") >= 0.78  # measured 81%: under the 85% target (docs/BENCHMARKS.md)
+    assert share(off, "not_sure") >= 0.92  # measured 97% (docs/BENCHMARKS.md)
 
 
 def test_the_labelled_set_is_big_varied_valid_and_names_real_articles() -> None:

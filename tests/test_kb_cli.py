@@ -24,7 +24,7 @@ def test_search_prints_what_the_bot_shows_with_confidence_url_and_snippet() -> N
     lines = out.splitlines()
     assert lines[0].startswith("The bot would show ")
     assert re.match(
-        r"1\. Reset your account password  \[account-password-reset, confidence 0\.\d\d\]$", lines[1]
+        r"1\. Reset your account password  \[account-password-reset, confidence [01]\.\d\d\]$", lines[1]
     )
     assert "https://support.example.com/articles/account-password-reset" in out
     assert "**password**" in out.casefold()

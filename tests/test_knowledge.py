@@ -11,6 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.chatbot.suggest import suggestions
 from engine.knowledge import Article, ArticleError, KnowledgeBase, plain_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +104,30 @@ def test_limit_bounds_the_number_of_hits(demo_kb: KnowledgeBase) -> None:
 def test_small_talk_and_stop_words_find_nothing(demo_kb: KnowledgeBase) -> None:
     for query in ["", "   ", "hello", "how do I do it?", "asdfghjkl", "banana smoothie recipe", "🔥🔥🔥"]:
         assert demo_kb.search(query) == [], query
+
+
+def test_everyday_words_shared_with_an_article_get_not_sure(demo_kb: KnowledgeBase) -> None:
+    """A message whose words in common with an article are all everyday ones is not about it."""
+    chat = [
+        "how many people play this game",
+        "what year did the game come out",
+        "sino gusto maging kaibigan",
+        "can someone explain the rules of chess",
+        "i just got a new job today!!",
+        "alguien quiere ser mi amigo",
+        "quelqu'un veut être mon ami",
+        "आज कौन सी फ़िल्म देखें",
+    ]
+    for message in chat:
+        assert suggestions(demo_kb, message, limit=3, min_confidence=0.5).shown == (), message
+    asked = {
+        "is the game ok for a 7 year old": "parental-controls",
+        "how many people can join a raid": "events-and-raids",
+        "my new phone gets hot when i play": "battery-and-gps",
+    }
+    for message, slug in asked.items():
+        shown = suggestions(demo_kb, message, limit=3, min_confidence=0.5).shown
+        assert shown and shown[0].article.slug == slug, message
 
 
 @pytest.mark.parametrize(

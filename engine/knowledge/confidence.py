@@ -4,7 +4,9 @@ A message is read in parts (each sentence, and overlapping stretches of a long s
 as whole, so a question at the end of a long story is judged on its own words. For each part and
 article, a few numbers that do not grow with length (the share of the part's information the
 article matches, how far ahead of the other articles it is, how close the part is to one of its
-sample questions, how much of it the title, questions and tags hold) go through a
+sample questions, how much of it the title, questions and tags hold, how much the title and tags
+alone hold, and how much of what matched is more than everyday words such as "year", "friend" or
+"game", which alone are a coincidence, not a topic: `engine.knowledge.everyday`) go through a
 logistic model fitted on the tuning half of the labelled questions in `tests/faq_questions.yaml`
 (`python benchmarks/faq.py --calibrate` fits it again). So a confidence of 0.7 means: about 7 in
 10 such suggestions were right on that set.
@@ -19,8 +21,11 @@ from dataclasses import dataclass
 
 from engine.knowledge.lexical import Match
 
-COEFFICIENTS = (-2.83, -3.27, 4.5, 3.27, 2.96, 2.89)
+COEFFICIENTS = (-4.65, -3.44, 4.74, 3.31, 1.56, 2.94, 3.47, 1.86)
 """(intercept, then one weight per Features number, in order), fitted by benchmarks/faq.py --calibrate."""
+
+EVERYDAY_ONLY = 0.25
+"""The most an article can get when all the words it shares with the message are everyday ones."""
 
 WINDOW = 10  # words in a stretch of a long sentence
 STEP = 5
@@ -37,9 +42,19 @@ class Features:
     question_match: float
     key_coverage: float
     matched_information: float
+    topic_coverage: float = 0.0
+    specific: float = 0.0
 
     def vector(self) -> tuple[float, ...]:
-        return (self.coverage, self.lead, self.question_match, self.key_coverage, self.matched_information)
+        return (
+            self.coverage,
+            self.lead,
+            self.question_match,
+            self.key_coverage,
+            self.matched_information,
+            self.topic_coverage,
+            self.specific,
+        )
 
 
 def features(match: Match, other_best: float, unknown_idf: float) -> Features:
@@ -56,13 +71,16 @@ def features(match: Match, other_best: float, unknown_idf: float) -> Features:
         question_match=match.question_match,
         key_coverage=match.key_coverage,
         matched_information=min(match.matched_idf / (2 * unknown_idf), 1.0),
+        topic_coverage=match.topic_coverage,
+        specific=match.specific / match.coverage if match.coverage > 0 else 0.0,
     )
 
 
 def confidence(f: Features, coefficients: Sequence[float] = COEFFICIENTS) -> float:
     """The calibrated chance (0-1) that the article answers the part of the message."""
     z = coefficients[0] + sum(w * x for w, x in zip(coefficients[1:], f.vector(), strict=True))
-    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+    sure = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+    return min(sure, EVERYDAY_ONLY) if f.specific == 0 else sure
 
 
 def parts(words: Sequence[object]) -> list[tuple[int, int]]:

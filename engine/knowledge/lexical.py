@@ -18,11 +18,13 @@ from dataclasses import dataclass
 
 from engine.knowledge.analysis import Analyzer, analyzer
 from engine.knowledge.articles import Article
+from engine.knowledge.everyday import EVERYDAY_WORDS
 from engine.knowledge.spelling import is_skeleton, one_short, respellings, skeleton
 from engine.knowledge.synonyms import SYNONYM_WEIGHT, rewrite, synonyms
 
 FIELDS = ("title", "questions", "tags", "body")
 KEY_FIELDS = ("title", "questions", "tags")  # what an article is about, not everything it mentions
+TOPIC_FIELDS = ("title", "tags")  # its topic as named, without the everyday words of its sample questions
 FIELD_WEIGHTS = {"title": 3.0, "questions": 2.0, "tags": 2.5, "body": 1.0}
 FIELD_B = {"title": 0.3, "questions": 0.5, "tags": 0.3, "body": 0.75}
 K1 = 1.2
@@ -54,6 +56,8 @@ class Match:
     matched_idf: float
     question_match: float  # how close the part is to the article's title or one of its questions, 0-1
     key_coverage: float  # the share of the part's information found in the title, questions or tags
+    topic_coverage: float = 0.0  # the share found in the title or tags: the article's topic itself
+    specific: float = 0.0  # the share matched by words other than everyday ones ('year', 'friend', 'game')
 
 
 class LanguageIndex:
@@ -63,6 +67,8 @@ class LanguageIndex:
         self.language = language
         self.analyzer: Analyzer = analyzer(language)
         self.articles = tuple(articles)
+        everyday = EVERYDAY_WORDS.get(language, frozenset()) | EVERYDAY_WORDS["en"]  # English is mixed in
+        self._everyday = frozenset(self.analyzer.term(w) for w in everyday) - {""}
         self._fields: list[dict[str, Counter[str]]] = [self._field_terms(a) for a in self.articles]
         n = max(1, len(self.articles))
         self._average = {f: max(1.0, sum(sum(d[f].values()) for d in self._fields) / n) for f in FIELDS}
@@ -125,7 +131,7 @@ class LanguageIndex:
         information = sum(self._information(w) for w in unique)
         matches = []
         for index, doc in enumerate(self._fields):
-            score, got, key, matched, terms = 0.0, 0.0, 0.0, set(), set()
+            score, got, key, topic, specific, matched, terms = 0.0, 0.0, 0.0, 0.0, 0.0, set(), set()
             for word in unique:
                 best, best_term, share = 0.0, "", 0.0
                 for term, weight in zip(word.terms, word.weights, strict=True):
@@ -137,13 +143,17 @@ class LanguageIndex:
                     got += share * self._information(word)
                     if any(doc[f].get(best_term) for f in KEY_FIELDS):
                         key += share * self._information(word)
+                    if any(doc[f].get(best_term) for f in TOPIC_FIELDS):
+                        topic += share * self._information(word)
+                    if best_term not in self._everyday:
+                        specific += share * self._information(word)
                     matched.add(word.word)
                     terms.add(best_term)
             if score > 0:
-                coverage, keyed = (got / information, key / information) if information else (0.0, 0.0)
+                shares = [x / information if information else 0.0 for x in (got, key, topic, specific)]
                 asked = self._question_match(index, unique, information)
                 found = frozenset(matched), frozenset(terms)
-                matches.append(Match(index, score, *found, coverage, got, asked, keyed))
+                matches.append(Match(index, score, *found, shares[0], got, asked, *shares[1:]))
         return sorted(matches, key=lambda m: (-m.score, m.article))
 
     def _question_match(self, article: int, words: Sequence[QueryWord], information: float) -> float:

@@ -67,7 +67,7 @@ _HINDI = """
     उस इसे उसे इन उन क्या कैसे कब कहाँ कहां क्यों कौन कोई कुछ मैं मेरा मेरी मेरे मुझे हम हमारा हमें आप
     आपका आपकी आपके तुम तुम्हारा नहीं ना न जी हाँ हां कर करें करना करता करती करते किया कृपया प्लीज
     मदद चाहिए चाहता चाहती रहा रही रहे गया गई गए जा जाता जाती सकता सकती सकते अब लिए लिये एक
-    भाई यार हेलो हैलो नमस्ते धन्यवाद बताओ बताइए बताएं गेम
+    भाई यार हेलो हैलो नमस्ते धन्यवाद बताओ बताइए बताएं गेम सी सा
     ka ke ki ko me mein hai hain tha the thi ho se par aur ya bhi to hi yeh ye woh wo kya kaise kab
     kahan kyun kyu kaun koi kuch main mera meri mere mujhe hum aap apna nahi nhi na ji haan kar karna
     kiya plz pls bhai yaar
@@ -79,19 +79,15 @@ _TAGALOG = """
     din rin daw raw ba pa nga naman kasi pero o kung kapag pag para dahil sana yung un nung noong ano
     paano pano bakit saan kailan sino ilan alin kay tulong tulungan pls pakisabi paki salamat hello hi
     musta kumusta kamusta sa'kin sakin akin ko'y nya nyo natin kayong pong kong mong niyang yong
-    ganito ganyan ganun gusto kailangan pwede puwede alam ewan talaga lagi laging nang
+    ganito ganyan ganun gusto kailangan pwede puwede alam ewan talaga lagi laging nang anong anung
     game laro e eh naman sobra grabe pre pare tol bes
 """
 
-STOP_WORDS: dict[str, frozenset[str]] = {
-    code: frozenset(text.split())
-    for code, text in {
-        "en": _ENGLISH,
-        "es": _SPANISH,
-        "pt": _PORTUGUESE,
-        "fr": _FRENCH,
-        "hi": _HINDI,
-        "tl": _TAGALOG,
-    }.items()
-}
+
+def word_lists(**lists: str) -> dict[str, frozenset[str]]:
+    """Language code -> the words of its list, one text of words apart by white space per language."""
+    return {code: frozenset(text.split()) for code, text in lists.items()}
+
+
+STOP_WORDS = word_lists(en=_ENGLISH, es=_SPANISH, pt=_PORTUGUESE, fr=_FRENCH, hi=_HINDI, tl=_TAGALOG)
 """Language code -> its stop words (a language without a list uses none)."""
