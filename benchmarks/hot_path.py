@@ -215,17 +215,11 @@ def summary(values: list[float]) -> dict[str, float]:
 
 
 async def latency(url: str, samples: int, *, one_language: bool = False) -> dict[str, list[float]]:
-    from benchmarks.webhook import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, CannedTwilio
-    from engine.config.model import FlexSettings
+    from benchmarks.webhook import canned_contact_center
     from engine.events import ContactEvent, Event
-    from engine.flex.contact_center import TwilioContactCenter
 
     arrivals: list[tuple[int, int]] = []
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: CannedTwilio(arrivals), "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    flex = FlexSettings(ACCOUNT_SID, AUTH_TOKEN, "WS" + "b2" * 16, "WW" + "c3" * 16)
-    twilio = TwilioContactCenter(flex, PUBLIC_URL, base_url=f"http://127.0.0.1:{port}")
+    server, twilio = await canned_contact_center(arrivals)
     runtime, store, chat, _, clock = await bot(url, twilio, one_language=one_language)
     players = 20  # taking turns, so no player reaches the demo's 10 messages a minute to the agent
     users = await with_agents(runtime, store, players, clock)

@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import aiohttp
@@ -50,6 +51,9 @@ sys.path.insert(0, str(ROOT))
 
 from engine.config.model import FlexSettings  # noqa: E402
 from engine.events import ContactEvent  # noqa: E402
+
+if TYPE_CHECKING:
+    from engine.flex.contact_center import TwilioContactCenter
 
 ACCOUNT_SID = "AC" + "a1" * 16
 AUTH_TOKEN = "bench-token"
@@ -357,15 +361,23 @@ MESSAGE = json.dumps({
 MESSAGES = json.dumps({"messages": [], "meta": {"key": "messages", "next_page_url": None}}).encode()
 
 
-async def send_latency(sends: int) -> dict[str, float]:
+async def canned_contact_center(
+    arrivals: list[tuple[int, int]],
+) -> tuple[asyncio.Server, TwilioContactCenter]:
+    """The real TwilioContactCenter sending to a CannedTwilio on loopback that records in
+    `arrivals` each request's first byte (wall clock, this thread's CPU clock)."""
     from engine.flex.contact_center import TwilioContactCenter
 
-    arrivals: list[tuple[int, int]] = []
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: CannedTwilio(arrivals), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     flex = FlexSettings(ACCOUNT_SID, AUTH_TOKEN, "WS" + "b2" * 16, "WW" + "c3" * 16)
-    contact = TwilioContactCenter(flex, PUBLIC_URL, base_url=f"http://127.0.0.1:{port}")
+    return server, TwilioContactCenter(flex, PUBLIC_URL, base_url=f"http://127.0.0.1:{port}")
+
+
+async def send_latency(sends: int) -> dict[str, float]:
+    arrivals: list[tuple[int, int]] = []
+    server, contact = await canned_contact_center(arrivals)
     conversation = "CH" + "1" * 32
     await contact.send(conversation, "80351110224678912", "warm-up", "warm-up")  # reads recent keys once
     for n in range(200):
