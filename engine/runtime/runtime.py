@@ -301,6 +301,7 @@ class Runtime:
             player = await player_state(tx, user_id, key)
             conversation = player.conversation
             if conversation is None or conversation.conversation_sid != sid:  # closed, or forgotten
+                self._sid_players.pop(sid, None)
                 return []
             turn = Turn(generation, tx, conversation, now=now, key=key, waiting_start=player.waiting)
             turn.case = player.case
