@@ -3,30 +3,13 @@ their language: replies, the FAQ bot after the chat, the language they chose, th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
-from engine.runtime import Generation
 from tests.fixtures.config.demo import copy_demo, edit
 from tests.support.twins import ManualClock, Player, World, generation_from, memory_world
+from tests.test_conversations import ASH, WEDNESDAY_MORNING, generation, world
 
-ASH = "111"
-WEDNESDAY_MORNING = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)  # support is open
-
-
-@pytest.fixture(scope="module")
-def generation(repo_root: Path) -> Generation:
-    return generation_from(repo_root / "flexcord.yaml")
-
-
-@pytest.fixture
-async def world(generation: Generation) -> AsyncIterator[World]:
-    opened = await memory_world(generation, clock=ManualClock(WEDNESDAY_MORNING))
-    yield opened
-    await opened.close()
+__all__ = ["generation", "world"]  # the demo bot's fixtures, shared with tests/test_conversations.py
 
 
 async def with_agent(world: World, asks: str = "I want to talk to an agent") -> tuple[Player, str]:
