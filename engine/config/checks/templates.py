@@ -14,11 +14,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine import templates
 from engine.config.diagnostics import Diagnostic, did_you_mean
+from engine.config.record import record
 from engine.config.yaml.nodes import mark_of
 from engine.templates import TemplateProblem
 
@@ -46,7 +46,7 @@ _FILL = re.compile(r"\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9
 """A placeholder that only fills in a name or one of its parts: `{{ user.name }}` (most texts)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Scope:
     """Where a template is used: `kind` is 'command', 'case template', 'rule' or 'message';
     `fields` are the names under `form.` or `options.` there (None: not known, not checked)."""
