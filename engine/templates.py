@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:  # Jinja2 is imported on first use: checking a config whose texts are plain needs none of it
     from jinja2 import Template, nodes
@@ -88,20 +88,17 @@ def _env() -> SandboxedEnvironment:
     return env
 
 
-@dataclass(frozen=True, slots=True)
-class _Parts:
-    """Which parts of Jinja a text may use, and the words for those it may not."""
-
-    allowed: tuple[type[nodes.Node], ...]  # besides names, filters and tests (checked one by one)
-    arithmetic: Mapping[type[nodes.Node], str]
-    statements: Mapping[type[nodes.Node], tuple[str, str]]
+_Kinds: TypeAlias = "tuple[type[nodes.Node], ...]"
+_Words: TypeAlias = "tuple[_Kinds, dict[type[nodes.Node], str], dict[type[nodes.Node], tuple[str, str]]]"
 
 
 @cache
-def _parts() -> _Parts:
+def _parts() -> _Words:
+    """Which parts of Jinja a text may use (besides names, filters and tests, checked one by one),
+    and the words for arithmetic and statements, which it may not."""
     from jinja2 import nodes
 
-    allowed: tuple[type[nodes.Node], ...] = (
+    allowed: _Kinds = (
         *(nodes.Template, nodes.Output, nodes.TemplateData, nodes.If, nodes.Getattr, nodes.Getitem),
         *(nodes.Slice, nodes.Const, nodes.List, nodes.Tuple, nodes.CondExpr, nodes.And, nodes.Or),
         *(nodes.Not, nodes.Neg, nodes.Pos, nodes.Compare, nodes.Operand, nodes.Concat, nodes.Add),
@@ -129,7 +126,7 @@ def _parts() -> _Parts:
         nodes.Extends: ("texts cannot extend other templates", write_out),
         nodes.Block: ("{% block %} is not supported in texts", write_out),
     }
-    return _Parts(allowed, arithmetic, statements)
+    return allowed, arithmetic, statements
 
 
 _LANGUAGE = "a text fills in names, changes them with filters and chooses with {% if %}"
@@ -199,14 +196,14 @@ def _refusal(node: nodes.Node, names: frozenset[str]) -> TemplateProblem | None:
             return TemplateProblem("{...} mappings are not supported in texts", line, _LANGUAGE)
         case nodes.Filter() | nodes.Test() | nodes.Getattr():
             return None
-    parts = _parts()
-    if type(node) in parts.arithmetic:
+    allowed, arithmetic, statements = _parts()
+    if type(node) in arithmetic:
         hint = "texts can join values with ~ and add with + and -"
-        return TemplateProblem(f"'{parts.arithmetic[type(node)]}' is not supported in texts", line, hint)
-    if type(node) in parts.statements:
-        message, hint = parts.statements[type(node)]
+        return TemplateProblem(f"'{arithmetic[type(node)]}' is not supported in texts", line, hint)
+    if type(node) in statements:
+        message, hint = statements[type(node)]
         return TemplateProblem(message, line, f"{hint}; {_LANGUAGE}")
-    if isinstance(node, parts.allowed):
+    if isinstance(node, allowed):
         return None
     return TemplateProblem(f"this is not supported in texts: {type(node).__name__}", line, _LANGUAGE)
 
