@@ -25,6 +25,7 @@ heavy = ("aiohttp", "quart", "hypercorn", "discord", "twilio", "aiosqlite", "psy
 heavy += ("puremagic",)  # reads file types from their bytes: only for files players send
 heavy += ("asyncio",)  # a build needs no event loop (about 40 ms to import)
 heavy += ("jinja2",)  # texts that only fill in names are checked without parsing them (~50 ms to import)
+heavy += ("difflib",)  # "did you mean", only for a config with problems
 # of flexcord's own: what serving needs and checking a config does not
 ours = ("engine.runtime",)
 ours += ("engine.routing.router", "engine.chatbot", "engine.events")  # the compile needs only the rule index

@@ -11,7 +11,6 @@ Players would otherwise get the fallback text instead of the message.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -158,6 +157,8 @@ def _attribute(name: str, attribute: str, line: int, scope: Scope) -> TemplatePr
         known, what = scope.options, "this command's options"
     if known is None or attribute in known:
         return None
+    import difflib  # here: only a text with a problem needs it
+
     close = difflib.get_close_matches(attribute, known, n=1, cutoff=0.6)
     listed = ", ".join(f"{name}.{a}" for a in known) or "nothing"
     hint = f"did you mean {name}.{close[0]}? ({what} has: {listed})" if close else f"{what} has: {listed}"
