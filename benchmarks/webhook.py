@@ -4,6 +4,7 @@
     scripts/with-postgres python benchmarks/webhook.py --production   # + the path with a real store
     scripts/with-postgres python benchmarks/webhook.py --production --postgres-only --compare /tmp/main
         # PostgreSQL only, and the same path served by another tree (e.g. a `git worktree` of main)
+    python benchmarks/webhook.py --production --compare /tmp/main   # SQLite: this tree's and main's
 
 
 1. Throughput. A server process runs flexcord's app (engine.server.create_app) on Hypercorn with
@@ -412,6 +413,10 @@ def production_stores(folder: str, compare: list[Path], postgres_only: bool) -> 
     from benchmarks.hot_path import fresh_postgres
 
     stores = {} if postgres_only else {"SQLite": f"sqlite:///{folder}/flexcord.db"}
+    for n, tree in enumerate([] if postgres_only else compare):
+        name = f"SQLite, {tree.name}"
+        stores[name] = f"sqlite:///{folder}/flexcord_{n}.db"
+        TREES[name] = (stores[name], tree)
     server = os.environ.get("FLEXCORD_TEST_POSTGRES")
     if server:
         stores["PostgreSQL"] = fresh_postgres(server, "flexcord_webhook")
@@ -438,7 +443,7 @@ def main() -> None:
         type=Path,
         action="append",
         default=[],
-        help="another tree's PostgreSQL production path too",
+        help="another tree's production path too (SQLite, and PostgreSQL when there is one)",
     )
     parser.add_argument("--postgres-only", action="store_true", help="the production path on PostgreSQL only")
     args, rest = parser.parse_known_args()

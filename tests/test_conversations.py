@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine.runtime import Generation
+from engine.runtime.wire import contact_lane, dm_lane
 from tests.support.twins import ManualClock, World, generation_from, memory_world
 
 ASH = "111"
@@ -234,3 +235,37 @@ async def test_a_failed_handoff_reported_by_the_contact_center_returns_the_playe
     )
     conversation = await world.store.conversation(ASH)
     assert conversation is not None and (conversation.state, conversation.conversation_sid) == ("bot", None)
+
+
+async def test_an_agent_writing_in_an_old_chat_never_reaches_the_player_in_a_new_one(world: World) -> None:
+    ash = world.player(ASH, "Ash")
+    await ash.says("agent")
+    first = world.contact.handoff_of(ASH)
+    await world.contact.agent_joins(first, "Misty")
+    await world.contact.agent_says(first, "Hello from the first chat", "Misty")
+    await world.contact.closes(first)
+    await ash.says("agent")
+    second = world.contact.handoff_of(ASH)
+    assert second != first
+    await world.contact.agent_joins(second, "Rowan")
+
+    await world.contact.agent_says(first, "a late line in the closed chat", "Misty")
+    await world.contact.agent_says(second, "Hello from the second chat", "Rowan")
+    texts = world.chat.texts(ASH)
+    assert "a late line in the closed chat" not in texts
+    assert texts[-1] == "Hello from the second chat"
+
+
+async def test_an_agent_writing_after_the_player_was_forgotten_reaches_nobody(world: World) -> None:
+    ash = world.player(ASH, "Ash")
+    await ash.says("agent")
+    handoff = world.contact.handoff_of(ASH)
+    await world.contact.agent_joins(handoff, "Misty")
+    await world.contact.agent_says(handoff, "Hello", "Misty")
+    async with world.store.transaction() as tx:  # as `flexcord players forget` does, from another process
+        await tx.forget_player(ASH, [dm_lane(ASH), contact_lane(ASH)])
+    told = len(world.chat.dms[ASH])
+
+    await world.contact.agent_says(handoff, "are you still there?", "Misty")
+    assert len(world.chat.dms[ASH]) == told
+    assert await world.store.conversation(ASH) is None

@@ -6,21 +6,30 @@ dropped it (after a swap, the event loop's). `hold` takes a reference to every o
 so the last reference dropped anywhere frees only the top object; `release` then lets go of them
 one by one, parents first, so each step frees little. Both are step functions (engine.steps): the
 reloader runs them sliced on the loop, which then never waits for more than a slice.
+
+A step ends after PER_STEP objects or STEP_S seconds, whichever comes first: some objects cost
+milliseconds on their own (freeing one keyword automaton of the routing index takes 1 to 3 ms),
+and five of them in one step of a fixed count stalled the loop for 10 to 20 ms.
 """
 
 from __future__ import annotations
 
 import gc
+import time
 from types import MappingProxyType
 
 from engine.steps import Steps
 
-__all__ = ["MAX_HELD", "PER_STEP", "hold", "release"]
+__all__ = ["MAX_HELD", "PER_STEP", "STEP_S", "hold", "release"]
 
 MAX_HELD = 5_000_000
 """At most this many objects are held; the rest of a larger tree is freed the usual way."""
 PER_STEP = 500
-"""Parts looked at, or objects let go of, per step."""
+"""Parts looked at, or objects let go of, per step at most."""
+STEP_S = 0.001
+"""A step ends once it has run this long, however few objects it has looked at or let go of."""
+CHECK_EVERY = 32
+"""While holding, the clock is read once per this many parts (reading it costs more than a part)."""
 
 _CONTAINERS = (dict, list, tuple, set, frozenset, MappingProxyType)
 
@@ -61,17 +70,21 @@ def hold(root: object) -> Steps[list[object]]:
     seen = _Seen()
     seen.first(id(root))
     position = walked = 0
+    clock = time.perf_counter
+    until = clock() + STEP_S
     while position < len(held) and len(held) < MAX_HELD:
         node = held[position]
         position += 1
         if position % PER_STEP == 0:  # most are strings and numbers, not walked
             yield
+            until = clock() + STEP_S
         if not _walked(node):
             continue
         for part in gc.get_referents(node):  # a tuple of 10,000 rules is 10,000 parts
             walked += 1
-            if walked % PER_STEP == 0:
+            if walked % PER_STEP == 0 or (walked % CHECK_EVERY == 0 and clock() >= until):
                 yield
+                until = clock() + STEP_S
             if seen.first(id(part)):
                 held.append(part)
     return held
@@ -80,7 +93,11 @@ def hold(root: object) -> Steps[list[object]]:
 def release(held: list[object]) -> Steps[None]:
     """Let go of `held` (from `hold`) one object at a time, parents first, so each step frees little."""
     held.reverse()
+    clock = time.perf_counter
     while held:
+        until = clock() + STEP_S
         for _ in range(min(PER_STEP, len(held))):
             held.pop()
+            if clock() >= until:
+                break
         yield

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from engine.bounded import BoundedMap
 from engine.chatbot.gaps import record_faq_turn
 from engine.config.model import Config, Refuse, RelayToAgent, Retention, in_conversation
 from engine.events import ContactEvent, Decision, Event, Outcome
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 PROCESSED_RETENTION = timedelta(days=7)  # repeated deliveries come within minutes, not days
 PRUNE_EVERY = timedelta(hours=1)
+SID_PLAYERS = 10_000  # conversations whose player is known without a read (about 1 MB at most)
 
 
 def utc_now() -> datetime:
@@ -102,6 +104,7 @@ class Runtime:
             fallback=lambda: fallback_of(self._generation),
         )
         self.players = self._players = KeyedLock()  # one player's work at a time (the case page too)
+        self._sid_players: BoundedMap[str, str] = BoundedMap(SID_PLAYERS)  # a sid's player, read once
         self._pruned_at: datetime | None = None
         self._unstored = Unstored()
         self._storage = StorageAlarm(observer, alert)
@@ -288,16 +291,17 @@ class Runtime:
         key = f"contact:{event.id}"
         now = event.at or self.clock()
         sid = event.conversation_sid
-        found = await self._conversation_of(sid)
-        if found is None:
+        user_id = await self._player_of(sid)
+        if user_id is None:
             log.info("contact-center event %s is for an unknown conversation %s; ignored", event.id, sid)
             return []
-        async with self._players.hold(found.user_id), self.store.transaction() as tx:
+        async with self._players.hold(user_id), self.store.transaction() as tx:
             if not await tx.mark_processed(key, now):
                 return []
-            player = await player_state(tx, found.user_id, key)
+            player = await player_state(tx, user_id, key)
             conversation = player.conversation
-            if conversation is None or conversation.id != found.id or conversation.conversation_sid != sid:
+            if conversation is None or conversation.conversation_sid != sid:  # closed, or forgotten
+                self._sid_players.pop(sid, None)
                 return []
             turn = Turn(generation, tx, conversation, now=now, key=key, waiting_start=player.waiting)
             turn.case = player.case
@@ -312,6 +316,18 @@ class Runtime:
         observe = getattr(self.observer, "agent_joined", None)
         if joined and observe is not None and before.queued_at is not None:
             observe(before.queue or "-", (after.updated_at - before.queued_at).total_seconds())
+
+    async def _player_of(self, sid: str) -> str | None:
+        """The player whose conversation `sid` is (None: no such conversation). A sid never changes
+        hands, so it is read once: the player's event then reads nothing before its transaction."""
+        known = self._sid_players.get(sid)
+        if known is None:
+            found = await self._conversation_of(sid)
+            if found is None:
+                return None
+            known = found.user_id
+            self._sid_players.put(sid, known)
+        return known
 
     async def _conversation_of(self, sid: str) -> ConversationRecord | None:
         async with self.store.view() as view:
