@@ -19,9 +19,12 @@ import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, TypeAlias
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
-from jinja2.sandbox import SandboxedEnvironment
+if TYPE_CHECKING:  # Jinja2 is imported on first use: checking a config whose texts are plain needs none of it
+    from jinja2 import Template, nodes
+    from jinja2.sandbox import SandboxedEnvironment
 
 log = logging.getLogger(__name__)
 
@@ -74,59 +77,58 @@ MAX_OUTPUT = 4000
 MAX_RENDER_SECONDS = 0.25
 """Longest a render may work; past it the fallback is said (with no loops it is never reached)."""
 
-_ENV = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
-_ENV.globals.clear()  # no range(), lipsum(), cycler(), joiner(), namespace(), dict()
 
-_ALLOWED = (
-    nodes.Template,
-    nodes.Output,
-    nodes.TemplateData,
-    nodes.If,
-    nodes.Getattr,
-    nodes.Getitem,
-    nodes.Slice,
-    nodes.Const,
-    nodes.List,
-    nodes.Tuple,
-    nodes.CondExpr,
-    nodes.And,
-    nodes.Or,
-    nodes.Not,
-    nodes.Neg,
-    nodes.Pos,
-    nodes.Compare,
-    nodes.Operand,
-    nodes.Concat,
-    nodes.Add,
-    nodes.Sub,
-    nodes.Keyword,
-)
-"""The parts of Jinja a text may use, besides names, filters and tests (checked one by one)."""
+@cache
+def _env() -> SandboxedEnvironment:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
 
-_ARITHMETIC: dict[type[nodes.Node], str] = {
-    nodes.Mul: "*",
-    nodes.Div: "/",
-    nodes.FloorDiv: "//",
-    nodes.Mod: "%",
-    nodes.Pow: "**",
-}
-_STATEMENTS: dict[type[nodes.Node], tuple[str, str]] = {
-    nodes.For: ("loops ({% for %}) are not supported in texts", "write the text out"),
-    nodes.Assign: ("{% set %} is not supported in texts", "use the value where it is needed"),
-    nodes.AssignBlock: ("{% set %} is not supported in texts", "use the value where it is needed"),
-    nodes.Macro: ("macros are not supported in texts", "write the text out"),
-    nodes.CallBlock: ("{% call %} is not supported in texts", "write the text out"),
-    nodes.FilterBlock: (
-        "{% filter %} is not supported in texts",
-        "put the filter on each value: {{ x | upper }}",
-    ),
-    nodes.With: ("{% with %} is not supported in texts", "use the values where they are needed"),
-    nodes.Include: ("texts cannot include other templates", "write the text out"),
-    nodes.Import: ("texts cannot import other templates", "write the text out"),
-    nodes.FromImport: ("texts cannot import other templates", "write the text out"),
-    nodes.Extends: ("texts cannot extend other templates", "write the text out"),
-    nodes.Block: ("{% block %} is not supported in texts", "write the text out"),
-}
+    env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
+    env.globals.clear()  # no range(), lipsum(), cycler(), joiner(), namespace(), dict()
+    return env
+
+
+_Kinds: TypeAlias = "tuple[type[nodes.Node], ...]"
+_Words: TypeAlias = "tuple[_Kinds, dict[type[nodes.Node], str], dict[type[nodes.Node], tuple[str, str]]]"
+
+
+@cache
+def _parts() -> _Words:
+    """Which parts of Jinja a text may use (besides names, filters and tests, checked one by one),
+    and the words for arithmetic and statements, which it may not."""
+    from jinja2 import nodes
+
+    allowed: _Kinds = (
+        *(nodes.Template, nodes.Output, nodes.TemplateData, nodes.If, nodes.Getattr, nodes.Getitem),
+        *(nodes.Slice, nodes.Const, nodes.List, nodes.Tuple, nodes.CondExpr, nodes.And, nodes.Or),
+        *(nodes.Not, nodes.Neg, nodes.Pos, nodes.Compare, nodes.Operand, nodes.Concat, nodes.Add),
+        *(nodes.Sub, nodes.Keyword),
+    )
+    arithmetic: dict[type[nodes.Node], str] = {nodes.Mul: "*", nodes.Div: "/", nodes.FloorDiv: "//"}
+    arithmetic |= {nodes.Mod: "%", nodes.Pow: "**"}
+    write_out = "write the text out"
+    set_ = ("{% set %} is not supported in texts", "use the value where it is needed")
+    includes = ("texts cannot import other templates", write_out)
+    statements: dict[type[nodes.Node], tuple[str, str]] = {
+        nodes.For: ("loops ({% for %}) are not supported in texts", write_out),
+        nodes.Assign: set_,
+        nodes.AssignBlock: set_,
+        nodes.Macro: ("macros are not supported in texts", write_out),
+        nodes.CallBlock: ("{% call %} is not supported in texts", write_out),
+        nodes.FilterBlock: (
+            "{% filter %} is not supported in texts",
+            "put the filter on each value: {{ x | upper }}",
+        ),
+        nodes.With: ("{% with %} is not supported in texts", "use the values where they are needed"),
+        nodes.Include: ("texts cannot include other templates", write_out),
+        nodes.Import: includes,
+        nodes.FromImport: includes,
+        nodes.Extends: ("texts cannot extend other templates", write_out),
+        nodes.Block: ("{% block %} is not supported in texts", write_out),
+    }
+    return allowed, arithmetic, statements
+
+
 _LANGUAGE = "a text fills in names, changes them with filters and chooses with {% if %}"
 
 
@@ -149,8 +151,10 @@ def parsed_and_checked(
 ) -> tuple[nodes.Template | None, list[TemplateProblem]]:
     """`check`, with the parsed template too (None when it does not parse), for a caller that
     looks further into it."""
+    from jinja2 import TemplateSyntaxError
+
     try:
-        ast = _ENV.parse(source)
+        ast = _env().parse(source)
     except TemplateSyntaxError as exc:
         return None, [TemplateProblem(f"template does not parse: {exc.message}", exc.lineno or 1)]
     names = frozenset(allowed)
@@ -171,6 +175,8 @@ def _problems(node: nodes.Node, names: frozenset[str]) -> Iterator[TemplateProbl
 
 
 def _refusal(node: nodes.Node, names: frozenset[str]) -> TemplateProblem | None:
+    from jinja2 import nodes
+
     line = getattr(node, "lineno", 1) or 1
     match node:
         case nodes.Name():
@@ -190,13 +196,14 @@ def _refusal(node: nodes.Node, names: frozenset[str]) -> TemplateProblem | None:
             return TemplateProblem("{...} mappings are not supported in texts", line, _LANGUAGE)
         case nodes.Filter() | nodes.Test() | nodes.Getattr():
             return None
-    if type(node) in _ARITHMETIC:
+    allowed, arithmetic, statements = _parts()
+    if type(node) in arithmetic:
         hint = "texts can join values with ~ and add with + and -"
-        return TemplateProblem(f"'{_ARITHMETIC[type(node)]}' is not supported in texts", line, hint)
-    if type(node) in _STATEMENTS:
-        message, hint = _STATEMENTS[type(node)]
+        return TemplateProblem(f"'{arithmetic[type(node)]}' is not supported in texts", line, hint)
+    if type(node) in statements:
+        message, hint = statements[type(node)]
         return TemplateProblem(message, line, f"{hint}; {_LANGUAGE}")
-    if isinstance(node, _ALLOWED):
+    if isinstance(node, allowed):
         return None
     return TemplateProblem(f"this is not supported in texts: {type(node).__name__}", line, _LANGUAGE)
 
@@ -235,7 +242,7 @@ class TemplateSet:
             if is_static(source):
                 self._compiled[source] = source
             else:
-                self._compiled[source] = None if check(source) else _ENV.from_string(source)
+                self._compiled[source] = None if check(source) else _env().from_string(source)
         return self._compiled[source]
 
     def render(self, source: str, variables: Mapping[str, object], fallback: str = "") -> str:

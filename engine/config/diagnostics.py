@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from typing import Literal
+
+from engine.config.record import record
 
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     """One problem at one place: `file:line:col: severity: message` plus an optional hint."""
 
@@ -56,6 +57,8 @@ def format_json(diagnostics: Iterable[Diagnostic]) -> str:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """'did you mean 'x'?' when one of `choices` is close to `word`."""
+    import difflib  # here: only a config with a problem needs it
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 

@@ -21,6 +21,7 @@ from typing import Any
 from engine.config.budget import entries_over_budget, files_over_budget
 from engine.config.diagnostics import Diagnostic
 from engine.config.numbers import fill_numbers
+from engine.config.record import record
 from engine.config.yaml.nodes import Filled, Mark, MarkedDict, MarkedList
 from engine.config.yaml.read import MAX_FILE_BYTES, read
 
@@ -53,7 +54,7 @@ ENTRY_NOUNS = {
 """What one entry of each named section is called, in messages."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LoadedFile:
     """One YAML file as read: its path (as given), its top-level mapping, whether it is flexcord.yaml,
     and whether it held only plain YAML (mappings, lists, untagged scalars: JSON's kinds of value)."""

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from engine.attachments import AttachmentRules
+from engine.config.record import record
 from engine.language import Locales  # the languages the bot speaks
 
 ConversationState = Literal["bot", "queued", "agent", "closed"]
@@ -39,7 +40,7 @@ def frozen_map(items: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
     return MappingProxyType(dict(items or {}))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     """Where something was written: file path (as given to the loader), 1-based line and column."""
 
@@ -56,7 +57,7 @@ class Source:
 # *sources*; they are rendered by engine.templates at run time with the event's variables.
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reply:
     """Answer where the event happened: ephemeral for a slash command, in the DM for a DM."""
 
@@ -65,7 +66,7 @@ class Reply:
     key: str | None = field(default=None, compare=False)  # its translations: Config.translations[locale][key]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SendDm:
     """Send the player a direct message."""
 
@@ -74,7 +75,7 @@ class SendDm:
     key: str | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Post:
     """Post a message in a channel."""
 
@@ -83,14 +84,14 @@ class Post:
     key: str | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OpenCase:
     """Open a case from a template; a template with a form shows the form first (commands only)."""
 
     template: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UpdateCase:
     """Change a case's status and/or add a note; `ref` is a template such as '{{ options.ref }}'."""
 
@@ -99,14 +100,14 @@ class UpdateCase:
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RunChatbot:
     """Let a chatbot answer the message."""
 
     chatbot: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Handoff:
     """Hand the conversation to a live agent in Flex, routed to `queue`."""
 
@@ -114,22 +115,22 @@ class Handoff:
     priority: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LeaveQueue:
     """Take the player out of the queue (their case stays open) and back to the bot."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CloseConversation:
     """End the conversation with the agent."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RelayToAgent:
     """Implicit: while queued or with an agent, an unmatched message goes to the contact center."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Refuse:
     """Implicit: the command may not run here or for this user; `reason` is shown to the user."""
 
@@ -154,7 +155,7 @@ Action = (
 # --- the parts of a config ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Feed:
     """An official source whose new entries are posted in a channel."""
 
@@ -162,7 +163,7 @@ class Feed:
     every_seconds: int = 600
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Channel:
     """A text channel and who may do what in it. `None` means everyone (@everyone)."""
 
@@ -177,7 +178,7 @@ class Channel:
     source: Source | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Option:
     """One slash-command option."""
 
@@ -190,7 +191,7 @@ class Option:
     max: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cooldown:
     """At most `uses` uses per user every `per_seconds` seconds."""
 
@@ -198,7 +199,7 @@ class Cooldown:
     per_seconds: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Command:
     """A slash command. Empty `channels` means any channel; empty `roles` means anyone."""
 
@@ -213,7 +214,7 @@ class Command:
     source: Source | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FormField:
     """One field of a case form: a Discord modal text input, or a file upload (`kind` file, up to
     `max_length` files, checked by `attachments:`)."""
@@ -228,7 +229,7 @@ class FormField:
     placeholder: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CaseTemplate:
     """How a kind of case (bug report, feature request, support) is opened and tracked."""
 
@@ -246,7 +247,7 @@ class CaseTemplate:
     status_tags: Mapping[str, str] = field(default_factory=frozen_map)  # status -> forum tag
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Condition:
     """When a rule applies. Every given part must hold; an empty part holds always."""
 
@@ -259,7 +260,7 @@ class Condition:
     language: tuple[str, ...] = ()  # the player's locale is one of these (or of their language: "es")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     """A routing rule: first match wins, top to bottom."""
 
@@ -269,7 +270,7 @@ class Rule:
     source: Source | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Queue:
     """A Flex queue a handoff can be routed to."""
 
@@ -281,7 +282,7 @@ class Queue:
     conversation: ConversationPlace = "dm"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Chatbot:
     """A bot that answers players: the built-in knowledge-base bot or an HTTP (Rasa REST) bot."""
 
@@ -295,7 +296,7 @@ class Chatbot:
     solved_button: str | None = "That solved it"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Hours:
     """Business hours. `weekly[0]` is Monday; each day holds (start, end) minute ranges."""
 
@@ -304,7 +305,7 @@ class Hours:
     closed_on: tuple[date, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limits:
     """Bounds that protect agents and the bot."""
 
@@ -313,7 +314,7 @@ class Limits:
     message_length: int = 2000
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Retention:
     """How long records are kept: delivered outbox items always pruned, transcripts only when set."""
 
@@ -321,7 +322,7 @@ class Retention:
     transcripts_seconds: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DiscordSettings:
     token: str | None
     guild: str
@@ -331,7 +332,7 @@ class DiscordSettings:
     threads: ThreadSettings | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ThreadSettings:
     """`discord.threads`: the channel private case threads open in, who reads along, reopening."""
 
@@ -341,7 +342,7 @@ class ThreadSettings:
     dm_fallback: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlexSettings:
     account_sid: str | None
     auth_token: str | None
@@ -350,7 +351,7 @@ class FlexSettings:
     task_channel: str = "chat"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServerSettings:
     public_url: str
     listen: str = "127.0.0.1:8080"

@@ -8,10 +8,10 @@ instead.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from engine.config.diagnostics import Diagnostic
+from engine.config.record import record
 from engine.config.yaml.nodes import Mark, MarkedDict, MarkedList, mark_of
 from engine.routing.patterns import PatternError, compiled_regex, word_boundary_problem
 
@@ -85,7 +85,7 @@ def _regex_problems(pattern: str, mark: Mark) -> list[Diagnostic]:
 # --- rules that can never match --------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _RuleView:
     """What a rule requires, as sets, for comparing rules (empty `where`/`says`/`roles`: no limit)."""
 

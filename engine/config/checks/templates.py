@@ -11,18 +11,18 @@ Players would otherwise get the fallback text instead of the message.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
-
-from jinja2 import nodes
+from typing import TYPE_CHECKING, Any
 
 from engine import templates
 from engine.config.diagnostics import Diagnostic, did_you_mean
+from engine.config.record import record
 from engine.config.yaml.nodes import mark_of
 from engine.templates import TemplateProblem
+
+if TYPE_CHECKING:
+    from jinja2 import nodes
 
 __all__ = ["ATTRIBUTES", "DISCORD_MESSAGE_LIMIT", "Scope", "template_problems", "text_problems"]
 
@@ -41,9 +41,11 @@ _WHERE_GIVEN = {
     "form": "only in the title and reply of a case template with a form",
 }
 _EXTRA_BRACE = re.compile(r"\{\{\{|\}\}\}")
+_FILL = re.compile(r"\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?[ \t]*\}\}")
+"""A placeholder that only fills in a name or one of its parts: `{{ user.name }}` (most texts)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Scope:
     """Where a template is used: `kind` is 'command', 'case template', 'rule' or 'message';
     `fields` are the names under `form.` or `options.` there (None: not known, not checked)."""
@@ -67,10 +69,29 @@ def template_problems(source: str, scope: Scope) -> list[TemplateProblem]:
                 "write placeholders with two braces on each side, like {{ user.name }}",
             )
         ]
+    if _fills_only_known_names(source, scope):
+        return []  # what the parse below would find, without Jinja2 (its import alone is ~50 ms)
     ast, found = templates.parsed_and_checked(source)
     if found or ast is None:
         return [_explained(problem) for problem in found]
     return _names(ast, scope)
+
+
+def _fills_only_known_names(source: str, scope: Scope) -> bool:
+    """True when every brace of `source` is in a `{{ name }}` or `{{ name.part }}` placeholder whose
+    name and part the bot fills in where the text is used: Jinja2 would parse it and find nothing.
+    Anything else (filters, `{% if %}`, a stray brace, a problem) is left to the parse."""
+    rest = _FILL.sub("", source)
+    if "{" in rest or "}" in rest:
+        return False
+    for found in _FILL.finditer(source):
+        name, attribute = found.groups()
+        only = _ONLY_IN.get(name)
+        if name not in templates.VARIABLES or (only and scope.kind not in only):
+            return False
+        if attribute is not None and (attribute.startswith("_") or _attribute(name, attribute, 1, scope)):
+            return False
+    return True
 
 
 def _explained(problem: TemplateProblem) -> TemplateProblem:
@@ -104,6 +125,8 @@ def _explained(problem: TemplateProblem) -> TemplateProblem:
 
 
 def _names(ast: nodes.Template, scope: Scope) -> list[TemplateProblem]:
+    from jinja2 import nodes
+
     problems: list[TemplateProblem] = []
     reported: set[str] = set()
     for name in ast.find_all(nodes.Name):
@@ -134,6 +157,8 @@ def _attribute(name: str, attribute: str, line: int, scope: Scope) -> TemplatePr
         known, what = scope.options, "this command's options"
     if known is None or attribute in known:
         return None
+    import difflib  # here: only a text with a problem needs it
+
     close = difflib.get_close_matches(attribute, known, n=1, cutoff=0.6)
     listed = ", ".join(f"{name}.{a}" for a in known) or "nothing"
     hint = f"did you mean {name}.{close[0]}? ({what} has: {listed})" if close else f"{what} has: {listed}"

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 from engine.config.diagnostics import Diagnostic, did_you_mean
+from engine.config.record import record
 from engine.config.schema.definitions import ACTION_EXAMPLES, ACTIONS, BARE_ACTIONS, LOCALE, PATTERN_WORDS
 from engine.config.schema.documents import quick_validator, validator
 from engine.config.schema.hints import name_hint, split_list_hint, split_text_hint, type_hint
@@ -50,7 +51,7 @@ _NAME_NOUNS = {
 _COUNT_NOUNS = {"options": "options", "form": "form fields", "choices": "choices", "commands": "commands"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SchemaCheck:
     """The schema problems of one file, and what the semantic checks should leave alone."""
 
