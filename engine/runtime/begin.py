@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from engine.config.model import in_conversation
 from engine.deliveries import KINDS, StartHandoff
 from engine.events import Event
@@ -27,10 +29,17 @@ async def player_state(reads: Reads, user_id: str, event_key: str) -> PlayerStat
 
 
 async def begin_turn(
-    generation: Generation, tx: Writes, event: Event, rating: int | None, *, chosen: bool = False
+    generation: Generation,
+    tx: Writes,
+    event: Event,
+    rating: int | None,
+    *,
+    chosen: bool = False,
+    settle: Callable[[], str | None] | None = None,
 ) -> Turn:
     """The player's Turn: conversation loaded (or created), their language remembered (`chosen`: by
-    `/language`), inbound line written to the transcript."""
+    `/language`; with `settle`, the language is settled once needed and remembered by the caller),
+    inbound line written to the transcript."""
     user = event.user
     state = await player_state(tx, user.id, f"event:{event.id}")
     conversation = state.conversation or await tx.open_conversation(user.id, user.name, event.at)
@@ -46,6 +55,7 @@ async def begin_turn(
         variables=event_variables(generation.config, event),
         mentions=event.mentions,
         waiting_start=state.waiting,
+        settle=settle,
     )
     if conversation.user_name != user.name:
         turn.update(user_name=user.name)
@@ -65,5 +75,6 @@ async def begin_turn(
     if event.kind == "message" and len(event.text) > limit:  # refused; the record stays bounded
         text = event.text[:limit] + "…"
     await turn.record_inbound(text, event.id)
-    await remember(tx, event, state.setting, chosen=chosen)
+    if settle is None:
+        await remember(tx, event, state.setting, chosen=chosen)
     return turn

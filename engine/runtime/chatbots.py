@@ -21,6 +21,8 @@ async def chatbot_answers(
     """Chatbot answers, computed before the transaction so a slow bot never holds the store."""
 
     answers: dict[int, ChatbotAnswer] = {}
+    if not any(isinstance(action, RunChatbot) for action in decision.actions):
+        return answers
     base = {
         "user": user_variables(event.user.id, event.user.name),
         "channel": event.where,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,11 @@ class Generation:
         translations = self.config.translations
         chosen = pick(locale, [code for code, texts in translations.items() if key in texts])
         return translations[chosen][key] if chosen is not None else default
+
+    @cached_property
+    def rules_ask_language(self) -> bool:
+        """Whether a rule's `when` names a language: routing a message then needs the player's."""
+        return any(rule.when.language for rule in self.config.rules)
 
     def status(self, template: str, status: str, locale: str | None) -> str:
         """A case status as players of `locale` read it (its `names:` there), else as written."""

@@ -4,18 +4,27 @@ An interaction (command, button, form) carries the Discord client's locale; a DM
 none, so its language is detected when the detector is confident, else the player's last known
 locale is used, else the server's default. `/language` records a choice that wins over both.
 The store keeps one setting per player: `language:<user id>` = "chosen fr" or "seen pt-BR".
+
+A DM to an agent's conversation needs no language before it goes out, unless a rule asks for
+one or something is said to the player: its language is settled once needed (`Turn.locale`), at
+the latest after the relay is sent, and remembered then (`remember_later`).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Protocol
 
-from engine.config.model import Command, Config, Option
-from engine.events import Event
+from engine.config.model import Command, Config, Option, RelayToAgent, in_conversation
+from engine.events import Decision, Event
 from engine.language import settle
 from engine.language.chooser import COMMAND, words_for
-from engine.store import Writes
+from engine.routing.router import RELAY_STATES
+from engine.runtime.generation import Generation
+from engine.store import StorageError, Store, Writes
+
+log = logging.getLogger(__name__)
 
 
 class Settings(Protocol):
@@ -68,17 +77,62 @@ def locale_for(config: Config, event: Event, known: tuple[str, str] | None) -> E
     return replace(event, locale=locale)
 
 
+def locale_of(config: Config, event: Event, setting: str | None) -> str | None:
+    """The language to answer a player's message in, their setting being `setting` (not a command)."""
+    return locale_for(config, event, parse(setting)).locale
+
+
 async def remember(tx: Writes, event: Event, setting: str | None, *, chosen: bool = False) -> None:
     """Keep the event's locale as the player's last known one (or their choice); `setting` is the
     value the store holds now."""
+    value = new_setting(event, setting, chosen=chosen)
+    if value is not None:
+        await tx.put_setting(language_key(event.user.id), value)
+
+
+def new_setting(event: Event, setting: str | None, *, chosen: bool = False) -> str | None:
+    """The language setting to store after `event` when it changes `setting`, else None."""
     if event.locale is None:
-        return
+        return None
     known = parse(setting)
     if known is not None and known[0] == CHOSEN and not chosen:
-        return
+        return None
     value = f"{CHOSEN if chosen else SEEN} {event.locale}"
-    if known is None or " ".join(known) != value:
-        await tx.put_setting(language_key(event.user.id), value)
+    return value if known is None or " ".join(known) != value else None
+
+
+def settles_later(generation: Generation, event: Event, setting: str | None, state: str | None) -> bool:
+    """Whether a DM's language may wait until it is needed: a message to an agent's (or a queued)
+    conversation, with no client locale, no choice made with `/language`, and no rule that asks
+    for a language (routing is then the same in every language)."""
+    known = parse(setting)
+    return (
+        event.kind == "message"
+        and event.locale is None
+        and state in RELAY_STATES
+        and in_conversation(event.where)
+        and len(generation.config.locales.supported) > 1
+        and not generation.rules_ask_language
+        and not (known is not None and known[0] == CHOSEN)
+    )
+
+
+def only_relays(decision: Decision) -> bool:
+    """Whether all a decision does is pass the message to the agent (its language can wait)."""
+    return bool(decision.actions) and all(isinstance(action, RelayToAgent) for action in decision.actions)
+
+
+async def remember_later(store: Store, event: Event, locale: str | None, setting: str | None) -> None:
+    """Remember the language of a DM settled after its relay, when it changes what the store held
+    (`setting`). A store that refuses is logged: the message itself is already stored and sent."""
+    settled = replace(event, locale=locale)
+    if new_setting(settled, setting) is None:
+        return
+    try:
+        async with store.transaction() as tx:
+            await remember(tx, settled, await tx.get_setting(language_key(event.user.id)))
+    except StorageError as exc:
+        log.warning("the language of a message of player %s was not remembered: %s", event.user.id, exc)
 
 
 def settle_language(config: Config, event: Event, setting: str | None) -> tuple[Event, str | None]:

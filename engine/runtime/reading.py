@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.config.model import Config, in_conversation
-from engine.events import Event
+from engine.events import Decision, Event
 from engine.runtime.executor import relay_text
 from engine.store import ConversationRecord
 
@@ -51,3 +51,22 @@ def rating_of(event: Event, conversation: ConversationRecord | None) -> int | No
         value = event.text.strip().rstrip("!.")
         return int(value) if value in RATINGS else None
     return None
+
+
+def unrouted(
+    config: Config,
+    event: Event,
+    too_long: int | None,
+    rating: int | None,
+    solved: bool,
+    chosen: str | None,
+) -> Decision | None:
+    """The Decision of an event no rule routes: a message over the length limit `too_long`, a
+    rating, "solved", a `/language` choice; None for every other event."""
+    if too_long is not None:
+        why = f"refused: the message has {len(event.text)} characters, over {too_long}"
+        return Decision(rule=None, actions=(), explanation=why, config_version=config.version)
+    if rating is None and not solved and not chosen:
+        return None
+    what = f"rating {rating}/5" if rating is not None else f"language {chosen}" if chosen else "solved"
+    return Decision(rule=None, actions=(), explanation=what, config_version=config.version)

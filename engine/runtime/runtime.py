@@ -12,6 +12,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from engine.bounded import BoundedMap
@@ -25,13 +26,19 @@ from engine.runtime.begin import begin_turn, player_state
 from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
-from engine.runtime.languages import settle_language
+from engine.runtime.languages import (
+    locale_of,
+    only_relays,
+    remember_later,
+    settle_language,
+    settles_later,
+)
 from engine.runtime.limits import describe_wait, files_a_case, longest_window
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.outcomes import ConversationOutcomes
 from engine.runtime.reading import RATING_BUTTON as RATING_BUTTON  # engine.discord reads it here
-from engine.runtime.reading import SOLVED_BUTTON, rating_of
+from engine.runtime.reading import SOLVED_BUTTON, rating_of, unrouted
 from engine.runtime.thread_delivery import fallback_of
 from engine.runtime.turn import Turn
 from engine.runtime.unstored import RETRY_DELAYS, StorageAlarm, Unstored, waits_when_refused
@@ -188,22 +195,18 @@ class Runtime:
         if player.processed:
             return Outcome(decision=None)
         known = player.conversation
-        event, chosen = settle_language(config, event, player.setting)  # chosen: by /language now
+        later = settles_later(generation, event, player.setting, known.state if known is not None else None)
+        event, chosen = (event, None) if later else settle_language(config, event, player.setting)
         limit = config.limits.message_length
         too_long = event.kind == "message" and len(event.text) > limit
         rating = None if too_long else rating_of(event, known)
         solved = event.kind == "button" and event.button == SOLVED_BUTTON
-        if too_long:
-            why = f"refused: the message has {len(event.text)} characters, over {limit}"
-            decision = Decision(rule=None, actions=(), explanation=why, config_version=config.version)
-        elif rating is not None or solved or chosen:
-            what = (
-                f"rating {rating}/5" if rating is not None else f"language {chosen}" if chosen else "solved"
-            )
-            decision = Decision(rule=None, actions=(), explanation=what, config_version=config.version)
-        else:
+        decision = unrouted(config, event, limit if too_long else None, rating, solved, chosen)
+        if decision is None:
             current = known.state if known is not None else "bot"
             decision = await self._cooldown(config, event, route(config, event, current, event.at))
+        if later and not only_relays(decision):  # a rule's words are said in the player's language
+            event, later = settle_language(config, event, player.setting)[0], False
         in_dm = event.kind == "message" and in_conversation(event.where)
         if not (decision.actions or rating is not None or solved or in_dm or too_long or chosen):
             return Outcome(decision=decision, state=known.state if known is not None else None)
@@ -211,7 +214,8 @@ class Runtime:
         async with self.store.transaction() as tx:
             if not await tx.mark_processed(key, event.at):
                 return Outcome(decision=None)
-            turn = await begin_turn(generation, tx, event, rating, chosen=chosen is not None)
+            settle = partial(locale_of, config, event, player.setting) if later else None
+            turn = await begin_turn(generation, tx, event, rating, chosen=chosen is not None, settle=settle)
             if too_long:  # neither routed nor relayed: the player hears the limit and can split it
                 turn.say("too_long", extra={"limit": limit})
             elif rating is not None:
@@ -226,6 +230,8 @@ class Runtime:
         if faq is not None and self.observer is not None:
             self.observer.faq_outcome(faq)
         await self.outbox.deliver_or_defer(turn.lanes)
+        if later:  # sent: now the language the message is written in
+            await remember_later(self.store, event, turn.locale, player.setting)
         return Outcome(
             decision=decision,
             replies=tuple(turn.replies),

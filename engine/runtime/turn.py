@@ -8,7 +8,7 @@ rule can still name the case; then everything is written to the transcript and t
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -96,6 +96,7 @@ class Turn:
         locale: str | None = None,
         mentions: Mapping[str, str] | None = None,
         waiting_start: bool = True,
+        settle: Callable[[], str | None] | None = None,
     ) -> None:
         self.generation = generation
         self.config = generation.config
@@ -104,7 +105,8 @@ class Turn:
         self.now = now
         self.key = key
         self.where = where
-        self.locale = locale  # the player's language: named messages are said in it
+        self._locale = locale
+        self._settle = settle  # the player's language once asked for, when not known yet
         self.by_reply = by_reply  # answers go back as interaction replies instead of DMs
         self.base_variables: dict[str, object] = dict(variables or {})
         self.case: CaseRecord | None = None
@@ -119,6 +121,13 @@ class Turn:
         self._sequence = 0
         self._names = {**(mentions or {}), conversation.user_id: conversation.user_name}
         self._waiting_start = waiting_start  # False: known that no handoff of the player waits to start
+
+    @property
+    def locale(self) -> str | None:
+        """The player's language: named messages are said in it (settled the first time it is read)."""
+        if self._settle is not None:
+            self._locale, self._settle = self._settle(), None
+        return self._locale
 
     async def load_case(self) -> None:
         """Make the conversation's current case the one this turn talks about.

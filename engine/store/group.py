@@ -4,8 +4,9 @@ A transaction's statements and its COMMIT run on the event loop's thread, straig
 connection: each takes microseconds, since the pages are in memory, nothing waits for a lock once
 the write lock is held, and a COMMIT in WAL mode with `synchronous = NORMAL` appends to the WAL
 without waiting for the disk. The work that does wait for the disk, the checkpoint that copies the
-WAL into the database and syncs it, runs on the connection's own thread every CHECKPOINT_EVERY
-commits (SQLite's automatic checkpoint is off, so no COMMIT ever does it on the loop). A trip to
+WAL into the database and syncs it, runs every CHECKPOINT_EVERY commits in a thread, on a
+connection of its own, while transactions go on (in WAL mode a checkpoint and a writer do not wait
+for each other); SQLite's automatic checkpoint is off, so no COMMIT ever does it on the loop. A trip to
 that thread costs far more than a statement on a busy machine (the thread must be woken and take
 the interpreter lock), so transactions make none (but a BEGIN that must wait for another process).
 
@@ -77,9 +78,13 @@ def _observed(done: asyncio.Future[None]) -> None:
 class GroupCommit:
     """Who uses the connection, one at a time: members of the open group, reads, and its commit."""
 
-    def __init__(self, conn: sqlite3.Connection, hop: Hop) -> None:
+    def __init__(self, conn: sqlite3.Connection, hop: Hop, path: str | None = None) -> None:
         self.conn = conn
         self._hop = hop
+        self._path = path  # the database file, checkpointed apart (None: in memory, on the connection)
+        self._apart: sqlite3.Connection | None = None
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._copied = asyncio.Event()  # set once the checkpoint under way has copied what it could
         self.lock = asyncio.Lock()
         self._group: Group | None = None
         self._tasks: set[asyncio.Task[None]] = set()  # the commits and checkpoints waiting for the lock
@@ -155,7 +160,20 @@ class GroupCommit:
         group.done.set_result(None)
         self.commits += 1
         if self.commits % CHECKPOINT_EVERY == 0:
+            self._checkpoint_soon()
+
+    def _checkpoint_soon(self) -> None:
+        if self._path is None:
             self._spawn(self._checkpoint())
+        elif self._checkpointing is None:
+            self._copied = asyncio.Event()
+            self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint_apart(self._copied))
+        else:  # the writers outpace the checkpoint: they wait for its copy, so the WAL stays bounded
+            self._spawn(self._hold_until(self._copied))
+
+    async def _hold_until(self, copied: asyncio.Event) -> None:
+        async with self.lock:
+            await copied.wait()
 
     async def _checkpoint(self) -> None:
         """Copy the WAL into the database, on the connection's thread (it waits for the disk)."""
@@ -163,6 +181,38 @@ class GroupCommit:
             await self.flush()
             with contextlib.suppress(sqlite3.Error):  # a busy reader: the next checkpoint does it
                 await self._hop(lambda: self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall())
+
+    async def _checkpoint_apart(self, copied: asyncio.Event) -> None:
+        """The checkpoint of a database file, in a thread on a connection of its own, while
+        transactions go on; then, with the connection held, the few pages they wrote meanwhile
+        (the WAL starts over only once all of it is in the database)."""
+        try:
+            with contextlib.suppress(sqlite3.Error):  # a busy reader: the next checkpoint does it
+                try:
+                    await asyncio.to_thread(self._copy_wal)
+                finally:
+                    copied.set()
+                async with self.lock:  # no commit between this copy and the next BEGIN: the WAL restarts
+                    await self.flush()
+                    await asyncio.to_thread(self._copy_wal)
+        finally:
+            self._checkpointing = None
+
+    def _copy_wal(self) -> None:
+        """Copy what the WAL holds into the database."""
+        if self._apart is None and self._path is not None:
+            self._apart = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            self._apart.execute("PRAGMA synchronous = NORMAL")
+        assert self._apart is not None
+        self._apart.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    async def close(self) -> None:
+        """Wait for a checkpoint under way; close its connection."""
+        if self._checkpointing is not None:
+            await asyncio.gather(self._checkpointing, return_exceptions=True)
+        if self._apart is not None:
+            self._apart.close()
+            self._apart = None
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:

@@ -37,7 +37,7 @@ class SqliteStore(OneCalls):
     def __init__(self, db: aiosqlite.Connection, url: str, path: str) -> None:
         self._db = db
         self._hop = cast(Hop, db._execute)  # a function run on the connection's thread
-        self._group = GroupCommit(db._conn, self._hop)
+        self._group = GroupCommit(db._conn, self._hop, None if path == MEMORY else path)
         self.url = url
         self._path = path
         self._identity = _identity(path)
@@ -115,6 +115,7 @@ class SqliteStore(OneCalls):
             async with self._group.settled():  # the open group commits first (its members hear if it fails)
                 pass
         finally:  # the connection's thread always stops, or the process could not exit
+            await self._group.close()
             await self._db.close()
 
 
