@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from engine.config.compile.locales import pick
 from engine.config.messages import DEFAULT_MESSAGES
 from engine.config.model import Action, Config, Post, Reply, SendDm, UpdateCase
+from engine.language import warm
 from engine.templates import TemplateSet
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def _needs_knowledge(config: Config) -> bool:
 def build_generation(config: Config) -> Generation:
     """Compile every template of `config` and build its knowledge base (blocking; see `prepare`)."""
     templates = TemplateSet(template_sources(config))
+    warm(config.locales.supported)  # not on the first DM, with the event loop waiting
     knowledge: Any = None
     if _needs_knowledge(config):
         from engine.knowledge import KnowledgeBase
