@@ -19,14 +19,14 @@ async def test_a_transaction_commits_while_the_checkpoint_copies_the_log(
     copying, slow_disk, copied = threading.Event(), threading.Event(), threading.Event()
     copy = GroupCommit._copy_wal
 
-    def copy_on_a_slow_disk(self: GroupCommit) -> None:
-        if not copying.is_set():
-            copying.set()
-            slow_disk.wait(10)  # a bound for a broken store, not a measure: the test waits for no time
-            copy(self)
-            copied.set()
-        else:
-            copy(self)
+    def copy_on_a_slow_disk(self: GroupCommit) -> int:
+        if copying.is_set():
+            return copy(self)
+        copying.set()
+        slow_disk.wait(10)  # a bound for a broken store, not a measure: the test waits for no time
+        frames = copy(self)
+        copied.set()
+        return frames
 
     monkeypatch.setattr(GroupCommit, "_copy_wal", copy_on_a_slow_disk)
     store = await open_store(f"sqlite:///{tmp_path / 'flexcord.db'}")
