@@ -237,14 +237,19 @@ async def test_a_failed_handoff_reported_by_the_contact_center_returns_the_playe
     assert conversation is not None and (conversation.state, conversation.conversation_sid) == ("bot", None)
 
 
+async def _chatting_with(world: World, agent: str, hello: str) -> str:
+    """Ash asks for an agent, who joins and says `hello` (so the runtime knows the chat); its sid."""
+    await world.player(ASH, "Ash").says("agent")
+    handoff = world.contact.handoff_of(ASH)
+    await world.contact.agent_joins(handoff, agent)
+    await world.contact.agent_says(handoff, hello, agent)
+    return handoff
+
+
 async def test_an_agent_writing_in_an_old_chat_never_reaches_the_player_in_a_new_one(world: World) -> None:
-    ash = world.player(ASH, "Ash")
-    await ash.says("agent")
-    first = world.contact.handoff_of(ASH)
-    await world.contact.agent_joins(first, "Misty")
-    await world.contact.agent_says(first, "Hello from the first chat", "Misty")
+    first = await _chatting_with(world, "Misty", "Hello from the first chat")
     await world.contact.closes(first)
-    await ash.says("agent")
+    await world.player(ASH, "Ash").says("agent")
     second = world.contact.handoff_of(ASH)
     assert second != first
     await world.contact.agent_joins(second, "Rowan")
@@ -257,11 +262,7 @@ async def test_an_agent_writing_in_an_old_chat_never_reaches_the_player_in_a_new
 
 
 async def test_an_agent_writing_after_the_player_was_forgotten_reaches_nobody(world: World) -> None:
-    ash = world.player(ASH, "Ash")
-    await ash.says("agent")
-    handoff = world.contact.handoff_of(ASH)
-    await world.contact.agent_joins(handoff, "Misty")
-    await world.contact.agent_says(handoff, "Hello", "Misty")
+    handoff = await _chatting_with(world, "Misty", "Hello")
     async with world.store.transaction() as tx:  # as `flexcord players forget` does, from another process
         await tx.forget_player(ASH, [dm_lane(ASH), contact_lane(ASH)])
     told = len(world.chat.dms[ASH])

@@ -192,8 +192,8 @@ class GroupCommit:
 
     async def _checkpoint_apart(self, copied: asyncio.Event) -> None:
         """The checkpoint of a database file, in a thread on a connection of its own, while
-        transactions go on; then, with the connection held, the few pages they wrote meanwhile
-        (the WAL starts over only once all of it is in the database)."""
+        transactions go on; then, once the WAL holds WAL_FRAMES pages, the few pages they wrote
+        meanwhile with the connection held (the WAL starts over only once all of it is copied)."""
         try:
             with contextlib.suppress(sqlite3.Error):  # a busy reader: the next checkpoint does it
                 try:
