@@ -99,6 +99,29 @@ async def test_one_call_reads_and_outbox_claims_are_one_trip_each(counted: Count
     assert await store.lease_holder("gateway") is not None
 
 
+async def test_a_players_event_is_taken_and_its_lines_and_deliveries_written_in_two_trips(
+    counted: Counted,
+) -> None:
+    """What an agent's message to a player costs before it is sent: the event taken with the
+    player's state, the line and its delivery with the COMMIT, then the claim with the thread."""
+    store, wire = counted.store, counted.wire
+    async with store.transaction() as tx:
+        conversation = await tx.open_conversation("111", "Ash", NOW)
+    before = wire.trips
+    async with store.transaction() as tx:
+        state = await tx.take_event(
+            "contact:a-1", NOW, "111", setting="language:111", lane="contact:111", kind="x"
+        )
+        assert state is not None and state.conversation == conversation
+        said = NewMessage(conversation.id, None, "out", "Misty", "ok", "dm", NOW)
+        hi = DirectMessage("111", OutMessage("ok"))
+        await tx.say(said, lane="dm:111", delivery=hi, key="k1", case_ref=None)
+    assert wire.trips - before == 2
+    before = wire.trips
+    item, thread = await store.claim_reading("dm:111", NOW, "thread:111")
+    assert wire.trips - before == 1 and item is not None and item.delivery == hi and thread is None
+
+
 async def test_a_views_commit_travels_with_the_next_trip_and_no_snapshot_outlives_it(
     counted: Counted,
 ) -> None:

@@ -385,6 +385,65 @@ async def test_what_a_players_event_reads_first_comes_in_one_read_on_either_stor
     assert not other.processed and not other.waiting and other.case == state.case
 
 
+async def test_taking_an_event_marks_it_once_and_reads_the_players_state_on_either_store(
+    store: Store,
+) -> None:
+    ref = await new_case(store, "SUP", "Help for Ash")
+    wanted = {"setting": "language:111", "lane": "contact:111", "kind": "start_handoff"}
+    async with store.transaction() as tx:
+        conversation = await tx.open_conversation("111", "Ash", NOW)
+        await tx.save_conversation(dataclasses.replace(conversation, case_ref=ref, state="agent"))
+        await tx.put_setting("language:111", "fr")
+    async with store.transaction() as tx:
+        state = await tx.take_event("event:1", NOW, "111", **wanted)
+    assert state is not None and not state.processed
+    assert state.conversation == await store.conversation("111") and state.case == await store.get_case(ref)
+    assert (state.setting, state.waiting) == ("fr", False)
+    assert await store.is_processed("event:1")
+    async with store.transaction() as tx:  # delivered again: handled already, nothing read
+        assert await tx.take_event("event:1", NOW, "111", **wanted) is None
+    async with store.transaction() as tx:  # a player who never wrote
+        nobody = await tx.take_event(
+            "event:2", NOW, "222", setting="language:222", lane="contact:222", kind="x"
+        )
+    assert nobody == PlayerState(processed=False, conversation=None, case=None, setting=None, waiting=False)
+
+
+async def test_lines_and_items_whose_ids_nobody_reads_keep_their_order_and_links_on_either_store(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        conversation = await tx.open_conversation("111", "Ash", NOW)
+
+    def line(direction: str, text: str) -> NewMessage:
+        return NewMessage(conversation.id, None, direction, "Ash", text, "dm", NOW)
+
+    async with store.transaction() as tx:
+        await tx.add_line(line("in", "hi"))
+        hello = DirectMessage("111", OutMessage("hello"))
+        await tx.say(line("out", "hello"), lane="dm:111", delivery=hello, key="k1", case_ref=None)
+        await tx.queue(lane="dm:111", delivery=DirectMessage("111", OutMessage("later")), key="k2", at=NOW)
+    async with store.view() as view:
+        lines = await view.recent_messages(conversation.id)
+        items = await view.lane_outbox("dm:111")
+    assert [(m.direction, m.text) for m in lines] == [("in", "hi"), ("out", "hello")]
+    assert [(i.key, i.delivery, i.message_id) for i in items] == [
+        ("k1", hello, lines[1].id),  # the item knows its line: the post's id is written there once sent
+        ("k2", DirectMessage("111", OutMessage("later")), None),
+    ]
+
+
+async def test_a_claim_reads_a_setting_at_the_same_moment_on_either_store(store: Store) -> None:
+    assert await store.claim_reading("dm:111", NOW, "thread:111") == (None, None)
+    await store.put_setting("thread:111", "999")
+    async with store.transaction() as tx:
+        await tx.queue(lane="dm:111", delivery=DirectMessage("111", OutMessage("hi")), key="k1", at=NOW)
+    item, thread = await store.claim_reading("dm:111", NOW, "thread:111")
+    assert item is not None and (item.key, thread) == ("k1", "999")
+    assert item == await store.claim("dm:111", NOW)
+    assert await store.claim_reading("dm:222", NOW, "thread:222") == (None, None)
+
+
 async def test_an_item_marked_delivered_says_whether_its_lane_has_more_on_either_store(store: Store) -> None:
     async with store.transaction() as tx:
         a = await tx.enqueue(lane="dm:1", delivery=DirectMessage("1", OutMessage("n1")), key="k1", at=NOW)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
 
 from engine.config.model import in_conversation
 from engine.deliveries import KINDS, StartHandoff
@@ -13,10 +15,18 @@ from engine.runtime.languages import language_key, remember
 from engine.runtime.reading import event_text, event_variables
 from engine.runtime.turn import Turn
 from engine.runtime.wire import contact_lane
-from engine.store import PlayerState, Reads, Writes
+from engine.store import PlayerState, Writes
 
 
-async def player_state(reads: Reads, user_id: str, event_key: str) -> PlayerState:
+class StateReads(Protocol):
+    """Where a player's state is read: a view, a transaction, or the store itself (one statement)."""
+
+    async def player_state(
+        self, user_id: str, *, event_id: str, setting: str, lane: str, kind: str
+    ) -> PlayerState: ...
+
+
+async def player_state(reads: StateReads, user_id: str, event_key: str) -> PlayerState:
     """What a player's event needs first, in one query: handled already (`event_key`)? their
     conversation, its case, their language setting, and whether a handoff of theirs waits to start."""
     return await reads.player_state(
@@ -28,20 +38,33 @@ async def player_state(reads: Reads, user_id: str, event_key: str) -> PlayerStat
     )
 
 
+async def take_event(tx: Writes, user_id: str, event_key: str, at: datetime) -> PlayerState | None:
+    """Mark the player's event handled and read `player_state` (one trip on PostgreSQL); None when
+    it was handled already."""
+    return await tx.take_event(
+        event_key,
+        at,
+        user_id,
+        setting=language_key(user_id),
+        lane=contact_lane(user_id),
+        kind=KINDS[StartHandoff],
+    )
+
+
 async def begin_turn(
     generation: Generation,
     tx: Writes,
     event: Event,
+    state: PlayerState,
     rating: int | None,
     *,
     chosen: bool = False,
     settle: Callable[[], str | None] | None = None,
 ) -> Turn:
-    """The player's Turn: conversation loaded (or created), their language remembered (`chosen`: by
-    `/language`; with `settle`, the language is settled once needed and remembered by the caller),
-    inbound line written to the transcript."""
+    """The player's Turn, from `state` (take_event's): conversation loaded (or created), their language
+    remembered (`chosen`: by `/language`; with `settle`, the language is settled once needed and
+    remembered by the caller), inbound line written to the transcript."""
     user = event.user
-    state = await player_state(tx, user.id, f"event:{event.id}")
     conversation = state.conversation or await tx.open_conversation(user.id, user.name, event.at)
     turn = Turn(
         generation,
@@ -74,7 +97,7 @@ async def begin_turn(
     limit = generation.config.limits.message_length
     if event.kind == "message" and len(event.text) > limit:  # refused; the record stays bounded
         text = event.text[:limit] + "…"
-    await turn.record_inbound(text, event.id)
+    turn.record_inbound(text, event.id)
     if settle is None:
         await remember(tx, event, state.setting, chosen=chosen)
     return turn

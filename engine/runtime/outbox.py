@@ -35,7 +35,9 @@ from engine.deliveries import (
 )
 from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffTicket
 from engine.runtime.locks import KeyedLock
+from engine.runtime.places import thread_key
 from engine.runtime.thread_delivery import Fallback, PlayerDelivery
+from engine.runtime.wire import dm_user
 from engine.store import OutboxItem, StorageError, Store, Writes
 
 log = logging.getLogger(__name__)
@@ -204,26 +206,35 @@ class Outbox:
         async with self._lanes.hold(lane):
             while True:
                 at = now or self.clock()
-                item = await self.store.claim(lane, at)
+                item, thread = await self._claim(lane, at)
                 if item is None:
                     break
                 if item.attempts and item.next_attempt_at > at:
                     self._schedule(item.next_attempt_at)
                     break
-                go_on, more = await self._attempt(item, at)
+                go_on, more = await self._attempt(item, at, thread)
                 added.extend(more)
                 if not go_on:
                     break
         return added
 
+    async def _claim(self, lane: str, now: datetime) -> tuple[OutboxItem | None, str | None]:
+        """The lane's head; for a player's DM lane, with the case thread their conversation is in
+        (read at the same moment: one trip to PostgreSQL, not two)."""
+        user_id = dm_user(lane)
+        if user_id is None:
+            return await self.store.claim(lane, now), None
+        item, thread = await self.store.claim_reading(lane, now, thread_key(user_id))
+        return item, thread or None
+
     # --- one attempt -----------------------------------------------------------------------
 
-    async def _attempt(self, item: OutboxItem, now: datetime) -> tuple[bool, list[str]]:
+    async def _attempt(self, item: OutboxItem, now: datetime, thread: str | None) -> tuple[bool, list[str]]:
         """Deliver one item; (whether the lane may go on to a next item, lanes the outcome added items to)."""
         guard = self.starting if isinstance(item.delivery, StartHandoff) else contextlib.nullcontext()
         async with guard:
             try:
-                sent = await self._send(item)
+                sent = await self._send(item, thread)
             except DeliveryError as exc:
                 cause = "rate_limited" if exc.retry_after is not None else "temporary"
                 return await self._failed(item, exc.reason, exc.permanent, exc.retry_after, now, cause)
@@ -232,16 +243,17 @@ class Outbox:
                 return await self._failed(item, f"{type(exc).__name__}: {exc}", False, None, now, "exception")
             return await self._succeeded(item, sent, now)
 
-    async def _send(self, item: OutboxItem) -> Sent:
+    async def _send(self, item: OutboxItem, thread: str | None) -> Sent:
+        """Send one item; `thread`: the case thread of the player whose DM lane it is in, if any."""
         delivery = item.delivery
         match delivery:
             case DirectMessage(user_id=user_id, message=message):
                 files = [await self.contact.fetch_file(*ref.split("/", 1)) for ref in message.files]
-                sent = await self.players.dm(user_id, message, item.case_ref, files)
+                sent = await self.players.dm(user_id, message, item.case_ref, thread, files)
                 await self._keep_agents_files(user_id, item.case_ref, message.author, files)
                 return sent
             case CaseThread():
-                await self.players.thread(delivery)
+                await self.players.thread(delivery, thread)
                 return None
             case ChannelPost(channel=channel, message=message, tags=tags):
                 return await self.chat.post(channel, message, tags=tags)

@@ -22,7 +22,7 @@ from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter
 from engine.routing import route
 from engine.runtime import cases, conversations
-from engine.runtime.begin import begin_turn, player_state
+from engine.runtime.begin import begin_turn, player_state, take_event
 from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
@@ -190,8 +190,7 @@ class Runtime:
         generation = self._generation
         config = generation.config
         key = f"event:{event.id}"
-        async with self.store.view() as view:
-            player = await player_state(view, event.user.id, key)
+        player = await player_state(self.store, event.user.id, key)  # one read: its own snapshot
         if player.processed:
             return Outcome(decision=None)
         known = player.conversation
@@ -212,10 +211,13 @@ class Runtime:
             return Outcome(decision=decision, state=known.state if known is not None else None)
         answers = await chatbot_answers(generation, decision, event)
         async with self.store.transaction() as tx:
-            if not await tx.mark_processed(key, event.at):
+            state = await take_event(tx, event.user.id, key, event.at)
+            if state is None:
                 return Outcome(decision=None)
             settle = partial(locale_of, config, event, player.setting) if later else None
-            turn = await begin_turn(generation, tx, event, rating, chosen=chosen is not None, settle=settle)
+            turn = await begin_turn(
+                generation, tx, event, state, rating, chosen=chosen is not None, settle=settle
+            )
             if too_long:  # neither routed nor relayed: the player hears the limit and can split it
                 turn.say("too_long", extra={"limit": limit})
             elif rating is not None:
@@ -302,9 +304,9 @@ class Runtime:
             log.info("contact-center event %s is for an unknown conversation %s; ignored", event.id, sid)
             return []
         async with self._players.hold(user_id), self.store.transaction() as tx:
-            if not await tx.mark_processed(key, now):
+            player = await take_event(tx, user_id, key, now)
+            if player is None:
                 return []
-            player = await player_state(tx, user_id, key)
             conversation = player.conversation
             if conversation is None or conversation.conversation_sid != sid:  # closed, or forgotten
                 self._sid_players.pop(sid, None)

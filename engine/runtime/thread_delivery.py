@@ -47,10 +47,15 @@ class PlayerDelivery:
         self.fallback = fallback
 
     async def dm(
-        self, user_id: str, message: OutMessage, case_ref: str | None, files: Sequence[Upload] = ()
+        self,
+        user_id: str,
+        message: OutMessage,
+        case_ref: str | None,
+        thread: str | None,
+        files: Sequence[Upload] = (),
     ) -> str:
-        """Say something to the player where their conversation is (an agent's `files` after the text)."""
-        thread = await self._thread_of(user_id)
+        """Say something to the player where their conversation is: `thread`, the case thread it is
+        in (read with the item's claim), or their DMs (an agent's `files` after the text)."""
         if thread is not None and self.threads is not None:
             return await self.threads.send_thread(thread, message, files)
         try:
@@ -65,12 +70,12 @@ class PlayerDelivery:
             await self.threads.send_thread(thread, OutMessage(plan.notice, key=f"{message.key}:moved"))
             return await self.threads.send_thread(thread, message, files)
 
-    async def thread(self, change: CaseThread) -> None:
-        """Open the player's case thread, or close (archive and lock) or reopen it."""
+    async def thread(self, change: CaseThread, thread: str | None) -> None:
+        """Open the player's case thread, or close (archive and lock) or reopen `thread`, the one
+        they are in."""
         if change.action == "open":
             await self._open(change)
             return
-        thread = await self._thread_of(change.user_id)
         if thread is not None and self.threads is not None:
             await self.threads.close_thread(thread, closed=change.action == "close")
 

@@ -112,7 +112,7 @@ class Turn:
         self.case: CaseRecord | None = None
         self.opened: CaseRecord | None = None  # the case opened by this turn, if any
         self.handoffs: list[str] = []  # queues this turn asked the contact center for
-        self.inbound_id: int | None = None
+        self._inbound: NewMessage | None = None  # the player's line, written first when the turn ends
         self.replies: list[OutMessage] = []
         self.form: FormRequest | None = None
         self.lanes: list[str] = []  # outbox lanes this turn wrote to, in order
@@ -252,20 +252,20 @@ class Turn:
         self._sequence += 1
         return f"{self.key}:{self._sequence}"
 
-    async def record_inbound(self, text: str, platform_id: str | None) -> None:
+    def record_inbound(self, text: str, platform_id: str | None) -> None:
+        """The player's line, for the transcript: written when the turn finishes, with the case the
+        turn may attach it to (`attach_case`), before the turn's own lines."""
         c = self.conversation
         in_dm = in_conversation(self.where)  # the DM or case thread: channel commands are not part of it
-        self.inbound_id = await self.tx.add_message(
-            NewMessage(
-                conversation_id=c.id if in_dm else None,
-                case_ref=c.case_ref if in_dm else None,
-                direction="in",
-                author=c.user_name,
-                text=self.readable(text),
-                where=self.where,
-                at=self.now,
-                platform_id=platform_id,
-            )
+        self._inbound = NewMessage(
+            conversation_id=c.id if in_dm else None,
+            case_ref=c.case_ref if in_dm else None,
+            direction="in",
+            author=c.user_name,
+            text=self.readable(text),
+            where=self.where,
+            at=self.now,
+            platform_id=platform_id,
         )
 
     def readable(self, text: str) -> str:
@@ -281,11 +281,13 @@ class Turn:
     async def attach_case(self, case: CaseRecord) -> None:
         """The turn is about `case` from now on: its messages, the inbound one too, join its transcript."""
         self.case = case
-        if self.inbound_id is not None:
-            await self.tx.set_message_case(self.inbound_id, case.ref)
+        if self._inbound is not None:
+            self._inbound = dataclasses.replace(self._inbound, case_ref=case.ref)
 
     async def finish(self) -> None:
         """Render what was said, write it to the transcript and outbox, save the conversation."""
+        if self._inbound is not None:  # first: the transcript reads in the order things were said
+            await self.tx.add_line(self._inbound)
         if self.conversation != self._saved:
             await self.tx.save_conversation(self.conversation)
         case_ref = self.case.ref if self.case is not None else None
@@ -294,7 +296,7 @@ class Turn:
                 await self._write_contact(draft, case_ref)
             elif isinstance(draft, CaseThread):
                 lane = dm_lane(self.conversation.user_id)
-                await self.tx.enqueue(
+                await self.tx.queue(
                     lane=lane, delivery=draft, key=self._next_key(), at=self.now, case_ref=case_ref
                 )
                 self._used(lane)
@@ -323,7 +325,7 @@ class Turn:
 
     async def _write_contact(self, draft: ContactDraft, case_ref: str | None) -> None:
         lane = contact_lane(self.conversation.user_id)
-        await self.tx.enqueue(
+        await self.tx.queue(
             lane=lane,
             delivery=draft.delivery,
             key=draft.key or self._next_key(),
@@ -342,7 +344,7 @@ class Turn:
         lane = post_lane(channel)
         first = posted[0] if posted else None
         delivery = EditPost(channel, draft.message, first, draft.tags, draft.closed)
-        await self.tx.enqueue(
+        await self.tx.queue(
             lane=lane, delivery=delivery, key=self._next_key(), at=self.now, case_ref=case_ref
         )
         self._used(lane)
@@ -359,18 +361,17 @@ class Turn:
         where = draft.target if draft.to == "post" else (self.where if draft.to == "player" else DM)
         transcript_text = "\n".join([message.text, *(embed.title for embed in message.embeds)]).strip()
         transcript_text = self.readable(transcript_text)
-        message_id = await self.tx.add_message(
-            NewMessage(
-                conversation_id=draft.conversation_id if in_conversation(where) else None,
-                case_ref=case_ref,
-                direction="out",
-                author=draft.author,
-                text=transcript_text,
-                where=where,
-                at=self.now,
-            )
+        line = NewMessage(
+            conversation_id=draft.conversation_id if in_conversation(where) else None,
+            case_ref=case_ref,
+            direction="out",
+            author=draft.author,
+            text=transcript_text,
+            where=where,
+            at=self.now,
         )
         if draft.to == "player" and self.by_reply:
+            await self.tx.add_line(line)
             self.replies.append(message)
             return
         delivery: Delivery
@@ -378,12 +379,5 @@ class Turn:
             lane, delivery = post_lane(draft.target), ChannelPost(draft.target, message, draft.tags)
         else:
             lane, delivery = dm_lane(draft.target), DirectMessage(draft.target, message)
-        await self.tx.enqueue(
-            lane=lane,
-            delivery=delivery,
-            key=key,
-            at=self.now,
-            case_ref=case_ref,
-            message_id=message_id,
-        )
+        await self.tx.say(line, lane=lane, delivery=delivery, key=key, case_ref=case_ref)
         self._used(lane)

@@ -8,6 +8,11 @@ def dm_lane(user_id: str) -> str:
     return f"dm:{user_id}"
 
 
+def dm_user(lane: str) -> str | None:
+    """The player whose DM lane `lane` is (None: another kind of lane)."""
+    return lane.removeprefix("dm:") if lane.startswith("dm:") else None
+
+
 def post_lane(channel: str) -> str:
     return f"post:{channel}"
 

@@ -13,6 +13,7 @@ from engine.store.records import (
     ConversationRecord,
     MessageRecord,
     OutboxItem,
+    PlayerState,
 )
 
 
@@ -72,6 +73,12 @@ class OneCalls:
     async def conversation(self, user_id: str) -> ConversationRecord | None:
         async with self._one_read() as v:
             return await v.conversation(user_id)
+
+    async def player_state(
+        self, user_id: str, *, event_id: str, setting: str, lane: str, kind: str
+    ) -> PlayerState:
+        async with self._one_read() as v:
+            return await v.player_state(user_id, event_id=event_id, setting=setting, lane=lane, kind=kind)
 
     async def is_processed(self, event_id: str) -> bool:
         async with self._one_read() as v:

@@ -138,6 +138,13 @@ class Writes(Reads, Protocol):
 
     async def mark_processed(self, event_id: str, at: datetime) -> bool: ...
 
+    async def take_event(
+        self, event_id: str, at: datetime, user_id: str, *, setting: str, lane: str, kind: str
+    ) -> PlayerState | None:
+        """`mark_processed`, then `player_state` if the event is new (one trip on PostgreSQL);
+        None when it was handled already."""
+        ...
+
     async def forget_processed(self, before: datetime) -> int: ...
 
     async def forget_delivered(self, before: datetime) -> int:
@@ -175,6 +182,10 @@ class Writes(Reads, Protocol):
 
     async def add_message(self, message: NewMessage) -> int: ...
 
+    async def add_line(self, message: NewMessage) -> None:
+        """`add_message` for a line whose id nobody needs (on PostgreSQL it travels with the next trip)."""
+        ...
+
     async def set_message_platform_id(self, message_id: int, platform_id: str) -> None: ...
 
     async def set_message_case(self, message_id: int, case_ref: str) -> None: ...
@@ -195,6 +206,19 @@ class Writes(Reads, Protocol):
         case_ref: str | None = None,
         message_id: int | None = None,
     ) -> int: ...
+
+    async def queue(
+        self, *, lane: str, delivery: Delivery, key: str, at: datetime, case_ref: str | None = None
+    ) -> None:
+        """`enqueue` for an item whose id nobody needs (on PostgreSQL it travels with the next trip)."""
+        ...
+
+    async def say(
+        self, message: NewMessage, *, lane: str, delivery: Delivery, key: str, case_ref: str | None
+    ) -> None:
+        """A transcript line and the outbox item that delivers it, linked (`enqueue`'s `message_id`),
+        due at the line's time; nothing is read back (one statement, sent later, on PostgreSQL)."""
+        ...
 
     async def mark_delivered(self, item_id: int, at: datetime) -> bool:
         """Mark an item delivered; whether other items of its lane are pending (True: not known)."""
@@ -244,6 +268,12 @@ class Store(CaseReads, Protocol):
         """The oldest pending item of `lane`, taken for delivery by this process (None: none, or taken)."""
         ...
 
+    async def claim_reading(
+        self, lane: str, now: datetime, setting: str
+    ) -> tuple[OutboxItem | None, str | None]:
+        """`claim`, and the value of `setting` read at the same moment (one trip on PostgreSQL)."""
+        ...
+
     async def health(self) -> StoreHealth: ...
 
     async def close(self) -> None: ...
@@ -252,6 +282,10 @@ class Store(CaseReads, Protocol):
     async def dm_watermarks(self, limit: int) -> dict[str, int]: ...
 
     async def conversation(self, user_id: str) -> ConversationRecord | None: ...
+
+    async def player_state(
+        self, user_id: str, *, event_id: str, setting: str, lane: str, kind: str
+    ) -> PlayerState: ...
 
     async def is_processed(self, event_id: str) -> bool: ...
 

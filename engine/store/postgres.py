@@ -25,15 +25,16 @@ from psycopg.pq import ExecStatus
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from engine.deliveries import Delivery
 from engine.store import sql
 from engine.store.base import OneCalls
 from engine.store.migrations import MIGRATIONS
 from engine.store.pgbatch import BEGIN_SNAPSHOT, UNREAD, Connection, Connections, GroupCommit, Prepared, Trips
 from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
-from engine.store.reads import SqliteReads, _outbox
-from engine.store.records import OutboxItem
+from engine.store.reads import SqliteReads, _outbox, _player_state
+from engine.store.records import NewMessage, OutboxItem, PlayerState
 from engine.store.sqlite import HEALTH_KEY
-from engine.store.writes import SqliteWrites
+from engine.store.writes import SqliteWrites, item_values, line_values
 from engine.timestamps import to_text
 
 TUPLES_OK = ExecStatus.TUPLES_OK
@@ -61,6 +62,14 @@ PREPARABLE = frozenset(  # the store's own statements with values: prepared once
     for name, text in vars(sql).items()
     if not name.startswith("_") and isinstance(text, str) and "?" in text
 )
+
+
+OUTBOX_NAMES = [c.strip() for c in sql.OUTBOX_COLUMNS.split(",")]
+
+
+def _claimed(row: Sequence[Any]) -> OutboxItem:
+    """An outbox item from CLAIM's row (its columns in OUTBOX_COLUMNS' order)."""
+    return _outbox(dict(zip(OUTBOX_NAMES, row, strict=True)))
 
 
 def safe_url(url: str) -> str:
@@ -101,6 +110,23 @@ class PostgresReads(_OnConnection, SqliteReads):
 
 class PostgresWrites(_OnConnection, SqliteWrites):
     """The port's changes, on a connection inside one transaction."""
+
+    async def take_event(
+        self, event_id: str, at: datetime, user_id: str, *, setting: str, lane: str, kind: str
+    ) -> PlayerState | None:
+        """As SQLite's, in one statement (one trip, not two)."""
+        row = await self._one(sql.TAKE_EVENT, (event_id, to_text(at), setting, lane, kind, user_id))
+        assert row is not None  # one row, whatever the player
+        state = _player_state(row)
+        return None if state.processed else state
+
+    async def say(
+        self, message: NewMessage, *, lane: str, delivery: Delivery, key: str, case_ref: str | None
+    ) -> None:
+        """As SQLite's, in one statement whose result nobody reads: it travels with the next trip."""
+        await self._run(
+            sql.SAY, (*line_values(message), *item_values(lane, delivery, key, message.at, case_ref))
+        )
 
     async def take_slot(
         self, key: str, uses: int, per_seconds: float, now: datetime, *, use: bool = True, once: str = ""
@@ -177,10 +203,17 @@ class PostgresStore(OneCalls):
         params = (lane, self.replica, to_text(now + LEASE), self.replica, to_text(now))
         async with self._one_read() as alone:  # one statement: its own transaction, one trip
             rows = await alone.read_sql(sql.CLAIM, params)
-        if not rows:
-            return None
-        names = [c.strip() for c in sql.OUTBOX_COLUMNS.split(",")]
-        return _outbox(dict(zip(names, rows[0], strict=True)))
+        return _claimed(rows[0]) if rows else None
+
+    async def claim_reading(
+        self, lane: str, now: datetime, setting: str
+    ) -> tuple[OutboxItem | None, str | None]:
+        """As `claim`, with the setting's value read in the same statement."""
+        params = (lane, self.replica, to_text(now + LEASE), self.replica, to_text(now), setting)
+        async with self._one_read() as alone:
+            rows = await alone.read_sql(sql.CLAIM_READING, params)
+        *item, value = rows[0]
+        return (None if item[0] is None else _claimed(item)), value
 
     async def take_lease(self, name: str, now: datetime, length: timedelta) -> bool:
         """Hold the named lease (e.g. the Discord gateway) until `now + length`; False: another holds it."""

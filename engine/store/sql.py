@@ -98,8 +98,7 @@ SAVE_CONVERSATION = (
     "agent_name = ?, awaiting_rating = ?, queued_at = ?, timeout_notified = ?, updated_at = ? WHERE id = ?"
 )
 
-PLAYER_STATE = (  # a player's event: handled already? their setting, a pending item, conversation and case
-    "SELECT (SELECT 1 FROM processed_events WHERE id = ?) AS processed, "
+_PLAYER = (  # after `processed`: their setting, a pending item, conversation and case
     "(SELECT value FROM settings WHERE key = ?) AS setting, "
     "(SELECT 1 FROM outbox WHERE status = 'pending' AND lane = ? AND kind = ? LIMIT 1) AS waiting, "
     + ", ".join(f"c.{name.strip()}" for name in CONVERSATION_COLUMNS.split(","))
@@ -107,6 +106,13 @@ PLAYER_STATE = (  # a player's event: handled already? their setting, a pending 
     + ", ".join(f"k.{name.strip()} AS k_{name.strip()}" for name in CASE_COLUMNS.split(","))
     + " FROM (SELECT 1 AS one) AS here LEFT JOIN conversations c ON c.user_id = ? "
     "LEFT JOIN cases k ON k.ref = c.case_ref"
+)
+PLAYER_STATE = "SELECT (SELECT 1 FROM processed_events WHERE id = ?) AS processed, " + _PLAYER
+# PostgreSQL only: the event marked handled and the player's state read in one statement; `processed`
+# says whether the mark was there already (the insert's own row is not seen by the SELECT: one snapshot)
+TAKE_EVENT = (
+    "WITH fresh AS (INSERT INTO processed_events (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING "
+    "RETURNING 1) SELECT (SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM fresh)) AS processed, " + _PLAYER
 )
 
 # --- transcript ------------------------------------------------------------------------------
@@ -116,6 +122,7 @@ INSERT_MESSAGE = (
     "INSERT INTO messages (conversation_id, case_ref, direction, author, text, place, platform_id, at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
 )
+INSERT_LINE = INSERT_MESSAGE.removesuffix(" RETURNING id")  # a line whose id nobody asks for
 SET_MESSAGE_PLATFORM_ID = "UPDATE messages SET platform_id = ? WHERE id = ?"
 SET_MESSAGE_CASE = "UPDATE messages SET case_ref = ? WHERE id = ?"
 CASE_TRANSCRIPT = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE case_ref = ? ORDER BY id"
@@ -142,6 +149,13 @@ OUTBOX_COLUMNS = (
 ENQUEUE = (
     "INSERT INTO outbox (lane, kind, payload, status, attempts, next_attempt_at, idempotency_key, "
     "created_at, case_ref, message_id) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?) RETURNING id"
+)
+QUEUE = ENQUEUE.removesuffix(" RETURNING id")  # an item whose id nobody asks for
+# PostgreSQL only: a transcript line and the item that delivers it, linked, in one statement
+SAY = (
+    "WITH line AS (" + INSERT_MESSAGE + ") INSERT INTO outbox (lane, kind, payload, status, attempts, "
+    "next_attempt_at, idempotency_key, created_at, case_ref, message_id) "
+    "SELECT ?, ?, ?, 'pending', 0, ?, ?, ?, ?, line.id FROM line"
 )
 GET_OUTBOX_ITEM = f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?"
 LANE_HEAD = f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE lane = ? AND status = 'pending' ORDER BY id LIMIT 1"
@@ -215,6 +229,12 @@ CLAIM = (  # the lane's head only: SKIP LOCKED on the head itself, never the ite
     "WHERE id = (SELECT o.id FROM outbox o JOIN head ON o.id = head.id FOR UPDATE OF o SKIP LOCKED) "
     "AND status = 'pending' AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until < ?) "
     f"RETURNING {OUTBOX_COLUMNS}"
+)
+# PostgreSQL only: CLAIM, and a setting read at the same moment (one row, the item's columns NULL
+# when nothing was claimed): a player's DM lane and the thread their conversation is in
+CLAIM_READING = (
+    "WITH claimed AS (" + CLAIM + ") SELECT claimed.*, (SELECT value FROM settings WHERE key = ?) AS setting "
+    "FROM (SELECT 1 AS one) AS here LEFT JOIN claimed ON TRUE"
 )
 RECORD_REPLICA = (
     "INSERT INTO replicas (name, config_version, started_at, seen_at) VALUES (?, ?, ?, ?) "

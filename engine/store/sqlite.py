@@ -93,6 +93,12 @@ class SqliteStore(OneCalls):
         async with self.view() as view:
             return await cast(SqliteReads, view).lane_outbox_head(lane)
 
+    async def claim_reading(
+        self, lane: str, now: datetime, setting: str
+    ) -> tuple[OutboxItem | None, str | None]:
+        async with self.view() as view:
+            return await cast(SqliteReads, view).lane_outbox_head(lane), await view.get_setting(setting)
+
     async def health(self) -> StoreHealth:
         """Not ok when the file is gone or replaced, or when writes are being refused."""
         if self._path != MEMORY:

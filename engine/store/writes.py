@@ -3,6 +3,7 @@ engine.store.postgres on a PostgreSQL one (overriding only how a statement is se
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -12,7 +13,7 @@ from engine.attachments import Upload
 from engine.deliveries import Delivery, encode, kind_of
 from engine.store import sql
 from engine.store.reads import SCANS, SqliteReads
-from engine.store.records import CaseRecord, ConversationRecord, Forgotten, NewCase, NewMessage
+from engine.store.records import CaseRecord, ConversationRecord, Forgotten, NewCase, NewMessage, PlayerState
 from engine.timestamps import from_text, to_text
 
 
@@ -34,6 +35,16 @@ class SqliteWrites(SqliteReads):
     async def mark_processed(self, event_id: str, at: datetime) -> bool:
         """Record an event as handled; False when it already was (a repeated delivery)."""
         return await self._run(sql.MARK_PROCESSED, (event_id, to_text(at))) == 1
+
+    async def take_event(
+        self, event_id: str, at: datetime, user_id: str, *, setting: str, lane: str, kind: str
+    ) -> PlayerState | None:
+        """Mark a player's event handled and read what it needs first (as `player_state`); None when
+        it was handled already (a repeated delivery)."""
+        if not await self.mark_processed(event_id, at):
+            return None
+        state = await self.player_state(user_id, event_id=event_id, setting=setting, lane=lane, kind=kind)
+        return dataclasses.replace(state, processed=False)  # as it was before this event
 
     async def forget_processed(self, before: datetime) -> int:
         return await self._run(sql.FORGET_PROCESSED, (to_text(before),))
@@ -137,18 +148,11 @@ class SqliteWrites(SqliteReads):
 
     async def add_message(self, message: NewMessage) -> int:
         """Append a line to the transcript; returns its id."""
-        m = message
-        params = (
-            m.conversation_id,
-            m.case_ref,
-            m.direction,
-            m.author,
-            m.text,
-            m.where,
-            m.platform_id,
-            to_text(m.at),
-        )
-        return await self._returning(sql.INSERT_MESSAGE, params)
+        return await self._returning(sql.INSERT_MESSAGE, line_values(message))
+
+    async def add_line(self, message: NewMessage) -> None:
+        """Append a line to the transcript whose id nobody needs."""
+        await self._run(sql.INSERT_LINE, line_values(message))
 
     async def set_message_platform_id(self, message_id: int, platform_id: str) -> None:
         await self._run(sql.SET_MESSAGE_PLATFORM_ID, (platform_id, message_id))
@@ -167,9 +171,24 @@ class SqliteWrites(SqliteReads):
         message_id: int | None = None,
     ) -> int:
         """Add an outbound call to the outbox, due now; returns the item's id."""
-        stamp = to_text(at)
-        params = (lane, kind_of(delivery), encode(delivery), stamp, key, stamp, case_ref, message_id)
-        return await self._returning(sql.ENQUEUE, params)
+        return await self._returning(
+            sql.ENQUEUE, (*item_values(lane, delivery, key, at, case_ref), message_id)
+        )
+
+    async def queue(
+        self, *, lane: str, delivery: Delivery, key: str, at: datetime, case_ref: str | None = None
+    ) -> None:
+        """Add an outbound call to the outbox, due now, whose id nobody needs."""
+        await self._run(sql.QUEUE, (*item_values(lane, delivery, key, at, case_ref), None))
+
+    async def say(
+        self, message: NewMessage, *, lane: str, delivery: Delivery, key: str, case_ref: str | None
+    ) -> None:
+        """A transcript line and the outbox item that delivers it (which records where it was posted)."""
+        message_id = await self.add_message(message)
+        await self.enqueue(
+            lane=lane, delivery=delivery, key=key, at=message.at, case_ref=case_ref, message_id=message_id
+        )
 
     async def mark_delivered(self, item_id: int, at: datetime) -> bool:
         """Mark an item delivered; whether other items of its lane are pending (True: not known)."""
@@ -236,3 +255,25 @@ class SqliteWrites(SqliteReads):
         if not use and len(taken) < uses:
             return None
         return float(per_seconds - (now - from_text(str(taken[0]["at"]))).total_seconds())  # the oldest use
+
+
+def line_values(m: NewMessage) -> tuple[object, ...]:
+    """A transcript line's values, in INSERT_MESSAGE's order."""
+    return (
+        m.conversation_id,
+        m.case_ref,
+        m.direction,
+        m.author,
+        m.text,
+        m.where,
+        m.platform_id,
+        to_text(m.at),
+    )
+
+
+def item_values(
+    lane: str, delivery: Delivery, key: str, at: datetime, case_ref: str | None
+) -> tuple[object, ...]:
+    """An outbox item's values, in ENQUEUE's order up to its message id."""
+    stamp = to_text(at)
+    return (lane, kind_of(delivery), encode(delivery), stamp, key, stamp, case_ref)
