@@ -122,6 +122,24 @@ async def test_a_players_event_is_taken_and_its_lines_and_deliveries_written_in_
     assert wire.trips - before == 1 and item is not None and item.delivery == hi and thread is None
 
 
+async def test_a_deliverys_outcome_is_one_trip_its_answer_back_with_the_commit(counted: Counted) -> None:
+    store, wire = counted.store, counted.wire
+    message_id = await add_line(store)
+    async with store.transaction() as tx:
+        a = await tx.enqueue(lane="dm:111", delivery=DirectMessage("111", OutMessage("a")), key="k1", at=NOW)
+        await tx.enqueue(lane="dm:111", delivery=DirectMessage("111", OutMessage("b")), key="k2", at=NOW)
+    before = wire.trips
+    async with store.transaction() as tx:
+        await tx.set_message_platform_id(message_id, "987654321098765432")
+        waiting = await tx.mark_delivered_later(a, NOW)
+        with pytest.raises(LookupError):  # not known before the COMMIT's trip is back
+            _ = waiting.value
+    assert wire.trips - before == 1 and waiting.value  # BEGIN, both, COMMIT; "k2" waits behind it
+    async with store.view() as view:
+        transcript = await view.read_sql("SELECT platform_id FROM messages WHERE id = ?", (message_id,))
+    assert [tuple(row) for row in transcript] == [("987654321098765432",)]
+
+
 async def test_a_views_commit_travels_with_the_next_trip_and_no_snapshot_outlives_it(
     counted: Counted,
 ) -> None:

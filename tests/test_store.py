@@ -453,3 +453,15 @@ async def test_an_item_marked_delivered_says_whether_its_lane_has_more_on_either
         assert await tx.mark_delivered(a, NOW)  # n2 waits behind it
         assert not await tx.mark_delivered(b, NOW)
         assert not await tx.mark_delivered(c, NOW)  # dm:1's items are not dm:2's
+
+
+async def test_an_answer_wanted_after_the_commit_is_the_same_on_either_store(store: Store) -> None:
+    async with store.transaction() as tx:
+        a = await tx.enqueue(lane="dm:1", delivery=DirectMessage("1", OutMessage("n1")), key="k1", at=NOW)
+        b = await tx.enqueue(lane="dm:1", delivery=DirectMessage("1", OutMessage("n2")), key="k2", at=NOW)
+    async with store.transaction() as tx:
+        first = await tx.mark_delivered_later(a, NOW)
+        second = await tx.mark_delivered_later(b, NOW)
+    assert (first.value, second.value) == (True, False)  # n2 waited behind n1; nothing behind n2
+    async with store.view() as view:
+        assert [item.status for item in await view.lane_outbox("dm:1")] == ["delivered", "delivered"]

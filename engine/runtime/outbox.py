@@ -313,10 +313,10 @@ class Outbox:
     async def _succeeded(self, item: OutboxItem, sent: Sent, now: datetime) -> tuple[bool, list[str]]:
         async with self.store.transaction() as tx:
             added = await self.outcomes.delivered(tx, item, sent, now)
-            waiting = await tx.mark_delivered(item.id, now)
             if item.message_id is not None and isinstance(sent, str) and sent:
                 await tx.set_message_platform_id(item.message_id, sent)
-        return waiting, added
+            waiting = await tx.mark_delivered_later(item.id, now)  # with the COMMIT
+        return waiting.value, added
 
     async def _failed(
         self,

@@ -12,6 +12,7 @@ from pathlib import Path
 from engine.store.migrations import MIGRATIONS
 from engine.store.port import Reads, Replica, Status, StorageError, Store, StoreHealth, Writes
 from engine.store.records import (
+    Afterwards,
     AttachmentRecord,
     CaseEvent,
     CaseRecord,
@@ -88,6 +89,7 @@ LATEST_VERSION = MIGRATIONS[-1][0]
 
 __all__ = [
     "LATEST_VERSION",
+    "Afterwards",
     "AttachmentRecord",
     "CaseEvent",
     "CaseRecord",

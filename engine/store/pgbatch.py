@@ -36,7 +36,7 @@ import contextlib
 import itertools
 import re
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import psycopg
 from psycopg import AsyncClientCursor
@@ -47,6 +47,8 @@ from engine.store import sql
 
 Connection = psycopg.AsyncConnection[DictRow]
 Statement = tuple[str, tuple[object, ...]]  # PostgreSQL's text (`%s` placeholders) and its values
+Then = Callable[[list[DictRow]], None]  # given a statement's rows once the trip carrying it is back
+Kept = dict[int, Then]  # statements of a trip whose rows are wanted, by their place in it
 
 BEGIN = "BEGIN"
 BEGIN_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
@@ -103,33 +105,46 @@ class Prepared:
 
     def _text(
         self, cursor: AsyncClientCursor[DictRow], statements: Iterable[Statement]
-    ) -> tuple[str, dict[str, str]]:
-        """The statements as one query, their values bound here; and the names it prepares."""
+    ) -> tuple[str, dict[str, str], list[int]]:
+        """The statements as one query, their values bound here; the names it prepares; and the
+        place of each statement's result among the query's (a PREPARE has one too)."""
         known = self._names.setdefault(cursor.connection, {})
         fresh: dict[str, str] = {}
-        parts = []
+        parts: list[str] = []
+        places: list[int] = []
         for query, params in statements:
             if not params or query not in self._preparable:
+                places.append(len(parts))
                 parts.append(cursor.mogrify(query, params) if params or "%" in query else query)
                 continue
             name = known.get(query) or fresh.get(query)
             if name is None:
                 name = fresh[query] = f"flexcord_{next(self._numbers)}"
                 parts.append(f"PREPARE {name} AS {_numbered(query)}")
+            places.append(len(parts))
             parts.append(cursor.mogrify(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params))
-        return "; ".join(parts), fresh
+        return "; ".join(parts), fresh, places
 
-    async def send(self, cursor: AsyncClientCursor[DictRow], statements: Sequence[Statement]) -> None:
-        """One trip; the cursor is left on the last statement's result."""
-        text, fresh = self._text(cursor, statements)
+    async def send(
+        self, cursor: AsyncClientCursor[DictRow], statements: Sequence[Statement], kept: Kept | None = None
+    ) -> None:
+        """One trip; the cursor is left on the last statement's result, and the rows of each
+        statement `kept` names (by its place in `statements`) are given to its function."""
+        text, fresh, places = self._text(cursor, statements)
         try:
             await cursor.execute(text)
         except psycopg.Error:  # what this trip prepared may be gone with its transaction: new names next time
             self._names.pop(cursor.connection, None)
             raise
         self._names.setdefault(cursor.connection, {}).update(fresh)
-        while cursor.nextset():
-            pass
+        wanted = {places[index]: rows for index, rows in (kept or {}).items()}
+        result = 0
+        while True:
+            if result in wanted:
+                wanted[result](await cursor.fetchall())
+            if not cursor.nextset():
+                break
+            result += 1
 
 
 def _lead(conn: Connection) -> list[Statement]:
@@ -206,21 +221,33 @@ class Trips:
         self._conn: Connection | None = None
         self._cursor: AsyncClientCursor[DictRow] | None = None
         self.waiting: list[Statement] = []  # made, not yet sent
+        self._kept: Kept = {}  # rows wanted of some waiting statements, by their place in `waiting`
 
-    def later(self, query: str, params: tuple[object, ...]) -> None:
-        """A statement whose result nobody reads: sent with the next trip."""
+    def later(self, query: str, params: tuple[object, ...], then: Then | None = None) -> None:
+        """A statement sent with the next trip: its result nobody reads, or (`then`) is wanted only
+        once that trip is back (with the COMMIT it travels with, say), and given to `then`."""
+        if then is not None:
+            self._kept[len(self.waiting)] = then
         self.waiting.append((query, params))
+
+    @property
+    def keeps(self) -> bool:
+        """Whether a waiting statement's rows are wanted (the transaction cannot join a group)."""
+        return bool(self._kept)
 
     async def now(self, query: str, params: tuple[object, ...]) -> AsyncClientCursor[DictRow]:
         """Send what waits and this statement, in one trip; the cursor holds this statement's result."""
-        statements = [*self.waiting, (query, params)]
-        self.waiting = []
+        waiting, kept = self.waiting, self._kept
+        self.waiting, self._kept = [], {}
+        statements = [*waiting, (query, params)]
         if self._cursor is None:
             self._conn = await self._conns.take()
             self._cursor = AsyncClientCursor(self._conn, row_factory=dict_row)
             begin = [] if self._begin is None else [(self._begin, ())]  # None: autocommit, one statement
             statements = [*_lead(self._conn), *begin, *statements]
-        await self._conns.prepared.send(self._cursor, statements)
+        offset = len(statements) - len(waiting) - 1  # where the waiting statements start in the trip
+        wanted = {offset + index: rows for index, rows in kept.items()}
+        await self._conns.prepared.send(self._cursor, statements, wanted)
         return self._cursor
 
     @property
@@ -235,7 +262,7 @@ class Trips:
     async def end(self, *, snapshot: bool = False) -> None:
         """Give the connection back, rolling back whatever was not committed; `snapshot`: a
         read-only transaction that ended well, parked until its COMMIT can travel with a next trip."""
-        conn, self._conn, self._cursor, self.waiting = self._conn, None, None, []
+        conn, self._conn, self._cursor, self.waiting, self._kept = self._conn, None, None, [], {}
         if conn is not None:
             await self._conns.give_back(conn, snapshot=snapshot)
 

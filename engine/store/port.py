@@ -22,6 +22,7 @@ from typing import Any, NamedTuple, Protocol
 from engine.attachments import Upload
 from engine.deliveries import Delivery
 from engine.store.records import (
+    Afterwards,
     AttachmentRecord,
     CaseEvent,
     CaseRecord,
@@ -222,6 +223,11 @@ class Writes(Reads, Protocol):
 
     async def mark_delivered(self, item_id: int, at: datetime) -> bool:
         """Mark an item delivered; whether other items of its lane are pending (True: not known)."""
+        ...
+
+    async def mark_delivered_later(self, item_id: int, at: datetime) -> Afterwards[bool]:
+        """`mark_delivered`, whose answer is wanted only once the transaction has committed (on
+        PostgreSQL the statement then travels with the COMMIT)."""
         ...
 
     async def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None: ...

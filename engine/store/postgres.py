@@ -32,9 +32,9 @@ from engine.store.migrations import MIGRATIONS
 from engine.store.pgbatch import BEGIN_SNAPSHOT, UNREAD, Connection, Connections, GroupCommit, Prepared, Trips
 from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
 from engine.store.reads import SqliteReads, _outbox, _player_state
-from engine.store.records import NewMessage, OutboxItem, PlayerState
+from engine.store.records import Afterwards, NewMessage, OutboxItem, PlayerState
 from engine.store.sqlite import HEALTH_KEY
-from engine.store.writes import SqliteWrites, item_values, line_values
+from engine.store.writes import SqliteWrites, item_values, line_values, waiting_of
 from engine.timestamps import to_text
 
 TUPLES_OK = ExecStatus.TUPLES_OK
@@ -67,7 +67,7 @@ PREPARABLE = frozenset(  # the store's own statements with values: prepared once
 OUTBOX_NAMES = [c.strip() for c in sql.OUTBOX_COLUMNS.split(",")]
 
 
-def _claimed(row: Sequence[Any]) -> OutboxItem:
+def _claimed(row: Sequence[object]) -> OutboxItem:
     """An outbox item from CLAIM's row (its columns in OUTBOX_COLUMNS' order)."""
     return _outbox(dict(zip(OUTBOX_NAMES, row, strict=True)))
 
@@ -120,6 +120,13 @@ class PostgresWrites(_OnConnection, SqliteWrites):
         state = _player_state(row)
         return None if state.processed else state
 
+    async def mark_delivered_later(self, item_id: int, at: datetime) -> Afterwards[bool]:
+        """As SQLite's; the statement travels with the COMMIT, whose trip brings its answer back."""
+        waiting: Afterwards[bool] = Afterwards()
+        params = (to_text(at), item_id, item_id, item_id)
+        self._trips.later(to_postgres(sql.MARK_DELIVERED), params, lambda rows: waiting.set(waiting_of(rows)))
+        return waiting
+
     async def say(
         self, message: NewMessage, *, lane: str, delivery: Delivery, key: str, case_ref: str | None
     ) -> None:
@@ -163,7 +170,7 @@ class PostgresStore(OneCalls):
         """
         async with self._held(Trips(self._conns)) as trips:
             yield PostgresWrites(trips)
-            if trips.begun:
+            if trips.begun or trips.keeps:  # a statement whose rows are wanted: not in a group
                 await trips.commit()
             elif trips.waiting:
                 await self._group.commit(trips.waiting)

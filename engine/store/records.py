@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Generic, Literal, TypeVar, cast
 
 from engine.config.model import ConversationState
 from engine.deliveries import Delivery, kind_of
@@ -179,3 +179,28 @@ class FaqQuestion:
     language: str | None
     outcome: str
     at: datetime
+
+
+T = TypeVar("T")
+
+
+class Afterwards(Generic[T]):
+    """What a statement of a transaction returns, known once the transaction has committed: on
+    PostgreSQL the statement travels with the COMMIT (one trip, not two), on SQLite it is known at once."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self) -> None:
+        self._value: object = _UNSET
+
+    def set(self, value: T) -> None:
+        self._value = value
+
+    @property
+    def value(self) -> T:
+        if self._value is _UNSET:
+            raise LookupError("asked for before its transaction committed")
+        return cast(T, self._value)
+
+
+_UNSET = object()

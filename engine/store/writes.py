@@ -12,8 +12,16 @@ from typing import Any
 from engine.attachments import Upload
 from engine.deliveries import Delivery, encode, kind_of
 from engine.store import sql
-from engine.store.reads import SCANS, SqliteReads
-from engine.store.records import CaseRecord, ConversationRecord, Forgotten, NewCase, NewMessage, PlayerState
+from engine.store.reads import SCANS, Row, SqliteReads
+from engine.store.records import (
+    Afterwards,
+    CaseRecord,
+    ConversationRecord,
+    Forgotten,
+    NewCase,
+    NewMessage,
+    PlayerState,
+)
 from engine.timestamps import from_text, to_text
 
 
@@ -192,8 +200,13 @@ class SqliteWrites(SqliteReads):
 
     async def mark_delivered(self, item_id: int, at: datetime) -> bool:
         """Mark an item delivered; whether other items of its lane are pending (True: not known)."""
-        row = await self._one(sql.MARK_DELIVERED, (to_text(at), item_id, item_id, item_id))
-        return row is None or bool(row["waiting"])
+        return waiting_of(await self._all(sql.MARK_DELIVERED, (to_text(at), item_id, item_id, item_id)))
+
+    async def mark_delivered_later(self, item_id: int, at: datetime) -> Afterwards[bool]:
+        """`mark_delivered`, its answer wanted only once the transaction has committed."""
+        waiting: Afterwards[bool] = Afterwards()
+        waiting.set(await self.mark_delivered(item_id, at))
+        return waiting
 
     async def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:
         await self._run(sql.MARK_RETRY, (to_text(next_attempt_at), error, item_id))
@@ -277,3 +290,8 @@ def item_values(
     """An outbox item's values, in ENQUEUE's order up to its message id."""
     stamp = to_text(at)
     return (lane, kind_of(delivery), encode(delivery), stamp, key, stamp, case_ref)
+
+
+def waiting_of(rows: Sequence[Row]) -> bool:
+    """MARK_DELIVERED's answer: whether other items of the lane wait (True: not known)."""
+    return not rows or bool(rows[0]["waiting"])
