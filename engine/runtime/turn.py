@@ -288,6 +288,7 @@ class Turn:
         """Render what was said, write it to the transcript and outbox, save the conversation."""
         if self._inbound is not None:  # first: the transcript reads in the order things were said
             await self.tx.add_line(self._inbound)
+            self._inbound = None
         if self.conversation != self._saved:
             await self.tx.save_conversation(self.conversation)
         case_ref = self.case.ref if self.case is not None else None
