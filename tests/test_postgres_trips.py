@@ -207,7 +207,6 @@ async def test_write_only_transactions_that_end_together_share_one_trip(counted:
 
 async def test_a_failing_member_fails_alone_and_the_others_commit(counted: Counted) -> None:
     store = counted.store
-    message_id = await add_line(store)
 
     async def put(key: str) -> None:
         async with store.transaction() as tx:
@@ -216,7 +215,9 @@ async def test_a_failing_member_fails_alone_and_the_others_commit(counted: Count
     async def bad() -> None:
         async with store.transaction() as tx:
             await tx.put_setting("bad", "not kept")
-            await tx.set_message_case(message_id, "NOPE-404")  # no such case: the server refuses
+            await tx.add_line(
+                NewMessage(None, "NOPE-404", "in", "Ash", "hi", "dm", NOW)
+            )  # no such case: refused
 
     before = counted.wire.trips
     outcomes = await asyncio.gather(put("first"), bad(), put("last"), return_exceptions=True)

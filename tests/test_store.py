@@ -223,10 +223,10 @@ async def test_transcript_lines_carry_the_case_and_platform_ids(store: Store) ->
     ref = await new_case(store)
     async with store.transaction() as tx:
         conversation = await tx.open_conversation("111", "Ash", NOW)
-        first = await tx.add_message(
+        await tx.add_message(
             NewMessage(
                 conversation_id=conversation.id,
-                case_ref=None,
+                case_ref=ref,
                 direction="in",
                 author="Ash",
                 text="hi",
@@ -234,7 +234,6 @@ async def test_transcript_lines_carry_the_case_and_platform_ids(store: Store) ->
                 at=NOW,
             )
         )
-        await tx.set_message_case(first, ref)
         second = await tx.add_message(
             NewMessage(
                 conversation_id=conversation.id,

@@ -69,7 +69,6 @@ UNREAD = frozenset(  # statements no method reads a count or a row of (tests/tes
         sql.INSERT_CONVERSATION,
         sql.SAVE_CONVERSATION,
         sql.SET_MESSAGE_PLATFORM_ID,
-        sql.SET_MESSAGE_CASE,
         sql.MARK_RETRY,
         sql.MARK_FAILED,
         sql.GIVE_UP,

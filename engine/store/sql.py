@@ -108,6 +108,7 @@ _PLAYER = (  # after `processed`: their setting, a pending item, conversation an
     "LEFT JOIN cases k ON k.ref = c.case_ref"
 )
 PLAYER_STATE = "SELECT (SELECT 1 FROM processed_events WHERE id = ?) AS processed, " + _PLAYER
+TAKEN_STATE = "SELECT NULL AS processed, " + _PLAYER  # right after marking the event handled
 # PostgreSQL only: the event marked handled and the player's state read in one statement; `processed`
 # says whether the mark was there already (the insert's own row is not seen by the SELECT: one snapshot)
 TAKE_EVENT = (
@@ -124,7 +125,6 @@ INSERT_MESSAGE = (
 )
 INSERT_LINE = INSERT_MESSAGE.removesuffix(" RETURNING id")  # a line whose id nobody asks for
 SET_MESSAGE_PLATFORM_ID = "UPDATE messages SET platform_id = ? WHERE id = ?"
-SET_MESSAGE_CASE = "UPDATE messages SET case_ref = ? WHERE id = ?"
 CASE_TRANSCRIPT = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE case_ref = ? ORDER BY id"
 RECENT_MESSAGES = f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?"
 

@@ -3,7 +3,6 @@ engine.store.postgres on a PostgreSQL one (overriding only how a statement is se
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -12,7 +11,7 @@ from typing import Any
 from engine.attachments import Upload
 from engine.deliveries import Delivery, encode, kind_of
 from engine.store import sql
-from engine.store.reads import SCANS, Row, SqliteReads
+from engine.store.reads import SCANS, Row, SqliteReads, _player_state
 from engine.store.records import (
     Afterwards,
     CaseRecord,
@@ -51,8 +50,9 @@ class SqliteWrites(SqliteReads):
         it was handled already (a repeated delivery)."""
         if not await self.mark_processed(event_id, at):
             return None
-        state = await self.player_state(user_id, event_id=event_id, setting=setting, lane=lane, kind=kind)
-        return dataclasses.replace(state, processed=False)  # as it was before this event
+        row = await self._one(sql.TAKEN_STATE, (setting, lane, kind, user_id))
+        assert row is not None  # one row, whatever the player
+        return _player_state(row)
 
     async def forget_processed(self, before: datetime) -> int:
         return await self._run(sql.FORGET_PROCESSED, (to_text(before),))
@@ -164,9 +164,6 @@ class SqliteWrites(SqliteReads):
 
     async def set_message_platform_id(self, message_id: int, platform_id: str) -> None:
         await self._run(sql.SET_MESSAGE_PLATFORM_ID, (platform_id, message_id))
-
-    async def set_message_case(self, message_id: int, case_ref: str) -> None:
-        await self._run(sql.SET_MESSAGE_CASE, (case_ref, message_id))
 
     async def enqueue(
         self,
