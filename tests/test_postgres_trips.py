@@ -19,7 +19,7 @@ import pytest
 from engine.attachments import Upload
 from engine.deliveries import DirectMessage
 from engine.events import OutMessage
-from engine.store import NewMessage, Store, open_store, postgres, sql
+from engine.store import NewMessage, Slot, Store, open_store, postgres, sql
 from engine.store import writes as shared_writes
 from engine.store.pgbatch import UNREAD
 from tests.pgwire import Wire, counted_url
@@ -120,6 +120,28 @@ async def test_a_players_event_is_taken_and_its_lines_and_deliveries_written_in_
     before = wire.trips
     item, thread = await store.claim_reading("dm:111", NOW, "thread:111")
     assert wire.trips - before == 1 and item is not None and item.delivery == hi and thread is None
+
+
+async def test_a_relayed_dms_message_limit_is_taken_in_the_events_trip(counted: Counted) -> None:
+    """A player's DM to the agent: the event taken with their state and the limit's use in one
+    trip, then the line and its delivery with the COMMIT; the use asked for again costs none."""
+    store, wire = counted.store, counted.wire
+    async with store.transaction() as tx:
+        conversation = await tx.open_conversation("111", "Ash", NOW)
+    before = wire.trips
+    slot = Slot("relay/111", 5, 60, NOW, once="m-1")
+    async with store.transaction() as tx:
+        state = await tx.take_event(
+            "event:m-1", NOW, "111", setting="language:111", lane="contact:111", kind="x", slot=slot
+        )
+        assert state is not None and state.conversation == conversation
+        assert wire.trips - before == 1
+        assert await tx.take_slot(slot.key, slot.uses, slot.per_seconds, NOW, once="m-1") is None
+        said = NewMessage(conversation.id, None, "in", "Ash", "hi", "dm", NOW)
+        await tx.add_line(said)
+    assert wire.trips - before == 2
+    async with store.view() as view:
+        assert await view.read_sql("SELECT once FROM limit_uses WHERE key = 'relay/111'") == [("m-1",)]
 
 
 async def test_a_deliverys_outcome_is_one_trip_its_answer_back_with_the_commit(counted: Counted) -> None:

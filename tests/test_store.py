@@ -17,7 +17,16 @@ import pytest
 from engine.deliveries import ChannelPost, DirectMessage, StartHandoff
 from engine.events import OutMessage
 from engine.ports import HandoffRequest
-from engine.store import NewCase, NewMessage, PlayerState, StorageError, Store, database_path, open_store
+from engine.store import (
+    NewCase,
+    NewMessage,
+    PlayerState,
+    Slot,
+    StorageError,
+    Store,
+    database_path,
+    open_store,
+)
 from engine.store.migrations import MIGRATIONS
 from tests.postgres import fresh_database
 
@@ -406,6 +415,37 @@ async def test_taking_an_event_marks_it_once_and_reads_the_players_state_on_eith
             "event:2", NOW, "222", setting="language:222", lane="contact:222", kind="x"
         )
     assert nobody == PlayerState(processed=False, conversation=None, case=None, setting=None, waiting=False)
+
+
+async def test_a_limits_use_taken_with_its_event_counts_once_and_never_for_a_repeat_on_either_store(
+    store: Store,
+) -> None:
+    """A relayed DM's message limit, asked for with the event: its use is the one `take_slot`
+    takes, and an event delivered again takes none (two per minute here)."""
+    wanted = {"setting": "language:111", "lane": "contact:111", "kind": "start_handoff"}
+
+    async def relayed(n: int, at: datetime, user: str = "111") -> float | None | str:
+        slot = Slot(f"relay/{user}", 2, 60, at, once=f"m{n}")
+        async with store.transaction() as tx:
+            if await tx.take_event(f"event:m{n}", at, user, **wanted, slot=slot) is None:
+                return "handled already"
+            return await tx.take_slot(slot.key, slot.uses, slot.per_seconds, slot.now, once=slot.once)
+
+    async def uses(user: str) -> int:
+        async with store.view() as view:
+            rows = await view.read_sql("SELECT COUNT(*) FROM limit_uses WHERE key = ?", (f"relay/{user}",))
+        return int(rows[0][0])
+
+    assert await relayed(1, NOW) is None
+    assert await relayed(2, NOW + timedelta(seconds=10)) is None
+    assert await relayed(3, NOW + timedelta(seconds=20)) == 40  # the first use frees up at NOW + 60 s
+    assert await relayed(1, NOW + timedelta(seconds=30)) == "handled already"
+    assert await uses("111") == 2
+    async with store.transaction() as tx:  # handled before, by a turn that relayed nothing
+        assert await tx.mark_processed("event:m9", NOW)
+    assert await relayed(9, NOW, user="222") == "handled already"
+    assert await uses("222") == 0
+    assert await relayed(10, NOW + timedelta(seconds=70)) is None  # m1's use is out of the window
 
 
 async def test_lines_and_items_whose_ids_nobody_reads_keep_their_order_and_links_on_either_store(

@@ -15,7 +15,7 @@ from engine.runtime.languages import language_key, remember
 from engine.runtime.reading import event_text, event_variables
 from engine.runtime.turn import Turn
 from engine.runtime.wire import contact_lane
-from engine.store import PlayerState, Writes
+from engine.store import PlayerState, Slot, Writes
 
 
 class StateReads(Protocol):
@@ -38,9 +38,11 @@ async def player_state(reads: StateReads, user_id: str, event_key: str) -> Playe
     )
 
 
-async def take_event(tx: Writes, user_id: str, event_key: str, at: datetime) -> PlayerState | None:
-    """Mark the player's event handled and read `player_state` (one trip on PostgreSQL); None when
-    it was handled already."""
+async def take_event(
+    tx: Writes, user_id: str, event_key: str, at: datetime, slot: Slot | None = None
+) -> PlayerState | None:
+    """Mark the player's event handled and read `player_state` (one trip on PostgreSQL, with the
+    limit's `slot` the turn is about to take); None when it was handled already."""
     return await tx.take_event(
         event_key,
         at,
@@ -48,6 +50,7 @@ async def take_event(tx: Writes, user_id: str, event_key: str, at: datetime) -> 
         setting=language_key(user_id),
         lane=contact_lane(user_id),
         kind=KINDS[StartHandoff],
+        slot=slot,
     )
 
 

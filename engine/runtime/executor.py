@@ -25,7 +25,7 @@ from engine.config.model import (
 from engine.deliveries import SendToAgent
 from engine.events import Decision, Event, OutMessage
 from engine.runtime import cases, conversations
-from engine.runtime.limits import describe_wait
+from engine.runtime.limits import describe_wait, relay_slot
 from engine.runtime.turn import Turn
 
 DEFAULT_TEMPLATE = "support"
@@ -134,10 +134,9 @@ async def _open_case(turn: Turn, event: Event, action: OpenCase) -> bool:
 async def _relay(turn: Turn, event: Event) -> None:
     """Pass the player's message to the agent, unless they exceed `limits.player_messages`
     (counted in the store, so every replica counts the same messages)."""
-    limit = turn.config.limits.player_messages
-    if limit is not None:
-        key = f"relay/{event.user.id}"
-        wait = await turn.tx.take_slot(key, limit.uses, limit.per_seconds, turn.now, once=event.id)
+    slot = relay_slot(turn.config, event.user.id, event.id, turn.now)
+    if slot is not None:
+        wait = await turn.tx.take_slot(slot.key, slot.uses, slot.per_seconds, slot.now, once=slot.once)
         if wait is not None:
             turn.say("rate_limited", extra={"wait": describe_wait(wait)})
             return

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from engine.config.model import Command, Config, OpenCase
+from engine.store import Slot
 
 
 def describe_wait(seconds: float) -> str:
@@ -19,6 +21,15 @@ def describe_wait(seconds: float) -> str:
     hours, rest = divmod(total, 3600)
     minutes = math.ceil(rest / 60)
     return f"{hours} h" + (f" {minutes} min" if minutes else "")
+
+
+def relay_slot(config: Config, user_id: str, event_id: str, at: datetime) -> Slot | None:
+    """The use of `limits.player_messages` a player's message relayed to the agent takes (None: no
+    limit), counted once per event."""
+    limit = config.limits.player_messages
+    if limit is None:
+        return None
+    return Slot(f"relay/{user_id}", limit.uses, limit.per_seconds, at, once=event_id)
 
 
 def files_a_case(config: Config, command: Command, template: str | None) -> bool:

@@ -33,7 +33,7 @@ from engine.runtime.languages import (
     settle_language,
     settles_later,
 )
-from engine.runtime.limits import describe_wait, files_a_case, longest_window
+from engine.runtime.limits import describe_wait, files_a_case, longest_window, relay_slot
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.outcomes import ConversationOutcomes
@@ -210,8 +210,9 @@ class Runtime:
         if not (decision.actions or rating is not None or solved or in_dm or too_long or chosen):
             return Outcome(decision=decision, state=known.state if known is not None else None)
         answers = await chatbot_answers(generation, decision, event)
+        ahead = relay_slot(config, event.user.id, event.id, event.at) if only_relays(decision) else None
         async with self.store.transaction() as tx:
-            state = await take_event(tx, event.user.id, key, event.at)
+            state = await take_event(tx, event.user.id, key, event.at, ahead)
             if state is None:
                 return Outcome(decision=None)
             settle = partial(locale_of, config, event, player.setting) if later else None

@@ -23,6 +23,7 @@ from engine.store.records import (
     NewMessage,
     OutboxItem,
     PlayerState,
+    Slot,
 )
 from engine.timestamps import from_text, to_text
 
@@ -102,6 +103,7 @@ __all__ = [
     "PlayerState",
     "Reads",
     "Replica",
+    "Slot",
     "Status",
     "StorageError",
     "Store",

@@ -79,6 +79,7 @@ UNREAD = frozenset(  # statements no method reads a count or a row of (tests/tes
         sql.ERASE_CASE,
         sql.FORGET_CONVERSATION,
         sql.LOCK_USES,
+        sql.GIVE_BACK_USE,
         sql.INSERT_LINE,
         sql.QUEUE,
         sql.SAY,

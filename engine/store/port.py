@@ -34,6 +34,7 @@ from engine.store.records import (
     NewMessage,
     OutboxItem,
     PlayerState,
+    Slot,
 )
 
 
@@ -140,10 +141,22 @@ class Writes(Reads, Protocol):
     async def mark_processed(self, event_id: str, at: datetime) -> bool: ...
 
     async def take_event(
-        self, event_id: str, at: datetime, user_id: str, *, setting: str, lane: str, kind: str
+        self,
+        event_id: str,
+        at: datetime,
+        user_id: str,
+        *,
+        setting: str,
+        lane: str,
+        kind: str,
+        slot: Slot | None = None,
     ) -> PlayerState | None:
         """`mark_processed`, then `player_state` if the event is new (one trip on PostgreSQL);
-        None when it was handled already."""
+        None when it was handled already.
+
+        `slot`: a limit's use the event is about to take (a relayed DM's message limit). A store
+        may take it in the same trip, if it is free; `take_slot` then answers it without another.
+        Nothing of it is kept when the event was handled already."""
         ...
 
     async def forget_processed(self, before: datetime) -> int: ...

@@ -32,9 +32,9 @@ from engine.store.migrations import MIGRATIONS
 from engine.store.pgbatch import BEGIN_SNAPSHOT, UNREAD, Connection, Connections, GroupCommit, Prepared, Trips
 from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
 from engine.store.reads import SqliteReads, _outbox, _player_state
-from engine.store.records import Afterwards, NewMessage, OutboxItem, PlayerState
+from engine.store.records import Afterwards, NewMessage, OutboxItem, PlayerState, Slot
 from engine.store.sqlite import HEALTH_KEY
-from engine.store.writes import SqliteWrites, item_values, line_values, waiting_of
+from engine.store.writes import SqliteWrites, item_values, line_values, use_values, waiting_of
 from engine.timestamps import to_text
 
 TUPLES_OK = ExecStatus.TUPLES_OK
@@ -111,13 +111,37 @@ class PostgresReads(_OnConnection, SqliteReads):
 class PostgresWrites(_OnConnection, SqliteWrites):
     """The port's changes, on a connection inside one transaction."""
 
+    _ahead: Slot | None = None  # a slot take_event took: take_slot answers it without a trip
+
     async def take_event(
-        self, event_id: str, at: datetime, user_id: str, *, setting: str, lane: str, kind: str
+        self,
+        event_id: str,
+        at: datetime,
+        user_id: str,
+        *,
+        setting: str,
+        lane: str,
+        kind: str,
+        slot: Slot | None = None,
     ) -> PlayerState | None:
-        """As SQLite's, in one statement (one trip, not two)."""
-        row = await self._one(sql.TAKE_EVENT, (event_id, to_text(at), setting, lane, kind, user_id))
+        """As SQLite's, in one statement (one trip, not two); `slot` travels in the same trip, after
+        it and under the key's lock, in the order `take_slot` locks (the event's mark, then the key)."""
+        values = (event_id, to_text(at), setting, lane, kind, user_id)
+        if slot is None:
+            row = await self._one(sql.TAKE_EVENT, values)
+        else:
+            rows: list[DictRow] = []
+            self._trips.later(to_postgres(sql.TAKE_EVENT), values, rows.extend)
+            self._trips.later(to_postgres(sql.LOCK_USES), (slot.key,))
+            taken = (await self._trips.now(to_postgres(sql.TAKE_USE), use_values(slot))).rowcount == 1
+            row = rows[0] if rows else None
         assert row is not None  # one row, whatever the player
         state = _player_state(row)
+        if slot is not None and taken:
+            if state.processed:  # handled already, and not by taking this slot: give it back
+                await self._run(sql.GIVE_BACK_USE, (slot.key, slot.once))
+            else:
+                self._ahead = slot
         return None if state.processed else state
 
     async def mark_delivered_later(self, item_id: int, at: datetime) -> Afterwards[bool]:
@@ -141,6 +165,8 @@ class PostgresWrites(_OnConnection, SqliteWrites):
         """As SQLite's, under the key's lock: under READ COMMITTED one statement alone would let two
         replicas count the same uses at once; the lock holds until the transaction ends (it travels
         with the use, in one trip)."""
+        if use and self._ahead == Slot(key, uses, per_seconds, now, once):
+            return None  # taken with the event
         await self._run(sql.LOCK_USES, (key,))
         return await super().take_slot(key, uses, per_seconds, now, use=use, once=once)
 

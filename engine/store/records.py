@@ -181,6 +181,18 @@ class FaqQuestion:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One use of a cooldown or message limit, as `Writes.take_slot` takes it: `uses` per
+    `per_seconds` for `key`, at `now`, counted once for the event `once` names."""
+
+    key: str
+    uses: int
+    per_seconds: float
+    now: datetime
+    once: str = ""
+
+
 T = TypeVar("T")
 
 

@@ -220,6 +220,7 @@ LOCK_USES = (  # PostgreSQL: one transaction at a time counts a key's uses, unti
     f"SELECT pg_advisory_xact_lock({LIMIT_LOCKS}, hashtext(?))"
 )
 FORGET_OLD_USES = "DELETE FROM limit_uses WHERE at <= ?"
+GIVE_BACK_USE = "DELETE FROM limit_uses WHERE key = ? AND once = ?"  # a use taken for an event handled before
 
 # --- several replicas (PostgreSQL) -----------------------------------------------------------
 

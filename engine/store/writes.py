@@ -20,6 +20,7 @@ from engine.store.records import (
     NewCase,
     NewMessage,
     PlayerState,
+    Slot,
 )
 from engine.timestamps import from_text, to_text
 
@@ -44,10 +45,19 @@ class SqliteWrites(SqliteReads):
         return await self._run(sql.MARK_PROCESSED, (event_id, to_text(at))) == 1
 
     async def take_event(
-        self, event_id: str, at: datetime, user_id: str, *, setting: str, lane: str, kind: str
+        self,
+        event_id: str,
+        at: datetime,
+        user_id: str,
+        *,
+        setting: str,
+        lane: str,
+        kind: str,
+        slot: Slot | None = None,
     ) -> PlayerState | None:
         """Mark a player's event handled and read what it needs first (as `player_state`); None when
-        it was handled already (a repeated delivery)."""
+        it was handled already (a repeated delivery). `slot` is left to `take_slot`: here a
+        statement is no trip."""
         if not await self.mark_processed(event_id, at):
             return None
         row = await self._one(sql.TAKEN_STATE, (setting, lane, kind, user_id))
@@ -255,9 +265,7 @@ class SqliteWrites(SqliteReads):
         a use that is allowed costs that one statement.
         """
         start = to_text(now - timedelta(seconds=per_seconds))  # the window: uses after it count
-        if use and await self._run(
-            sql.TAKE_USE, (key, to_text(now), once, once, key, once, start, key, start, uses)
-        ):
+        if use and await self._run(sql.TAKE_USE, use_values(Slot(key, uses, per_seconds, now, once))):
             return None
         taken = await self._all(sql.USES, (key, start))
         if once and any(row["once"] == once for row in taken):
@@ -265,6 +273,13 @@ class SqliteWrites(SqliteReads):
         if not use and len(taken) < uses:
             return None
         return float(per_seconds - (now - from_text(str(taken[0]["at"]))).total_seconds())  # the oldest use
+
+
+def use_values(slot: Slot) -> tuple[object, ...]:
+    """TAKE_USE's values for `slot`."""
+    start = to_text(slot.now - timedelta(seconds=slot.per_seconds))
+    key, once = slot.key, slot.once
+    return (key, to_text(slot.now), once, once, key, once, start, key, start, slot.uses)
 
 
 def line_values(m: NewMessage) -> tuple[object, ...]:
