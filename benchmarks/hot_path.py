@@ -156,8 +156,18 @@ async def throughput_worker(url: str, players: int, messages: int) -> None:
 
 def run_worker(tree: Path, url: str, players: int, messages: int) -> dict[str, Any]:
     command = [sys.executable, __file__, "--worker", str(tree), url, str(players), str(messages)]
-    out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tree, timeout=900)
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return dict(json.loads(worker_output(command, tree, 900)))
+
+
+def worker_output(command: list[str], tree: Path, timeout: float) -> str:
+    """A worker process's last line of output; its errors shown, not swallowed, when it fails."""
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tree, timeout=timeout)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-4000:])
+        raise SystemExit(
+            f"the worker for {tree} failed (exit status {done.returncode}): its errors are above"
+        )
+    return done.stdout.strip().splitlines()[-1]
 
 
 def fresh_postgres(server: str, name: str) -> str:
@@ -265,8 +275,7 @@ LATENCIES = {
 def latency_worker(tree: Path, url: str, samples: int, one_language: bool) -> dict[str, list[float]]:
     """`latency()` in a process of its own importing `tree`'s engine (this file's code runs it)."""
     command = [sys.executable, __file__, "--latency-worker", str(tree), url, str(samples), str(one_language)]
-    out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tree, timeout=1800)
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return dict(json.loads(worker_output(command, tree, 1800)))
 
 
 def latencies(trees: list[Path], postgres_only: bool, samples: int) -> None:

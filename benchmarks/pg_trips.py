@@ -21,7 +21,6 @@ import asyncio
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -130,7 +129,7 @@ def main() -> None:
     if not server:
         sys.exit("no PostgreSQL: run through scripts/with-postgres")
     sys.path.insert(0, str(ROOT))
-    from benchmarks.hot_path import fresh_postgres
+    from benchmarks.hot_path import fresh_postgres, worker_output
 
     for n, tree in enumerate([ROOT, *args.compare]):
         url = fresh_postgres(server, f"flexcord_trips_{n}")
@@ -143,8 +142,7 @@ def main() -> None:
             str(args.events),
             str(args.cpu_events),
         ]
-        out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tree, timeout=600)
-        found = json.loads(out.stdout.strip().splitlines()[-1])
+        found = json.loads(worker_output(command, tree, 600))
         label = "this tree" if tree == ROOT else tree.name
         print(f"{label}: trips per player DM {found['dm']}, per agent message {found['agent']}")
         print(
