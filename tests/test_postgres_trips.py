@@ -162,30 +162,6 @@ async def test_a_deliverys_outcome_is_one_trip_its_answer_back_with_the_commit(c
     assert [tuple(row) for row in transcript] == [("987654321098765432",)]
 
 
-async def test_outcomes_of_deliveries_that_end_together_share_one_trip_each_with_its_answer(
-    counted: Counted,
-) -> None:
-    """Two lanes' heads delivered at once: one trip and one COMMIT carry both outcomes, and each
-    learns whether its own lane has more."""
-    store, wire = counted.store, counted.wire
-    heads = {}
-    async with store.transaction() as tx:
-        for lane, texts in (("dm:111", ["a", "b"]), ("dm:222", ["c"])):
-            for n, text in enumerate(texts):
-                delivery = DirectMessage(lane[3:], OutMessage(text))
-                made = await tx.enqueue(lane=lane, delivery=delivery, key=f"{lane}/{n}", at=NOW)
-                heads.setdefault(lane, made)
-
-    async def delivered(lane: str) -> bool:
-        async with store.transaction() as tx:
-            waiting = await tx.mark_delivered_later(heads[lane], NOW)
-        return waiting.value
-
-    before = wire.trips
-    more = await asyncio.gather(delivered("dm:111"), delivered("dm:222"))
-    assert wire.trips - before == 1 and more == [True, False]  # "b" waits behind "a"; "c" was alone
-
-
 async def test_a_views_commit_travels_with_the_next_trip_and_no_snapshot_outlives_it(
     counted: Counted,
 ) -> None:

@@ -16,8 +16,7 @@ parked, and travels in front of that connection's next trip (or alone, PARK_S la
 comes); a single read outside a view is one statement, no BEGIN and no COMMIT at all.
 
 Group commit: a transaction that read nothing holds no connection while its block runs; when the
-block ends, its statements join the group waiting to be sent (those whose rows it wants once
-committed, a delivery's outcome, get them from the group's trip). One group at a time is sent, as
+block ends, its statements join the group waiting to be sent. One group at a time is sent, as
 `BEGIN; the first member's statements; the second's; ...; COMMIT`, so transactions that end while
 a group is on its way (or in the same turn of the event loop) share the next trip and its COMMIT.
 Each member's `transaction()` returns only once that COMMIT succeeded: nothing is acknowledged
@@ -232,9 +231,9 @@ class Trips:
         self.waiting.append((query, params))
 
     @property
-    def kept(self) -> Kept:
-        """The waiting statements whose rows are wanted once their trip is back, by place."""
-        return self._kept
+    def keeps(self) -> bool:
+        """Whether a waiting statement's rows are wanted (the transaction cannot join a group)."""
+        return bool(self._kept)
 
     async def now(self, query: str, params: tuple[object, ...]) -> AsyncClientCursor[DictRow]:
         """Send what waits and this statement, in one trip; the cursor holds this statement's result."""
@@ -269,9 +268,8 @@ class Trips:
 
 
 class _Member:
-    def __init__(self, statements: list[Statement], kept: Kept) -> None:
+    def __init__(self, statements: list[Statement]) -> None:
         self.statements = statements
-        self.kept = kept
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.done.add_done_callback(_observed)
 
@@ -291,10 +289,9 @@ class GroupCommit:
         self._sender: asyncio.Task[None] | None = None
         self.trips = 0  # trips sent, for the tests and benchmarks: fewer than members when groups form
 
-    async def commit(self, statements: list[Statement], kept: Kept | None = None) -> None:
-        """Run `statements` as one transaction, in the next group; returns once it is committed,
-        the rows of the statements `kept` names given to their functions (only if it was)."""
-        member = _Member(statements, kept or {})
+    async def commit(self, statements: list[Statement]) -> None:
+        """Run `statements` as one transaction, in the next group; returns once it is committed."""
+        member = _Member(statements)
         self._queue.append(member)
         if self._sender is None:
             self._sender = asyncio.get_running_loop().create_task(self._send_groups())
@@ -332,15 +329,11 @@ class GroupCommit:
 
     async def _try(self, conn: Connection, group: list[_Member]) -> BaseException | None:
         """One trip: BEGIN, the members' statements, COMMIT (after what the connection owed)."""
-        statements = [*_lead(conn), (BEGIN, ())]
-        wanted: Kept = {}
-        for member in group:
-            wanted.update({len(statements) + place: rows for place, rows in member.kept.items()})
-            statements.extend(member.statements)
-        statements.append((COMMIT, ()))
+        members = (s for member in group for s in member.statements)
+        statements = [*_lead(conn), (BEGIN, ()), *members, (COMMIT, ())]
         self.trips += 1
         try:
-            await self._conns.prepared.send(AsyncClientCursor(conn, row_factory=dict_row), statements, wanted)
+            await self._conns.prepared.send(AsyncClientCursor(conn, row_factory=dict_row), statements)
         except psycopg.Error as exc:
             return exc
         return None

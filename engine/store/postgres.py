@@ -196,10 +196,10 @@ class PostgresStore(OneCalls):
         """
         async with self._held(Trips(self._conns)) as trips:
             yield PostgresWrites(trips)
-            if trips.begun:
+            if trips.begun or trips.keeps:  # a statement whose rows are wanted: not in a group
                 await trips.commit()
             elif trips.waiting:
-                await self._group.commit(trips.waiting, trips.kept)
+                await self._group.commit(trips.waiting)
         self._refusal = None
 
     @asynccontextmanager
