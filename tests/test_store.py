@@ -424,7 +424,7 @@ async def test_a_limits_use_taken_with_its_event_counts_once_and_never_for_a_rep
     takes, and an event delivered again takes none (two per minute here)."""
     wanted = {"setting": "language:111", "lane": "contact:111", "kind": "start_handoff"}
 
-    async def relayed(n: int, at: datetime, user: str = "111") -> float | None | str:
+    async def relayed(n: int, at: datetime, user: str = "111") -> float | str | None:
         slot = Slot(f"relay/{user}", 2, 60, at, once=f"m{n}")
         async with store.transaction() as tx:
             if await tx.take_event(f"event:m{n}", at, user, **wanted, slot=slot) is None:
