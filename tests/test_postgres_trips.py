@@ -136,7 +136,7 @@ async def test_a_relayed_dms_message_limit_is_taken_in_the_events_trip(counted: 
         )
         assert state is not None and state.conversation == conversation
         assert wire.trips - before == 1
-        assert await tx.take_slot(slot.key, slot.uses, slot.per_seconds, NOW, once="m-1") is None
+        assert await tx.take_slot(slot) is None
         said = NewMessage(conversation.id, None, "in", "Ash", "hi", "dm", NOW)
         await tx.add_line(said)
     assert wire.trips - before == 2
@@ -182,12 +182,12 @@ async def test_a_free_limit_slot_is_one_trip_and_a_refused_one_says_how_long(cou
     store, wire = counted.store, counted.wire
     before = wire.trips
     async with store.transaction() as tx:
-        assert await tx.take_slot("111/bug", 2, 600, NOW, once="e1") is None
+        assert await tx.take_slot(Slot("111/bug", 2, 600, NOW, once="e1")) is None
     assert wire.trips - before == 2  # the key's lock and the use added; then COMMIT
     async with store.transaction() as tx:
-        assert await tx.take_slot("111/bug", 2, 600, NOW, once="e1") is None  # the same event
-        assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=1), once="e2") is None
-        assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3") == 420
+        assert await tx.take_slot(Slot("111/bug", 2, 600, NOW, once="e1")) is None  # the same event
+        assert await tx.take_slot(Slot("111/bug", 2, 600, NOW + timedelta(minutes=1), once="e2")) is None
+        assert await tx.take_slot(Slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3")) == 420
 
 
 async def test_the_server_parses_each_statement_once_per_connection(counted: Counted) -> None:

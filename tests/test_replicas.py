@@ -20,7 +20,7 @@ from engine.replicas import LEASE, GatewayLease, SharedStore
 from engine.runtime import Generation, Runtime
 from engine.runtime.generation import build_generation
 from engine.server import ServerServices, create_app, start_server
-from engine.store import open_store, store_status
+from engine.store import Slot, open_store, store_status
 from engine.store.postgres import LEASE as CLAIM_LEASE
 from tests.flex_fixtures import AUTH_TOKEN, PUBLIC_URL, demo_config, running_flex_world
 from tests.postgres import fresh_database
@@ -174,7 +174,7 @@ async def test_two_replicas_at_once_cannot_both_take_a_players_last_message(shar
     async def relay(n: int) -> bool:
         async with stores[n % 2].transaction() as tx:  # a turn of its own, as each message has
             at = WEDNESDAY_MORNING + timedelta(milliseconds=n)
-            return await tx.take_slot(f"relay/{ASH}", 5, 60, at, once=f"message {n}") is None
+            return await tx.take_slot(Slot(f"relay/{ASH}", 5, 60, at, once=f"message {n}")) is None
 
     try:
         passed = await asyncio.gather(*(relay(n) for n in range(30)))

@@ -349,12 +349,13 @@ async def test_the_report_reads_its_rows_from_either_store(store: Store) -> None
 
 async def test_limit_uses_count_per_window_once_per_event_and_are_forgotten(store: Store) -> None:
     async with store.transaction() as tx:
-        assert await tx.take_slot("111/bug", 2, 600, NOW, once="e1") is None
-        assert await tx.take_slot("111/bug", 2, 600, NOW, once="e1") is None  # the same event: no 2nd slot
-        assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=1), once="e2") is None
-        assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3") == 420
+        assert await tx.take_slot(Slot("111/bug", 2, 600, NOW, once="e1")) is None
+        # the same event: no second slot
+        assert await tx.take_slot(Slot("111/bug", 2, 600, NOW, once="e1")) is None
+        assert await tx.take_slot(Slot("111/bug", 2, 600, NOW + timedelta(minutes=1), once="e2")) is None
+        assert await tx.take_slot(Slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3")) == 420
         assert await tx.forget_uses(NOW + timedelta(minutes=1)) == 2
-        assert await tx.take_slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3") is None
+        assert await tx.take_slot(Slot("111/bug", 2, 600, NOW + timedelta(minutes=3), once="e3")) is None
 
 
 async def test_cases_come_a_page_at_a_time_on_either_store(store: Store) -> None:
@@ -429,7 +430,7 @@ async def test_a_limits_use_taken_with_its_event_counts_once_and_never_for_a_rep
         async with store.transaction() as tx:
             if await tx.take_event(f"event:m{n}", at, user, **wanted, slot=slot) is None:
                 return "handled already"
-            return await tx.take_slot(slot.key, slot.uses, slot.per_seconds, slot.now, once=slot.once)
+            return await tx.take_slot(slot)
 
     async def uses(user: str) -> int:
         async with store.view() as view:

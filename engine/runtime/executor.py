@@ -136,7 +136,7 @@ async def _relay(turn: Turn, event: Event) -> None:
     (counted in the store, so every replica counts the same messages)."""
     slot = relay_slot(turn.config, event.user.id, event.id, turn.now)
     if slot is not None:
-        wait = await turn.tx.take_slot(slot.key, slot.uses, slot.per_seconds, slot.now, once=slot.once)
+        wait = await turn.tx.take_slot(slot)
         if wait is not None:
             turn.say("rate_limited", extra={"wait": describe_wait(wait)})
             return

@@ -42,7 +42,7 @@ from engine.runtime.reading import SOLVED_BUTTON, rating_of, unrouted
 from engine.runtime.thread_delivery import fallback_of
 from engine.runtime.turn import Turn
 from engine.runtime.unstored import RETRY_DELAYS, StorageAlarm, Unstored, waits_when_refused
-from engine.store import ConversationRecord, StorageError, Store, to_text
+from engine.store import ConversationRecord, Slot, StorageError, Store, to_text
 
 log = logging.getLogger(__name__)
 
@@ -271,9 +271,8 @@ class Runtime:
         shows_form = event.kind == "command" and files_a_case(config, command, None)
         key, limit = f"{event.user.id}/{command.name}", command.cooldown
         async with self.store.transaction() as tx:  # in the store: every replica counts the same uses
-            wait = await tx.take_slot(
-                key, limit.uses, limit.per_seconds, event.at, use=not shows_form, once=event.id
-            )
+            slot = Slot(key, limit.uses, limit.per_seconds, event.at, once=event.id)
+            wait = await tx.take_slot(slot, use=not shows_form)
         if wait is None:
             return decision
         reason = f"You can use /{command.name} again in {describe_wait(wait)}."

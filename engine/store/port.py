@@ -175,9 +175,7 @@ class Writes(Reads, Protocol):
 
     async def forget_uses(self, before: datetime) -> int: ...
 
-    async def take_slot(
-        self, key: str, uses: int, per_seconds: float, now: datetime, *, use: bool = True, once: str = ""
-    ) -> float | None:
+    async def take_slot(self, slot: Slot, *, use: bool = True) -> float | None:
         """A cooldown or message limit, shared by every process on the store: None if allowed, else
         the seconds until a slot frees up."""
         ...

@@ -159,16 +159,14 @@ class PostgresWrites(_OnConnection, SqliteWrites):
             sql.SAY, (*line_values(message), *item_values(lane, delivery, key, message.at, case_ref))
         )
 
-    async def take_slot(
-        self, key: str, uses: int, per_seconds: float, now: datetime, *, use: bool = True, once: str = ""
-    ) -> float | None:
+    async def take_slot(self, slot: Slot, *, use: bool = True) -> float | None:
         """As SQLite's, under the key's lock: under READ COMMITTED one statement alone would let two
         replicas count the same uses at once; the lock holds until the transaction ends (it travels
         with the use, in one trip)."""
-        if use and self._ahead == Slot(key, uses, per_seconds, now, once):
+        if use and self._ahead == slot:
             return None  # taken with the event
-        await self._run(sql.LOCK_USES, (key,))
-        return await super().take_slot(key, uses, per_seconds, now, use=use, once=once)
+        await self._run(sql.LOCK_USES, (slot.key,))
+        return await super().take_slot(slot, use=use)
 
 
 class PostgresStore(OneCalls):

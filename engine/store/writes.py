@@ -255,30 +255,33 @@ class SqliteWrites(SqliteReads):
         """Forget cooldown and message-limit uses made before `before` (past every window)."""
         return await self._run(sql.FORGET_OLD_USES, (to_text(before),))
 
-    async def take_slot(
-        self, key: str, uses: int, per_seconds: float, now: datetime, *, use: bool = True, once: str = ""
-    ) -> float | None:
-        """Use one of `uses` slots per `per_seconds` for `key`; None if allowed, else the seconds to wait.
+    async def take_slot(self, slot: Slot, *, use: bool = True) -> float | None:
+        """Use one of the slot's `uses` per `per_seconds` for its `key`; None if allowed, else the
+        seconds to wait.
 
         `use=False` only looks; a use naming its event (`once`) takes no second slot when tried again.
         The count and the new use are one statement, so two writers cannot both take the last slot;
         a use that is allowed costs that one statement.
         """
-        start = to_text(now - timedelta(seconds=per_seconds))  # the window: uses after it count
-        if use and await self._run(sql.TAKE_USE, use_values(Slot(key, uses, per_seconds, now, once))):
+        if use and await self._run(sql.TAKE_USE, use_values(slot)):
             return None
-        taken = await self._all(sql.USES, (key, start))
-        if once and any(row["once"] == once for row in taken):
+        taken = await self._all(sql.USES, (slot.key, window_start(slot)))
+        if slot.once and any(row["once"] == slot.once for row in taken):
             return None
-        if not use and len(taken) < uses:
+        if not use and len(taken) < slot.uses:
             return None
-        return float(per_seconds - (now - from_text(str(taken[0]["at"]))).total_seconds())  # the oldest use
+        oldest = from_text(str(taken[0]["at"]))
+        return float(slot.per_seconds - (slot.now - oldest).total_seconds())
+
+
+def window_start(slot: Slot) -> str:
+    """The start of the slot's window: uses after it count."""
+    return to_text(slot.now - timedelta(seconds=slot.per_seconds))
 
 
 def use_values(slot: Slot) -> tuple[object, ...]:
     """TAKE_USE's values for `slot`."""
-    start = to_text(slot.now - timedelta(seconds=slot.per_seconds))
-    key, once = slot.key, slot.once
+    start, key, once = window_start(slot), slot.key, slot.once
     return (key, to_text(slot.now), once, once, key, once, start, key, start, slot.uses)
 
 
