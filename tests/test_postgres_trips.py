@@ -122,6 +122,35 @@ async def test_a_players_event_is_taken_and_its_lines_and_deliveries_written_in_
     assert wire.trips - before == 1 and item is not None and item.delivery == hi and thread is None
 
 
+async def test_the_lanes_head_is_claimed_in_the_commits_trip_and_leased_to_this_replica(
+    counted: Counted,
+) -> None:
+    """A turn that claims the head of the lane it wrote to as it ends: no trip more than the turn
+    itself, the head committed as leased, so another replica leaves it alone."""
+    store, wire = counted.store, counted.wire
+    async with store.transaction() as tx:
+        conversation = await tx.open_conversation("111", "Ash", NOW)
+    before = wire.trips
+    async with store.transaction() as tx:
+        state = await tx.take_event(
+            "event:m-1", NOW, "111", setting="language:111", lane="contact:111", kind="x"
+        )
+        assert state is not None
+        said = NewMessage(conversation.id, None, "in", "Ash", "hi", "dm", NOW)
+        relay = DirectMessage("111", OutMessage("hi"))
+        await tx.say(said, lane="dm:111", delivery=relay, key="k1", case_ref=None)
+        claimed = await tx.claim_later("dm:111", NOW, "thread:111")
+    assert wire.trips - before == 2  # the event with its state; the line, its delivery, the claim, COMMIT
+    item, thread = claimed.value
+    assert item is not None and item.delivery == relay and thread is None
+    other = await open_store(counted.url)  # a second replica, while the lease runs
+    try:
+        assert await other.claim("dm:111", NOW + timedelta(seconds=5)) is None
+        assert await other.claim("dm:111", NOW + timedelta(minutes=5)) == item  # a lapsed lease
+    finally:
+        await other.close()
+
+
 async def test_a_relayed_dms_message_limit_is_taken_in_the_events_trip(counted: Counted) -> None:
     """A player's DM to the agent: the event taken with their state and the limit's use in one
     trip, then the line and its delivery with the COMMIT; the use asked for again costs none."""

@@ -484,6 +484,24 @@ async def test_a_claim_reads_a_setting_at_the_same_moment_on_either_store(store:
     assert await store.claim_reading("dm:222", NOW, "thread:222") == (None, None)
 
 
+async def test_a_claim_made_as_a_transaction_ends_takes_the_head_it_queued_on_either_store(
+    store: Store,
+) -> None:
+    await store.put_setting("thread:111", "999")
+    async with store.transaction() as tx:
+        await tx.queue(lane="dm:111", delivery=DirectMessage("111", OutMessage("hi")), key="k1", at=NOW)
+        claimed = await tx.claim_later("dm:111", NOW, "thread:111")
+        plain = await tx.claim_later("contact:111", NOW)
+    item, thread = claimed.value
+    assert item is not None and (item.key, item.delivery.message.text, thread) == ("k1", "hi", "999")
+    assert plain.value == (None, None)  # nothing queued there
+    assert item == await store.claim("dm:111", NOW)  # still the head, still ours
+    async with store.transaction() as tx:
+        again = await tx.claim_later("dm:111", NOW)
+        await tx.queue(lane="dm:222", delivery=DirectMessage("222", OutMessage("x")), key="k2", at=NOW)
+    assert again.value[0] == item  # claimed again by the same process
+
+
 async def test_an_item_marked_delivered_says_whether_its_lane_has_more_on_either_store(store: Store) -> None:
     async with store.transaction() as tx:
         a = await tx.enqueue(lane="dm:1", delivery=DirectMessage("1", OutMessage("n1")), key="k1", at=NOW)

@@ -6,6 +6,7 @@ start puts the player back with the bot (told so) until a retry gets through. No
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import assert_never
 
 from engine.config.model import Handoff, frozen_map
@@ -14,10 +15,12 @@ from engine.events import Button, ContactEvent, OutMessage
 from engine.ports import HandoffRequest
 from engine.runtime import places
 from engine.runtime.cases import CLOSED, follow_post
+from engine.runtime.generation import Generation
 from engine.runtime.transfers import transfer_not_made
 from engine.runtime.turn import Turn
 from engine.runtime.wire import contact_lane
-from engine.store import CaseRecord
+from engine.store import CaseRecord, Store
+from engine.timestamps import to_text
 
 RATING_BUTTONS = tuple(Button(f"rate:{n}", str(n)) for n in range(1, 6))
 WITH_AGENT = ("queued", "agent")
@@ -147,3 +150,22 @@ async def apply_contact_event(turn: Turn, event: ContactEvent) -> None:
                 not_started(turn)
         case _:
             assert_never(kind)
+
+
+async def tell_timed_out(
+    generation: Generation, store: Store, conversation_id: int, cutoff: datetime, now: datetime
+) -> list[str]:
+    """Tell a player queued since before `cutoff` that no agent is free yet (once per wait); the
+    outbox lanes written to."""
+    async with store.transaction() as tx:
+        c = await tx.conversation_by_id(conversation_id)
+        if c is None or c.state != "queued" or c.timeout_notified or c.queued_at is None:
+            return []
+        if c.queued_at > cutoff:
+            return []
+        turn = Turn(generation, tx, c, now=now, key=f"timeout:{c.id}:{to_text(c.queued_at)}")
+        await turn.load_case()
+        turn.say("queue_timeout")
+        turn.update(timeout_notified=True)
+        await turn.finish()
+        return turn.lanes

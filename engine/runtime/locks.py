@@ -17,6 +17,10 @@ class KeyedLock:
         """`async with locks.hold(key):` the key's work, one at a time."""
         return Held(self, key)
 
+    def busy(self, key: str) -> bool:
+        """Whether someone holds the key's lock or waits for it."""
+        return key in self._holders
+
 
 class Held:
     """One holding of a key's lock (a class, not a generator: it is taken for every event)."""

@@ -34,6 +34,7 @@ from engine.deliveries import (
     TransferChat,
 )
 from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffTicket
+from engine.runtime.early import Early, EarlyClaims
 from engine.runtime.locks import KeyedLock
 from engine.runtime.places import thread_key
 from engine.runtime.thread_delivery import Fallback, PlayerDelivery
@@ -105,12 +106,13 @@ class Outbox:
         self.clock = clock
         self.starting = starting or asyncio.Lock()  # held while a handoff starts and its id is recorded
         self._lanes = KeyedLock()
+        self._early = EarlyClaims()
         self._timer: asyncio.TimerHandle | None = None
         # True where something waits for each event to be handled through (the sandbox page answers a
         # player once the emulated Discord settles): the retry timer then stays out of that wait.
         self.timer_apart = False
         self._timer_at = 0.0
-        self._marked: dict[str, None] = {}
+        self._marked: dict[str, Early | None] = {}  # lanes to deliver, each with its early claim if any
         self._sweep = False
         self._drains: set[asyncio.Task[None]] = set()
         self._stopped = False
@@ -118,27 +120,40 @@ class Outbox:
 
     # --- entry points ----------------------------------------------------------------------
 
-    async def deliver(self, lanes: Iterable[str], now: datetime | None = None) -> None:
-        """Deliver the due items of these lanes now, and of the lanes their outcomes add items to."""
+    async def deliver(
+        self, lanes: Iterable[str], now: datetime | None = None, early: Early | None = None
+    ) -> None:
+        """Deliver the due items of these lanes now, and of the lanes their outcomes add items to
+        (`early`: a claim made as the transaction that queued them committed, see claim_early)."""
         queue = list(dict.fromkeys(lanes))
         while queue:
-            added = await self._deliver_lane(queue.pop(0), now)
+            added = await self._deliver_lane(queue.pop(0), now, early)
+            early = None
             queue.extend(lane for lane in dict.fromkeys(added) if lane not in queue)
 
-    async def deliver_or_defer(self, lanes: Iterable[str], now: datetime | None = None) -> None:
+    async def deliver_or_defer(
+        self, lanes: Iterable[str], now: datetime | None = None, early: Early | None = None
+    ) -> None:
         """Deliver now; if the store refuses to record an outcome, the items wait for the retry timer."""
         try:
-            await self.deliver(lanes, now)
+            await self.deliver(lanes, now, early)
         except StorageError as exc:
             log.error("recording a delivery failed (%s); the outbox tries again later", exc)
             self._schedule(self.clock() + timedelta(seconds=BASE_DELAY_S))
 
-    def deliver_soon(self, lanes: Iterable[str]) -> None:
+    async def claim_early(self, tx: Writes, lanes: list[str]) -> Early | None:
+        """Claim the first lane's head in `tx`, as it commits (engine.runtime.early), when this process
+        may deliver that lane and no delivery of it is under way; for `deliver(lanes, early=...)`."""
+        if not lanes or self._stopped or not self.may_deliver(lanes[0]) or self._lanes.busy(lanes[0]):
+            return None
+        return await self._early.claim(tx, lanes[0], self.clock())
+
+    def deliver_soon(self, lanes: Iterable[str], early: Early | None = None) -> None:
         """Deliver these lanes in the background (the caller answers someone first); never raises."""
         if self._stopped:
             return
         for lane in lanes:
-            self._marked[lane] = None
+            self._marked[lane] = early if early is not None and early.lane == lane else self._marked.get(lane)
         if len(self._marked) > MAX_MARKED:
             self._marked.clear()
             self._sweep = True
@@ -191,22 +206,23 @@ class Outbox:
                     await self.deliver_due()
                 else:
                     lane = next(iter(self._marked))
-                    del self._marked[lane]
-                    await self.deliver([lane])
+                    await self.deliver([lane], early=self._marked.pop(lane))
             except Exception:  # the items stay pending: the retry timer or the next tick picks them up
                 log.exception("delivering outbox items failed; they will be retried")
                 self._schedule(self.clock() + timedelta(seconds=BASE_DELAY_S))
 
     # --- lanes -----------------------------------------------------------------------------
 
-    async def _deliver_lane(self, lane: str, now: datetime | None) -> list[str]:
+    async def _deliver_lane(self, lane: str, now: datetime | None, early: Early | None = None) -> list[str]:
         added: list[str] = []
         if not self.may_deliver(lane):
             return added
         async with self._lanes.hold(lane):
+            claimed = self._early.use(early) if early is not None and early.lane == lane else None
             while True:
                 at = now or self.clock()
-                item, thread = await self._claim(lane, at)
+                item, thread = claimed or await self._claim(lane, at)
+                claimed = None
                 if item is None:
                     break
                 if item.attempts and item.next_attempt_at > at:
@@ -221,6 +237,7 @@ class Outbox:
     async def _claim(self, lane: str, now: datetime) -> tuple[OutboxItem | None, str | None]:
         """The lane's head; for a player's DM lane, with the case thread their conversation is in
         (read at the same moment: one trip to PostgreSQL, not two)."""
+        self._early.void(lane)
         user_id = dm_user(lane)
         if user_id is None:
             return await self.store.claim(lane, now), None

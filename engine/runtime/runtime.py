@@ -24,6 +24,7 @@ from engine.routing import route
 from engine.runtime import cases, conversations
 from engine.runtime.begin import begin_turn, player_state, take_event
 from engine.runtime.chatbots import chatbot_answers
+from engine.runtime.early import Early
 from engine.runtime.executor import execute
 from engine.runtime.generation import Generation
 from engine.runtime.languages import (
@@ -42,7 +43,7 @@ from engine.runtime.reading import SOLVED_BUTTON, rating_of, unrouted
 from engine.runtime.thread_delivery import fallback_of
 from engine.runtime.turn import Turn
 from engine.runtime.unstored import RETRY_DELAYS, StorageAlarm, Unstored, waits_when_refused
-from engine.store import ConversationRecord, Slot, StorageError, Store, to_text
+from engine.store import ConversationRecord, Slot, StorageError, Store
 
 log = logging.getLogger(__name__)
 
@@ -229,10 +230,11 @@ class Runtime:
                 await execute(turn, event, decision, answers)
             faq = None if too_long else await record_faq_turn(tx, config, event, decision, answers, solved)
             await turn.finish()
+            early = await self.outbox.claim_early(tx, turn.lanes)  # travels with the COMMIT
         self._observe(decision, turn)
         if faq is not None and self.observer is not None:
             self.observer.faq_outcome(faq)
-        await self.outbox.deliver_or_defer(turn.lanes)
+        await self.outbox.deliver_or_defer(turn.lanes, early=early)
         if later:  # sent: now the language the message is written in
             await remember_later(self.store, event, turn.locale, player.setting)
         return Outcome(
@@ -282,7 +284,8 @@ class Runtime:
 
     async def on_contact_event(self, event: ContactEvent) -> None:
         """Apply an agent's or the contact center's event to the player's conversation, once, and deliver."""
-        await self.outbox.deliver_or_defer(await self._apply_contact_event(event))
+        lanes, early = await self._apply_contact_event(event)
+        await self.outbox.deliver_or_defer(lanes, early=early)
 
     async def accept_contact_event(self, event: ContactEvent) -> None:
         """Apply the event durably and return; what it says is delivered in the background.
@@ -291,10 +294,12 @@ class Runtime:
         (a crash before the commit gets the event delivered again), yet the answer does not
         wait for Discord.
         """
-        self.outbox.deliver_soon(await self._apply_contact_event(event))
+        lanes, early = await self._apply_contact_event(event)
+        self.outbox.deliver_soon(lanes, early)
 
-    async def _apply_contact_event(self, event: ContactEvent) -> list[str]:
-        """Commit the event's effects (once); returns the outbox lanes it wrote to."""
+    async def _apply_contact_event(self, event: ContactEvent) -> tuple[list[str], Early | None]:
+        """Commit the event's effects (once); returns the outbox lanes it wrote to, and the first
+        lane's head if it was claimed with the COMMIT."""
         generation = self._generation
         key = f"contact:{event.id}"
         now = event.at or self.clock()
@@ -302,21 +307,22 @@ class Runtime:
         user_id = await self._player_of(sid)
         if user_id is None:
             log.info("contact-center event %s is for an unknown conversation %s; ignored", event.id, sid)
-            return []
+            return [], None
         async with self._players.hold(user_id), self.store.transaction() as tx:
             player = await take_event(tx, user_id, key, now)
             if player is None:
-                return []
+                return [], None
             conversation = player.conversation
             if conversation is None or conversation.conversation_sid != sid:  # closed, or forgotten
                 self._sid_players.pop(sid, None)
-                return []
+                return [], None
             turn = Turn(generation, tx, conversation, now=now, key=key, waiting_start=player.waiting)
             turn.case = player.case
             await conversations.apply_contact_event(turn, event)
             await turn.finish()
+            early = await self.outbox.claim_early(tx, turn.lanes)  # travels with the COMMIT
         self._observe_join(conversation, turn.conversation)
-        return turn.lanes
+        return turn.lanes, early
 
     def _observe_join(self, before: ConversationRecord, after: ConversationRecord) -> None:
         """Time the wait from handoff (or from an agent leaving) to an agent joining."""
@@ -357,10 +363,10 @@ class Runtime:
         cutoff = now - timedelta(seconds=generation.config.limits.queue_timeout_seconds)
         async with self.store.view() as view:
             waiting = await view.waiting_since(cutoff)
-        for conversation in waiting:
-            async with self._players.hold(conversation.user_id):
-                created = await self._queue_timeout(generation, conversation.id, cutoff, now)
-                await self.outbox.deliver_or_defer(created, now)
+        for queued in waiting:
+            async with self._players.hold(queued.user_id):
+                told = await conversations.tell_timed_out(generation, self.store, queued.id, cutoff, now)
+                await self.outbox.deliver_or_defer(told, now)
         await self.outbox.deliver_due(now)
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             await self._prune(generation.config.retention, now)
@@ -375,23 +381,3 @@ class Runtime:
             await tx.forget_uses(now - timedelta(seconds=longest_window(self.config)))
             if retention.transcripts_seconds is not None:
                 await tx.forget_transcripts(now - timedelta(seconds=retention.transcripts_seconds))
-
-    async def _queue_timeout(
-        self, generation: Generation, conversation_id: int, cutoff: datetime, now: datetime
-    ) -> list[str]:
-        async with self.store.transaction() as tx:
-            c = await tx.conversation_by_id(conversation_id)
-            if (
-                c is None
-                or c.state != "queued"
-                or c.timeout_notified
-                or c.queued_at is None
-                or c.queued_at > cutoff
-            ):
-                return []
-            turn = Turn(generation, tx, c, now=now, key=f"timeout:{c.id}:{to_text(c.queued_at)}")
-            await turn.load_case()
-            turn.say("queue_timeout")
-            turn.update(timeout_notified=True)
-            await turn.finish()
-            return turn.lanes

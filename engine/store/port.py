@@ -239,6 +239,14 @@ class Writes(Reads, Protocol):
         PostgreSQL the statement then travels with the COMMIT)."""
         ...
 
+    async def claim_later(
+        self, lane: str, now: datetime, setting: str | None = None
+    ) -> Afterwards[tuple[OutboxItem | None, str | None]]:
+        """`claim` (with `setting`: `claim_reading`) as the transaction ends: the lane's head, the
+        transaction's own items included, known once it has committed (on PostgreSQL the claim
+        travels with the COMMIT, one trip, not two). Made after the transaction's last write."""
+        ...
+
     async def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None: ...
 
     async def mark_failed(self, item_id: int, error: str) -> None: ...

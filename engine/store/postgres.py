@@ -113,6 +113,10 @@ class PostgresWrites(_OnConnection, SqliteWrites):
 
     _ahead: Slot | None = None  # a slot take_event took: take_slot answers it without a trip
 
+    def __init__(self, trips: Trips, replica: str) -> None:
+        super().__init__(trips)
+        self.replica = replica  # whose lease `claim_later` takes
+
     async def take_event(
         self,
         event_id: str,
@@ -150,6 +154,23 @@ class PostgresWrites(_OnConnection, SqliteWrites):
         params = (to_text(at), item_id, item_id, item_id)
         self._trips.later(to_postgres(sql.MARK_DELIVERED), params, lambda rows: waiting.set(waiting_of(rows)))
         return waiting
+
+    async def claim_later(
+        self, lane: str, now: datetime, setting: str | None = None
+    ) -> Afterwards[tuple[OutboxItem | None, str | None]]:
+        """The claim runs last in the transaction, in the COMMIT's trip: the head it leases is
+        committed with it, and its row lock ends there."""
+        claimed: Afterwards[tuple[OutboxItem | None, str | None]] = Afterwards()
+        params: tuple[object, ...] = (lane, self.replica, to_text(now + LEASE), self.replica, to_text(now))
+
+        def got(rows: list[DictRow]) -> None:
+            row = rows[0] if rows else None
+            item = None if row is None or row["id"] is None else _outbox(row)
+            claimed.set((item, None if setting is None or row is None else row["setting"]))
+
+        query = sql.CLAIM if setting is None else sql.CLAIM_READING
+        self._trips.later(to_postgres(query), params if setting is None else (*params, setting), got)
+        return claimed
 
     async def say(
         self, message: NewMessage, *, lane: str, delivery: Delivery, key: str, case_ref: str | None
@@ -193,7 +214,7 @@ class PostgresStore(OneCalls):
         the next group (engine.store.pgbatch). Returns only once the COMMIT succeeded.
         """
         async with self._held(Trips(self._conns)) as trips:
-            yield PostgresWrites(trips)
+            yield PostgresWrites(trips, self.replica)
             if trips.begun or trips.keeps:  # a statement whose rows are wanted: not in a group
                 await trips.commit()
             elif trips.waiting:

@@ -19,6 +19,7 @@ from engine.store.records import (
     Forgotten,
     NewCase,
     NewMessage,
+    OutboxItem,
     PlayerState,
     Slot,
 )
@@ -214,6 +215,15 @@ class SqliteWrites(SqliteReads):
         waiting: Afterwards[bool] = Afterwards()
         waiting.set(await self.mark_delivered(item_id, at))
         return waiting
+
+    async def claim_later(
+        self, lane: str, now: datetime, setting: str | None = None
+    ) -> Afterwards[tuple[OutboxItem | None, str | None]]:
+        """The lane's head, read now (one process owns a SQLite file, so reading is claiming)."""
+        claimed: Afterwards[tuple[OutboxItem | None, str | None]] = Afterwards()
+        value = None if setting is None else await self.get_setting(setting)
+        claimed.set((await self.lane_outbox_head(lane), value))
+        return claimed
 
     async def mark_retry(self, item_id: int, next_attempt_at: datetime, error: str) -> None:
         await self._run(sql.MARK_RETRY, (to_text(next_attempt_at), error, item_id))
