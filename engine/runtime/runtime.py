@@ -8,7 +8,7 @@ at a time; different players run concurrently.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -17,33 +17,30 @@ from typing import Protocol
 
 from engine.bounded import BoundedMap
 from engine.chatbot.gaps import record_faq_turn
-from engine.config.model import Config, Refuse, RelayToAgent, Retention, in_conversation
+from engine.config.model import Config, RelayToAgent, Retention
 from engine.events import ContactEvent, Decision, Event, Outcome
 from engine.ports import ChatSide, ContactCenter
-from engine.routing import route
 from engine.runtime import cases, conversations
 from engine.runtime.begin import begin_turn, player_state, take_event
 from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.early import Early
 from engine.runtime.executor import execute
+from engine.runtime.front import Front, Misguessed, Relaying, front_of
 from engine.runtime.generation import Generation
 from engine.runtime.languages import (
     locale_of,
     only_relays,
     remember_later,
-    settle_language,
-    settles_later,
 )
-from engine.runtime.limits import describe_wait, files_a_case, longest_window, relay_slot
+from engine.runtime.limits import longest_window, relay_slot
 from engine.runtime.locks import KeyedLock
 from engine.runtime.outbox import DeliveryObserver, Outbox
 from engine.runtime.outcomes import ConversationOutcomes
 from engine.runtime.reading import RATING_BUTTON as RATING_BUTTON  # engine.discord reads it here
-from engine.runtime.reading import SOLVED_BUTTON, rating_of, unrouted
 from engine.runtime.thread_delivery import fallback_of
 from engine.runtime.turn import Turn
 from engine.runtime.unstored import RETRY_DELAYS, StorageAlarm, Unstored, waits_when_refused
-from engine.store import ConversationRecord, Slot, StorageError, Store
+from engine.store import ConversationRecord, StorageError, Store
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +110,7 @@ class Runtime:
         )
         self.players = self._players = KeyedLock()  # one player's work at a time (the case page too)
         self._sid_players: BoundedMap[str, str] = BoundedMap(SID_PLAYERS)  # a sid's player, read once
+        self._relaying = Relaying()  # what the last turn of players talking to an agent saw
         self._pruned_at: datetime | None = None
         self._unstored = Unstored()
         self._storage = StorageAlarm(observer, alert)
@@ -189,54 +187,55 @@ class Runtime:
 
     async def _handle(self, event: Event) -> Outcome:
         generation = self._generation
-        config = generation.config
-        key = f"event:{event.id}"
-        player = await player_state(self.store, event.user.id, key)  # one read: its own snapshot
+        guess = self._relaying.guess(event)
+        if guess is not None:  # their last turn relayed: routed on what it saw, checked in the transaction
+            front = await front_of(generation, self.store, event, guess)
+            if only_relays(front.decision):
+                with contextlib.suppress(Misguessed):
+                    return await self._turn(generation, event, front, guessed=True)
+        player = await player_state(self.store, event.user.id, f"event:{event.id}")  # its own snapshot
         if player.processed:
             return Outcome(decision=None)
-        known = player.conversation
-        later = settles_later(generation, event, player.setting, known.state if known is not None else None)
-        event, chosen = (event, None) if later else settle_language(config, event, player.setting)
-        limit = config.limits.message_length
-        too_long = event.kind == "message" and len(event.text) > limit
-        rating = None if too_long else rating_of(event, known)
-        solved = event.kind == "button" and event.button == SOLVED_BUTTON
-        decision = unrouted(config, event, limit if too_long else None, rating, solved, chosen)
-        if decision is None:
-            current = known.state if known is not None else "bot"
-            decision = await self._cooldown(config, event, route(config, event, current, event.at))
-        if later and not only_relays(decision):  # a rule's words are said in the player's language
-            event, later = settle_language(config, event, player.setting)[0], False
-        in_dm = event.kind == "message" and in_conversation(event.where)
-        if not (decision.actions or rating is not None or solved or in_dm or too_long or chosen):
-            return Outcome(decision=decision, state=known.state if known is not None else None)
+        front = await front_of(generation, self.store, event, player)
+        if not front.acts:
+            return Outcome(decision=front.decision, state=front.state)
+        return await self._turn(generation, event, front, guessed=False)
+
+    async def _turn(self, generation: Generation, original: Event, front: Front, *, guessed: bool) -> Outcome:
+        """Take the event and carry out its front, in one transaction; `guessed`: the front was
+        worked out on a guess of the player's state (Misguessed when the state read differs)."""
+        config, event, decision = generation.config, front.event, front.decision
         answers = await chatbot_answers(generation, decision, event)
         ahead = relay_slot(config, event.user.id, event.id, event.at) if only_relays(decision) else None
         async with self.store.transaction() as tx:
-            state = await take_event(tx, event.user.id, key, event.at, ahead)
+            state = await take_event(tx, event.user.id, f"event:{event.id}", event.at, ahead)
             if state is None:
                 return Outcome(decision=None)
-            settle = partial(locale_of, config, event, player.setting) if later else None
-            turn = await begin_turn(
-                generation, tx, event, state, rating, chosen=chosen is not None, settle=settle
-            )
-            if too_long:  # neither routed nor relayed: the player hears the limit and can split it
-                turn.say("too_long", extra={"limit": limit})
-            elif rating is not None:
-                await cases.rate(turn, rating)
-            elif solved or chosen:
-                turn.say("solved" if solved else "language_set")
+            if guessed and await front_of(generation, self.store, original, state) != front:
+                raise Misguessed  # rolled back: the event starts over from a fresh read
+            settle = partial(locale_of, config, event, state.setting) if front.later else None
+            chosen = front.chosen is not None
+            turn = await begin_turn(generation, tx, event, state, front.rating, chosen=chosen, settle=settle)
+            if front.too_long:  # neither routed nor relayed: the player hears the limit and can split it
+                turn.say("too_long", extra={"limit": config.limits.message_length})
+            elif front.rating is not None:
+                await cases.rate(turn, front.rating)
+            elif front.solved or chosen:
+                turn.say("solved" if front.solved else "language_set")
             else:
                 await execute(turn, event, decision, answers)
-            faq = None if too_long else await record_faq_turn(tx, config, event, decision, answers, solved)
+            faq = None
+            if not front.too_long:
+                faq = await record_faq_turn(tx, config, event, decision, answers, front.solved)
             await turn.finish()
             early = await self.outbox.claim_early(tx, turn.lanes)  # travels with the COMMIT
+        self._relaying.turned(event, front, state)
         self._observe(decision, turn)
         if faq is not None and self.observer is not None:
             self.observer.faq_outcome(faq)
         await self.outbox.deliver_or_defer(turn.lanes, early=early)
-        if later:  # sent: now the language the message is written in
-            await remember_later(self.store, event, turn.locale, player.setting)
+        if front.later:  # sent: now the language the message is written in
+            await remember_later(self.store, event, turn.locale, state.setting)
         return Outcome(
             decision=decision,
             replies=tuple(turn.replies),
@@ -255,30 +254,6 @@ class Runtime:
             self.observer.case_opened(turn.opened.template)
         for queue in turn.handoffs:
             self.observer.handoff(queue)
-
-    async def _cooldown(self, config: Config, event: Event, decision: Decision) -> Decision:
-        """Refuse a slash command used more often than its `cooldown` allows, saying when it is usable.
-
-        What counts is what was done: a command that shows a case form counts when the form is
-        filed, not when it is opened (and dismissed).
-        """
-        if event.kind not in ("command", "form") or any(isinstance(a, Refuse) for a in decision.actions):
-            return decision
-        if event.kind == "form":
-            command = next((c for c in config.commands.values() if files_a_case(config, c, event.form)), None)
-        else:
-            command = config.commands.get(event.command or "")
-        if command is None or command.cooldown is None:
-            return decision
-        shows_form = event.kind == "command" and files_a_case(config, command, None)
-        key, limit = f"{event.user.id}/{command.name}", command.cooldown
-        async with self.store.transaction() as tx:  # in the store: every replica counts the same uses
-            slot = Slot(key, limit.uses, limit.per_seconds, event.at, once=event.id)
-            wait = await tx.take_slot(slot, use=not shows_form)
-        if wait is None:
-            return decision
-        reason = f"You can use /{command.name} again in {describe_wait(wait)}."
-        return dataclasses.replace(decision, actions=(Refuse(reason),), explanation=f"refused: {reason}")
 
     # --- the contact center ------------------------------------------------------------------
 
@@ -320,6 +295,8 @@ class Runtime:
             turn.case = player.case
             await conversations.apply_contact_event(turn, event)
             await turn.finish()
+            if turn.conversation.state != conversation.state:
+                self._relaying.forget(user_id)
             early = await self.outbox.claim_early(tx, turn.lanes)  # travels with the COMMIT
         self._observe_join(conversation, turn.conversation)
         return turn.lanes, early

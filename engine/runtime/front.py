@@ -1,0 +1,119 @@
+"""What a player's event is, decided before its transaction from the player's state: the language to
+answer in, a rating or a "solved" press, a message over the length limit, and the routing decision
+(a command's cooldown included).
+
+The player's state comes from a read before the transaction or, for a DM of a player whose last
+turn only relayed to the agent, from what that turn saw (`Relaying`). A guess is checked in the
+transaction: the front is worked out again from the state the transaction read, and the turn goes
+ahead only if it is the same (else it rolls back and the event starts over from a fresh read). A
+chatbot is never asked on a guess: only a decision that just relays to the agent is made on one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from engine.bounded import BoundedMap
+from engine.config.model import Config, ConversationState, Refuse, in_conversation
+from engine.events import Decision, Event
+from engine.routing import route
+from engine.runtime.generation import Generation
+from engine.runtime.languages import only_relays, settle_language, settles_later
+from engine.runtime.limits import describe_wait, files_a_case
+from engine.runtime.reading import SOLVED_BUTTON, rating_of, unrouted
+from engine.store import PlayerState, Slot, Store
+
+RELAYING_MAX = 10_000  # players whose last turn relayed to the agent, remembered (a few MB at most)
+
+
+@dataclass(frozen=True, slots=True)
+class Front:
+    """An event's front: `event` in the language to answer in (unless `later`), and what to do."""
+
+    event: Event
+    decision: Decision
+    later: bool  # a DM relayed to the agent: its language is settled once needed (after the send)
+    chosen: str | None  # the locale `/language` chose
+    too_long: bool  # over `limits.message_length`: neither routed nor relayed
+    rating: int | None
+    solved: bool
+    state: ConversationState | None  # the player's conversation's state (None: they never wrote)
+
+    @property
+    def acts(self) -> bool:
+        """Whether the event needs a turn (else it changes nothing: no rule matched outside a DM)."""
+        in_dm = self.event.kind == "message" and in_conversation(self.event.where)
+        answered = self.rating is not None or self.solved or self.too_long or self.chosen is not None
+        return bool(self.decision.actions) or answered or in_dm
+
+
+async def front_of(generation: Generation, store: Store, event: Event, player: PlayerState) -> Front:
+    """The front of `event`, the player's state being `player`."""
+    config = generation.config
+    known = player.conversation
+    state = known.state if known is not None else None
+    later = settles_later(generation, event, player.setting, state)
+    event, chosen = (event, None) if later else settle_language(config, event, player.setting)
+    limit = config.limits.message_length
+    too_long = event.kind == "message" and len(event.text) > limit
+    rating = None if too_long else rating_of(event, known)
+    solved = event.kind == "button" and event.button == SOLVED_BUTTON
+    decision = unrouted(config, event, limit if too_long else None, rating, solved, chosen)
+    if decision is None:
+        decision = await cooldown(store, config, event, route(config, event, state or "bot", event.at))
+    if later and not only_relays(decision):  # a rule's words are said in the player's language
+        event, later = settle_language(config, event, player.setting)[0], False
+    return Front(event, decision, later, chosen, too_long, rating, solved, state)
+
+
+class Misguessed(Exception):
+    """The front worked out on a guess differs from the one the state read in the transaction gives."""
+
+
+class Relaying:
+    """The state each player's last turn saw, for players whose last turn only relayed a DM to the
+    agent: their next DM is routed on it before its transaction, and checked in it."""
+
+    def __init__(self) -> None:
+        self._seen: BoundedMap[str, PlayerState] = BoundedMap(RELAYING_MAX)
+
+    def guess(self, event: Event) -> PlayerState | None:
+        """The state to route `event` on before reading it (None: read it first)."""
+        return self._seen.get(event.user.id) if event.kind == "message" else None
+
+    def turned(self, event: Event, front: Front, seen: PlayerState) -> None:
+        """A turn committed: `seen` is the state it read, worth guessing on if all it did was relay."""
+        if event.kind == "message" and only_relays(front.decision):
+            self._seen.put(event.user.id, seen)
+        else:
+            self.forget(event.user.id)
+
+    def forget(self, user_id: str) -> None:
+        """The player's state changed here (an agent's event): read it for their next DM."""
+        self._seen.pop(user_id, None)
+
+
+async def cooldown(store: Store, config: Config, event: Event, decision: Decision) -> Decision:
+    """Refuse a slash command used more often than its `cooldown` allows, saying when it is usable.
+
+    What counts is what was done: a command that shows a case form counts when the form is
+    filed, not when it is opened (and dismissed).
+    """
+    if event.kind not in ("command", "form") or any(isinstance(a, Refuse) for a in decision.actions):
+        return decision
+    if event.kind == "form":
+        command = next((c for c in config.commands.values() if files_a_case(config, c, event.form)), None)
+    else:
+        command = config.commands.get(event.command or "")
+    if command is None or command.cooldown is None:
+        return decision
+    shows_form = event.kind == "command" and files_a_case(config, command, None)
+    key, limit = f"{event.user.id}/{command.name}", command.cooldown
+    async with store.transaction() as tx:  # in the store: every replica counts the same uses
+        slot = Slot(key, limit.uses, limit.per_seconds, event.at, once=event.id)
+        wait = await tx.take_slot(slot, use=not shows_form)
+    if wait is None:
+        return decision
+    reason = f"You can use /{command.name} again in {describe_wait(wait)}."
+    return dataclasses.replace(decision, actions=(Refuse(reason),), explanation=f"refused: {reason}")

@@ -1,0 +1,97 @@
+"""A player talking to an agent: their next DM is routed on what their last turn saw, before its
+transaction, and checked inside it (engine.runtime.front). When another replica changed their
+conversation meanwhile, the DM is handled as the fresh state says, never relayed on the stale one.
+On both stores; on PostgreSQL, the guess saves the read before the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from engine.events import ContactEvent
+from engine.runtime import Generation
+from tests.pgwire import Wire, counted_url
+from tests.postgres import fresh_database
+from tests.support.twins import ManualClock, World, memory_world
+
+ASH = "111"
+
+
+@dataclass
+class Replicas:
+    a: World  # the player's gateway, where their DMs are handled
+    b: World  # another replica, where the contact center's webhooks land
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def replicas(
+    request: pytest.FixtureRequest, generation: Generation, tmp_path: Path
+) -> AsyncIterator[Replicas]:
+    url = f"sqlite:///{tmp_path / 'shared.db'}" if request.param == "sqlite" else await fresh_database()
+    clock = ManualClock()
+    a = await memory_world(generation, store_url=url, clock=clock)
+    b = await memory_world(generation, store_url=url, clock=clock)
+    yield Replicas(a, b)
+    await a.close()
+    await b.close()
+
+
+async def test_a_chat_closed_on_another_replica_turns_the_next_dm_into_a_rating(replicas: Replicas) -> None:
+    a, b = replicas.a, replicas.b
+    ash = a.player(ASH, "Ash")
+    await ash.says("agent")
+    handoff = a.contact.handoff_of(ASH)
+    await a.contact.agent_joins(handoff, "Misty")
+    await ash.says("It crashes at the loading screen.")
+    await ash.says("Since the last update.")  # routed on the state the turn before saw
+    assert a.contact.sent[handoff] == ["It crashes at the loading screen.", "Since the last update."]
+    await b.runtime.on_contact_event(ContactEvent("closed", "EV-b1", handoff))  # Flex's webhook, on
+    # the other replica: this one is not told
+
+    outcome = await ash.says("5")
+    assert outcome.state == "closed" and outcome.decision is not None
+    assert a.contact.sent[handoff] == ["It crashes at the loading screen.", "Since the last update."]
+    async with a.store.view() as view:
+        case = (await view.player_state(ASH, event_id="-", setting="-", lane="-", kind="-")).case
+    assert case is not None and case.rating == 5
+
+
+async def test_a_dm_to_an_agent_makes_no_read_before_its_transaction_when_the_last_turn_relayed(
+    generation: Generation,
+) -> None:
+    wire = Wire()
+    through, relay = await counted_url(await fresh_database(), wire)
+    world = await memory_world(generation, store_url=through)
+    try:
+        ash = world.player(ASH, "Ash")
+        await ash.says("agent")
+        handoff = world.contact.handoff_of(ASH)
+        await world.contact.agent_joins(handoff, "Misty")
+        trips_at_send: list[int] = []
+        sending = world.contact.send
+
+        async def send(handoff: str, user_id: str, text: str, key: str) -> None:
+            trips_at_send.append(wire.trips - before)
+            await sending(handoff, user_id, text, key)
+
+        world.contact.send = send  # type: ignore[method-assign]
+        for text in ("It crashes at the loading screen.", "Since the last update.", "On PC."):
+            before = wire.trips
+            await ash.says(text)
+        await world.contact.agent_says(handoff, "Which graphics card?", "Misty")
+        before = wire.trips
+        await ash.says("An old one.")
+        assert world.contact.sent[handoff][-4:] == [
+            "It crashes at the loading screen.",
+            "Since the last update.",
+            "On PC.",
+            "An old one.",
+        ]
+        # the first DM after the agent joined reads the player's state first; then the guess spares it
+        assert trips_at_send == [3, 2, 2, 2]
+    finally:
+        await world.close()
+        relay.close()
