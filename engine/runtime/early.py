@@ -54,7 +54,7 @@ class EarlyClaims:
         """The outbox claims `lane` itself: an early claim made before is stale."""
         self._open.pop(lane, None)
 
-    def use(self, early: Early) -> tuple[OutboxItem | None, str | None] | None:
+    def use(self, early: Early) -> tuple[OutboxItem, str | None] | None:
         """What `early` claimed, once its transaction committed, if nothing voided it (under the lane's
         lock); None: claim the lane again."""
         if self._open.get(early.lane) is not early or early.claimed is None:
@@ -63,5 +63,7 @@ class EarlyClaims:
         try:
             item, thread = early.claimed.value
         except LookupError:  # its transaction did not commit
+            return None
+        if item is None:  # the head was locked or leased elsewhere: ask again, as a delivery would
             return None
         return item, thread or None

@@ -144,9 +144,12 @@ class Outbox:
     async def claim_early(self, tx: Writes, lanes: list[str]) -> Early | None:
         """Claim the first lane's head in `tx`, as it commits (engine.runtime.early), when this process
         may deliver that lane and no delivery of it is under way; for `deliver(lanes, early=...)`."""
-        if not lanes or self._stopped or not self.may_deliver(lanes[0]) or self._lanes.busy(lanes[0]):
+        lane = lanes[0] if lanes else ""
+        if not lane or self._stopped or not self.may_deliver(lane):
             return None
-        return await self._early.claim(tx, lanes[0], self.clock())
+        if self._lanes.busy(lane) or lane in self._marked:  # a delivery holds it, waits, or will claim it
+            return None
+        return await self._early.claim(tx, lane, self.clock())
 
     def deliver_soon(self, lanes: Iterable[str], early: Early | None = None) -> None:
         """Deliver these lanes in the background (the caller answers someone first); never raises."""
