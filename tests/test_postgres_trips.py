@@ -19,7 +19,7 @@ import pytest
 from engine.attachments import Upload
 from engine.deliveries import DirectMessage
 from engine.events import OutMessage
-from engine.store import NewMessage, Slot, Store, open_store, postgres, sql
+from engine.store import NewMessage, Slot, StateChanged, Store, open_store, postgres, sql
 from engine.store import writes as shared_writes
 from engine.store.pgbatch import UNREAD
 from tests.pgwire import Wire, counted_url
@@ -149,6 +149,35 @@ async def test_the_lanes_head_is_claimed_in_the_commits_trip_and_leased_to_this_
         assert await other.claim("dm:111", NOW + timedelta(minutes=5)) == item  # a lapsed lease
     finally:
         await other.close()
+
+
+async def test_a_turn_on_a_guess_is_one_trip_its_checks_with_the_commit(counted: Counted) -> None:
+    """The event, the state as guessed and the limit's use are checked in the COMMIT's trip; a full
+    window fails the turn as a changed state does, and keeps nothing of it."""
+    store, wire = counted.store, counted.wire
+    async with store.transaction() as tx:
+        conversation = await tx.open_conversation("111", "Ash", NOW)
+    keys = {"setting": "language:111", "lane": "contact:111", "kind": "x"}
+    async with store.transaction() as tx:
+        seen = await tx.take_event("event:m-0", NOW, "111", **keys)
+    assert seen is not None
+    said = NewMessage(conversation.id, None, "in", "Ash", "hi", "dm", NOW)
+    before = wire.trips
+    async with store.transaction() as tx:
+        slot = Slot("relay/111", 1, 60, NOW, once="m-1")
+        assert await tx.take_event_as("event:m-1", NOW, "111", seen, **keys, slot=slot) is seen
+        assert await tx.take_slot(slot) is None  # answered: the check travels with the COMMIT
+        await tx.add_line(said)
+        claimed = await tx.claim_later("contact:111", NOW)
+    assert wire.trips - before == 1 and claimed.value == (None, None)
+    with pytest.raises(StateChanged):  # one use a minute: the window is full
+        async with store.transaction() as tx:
+            slot = Slot("relay/111", 1, 60, NOW, once="m-2")
+            await tx.take_event_as("event:m-2", NOW, "111", seen, **keys, slot=slot)
+            await tx.add_line(said)
+    assert not await store.is_processed("event:m-2")
+    async with store.view() as view:
+        assert len(await view.recent_messages(conversation.id)) == 1
 
 
 async def test_a_relayed_dms_message_limit_is_taken_in_the_events_trip(counted: Counted) -> None:

@@ -22,6 +22,7 @@ from engine.store import (
     NewMessage,
     PlayerState,
     Slot,
+    StateChanged,
     StorageError,
     Store,
     database_path,
@@ -500,6 +501,39 @@ async def test_a_claim_made_as_a_transaction_ends_takes_the_head_it_queued_on_ei
         again = await tx.claim_later("dm:111", NOW)
         await tx.queue(lane="dm:222", delivery=DirectMessage("222", OutMessage("x")), key="k2", at=NOW)
     assert again.value[0] == item  # claimed again by the same process
+
+
+async def test_a_turn_on_a_guess_of_the_players_state_commits_only_while_it_holds_on_either_store(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        conversation = await tx.open_conversation("111", "Ash", NOW)
+    keys = {"setting": "language:111", "lane": "contact:111", "kind": "start_handoff"}
+
+    def line(text: str) -> NewMessage:
+        return NewMessage(conversation.id, None, "in", "Ash", text, "dm", NOW)
+
+    async with store.transaction() as tx:
+        seen = await tx.take_event("event:1", NOW, "111", **keys)
+    assert seen is not None
+    async with store.transaction() as tx:  # nothing changed: the turn goes ahead
+        assert await tx.take_event_as("event:2", NOW, "111", seen, **keys) == seen
+        await tx.add_line(line("kept"))
+    await store.put_setting("language:111", "seen fr")  # changed by another process meanwhile
+    with pytest.raises(StateChanged):
+        async with store.transaction() as tx:
+            await tx.take_event_as("event:3", NOW, "111", seen, **keys)
+            await tx.add_line(line("lost"))
+    async with store.transaction() as tx:  # the agent's name, on a conversation otherwise the same
+        fresh = await tx.take_event("event:4", NOW, "111", **keys)
+        assert fresh is not None and fresh.conversation is not None
+        await tx.save_conversation(dataclasses.replace(fresh.conversation, agent_name="Misty"))
+    with pytest.raises(StateChanged):
+        async with store.transaction() as tx:
+            await tx.take_event_as("event:5", NOW, "111", fresh, **keys)
+    assert not await store.is_processed("event:3") and not await store.is_processed("event:5")
+    async with store.view() as view:
+        assert [m.text for m in await view.recent_messages(conversation.id)] == ["kept"]
 
 
 async def test_an_item_marked_delivered_says_whether_its_lane_has_more_on_either_store(store: Store) -> None:

@@ -3,10 +3,11 @@ answer in, a rating or a "solved" press, a message over the length limit, and th
 (a command's cooldown included).
 
 The player's state comes from a read before the transaction or, for a DM of a player whose last
-turn only relayed to the agent, from what that turn saw (`Relaying`). A guess is checked in the
-transaction: the front is worked out again from the state the transaction read, and the turn goes
-ahead only if it is the same (else it rolls back and the event starts over from a fresh read). A
-chatbot is never asked on a guess: only a decision that just relays to the agent is made on one.
+turn only relayed to the agent, from what that turn worked on (`Relaying`). A guess is checked by
+the store as the transaction commits (`Writes.take_event_as`: on PostgreSQL in the COMMIT's trip,
+with no read before it): if the player's state is no longer the guess, nothing of the turn is kept
+and the event starts over from a fresh read. A chatbot is never asked on a guess: only a decision
+that just relays to the agent is made on one.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from engine.runtime.generation import Generation
 from engine.runtime.languages import only_relays, settle_language, settles_later
 from engine.runtime.limits import describe_wait, files_a_case
 from engine.runtime.reading import SOLVED_BUTTON, rating_of, unrouted
-from engine.store import PlayerState, Slot, Store
+from engine.store import ConversationRecord, PlayerState, Slot, Store
 
 RELAYING_MAX = 10_000  # players whose last turn relayed to the agent, remembered (a few MB at most)
 
@@ -67,10 +68,6 @@ async def front_of(generation: Generation, store: Store, event: Event, player: P
     return Front(event, decision, later, chosen, too_long, rating, solved, state)
 
 
-class Misguessed(Exception):
-    """The front worked out on a guess differs from the one the state read in the transaction gives."""
-
-
 class Relaying:
     """The state each player's last turn saw, for players whose last turn only relayed a DM to the
     agent: their next DM is routed on it before its transaction, and checked in it."""
@@ -82,9 +79,10 @@ class Relaying:
         """The state to route `event` on before reading it (None: read it first)."""
         return self._seen.get(event.user.id) if event.kind == "message" else None
 
-    def turned(self, event: Event, front: Front, seen: PlayerState) -> None:
-        """A turn committed: `seen` is the state it read, worth guessing on if all it did was relay."""
-        if event.kind == "message" and only_relays(front.decision):
+    def turned(self, event: Event, front: Front, seen: PlayerState, after: ConversationRecord) -> None:
+        """A turn committed: `seen` is the state it worked on (with the language setting it left),
+        worth guessing on if all it did was relay, leaving the conversation (`after`) as it was."""
+        if event.kind == "message" and only_relays(front.decision) and after == seen.conversation:
             self._seen.put(event.user.id, seen)
         else:
             self.forget(event.user.id)

@@ -122,17 +122,21 @@ def only_relays(decision: Decision) -> bool:
     return bool(decision.actions) and all(isinstance(action, RelayToAgent) for action in decision.actions)
 
 
-async def remember_later(store: Store, event: Event, locale: str | None, setting: str | None) -> None:
+async def remember_later(store: Store, event: Event, locale: str | None, setting: str | None) -> str | None:
     """Remember the language of a DM settled after its relay, when it changes what the store held
-    (`setting`). A store that refuses is logged: the message itself is already stored and sent."""
+    (`setting`); returns the setting the store holds now, as far as this process knows. A store that
+    refuses is logged: the message itself is already stored and sent."""
     settled = replace(event, locale=locale)
     if new_setting(settled, setting) is None:
-        return
+        return setting
     try:
         async with store.transaction() as tx:
-            await remember(tx, settled, await tx.get_setting(language_key(event.user.id)))
+            held = await tx.get_setting(language_key(event.user.id))
+            await remember(tx, settled, held)
     except StorageError as exc:
         log.warning("the language of a message of player %s was not remembered: %s", event.user.id, exc)
+        return setting
+    return new_setting(settled, held) or held
 
 
 def settle_language(config: Config, event: Event, setting: str | None) -> tuple[Event, str | None]:

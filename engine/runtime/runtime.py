@@ -25,7 +25,7 @@ from engine.runtime.begin import begin_turn, player_state, take_event
 from engine.runtime.chatbots import chatbot_answers
 from engine.runtime.early import Early
 from engine.runtime.executor import execute
-from engine.runtime.front import Front, Misguessed, Relaying, front_of
+from engine.runtime.front import Front, Relaying, front_of
 from engine.runtime.generation import Generation
 from engine.runtime.languages import (
     locale_of,
@@ -40,7 +40,7 @@ from engine.runtime.reading import RATING_BUTTON as RATING_BUTTON  # engine.disc
 from engine.runtime.thread_delivery import fallback_of
 from engine.runtime.turn import Turn
 from engine.runtime.unstored import RETRY_DELAYS, StorageAlarm, Unstored, waits_when_refused
-from engine.store import ConversationRecord, StorageError, Store
+from engine.store import ConversationRecord, PlayerState, StateChanged, StorageError, Store, with_setting
 
 log = logging.getLogger(__name__)
 
@@ -188,31 +188,29 @@ class Runtime:
     async def _handle(self, event: Event) -> Outcome:
         generation = self._generation
         guess = self._relaying.guess(event)
-        if guess is not None:  # their last turn relayed: routed on what it saw, checked in the transaction
+        if guess is not None:  # their last turn relayed: routed on what it saw, checked with the COMMIT
             front = await front_of(generation, self.store, event, guess)
             if only_relays(front.decision):
-                with contextlib.suppress(Misguessed):
-                    return await self._turn(generation, event, front, guessed=True)
+                with contextlib.suppress(StateChanged):  # rolled back: start over from a fresh read
+                    return await self._turn(generation, front, guess)
         player = await player_state(self.store, event.user.id, f"event:{event.id}")  # its own snapshot
         if player.processed:
             return Outcome(decision=None)
         front = await front_of(generation, self.store, event, player)
         if not front.acts:
             return Outcome(decision=front.decision, state=front.state)
-        return await self._turn(generation, event, front, guessed=False)
+        return await self._turn(generation, front)
 
-    async def _turn(self, generation: Generation, original: Event, front: Front, *, guessed: bool) -> Outcome:
-        """Take the event and carry out its front, in one transaction; `guessed`: the front was
-        worked out on a guess of the player's state (Misguessed when the state read differs)."""
+    async def _turn(self, generation: Generation, front: Front, guess: PlayerState | None = None) -> Outcome:
+        """Take the event and carry out its front, in one transaction; `guess`: the player's state the
+        front was worked out on, unread (StateChanged when the store finds it changed)."""
         config, event, decision = generation.config, front.event, front.decision
         answers = await chatbot_answers(generation, decision, event)
         ahead = relay_slot(config, event.user.id, event.id, event.at) if only_relays(decision) else None
         async with self.store.transaction() as tx:
-            state = await take_event(tx, event.user.id, f"event:{event.id}", event.at, ahead)
+            state = await take_event(tx, event.user.id, f"event:{event.id}", event.at, ahead, guess)
             if state is None:
                 return Outcome(decision=None)
-            if guessed and await front_of(generation, self.store, original, state) != front:
-                raise Misguessed  # rolled back: the event starts over from a fresh read
             settle = partial(locale_of, config, event, state.setting) if front.later else None
             chosen = front.chosen is not None
             turn = await begin_turn(generation, tx, event, state, front.rating, chosen=chosen, settle=settle)
@@ -229,13 +227,13 @@ class Runtime:
                 faq = await record_faq_turn(tx, config, event, decision, answers, front.solved)
             await turn.finish()
             early = await self.outbox.claim_early(tx, turn.lanes)  # travels with the COMMIT
-        self._relaying.turned(event, front, state)
         self._observe(decision, turn)
         if faq is not None and self.observer is not None:
             self.observer.faq_outcome(faq)
         await self.outbox.deliver_or_defer(turn.lanes, early=early)
         if front.later:  # sent: now the language the message is written in
-            await remember_later(self.store, event, turn.locale, state.setting)
+            state = with_setting(state, await remember_later(self.store, event, turn.locale, state.setting))
+        self._relaying.turned(event, front, state, turn.conversation)
         return Outcome(
             decision=decision,
             replies=tuple(turn.replies),

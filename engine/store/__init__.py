@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.store.migrations import MIGRATIONS
-from engine.store.port import Reads, Replica, Status, StorageError, Store, StoreHealth, Writes
+from engine.store.port import Reads, Replica, StateChanged, Status, StorageError, Store, StoreHealth, Writes
 from engine.store.records import (
     Afterwards,
     AttachmentRecord,
@@ -24,6 +24,7 @@ from engine.store.records import (
     OutboxItem,
     PlayerState,
     Slot,
+    with_setting,
 )
 from engine.timestamps import from_text, to_text
 
@@ -104,6 +105,7 @@ __all__ = [
     "Reads",
     "Replica",
     "Slot",
+    "StateChanged",
     "Status",
     "StorageError",
     "Store",
@@ -115,4 +117,5 @@ __all__ = [
     "open_store",
     "store_status",
     "to_text",
+    "with_setting",
 ]

@@ -42,6 +42,11 @@ class StorageError(Exception):
     """The store refused a read or a write (disk full, read-only file, database gone, ...)."""
 
 
+class StateChanged(Exception):
+    """A turn worked out on a guess of the player's state (`Writes.take_event_as`) found it changed:
+    its transaction was rolled back, and the event is to be handled again from a fresh read."""
+
+
 class StoreHealth(NamedTuple):
     """Whether the store can take writes now, and why not in plain words."""
 
@@ -157,6 +162,27 @@ class Writes(Reads, Protocol):
         `slot`: a limit's use the event is about to take (a relayed DM's message limit). A store
         may take it in the same trip, if it is free; `take_slot` then answers it without another.
         Nothing of it is kept when the event was handled already."""
+        ...
+
+    async def take_event_as(
+        self,
+        event_id: str,
+        at: datetime,
+        user_id: str,
+        guess: PlayerState,
+        *,
+        setting: str,
+        lane: str,
+        kind: str,
+        slot: Slot | None = None,
+    ) -> PlayerState | None:
+        """`take_event` for a turn worked out on `guess`, the player's state as a turn of theirs saw it
+        before (read with the same `setting`, `lane` and `kind`). The transaction commits only if the
+        event is new, the state is still `guess` (in all but its times of change) and `slot` is
+        free; else it raises StateChanged and nothing of it is kept. On PostgreSQL all of that is
+        checked in the COMMIT's trip (no trip of its own: `guess` is returned, and `take_slot`
+        answers `slot` without one); on SQLite, at once (the state read is returned, None when the
+        event was handled already)."""
         ...
 
     async def forget_processed(self, before: datetime) -> int: ...

@@ -30,7 +30,7 @@ from engine.store import sql
 from engine.store.base import OneCalls
 from engine.store.migrations import MIGRATIONS
 from engine.store.pgbatch import BEGIN_SNAPSHOT, UNREAD, Connection, Connections, GroupCommit, Prepared, Trips
-from engine.store.port import Reads, Replica, Status, StorageError, StoreHealth, Writes
+from engine.store.port import Reads, Replica, StateChanged, Status, StorageError, StoreHealth, Writes
 from engine.store.reads import SqliteReads, _outbox, _player_state
 from engine.store.records import Afterwards, NewMessage, OutboxItem, PlayerState, Slot
 from engine.store.sqlite import HEALTH_KEY
@@ -148,6 +148,30 @@ class PostgresWrites(_OnConnection, SqliteWrites):
                 self._ahead = slot
         return None if state.processed else state
 
+    async def take_event_as(
+        self,
+        event_id: str,
+        at: datetime,
+        user_id: str,
+        guess: PlayerState,
+        *,
+        setting: str,
+        lane: str,
+        kind: str,
+        slot: Slot | None = None,
+    ) -> PlayerState | None:
+        """No trip: the checks wait for the COMMIT's trip, each failing the transaction (StateChanged)
+        if it finds otherwise. The event's mark, the state, then the key's lock and the use: the
+        order take_event takes them in."""
+        later = self._trips.later
+        later(to_postgres(sql.TAKE_NEW_EVENT), (event_id, to_text(at)))
+        later(to_postgres(sql.STATE_AS_SEEN), (*guess.seen, setting, lane, kind, user_id))
+        if slot is not None:
+            later(to_postgres(sql.LOCK_USES), (slot.key,))
+            later(to_postgres(sql.TAKE_FREE_USE), use_values(slot))
+            self._ahead = slot
+        return guess
+
     async def mark_delivered_later(self, item_id: int, at: datetime) -> Afterwards[bool]:
         """As SQLite's; the statement travels with the COMMIT, whose trip brings its answer back."""
         waiting: Afterwards[bool] = Afterwards()
@@ -214,11 +238,16 @@ class PostgresStore(OneCalls):
         the next group (engine.store.pgbatch). Returns only once the COMMIT succeeded.
         """
         async with self._held(Trips(self._conns)) as trips:
-            yield PostgresWrites(trips, self.replica)
-            if trips.begun or trips.keeps:  # a statement whose rows are wanted: not in a group
-                await trips.commit()
-            elif trips.waiting:
-                await self._group.commit(trips.waiting)
+            try:
+                yield PostgresWrites(trips, self.replica)
+                if trips.begun or trips.keeps:  # a statement whose rows are wanted: not in a group
+                    await trips.commit()
+                elif trips.waiting:
+                    await self._group.commit(trips.waiting)
+            except psycopg.errors.InvalidTextRepresentation as exc:  # a guess checked (take_event_as)
+                if sql.STATE_CHANGED not in str(exc):  # with the COMMIT, or with a read made after it
+                    raise
+                raise StateChanged(sql.STATE_CHANGED) from None
         self._refusal = None
 
     @asynccontextmanager

@@ -90,6 +90,7 @@ def _player_state(row: Row) -> PlayerState:
         case=None if row["k_ref"] is None else _case(_Prefixed(row, "k_")),
         setting=row["setting"],
         waiting=row["waiting"] is not None,
+        seen=tuple(row[name] for name in sql.SEEN),
     )
 
 

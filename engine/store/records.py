@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Generic, Literal, TypeVar, cast
 
 from engine.config.model import ConversationState
 from engine.deliveries import Delivery, kind_of
+from engine.store.sql import SEEN
 
 Direction = Literal["in", "out"]
 OutboxStatus = Literal["pending", "delivered", "failed"]
@@ -89,6 +90,16 @@ class PlayerState:
     case: CaseRecord | None  # the conversation's current case
     setting: str | None  # the player's setting asked for (their language)
     waiting: bool  # an item of the kind asked for is pending in the lane asked for (a handoff to start)
+    # the row as read, all but its times of change: what `Writes.take_event_as` checks a guess by
+    seen: tuple[object, ...] = field(default=(), compare=False, repr=False)
+
+
+def with_setting(state: PlayerState, setting: str | None) -> PlayerState:
+    """`state` with the player's setting changed to `setting` (as a later read would see it)."""
+    if setting == state.setting:
+        return state
+    at = SEEN.index("setting")
+    return replace(state, setting=setting, seen=(*state.seen[:at], setting, *state.seen[at + 1 :]))
 
 
 @dataclass(frozen=True, slots=True)

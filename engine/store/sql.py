@@ -108,6 +108,24 @@ _PLAYER = (  # after `processed`: their setting, a pending item, conversation an
     "LEFT JOIN cases k ON k.ref = c.case_ref"
 )
 PLAYER_STATE = "SELECT (SELECT 1 FROM processed_events WHERE id = ?) AS processed, " + _PLAYER
+# A player's state as `Writes.take_event_as` checks a guess of it: every column but the times of change
+SEEN = (
+    "setting",
+    "waiting",
+    *(name.strip() for name in CONVERSATION_COLUMNS.split(",") if name.strip() != "updated_at"),
+    *(f"k_{name.strip()}" for name in CASE_COLUMNS.split(",") if name.strip() != "updated_at"),
+)
+STATE_CHANGED = "flexcord: the state changed"  # what a failed check below raises (as an int cast)
+_FAIL = f"('{STATE_CHANGED} ' || random())::int"  # volatile: never folded while the statement is planned
+# PostgreSQL only, sent with the COMMIT: the event new, the player's state as guessed, the limit's use taken
+TAKE_NEW_EVENT = (
+    "WITH fresh AS (INSERT INTO processed_events (id, at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING "
+    f"RETURNING 1) SELECT CASE WHEN EXISTS (SELECT 1 FROM fresh) THEN 1 ELSE {_FAIL} END"
+)
+STATE_AS_SEEN = (
+    f"SELECT CASE WHEN ROW({', '.join(SEEN)}) IS NOT DISTINCT FROM ROW({', '.join('?' * len(SEEN))}) "
+    f"THEN 1 ELSE {_FAIL} END FROM (SELECT NULL AS processed, " + _PLAYER + ") AS s"
+)
 TAKEN_STATE = "SELECT NULL AS processed, " + _PLAYER  # right after marking the event handled
 # PostgreSQL only: the event marked handled and the player's state read in one statement; `processed`
 # says whether the mark was there already (the insert's own row is not seen by the SELECT: one snapshot)
@@ -214,6 +232,10 @@ TAKE_USE = (  # counted and added at once: a use is added only while the window 
     "INSERT INTO limit_uses (key, at, once) SELECT ?, ?, ? "
     "WHERE (? = '' OR NOT EXISTS (SELECT 1 FROM limit_uses WHERE key = ? AND once = ? AND at > ?)) "
     "AND (SELECT COUNT(*) FROM limit_uses WHERE key = ? AND at > ?) < ?"
+)
+TAKE_FREE_USE = (  # PostgreSQL only: TAKE_USE, or the transaction fails (the window is full)
+    f"WITH used AS ({TAKE_USE} RETURNING 1) "
+    f"SELECT CASE WHEN EXISTS (SELECT 1 FROM used) THEN 1 ELSE {_FAIL} END"
 )
 LIMIT_LOCKS = 0x6C696D  # PostgreSQL: the advisory-lock space of limit keys ("lim")
 LOCK_USES = (  # PostgreSQL: one transaction at a time counts a key's uses, until it ends

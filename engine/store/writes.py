@@ -11,6 +11,7 @@ from typing import Any
 from engine.attachments import Upload
 from engine.deliveries import Delivery, encode, kind_of
 from engine.store import sql
+from engine.store.port import StateChanged
 from engine.store.reads import SCANS, Row, SqliteReads, _player_state
 from engine.store.records import (
     Afterwards,
@@ -64,6 +65,25 @@ class SqliteWrites(SqliteReads):
         row = await self._one(sql.TAKEN_STATE, (setting, lane, kind, user_id))
         assert row is not None  # one row, whatever the player
         return _player_state(row)
+
+    async def take_event_as(
+        self,
+        event_id: str,
+        at: datetime,
+        user_id: str,
+        guess: PlayerState,
+        *,
+        setting: str,
+        lane: str,
+        kind: str,
+        slot: Slot | None = None,
+    ) -> PlayerState | None:
+        """The state read and compared at once (a statement is not a trip here); `slot` is left to
+        `take_slot`, which tells the turn if it is full."""
+        state = await self.take_event(event_id, at, user_id, setting=setting, lane=lane, kind=kind)
+        if state is not None and state.seen != guess.seen:
+            raise StateChanged(sql.STATE_CHANGED)
+        return state
 
     async def forget_processed(self, before: datetime) -> int:
         return await self._run(sql.FORGET_PROCESSED, (to_text(before),))
