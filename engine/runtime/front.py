@@ -25,7 +25,7 @@ from engine.runtime.limits import describe_wait, files_a_case
 from engine.runtime.reading import SOLVED_BUTTON, rating_of, unrouted
 from engine.store import ConversationRecord, PlayerState, Slot, Store
 
-RELAYING_MAX = 10_000  # players whose last turn relayed to the agent, remembered (a few MB at most)
+RELAYING_MAX = 2_048  # players whose last turn relayed to the agent, remembered (about 2 KB each)
 
 
 @dataclass(frozen=True, slots=True)
