@@ -5,13 +5,14 @@ On both stores; on PostgreSQL, the guess saves the read before the transaction."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from engine.events import ContactEvent
+from engine.attachments import Upload
+from engine.events import ContactEvent, OutMessage
 from engine.runtime import Generation
 from tests.pgwire import Wire, counted_url
 from tests.postgres import fresh_database
@@ -78,6 +79,21 @@ async def test_a_file_sent_after_the_chat_closed_elsewhere_does_not_reach_the_ol
     assert a.contact.sent[handoff] == ["It crashes.", "Here is the error:", "[file error.png]"]
 
 
+async def test_an_agent_named_on_another_replica_signs_the_next_message_here(replicas: Replicas) -> None:
+    """An agent's event is applied on the state the player's last turn left, checked as it commits."""
+    a, b = replicas.a, replicas.b
+    ash = a.player(ASH, "Ash")
+    await ash.says("agent")
+    handoff = a.contact.handoff_of(ASH)
+    await a.contact.agent_joins(handoff, "Misty")
+    await ash.says("It crashes.")
+    await a.runtime.on_contact_event(ContactEvent("agent_message", "EV-a1", handoff, text="Which device?"))
+    assert (a.chat.dms[ASH][-1].author, a.chat.dms[ASH][-1].text) == ("Misty", "Which device?")
+    await b.runtime.on_contact_event(ContactEvent("agent_joined", "EV-b1", handoff, agent="Brock"))
+    await a.runtime.on_contact_event(ContactEvent("agent_message", "EV-a2", handoff, text="I'm taking over."))
+    assert (a.chat.dms[ASH][-1].author, a.chat.dms[ASH][-1].text) == ("Brock", "I'm taking over.")
+
+
 async def test_a_dm_to_an_agent_makes_no_read_before_its_transaction_when_the_last_turn_relayed(
     generation: Generation,
 ) -> None:
@@ -97,20 +113,29 @@ async def test_a_dm_to_an_agent_makes_no_read_before_its_transaction_when_the_la
             await sending(handoff, user_id, text, key)
 
         world.contact.send = send  # type: ignore[method-assign]
-        for text in ("It crashes at the loading screen.", "Since the last update.", "On PC."):
+        sending_dm = world.chat.send_dm
+
+        async def send_dm(user_id: str, message: OutMessage, files: Sequence[Upload] = ()) -> str:
+            trips_at_send.append(wire.trips - before)
+            return await sending_dm(user_id, message, files)
+
+        world.chat.send_dm = send_dm  # type: ignore[method-assign]
+        for text in ("It crashes at the loading screen.", "Since the last update."):
             before = wire.trips
             await ash.says(text)
+        before = wire.trips
         await world.contact.agent_says(handoff, "Which graphics card?", "Misty")
         before = wire.trips
         await ash.says("An old one.")
-        assert world.contact.sent[handoff][-4:] == [
+        assert world.contact.sent[handoff][-3:] == [
             "It crashes at the loading screen.",
             "Since the last update.",
-            "On PC.",
             "An old one.",
         ]
-        # the first DM after the agent joined reads the player's state first; then the guess spares it
-        assert trips_at_send == [3, 1, 1, 1]
+        # the first DM after the agent joined reads the player's state first; then the guess spares
+        # it, for the agent's message too: the COMMIT (with the claim of what it sends), then the send
+        assert world.chat.texts(ASH)[-1] == "Which graphics card?"
+        assert trips_at_send == [3, 1, 1, 1]  # two DMs, the agent's message, a DM
     finally:
         await world.close()
         relay.close()

@@ -69,8 +69,10 @@ async def front_of(generation: Generation, store: Store, event: Event, player: P
 
 
 class Relaying:
-    """The state each player's last turn saw, for players whose last turn only relayed a DM to the
-    agent: their next DM is routed on it before its transaction, and checked in it."""
+    """The state each player's last turn worked on, for players whose last turn relayed a DM to the
+    agent or brought them an agent's message, leaving their conversation as it was: their next DM
+    is routed on it before its transaction, and an agent's next event applied on it; the store
+    checks it as the transaction commits."""
 
     def __init__(self) -> None:
         self._seen: BoundedMap[str, PlayerState] = BoundedMap(RELAYING_MAX)
@@ -79,17 +81,29 @@ class Relaying:
         """The state to route `event` on before reading it (None: read it first)."""
         return self._seen.get(event.user.id) if event.kind == "message" else None
 
-    def turned(self, event: Event, front: Front, seen: PlayerState, after: ConversationRecord) -> None:
-        """A turn committed: `seen` is the state it worked on (with the language setting it left),
-        worth guessing on if all it did was relay, leaving the conversation (`after`) as it was."""
-        if event.kind == "message" and only_relays(front.decision) and after == seen.conversation:
-            self._seen.put(event.user.id, seen)
-        else:
-            self.forget(event.user.id)
+    def known(self, user_id: str, sid: str) -> PlayerState | None:
+        """The state the player's last turn worked on and left as it was, if their conversation is
+        with the contact center's `sid` in it (the guess an agent's event is applied on)."""
+        seen = self._seen.get(user_id)
+        if seen is None or seen.conversation is None or seen.conversation.conversation_sid != sid:
+            return None
+        return seen
 
-    def forget(self, user_id: str) -> None:
-        """The player's state changed here (an agent's event): read it for their next DM."""
-        self._seen.pop(user_id, None)
+    def turned(self, event: Event, front: Front, seen: PlayerState, after: ConversationRecord) -> None:
+        """A player's turn committed: `seen` is the state it worked on (with the language setting it
+        left), worth guessing on if all it did was relay, leaving the conversation (`after`) as it was."""
+        if event.kind == "message" and only_relays(front.decision):
+            self.kept(event.user.id, seen, after)
+        else:
+            self._seen.pop(event.user.id, None)
+
+    def kept(self, user_id: str, seen: PlayerState, after: ConversationRecord) -> None:
+        """A turn that worked on `seen` committed, leaving the conversation as `after`: remembered
+        if that is as it was (an agent's message, a relayed DM), else forgotten."""
+        if after == seen.conversation:
+            self._seen.put(user_id, seen)
+        else:
+            self._seen.pop(user_id, None)
 
 
 async def cooldown(store: Store, config: Config, event: Event, decision: Decision) -> Decision:

@@ -273,16 +273,26 @@ class Runtime:
     async def _apply_contact_event(self, event: ContactEvent) -> tuple[list[str], Early | None]:
         """Commit the event's effects (once); returns the outbox lanes it wrote to, and the first
         lane's head if it was claimed with the COMMIT."""
-        generation = self._generation
-        key = f"contact:{event.id}"
         now = event.at or self.clock()
         sid = event.conversation_sid
         user_id = await self._player_of(sid)
         if user_id is None:
             log.info("contact-center event %s is for an unknown conversation %s; ignored", event.id, sid)
             return [], None
-        async with self._players.hold(user_id), self.store.transaction() as tx:
-            player = await take_event(tx, user_id, key, now)
+        async with self._players.hold(user_id):
+            guess = self._relaying.known(user_id, sid)
+            if guess is not None:
+                with contextlib.suppress(StateChanged):  # changed meanwhile: start over from a fresh read
+                    return await self._contact_turn(event, user_id, now, guess)
+            return await self._contact_turn(event, user_id, now)
+
+    async def _contact_turn(
+        self, event: ContactEvent, user_id: str, now: datetime, guess: PlayerState | None = None
+    ) -> tuple[list[str], Early | None]:
+        """The event's turn, in one transaction; `guess`: as in `_turn`."""
+        generation, key, sid = self._generation, f"contact:{event.id}", event.conversation_sid
+        async with self.store.transaction() as tx:
+            player = await take_event(tx, user_id, key, now, guess=guess)
             if player is None:
                 return [], None
             conversation = player.conversation
@@ -293,9 +303,8 @@ class Runtime:
             turn.case = player.case
             await conversations.apply_contact_event(turn, event)
             await turn.finish()
-            if turn.conversation.state != conversation.state:
-                self._relaying.forget(user_id)
             early = await self.outbox.claim_early(tx, turn.lanes)  # travels with the COMMIT
+        self._relaying.kept(user_id, player, turn.conversation)
         self._observe_join(conversation, turn.conversation)
         return turn.lanes, early
 
