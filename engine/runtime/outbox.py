@@ -20,7 +20,7 @@ import logging
 import random
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Protocol, assert_never, runtime_checkable
+from typing import Protocol, assert_never, cast, runtime_checkable
 
 from engine.attachments import Upload
 from engine.deliveries import (
@@ -145,9 +145,8 @@ class Outbox:
         """Claim the first lane's head in `tx`, as it commits (engine.runtime.early), when this process
         may deliver that lane and no delivery of it is under way; for `deliver(lanes, early=...)`."""
         lane = lanes[0] if lanes else ""
-        if not lane or self._stopped or not self.may_deliver(lane):
-            return None
-        if self._lanes.busy(lane) or lane in self._marked:  # a delivery holds it, waits, or will claim it
+        free = bool(lane) and not self._stopped and self.may_deliver(lane) and not self._lanes.busy(lane)
+        if not free or lane in self._marked:  # else a delivery holds the lane, waits, or will claim it
             return None
         return await self._early.claim(tx, lane, self.clock())
 
@@ -202,17 +201,20 @@ class Outbox:
             task.add_done_callback(self._drains.discard)
 
     async def _drain(self) -> None:
-        while self._marked or self._sweep:
-            try:
-                if self._sweep:
-                    self._sweep = False
-                    await self.deliver_due()
-                else:
-                    lane = next(iter(self._marked))
-                    await self.deliver([lane], early=self._marked.pop(lane))
-            except Exception:  # the items stay pending: the retry timer or the next tick picks them up
-                log.exception("delivering outbox items failed; they will be retried")
-                self._schedule(self.clock() + timedelta(seconds=BASE_DELAY_S))
+        try:
+            while self._marked or self._sweep:
+                try:
+                    if self._sweep:
+                        self._sweep = False
+                        await self.deliver_due()
+                    else:
+                        lane = next(iter(self._marked))
+                        await self.deliver([lane], early=self._marked.pop(lane))
+                except Exception:  # the items stay pending: the retry timer or the next tick picks them up
+                    log.exception("delivering outbox items failed; they will be retried")
+                    self._schedule(self.clock() + timedelta(seconds=BASE_DELAY_S))
+        finally:  # uncounted in the step that found nothing left: a lane marked then gets a drain
+            self._drains.discard(cast("asyncio.Task[None]", asyncio.current_task()))
 
     # --- lanes -----------------------------------------------------------------------------
 
