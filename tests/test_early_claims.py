@@ -134,3 +134,23 @@ async def test_a_players_dm_reaches_the_agent_with_no_trip_between_its_commit_an
     finally:
         await world.close()
         relay.close()
+
+
+async def test_a_lane_of_several_items_makes_one_trip_per_item(generation: Generation) -> None:
+    """On PostgreSQL: each delivery's outcome claims the lane's next item in its own trip."""
+    wire = Wire()
+    through, relay = await counted_url(await fresh_database(), wire)
+    world = await memory_world(generation, store_url=through)
+    try:
+        handoff = await with_agent(world)
+        async with world.store.transaction() as tx:
+            for n in range(3):
+                delivery = SendToAgent(ASH, f"part {n}", handoff)
+                await tx.queue(lane=LANE, delivery=delivery, key=f"k{n}", at=world.clock())
+        before = wire.trips
+        await world.runtime.outbox.deliver([LANE])
+        assert world.contact.sent[handoff] == ["part 0", "part 1", "part 2"]
+        assert wire.trips - before == 1 + 3  # the first claim; then each outcome, with the next claim
+    finally:
+        await world.close()
+        relay.close()

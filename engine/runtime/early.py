@@ -25,6 +25,12 @@ OPEN_MAX = 1024  # early claims kept at most (one per lane; those of transaction
 # the lane's next claim): past it all are forgotten, and their lanes are claimed again as usual
 
 
+def thread_setting(lane: str) -> str | None:
+    """The setting a claim of `lane` reads with its head: a player's DM lane, their case thread."""
+    user_id = dm_user(lane)
+    return None if user_id is None else thread_key(user_id)
+
+
 @dataclass(eq=False, slots=True)
 class Early:
     """A claim of `lane`'s head made in a transaction's COMMIT trip (its item and the DM lane's thread)."""
@@ -46,8 +52,7 @@ class EarlyClaims:
         if len(self._open) >= OPEN_MAX:
             self._open.clear()
         self._open[lane] = early  # before the await: a delivery that claims meanwhile voids it
-        user_id = dm_user(lane)
-        early.claimed = await tx.claim_later(lane, now, None if user_id is None else thread_key(user_id))
+        early.claimed = await tx.claim_later(lane, now, thread_setting(lane))
         return early
 
     def void(self, lane: str) -> None:

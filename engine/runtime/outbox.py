@@ -20,7 +20,7 @@ import logging
 import random
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Protocol, assert_never, cast, runtime_checkable
+from typing import NamedTuple, Protocol, assert_never, cast, runtime_checkable
 
 from engine.attachments import Upload
 from engine.deliveries import (
@@ -34,11 +34,9 @@ from engine.deliveries import (
     TransferChat,
 )
 from engine.ports import ChatSide, ContactCenter, DeliveryError, HandoffTicket
-from engine.runtime.early import Early, EarlyClaims
+from engine.runtime.early import Early, EarlyClaims, thread_setting
 from engine.runtime.locks import KeyedLock
-from engine.runtime.places import thread_key
 from engine.runtime.thread_delivery import Fallback, PlayerDelivery
-from engine.runtime.wire import dm_user
 from engine.store import OutboxItem, StorageError, Store, Writes
 
 log = logging.getLogger(__name__)
@@ -80,6 +78,15 @@ class DeliveryObserver(Protocol):
     def delivery_retried(self, kind: str, reason: str) -> None: ...
 
     def delivery_failed(self, kind: str, reason: str) -> None: ...
+
+
+class Attempt(NamedTuple):
+    """One item's delivery tried: whether the lane may go on, the lanes its outcome added items to,
+    and the lane's next head if its outcome claimed it (its DM lane's thread with it)."""
+
+    go_on: bool
+    added: list[str]
+    following: tuple[OutboxItem, str | None] | None = None
 
 
 class Outbox:
@@ -227,31 +234,31 @@ class Outbox:
             while True:
                 at = now or self.clock()
                 item, thread = claimed or await self._claim(lane, at)
-                claimed = None
                 if item is None:
                     break
                 if item.attempts and item.next_attempt_at > at:
                     self._schedule(item.next_attempt_at)
                     break
-                go_on, more = await self._attempt(item, at, thread)
-                added.extend(more)
-                if not go_on:
+                done = await self._attempt(item, at, thread)
+                added.extend(done.added)
+                if not done.go_on:
                     break
+                claimed = done.following
         return added
 
     async def _claim(self, lane: str, now: datetime) -> tuple[OutboxItem | None, str | None]:
         """The lane's head; for a player's DM lane, with the case thread their conversation is in
         (read at the same moment: one trip to PostgreSQL, not two)."""
         self._early.void(lane)
-        user_id = dm_user(lane)
-        if user_id is None:
+        setting = thread_setting(lane)
+        if setting is None:
             return await self.store.claim(lane, now), None
-        item, thread = await self.store.claim_reading(lane, now, thread_key(user_id))
+        item, thread = await self.store.claim_reading(lane, now, setting)
         return item, thread or None
 
     # --- one attempt -----------------------------------------------------------------------
 
-    async def _attempt(self, item: OutboxItem, now: datetime, thread: str | None) -> tuple[bool, list[str]]:
+    async def _attempt(self, item: OutboxItem, now: datetime, thread: str | None) -> Attempt:
         """Deliver one item; (whether the lane may go on to a next item, lanes the outcome added items to)."""
         guard = self.starting if isinstance(item.delivery, StartHandoff) else contextlib.nullcontext()
         async with guard:
@@ -272,7 +279,9 @@ class Outbox:
             case DirectMessage(user_id=user_id, message=message):
                 files = [await self.contact.fetch_file(*ref.split("/", 1)) for ref in message.files]
                 sent = await self.players.dm(user_id, message, item.case_ref, thread, files)
-                await self._keep_agents_files(user_id, item.case_ref, message.author, files)
+                await self.players.keep_agents_files(
+                    user_id, item.case_ref, message.author, files, self.clock()
+                )
                 return sent
             case CaseThread():
                 await self.players.thread(delivery, thread)
@@ -305,24 +314,6 @@ class Outbox:
             case _:
                 assert_never(delivery)
 
-    async def _keep_agents_files(
-        self, user_id: str, case_ref: str | None, who: str | None, files: list[Upload]
-    ) -> None:
-        """An agent's files, once the player has them, are kept with the case like the player's own
-        (`cases show` lists them; retention and `players forget` erase them). The player has them
-        already: a store that fails now is logged, not a reason to send them twice."""
-        if not files:
-            return
-        try:
-            async with self.store.transaction() as tx:
-                for file in files:
-                    at = self.clock()
-                    await tx.add_attachment(
-                        case_ref=case_ref, user_id=user_id, who=who or "agent", file=file, at=at
-                    )
-        except StorageError as exc:
-            log.error("an agent's file reached player %s but could not be kept: %s", user_id, exc)
-
     async def _file(self, delivery: SendToAgent) -> Upload:
         """The player's file a delivery carries, from the store every replica reads."""
         async with self.store.view() as view:
@@ -332,13 +323,19 @@ class Outbox:
         record, data = kept
         return Upload(record.name, data, record.content_type)
 
-    async def _succeeded(self, item: OutboxItem, sent: Sent, now: datetime) -> tuple[bool, list[str]]:
+    async def _succeeded(self, item: OutboxItem, sent: Sent, now: datetime) -> Attempt:
+        """Record the delivery; the lane's next head is claimed in the same trip (the lane is held)."""
         async with self.store.transaction() as tx:
             added = await self.outcomes.delivered(tx, item, sent, now)
             if item.message_id is not None and isinstance(sent, str) and sent:
                 await tx.set_message_platform_id(item.message_id, sent)
             waiting = await tx.mark_delivered_later(item.id, now)  # with the COMMIT
-        return waiting.value, added
+            self._early.void(item.lane)
+            following = await tx.claim_later(item.lane, now, thread_setting(item.lane))
+        head, thread = following.value
+        return Attempt(
+            waiting.value or head is not None, added, None if head is None else (head, thread or None)
+        )
 
     async def _failed(
         self,
@@ -348,14 +345,14 @@ class Outbox:
         retry_after: float | None,
         now: datetime,
         cause: str = "temporary",
-    ) -> tuple[bool, list[str]]:
+    ) -> Attempt:
         attempts = item.attempts + 1
         final = permanent or attempts >= MAX_ATTEMPTS
         next_at = now + timedelta(seconds=retry_delay(attempts, retry_after))
         async with self.store.transaction() as tx:
             current = await tx.outbox_item(item.id) or item
             if current.status != "pending":  # replaced while the call was in flight
-                return True, []
+                return Attempt(True, [])
             if final:
                 why = reason if permanent else f"gave up after {attempts} attempts: {reason}"
                 await tx.mark_failed(item.id, why)
@@ -371,7 +368,7 @@ class Outbox:
             self.observer.delivery_retried(item.kind, cause)
         if not final:
             self._schedule(next_at)
-        return final, added
+        return Attempt(final, added)
 
     # --- the retry timer -------------------------------------------------------------------
 

@@ -8,8 +8,10 @@ and the player is told there why.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from engine.attachments import Upload
 from engine.config.model import ThreadSettings
@@ -18,7 +20,9 @@ from engine.events import OutMessage
 from engine.ports import ChatSide, DeliveryError, ThreadSide
 from engine.runtime.generation import Generation
 from engine.runtime.places import moved_to, thread_of
-from engine.store import Store
+from engine.store import StorageError, Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,23 @@ class PlayerDelivery:
         self.chat = chat
         self.threads = chat if isinstance(chat, ThreadSide) else None
         self.fallback = fallback
+
+    async def keep_agents_files(
+        self, user_id: str, case_ref: str | None, who: str | None, files: list[Upload], at: datetime
+    ) -> None:
+        """An agent's files, once the player has them, are kept with the case like the player's own
+        (`cases show` lists them; retention and `players forget` erase them). The player has them
+        already: a store that fails now is logged, not a reason to send them twice."""
+        if not files:
+            return
+        try:
+            async with self.store.transaction() as tx:
+                for file in files:
+                    await tx.add_attachment(
+                        case_ref=case_ref, user_id=user_id, who=who or "agent", file=file, at=at
+                    )
+        except StorageError as exc:
+            log.error("an agent's file reached player %s but could not be kept: %s", user_id, exc)
 
     async def dm(
         self,
