@@ -5,8 +5,10 @@ On both stores; on PostgreSQL, the guess saves the read before the transaction."
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,8 @@ import pytest
 from engine.attachments import Upload
 from engine.events import ContactEvent, OutMessage
 from engine.runtime import Generation
+from engine.runtime.front import KEEP_S, Relaying
+from engine.store import ConversationRecord, PlayerState
 from tests.pgwire import Wire, counted_url
 from tests.postgres import fresh_database
 from tests.support.twins import ManualClock, World, memory_world
@@ -139,3 +143,23 @@ async def test_a_dm_to_an_agent_makes_no_read_before_its_transaction_when_the_la
     finally:
         await world.close()
         relay.close()
+
+
+def test_a_players_state_is_kept_in_memory_ten_minutes_at_most() -> None:
+    """So a player erased by `flexcord players forget` (another process) leaves this one's memory too."""
+    now = [0.0]
+    relaying = Relaying(clock=lambda: now[0])
+    at = datetime(2026, 3, 4, tzinfo=UTC)
+    talking = ConversationRecord(
+        1, ASH, "Ash", "agent", "CH1", "BUG-1", "support", "Misty", False, None, False, at
+    )
+    seen = PlayerState(processed=False, conversation=talking, case=None, setting=None, waiting=False)
+    relaying.kept(ASH, seen, talking)
+    now[0] = KEEP_S - 1
+    assert relaying.known(ASH, "CH1") is seen
+    assert relaying.known(ASH, "CH2") is None  # another conversation: no guess
+    now[0] = KEEP_S + 1
+    relaying.prune()
+    assert relaying.known(ASH, "CH1") is None
+    relaying.kept(ASH, seen, dataclasses.replace(talking, state="closed"))  # a turn that changed it
+    assert relaying.known(ASH, "CH1") is None

@@ -3,7 +3,8 @@ answer in, a rating or a "solved" press, a message over the length limit, and th
 (a command's cooldown included).
 
 The player's state comes from a read before the transaction or, for a DM of a player whose last
-turn only relayed to the agent, from what that turn worked on (`Relaying`). A guess is checked by
+turn relayed a DM to the agent or brought them an agent's message, from what that turn worked on
+(`Relaying`). A guess is checked by
 the store as the transaction commits (`Writes.take_event_as`: on PostgreSQL in the COMMIT's trip,
 with no read before it): if the player's state is no longer the guess, nothing of the turn is kept
 and the event starts over from a fresh read. A chatbot is never asked on a guess: only a decision
@@ -13,6 +14,8 @@ that just relays to the agent is made on one.
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.bounded import BoundedMap
@@ -26,6 +29,8 @@ from engine.runtime.reading import SOLVED_BUTTON, rating_of, unrouted
 from engine.store import ConversationRecord, PlayerState, Slot, Store
 
 RELAYING_MAX = 2_048  # players whose last turn relayed to the agent, remembered (about 2 KB each)
+KEEP_S = 600.0  # and for 10 minutes at most: a player's next message to the agent usually comes sooner,
+# and a player erased by `flexcord players forget` (another process) is out of memory by then
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,20 +79,35 @@ class Relaying:
     is routed on it before its transaction, and an agent's next event applied on it; the store
     checks it as the transaction commits."""
 
-    def __init__(self) -> None:
-        self._seen: BoundedMap[str, PlayerState] = BoundedMap(RELAYING_MAX)
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._seen: BoundedMap[str, tuple[float, PlayerState]] = BoundedMap(RELAYING_MAX)  # oldest first
+        self._clock = clock
 
     def guess(self, event: Event) -> PlayerState | None:
         """The state to route `event` on before reading it (None: read it first)."""
-        return self._seen.get(event.user.id) if event.kind == "message" else None
+        return self._get(event.user.id) if event.kind == "message" else None
 
     def known(self, user_id: str, sid: str) -> PlayerState | None:
         """The state the player's last turn worked on and left as it was, if their conversation is
         with the contact center's `sid` in it (the guess an agent's event is applied on)."""
-        seen = self._seen.get(user_id)
+        seen = self._get(user_id)
         if seen is None or seen.conversation is None or seen.conversation.conversation_sid != sid:
             return None
         return seen
+
+    def prune(self) -> None:
+        """Forget the states kept longer than KEEP_S."""
+        cutoff = self._clock() - KEEP_S
+        while self._seen:
+            user_id, (at, _) = next(iter(self._seen.items()))
+            if at >= cutoff:
+                return
+            del self._seen[user_id]
+
+    def _get(self, user_id: str) -> PlayerState | None:
+        self.prune()
+        entry = self._seen.get(user_id)
+        return None if entry is None else entry[1]
 
     def turned(self, event: Event, front: Front, seen: PlayerState, after: ConversationRecord) -> None:
         """A player's turn committed: `seen` is the state it worked on (with the language setting it
@@ -101,7 +121,7 @@ class Relaying:
         """A turn that worked on `seen` committed, leaving the conversation as `after`: remembered
         if that is as it was (an agent's message, a relayed DM), else forgotten."""
         if after == seen.conversation:
-            self._seen.put(user_id, seen)
+            self._seen.put(user_id, (self._clock(), seen))
         else:
             self._seen.pop(user_id, None)
 

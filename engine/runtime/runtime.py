@@ -342,6 +342,7 @@ class Runtime:
     async def tick(self, now: datetime | None = None) -> None:
         """Tell players waiting longer than `queue_timeout`, retry due deliveries, forget old event ids."""
         now = now or self.clock()
+        self._relaying.prune()
         await self.retry_unstored()
         generation = self._generation
         cutoff = now - timedelta(seconds=generation.config.limits.queue_timeout_seconds)
