@@ -4,7 +4,8 @@ A transaction's statements whose result nobody reads (UNREAD: an update, an inse
 not asked for) are not sent when they are made: they wait, and travel with the transaction's next
 read, or with its COMMIT, in ONE query of several `;`-separated statements. The values are bound
 in the client (psycopg's client-side binding, the server's own quoting rules: text with quotes,
-backslashes and any Unicode, bytes as BYTEA, integers, NULL). `BEGIN` travels with the first
+backslashes and any Unicode, bytes as BYTEA, integers, NULL; the common types written here the
+way psycopg writes them, `_literals`). `BEGIN` travels with the first
 trip. So a transaction with k reads makes at most k+1 trips, and one with none a single trip.
 A statement the server refuses fails its transaction all the same, with the same error, raised
 by the trip that carried it (the next read, or the end of the block) rather than where it was made.
@@ -93,6 +94,27 @@ def _numbered(query: str) -> str:
     return re.sub(r"%%|%s", lambda m: "%" if m.group(0) == "%%" else f"${next(numbers)}", query)
 
 
+def _literals(params: tuple[object, ...]) -> str | None:
+    """The values as SQL literals, written as psycopg writes them (`E'...'` text), for the types the
+    store's statements mostly carry: text, integers, booleans, NULL. None when one is of another
+    type (bytes, say) or text holds a NUL, which psycopg refuses: psycopg quotes those instead.
+    psycopg's general path (an adapter looked up and called per value) was over a quarter of an
+    agent's event's CPU; with this the event takes an eighth less CPU in all."""
+    out = []
+    for value in params:
+        if value is None:
+            out.append("NULL")
+        elif value is True or value is False:
+            out.append("true" if value else "false")
+        elif type(value) is int:
+            out.append(str(value))
+        elif type(value) is str and "\0" not in value:
+            out.append("E'" + value.replace("\\", "\\\\").replace("'", "''") + "'")
+        else:
+            return None
+    return ", ".join(out)
+
+
 class Prepared:
     """Statements prepared once per connection (PREPARE, in front of the first trip that runs one)
     and run by name (EXECUTE) inside the multi-statement trips: the server parses and plans each
@@ -122,7 +144,10 @@ class Prepared:
                 name = fresh[query] = f"flexcord_{next(self._numbers)}"
                 parts.append(f"PREPARE {name} AS {_numbered(query)}")
             places.append(len(parts))
-            parts.append(cursor.mogrify(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params))
+            values = _literals(params)
+            if values is None:  # bytes, or anything else: psycopg's own quoting
+                values = cursor.mogrify(", ".join(["%s"] * len(params)), params)
+            parts.append(f"EXECUTE {name}({values})")
         return "; ".join(parts), fresh, places
 
     async def send(
