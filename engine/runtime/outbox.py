@@ -330,12 +330,14 @@ class Outbox:
             if item.message_id is not None and isinstance(sent, str) and sent:
                 await tx.set_message_platform_id(item.message_id, sent)
             waiting = await tx.mark_delivered_later(item.id, now)  # with the COMMIT
+            if waiting.known and not waiting.value:  # (SQLite) nothing behind it: no claim to make
+                return Attempt(False, added)
             self._early.void(item.lane)
             following = await tx.claim_later(item.lane, now, thread_setting(item.lane))
         head, thread = following.value
-        return Attempt(
-            waiting.value or head is not None, added, None if head is None else (head, thread or None)
-        )
+        if head is None:
+            return Attempt(waiting.value, added)
+        return Attempt(True, added, (head, thread or None))
 
     async def _failed(
         self,

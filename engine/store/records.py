@@ -220,6 +220,11 @@ class Afterwards(Generic[T]):
         self._value = value
 
     @property
+    def known(self) -> bool:
+        """Whether the value is known already (on SQLite at once; on PostgreSQL once committed)."""
+        return self._value is not _UNSET
+
+    @property
     def value(self) -> T:
         if self._value is _UNSET:
             raise LookupError("asked for before its transaction committed")
