@@ -70,8 +70,8 @@ async def measure(url: str, bursts: int) -> float:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        tree, url, bursts = sys.argv[2], sys.argv[3], int(sys.argv[4])
-        sys.path.insert(0, tree)
+        where, url, bursts = sys.argv[2], sys.argv[3], int(sys.argv[4])
+        sys.path.insert(0, where)
         print(json.dumps(asyncio.run(measure(url, bursts))))
         return
     parser = argparse.ArgumentParser(
