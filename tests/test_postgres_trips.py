@@ -165,7 +165,7 @@ async def test_a_turn_on_a_guess_is_one_trip_its_checks_with_the_commit(counted:
     before = wire.trips
     async with store.transaction() as tx:
         slot = Slot("relay/111", 1, 60, NOW, once="m-1")
-        assert await tx.take_event_as("event:m-1", NOW, "111", seen, **keys, slot=slot) is seen
+        assert await tx.take_event("event:m-1", NOW, "111", **keys, slot=slot, guess=seen) is seen
         assert await tx.take_slot(slot) is None  # answered: the check travels with the COMMIT
         await tx.add_line(said)
         claimed = await tx.claim_later("contact:111", NOW)
@@ -173,7 +173,7 @@ async def test_a_turn_on_a_guess_is_one_trip_its_checks_with_the_commit(counted:
     with pytest.raises(StateChanged):  # one use a minute: the window is full
         async with store.transaction() as tx:
             slot = Slot("relay/111", 1, 60, NOW, once="m-2")
-            await tx.take_event_as("event:m-2", NOW, "111", seen, **keys, slot=slot)
+            await tx.take_event("event:m-2", NOW, "111", **keys, slot=slot, guess=seen)
             await tx.add_line(said)
     assert not await store.is_processed("event:m-2")
     async with store.view() as view:

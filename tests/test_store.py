@@ -517,12 +517,12 @@ async def test_a_turn_on_a_guess_of_the_players_state_commits_only_while_it_hold
         seen = await tx.take_event("event:1", NOW, "111", **keys)
     assert seen is not None
     async with store.transaction() as tx:  # nothing changed: the turn goes ahead
-        assert await tx.take_event_as("event:2", NOW, "111", seen, **keys) == seen
+        assert await tx.take_event("event:2", NOW, "111", **keys, guess=seen) == seen
         await tx.add_line(line("kept"))
     await store.put_setting("language:111", "seen fr")  # changed by another process meanwhile
     with pytest.raises(StateChanged):
         async with store.transaction() as tx:
-            await tx.take_event_as("event:3", NOW, "111", seen, **keys)
+            await tx.take_event("event:3", NOW, "111", **keys, guess=seen)
             await tx.add_line(line("lost"))
     async with store.transaction() as tx:  # the agent's name, on a conversation otherwise the same
         fresh = await tx.take_event("event:4", NOW, "111", **keys)
@@ -530,7 +530,7 @@ async def test_a_turn_on_a_guess_of_the_players_state_commits_only_while_it_hold
         await tx.save_conversation(dataclasses.replace(fresh.conversation, agent_name="Misty"))
     with pytest.raises(StateChanged):
         async with store.transaction() as tx:
-            await tx.take_event_as("event:5", NOW, "111", fresh, **keys)
+            await tx.take_event("event:5", NOW, "111", **keys, guess=fresh)
     assert not await store.is_processed("event:3") and not await store.is_processed("event:5")
     async with store.view() as view:
         assert [m.text for m in await view.recent_messages(conversation.id)] == ["kept"]

@@ -48,13 +48,18 @@ async def take_event(
 ) -> PlayerState | None:
     """Mark the player's event handled and read `player_state` (one trip on PostgreSQL, with the
     limit's `slot` the turn is about to take); None when it was handled already. With `guess` (the
-    state a turn of theirs read before): `Writes.take_event_as`, no trip of its own on PostgreSQL."""
-    setting, lane, kind = language_key(user_id), contact_lane(user_id), KINDS[StartHandoff]
-    if guess is not None:
-        return await tx.take_event_as(
-            event_key, at, user_id, guess, setting=setting, lane=lane, kind=kind, slot=slot
-        )
-    return await tx.take_event(event_key, at, user_id, setting=setting, lane=lane, kind=kind, slot=slot)
+    state a turn of theirs read before), checked as the transaction commits, no trip of its own on
+    PostgreSQL (`Writes.take_event`)."""
+    return await tx.take_event(
+        event_key,
+        at,
+        user_id,
+        setting=language_key(user_id),
+        lane=contact_lane(user_id),
+        kind=KINDS[StartHandoff],
+        slot=slot,
+        guess=guess,
+    )
 
 
 async def begin_turn(

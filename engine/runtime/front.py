@@ -4,11 +4,10 @@ answer in, a rating or a "solved" press, a message over the length limit, and th
 
 The player's state comes from a read before the transaction or, for a DM of a player whose last
 turn relayed a DM to the agent or brought them an agent's message, from what that turn worked on
-(`Relaying`). A guess is checked by
-the store as the transaction commits (`Writes.take_event_as`: on PostgreSQL in the COMMIT's trip,
-with no read before it): if the player's state is no longer the guess, nothing of the turn is kept
-and the event starts over from a fresh read. A chatbot is never asked on a guess: only a decision
-that just relays to the agent is made on one.
+(`Relaying`). A guess is checked by the store as the transaction commits (`Writes.take_event`'s
+`guess`: on PostgreSQL in the COMMIT's trip, with no read before it): if the player's state is no
+longer the guess, nothing of the turn is kept and the event starts over from a fresh read. A
+chatbot is never asked on a guess: only a decision that just relays to the agent is made on one.
 """
 
 from __future__ import annotations

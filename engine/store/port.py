@@ -43,8 +43,8 @@ class StorageError(Exception):
 
 
 class StateChanged(Exception):
-    """A turn worked out on a guess of the player's state (`Writes.take_event_as`) found it changed:
-    its transaction was rolled back, and the event is to be handled again from a fresh read."""
+    """A turn worked out on a guess of the player's state (`Writes.take_event`'s `guess`) found it
+    changed: its transaction was rolled back, and the event is to be handled again from a fresh read."""
 
 
 class StoreHealth(NamedTuple):
@@ -155,33 +155,21 @@ class Writes(Reads, Protocol):
         lane: str,
         kind: str,
         slot: Slot | None = None,
+        guess: PlayerState | None = None,
     ) -> PlayerState | None:
         """`mark_processed`, then `player_state` if the event is new (one trip on PostgreSQL);
         None when it was handled already.
 
         `slot`: a limit's use the event is about to take (a relayed DM's message limit). A store
         may take it in the same trip, if it is free; `take_slot` then answers it without another.
-        Nothing of it is kept when the event was handled already."""
-        ...
+        Nothing of it is kept when the event was handled already.
 
-    async def take_event_as(
-        self,
-        event_id: str,
-        at: datetime,
-        user_id: str,
-        guess: PlayerState,
-        *,
-        setting: str,
-        lane: str,
-        kind: str,
-        slot: Slot | None = None,
-    ) -> PlayerState | None:
-        """`take_event` for a turn worked out on `guess`, the player's state as a turn of theirs saw it
-        before (read with the same `setting`, `lane` and `kind`). The transaction commits only if the
-        event is new, the state is still `guess` (in all but its times of change) and `slot` is
-        free; else it raises StateChanged and nothing of it is kept. On PostgreSQL all of that is
-        checked in the COMMIT's trip (no trip of its own: `guess` is returned, and `take_slot`
-        answers `slot` without one); on SQLite, at once (the state read is returned, None when the
+        `guess`: the player's state as a turn of theirs read it before (with the same `setting`,
+        `lane` and `kind`), which the caller's turn was worked out on. The transaction then commits
+        only if the event is new, the state is still `guess` (in all but its times of change) and
+        `slot` is free; else it raises StateChanged and nothing of it is kept. PostgreSQL checks
+        all of that in the COMMIT's trip (no trip here: `guess` is returned, and `take_slot`
+        answers `slot` without one); SQLite at once (the state read is returned, None when the
         event was handled already)."""
         ...
 

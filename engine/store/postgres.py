@@ -127,10 +127,14 @@ class PostgresWrites(_OnConnection, SqliteWrites):
         lane: str,
         kind: str,
         slot: Slot | None = None,
+        guess: PlayerState | None = None,
     ) -> PlayerState | None:
         """As SQLite's, in one statement (one trip, not two); `slot` travels in the same trip, after
-        it and under the key's lock, in the order `take_slot` locks (the event's mark, then the key)."""
+        it and under the key's lock, in the order `take_slot` locks (the event's mark, then the key).
+        With `guess`, no trip at all (`_expect`)."""
         values = (event_id, to_text(at), setting, lane, kind, user_id)
+        if guess is not None:
+            return self._expect(values, guess, slot)
         if slot is None:
             row = await self._one(sql.TAKE_EVENT, values)
         else:
@@ -148,24 +152,13 @@ class PostgresWrites(_OnConnection, SqliteWrites):
                 self._ahead = slot
         return None if state.processed else state
 
-    async def take_event_as(
-        self,
-        event_id: str,
-        at: datetime,
-        user_id: str,
-        guess: PlayerState,
-        *,
-        setting: str,
-        lane: str,
-        kind: str,
-        slot: Slot | None = None,
-    ) -> PlayerState | None:
-        """No trip: the checks wait for the COMMIT's trip, each failing the transaction (StateChanged)
-        if it finds otherwise. The event's mark, the state, then the key's lock and the use: the
-        order take_event takes them in."""
+    def _expect(self, values: tuple[object, ...], guess: PlayerState, slot: Slot | None) -> PlayerState:
+        """`take_event` on a guess, with no trip: the checks wait for the COMMIT's trip, each failing
+        the transaction (StateChanged) if it finds otherwise. The event's mark, the state, then the
+        key's lock and the use: the order take_event takes them in."""
         later = self._trips.later
-        later(to_postgres(sql.TAKE_NEW_EVENT), (event_id, to_text(at)))
-        later(to_postgres(sql.STATE_AS_SEEN), (*guess.seen, setting, lane, kind, user_id))
+        later(to_postgres(sql.TAKE_NEW_EVENT), values[:2])
+        later(to_postgres(sql.STATE_AS_SEEN), (*guess.seen, *values[2:]))
         if slot is not None:
             later(to_postgres(sql.LOCK_USES), (slot.key,))
             later(to_postgres(sql.TAKE_FREE_USE), use_values(slot))
@@ -244,7 +237,7 @@ class PostgresStore(OneCalls):
                     await trips.commit()
                 elif trips.waiting:
                     await self._group.commit(trips.waiting)
-            except psycopg.errors.InvalidTextRepresentation as exc:  # a guess checked (take_event_as)
+            except psycopg.errors.InvalidTextRepresentation as exc:  # a guess checked (take_event)
                 if sql.STATE_CHANGED not in str(exc):  # with the COMMIT, or with a read made after it
                     raise
                 raise StateChanged(sql.STATE_CHANGED) from None

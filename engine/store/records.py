@@ -90,7 +90,7 @@ class PlayerState:
     case: CaseRecord | None  # the conversation's current case
     setting: str | None  # the player's setting asked for (their language)
     waiting: bool  # an item of the kind asked for is pending in the lane asked for (a handoff to start)
-    # the row as read, all but its times of change: what `Writes.take_event_as` checks a guess by
+    # the row as read, all but its times of change: what `Writes.take_event` checks a guess by
     seen: tuple[object, ...] = field(default=(), compare=False, repr=False)
 
 

@@ -108,7 +108,7 @@ _PLAYER = (  # after `processed`: their setting, a pending item, conversation an
     "LEFT JOIN cases k ON k.ref = c.case_ref"
 )
 PLAYER_STATE = "SELECT (SELECT 1 FROM processed_events WHERE id = ?) AS processed, " + _PLAYER
-# A player's state as `Writes.take_event_as` checks a guess of it: every column but the times of change
+# A player's state as `Writes.take_event` checks a guess of it: every column but the times of change
 SEEN = (
     "setting",
     "waiting",

@@ -56,32 +56,17 @@ class SqliteWrites(SqliteReads):
         lane: str,
         kind: str,
         slot: Slot | None = None,
+        guess: PlayerState | None = None,
     ) -> PlayerState | None:
         """Mark a player's event handled and read what it needs first (as `player_state`); None when
-        it was handled already (a repeated delivery). `slot` is left to `take_slot`: here a
-        statement is no trip."""
+        it was handled already (a repeated delivery). `slot` is left to `take_slot`, and `guess`
+        compared at once: here a statement is no trip."""
         if not await self.mark_processed(event_id, at):
             return None
         row = await self._one(sql.TAKEN_STATE, (setting, lane, kind, user_id))
         assert row is not None  # one row, whatever the player
-        return _player_state(row)
-
-    async def take_event_as(
-        self,
-        event_id: str,
-        at: datetime,
-        user_id: str,
-        guess: PlayerState,
-        *,
-        setting: str,
-        lane: str,
-        kind: str,
-        slot: Slot | None = None,
-    ) -> PlayerState | None:
-        """The state read and compared at once (a statement is not a trip here); `slot` is left to
-        `take_slot`, which tells the turn if it is full."""
-        state = await self.take_event(event_id, at, user_id, setting=setting, lane=lane, kind=kind)
-        if state is not None and state.seen != guess.seen:
+        state = _player_state(row)
+        if guess is not None and state.seen != guess.seen:
             raise StateChanged(sql.STATE_CHANGED)
         return state
 
