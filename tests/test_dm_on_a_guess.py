@@ -6,20 +6,19 @@ On both stores; on PostgreSQL, the guess saves the read before the transaction."
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from engine.attachments import Upload
-from engine.events import ContactEvent, OutMessage
+from engine.events import ContactEvent
 from engine.runtime import Generation
 from engine.runtime.front import KEEP_S, Relaying
 from engine.store import ConversationRecord, PlayerState
-from tests.pgwire import Wire, counted_url
 from tests.postgres import fresh_database
+from tests.support.trips import counted_world, with_agent
 from tests.support.twins import ManualClock, World, memory_world
 
 ASH = "111"
@@ -47,10 +46,7 @@ async def replicas(
 
 async def test_a_chat_closed_on_another_replica_turns_the_next_dm_into_a_rating(replicas: Replicas) -> None:
     a, b = replicas.a, replicas.b
-    ash = a.player(ASH, "Ash")
-    await ash.says("agent")
-    handoff = a.contact.handoff_of(ASH)
-    await a.contact.agent_joins(handoff, "Misty")
+    ash, handoff = a.player(ASH, "Ash"), await with_agent(a)
     await ash.says("It crashes at the loading screen.")
     await ash.says("Since the last update.")  # routed on the state the turn before saw
     assert a.contact.sent[handoff] == ["It crashes at the loading screen.", "Since the last update."]
@@ -70,10 +66,7 @@ async def test_a_file_sent_after_the_chat_closed_elsewhere_does_not_reach_the_ol
 ) -> None:
     """The file makes the turn read before its COMMIT (its id): the check travels with that read."""
     a, b = replicas.a, replicas.b
-    ash = a.player(ASH, "Ash")
-    await ash.says("agent")
-    handoff = a.contact.handoff_of(ASH)
-    await a.contact.agent_joins(handoff, "Misty")
+    ash, handoff = a.player(ASH, "Ash"), await with_agent(a)
     await ash.says("It crashes.")
     await ash.says("Here is the error:", files=(("error.png", PNG),))
     assert a.contact.sent[handoff] == ["It crashes.", "Here is the error:", "[file error.png]"]
@@ -86,10 +79,7 @@ async def test_a_file_sent_after_the_chat_closed_elsewhere_does_not_reach_the_ol
 async def test_an_agent_named_on_another_replica_signs_the_next_message_here(replicas: Replicas) -> None:
     """An agent's event is applied on the state the player's last turn left, checked as it commits."""
     a, b = replicas.a, replicas.b
-    ash = a.player(ASH, "Ash")
-    await ash.says("agent")
-    handoff = a.contact.handoff_of(ASH)
-    await a.contact.agent_joins(handoff, "Misty")
+    ash, handoff = a.player(ASH, "Ash"), await with_agent(a)
     await ash.says("It crashes.")
     await a.runtime.on_contact_event(ContactEvent("agent_message", "EV-a1", handoff, text="Which device?"))
     assert (a.chat.dms[ASH][-1].author, a.chat.dms[ASH][-1].text) == ("Misty", "Which device?")
@@ -101,35 +91,15 @@ async def test_an_agent_named_on_another_replica_signs_the_next_message_here(rep
 async def test_a_dm_to_an_agent_makes_no_read_before_its_transaction_when_the_last_turn_relayed(
     generation: Generation,
 ) -> None:
-    wire = Wire()
-    through, relay = await counted_url(await fresh_database(), wire)
-    world = await memory_world(generation, store_url=through)
-    try:
-        ash = world.player(ASH, "Ash")
-        await ash.says("agent")
-        handoff = world.contact.handoff_of(ASH)
-        await world.contact.agent_joins(handoff, "Misty")
-        trips_at_send: list[int] = []
-        sending = world.contact.send
-
-        async def send(handoff: str, user_id: str, text: str, key: str) -> None:
-            trips_at_send.append(wire.trips - before)
-            await sending(handoff, user_id, text, key)
-
-        world.contact.send = send  # type: ignore[method-assign]
-        sending_dm = world.chat.send_dm
-
-        async def send_dm(user_id: str, message: OutMessage, files: Sequence[Upload] = ()) -> str:
-            trips_at_send.append(wire.trips - before)
-            return await sending_dm(user_id, message, files)
-
-        world.chat.send_dm = send_dm  # type: ignore[method-assign]
+    async with counted_world(generation) as counted:
+        world = counted.world
+        ash, handoff = world.player(ASH, "Ash"), await with_agent(world)
         for text in ("It crashes at the loading screen.", "Since the last update."):
-            before = wire.trips
+            counted.mark()
             await ash.says(text)
-        before = wire.trips
+        counted.mark()
         await world.contact.agent_says(handoff, "Which graphics card?", "Misty")
-        before = wire.trips
+        counted.mark()
         await ash.says("An old one.")
         assert world.contact.sent[handoff][-3:] == [
             "It crashes at the loading screen.",
@@ -139,10 +109,7 @@ async def test_a_dm_to_an_agent_makes_no_read_before_its_transaction_when_the_la
         # the first DM after the agent joined reads the player's state first; then the guess spares
         # it, for the agent's message too: the COMMIT (with the claim of what it sends), then the send
         assert world.chat.texts(ASH)[-1] == "Which graphics card?"
-        assert trips_at_send == [3, 1, 1, 1]  # two DMs, the agent's message, a DM
-    finally:
-        await world.close()
-        relay.close()
+        assert counted.at_send == [3, 1, 1, 1]  # two DMs, the agent's message, a DM
 
 
 def test_a_players_state_is_kept_in_memory_ten_minutes_at_most() -> None:

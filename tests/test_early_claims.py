@@ -13,8 +13,8 @@ from engine.deliveries import SendToAgent
 from engine.runtime import Generation
 from engine.runtime.wire import contact_lane
 from engine.store import Store
-from tests.pgwire import Wire, counted_url
 from tests.postgres import fresh_database
+from tests.support.trips import counted_world, with_agent
 from tests.support.twins import MemoryContactCenter, World, memory_world
 
 ASH = "111"
@@ -49,14 +49,6 @@ async def world(request: pytest.FixtureRequest, generation: Generation) -> Async
     opened.contact = contact
     yield opened
     await opened.close()
-
-
-async def with_agent(world: World) -> str:
-    ash = world.player(ASH, "Ash")
-    await ash.says("agent")
-    handoff = world.contact.handoff_of(ASH)
-    await world.contact.agent_joins(handoff, "Misty")
-    return handoff
 
 
 async def queue_for_agent(store: Store, world: World, handoff: str, text: str, key: str) -> None:
@@ -114,43 +106,25 @@ async def test_a_players_dm_reaches_the_agent_with_no_trip_between_its_commit_an
 ) -> None:
     """On PostgreSQL: the player's state, the event with its limit, the COMMIT (with the claim),
     then the request; the outcome after it."""
-    wire = Wire()
-    through, relay = await counted_url(await fresh_database(), wire)
-    world = await memory_world(generation, store_url=through)
-    try:
+    async with counted_world(generation) as counted:
+        world = counted.world
         handoff = await with_agent(world)
-        trips_at_send: list[int] = []
-        sending = world.contact.send
-
-        async def send(handoff: str, user_id: str, text: str, key: str) -> None:
-            trips_at_send.append(wire.trips - before)
-            await sending(handoff, user_id, text, key)
-
-        world.contact.send = send  # type: ignore[method-assign]
-        before = wire.trips
+        counted.mark()
         await world.player(ASH, "Ash").says("It crashes at the loading screen.")
         assert world.contact.sent[handoff] == ["It crashes at the loading screen."]
-        assert trips_at_send == [3]
-    finally:
-        await world.close()
-        relay.close()
+        assert counted.at_send == [3]
 
 
 async def test_a_lane_of_several_items_makes_one_trip_per_item(generation: Generation) -> None:
     """On PostgreSQL: each delivery's outcome claims the lane's next item in its own trip."""
-    wire = Wire()
-    through, relay = await counted_url(await fresh_database(), wire)
-    world = await memory_world(generation, store_url=through)
-    try:
+    async with counted_world(generation) as counted:
+        world = counted.world
         handoff = await with_agent(world)
         async with world.store.transaction() as tx:
             for n in range(3):
                 delivery = SendToAgent(ASH, f"part {n}", handoff)
                 await tx.queue(lane=LANE, delivery=delivery, key=f"k{n}", at=world.clock())
-        before = wire.trips
+        before = counted.wire.trips
         await world.runtime.outbox.deliver([LANE])
         assert world.contact.sent[handoff] == ["part 0", "part 1", "part 2"]
-        assert wire.trips - before == 1 + 3  # the first claim; then each outcome, with the next claim
-    finally:
-        await world.close()
-        relay.close()
+        assert counted.wire.trips - before == 1 + 3  # the first claim; then each outcome, with the next claim

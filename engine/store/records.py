@@ -98,7 +98,7 @@ def with_setting(state: PlayerState, setting: str | None) -> PlayerState:
     """`state` with the player's setting changed to `setting` (as a later read would see it)."""
     if setting == state.setting:
         return state
-    at = SEEN.index("setting")
+    at = _SETTING_AT
     return replace(state, setting=setting, seen=(*state.seen[:at], setting, *state.seen[at + 1 :]))
 
 
@@ -232,3 +232,4 @@ class Afterwards(Generic[T]):
 
 
 _UNSET = object()
+_SETTING_AT = SEEN.index("setting")  # where the setting is in PlayerState.seen
