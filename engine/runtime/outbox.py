@@ -259,7 +259,7 @@ class Outbox:
     # --- one attempt -----------------------------------------------------------------------
 
     async def _attempt(self, item: OutboxItem, now: datetime, thread: str | None) -> Attempt:
-        """Deliver one item; (whether the lane may go on to a next item, lanes the outcome added items to)."""
+        """Deliver one item, and record how it went (Attempt)."""
         guard = self.starting if isinstance(item.delivery, StartHandoff) else contextlib.nullcontext()
         async with guard:
             try:
