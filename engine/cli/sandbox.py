@@ -20,6 +20,7 @@ import click
 
 from engine.cli.options import SANDBOX_DATA, data_option
 from engine.config.diagnostics import ConfigError, format_text
+from engine.heap import settle_heap
 from engine.reload import SignalTrigger
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ def _stopper(sandbox: Sandbox) -> Callable[[], None]:
 
 async def _run(sandbox: Sandbox, open_page: bool) -> None:
     await sandbox.start(listening=_listening)
+    settle_heap()
     loop = asyncio.get_running_loop()
     stop = _stopper(sandbox)
     for sig in (signal.SIGINT, signal.SIGTERM):

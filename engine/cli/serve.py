@@ -173,6 +173,7 @@ class DiscordLogin:
 async def serve_bot(config_path: Path, config: Config, *, watch: bool, init_storage: bool = False) -> None:
     """Run everything together until SIGINT/SIGTERM: store, runtime, Flex, web server, Discord."""
     from engine.assembly import assemble
+    from engine.heap import settle_heap
     from engine.reload import SignalTrigger
     from engine.store import StorageError
 
@@ -189,6 +190,7 @@ async def serve_bot(config_path: Path, config: Config, *, watch: bool, init_stor
     signals.install()
     try:
         await bot.start(login, watch=watch)
+        settle_heap()
         log.info("flexcord is running (config %s); press Ctrl+C to stop", config.version)
         await bot.wait(login.session)
     finally:
