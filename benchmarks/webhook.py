@@ -8,20 +8,24 @@
 
 
 1. Throughput. A server process runs flexcord's app (engine.server.create_app) on Hypercorn with
-   one extra route, POST /bench/bare, that reads the body and answers 200. The client (this
-   process, aiohttp, bounded concurrency, loopback) posts the same signed onMessageAdded form to
-   /twilio/conversations (signature check, form parsing, event mapping, background hand-off to a
-   runtime that does nothing) and to /bench/bare, in short alternating rounds so both see the
-   same machine load. It prints the median round's requests/s, requests per CPU-second of the
-   server process (what one core sustains, steady on a shared machine) and p50/p99 for each,
-   and the median of the per-round ratios signed/bare (target >= 0.7).
+   two extra endpoints that read the body and answer 200: POST /bench/bare, a Quart route (the
+   target's baseline), and POST /bench/asgi, answered in ASGI terms ahead of Quart, where the app
+   answers Twilio's webhooks (the same work without Quart's request machinery, for comparison).
+   The client (this process, aiohttp, bounded concurrency, loopback) posts the same signed
+   onMessageAdded form to /twilio/conversations (signature check, form parsing, event mapping,
+   background hand-off to a runtime that does nothing) and to the two bare endpoints, in short
+   alternating rounds so all see the same machine load. It prints the median round's requests/s,
+   requests per CPU-second of the server process (what one core sustains, steady on a shared
+   machine) and p50/p99 for each, and the median of the per-round ratios to the bare Quart
+   endpoint (target >= 0.7 for the signed endpoint).
    `--production` adds the production path, each in its own server process on the same Hypercorn
    settings: the real runtime of the demo bot (engine.runtime.Runtime) on a SQLite file, and on
    PostgreSQL when FLEXCORD_TEST_POSTGRES is set, so each webhook is signed, checked, applied and
    committed before its 200 (`accept_contact_event`). Every request is a different agent message
    (its own signed MessageSid) to one of PLAYERS conversations already with an agent; the chat
-   and contact-center ports count and forget. Ratio: production/bare per round, the bare
-   endpoint measured on the same server, rounds alternating (target >= 0.5).
+   and contact-center ports count and forget. Ratio: production/bare Quart per round, rounds
+   alternating (target >= 0.5), and production/bare ASGI. Every server process settles its heap
+   once it serves (engine.heap), as `flexcord run` does.
 2. Send latency. TwilioContactCenter.send, through the real twilio SDK and flexcord's transport,
    to a raw asyncio HTTP server in this process that timestamps the first byte of each request
    and answers a canned Twilio message. Latency is first byte received minus send() called:
@@ -41,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlencode
@@ -110,6 +115,25 @@ async def production_runtime(config: object, url: str) -> tuple[object, list[str
     return runtime, [sid for _, sid in players]
 
 
+def bare_asgi(inner: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """POST /bench/asgi read and answered 200 in ASGI terms, ahead of Quart (where the webhooks are)."""
+
+    async def app(
+        scope: dict[str, object],
+        receive: Callable[[], Awaitable[dict[str, object]]],
+        send: Callable[[dict[str, object]], Awaitable[None]],
+    ) -> None:
+        if scope["type"] != "http" or scope["path"] != "/bench/asgi":
+            await inner(scope, receive, send)
+            return
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    return app
+
+
 def serve(store_url: str | None = None) -> None:
     """Run flexcord's app with a bare endpoint on a free port; print the URL (and, with a store, the
     conversations' sids); stop on stdin EOF."""
@@ -118,6 +142,7 @@ def serve(store_url: str | None = None) -> None:
     from quart import Blueprint, request
 
     from engine.config import build
+    from engine.heap import settle_heap
     from engine.runtime import Runtime
     from engine.server import ServerServices, create_app, start_server
 
@@ -155,7 +180,9 @@ def serve(store_url: str | None = None) -> None:
         if store_url is not None:
             runtime, sids = await production_runtime(config, store_url)
         app = create_app(ServerServices(runtime=runtime, blueprints=[bare]))  # type: ignore[arg-type]
+        app.asgi_app = bare_asgi(app.asgi_app)  # type: ignore[method-assign]
         server = await start_server(app)
+        settle_heap()  # as `flexcord run` and `flexcord sandbox` do once they serve
         print(server.url, flush=True)
         print(json.dumps(sids), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
@@ -271,6 +298,7 @@ async def throughput(
         base = servers["idle"][1]
         targets: dict[str, tuple[str, str, Request | list[Request]]] = {
             "bare": (f"{base}/bench/bare", base, (body, form)),
+            "asgi": (f"{base}/bench/asgi", base, (body, form)),
             "signed": (
                 f"{base}/twilio/conversations",
                 base,
@@ -303,12 +331,14 @@ async def throughput(
     }
     for name in ("signed", *stores):
         for measure in ("rps", "cpu_rps"):
-            ratios = [s[measure] / b[measure] for s, b in zip(runs[name], runs["bare"], strict=True)]
-            summary[f"ratio_{name}_{measure}"] = {
-                "median": statistics.median(ratios),
-                "min": min(ratios),
-                "max": max(ratios),
-            }
+            for baseline, label in (("bare", "ratio"), ("asgi", "asgi")):
+                pairs = zip(runs[name], runs[baseline], strict=True)
+                ratios = [s[measure] / b[measure] for s, b in pairs]
+                summary[f"{label}_{name}_{measure}"] = {
+                    "median": statistics.median(ratios),
+                    "min": min(ratios),
+                    "max": max(ratios),
+                }
     return summary
 
 
@@ -469,6 +499,7 @@ def main() -> None:
     print(f"throughput: {args.requests} requests x {args.rounds} rounds, concurrency {args.concurrency}")
     print("(median of the rounds)")
     print(show("bare Quart endpoint", bare))
+    print(show("bare ASGI endpoint", result["asgi"]))
     print(show("signed /twilio/conversations", signed))
     for name in stores:
         print(show(f"production, {name}", result[name]))
@@ -479,6 +510,12 @@ def main() -> None:
                 f"ratio {name}/bare in {label}, per round: median {ratio['median']:.2f} "
                 f"(min {ratio['min']:.2f}, max {ratio['max']:.2f}); target >= {target:.2f}"
             )
+    for name in ("signed", *stores):
+        ratio = result[f"asgi_{name}_cpu_rps"]
+        print(
+            f"ratio {name}/bare ASGI in req/CPU-s, per round: median {ratio['median']:.2f} "
+            f"(min {ratio['min']:.2f}, max {ratio['max']:.2f})"
+        )
     latency = asyncio.run(send_latency(args.sends))
     print(
         f"send latency (send() called -> first byte at the Twilio endpoint), {args.sends} sends: "

@@ -1,7 +1,8 @@
 """flexcord's HTTP side: one Quart app on Hypercorn for Twilio's webhooks, health, and what others plug in.
 
-`create_app(services)` builds the app: /healthz, /readyz, the Twilio webhook blueprint, plus
-the blueprints other parts add (admin reload, metrics, Discord announcements, sandbox).
+`create_app(services)` builds the app: /healthz, /readyz, Twilio's webhooks, plus the blueprints
+other parts add (admin reload, metrics, Discord announcements, sandbox). Twilio's webhooks are
+answered ahead of Quart's request machinery (engine.flex.webhooks), the rest by Quart.
 Bad input never becomes a 500: oversized bodies get 413, malformed ones 400.
 `serve` runs it on Hypercorn until an event is set; `start_server` does the same on a free
 loopback port and tells which, for tests and the sandbox.
@@ -13,19 +14,19 @@ import asyncio
 import logging
 import os
 import socket
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from hypercorn.asyncio import serve as hypercorn_serve
 from hypercorn.config import Config as HypercornConfig
-from quart import Blueprint, Quart, Response, g, jsonify, request
+from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, Scope
+from quart import Blueprint, Quart, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from engine.config.model import Config
 from engine.events import ContactEvent
-from engine.flex.webhooks import WebhookObserver, twilio_webhooks
+from engine.flex.webhooks import BODY_WITHIN, TwilioWebhooks, WebhookObserver
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +62,30 @@ class ServerServices:
     observer: WebhookObserver | None = None
 
 
+class App(Quart):
+    """Quart, with Twilio's webhooks answered before a request of Quart's is made for them."""
+
+    webhooks: TwilioWebhooks | None = None
+
+    async def asgi_app(self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        if (
+            scope["type"] == "http"
+            and self.webhooks is not None
+            and await self.webhooks.serve(scope, receive, send)
+        ):
+            return
+        await super().asgi_app(scope, receive, send)
+
+
 def create_app(services: ServerServices) -> Quart:
     """The Quart app serving webhooks, health and the contributed blueprints."""
-    app = Quart("flexcord")
+    app = App("flexcord")
     app.config["MAX_CONTENT_LENGTH"] = services.runtime.config.server.max_body_bytes
-    app.config["BODY_TIMEOUT"] = 10
-    app.register_blueprint(twilio_webhooks(services.runtime, services.observer))
+    app.config["BODY_TIMEOUT"] = BODY_WITHIN
+    app.webhooks = TwilioWebhooks(services.runtime, services.observer)
+    app.after_serving(app.webhooks.finish_pending)
     for blueprint in services.blueprints:
         app.register_blueprint(blueprint)
-
-    time_webhooks(app, services.observer)
 
     @app.before_request
     async def limit_body() -> Response | None:
@@ -108,28 +123,6 @@ def create_app(services: ServerServices) -> Quart:
         return answer
 
     return app
-
-
-WEBHOOK_ENDPOINTS = {"conversations": "conversations", "taskrouter": "taskrouter", "studio_reply": "studio"}
-
-
-def time_webhooks(app: Quart, observer: object) -> None:
-    """Time each Twilio webhook, if `observer` has `webhook_took(endpoint, seconds)` (engine.metrics)."""
-    took = getattr(observer, "webhook_took", None)
-    if took is None:
-        return
-
-    @app.before_request
-    async def start_clock() -> None:
-        g.flexcord_started = time.perf_counter()
-
-    @app.after_request
-    async def stop_clock(response: Response) -> Response:
-        view = (request.endpoint or "").rpartition(".")[2]
-        started = getattr(g, "flexcord_started", None)
-        if request.blueprint == "twilio_webhooks" and view in WEBHOOK_ENDPOINTS and started is not None:
-            took(WEBHOOK_ENDPOINTS[view], time.perf_counter() - started)
-        return response
 
 
 def config_ready(runtime: ServedRuntime) -> ReadyCheck:

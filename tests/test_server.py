@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from quart import Blueprint
 
-from engine.server import ServerServices, create_app, start_server
+from engine.config.model import Config
+from engine.flex import webhooks
+from engine.server import App, ServerServices, create_app, start_server
 from tests.flex_fixtures import RecordingRuntime, demo_config
 
 
@@ -104,3 +107,63 @@ async def test_bad_input_never_gives_a_500(http: aiohttp.ClientSession) -> None:
     finally:
         await server.stop()
     assert runtime.events == []
+
+
+async def _raw(server_url: str, request: bytes) -> bytes:
+    """Send `request` as is over a fresh connection; the answer's first bytes."""
+    host, port = server_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(4096), 30)
+    finally:
+        writer.close()
+
+
+async def test_a_webhook_body_that_stops_arriving_gets_408_and_the_server_goes_on(
+    http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(webhooks, "BODY_WITHIN", 0.5)
+    runtime = RecordingRuntime(demo_config())
+    server = await start_server(create_app(ServerServices(runtime)))
+    try:
+        head = (
+            b"POST /twilio/conversations HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nEventType="
+        )
+        answer = await _raw(server.url, head)  # 10 of the 100 bytes promised, then nothing
+        assert answer.startswith(b"HTTP/1.1 408")
+        async with http.get(f"{server.url}/healthz") as health:
+            assert health.status == 200
+    finally:
+        await server.stop()
+    assert runtime.events == []
+
+
+class BrokenRuntime(RecordingRuntime):
+    """A runtime whose config cannot be read: an error of flexcord's, not of the caller's."""
+
+    @property
+    def config(self) -> Config:
+        raise RuntimeError("no config")
+
+
+async def test_an_error_of_flexcords_in_a_webhook_is_a_500_with_no_detail(
+    http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(ServerServices(RecordingRuntime(demo_config())))
+    server = await start_server(app)
+    broken = BrokenRuntime(demo_config())
+    assert isinstance(app, App) and app.webhooks is not None
+    app.webhooks.sink = broken
+    form = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "x"}
+    try:
+        async with http.post(f"{server.url}/twilio/taskrouter", data=b"EventType=x", headers=form) as answer:
+            assert answer.status == 500
+            assert await answer.json() == {"error": "internal error", "status": 500}
+        async with http.get(f"{server.url}/healthz") as health:
+            assert health.status == 200
+    finally:
+        await server.stop()
+    assert "the taskrouter webhook failed" in caplog.text

@@ -1,7 +1,8 @@
 """The Twilio Flex adapter: the contact-center port on Flex Conversations, and Twilio's webhooks.
 
 - contact_center: TwilioContactCenter (Conversations API + Interactions API, async twilio SDK)
-- webhooks: the signed-webhook blueprint (/twilio/conversations, /twilio/taskrouter, /twilio/studio/reply)
+- webhooks: the signed webhooks (/twilio/conversations, /twilio/taskrouter, /twilio/interactions,
+  /twilio/studio/reply), answered ahead of Quart
 - emulator: a local Twilio stand-in for tests and the sandbox, checked against Twilio's OpenAPI specs
 """
 

@@ -10,6 +10,12 @@ failed, so Twilio delivers it again and an acknowledged event is never lost. Del
 event says (a DM to the player) happens after the answer. Each event's id is a key Twilio signed,
 so a repeated or re-signed delivery is applied once by the runtime.
 
+These four paths are answered in ASGI terms, ahead of Quart's request machinery (`serve`, called
+by the app, engine.server.App): Quart's request and response objects and contexts cost half of a
+bare Quart endpoint's CPU, and these are the calls that come in bursts. What Quart would do for
+them is done here: the body limit of the config (413, also for a body sent in chunks), the body's
+time limit (408), 405 for another method, 500 for an error of flexcord's.
+
 Work that outlives a request runs in a fresh context, so nothing of the request (its body, headers
 or context) is held once the answer is sent.
 """
@@ -18,11 +24,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import logging
-from collections.abc import Callable, Coroutine
+import time
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Protocol
 
-from quart import Blueprint, Response, request
+from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, HTTPScope
 
 from engine.bounded import BoundedMap
 from engine.config.model import Config
@@ -46,8 +54,12 @@ MAX_NAMES = 10_000  # agents whose friendly name is remembered (learned from onP
 SIGNATURE_HEADER = "X-Twilio-Signature"
 SHUTDOWN_GRACE = 5.0
 ACK_WITHIN = 4.0  # seconds to wait for the event's commit before asking Twilio to deliver it again
+BODY_WITHIN = 10.0  # seconds for the whole body to arrive (408 after)
+PREFIX = "/twilio"
 
 Fields = list[tuple[str, str]]
+ToEvent = Callable[[dict[str, str], Fields], ContactEvent | None]
+Answer = tuple[int, str]
 
 
 class ContactEventSink(Protocol):
@@ -63,52 +75,67 @@ class ContactEventSink(Protocol):
 
 
 class WebhookObserver(Protocol):
-    """Counts webhook calls by endpoint and result (engine.metrics.Metrics is one)."""
+    """Counts webhook calls by endpoint and result (engine.metrics.Metrics is one; one that also has
+    `webhook_took(endpoint, seconds)` is told how long each took)."""
 
     def webhook(self, endpoint: str, result: str) -> None: ...
 
 
-def _answer(status: int, text: str = "") -> Response:
-    return Response(text, status=status, content_type="text/plain")
+class _Refused(Exception):
+    """The request is answered with `status` before its body is read through."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
 
 
 class TwilioWebhooks:
-    """The three webhook kinds of one bot: verify, map to a ContactEvent, hand it to the sink."""
+    """The four webhook kinds of one bot: verify, map to a ContactEvent, hand it to the sink."""
 
     def __init__(self, sink: ContactEventSink, observer: WebhookObserver | None = None) -> None:
         self.sink = sink
         self.observer = observer
         self.agent_names: BoundedMap[str, str] = BoundedMap(MAX_NAMES)  # participant identity -> name
         self._pending: set[asyncio.Task[None]] = set()  # recording or applying, past the answer
+        self.routes: dict[str, tuple[str, ToEvent]] = {  # path -> (endpoint, its mapping)
+            f"{PREFIX}/conversations": ("conversations", self._conversation),
+            f"{PREFIX}/taskrouter": ("taskrouter", lambda form, _: taskrouter_event(form)),
+            f"{PREFIX}/interactions": ("interactions", lambda form, _: interactions_event(form)),
+            f"{PREFIX}/studio/reply": ("studio", studio_event),
+        }
 
-    def blueprint(self) -> Blueprint:
-        """The blueprint Twilio posts to: /twilio/conversations, /twilio/taskrouter, /twilio/interactions,
-        /twilio/studio/reply."""
-        hooks = Blueprint("twilio_webhooks", __name__, url_prefix="/twilio")
-        hooks.add_url_rule("/conversations", "conversations", self.conversations, methods=["POST"])
-        hooks.add_url_rule("/taskrouter", "taskrouter", self.taskrouter, methods=["POST"])
-        hooks.add_url_rule("/interactions", "interactions", self.interactions, methods=["POST"])
-        hooks.add_url_rule("/studio/reply", "studio_reply", self.studio_reply, methods=["POST"])
-        hooks.after_app_serving(self.finish_pending)
-        return hooks
+    def _conversation(self, form: dict[str, str], _: Fields) -> ContactEvent | None:
+        return conversation_event(form, self.agent_names)
 
-    # --- one method per webhook kind --------------------------------------------------------
-
-    async def conversations(self) -> Response:
-        """A Conversations webhook: an agent joined, wrote, left, or the conversation closed."""
-        return await self._handle("conversations", lambda form, _: conversation_event(form, self.agent_names))
-
-    async def taskrouter(self) -> Response:
-        """A TaskRouter event: a reservation accepted, a task ended or nobody will take it."""
-        return await self._handle("taskrouter", lambda form, _: taskrouter_event(form))
-
-    async def interactions(self) -> Response:
-        """An Interactions webhook (onParticipantLeft)."""
-        return await self._handle("interactions", lambda form, _: interactions_event(form))
-
-    async def studio_reply(self) -> Response:
-        """A Studio flow's HTTP widget: bot text for the player, keyed by the signed form."""
-        return await self._handle("studio", studio_event)
+    async def serve(self, scope: HTTPScope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> bool:
+        """Answer the request if it is to one of the webhooks' paths; False (nothing sent) if not."""
+        route = self.routes.get(scope["path"])
+        if route is None:
+            return False
+        started = time.perf_counter()
+        endpoint, to_event = route
+        try:
+            if scope["method"] != "POST":
+                raise _Refused(405, "The method is not allowed for the requested URL.")
+            headers = _headers(scope["headers"])
+            body = await self._body(headers, receive)
+            if body is None:  # the caller went away
+                return True
+            status, text = await self._answer(endpoint, to_event, scope, headers, body)
+        except _Refused as refused:
+            allow = [(b"allow", b"POST")] if refused.status == 405 else []
+            await _respond(send, refused.status, _problem(refused.status, refused.detail), JSON, allow)
+            return True
+        except Exception:
+            log.exception("the %s webhook failed", endpoint)
+            await _respond(send, 500, _problem(500, "internal error"), JSON)
+            return True
+        await _respond(send, status, text.encode("utf-8"), TEXT)
+        took = getattr(self.observer, "webhook_took", None)
+        if took is not None:
+            took(endpoint, time.perf_counter() - started)
+        return True
 
     async def finish_pending(self) -> None:
         """On shutdown, give the work still running a moment to finish."""
@@ -117,54 +144,77 @@ class TwilioWebhooks:
 
     # --- shared steps -------------------------------------------------------------------------
 
-    async def _handle(
-        self, endpoint: str, to_event: Callable[[dict[str, str], Fields], ContactEvent | None]
-    ) -> Response:
+    async def _body(self, headers: dict[str, str], receive: ASGIReceiveCallable) -> bytes | None:
+        """The whole body, within the config's size (413) and BODY_WITHIN seconds (408); None if
+        the caller disconnected."""
+        limit = self.sink.config.server.max_body_bytes
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise _Refused(413, f"request body over {limit} bytes")
+        chunks: list[bytes] = []
+        size = 0
         try:
-            fields = await self._signed_fields()
-            if fields is None:
+            async with asyncio.timeout(BODY_WITHIN):
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        return None
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        raise _Refused(413, "request body too large")
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        return b"".join(chunks)
+        except TimeoutError:
+            raise _Refused(408, "the request body did not arrive in time") from None
+
+    async def _answer(
+        self, endpoint: str, to_event: ToEvent, scope: HTTPScope, headers: dict[str, str], body: bytes
+    ) -> Answer:
+        try:
+            fields = parse_form(body, headers.get("content-type"))
+            if not self._signed(fields, scope, headers.get(SIGNATURE_HEADER.lower(), "")):
                 self._note(endpoint, "forbidden")
-                return _answer(403, "invalid X-Twilio-Signature")
+                return 403, "invalid X-Twilio-Signature"
             check_sids(fields)
             event = to_event(dict(fields), fields)
         except BadWebhook as exc:
             self._note(endpoint, "bad_request")
-            return _answer(400, str(exc))
+            return 400, str(exc)
         if event is None:
             self._note(endpoint, "ignored")
-            return _answer(200)
+            return 200, ""
         accept = getattr(self.sink, "accept_contact_event", None)
         if accept is None:  # a sink that cannot say when an event is safe: apply after the answer
             self._note(endpoint, "accepted")
             self._start(self._apply(event))
-            return _answer(200)
+            return 200, ""
         return await self._recorded(endpoint, self._start(accept(event)))
 
-    async def _signed_fields(self) -> Fields | None:
-        """The form, if signed by Twilio for the configured URL (None if not; BadWebhook if no form)."""
-        body = await request.get_data(cache=False, as_text=False, parse_form_data=False)
-        fields = parse_form(body, request.content_type)
+    def _signed(self, fields: Fields, scope: HTTPScope, signature: str) -> bool:
+        """Whether Twilio signed the form for the configured URL."""
         config = self.sink.config
         token = config.flex.auth_token or ""
         if not token:
             log.error("a Twilio webhook arrived but flex.auth_token is not set, so it cannot be verified")
-        query = request.query_string.decode("latin-1")
-        url = config.server.public_url.rstrip("/") + request.path + (f"?{query}" if query else "")
-        return fields if is_valid(token, url, fields, request.headers.get(SIGNATURE_HEADER, "")) else None
+        query = scope["query_string"].decode("latin-1")
+        url = config.server.public_url.rstrip("/") + scope["path"] + (f"?{query}" if query else "")
+        return is_valid(token, url, fields, signature)
 
-    async def _recorded(self, endpoint: str, task: asyncio.Task[None]) -> Response:
+    async def _recorded(self, endpoint: str, task: asyncio.Task[None]) -> Answer:
         """200 once the event is committed; 503 (Twilio retries, the runtime drops the repeat) if not."""
         done, _ = await asyncio.wait({task}, timeout=ACK_WITHIN)
         if not done:  # still working: it goes on, and a repeated delivery will find it applied
             self._note(endpoint, "slow")
-            return _answer(503, "still recording the event; deliver it again")
+            return 503, "still recording the event; deliver it again"
         if task.cancelled() or task.exception() is not None:
             error = None if task.cancelled() else task.exception()
             log.error("recording a contact-center event failed: %r", error, exc_info=error)
             self._note(endpoint, "failed")
-            return _answer(503, "could not record the event; deliver it again")
+            return 503, "could not record the event; deliver it again"
         self._note(endpoint, "accepted")
-        return _answer(200)
+        return 200, ""
 
     async def _apply(self, event: ContactEvent) -> None:
         try:
@@ -185,9 +235,30 @@ class TwilioWebhooks:
             self.observer.webhook(endpoint, result)
 
 
-def twilio_webhooks(sink: ContactEventSink, observer: WebhookObserver | None = None) -> Blueprint:
-    """The blueprint Twilio posts to (see TwilioWebhooks); a new one per app."""
-    return TwilioWebhooks(sink, observer).blueprint()
+TEXT = b"text/plain; charset=utf-8"
+JSON = b"application/json"
+
+
+def _headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The request's headers by lower-case name (the last of a repeated one)."""
+    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw}
+
+
+def _problem(status: int, detail: str) -> bytes:
+    """The JSON body the app's other routes answer errors with."""
+    return json.dumps({"error": detail, "status": status}).encode("utf-8")
+
+
+async def _respond(
+    send: ASGISendCallable,
+    status: int,
+    body: bytes,
+    content_type: bytes,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode("ascii"))]
+    await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 __all__ = [
@@ -202,5 +273,4 @@ __all__ = [
     "parse_form",
     "studio_event",
     "taskrouter_event",
-    "twilio_webhooks",
 ]
