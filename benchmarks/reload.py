@@ -117,6 +117,12 @@ async def measure(config_path: Path, rounds: int) -> Figures:
     built = build(config_path)
     assert built.config is not None, [str(d) for d in built.errors]
     world = await memory_world(build_generation(built.config))
+    try:  # as `flexcord run` does once it serves, where the tree has it
+        from engine.heap import settle_heap
+    except ImportError:
+        pass
+    else:
+        settle_heap()
     reloader = Reloader(config_path, world.runtime)
     figures = Figures()
     main = config_path.read_text(encoding="utf-8")
