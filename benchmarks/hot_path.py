@@ -112,6 +112,12 @@ async def bot(
     chat, contact = Chat(), Contact(HandoffTicket, contact_real)
     runtime = Runtime(build_generation(config), store, chat, contact, clock=lambda: clock[-1])
     await runtime.start()
+    try:  # as `flexcord run` does once it serves, where the tree has it
+        from engine.heap import settle_heap
+    except ImportError:
+        pass
+    else:
+        settle_heap()
     return runtime, store, chat, contact, clock
 
 

@@ -25,7 +25,8 @@
    (its own signed MessageSid) to one of PLAYERS conversations already with an agent; the chat
    and contact-center ports count and forget. Ratio: production/bare Quart per round, rounds
    alternating (target >= 0.5), and production/bare ASGI. Every server process settles its heap
-   once it serves (engine.heap), as `flexcord run` does.
+   once it serves (engine.heap), as `flexcord run` does. Each line also gives the CPU per request
+   of this machine's PostgreSQL processes (Linux) and of the client, which share the cores.
 2. Send latency. TwilioContactCenter.send, through the real twilio SDK and flexcord's transport,
    to a raw asyncio HTTP server in this process that timestamps the first byte of each request
    and answers a canned Twilio message. Latency is first byte received minus send() called:
@@ -237,19 +238,41 @@ async def hammer(
                         raise RuntimeError(f"{url} answered {answer.status}")
                 latencies.append((time.perf_counter() - start) * 1000)
 
-        cpu_before = await server_cpu()
+        cpu_before, db_before, client_before = await server_cpu(), postgres_cpu(), client_cpu()
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - began
         cpu = await server_cpu() - cpu_before
+        db, client = postgres_cpu() - db_before, client_cpu() - client_before
     answered = total - len(refused)  # only requests answered 200 count
     return {
         "refused": len(refused),
         "rps": answered / elapsed,
         "cpu_rps": answered / cpu,  # what one core sustains, whatever else the machine is doing
+        "db_ms": db / answered * 1000,  # CPU of PostgreSQL's processes per request (0: none here)
+        "client_ms": client / answered * 1000,  # this process's CPU per request
         "p50": percentile(latencies, 0.5),
         "p99": percentile(latencies, 0.99),
     }
+
+
+def postgres_cpu() -> float:
+    """CPU seconds used so far by this machine's `postgres` processes (Linux /proc; 0 elsewhere)."""
+    ticks = 0
+    for entry in Path("/proc").iterdir() if Path("/proc/self/stat").exists() else []:
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:  # it ended meanwhile
+            continue
+        if stat[stat.find("(") + 1 : stat.rfind(")")].startswith("postgres"):
+            fields = stat[stat.rfind(")") + 2 :].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def client_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def start_server_process(
@@ -494,6 +517,7 @@ def main() -> None:
         return (
             f"{name:<28} {r['rps']:>6.0f} req/s   {r['cpu_rps']:>6.0f} req/CPU-s"
             f"   p50 {r['p50']:6.2f} ms   p99 {r['p99']:6.2f} ms   503s (median per round) {r['refused']:.0f}"
+            f"   CPU ms/req: PostgreSQL {r['db_ms']:.3f}, client {r['client_ms']:.3f}"
         )
 
     print(f"throughput: {args.requests} requests x {args.rounds} rounds, concurrency {args.concurrency}")
