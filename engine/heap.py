@@ -3,8 +3,8 @@
 CPython's collector finds garbage that reference counting cannot (cycles). Each pass of its oldest
 generation walks every container object alive: in a serving bot, tens of thousands made at
 start-up (modules, the config, the knowledge index, the templates) that live as long as the
-process. Those passes took over a tenth of the CPU of a production webhook and put 20 ms pauses
-into its answers (docs/BENCHMARKS.md, "The collector after start-up").
+process. The collector took about a tenth of the CPU of a production webhook and put 20 ms pauses
+into its answers (docs/BENCHMARKS.md, "Webhooks ahead of Quart, and the collector after start-up").
 
 `settle_heap()`, called once a process has started serving, collects what start-up left behind,
 freezes the rest (`gc.freeze`: the survivors move where no pass looks) and makes the youngest
@@ -21,7 +21,7 @@ __all__ = ["YOUNGEST_EVERY", "settle_heap"]
 YOUNGEST_EVERY = 10_000
 """Container objects made (net of those freed) between two passes over the youngest generation.
 CPython's default, 700, meant a pass every few webhooks; with this the collector's time per webhook
-fell to a third again (docs/BENCHMARKS.md), for a few hundred KB more of young objects at most."""
+fell to under a third again (docs/BENCHMARKS.md), for about a megabyte more of young objects at most."""
 
 
 def settle_heap() -> None:
