@@ -9,6 +9,11 @@ fresh processes, one after the other so they see the same machine load: the firs
 small size, the first page at the large size, and, as a baseline, every case at the large size
 (`--limit` past the count: what `cases list` printed before it had pages). It prints medians and
 the median per-round ratio large / small.
+
+Then, in this process, a player's cases as `/mycases` and the agent's case page read them
+(`list_cases(reporter=...)`, by the reporter's index; every player has CASES_EACH cases at either
+size), at both sizes, against reading every case and keeping the player's (how both read them
+before the index).
 """
 
 from __future__ import annotations
@@ -28,10 +33,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from engine.store import open_store, sql
-from engine.store.records import to_text
+from engine.timestamps import to_text
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 1, 1, tzinfo=UTC)
+CASES_EACH = 10  # cases per player, at any size
 
 
 async def create(folder: Path) -> Path:
@@ -47,9 +53,10 @@ def fill(database: Path, count: int) -> None:
         created = START + timedelta(minutes=number)
         updated = created + timedelta(days=number % 3)
         fields = json.dumps({"summary": f"Crash number {number}", "steps": "Open the map"})
+        player = number % max(1, count // CASES_EACH)
         rows.append(
-            (f"BUG-{number}", "bug", "BUG", number, f"Crash number {number}", "open", f"{number}",
-             f"Player{number}", "bug-report", fields, None, None, to_text(created), to_text(updated))
+            (f"BUG-{number}", "bug", "BUG", number, f"Crash number {number}", "open", f"{player}",
+             f"Player{player}", "bug-report", fields, None, None, to_text(created), to_text(updated))
         )  # fmt: skip
     with sqlite3.connect(database) as db:
         db.executemany(sql.INSERT_CASE, rows)
@@ -63,6 +70,24 @@ def timed(folder: Path, *extra: str) -> float:
     return time.perf_counter() - began
 
 
+async def player_reads(database: Path, player: str, rounds: int) -> tuple[float, float]:
+    """Median seconds to read one player's cases: by the index, and by reading every case."""
+    store = await open_store("sqlite:///" + str(database))
+    try:
+        await store.list_cases(reporter=player)  # warm the page cache
+        indexed, scanned = [], []
+        for _ in range(rounds):
+            began = time.perf_counter()
+            await store.list_cases(reporter=player)
+            indexed.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            [case for case in await store.list_cases() if case.reporter_id == player]
+            scanned.append(time.perf_counter() - began)
+        return statistics.median(indexed), statistics.median(scanned)
+    finally:
+        await store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
@@ -72,8 +97,9 @@ def main() -> None:
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory() as tmp:
         small, large = Path(tmp) / "small", Path(tmp) / "large"
-        fill(asyncio.run(create(small)), args.small)
-        fill(asyncio.run(create(large)), args.large)
+        databases = {args.small: asyncio.run(create(small)), args.large: asyncio.run(create(large))}
+        fill(databases[args.small], args.small)
+        fill(databases[args.large], args.large)
         everything = str(args.large + 1)
         timed(small), timed(large)  # warm the file cache and the bytecode
         first_small, first_large, all_large, ratios = [], [], [], []
@@ -83,11 +109,19 @@ def main() -> None:
             first_large.append(timed(large))
             all_large.append(timed(large, "--limit", everything))
             ratios.append(first_large[-1] / first_small[-1])
+        reads = {size: asyncio.run(player_reads(db, "7", args.rounds)) for size, db in databases.items()}
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     print(f"first page, {args.small:,} cases      median {statistics.median(first_small) * 1000:7.1f} ms")
     print(f"first page, {args.large:,} cases    median {statistics.median(first_large) * 1000:7.1f} ms")
     print(f"every case, {args.large:,} cases    median {statistics.median(all_large) * 1000:7.1f} ms")
     print(f"first page {args.large:,} / {args.small:,} (per round) median {statistics.median(ratios):.2f}x")
+    for size, (indexed, scanned) in reads.items():
+        print(
+            f"a player's cases, {size:,} cases: by the index {indexed * 1000:7.2f} ms, "
+            f"every case read and kept if theirs {scanned * 1000:8.1f} ms"
+        )
+    ratio = reads[args.large][0] / reads[args.small][0]
+    print(f"a player's cases by the index, {args.large:,} / {args.small:,}: {ratio:.2f}x")
 
 
 if __name__ == "__main__":

@@ -29,12 +29,13 @@ from engine.store import (
     open_store,
 )
 from engine.store.migrations import MIGRATIONS
+from engine.store.sqlite import SqliteStore
 from tests.postgres import fresh_database
 
 NOW = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
 
 
-async def new_case(store: Store, prefix: str = "BUG", title: str = "Crash") -> str:
+async def new_case(store: Store, prefix: str = "BUG", title: str = "Crash", reporter: str = "111") -> str:
     async with store.transaction() as tx:
         case = await tx.create_case(
             NewCase(
@@ -42,7 +43,7 @@ async def new_case(store: Store, prefix: str = "BUG", title: str = "Crash") -> s
                 prefix=prefix,
                 title=title,
                 status="open",
-                reporter_id="111",
+                reporter_id=reporter,
                 reporter_name="Ash",
                 where="bug-report",
                 fields={"summary": title},
@@ -207,6 +208,27 @@ async def test_list_cases_filters_by_status_and_template(store: Store) -> None:
     assert [c.ref for c in await store.list_cases(status="open")] == ["FEAT-1"]
     assert [c.ref for c in await store.list_cases(template="bug")] == ["BUG-1"]
     assert await store.list_cases(status="open", template="bug") == []
+
+
+async def test_a_players_cases_come_by_their_own_index(store: Store) -> None:
+    """/mycases and the agent's case page ask for one player's cases: those alone, newest change first,
+    found by the reporter's index rather than by reading every case."""
+    first = await new_case(store)
+    theirs = await new_case(store, prefix="FEAT", reporter="222")
+    second = await new_case(store, prefix="Q", reporter="111")
+    async with store.transaction() as tx:
+        await tx.change_case(first, "closed", who="Brock", note=None, at=NOW + timedelta(minutes=1))
+    assert [c.ref for c in await store.list_cases(reporter="111")] == [first, second]
+    assert [c.ref for c in await store.list_cases(reporter="222", status="open")] == [theirs]
+    assert await store.list_cases(reporter="333") == []
+    if isinstance(store, SqliteStore):  # PostgreSQL's planner reads a table this small whole, rightly
+        async with store.view() as view:
+            plan = await view.read_sql(
+                "EXPLAIN QUERY PLAN SELECT ref FROM cases WHERE reporter_id = ?"
+                " ORDER BY updated_at DESC, ref",
+                ("111",),
+            )
+        assert any("INDEX cases_reporter" in str(row[-1]) for row in plan), plan
 
 
 async def test_conversation_is_created_once_and_saved(store: Store) -> None:

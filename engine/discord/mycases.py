@@ -25,9 +25,7 @@ CLOSED = "closed"
 
 
 class CaseStore(Protocol):
-    async def list_cases(
-        self, *, status: str | None = None, template: str | None = None
-    ) -> list[CaseRecord]: ...
+    async def list_cases(self, *, reporter: str | None = None) -> list[CaseRecord]: ...
 
     async def case_transcript(self, ref: str) -> list[MessageRecord]: ...
 
@@ -78,7 +76,7 @@ class Reader:
 
 async def my_cases_text(store: CaseStore, guild_id: int, user_id: str, reader: Reader) -> str:
     """The answer to /mycases, newest case first, in the reader's language."""
-    cases = [c for c in await store.list_cases() if c.reporter_id == user_id and c.status != CLOSED]
+    cases = [c for c in await store.list_cases(reporter=user_id) if c.status != CLOSED]
     if not cases:
         return reader.say("no_open_cases")
     cases.sort(key=lambda c: c.created_at, reverse=True)

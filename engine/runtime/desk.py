@@ -50,10 +50,10 @@ class AgentDesk:
                 return None
             history = await view.case_history(ref)
             transcript = await view.case_transcript(ref)
-            everything = await view.list_cases()
+            theirs = await view.list_cases(reporter=case.reporter_id)
             conversation = await view.conversation(case.reporter_id)
             files = await view.case_attachments(ref)
-        others = [c for c in everything if c.reporter_id == case.reporter_id and c.ref != ref]
+        others = [c for c in theirs if c.ref != ref]
         config = self.runtime.config
         template = config.cases.get(case.template)
         return CaseView(

@@ -40,11 +40,14 @@ class OneCalls:
         *,
         status: str | None = None,
         template: str | None = None,
+        reporter: str | None = None,
         limit: int | None = None,
         after: CaseRecord | None = None,
     ) -> list[CaseRecord]:
         async with self._one_read() as v:
-            return await v.list_cases(status=status, template=template, limit=limit, after=after)
+            return await v.list_cases(
+                status=status, template=template, reporter=reporter, limit=limit, after=after
+            )
 
     async def case_history(self, ref: str) -> list[CaseEvent]:
         async with self._one_read() as v:

@@ -177,5 +177,6 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX attachments_user ON attachments (user_id)",
         ),
     ),
+    (7, ("CREATE INDEX cases_reporter ON cases (reporter_id, updated_at)",)),  # a player's cases: /mycases
 )
 """(version, statements) in order; a store applies those above its recorded version, once."""

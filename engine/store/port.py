@@ -81,6 +81,7 @@ class CaseReads(Protocol):
         *,
         status: str | None = None,
         template: str | None = None,
+        reporter: str | None = None,
         limit: int | None = None,
         after: CaseRecord | None = None,
     ) -> list[CaseRecord]: ...

@@ -206,14 +206,19 @@ class SqliteReads:
         *,
         status: str | None = None,
         template: str | None = None,
+        reporter: str | None = None,
         limit: int | None = None,
         after: CaseRecord | None = None,
     ) -> list[CaseRecord]:
         """Cases, most recently updated first (the same moment: by ref), optionally only one
-        status and/or template; at most `limit` of them, starting after the case `after` (a page: the
-        index on (updated_at, ref) finds it without reading the cases before it)."""
+        status, template and/or reporter (a player's own: read by its index, not by a scan); at most
+        `limit` of them, starting after the case `after` (a page: the index on (updated_at, ref)
+        finds it without reading the cases before it)."""
         where: list[str] = []
         params: list[object] = []
+        if reporter is not None:
+            where.append("reporter_id = ?")
+            params.append(reporter)
         if status is not None:
             where.append("status = ?")
             params.append(status)
@@ -228,7 +233,8 @@ class SqliteReads:
         if limit is not None:
             query += " LIMIT ?"
             params.append(limit)
-        return [_case(row) for row in await self._all(query, params, scan=limit is None)]
+        scan = limit is None and reporter is None
+        return [_case(row) for row in await self._all(query, params, scan=scan)]
 
     async def case_history(self, ref: str) -> list[CaseEvent]:
         rows = await self._all(sql.CASE_HISTORY, (ref,))
