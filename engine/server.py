@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from engine.config.model import Config
 from engine.events import ContactEvent
-from engine.flex.webhooks import BODY_WITHIN, TwilioWebhooks, WebhookObserver
+from engine.flex.webhooks import BODY_WITHIN, TwilioWebhooks, WebhookObserver, problem_body
 
 log = logging.getLogger(__name__)
 
@@ -175,9 +175,7 @@ async def _run_check(check: ReadyCheck) -> tuple[str, bool, str]:
 
 
 def _problem(status: int, detail: str) -> Response:
-    answer = jsonify({"error": detail, "status": status})
-    answer.status_code = status
-    return answer
+    return Response(problem_body(status, detail), status=status, content_type="application/json")
 
 
 def hypercorn_config(bind: str) -> HypercornConfig:

@@ -125,11 +125,11 @@ class TwilioWebhooks:
             status, text = await self._answer(endpoint, to_event, scope, headers, body)
         except _Refused as refused:
             allow = [(b"allow", b"POST")] if refused.status == 405 else []
-            await _respond(send, refused.status, _problem(refused.status, refused.detail), JSON, allow)
+            await _respond(send, refused.status, problem_body(refused.status, refused.detail), JSON, allow)
             return True
         except Exception:
             log.exception("the %s webhook failed", endpoint)
-            await _respond(send, 500, _problem(500, "internal error"), JSON)
+            await _respond(send, 500, problem_body(500, "internal error"), JSON)
             return True
         await _respond(send, status, text.encode("utf-8"), TEXT)
         took = getattr(self.observer, "webhook_took", None)
@@ -244,8 +244,8 @@ def _headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in raw}
 
 
-def _problem(status: int, detail: str) -> bytes:
-    """The JSON body the app's other routes answer errors with."""
+def problem_body(status: int, detail: str) -> bytes:
+    """The JSON body of the app's error answers, here and on Quart's routes (engine.server)."""
     return json.dumps({"error": detail, "status": status}).encode("utf-8")
 
 
@@ -271,6 +271,7 @@ __all__ = [
     "WebhookObserver",
     "conversation_event",
     "parse_form",
+    "problem_body",
     "studio_event",
     "taskrouter_event",
 ]
