@@ -220,6 +220,69 @@ async def test_a_deliverys_outcome_is_one_trip_its_answer_back_with_the_commit(c
     assert [tuple(row) for row in transcript] == [("987654321098765432",)]
 
 
+async def test_outcomes_of_deliveries_that_end_together_share_one_trip_each_with_its_answer(
+    counted: Counted,
+) -> None:
+    """Three lanes' heads delivered at once, in the background: one trip and one COMMIT carry the
+    three outcomes, each learns whether its own lane has more, and a foreground transaction ending
+    meanwhile is not held back in their group."""
+    store, wire = counted.store, counted.wire
+    heads = {}
+    async with store.transaction() as tx:
+        for lane, texts in (("dm:111", ["a", "b"]), ("dm:222", ["c"]), ("dm:333", ["d", "e"])):
+            for n, text in enumerate(texts):
+                delivery = DirectMessage(lane[3:], OutMessage(text))
+                made = await tx.enqueue(lane=lane, delivery=delivery, key=f"{lane}/{n}", at=NOW)
+                heads.setdefault(lane, made)
+
+    async def delivered(lane: str) -> tuple[bool, str | None]:
+        async with store.transaction(background=True) as tx:
+            waiting = await tx.mark_delivered_later(heads[lane], NOW)
+            following = await tx.claim_later(lane, NOW, None)
+        head, _ = following.value
+        return waiting.value, None if head is None else head.key
+
+    async def greet() -> None:
+        async with store.transaction() as tx:
+            await tx.put_setting("greeting", "hello")
+
+    before = wire.trips
+    *outcomes, _ = await asyncio.gather(*(delivered(f"dm:{n}") for n in (111, 222, 333)), greet())
+    assert outcomes == [(True, "dm:111/1"), (False, None), (True, "dm:333/1")]
+    assert wire.trips - before == 2  # the three outcomes in one trip; the greeting in its own group
+    assert await store.claim("dm:111", NOW) is not None  # its next head, leased to this replica
+    assert await stored_setting(counted.url, "greeting") == "hello"
+
+
+async def test_a_background_member_refused_fails_alone_and_the_others_get_their_answers(
+    counted: Counted,
+) -> None:
+    store = counted.store
+    async with store.transaction() as tx:
+        a = await tx.enqueue(lane="dm:111", delivery=DirectMessage("111", OutMessage("a")), key="a", at=NOW)
+        await tx.enqueue(lane="dm:111", delivery=DirectMessage("111", OutMessage("b")), key="b", at=NOW)
+
+    async def delivered() -> bool:
+        async with store.transaction(background=True) as tx:
+            waiting = await tx.mark_delivered_later(a, NOW)
+        return waiting.value
+
+    async def bad() -> None:
+        async with store.transaction(background=True) as tx:
+            await tx.put_setting("bad", "not kept")
+            await tx.add_line(NewMessage(None, "NOPE-404", "in", "Ash", "hi", "dm", NOW))  # no such case
+
+    before = counted.wire.trips
+    outcomes = await asyncio.gather(bad(), delivered(), return_exceptions=True)
+    assert counted.wire.trips - before == 1 + 2  # the group, refused; then each member alone
+    assert isinstance(outcomes[0], psycopg.errors.ForeignKeyViolation)
+    assert outcomes[1] is True  # committed alone after the group was refused, "b" still behind it
+    assert await stored_setting(counted.url, "bad") is None
+    async with store.view() as view:
+        rows = await view.read_sql("SELECT status FROM outbox WHERE id = ?", (a,))
+    assert [tuple(row) for row in rows] == [("delivered",)]
+
+
 async def test_a_views_commit_travels_with_the_next_trip_and_no_snapshot_outlives_it(
     counted: Counted,
 ) -> None:

@@ -324,8 +324,9 @@ class Outbox:
         return Upload(record.name, data, record.content_type)
 
     async def _succeeded(self, item: OutboxItem, sent: Sent, now: datetime) -> Attempt:
-        """Record the delivery; the lane's next head is claimed in the same trip (the lane is held)."""
-        async with self.store.transaction() as tx:
+        """Record the delivery; the lane's next head is claimed in the same trip (the lane is held).
+        In the background: outcomes of lanes delivered at once may share that trip (PostgreSQL)."""
+        async with self.store.transaction(background=True) as tx:
             added = await self.outcomes.delivered(tx, item, sent, now)
             if item.message_id is not None and isinstance(sent, str) and sent:
                 await tx.set_message_platform_id(item.message_id, sent)

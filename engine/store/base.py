@@ -23,7 +23,7 @@ class OneCalls:
     def view(self) -> AbstractAsyncContextManager[Reads]:
         raise NotImplementedError
 
-    def transaction(self) -> AbstractAsyncContextManager[Writes]:
+    def transaction(self, *, background: bool = False) -> AbstractAsyncContextManager[Writes]:
         raise NotImplementedError
 
     def _one_read(self) -> AbstractAsyncContextManager[Reads]:

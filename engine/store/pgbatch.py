@@ -21,7 +21,10 @@ block ends, its statements join the group waiting to be sent. One group at a tim
 `BEGIN; the first member's statements; the second's; ...; COMMIT`, so transactions that end while
 a group is on its way (or in the same turn of the event loop) share the next trip and its COMMIT.
 Each member's `transaction()` returns only once that COMMIT succeeded: nothing is acknowledged
-before it is stored.
+before it is stored. A member may want rows back once it is committed (a delivery's outcome: does
+its lane have more?); they come back with the group's trip, each member's to its own statements.
+The store keeps two groups apart (engine.store.postgres): transactions someone waits on to be
+answered, and background ones (deliveries' outcomes), so neither waits in line behind the other.
 
 A group that fails: when the server refused a statement (a constraint, a bad value), the whole
 group was rolled back, and each member is sent again alone, in its order: the members that were
@@ -257,8 +260,13 @@ class Trips:
 
     @property
     def keeps(self) -> bool:
-        """Whether a waiting statement's rows are wanted (the transaction cannot join a group)."""
+        """Whether a waiting statement's rows are wanted (the transaction joins no foreground group)."""
         return bool(self._kept)
+
+    @property
+    def kept(self) -> Kept:
+        """The waiting statements whose rows are wanted once their trip is back, by place."""
+        return self._kept
 
     async def now(self, query: str, params: tuple[object, ...]) -> AsyncClientCursor[DictRow]:
         """Send what waits and this statement, in one trip; the cursor holds this statement's result."""
@@ -293,8 +301,9 @@ class Trips:
 
 
 class _Member:
-    def __init__(self, statements: list[Statement]) -> None:
+    def __init__(self, statements: list[Statement], kept: Kept) -> None:
         self.statements = statements
+        self.kept = kept  # rows wanted of some of its statements, by their place among them
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.done.add_done_callback(_observed)
 
@@ -306,7 +315,7 @@ def _observed(done: asyncio.Future[None]) -> None:
 
 
 class GroupCommit:
-    """Write-only transactions, sent together: one trip and one COMMIT per group."""
+    """Transactions that made no trip of their own, sent together: one trip and one COMMIT per group."""
 
     def __init__(self, conns: Connections) -> None:
         self._conns = conns
@@ -314,9 +323,10 @@ class GroupCommit:
         self._sender: asyncio.Task[None] | None = None
         self.trips = 0  # trips sent, for the tests and benchmarks: fewer than members when groups form
 
-    async def commit(self, statements: list[Statement]) -> None:
-        """Run `statements` as one transaction, in the next group; returns once it is committed."""
-        member = _Member(statements)
+    async def commit(self, statements: list[Statement], kept: Kept | None = None) -> None:
+        """Run `statements` as one transaction, in the next group; returns once it is committed,
+        the rows of the statements `kept` names given to their functions (only once it is)."""
+        member = _Member(statements, kept or {})
         self._queue.append(member)
         if self._sender is None:
             self._sender = asyncio.get_running_loop().create_task(self._send_groups())
@@ -354,11 +364,15 @@ class GroupCommit:
 
     async def _try(self, conn: Connection, group: list[_Member]) -> BaseException | None:
         """One trip: BEGIN, the members' statements, COMMIT (after what the connection owed)."""
-        members = (s for member in group for s in member.statements)
-        statements = [*_lead(conn), (BEGIN, ()), *members, (COMMIT, ())]
+        statements = [*_lead(conn), (BEGIN, ())]
+        wanted: Kept = {}
+        for member in group:
+            wanted.update({len(statements) + place: rows for place, rows in member.kept.items()})
+            statements.extend(member.statements)
+        statements.append((COMMIT, ()))
         self.trips += 1
-        try:
-            await self._conns.prepared.send(AsyncClientCursor(conn, row_factory=dict_row), statements)
+        try:  # a statement refused, or the COMMIT: the trip raises before any rows are handed out
+            await self._conns.prepared.send(AsyncClientCursor(conn, row_factory=dict_row), statements, wanted)
         except psycopg.Error as exc:
             return exc
         return None

@@ -298,8 +298,11 @@ class Store(CaseReads, Protocol):
         """A consistent snapshot for several reads (never inside a transaction)."""
         ...
 
-    def transaction(self) -> AbstractAsyncContextManager[Writes]:
-        """One atomic unit of change: committed when the block ends, rolled back if it raises."""
+    def transaction(self, *, background: bool = False) -> AbstractAsyncContextManager[Writes]:
+        """One atomic unit of change: committed when the block ends, rolled back if it raises.
+
+        `background`: nobody waits on it to be answered (a delivery's outcome); a store may commit
+        it together with other background transactions that end at the same time."""
         ...
 
     async def claim(self, lane: str, now: datetime) -> OutboxItem | None:

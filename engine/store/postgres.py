@@ -218,23 +218,31 @@ class PostgresStore(OneCalls):
         self._refusal: str | None = None
         self._conns = Connections(pool, Prepared(PREPARABLE))
         self._group = GroupCommit(self._conns)
+        self._background = GroupCommit(self._conns)  # deliveries' outcomes, apart from the rest
 
     @property
     def trips(self) -> int:
-        """Trips of group commit sent so far: fewer than write-only transactions when groups form."""
-        return self._group.trips
+        """Trips of group commit sent so far: fewer than the transactions in them when groups form."""
+        return self._group.trips + self._background.trips
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Writes]:
+    async def transaction(self, *, background: bool = False) -> AsyncIterator[Writes]:
         """One database transaction: committed when the block ends, rolled back if it raises.
 
         Its statements travel in as few trips as its reads allow; one that read nothing commits in
-        the next group (engine.store.pgbatch). Returns only once the COMMIT succeeded.
+        the next group (engine.store.pgbatch). `background` (a delivery's outcome): one whose
+        rows are wanted only once it is committed commits in a group too, with other background
+        transactions only, so the groups someone waits on to be answered never wait behind them.
+        Returns only once the COMMIT succeeded.
         """
         async with self._held(Trips(self._conns)) as trips:
             try:
                 yield PostgresWrites(trips, self.replica)
-                if trips.begun or trips.keeps:  # a statement whose rows are wanted: not in a group
+                if trips.begun:
+                    await trips.commit()
+                elif background and trips.waiting:
+                    await self._background.commit(trips.waiting, trips.kept)
+                elif trips.keeps:  # a statement whose rows are wanted: not in the foreground group
                     await trips.commit()
                 elif trips.waiting:
                     await self._group.commit(trips.waiting)
@@ -320,6 +328,7 @@ class PostgresStore(OneCalls):
     async def close(self) -> None:
         try:
             await self._group.idle()  # the groups queued so far are sent (their members hear how it went)
+            await self._background.idle()
             await self._conns.close()
         finally:
             await self._pool.close()

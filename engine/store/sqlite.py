@@ -43,12 +43,12 @@ class SqliteStore(OneCalls):
         self._identity = _identity(path)
         self._refusal: str | None = None  # why the last write was refused, until one commits
 
-    def transaction(self) -> AbstractAsyncContextManager[Writes]:
+    def transaction(self, *, background: bool = False) -> AbstractAsyncContextManager[Writes]:
         """One atomic unit of change: committed when the block ends, rolled back if it raises.
 
-        Transactions that queue together share one commit (engine.store.group); this returns only
-        once the commit is done. A write SQLite refuses (disk full, read-only, file gone), in the
-        block or at the shared commit, raises StorageError.
+        Transactions that queue together share one commit (engine.store.group), `background` ones
+        as any other; this returns only once the commit is done. A write SQLite refuses (disk full,
+        read-only, file gone), in the block or at the shared commit, raises StorageError.
         """
         return _Using(self, self._group.member(), SqliteWrites)
 
