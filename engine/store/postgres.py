@@ -230,11 +230,9 @@ class PostgresStore(OneCalls):
         """One database transaction: committed when the block ends, rolled back if it raises.
 
         Its statements travel in as few trips as its reads allow; one that read nothing commits in
-        the next group (engine.store.pgbatch). `background` (a delivery's outcome): one whose
-        rows are wanted only once it is committed commits in a group too, with other background
-        transactions only, so the groups someone waits on to be answered never wait behind them.
-        Returns only once the COMMIT succeeded.
-        """
+        the next group (engine.store.pgbatch); a `background` one (a delivery's outcome) in a group
+        of background ones, even if it wants rows back once committed, so the groups someone waits
+        on never wait behind it. Returns only once the COMMIT succeeded."""
         async with self._held(Trips(self._conns)) as trips:
             try:
                 yield PostgresWrites(trips, self.replica)
