@@ -79,9 +79,24 @@ async def test_readyz_is_503_when_any_check_fails(http: aiohttp.ClientSession) -
         await server.stop()
 
 
+class Timings:
+    """An observer that is told how long each webhook answer took."""
+
+    def __init__(self) -> None:
+        self.took: list[str] = []
+
+    def webhook(self, endpoint: str, result: str) -> None:
+        pass
+
+    def webhook_took(self, endpoint: str, seconds: float) -> None:
+        assert seconds >= 0
+        self.took.append(endpoint)
+
+
 async def test_bad_input_never_gives_a_500(http: aiohttp.ClientSession) -> None:
     runtime = RecordingRuntime(demo_config(max_body_bytes=1000))
-    server = await start_server(create_app(ServerServices(runtime)))
+    timings = Timings()
+    server = await start_server(create_app(ServerServices(runtime, observer=timings)))
     url = f"{server.url}/twilio/conversations"
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     try:
@@ -103,10 +118,11 @@ async def test_bad_input_never_gives_a_500(http: aiohttp.ClientSession) -> None:
         async with http.get(f"{server.url}/nowhere") as answer:
             assert answer.status == 404 and (await answer.json())["status"] == 404
         async with http.get(url) as answer:
-            assert answer.status == 405
+            assert answer.status == 405 and answer.headers["Allow"] == "POST"
     finally:
         await server.stop()
     assert runtime.events == []
+    assert timings.took == ["conversations"] * 5  # every webhook answer timed, refusals included
 
 
 async def _raw(server_url: str, request: bytes) -> bytes:

@@ -76,7 +76,7 @@ class ContactEventSink(Protocol):
 
 class WebhookObserver(Protocol):
     """Counts webhook calls by endpoint and result (engine.metrics.Metrics is one; one that also has
-    `webhook_took(endpoint, seconds)` is told how long each took)."""
+    `webhook_took(endpoint, seconds)` is told how long each answer took, refusals included)."""
 
     def webhook(self, endpoint: str, result: str) -> None: ...
 
@@ -96,6 +96,7 @@ class TwilioWebhooks:
     def __init__(self, sink: ContactEventSink, observer: WebhookObserver | None = None) -> None:
         self.sink = sink
         self.observer = observer
+        self._took: Callable[[str, float], None] | None = getattr(observer, "webhook_took", None)
         self.agent_names: BoundedMap[str, str] = BoundedMap(MAX_NAMES)  # participant identity -> name
         self._pending: set[asyncio.Task[None]] = set()  # recording or applying, past the answer
         self.routes: dict[str, tuple[str, ToEvent]] = {  # path -> (endpoint, its mapping)
@@ -115,26 +116,25 @@ class TwilioWebhooks:
             return False
         started = time.perf_counter()
         endpoint, to_event = route
+        extra: list[tuple[bytes, bytes]] = []
         try:
             if scope["method"] != "POST":
+                extra.append((b"allow", b"POST"))
                 raise _Refused(405, "The method is not allowed for the requested URL.")
             headers = _headers(scope["headers"])
             body = await self._body(headers, receive)
             if body is None:  # the caller went away
                 return True
             status, text = await self._answer(endpoint, to_event, scope, headers, body)
+            answer, content_type = text.encode("utf-8"), TEXT
         except _Refused as refused:
-            allow = [(b"allow", b"POST")] if refused.status == 405 else []
-            await _respond(send, refused.status, problem_body(refused.status, refused.detail), JSON, allow)
-            return True
+            status, answer, content_type = refused.status, problem_body(refused.status, refused.detail), JSON
         except Exception:
             log.exception("the %s webhook failed", endpoint)
-            await _respond(send, 500, problem_body(500, "internal error"), JSON)
-            return True
-        await _respond(send, status, text.encode("utf-8"), TEXT)
-        took = getattr(self.observer, "webhook_took", None)
-        if took is not None:
-            took(endpoint, time.perf_counter() - started)
+            status, answer, content_type = 500, problem_body(500, "internal error"), JSON
+        await _respond(send, status, answer, content_type, extra)
+        if self._took is not None:
+            self._took(endpoint, time.perf_counter() - started)
         return True
 
     async def finish_pending(self) -> None:
@@ -254,10 +254,10 @@ async def _respond(
     status: int,
     body: bytes,
     content_type: bytes,
-    extra: list[tuple[bytes, bytes]] | None = None,
+    extra: list[tuple[bytes, bytes]],
 ) -> None:
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode("ascii"))]
-    await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
+    await send({"type": "http.response.start", "status": status, "headers": headers + extra})
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 

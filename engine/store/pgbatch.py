@@ -259,13 +259,9 @@ class Trips:
         self.waiting.append((query, params))
 
     @property
-    def keeps(self) -> bool:
-        """Whether a waiting statement's rows are wanted (the transaction joins no foreground group)."""
-        return bool(self._kept)
-
-    @property
     def kept(self) -> Kept:
-        """The waiting statements whose rows are wanted once their trip is back, by place."""
+        """The waiting statements whose rows are wanted once their trip is back, by place (any:
+        the transaction joins no foreground group)."""
         return self._kept
 
     async def now(self, query: str, params: tuple[object, ...]) -> AsyncClientCursor[DictRow]:

@@ -240,7 +240,7 @@ class PostgresStore(OneCalls):
                     await trips.commit()
                 elif background and trips.waiting:
                     await self._background.commit(trips.waiting, trips.kept)
-                elif trips.keeps:  # a statement whose rows are wanted: not in the foreground group
+                elif trips.kept:  # a statement whose rows are wanted: not in the foreground group
                     await trips.commit()
                 elif trips.waiting:
                     await self._group.commit(trips.waiting)
